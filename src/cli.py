@@ -1,0 +1,111 @@
+"""Run a command-line entry point so that every failure ends in one line and an exit code.
+
+Exit codes: 0 done, 2 bad input or set-up (the line says what to fix), 1 an unexpected failure,
+130 interrupted. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
+here has the API token blanked out, whatever produced it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Callable, Optional, Tuple, Type
+
+import requests
+
+EXIT_UNEXPECTED = 1
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+class UserError(Exception):
+    """Bad input or set-up that the user can fix; the message names the problem and the fix."""
+
+
+def run(
+    main: Callable[[], None],
+    user_errors: Tuple[Type[BaseException], ...] = (),
+    server_address: Callable[[], Optional[str]] = lambda: os.environ.get("SERVER_ADDRESS"),
+) -> int:
+    """Call ``main`` and turn what it raises into one line on stderr and an exit code.
+
+    ``user_errors`` are the exception types, besides :class:`UserError` and FileNotFoundError,
+    whose message is already a complete instruction to the user (for example a bad mask).
+    ``server_address`` names the server in connection messages.
+
+    Examples:
+        >>> def main():
+        ...     raise UserError("--image photo.jpg does not exist: check the path")
+        >>> run(main)  # prints "error: --image photo.jpg does not exist: check the path"
+        2
+    """
+    try:
+        main()
+        return 0
+    except BrokenPipeError:
+        # Whoever read our output has gone (`| head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_UNEXPECTED
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to finish", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the point of this function
+        if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+            print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        message, code = describe(
+            error, (UserError, FileNotFoundError) + user_errors, server_address
+        )
+        print(f"error: {redact(message)}", file=sys.stderr)
+        return code
+
+
+def describe(
+    error: BaseException,
+    user_errors: Tuple[Type[BaseException], ...],
+    server_address: Callable[[], Optional[str]],
+) -> Tuple[str, int]:
+    """The line to show for ``error`` and the exit code to end with."""
+    if isinstance(error, user_errors):
+        return str(error), EXIT_USER_ERROR
+    server = server_address() or "the server"
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        status = error.response.status_code
+        if status in (401, 403):
+            return (
+                f"{server} rejected API_TOKEN ({status}): put a valid token for this server in "
+                "~/supervisely.env (see README, 'Use a Supervisely server')",
+                EXIT_USER_ERROR,
+            )
+        endpoint = error.response.url.rsplit("/", 1)[-1]
+        return (
+            f"{server} refused {endpoint} ({status}): {server_message(error.response)}; "
+            "rerun with LOG_LEVEL=DEBUG for details",
+            EXIT_UNEXPECTED,
+        )
+    if isinstance(error, (requests.ConnectionError, requests.exceptions.RetryError)):
+        return (
+            f"no answer from {server} after all retries: check SERVER_ADDRESS and that the server "
+            "is up (SUPERVISELY_PUBLIC_API_RETRIES sets how many attempts)",
+            EXIT_USER_ERROR,
+        )
+    return (
+        f"unexpected {type(error).__name__}: {error} (rerun with LOG_LEVEL=DEBUG for the traceback)",
+        EXIT_UNEXPECTED,
+    )
+
+
+def server_message(response: requests.Response) -> str:
+    """The human part of a Supervisely error body, or its first 200 characters."""
+    try:
+        body = response.json()
+        details = body.get("details") or {}
+        return str(details.get("message") if isinstance(details, dict) else body) or str(body)
+    except ValueError:
+        return response.text[:200]
+
+
+def redact(text: str) -> str:
+    """``text`` with the API token, if one is set, replaced by ``***``."""
+    token = os.environ.get("API_TOKEN")
+    return text.replace(token, "***") if token else text

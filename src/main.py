@@ -1,0 +1,209 @@
+"""Object binding in Supervisely, the tutorial: group the fragments of one car under one key.
+
+Part 1 creates the project "tutorial-bindings" with one image of a car that a pedestrian splits
+into three masks, turns the masks into Bitmap labels and binds them under one key.
+Part 2 reads the annotation back, prints its binding groups and discards them.
+
+It runs against a Supervisely server when SERVER_ADDRESS and API_TOKEN are set (environment,
+local.env or ~/supervisely.env), and otherwise writes a local Supervisely project folder:
+
+    .venv/bin/python src/main.py
+    .venv/bin/python src/main.py --local /tmp/projects
+    .venv/bin/python src/main.py --image photo.jpg --masks part1.png part2.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import List, Optional
+
+import supervisely as sly
+
+from bindings import (
+    InvalidImageError,
+    InvalidMaskError,
+    bind_labels,
+    binding_groups,
+    discard_bindings,
+    masks_to_labels,
+    read_image_size,
+)
+from cli import UserError, run
+from local_project import save_annotation
+from target import REPO_DIR, LocalTarget, ServerTarget, choose_target
+
+PROJECT_NAME = "tutorial-bindings"
+DATASET_NAME = "dataset-01"
+DEMO_IMAGE = REPO_DIR / "images" / "image.jpg"
+DEMO_MASKS = [REPO_DIR / "images" / "car_masks" / f"car_0{number}.png" for number in (1, 2, 3)]
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    args = parse_args(argv)
+
+    # Where to write: the server from your credentials, or a local project folder.
+    target = choose_target(args.local, PROJECT_NAME)
+    print(f"Target: {target}")
+
+    # Part 1. One class, "car": its labels are masks (Bitmap).
+    class_car = sly.ObjClass("car", sly.Bitmap, color=[255, 0, 255])
+    meta = sly.ProjectMeta(obj_classes=[class_car])
+
+    # Read the image size and the masks before creating anything: bad input leaves nothing behind.
+    height, width = read_image_size(args.image)
+    labels = masks_to_labels(args.masks, class_car, (height, width))
+
+    # The masks are parts of one car: bind them under one key (any unique string will do).
+    key = uuid.uuid4().hex
+    labels = bind_labels(labels, key)
+    ann = sly.Annotation(img_size=(height, width), labels=labels)
+
+    image_name = sly.fs.get_file_name_with_ext(str(args.image))
+    if isinstance(target, ServerTarget):
+        api = sly.Api(
+            target.address,
+            target.token,
+            retry_count=target.retry_count,
+            retry_sleep_sec=target.retry_sleep_sec,
+        )
+        project_id, image_id = part1_on_server(
+            api, target.workspace_id, args.image, image_name, meta, ann
+        )
+        part2_on_server(api, project_id, image_id)
+    else:
+        part1_in_local_project(target, args.image, image_name, meta, ann)
+        part2_in_local_project(target, image_name)
+
+
+def part1_on_server(
+    api: sly.Api,
+    workspace_id: int,
+    image_path: Path,
+    image_name: str,
+    meta: sly.ProjectMeta,
+    ann: sly.Annotation,
+) -> tuple[int, int]:
+    """Create the project on the server and upload the image with its bound labels."""
+    # Check the workspace first: a wrong WORKSPACE_ID should stop us before anything is created.
+    if api.workspace.get_info_by_id(workspace_id) is None:
+        raise UserError(
+            f"workspace {workspace_id} does not exist or is not yours: put the ID from the "
+            "workspace's context menu in WORKSPACE_ID (local.env), or pass --local DIR"
+        )
+
+    # An existing "tutorial-bindings" makes the server pick tutorial-bindings_001, and so on.
+    project = api.project.create(workspace_id, PROJECT_NAME, change_name_if_conflict=True)
+    dataset = api.dataset.create(project.id, DATASET_NAME)
+    print(f"Open project in browser: {project.url}")
+
+    # The server accepts labels only of classes that its project meta knows.
+    api.project.update_meta(project.id, meta)
+
+    image_info = api.image.upload_path(dataset.id, image_name, str(image_path))
+    print(f"Image has been successfully uploaded: id={image_info.id}")
+
+    api.annotation.upload_ann(image_info.id, ann)
+    print(f"Annotation with {len(ann.labels)} bound labels uploaded")
+    return project.id, image_info.id
+
+
+def part2_on_server(api: sly.Api, project_id: int, image_id: int) -> None:
+    """Download the annotation again, look at its bindings and upload it without them."""
+    # Parse with the meta the server holds now, not the one Part 1 built: it may have changed.
+    meta = sly.ProjectMeta.from_json(api.project.get_meta(project_id))
+    ann_json = api.annotation.download_json(image_id)
+    ann = sly.Annotation.from_json(ann_json, meta)
+
+    unbound = explore_bindings(ann)
+    api.annotation.upload_ann(image_id, unbound)
+    print("Annotation without bindings uploaded")
+
+
+def part1_in_local_project(
+    target: LocalTarget,
+    image_path: Path,
+    image_name: str,
+    meta: sly.ProjectMeta,
+    ann: sly.Annotation,
+) -> None:
+    """Write the project folder: the same content that Part 1 uploads to a server."""
+    # Build it under a temporary name and rename it at the end: a failure leaves no half project.
+    staging_dir = target.project_dir.with_name(f".{target.project_dir.name}.partial")
+    shutil.rmtree(staging_dir, ignore_errors=True)
+    project = sly.Project(str(staging_dir), sly.OpenMode.CREATE)
+    project.set_meta(meta)
+    dataset = project.create_dataset(DATASET_NAME)
+    dataset.add_item_file(image_name, str(image_path), ann=ann)
+    image_in_project = Path(dataset.get_item_path(image_name)).relative_to(staging_dir)
+    os.rename(staging_dir, target.project_dir)
+    print(f"Local project written: {target.project_dir}")
+    print(f"Image has been successfully added: {target.project_dir / image_in_project}")
+
+
+def part2_in_local_project(target: LocalTarget, image_name: str) -> None:
+    """Reopen the project from disk, look at its bindings and save it without them."""
+    project = sly.Project(str(target.project_dir), sly.OpenMode.READ)
+    dataset = project.datasets.get(DATASET_NAME)
+    ann = dataset.get_ann(image_name, project.meta)
+
+    unbound = explore_bindings(ann)
+    # dataset.set_ann(image_name, unbound) does the same, but writes the file in place.
+    save_annotation(dataset, image_name, unbound)
+    print(f"Annotation without bindings saved: {dataset.get_ann_path(image_name)}")
+
+
+def explore_bindings(ann: sly.Annotation) -> sly.Annotation:
+    """Part 2's lesson: print keys and groups, then return ``ann`` without its car bindings."""
+    # Every label's key; None means the label belongs to no group.
+    print("Labels bindings:")
+    for label in ann.labels:
+        print(label.binding_key)
+
+    # Labels that share a key are one object. The server answers keys of its own, not ours.
+    groups, unbound = binding_groups(ann)
+    for number, (key, group) in enumerate(groups.items(), start=1):
+        print(f"Group # {number} [key={key}] has {len(group)} labels")
+    print(f"{len(unbound)} labels do not have binding")
+
+    # Discard the bindings of one class: the labels stay, only their key goes.
+    without_car_bindings = discard_bindings(ann, class_names=["car"])
+
+    # The SDK's ann.discard_bindings() unbinds every label in place; ann.clone() would share
+    # the labels, so call it on a copy with labels of its own to leave `ann` as downloaded.
+    everything_unbound = ann.clone(labels=[label.clone() for label in ann.labels])
+    everything_unbound.discard_bindings()
+
+    print(
+        f"Groups after discarding car bindings: {len(binding_groups(without_car_bindings).groups)}"
+    )
+    print(f"Groups after ann.discard_bindings(): {len(binding_groups(everything_unbound).groups)}")
+    return without_car_bindings
+
+
+def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--local",
+        type=Path,
+        metavar="DIR",
+        help="write a local Supervisely project inside DIR even if a server is configured",
+    )
+    parser.add_argument("--image", type=Path, default=DEMO_IMAGE, help="image (default: the demo)")
+    parser.add_argument(
+        "--masks",
+        type=Path,
+        nargs="+",
+        default=DEMO_MASKS,
+        metavar="PATH",
+        help="masks of one object's parts, one per file (default: the demo's three)",
+    )
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(run(main, user_errors=(InvalidImageError, InvalidMaskError)))

@@ -1,0 +1,189 @@
+"""Decide where the tutorial writes: a Supervisely server, or a local Supervisely project.
+
+Credentials are read the way Supervisely's own scripts read them: the environment first, then
+``local.env`` of this repository and ``~/supervisely.env`` (python-dotenv, never overriding a
+variable that is already set). With SERVER_ADDRESS and API_TOKEN the target is that server;
+with neither, or with ``--local``, it is a project folder written with ``sly.Project``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Optional, Union
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values, load_dotenv
+
+from cli import UserError
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_LOCAL_DIR = REPO_DIR / "output"
+# The SDK's own variables; our defaults keep a dead server from costing minutes of retries.
+RETRIES_VARIABLE, DEFAULT_RETRIES = "SUPERVISELY_PUBLIC_API_RETRIES", 5
+RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC = "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC", 0.2
+# sly.env.workspace_id() looks these up in this order.
+WORKSPACE_VARIABLES = ("CONTEXT_WORKSPACEID", "context.workspaceId", "WORKSPACE_ID")
+
+
+@dataclass(frozen=True)
+class ServerTarget:
+    address: str
+    token: str = field(repr=False)
+    workspace_id: int
+    retry_count: int
+    retry_sleep_sec: float
+    reason: str
+
+    def __str__(self) -> str:
+        return f"server {self.address}, workspace {self.workspace_id} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class LocalTarget:
+    project_dir: Path
+    reason: str
+
+    def __str__(self) -> str:
+        return f"local project {self.project_dir} ({self.reason})"
+
+
+Target = Union[ServerTarget, LocalTarget]
+
+
+def env_files() -> tuple[Path, ...]:
+    """The files that may hold settings, in the order they are loaded."""
+    return (REPO_DIR / "local.env", Path.home() / "supervisely.env")
+
+
+def load_settings() -> Dict[str, str]:
+    """Load the env files into ``os.environ`` and say where each variable came from."""
+    sources = {name: "the environment" for name in os.environ}
+    for path in env_files():
+        if path.is_file():
+            shown = "~/supervisely.env" if path.parent == Path.home() else path.name
+            for name in dotenv_values(path):
+                sources.setdefault(name, shown)
+            load_dotenv(path)
+    return sources
+
+
+def choose_target(local_parent: Optional[Path], project_name: str) -> Target:
+    """The server when SERVER_ADDRESS and API_TOKEN are set, else a new local project folder.
+
+    ``local_parent`` (``--local DIR``) forces a local project inside that folder; the project
+    gets ``project_name`` or, when taken, the next free ``project_name_001``, ``_002``, ...
+
+    Raises:
+        UserError: settings are half there or malformed; the message names the fix.
+    """
+    sources = load_settings()
+    if local_parent is not None:
+        return local_target(local_parent, project_name, "--local given")
+    address, token = os.environ.get("SERVER_ADDRESS"), os.environ.get("API_TOKEN")
+    if not address and not token:
+        return local_target(
+            DEFAULT_LOCAL_DIR,
+            project_name,
+            "no SERVER_ADDRESS and API_TOKEN in the environment, local.env or ~/supervisely.env",
+        )
+    if not address or not token:
+        present, missing = (
+            ("SERVER_ADDRESS", "API_TOKEN") if address else ("API_TOKEN", "SERVER_ADDRESS")
+        )
+        raise UserError(
+            f"{present} is set (in {sources[present]}) but {missing} is not: add {missing} to "
+            "~/supervisely.env, or pass --local DIR to write a local project instead"
+        )
+    return ServerTarget(
+        address=checked_address(address),
+        token=token,
+        workspace_id=workspace_id(sources),
+        retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1)),
+        retry_sleep_sec=number_setting(RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC, minimum=0),
+        reason=f"SERVER_ADDRESS and API_TOKEN from {sources['API_TOKEN']}",
+    )
+
+
+def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
+    """A free project folder inside ``parent``; ``parent`` is created when missing."""
+    parent = parent.resolve()
+    if parent.exists() and not parent.is_dir():
+        raise UserError(f"--local {parent} is a file: give a folder to write the project into")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(
+            f"cannot create {parent} ({error.strerror}): pass --local with a folder you can write"
+        ) from error
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write into {parent}: pass --local with a folder you can write")
+    return LocalTarget(free_project_dir(parent, project_name), reason)
+
+
+def free_project_dir(parent: Path, name: str) -> Path:
+    """``parent/name``, or the first of ``name_001``, ``name_002``, ... that does not exist yet.
+
+    The same suffixes as ``api.project.create(..., change_name_if_conflict=True)`` on a server.
+
+    Examples:
+        >>> free_project_dir(Path("/nonexistent"), "tutorial-bindings")
+        PosixPath('/nonexistent/tutorial-bindings')
+    """
+    candidate, suffix = parent / name, 1
+    while candidate.exists():
+        candidate, suffix = parent / f"{name}_{suffix:03d}", suffix + 1
+    return candidate
+
+
+def checked_address(address: str) -> str:
+    """SERVER_ADDRESS with a scheme, as the SDK normalises it, or a UserError naming the form."""
+    normalised = address.strip().rstrip("/")
+    if "://" not in normalised:
+        normalised = "https://" + normalised
+    parsed = urlparse(normalised)
+    try:
+        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname) and " " not in address
+        parsed.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        valid = False
+    if not valid:
+        raise UserError(
+            f"SERVER_ADDRESS={address!r} is not a server address: use the form "
+            "https://app.supervisely.com or http://host:port"
+        )
+    return normalised
+
+
+def workspace_id(sources: Dict[str, str]) -> int:
+    """The workspace to create the project in, from the variables sly.env.workspace_id() reads."""
+    for name in WORKSPACE_VARIABLES:
+        value = os.environ.get(name)
+        if value is None:
+            continue
+        try:
+            return int(value)
+        except ValueError:
+            raise UserError(
+                f"{name}={value!r} (in {sources.get(name, 'the environment')}) is not a number: "
+                "copy the workspace ID from the workspace's context menu in Supervisely"
+            ) from None
+    raise UserError(
+        "WORKSPACE_ID is not set: put WORKSPACE_ID=<id> in local.env (the ID is in the "
+        "workspace's context menu), or pass --local DIR to write a local project instead"
+    )
+
+
+def number_setting(name: str, default: float, minimum: float) -> float:
+    """A numeric environment setting, its default when unset, or a UserError when malformed."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = minimum - 1
+    if number < minimum:
+        raise UserError(f"{name}={value!r} must be a number of at least {minimum}: fix or unset it")
+    return number
