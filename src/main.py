@@ -74,10 +74,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         project_id, image_id = part1_on_server(
             api, target.workspace_id, args.image, image_name, meta, ann
         )
-        part2_on_server(api, project_id, image_id)
+        if not args.only_part_1:
+            part2_on_server(api, project_id, image_id)
     else:
         part1_in_local_project(target, args.image, image_name, meta, ann)
-        part2_in_local_project(target, image_name)
+        if not args.only_part_1:
+            part2_in_local_project(target, image_name)
 
 
 def part1_on_server(
@@ -201,6 +203,11 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         default=DEMO_MASKS,
         metavar="PATH",
         help="masks of one object's parts, one per file (default: the demo's three)",
+    )
+    parser.add_argument(
+        "--only-part-1",
+        action="store_true",
+        help="stop after Part 1 and keep the labels bound (the original tutorial's exit(0))",
     )
     return parser.parse_args(argv)
 

@@ -22,7 +22,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_DIR = REPO_DIR / "output"
 # The SDK's own variables; our defaults keep a dead server from costing minutes of retries.
 RETRIES_VARIABLE, DEFAULT_RETRIES = "SUPERVISELY_PUBLIC_API_RETRIES", 5
-RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC = "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC", 0.2
+RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC = "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC", 0.15
 # sly.env.workspace_id() looks these up in this order.
 WORKSPACE_VARIABLES = ("CONTEXT_WORKSPACEID", "context.workspaceId", "WORKSPACE_ID")
 

@@ -83,7 +83,7 @@ def test_both_parts_make_the_tutorial_calls_with_the_right_ids(api, server_setti
     main.main([])
 
     api.api_class.assert_called_once_with(
-        "https://sly.example.com", "token-for-tests", retry_count=5, retry_sleep_sec=0.2
+        "https://sly.example.com", "token-for-tests", retry_count=5, retry_sleep_sec=0.15
     )
     api.workspace.get_info_by_id.assert_called_once_with(WORKSPACE_ID)
     api.project.create.assert_called_once_with(
