@@ -16,10 +16,11 @@ Mask rule (what :func:`read_mask` accepts):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import uuid
-from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -68,11 +69,26 @@ def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
             f"{name} is not a format Supervisely accepts: use one of "
             + ", ".join(sly.image.SUPPORTED_IMG_EXTS)
         )
-    # cv2.imread says nothing about a corrupt file: it returns None.
-    image = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
+    # cv2.imread says nothing about a corrupt file: it returns None (and libjpeg may print a
+    # warning of its own straight to the process's stderr, which we keep out of the output).
+    with _c_stderr_silenced():
+        image = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InvalidImageError(f"{name} cannot be decoded (corrupt or truncated): export it again")
     return image.shape[0], image.shape[1]
+
+
+@contextlib.contextmanager
+def _c_stderr_silenced() -> Iterator[None]:
+    """Send what C libraries write to file descriptor 2 to /dev/null for the duration."""
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -100,7 +116,8 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
         if not os.path.isfile(source):
             raise FileNotFoundError(f"{name} does not exist: check the path")
         # IMREAD_UNCHANGED keeps 16-bit and alpha data visible, so they are rejected, not mangled.
-        source = cv2.imread(os.fspath(source), cv2.IMREAD_UNCHANGED)
+        with _c_stderr_silenced():
+            source = cv2.imread(os.fspath(source), cv2.IMREAD_UNCHANGED)
         if source is None:
             raise InvalidMaskError(f"{name} is not a readable image: save it as a PNG")
     mask = _single_channel(source, name)

@@ -85,8 +85,9 @@ def describe(
         )
     if isinstance(error, (requests.ConnectionError, requests.exceptions.RetryError)):
         return (
-            f"no answer from {server} after all retries: check SERVER_ADDRESS and that the server "
-            "is up (SUPERVISELY_PUBLIC_API_RETRIES sets how many attempts)",
+            f"no usable answer from {server} after all retries (connection errors or 5xx): check "
+            "SERVER_ADDRESS and that the server is up, then run again "
+            "(SUPERVISELY_PUBLIC_API_RETRIES sets the number of attempts)",
             EXIT_USER_ERROR,
         )
     return (

@@ -24,6 +24,7 @@ from typing import List, Optional
 
 import supervisely as sly
 
+import retry_safe
 from bindings import (
     InvalidImageError,
     InvalidMaskError,
@@ -99,14 +100,16 @@ def part1_on_server(
         )
 
     # An existing "tutorial-bindings" makes the server pick tutorial-bindings_001, and so on.
-    project = api.project.create(workspace_id, PROJECT_NAME, change_name_if_conflict=True)
-    dataset = api.dataset.create(project.id, DATASET_NAME)
+    # retry_safe wraps api.project.create(..., change_name_if_conflict=True), api.dataset.create
+    # and api.image.upload_path: a retry that meets its own lost first try reuses what it made.
+    project = retry_safe.create_project(api, workspace_id, PROJECT_NAME)
+    dataset = retry_safe.create_dataset(api, project.id, DATASET_NAME)
     print(f"Open project in browser: {project.url}")
 
     # The server accepts labels only of classes that its project meta knows.
     api.project.update_meta(project.id, meta)
 
-    image_info = api.image.upload_path(dataset.id, image_name, str(image_path))
+    image_info = retry_safe.upload_image(api, dataset.id, image_name, str(image_path))
     print(f"Image has been successfully uploaded: id={image_info.id}")
 
     api.annotation.upload_ann(image_info.id, ann)

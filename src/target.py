@@ -9,6 +9,7 @@ with neither, or with ``--local``, it is a project folder written with ``sly.Pro
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Union
@@ -113,12 +114,13 @@ def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
         raise UserError(f"--local {parent} is a file: give a folder to write the project into")
     try:
         parent.mkdir(parents=True, exist_ok=True)
+        # Permission bits do not tell (root, read-only mounts): creating something does.
+        os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".write-check-"))
     except OSError as error:
         raise UserError(
-            f"cannot create {parent} ({error.strerror}): pass --local with a folder you can write"
+            f"cannot write into {parent} ({error.strerror}): pass --local with a folder you can "
+            "write"
         ) from error
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write into {parent}: pass --local with a folder you can write")
     return LocalTarget(free_project_dir(parent, project_name), reason)
 
 

@@ -42,9 +42,9 @@ class MaskProblem(ValueError):
                     "http://h/public/api/v3/images.info"), (),
          EXIT_UNEXPECTED, "error: http://h:1 refused images.info (404): image 9 not found;"),
         (requests.ConnectionError("refused"), (), EXIT_USER_ERROR,
-         "error: no answer from http://h:1 after all retries: check SERVER_ADDRESS"),
+         "error: no usable answer from http://h:1 after all retries (connection errors or 5xx): check SERVER_ADDRESS"),
         (requests.exceptions.RetryError("Retry limit exceeded"), (), EXIT_USER_ERROR,
-         "error: no answer from http://h:1 after all retries"),
+         "error: no usable answer from http://h:1 after all retries"),
         (RuntimeError("boom"), (), EXIT_UNEXPECTED, "error: unexpected RuntimeError: boom"),
     ],
 )  # fmt: skip

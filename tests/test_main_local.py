@@ -87,14 +87,6 @@ def test_without_settings_the_project_goes_under_output_in_the_repo(tmp_path):
         shutil.rmtree(project_dir)
 
 
-def test_a_missing_image_ends_in_one_line_and_writes_nothing(tmp_path):
-    result = run_main("--local", str(tmp_path / "out"), "--image", "nowhere.jpg", cwd=tmp_path)
-
-    assert result.returncode == 2
-    assert result.stderr == "error: image nowhere.jpg does not exist: check the path\n"
-    assert list((tmp_path / "out").iterdir()) == []
-
-
 @pytest.mark.skipif(not TUTORIAL_PHOTO.is_dir(), reason="../shared/reference is not here")
 def test_the_tutorial_photo_with_its_three_channel_masks(tmp_path):
     masks = sorted(str(p) for p in (TUTORIAL_PHOTO / "car_masks").glob("car_0*.png"))

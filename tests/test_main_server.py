@@ -121,7 +121,7 @@ def free_port() -> int:
     [
         ("wrong token", "rejected API_TOKEN (401): put a valid token for this server"),
         ("unknown workspace", "workspace 999 does not exist or is not yours: put the ID"),
-        ("server not listening", "no answer from http://127.0.0.1:"),
+        ("server not listening", "no usable answer from http://127.0.0.1:"),
     ],
 )
 def test_a_bad_setup_ends_promptly_in_one_line(sly_server, case, expected_line):

@@ -61,6 +61,7 @@ def api(monkeypatch):
 
     state = FakeServerState()
     api.workspace.get_info_by_id.return_value = info(WorkspaceInfo, id=WORKSPACE_ID)
+    api.project.get_free_name.return_value = "tutorial-bindings_001"
     api.project.create.return_value = info(ProjectInfo, id=PROJECT_ID, name=main.PROJECT_NAME)
     api.dataset.create.return_value = info(DatasetInfo, id=DATASET_ID, name=main.DATASET_NAME)
     api.image.upload_path.return_value = info(ImageInfo, id=IMAGE_ID, height=720, width=1280)
@@ -86,9 +87,8 @@ def test_both_parts_make_the_tutorial_calls_with_the_right_ids(api, server_setti
         "https://sly.example.com", "token-for-tests", retry_count=5, retry_sleep_sec=0.15
     )
     api.workspace.get_info_by_id.assert_called_once_with(WORKSPACE_ID)
-    api.project.create.assert_called_once_with(
-        WORKSPACE_ID, "tutorial-bindings", change_name_if_conflict=True
-    )
+    api.project.get_free_name.assert_called_once_with(WORKSPACE_ID, "tutorial-bindings")
+    api.project.create.assert_called_once_with(WORKSPACE_ID, "tutorial-bindings_001")
     api.dataset.create.assert_called_once_with(PROJECT_ID, "dataset-01")
     (project_id, meta), _ = api.project.update_meta.call_args
     assert project_id == PROJECT_ID

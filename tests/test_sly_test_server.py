@@ -477,3 +477,21 @@ def test_stop_closes_the_port():
 def test_module_examples(module):
     failed, _ = doctest.testmod(importlib.import_module(f"sly_test_server.{module}"))
     assert failed == 0
+
+
+def test_a_body_that_never_comes_gets_408_like_from_a_real_server(sly_server, monkeypatch):
+    """What an SDK retry of a consumed multipart upload looks like on the wire."""
+    import socket
+
+    from sly_test_server import httpd
+
+    monkeypatch.setattr(httpd, "BODY_TIMEOUT_SEC", 0.3)
+    with socket.create_connection(("127.0.0.1", sly_server.port)) as connection:
+        connection.sendall(
+            b"POST /public/api/v3/images.bulk.upload HTTP/1.1\r\nHost: test\r\n"
+            b"Content-Length: 100\r\n\r\n"
+        )
+        started = time.monotonic()
+        answer = connection.recv(1000)
+    assert answer.startswith(b"HTTP/1.1 408 ")
+    assert time.monotonic() - started < 5

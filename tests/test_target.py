@@ -134,7 +134,7 @@ def test_local_dir_that_is_a_file_is_refused(tmp_path):
     a_file.write_text("")
     with pytest.raises(UserError, match="is a file: give a folder"):
         choose_target(a_file, "p")
-    with pytest.raises(UserError, match="cannot create .*: pass --local with a folder"):
+    with pytest.raises(UserError, match="cannot write into .*: pass --local with a folder"):
         choose_target(a_file / "inside", "p")
 
 

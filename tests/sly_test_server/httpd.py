@@ -13,10 +13,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping, Optional, Set
 
-from .responses import Response, bad_request
+from .responses import ApiError, Response, bad_request
 
 TLS_HANDSHAKE_RECORD = 0x16
 IDLE_TIMEOUT_SEC = 120
+BODY_TIMEOUT_SEC = 10
 LOOPBACK = "127.0.0.1"
 
 App = Callable[[str, str, Mapping[str, str], bytes], Optional[Response]]
@@ -65,11 +66,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         try:
+            self.connection.settimeout(BODY_TIMEOUT_SEC)
             body = self._read_body()
+        except TimeoutError:
+            # A real server (nginx: client_body_timeout) gives up on a body that never comes.
+            self.close_connection = True
+            self._write(
+                ApiError(408, "Request Timeout", "The request body never came").to_response()
+            )
+            return
         except (ValueError, OSError):
             self.close_connection = True
             self._write(bad_request("Malformed request body").to_response())
             return
+        self.connection.settimeout(IDLE_TIMEOUT_SEC)
         path = self.path.split("?", 1)[0]
         response = self.server.app(self.command, path, self.headers, body)
         if response is None:

@@ -16,7 +16,7 @@ from .httpd import LoopbackHTTPServer
 from .imaging import blank_png
 from .recorder import LogEntry, RequestRecorder
 from .responses import ApiError, Response, not_found
-from .store import Store, copy_json
+from .store import INSTANCE_VERSION, Store, copy_json
 
 API_PREFIX = "/public/api/v3/"
 logger = logging.getLogger("sly_test_server")
@@ -66,7 +66,7 @@ class SlyTestServer:
         workspace_id: int = 1,
         per_page: int = 500,
         first_binding_key: int = 62245779,
-        instance_version: str = "6.12.44",
+        instance_version: str = INSTANCE_VERSION,
         log_requests: bool = False,
     ):
         if token is not None and (not isinstance(token, str) or not token):

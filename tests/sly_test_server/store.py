@@ -17,6 +17,9 @@ from .imaging import bytes_hash, image_header
 from .responses import bad_request, not_found
 
 KEY_STYLES = ("int", "str")
+# The instance version SDK 6.74.51 expects (the last entry of its versions.json): an older one
+# makes the SDK log an "upgrade your instance" warning after the first error answer.
+INSTANCE_VERSION = "6.18.3"
 UNSUPPORTED_FIGURES = ("alpha_mask",)
 FIRST_IDS = {
     "team": 1,
@@ -167,7 +170,7 @@ class Store:
         key_style: str = "int",
         first_binding_key: int = 62245779,
         per_page: int = 500,
-        instance_version: str = "6.12.44",
+        instance_version: str = INSTANCE_VERSION,
         login: str = "test-user",
     ):
         if key_style not in KEY_STYLES:
