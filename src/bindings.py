@@ -219,13 +219,23 @@ def binding_key_of(label: sly.Label) -> Optional[str]:
     A server may answer keys as JSON numbers (``62245779``) and ``Label.from_json`` keeps them
     as they come: ``7`` and ``"7"`` name the same group.
 
+    Raises:
+        TypeError: the key is neither a string nor an integer (a hand-edited file, say).
+
     Examples:
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> binding_key_of(sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key=7))
         '7'
     """
     key = label.binding_key
-    return None if key is None else str(key)
+    if key is None or isinstance(key, str):
+        return key
+    if isinstance(key, int) and not isinstance(key, bool):
+        return str(key)
+    raise TypeError(
+        f"binding key {key!r} of a {label.obj_class.name!r} label is a {type(key).__name__}: "
+        "a key must be a string (or an integer, as a server answers it)"
+    )
 
 
 def binding_groups(ann: sly.Annotation) -> BindingGroups:

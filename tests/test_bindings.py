@@ -26,6 +26,7 @@ from bindings import (
 CAR = sly.ObjClass("car", sly.Bitmap)
 PERSON = sly.ObjClass("person", sly.Rectangle)
 BOX = sly.Rectangle(0, 0, 1, 1)
+META = sly.ProjectMeta(obj_classes=[CAR, PERSON])
 MASK_2X3 = np.array([[0, 1, 1], [0, 0, 1]], dtype=np.uint8)
 EXPECTED_2X3 = np.array([[False, True, True], [False, False, True]])
 
@@ -190,9 +191,21 @@ def test_label_clone_cannot_clear_a_key_which_is_why_with_binding_key_exists():
     assert with_binding_key(label, None).binding_key is None
 
 
-@pytest.mark.parametrize("key, expected", [(None, None), ("a", "a"), (62245779, "62245779")])
-def test_binding_key_of_normalises_to_string(key, expected):
-    assert binding_key_of(person(key)) == expected
+@pytest.mark.parametrize(
+    "key, expected, exception",
+    [
+        (None, None, does_not_raise()),
+        ("a", "a", does_not_raise()),
+        (62245779, "62245779", does_not_raise()),  # as a server answers it
+        (7.5, None, pytest.raises(TypeError, match="7.5 of a 'person' label is a float")),
+        (True, None, pytest.raises(TypeError, match="is a bool")),
+        ({"id": 1}, None, pytest.raises(TypeError, match="is a dict: a key must be a string")),
+    ],
+)
+def test_binding_key_of_normalises_to_string(key, expected, exception):
+    label = sly.Label.from_json({**person().to_json(), "instance": key}, META)
+    with exception:
+        assert binding_key_of(label) == expected
 
 
 @pytest.mark.parametrize(
