@@ -118,8 +118,11 @@ def draw_car(image: npt.NDArray[np.uint8], mask: npt.NDArray[np.uint8]) -> None:
     cv2.line(image, (648, 336), (648, 492), (24, 24, 120), 2, cv2.LINE_AA)
     cv2.line(image, (330, 446), (956, 446), (60, 60, 200), 3, cv2.LINE_AA)
     cv2.rectangle(image, (600, 418), (626, 424), (190, 190, 196), -1)
+    # Lights stick out of the body's outline a little: they are part of the car's silhouette.
     cv2.ellipse(image, (950, 426), (14, 10), 0, 0, 360, (200, 240, 250), -1, cv2.LINE_AA)
+    cv2.ellipse(mask, (950, 426), (14, 10), 0, 0, 360, 255, -1)
     cv2.rectangle(image, (320, 424), (336, 444), (30, 30, 230), -1)
+    cv2.rectangle(mask, (320, 424), (336, 444), 255, -1)
     for centre in WHEELS:
         cv2.circle(image, centre, WHEEL_RADIUS + 6, (38, 40, 176), -1, cv2.LINE_AA)
         cv2.circle(image, centre, WHEEL_RADIUS, (30, 30, 32), -1, cv2.LINE_AA)

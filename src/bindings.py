@@ -269,6 +269,9 @@ def discard_bindings(
 ) -> sly.Annotation:
     """Return a copy of ``ann`` whose labels of ``class_names`` (all labels when None) are unbound.
 
+    Raises:
+        TypeError: ``class_names`` is a single string (it would be read letter by letter).
+
     Unlike ``Annotation.discard_bindings()``, which changes the labels in place (and the labels
     of every ``ann.clone()`` with them), this leaves ``ann`` as it was.
 
@@ -280,6 +283,10 @@ def discard_bindings(
         >>> [label.binding_key for label in discard_bindings(ann, ["car"]).labels]
         [None, 'b']
     """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"class_names={class_names!r} is one string: pass a list, e.g. [{class_names!r}]"
+        )
     names = None if class_names is None else set(class_names)
     labels = [
         (

@@ -36,7 +36,9 @@ from bindings import (
 )
 from cli import UserError, run
 from local_project import save_annotation
-from target import REPO_DIR, LocalTarget, ServerTarget, choose_target
+from group_merge import merge_bindings
+from preview import save_preview
+from target import DEFAULT_LOCAL_DIR, REPO_DIR, LocalTarget, ServerTarget, choose_target
 
 PROJECT_NAME = "tutorial-bindings"
 DATASET_NAME = "dataset-01"
@@ -75,10 +77,12 @@ def main(argv: Optional[List[str]] = None) -> None:
         project_id, image_id = part1_on_server(
             api, target.workspace_id, args.image, image_name, meta, ann
         )
+        preview_bindings(args.image, ann, DEFAULT_LOCAL_DIR)
         if not args.only_part_1:
             part2_on_server(api, project_id, image_id)
     else:
         part1_in_local_project(target, args.image, image_name, meta, ann)
+        preview_bindings(args.image, ann, target.project_dir.parent)
         if not args.only_part_1:
             part2_in_local_project(target, image_name)
 
@@ -115,6 +119,14 @@ def part1_on_server(
     api.annotation.upload_ann(image_info.id, ann)
     print(f"Annotation with {len(ann.labels)} bound labels uploaded")
     return project.id, image_info.id
+
+
+def preview_bindings(image_path: Path, ann: sly.Annotation, folder: Path) -> None:
+    """Draw each binding group in its own colour next to the output, to check it by eye."""
+    folder.mkdir(parents=True, exist_ok=True)
+    preview_path = folder / "bindings_preview.png"
+    save_preview(image_path, ann, preview_path)
+    print(f"Bindings preview saved: {preview_path}")
 
 
 def part2_on_server(api: sly.Api, project_id: int, image_id: int) -> None:
@@ -174,6 +186,10 @@ def explore_bindings(ann: sly.Annotation) -> sly.Annotation:
     for number, (key, group) in enumerate(groups.items(), start=1):
         print(f"Group # {number} [key={key}] has {len(group)} labels")
     print(f"{len(unbound)} labels do not have binding")
+
+    # A group is one object: merge_bindings makes one Bitmap label of each group.
+    merged = merge_bindings(ann)
+    print(f"Objects after merging the groups: {len(merged.labels)}")
 
     # Discard the bindings of one class: the labels stay, only their key goes.
     without_car_bindings = discard_bindings(ann, class_names=["car"])

@@ -273,3 +273,8 @@ def test_sdk_discard_bindings_mutates_clones_which_is_why_discard_bindings_exist
     ann = sly.Annotation((10, 10), [person("a")])
     discard_bindings(copy.copy(ann))
     assert keys(ann) == ["a"]
+
+
+def test_discard_bindings_refuses_one_class_name_as_a_string():
+    with pytest.raises(TypeError, match=r"class_names='car' is one string: pass a list"):
+        discard_bindings(sly.Annotation((10, 10), [car("c")]), "car")

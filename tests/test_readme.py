@@ -60,6 +60,7 @@ def normalise(output: str) -> list[str]:
     """Output lines with what changes from run to run (keys, folders) replaced by placeholders."""
     output = re.sub(r"\b[0-9a-f]{32}\b", "<key>", output)
     output = re.sub(r"\S*/output/tutorial-bindings(_\d{3})?", "<project>", output)
+    output = re.sub(r"\S*/output/bindings_preview\.png", "<preview>", output)
     return output.strip().splitlines()
 
 
