@@ -1,0 +1,393 @@
+"""Binding groups in YOLO segmentation: one line per object, its parts joined into one polygon.
+
+A YOLO segmentation label file (Ultralytics) has one line per object instance::
+
+    <class id> x1 y1 x2 y2 ...        (points normalised: x / image width, y / image height)
+
+and ``data.yaml`` names the classes. A line holds one polygon, so an object drawn in several
+parts must become one polygon. Here, as in Ultralytics' ``merge_multi_segment``, consecutive
+parts are connected by the shortest bridge between them (the closest pair of vertices), and the
+outline goes out along each bridge and comes back along the same bridge (:func:`join_parts`).
+The bridges have no area: filling the joined polygon gives every part, plus the pixels the
+bridge lines pass over.
+
+Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound label
+(``group_merge.annotation_objects``); its outline is:
+
+- a single polygon or rectangle label: its own vertices (polygon holes dropped);
+- anything else (a mask, or a group of several labels): the union of its pixels
+  (``group_merge.group_mask``), whose outer contours (``cv2.findContours``, pixel centres,
+  straight runs kept as their end points) are the parts, left to right, joined by bridges.
+  Holes are filled and thin details are kept only as the contour traces them.
+
+A group that mixes classes is written as one line per class. Class ids are the classes' positions
+in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
+by the image size, with 6 decimals, so reading them back gives the same pixels for images up to
+a million pixels wide.
+
+Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
+polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
+round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
+label, with every pixel of it) but not the parts or the bindings.
+
+Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and ``data.yaml``
+(``path``, ``train``, ``val``, ``nc``, ``names``). Datasets named ``val``, ``valid`` or
+``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
+dataset, ``val`` repeats ``train`` (Ultralytics needs one).
+
+Copy this file with ``group_merge.py`` and ``bindings.py``; it needs only ``supervisely`` (and
+its ``PyYAML``), ``numpy`` and ``opencv``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+import yaml
+
+from bindings import binding_key_of, read_image_size
+from group_merge import annotation_objects, group_mask
+
+Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
+AREA_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle)
+SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
+
+
+class InvalidYoloError(ValueError):
+    """A YOLO dataset that cannot be read; the message names the file and the field."""
+
+
+class YoloWarning(UserWarning):
+    """Something that YOLO cannot hold as it was; the message says what and where."""
+
+
+def join_parts(parts: Sequence[npt.ArrayLike]) -> Points:
+    """One closed outline through every part, joined by the shortest bridges between neighbours.
+
+    Part ``i`` is connected to part ``i + 1`` at their closest pair of vertices; the outline runs
+    round part 0 to that vertex, crosses over, runs round part 1 (and, the same way, the parts
+    after it), and comes back over the same bridge to finish part 0. Every bridge is walked
+    there and back, so the polygon's filled area is the parts' area, plus the bridge lines.
+
+    Args:
+        parts: outlines, each an ``(N, 2)`` array-like of ``(x, y)`` vertices (closed implicitly).
+
+    Returns:
+        An ``(M, 2)`` int64 array: the joined outline, closed implicitly.
+
+    Raises:
+        ValueError: ``parts`` is empty, or a part is not a non-empty list of ``(x, y)`` pairs.
+
+    Examples:
+        >>> left_square = [(0, 0), (1, 0), (1, 1), (0, 1)]
+        >>> right_square = [(4, 0), (5, 0), (5, 1), (4, 1)]
+        >>> join_parts([left_square, right_square]).tolist()
+        [[1, 0], [4, 0], [5, 0], [5, 1], [4, 1], [4, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    """
+    rings = [np.asarray(part, dtype=np.int64).reshape(-1, 2) for part in parts]
+    if not rings:
+        raise ValueError("no parts to join: pass at least one outline")
+    if any(len(ring) == 0 for ring in rings):
+        raise ValueError("a part has no vertex: pass outlines of (x, y) pairs")
+    if len(rings) == 1:
+        return rings[0].copy()
+    bridges = [_closest_vertices(a, b) for a, b in zip(rings, rings[1:])]
+    # Each ring starts where the bridge from the previous one lands (ring 0 at its own exit).
+    entries = [bridges[0][0]] + [landing for _, landing in bridges]
+    exits = [leaving for leaving, _ in bridges]
+    rolled = [np.roll(ring, -entry, axis=0) for ring, entry in zip(rings, entries)]
+    exit_at = [(leaving - entry) % len(ring) for leaving, entry, ring in zip(exits, entries, rings)]
+    outward = [ring[: at + 1] for ring, at in zip(rolled, exit_at)]
+    homeward = [np.concatenate([ring[at:], ring[:1]]) for ring, at in zip(rolled, exit_at)]
+    last = np.concatenate([rolled[-1], rolled[-1][:1]])
+    joined = np.concatenate(outward + [last] + homeward[::-1])[:-1]  # closed implicitly
+    keep = np.ones(len(joined), dtype=bool)
+    keep[1:] = (joined[1:] != joined[:-1]).any(axis=1)
+    return joined[keep]
+
+
+def _closest_vertices(a: Points, b: Points, block: int = 1024) -> Tuple[int, int]:
+    """Indexes ``(i, j)`` of the closest pair ``a[i]``, ``b[j]``, in blocks to bound memory."""
+    best, best_pair = np.inf, (0, 0)
+    for start in range(0, len(a), block):
+        squared = ((a[start : start + block, None, :] - b[None, :, :]) ** 2).sum(axis=2)
+        i, j = np.unravel_index(np.argmin(squared), squared.shape)
+        if squared[i, j] < best:
+            best, best_pair = squared[i, j], (start + int(i), int(j))
+    return best_pair
+
+
+def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> Tuple[Points, int]:
+    """The one outline YOLO stores for an object, and how many parts were joined into it.
+
+    A single polygon or rectangle label gives its own vertices; anything else gives the outer
+    contours of the union of its pixels, left to right, joined by :func:`join_parts`. Points are
+    clipped to the image; fewer than 3 (a one- or two-pixel object) are padded by repeating the
+    last, since a YOLO segment needs 3.
+
+    Raises:
+        ValueError: the object has no pixel inside the image.
+        TypeError: a label's geometry covers no area (from ``group_merge.group_mask``).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> parts = [sly.Label(sly.Bitmap(np.ones((2, 2), bool), sly.PointLocation(0, c)), car)
+        ...          for c in (0, 4)]
+        >>> outline, parts_joined = object_outline(parts, (4, 8))
+        >>> outline.tolist(), parts_joined
+        ([[1, 1], [4, 1], [5, 1], [5, 0], [4, 0], [4, 1], [1, 1], [1, 0], [0, 0], [0, 1]], 2)
+    """
+    if len(labels) == 0:
+        raise ValueError("no labels: pass the labels of one object")
+    height, width = image_size
+    geometry = labels[0].geometry if len(labels) == 1 else None
+    if isinstance(geometry, sly.Rectangle):
+        top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
+        outline, parts = np.array([(left, top), (right, top), (right, bottom), (left, bottom)]), 1
+    elif isinstance(geometry, sly.Polygon):
+        outline, parts = geometry.exterior_np[:, ::-1].astype(np.int64), 1
+    else:
+        mask = group_mask(labels, image_size).astype(np.uint8)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            raise ValueError(f"an object of {len(labels)} labels has no pixel inside the image")
+        rings = sorted((c.reshape(-1, 2) for c in contours), key=lambda r: tuple(r.min(axis=0)))
+        outline, parts = join_parts(rings), len(rings)
+    outline = np.clip(outline, 0, [width - 1, height - 1])
+    if len(outline) < 3:
+        outline = np.concatenate([outline, outline[-1:].repeat(3 - len(outline), axis=0)])
+    return outline, parts
+
+
+def annotation_to_yolo(
+    ann: sly.Annotation, class_ids: Mapping[str, int], image_name: str = "image"
+) -> List[str]:
+    """The YOLO segmentation lines of ``ann``: one per object (group or unbound label).
+
+    Warns (:class:`YoloWarning`) for each object joined from several parts, and each group
+    that mixes classes (written as one line per class). Labels whose geometry covers no area
+    (points, lines) are skipped with a warning.
+
+    Args:
+        ann: the image's annotation.
+        class_ids: the YOLO class id of each class name.
+        image_name: the image's name, used in warnings.
+
+    Raises:
+        KeyError: a class has no id in ``class_ids``.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 20), [sly.Label(sly.Rectangle(0, 0, 4, 9), car)])
+        >>> annotation_to_yolo(ann, {"car": 0})
+        ['0 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000']
+    """
+    height, width = ann.img_size
+    lines = []
+    for labels in annotation_objects(ann):
+        key = binding_key_of(labels[0])
+        what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
+        what = f"{image_name}: {what}"
+        with_area = [label for label in labels if isinstance(label.geometry, AREA_GEOMETRIES)]
+        if len(with_area) < len(labels):
+            warnings.warn(
+                f"{what}: points and lines skipped, a YOLO segment is an area", YoloWarning
+            )
+        by_class: Dict[str, List[sly.Label]] = {}
+        for label in with_area:
+            by_class.setdefault(label.obj_class.name, []).append(label)
+        if len(by_class) > 1:
+            warnings.warn(
+                f"{what} mixes classes {', '.join(by_class)}: a YOLO line has one class, so it is "
+                f"written as {len(by_class)} lines",
+                YoloWarning,
+            )
+        for class_name, class_labels in by_class.items():
+            outline, parts = object_outline(class_labels, ann.img_size)
+            if parts > 1:
+                count = len(class_labels)
+                labels_text = f" ({count} {class_name} label{'s' if count > 1 else ''})"
+                bridges = "1 bridge" if parts == 2 else f"{parts - 1} bridges"
+                warnings.warn(
+                    f"{what}{labels_text if key is not None else ''} is {parts} separate parts: "
+                    f"written as one polygon joined by {bridges}; YOLO reads it back as one label",
+                    YoloWarning,
+                )
+            coordinates = (outline / [width, height]).ravel()
+            lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
+    return lines
+
+
+def yolo_to_annotation(
+    text: str, class_names: Sequence[str], image_size: Tuple[int, int], source: str = "YOLO labels"
+) -> sly.Annotation:
+    """The annotation of one YOLO label file: one unbound Polygon label per line.
+
+    Args:
+        text: the file's content.
+        class_names: the class name of each class id (``data.yaml``'s ``names``).
+        image_size: ``(height, width)`` of the image.
+        source: the file's name, used in messages.
+
+    Raises:
+        InvalidYoloError: a line is malformed; the message names the file, the line and the field.
+
+    Examples:
+        >>> ann = yolo_to_annotation("0 0.1 0.1 0.5 0.1 0.5 0.5\\n", ["car"], (10, 10))
+        >>> [(label.obj_class.name, label.geometry.exterior_np.tolist()) for label in ann.labels]
+        [('car', [[1, 1], [1, 5], [5, 5]])]
+    """
+    height, width = image_size
+    classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
+    labels = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{source}: line {number}"
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
+            if not all(math.isfinite(value) for value in coordinates):
+                raise ValueError
+        except ValueError:
+            raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
+        if not 0 <= class_id < len(classes):
+            raise InvalidYoloError(
+                f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
+            )
+        if len(coordinates) % 2 or len(coordinates) < 6:
+            raise InvalidYoloError(
+                f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
+                "numbers (a 4-number box line is detection, not segmentation)"
+            )
+        points = [
+            sly.PointLocation(_pixel(y, height), _pixel(x, width))
+            for x, y in zip(coordinates[::2], coordinates[1::2])
+        ]
+        labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
+    return sly.Annotation((height, width), labels)
+
+
+def _pixel(normalised: float, size: int) -> int:
+    """The pixel at ``normalised`` (0 to 1) of ``size``; 1.0, the far edge, is the last pixel."""
+    return min(max(round(normalised * size), 0), size - 1)
+
+
+def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] = None) -> None:
+    """Write a Supervisely project as a YOLO segmentation dataset in ``out_dir`` (see the layout).
+
+    ``out_dir`` is created and must not exist yet. ``dataset_path`` is the ``path`` written in
+    ``data.yaml`` (where the dataset will live; default: ``out_dir``, absolute). Warns as
+    :func:`annotation_to_yolo` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
+            (``a.jpg``, ``a.png``): rename one.
+
+    Examples:
+        >>> project_to_yolo("output/tutorial-bindings", "output/yolo")  # doctest: +SKIP
+    """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
+    os.makedirs(out_dir)
+    splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        images_dir = Path(out_dir, "images", dataset.name)
+        labels_dir = Path(out_dir, "labels", dataset.name)
+        images_dir.mkdir(parents=True)
+        labels_dir.mkdir(parents=True)
+        splits[SPLIT_NAMES.get(dataset.name, "train")].append(f"images/{dataset.name}")
+        for item_name in sorted(dataset.get_items_names()):
+            label_path = labels_dir / f"{Path(item_name).stem}.txt"
+            if label_path.exists():
+                raise FileExistsError(
+                    f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
+                    "YOLO names the label file after it: rename one of them"
+                )
+            ann = dataset.get_ann(item_name, project.meta)
+            lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}")
+            label_path.write_text("".join(line + "\n" for line in lines))
+            sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
+    config = {
+        "path": os.path.abspath(dataset_path or out_dir),
+        "train": splits["train"],
+        "val": splits["val"] or list(splits["train"]),
+        **({"test": splits["test"]} if splits["test"] else {}),
+        "nc": len(class_ids),
+        "names": {i: name for name, i in class_ids.items()},
+    }
+    header = f"# YOLO segmentation dataset of the Supervisely project {project.name}\n"
+    Path(out_dir, "data.yaml").write_text(header + yaml.safe_dump(config, sort_keys=False))
+
+
+def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
+    """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
+
+    Every image under ``yolo_dir/images`` is read with its label file, the same path under
+    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
+    folder can have moved. Each folder of images becomes a dataset named after it (relative to
+    ``images``, ``/`` replaced by ``_``). Classes are ``names`` in id order, as Polygon classes.
+    Warns once that YOLO has no groups.
+
+    Raises:
+        InvalidYoloError: ``data.yaml`` or a label file is malformed; the message names it.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> yolo_to_project("output/yolo", "output/from-yolo")  # doctest: +SKIP
+    """
+    class_names = _class_names(Path(yolo_dir, "data.yaml"))
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    project.set_meta(
+        sly.ProjectMeta(obj_classes=[sly.ObjClass(name, sly.Polygon) for name in class_names])
+    )
+    images_root = Path(yolo_dir, "images")
+    datasets: Dict[str, sly.Dataset] = {}
+    lines = 0
+    for image_path in sorted(images_root.rglob("*")):
+        if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
+            continue
+        relative = image_path.relative_to(images_root)
+        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
+        text = label_path.read_text() if label_path.is_file() else ""
+        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
+        lines += len(ann.labels)
+        dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
+        if dataset_name not in datasets:
+            datasets[dataset_name] = project.create_dataset(dataset_name)
+        datasets[dataset_name].add_item_file(image_path.name, str(image_path), ann=ann)
+    if lines:
+        warnings.warn(
+            f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one unbound "
+            "label, and polygons joined from several parts are not split back",
+            YoloWarning,
+        )
+
+
+def _class_names(yaml_path: Path) -> List[str]:
+    """``names`` of a data.yaml, a list or a mapping of ids 0, 1, ... to names."""
+    if not yaml_path.is_file():
+        raise InvalidYoloError(f"{yaml_path}: does not exist: a YOLO dataset needs its data.yaml")
+    try:
+        config = yaml.safe_load(yaml_path.read_text())
+    except yaml.YAMLError as error:
+        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({error})".replace("\n", " "))
+    names = config.get("names") if isinstance(config, dict) else None
+    if isinstance(names, dict) and sorted(names) == list(range(len(names))):
+        names = [names[i] for i in range(len(names))]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise InvalidYoloError(
+            f"{yaml_path}: names: must be a list of class names or a mapping of ids 0, 1, ... to "
+            f"names, got {names!r}"
+        )
+    if len(set(names)) < len(names):
+        raise InvalidYoloError(f"{yaml_path}: names: a class name appears twice")
+    return names
