@@ -1,0 +1,261 @@
+"""Apply a binding edit to one annotation JSON and get back only what changed.
+
+An *edit* is any function that takes a ``sly.Annotation`` and returns it with other binding
+keys, such as ``lambda ann: discard_bindings(ann, ["car"])``. :func:`edit_annotation_json`
+parses a downloaded (or local) annotation JSON, runs the edit, compares the groupings before
+and after, and returns the new JSON only when the grouping changed, so a project-wide run
+uploads or writes only the annotations it really changes, and a second run changes nothing.
+
+The new JSON is the old one with the new binding keys written in, not ``after.to_json()``:
+the labels are untouched, so re-encoding every mask (the costliest step of a round trip) is
+skipped and nothing but the keys can change.
+
+Copy this file with ``bindings.py``; it needs only ``supervisely``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
+
+import supervisely as sly
+
+from bindings import binding_key_of, discard_bindings
+
+Edit = Callable[[sly.Annotation], sly.Annotation]
+# What a project-wide run applies to each image: (image name, annotation JSON) -> new JSON or
+# None for no change; a ValueError skips the image.
+JsonEdit = Callable[[str, Dict[str, Any]], Optional[Dict[str, Any]]]
+BindingKey = Union[str, int, None]
+# The JSON field of a label that holds its binding key (LabelJsonFields.INSTANCE_KEY).
+INSTANCE = "instance"
+# How many image names a summary keeps to show what changed.
+NAMES_SHOWN = 5
+
+
+def grouping(ann: sly.Annotation) -> FrozenSet[FrozenSet[int]]:
+    """The binding groups of ``ann`` as sets of label positions: keys themselves do not count.
+
+    Two annotations with the same labels group them alike when their groupings are equal, even
+    when a server renamed every key (``62245779`` for ``"a"``).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(box, car, binding_key="a"),
+        ...                                 sly.Label(box, car), sly.Label(box, car, binding_key="a")])
+        >>> sorted(sorted(group) for group in grouping(ann))
+        [[0, 2]]
+    """
+    groups: Dict[str, List[int]] = {}
+    for position, label in enumerate(ann.labels):
+        key = binding_key_of(label)
+        if key is not None:
+            groups.setdefault(key, []).append(position)
+    return frozenset(frozenset(positions) for positions in groups.values())
+
+
+def corresponding_keys(before: sly.Annotation, after: sly.Annotation) -> List[BindingKey]:
+    """The binding key that ``after`` gives each label of ``before``, in the order of ``before``.
+
+    Raises:
+        ValueError: ``after`` is not ``before`` with other keys: it has other labels, or they
+            are in another order. The message names the first label that differs.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key=7)])
+        >>> corresponding_keys(ann, discard_bindings(ann))
+        [None]
+    """
+    if len(before.labels) != len(after.labels):
+        raise ValueError(
+            f"the edit returned {len(after.labels)} labels for {len(before.labels)}: an edit "
+            "may change binding keys only, never add, drop or reorder labels"
+        )
+    for position, (old, new) in enumerate(zip(before.labels, after.labels)):
+        # Unchanged labels share their geometry object (bindings.with_binding_key copies the
+        # label, not the geometry), so the costly comparison runs only for rebuilt labels.
+        same = old.geometry is new.geometry or (
+            old.obj_class.name == new.obj_class.name
+            and old.geometry.to_json() == new.geometry.to_json()
+        )
+        if not same:
+            raise ValueError(
+                f"label {position} ({old.obj_class.name}) is another label after the edit: an "
+                "edit may change binding keys only, never add, drop or reorder labels"
+            )
+    return [label.binding_key for label in after.labels]
+
+
+def json_with_binding_keys(ann_json: Dict[str, Any], keys: List[BindingKey]) -> Dict[str, Any]:
+    """A copy of ``ann_json`` whose labels carry ``keys`` (None: the label is unbound).
+
+    Only the ``instance`` fields change; ``ann_json`` is left as it was.
+
+    Raises:
+        ValueError: ``keys`` has not one key per label of ``ann_json``.
+
+    Examples:
+        >>> ann_json = {"size": {"height": 4, "width": 4}, "tags": [],
+        ...             "objects": [{"classTitle": "car", "instance": 7}, {"classTitle": "car"}]}
+        >>> json_with_binding_keys(ann_json, [None, "b"])["objects"]
+        [{'classTitle': 'car'}, {'classTitle': 'car', 'instance': 'b'}]
+        >>> ann_json["objects"][0]["instance"]
+        7
+    """
+    labels = ann_json["objects"]
+    if len(labels) != len(keys):
+        raise ValueError(
+            f"{len(keys)} binding keys for {len(labels)} labels: give one key (or None) per label"
+        )
+    new_labels = []
+    for label, key in zip(labels, keys):
+        new_label = {name: value for name, value in label.items() if name != INSTANCE}
+        if key is not None:
+            new_label[INSTANCE] = key
+        new_labels.append(new_label)
+    return {**ann_json, "objects": new_labels}
+
+
+def edit_annotation_json(
+    ann_json: Dict[str, Any], meta: sly.ProjectMeta, edit: Edit
+) -> Optional[Dict[str, Any]]:
+    """Run ``edit`` on the annotation ``ann_json``; the new JSON, or None if the grouping stays.
+
+    ``ann_json`` is in the SDK's pixel coordinates, as ``download_json_batch`` returns it and as
+    a local project stores it; it is left as it was.
+
+    Raises:
+        ValueError: the edit changed more than binding keys, or the SDK dropped a label of
+            ``ann_json`` while parsing it (one that lies wholly outside the image).
+
+    Examples:
+        >>> meta = sly.ProjectMeta(obj_classes=[sly.ObjClass("car", sly.Rectangle)])
+        >>> box = {"points": {"exterior": [[0, 0], [1, 1]], "interior": []}}
+        >>> ann_json = {"size": {"height": 4, "width": 4}, "tags": [], "objects": [
+        ...     {"classTitle": "car", "geometryType": "rectangle", "tags": [], "instance": 7, **box}]}
+        >>> "instance" in edit_annotation_json(ann_json, meta, discard_bindings)["objects"][0]
+        False
+        >>> edit_annotation_json(ann_json, meta, lambda ann: ann) is None
+        True
+    """
+    before = sly.Annotation.from_json(ann_json, meta)
+    after = edit(before)
+    if grouping(after) == grouping(before):
+        return None
+    if len(before.labels) != len(ann_json["objects"]):
+        # Annotation() crops labels to the image: one wholly outside is gone, one across a
+        # border may come back in pieces. Writing that back would change labels, not keys.
+        raise ValueError(
+            f"{len(ann_json['objects'])} labels in the JSON but {len(before.labels)} after the "
+            "SDK cropped them to the image: move the labels that cross the image border in the "
+            "labeling tool, then run again"
+        )
+    return json_with_binding_keys(ann_json, corresponding_keys(before, after))
+
+
+def discard_edit(class_names: Optional[Iterable[str]] = None) -> Edit:
+    """The edit that unbinds the labels of ``class_names`` (all labels when None).
+
+    Raises:
+        TypeError: ``class_names`` is one string (it would be read letter by letter).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key="a")])
+        >>> [label.binding_key for label in discard_edit(["car"])(ann).labels]
+        [None]
+    """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"class_names={class_names!r} is one string: pass a list, [{class_names!r}]"
+        )
+    names = None if class_names is None else list(class_names)
+    return lambda ann: discard_bindings(ann, names)
+
+
+def only_classes(edit: Edit, class_names: Iterable[str]) -> Edit:
+    """An edit that runs ``edit`` on the labels of ``class_names`` alone; the others keep their key.
+
+    For edits without a class filter of their own, such as ``auto_bind``: the edit sees an
+    annotation with only those labels, and its keys are written back into the whole one.
+
+    Raises:
+        TypeError: ``class_names`` is one string (it would be read letter by letter).
+        ValueError: ``class_names`` is empty (an edit of nothing).
+
+    Examples:
+        >>> car, person = sly.ObjClass("car", sly.Rectangle), sly.ObjClass("person", sly.Rectangle)
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(box, car, binding_key="a"),
+        ...                                 sly.Label(box, person, binding_key="b")])
+        >>> [label.binding_key for label in only_classes(discard_bindings, ["person"])(ann).labels]
+        ['a', None]
+    """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"class_names={class_names!r} is one string: pass a list, [{class_names!r}]"
+        )
+    names = set(class_names)
+    if not names:
+        raise ValueError("class_names is empty: name at least one class, or use the edit as it is")
+
+    def edit_of_those_classes(ann: sly.Annotation) -> sly.Annotation:
+        positions = [i for i, label in enumerate(ann.labels) if label.obj_class.name in names]
+        part = ann.clone(labels=[ann.labels[i] for i in positions])
+        edited = edit(part)
+        corresponding_keys(part, edited)  # raises unless the edit changed keys only
+        # Copies, so that the result never shares a label with ``ann``. A copy keeps its key
+        # as it is: a server's key is a number, which the binding_key setter refuses.
+        labels = [copy.copy(label) for label in ann.labels]
+        for position, label in zip(positions, edited.labels):
+            labels[position] = copy.copy(label)
+        return ann.clone(labels=labels)
+
+    return edit_of_those_classes
+
+
+class EditSummary(NamedTuple):
+    """What an edit did to the annotations of one dataset (or, added up, of many).
+
+    ``changed`` counts the annotations whose grouping the edit changes (in a dry run: would
+    change), ``saved`` those of them uploaded or written, ``skipped`` those it could not be
+    applied to. ``changed_names`` holds the first few image names changed, ``first_skip`` says
+    which image was skipped first and why ("" when none was).
+    """
+
+    images: int = 0
+    changed: int = 0
+    saved: int = 0
+    skipped: int = 0
+    changed_names: Tuple[str, ...] = ()
+    first_skip: str = ""
+
+    def __add__(self, other: "EditSummary") -> "EditSummary":  # type: ignore[override]
+        """Counts added up, the names of both kept (up to ``NAMES_SHOWN``).
+
+        Examples:
+            >>> total = EditSummary(2, 1, 1, 0, ("a.png",)) + EditSummary(3, 1, 0, 1, ("b.png",), "c.png: why")
+            >>> total.images, total.changed, total.saved, total.skipped, total.changed_names, total.first_skip
+            (5, 2, 1, 1, ('a.png', 'b.png'), 'c.png: why')
+        """
+        return EditSummary(
+            self.images + other.images,
+            self.changed + other.changed,
+            self.saved + other.saved,
+            self.skipped + other.skipped,
+            (self.changed_names + other.changed_names)[:NAMES_SHOWN],
+            self.first_skip or other.first_skip,
+        )

@@ -1,0 +1,84 @@
+"""Edit every annotation of a local Supervisely project dataset, one file at a time, atomically.
+
+:func:`edit_local_dataset` reads each annotation file of a ``sly.Dataset``, applies an edit and
+rewrites only the files that change, each through a temporary file renamed over the old one
+(``local_project.write_json_atomically``). A run that stops half way leaves every file whole,
+either as it was or as edited, and running it again finishes the job. One annotation is in
+memory at a time.
+
+Copy this file with ``binding_edits.py`` and ``local_project.py`` (and ``bindings.py``); it
+needs only ``supervisely``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable, List, Optional
+
+import supervisely as sly
+
+from binding_edits import NAMES_SHOWN, EditSummary, JsonEdit
+from local_project import write_json_atomically
+
+
+def edit_local_dataset(
+    dataset: sly.Dataset,
+    edit: JsonEdit,
+    *,
+    dry_run: bool = False,
+    progress: Optional[Callable[[int], None]] = None,
+) -> EditSummary:
+    """Apply ``edit`` to the annotation file of every item of ``dataset``; rewrite what changed.
+
+    Items go in the order of their names.
+
+    Args:
+        dataset: a dataset of a project opened with ``sly.Project(dir, sly.OpenMode.READ)``.
+        edit: takes an item name and its annotation JSON and returns the new JSON, or None for
+            no change; a ValueError skips the item (the summary keeps the first reason).
+        dry_run: write nothing; the summary says what would change.
+        progress: called with 1 after each item, e.g. ``tqdm.update``.
+
+    Returns:
+        What was done (``saved``: files rewritten).
+
+    Examples:
+        >>> import os, tempfile, numpy as np
+        >>> from binding_edits import discard_edit, edit_annotation_json
+        >>> project_dir = os.path.join(tempfile.mkdtemp(), "project")
+        >>> project = sly.Project(project_dir, sly.OpenMode.CREATE)
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project.set_meta(sly.ProjectMeta(obj_classes=[car]))
+        >>> dataset = project.create_dataset("ds0")
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key="a")])
+        >>> dataset.add_item_np("a.png", np.zeros((4, 4, 3), np.uint8), ann=ann)
+        >>> unbind = lambda name, ann_json: edit_annotation_json(ann_json, project.meta, discard_edit())
+        >>> edit_local_dataset(dataset, unbind)
+        EditSummary(images=1, changed=1, saved=1, skipped=0, changed_names=('a.png',), first_skip='')
+        >>> edit_local_dataset(dataset, unbind).changed  # a second run has nothing left to do
+        0
+    """
+    images = changed = saved = skipped = 0
+    changed_names: List[str] = []
+    first_skip = ""
+    for name in sorted(dataset.get_items_names()):  # the folder's order differs from disk to disk
+        path = dataset.get_ann_path(name)
+        with open(path, encoding="utf-8") as file:
+            ann_json = json.load(file)
+        images += 1
+        try:
+            new_json = edit(name, ann_json)
+        except ValueError as error:
+            skipped += 1
+            first_skip = first_skip or f"{name}: {error}"
+            new_json = None
+        if new_json is not None:
+            changed += 1
+            if len(changed_names) < NAMES_SHOWN:
+                changed_names.append(name)
+            if not dry_run:
+                write_json_atomically(new_json, path)
+                saved += 1
+        if progress is not None:
+            progress(1)
+    return EditSummary(images, changed, saved, skipped, tuple(changed_names), first_skip)

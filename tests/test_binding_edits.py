@@ -1,0 +1,226 @@
+"""binding_edits.py: an edit's result is the old JSON with new keys, and only when groups change."""
+
+from __future__ import annotations
+
+import copy
+from contextlib import nullcontext as does_not_raise
+
+import numpy as np
+import pytest
+import supervisely as sly
+
+from bindings import discard_bindings, with_binding_key
+from binding_edits import (
+    EditSummary,
+    corresponding_keys,
+    discard_edit,
+    edit_annotation_json,
+    grouping,
+    json_with_binding_keys,
+    only_classes,
+)
+
+CAR = sly.ObjClass("car", sly.Bitmap)
+PERSON = sly.ObjClass("person", sly.Rectangle)
+META = sly.ProjectMeta(obj_classes=[CAR, PERSON])
+MASK = np.array([[0, 1, 1], [0, 0, 1]], dtype=bool)
+
+
+def car(key=None, row=0) -> sly.Label:
+    return sly.Label(sly.Bitmap(MASK, origin=sly.PointLocation(row, 0)), CAR, binding_key=key)
+
+
+def person(key=None, top=0) -> sly.Label:
+    return sly.Label(sly.Rectangle(top, 0, top + 1, 1), PERSON, binding_key=key)
+
+
+def ann_of(*labels: sly.Label) -> sly.Annotation:
+    return sly.Annotation((10, 10), list(labels))
+
+
+def keys(ann: sly.Annotation) -> list:
+    return [label.binding_key for label in ann.labels]
+
+
+def server_json(ann: sly.Annotation, server_keys: dict) -> dict:
+    """``ann`` as a server would answer it: its keys renamed to numbers."""
+    ann_json = ann.to_json()
+    for label in ann_json["objects"]:
+        if "instance" in label:
+            label["instance"] = server_keys[label["instance"]]
+    return ann_json
+
+
+@pytest.mark.parametrize(
+    "label_keys, expected",
+    [
+        ([], set()),  # no labels
+        ([None, None], set()),  # nothing bound
+        (["a", None, "a"], {frozenset({0, 2})}),  # one group, an unbound label between
+        (["a", "b", "a", "b"], {frozenset({0, 2}), frozenset({1, 3})}),  # two groups
+        ([7, "7"], {frozenset({0, 1})}),  # a number and a string name one group
+        (["a"], {frozenset({0})}),  # a group of one is still a group
+    ],
+)
+def test_grouping(label_keys, expected):
+    assert grouping(ann_of(*[person(key) for key in label_keys])) == expected
+
+
+def test_grouping_ignores_the_key_names():
+    assert grouping(ann_of(person("a"), person("a"))) == grouping(ann_of(person(1), person(1)))
+
+
+@pytest.mark.parametrize(
+    "make_after, expected, exception",
+    [
+        # discard_bindings copies the labels and keeps their geometry objects
+        (lambda before: discard_bindings(before, ["car"]), [None, 7], does_not_raise()),
+        # labels rebuilt with equal geometry still correspond
+        (
+            lambda before: before.clone(labels=[car("x"), person("x")]),
+            ["x", "x"],
+            does_not_raise(),
+        ),
+        # a label dropped
+        (
+            lambda before: before.clone(labels=before.labels[:1]),
+            None,
+            pytest.raises(ValueError, match="returned 1 labels for 2"),
+        ),
+        # labels swapped
+        (
+            lambda before: before.clone(labels=before.labels[::-1]),
+            None,
+            pytest.raises(ValueError, match=r"label 0 \(car\) is another label"),
+        ),
+        # a label moved
+        (
+            lambda before: before.clone(labels=[car(7, row=3), before.labels[1]]),
+            None,
+            pytest.raises(ValueError, match=r"label 0 \(car\) is another label"),
+        ),
+    ],
+)
+def test_corresponding_keys(make_after, expected, exception):
+    before = ann_of(car(7), person(7))
+    with exception:
+        assert corresponding_keys(before, make_after(before)) == expected
+
+
+@pytest.mark.parametrize(
+    "keys_given, expected, exception",
+    [
+        ([None, None], [{"classTitle": "car"}, {"classTitle": "car"}], does_not_raise()),
+        (
+            ["b", 9],
+            [{"classTitle": "car", "instance": "b"}, {"classTitle": "car", "instance": 9}],
+            does_not_raise(),
+        ),
+        ([None], None, pytest.raises(ValueError, match="1 binding keys for 2 labels")),
+    ],
+)
+def test_json_with_binding_keys(keys_given, expected, exception):
+    ann_json = {
+        "size": {},
+        "tags": [],
+        "objects": [{"classTitle": "car", "instance": 7}, {"classTitle": "car"}],
+    }
+    original = copy.deepcopy(ann_json)
+    with exception:
+        result = json_with_binding_keys(ann_json, keys_given)
+        assert result["objects"] == expected
+        assert result["size"] is ann_json["size"]  # only the labels are new
+    assert ann_json == original
+
+
+@pytest.mark.parametrize(
+    "labels, edit, expected_keys",
+    [
+        # both groups unbound
+        ([car("c"), car("c"), person("p"), person("p")], discard_edit(), [None] * 4),
+        # only the cars unbound; the person's server key stays as the server wrote it
+        (
+            [car("c"), car("c"), person("p"), person("p")],
+            discard_edit(["car"]),
+            [None, None, 11, 11],
+        ),
+        # nothing bound: no change
+        ([car(), person()], discard_edit(), None),
+        # nothing of the class bound: no change
+        ([car(), person("p"), person("p")], discard_edit(["car"]), None),
+        # keys renamed without regrouping: no change
+        (
+            [car("c"), car("c")],
+            lambda ann: ann.clone(labels=[with_binding_key(l, "z") for l in ann.labels]),
+            None,
+        ),
+    ],
+)
+def test_edit_annotation_json(labels, edit, expected_keys):
+    ann_json = server_json(ann_of(*labels), {"c": 10, "p": 11})
+    original = copy.deepcopy(ann_json)
+
+    result = edit_annotation_json(ann_json, META, edit)
+
+    if expected_keys is None:
+        assert result is None
+    else:
+        assert [label.get("instance") for label in result["objects"]] == expected_keys
+        # everything but the keys is the downloaded JSON, masks not re-encoded
+        strip = lambda labels: [{k: v for k, v in l.items() if k != "instance"} for l in labels]
+        assert strip(result["objects"]) == strip(original["objects"])
+    assert ann_json == original
+
+
+def test_edit_annotation_json_refuses_an_annotation_the_sdk_would_crop():
+    ann_json = server_json(ann_of(car("c"), person("c")), {"c": 10})
+    ann_json["objects"][1]["points"]["exterior"] = [[20, 20], [30, 30]]  # wholly outside 10x10
+
+    with pytest.raises(ValueError, match="2 labels in the JSON but 1 after the SDK cropped"):
+        edit_annotation_json(ann_json, META, discard_edit())
+
+
+@pytest.mark.parametrize(
+    "class_names, expected_keys, exception",
+    [
+        (["person"], ["c", "c", None], does_not_raise()),  # the cars keep their group
+        (["car"], [None, None, "p"], does_not_raise()),
+        (["bus"], ["c", "c", "p"], does_not_raise()),  # no label of the class: nothing changes
+        ([], None, pytest.raises(ValueError, match="class_names is empty")),
+    ],
+)
+def test_only_classes(class_names, expected_keys, exception):
+    ann = ann_of(car("c"), car("c"), person("p"))
+    with exception:
+        result = only_classes(discard_bindings, class_names)(ann)
+        assert keys(result) == expected_keys
+        assert keys(ann) == ["c", "c", "p"]
+        assert all(new is not old for new, old in zip(result.labels, ann.labels))
+
+
+def test_only_classes_keeps_a_servers_numeric_key_that_the_edit_hands_back():
+    # auto_bind gives a new label the key of the group it joins: a server's number
+    join_first_group = lambda ann: ann.clone(labels=[ann.labels[0], copy.copy(ann.labels[1])])
+    ann = ann_of(person(62245779), person(62245779))
+
+    assert keys(only_classes(join_first_group, ["person"])(ann)) == [62245779, 62245779]
+
+
+def test_only_classes_refuses_an_edit_that_drops_labels():
+    with pytest.raises(ValueError, match="returned 0 labels for 1"):
+        only_classes(lambda ann: ann.clone(labels=[]), ["car"])(ann_of(car("c")))
+
+
+def test_edit_summaries_add_up_and_keep_a_few_names():
+    first = EditSummary(3, 3, 3, 0, ("a", "b", "c"), "")
+    second = EditSummary(4, 4, 2, 1, ("d", "e", "f"), "g: why")
+    assert first + second == EditSummary(7, 7, 5, 1, ("a", "b", "c", "d", "e"), "g: why")
+    assert sum([first, second], EditSummary()) == first + second
+
+
+@pytest.mark.parametrize(
+    "make_edit", [discard_edit, lambda names: only_classes(discard_bindings, names)]
+)
+def test_one_class_name_as_a_string_is_refused_at_once(make_edit):
+    with pytest.raises(TypeError, match=r"class_names='car' is one string: pass a list, \['car'\]"):
+        make_edit("car")
