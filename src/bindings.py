@@ -39,6 +39,10 @@ class InvalidImageError(ValueError):
     """An image file that cannot be used; the message says how to fix it."""
 
 
+class InvalidBindingKeyError(ValueError):
+    """A label whose binding key, as read from a file or a server, is not a string or integer."""
+
+
 class BindingGroups(NamedTuple):
     """Labels of one annotation split by binding key.
 
@@ -220,7 +224,8 @@ def binding_key_of(label: sly.Label) -> Optional[str]:
     as they come: ``7`` and ``"7"`` name the same group.
 
     Raises:
-        TypeError: the key is neither a string nor an integer (a hand-edited file, say).
+        InvalidBindingKeyError: the key is neither a string nor an integer (a hand-edited
+            file, say).
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Rectangle)
@@ -232,7 +237,7 @@ def binding_key_of(label: sly.Label) -> Optional[str]:
         return key
     if isinstance(key, int) and not isinstance(key, bool):
         return str(key)
-    raise TypeError(
+    raise InvalidBindingKeyError(
         f"binding key {key!r} of a {label.obj_class.name!r} label is a {type(key).__name__}: "
         "a key must be a string (or an integer, as a server answers it)"
     )

@@ -33,7 +33,7 @@ from typing import Callable, Dict, Iterator, List, NamedTuple, Optional
 
 import supervisely as sly
 
-from bindings import InvalidImageError, binding_groups
+from bindings import InvalidBindingKeyError, InvalidImageError, binding_groups
 from cli import UserError, run
 from coco_export import CocoExportError, write_coco
 from coco_import import InvalidCocoError, coco_to_project
@@ -147,7 +147,10 @@ def project_counts(project_dir: Path) -> Counts:
                 )
             images += 1
             labels += len(ann.labels)
-            groups += len(binding_groups(ann).groups)
+            try:
+                groups += len(binding_groups(ann).groups)
+            except InvalidBindingKeyError as error:
+                raise UserError(f"{dataset.get_ann_path(item_name)}: {error}") from error
     return Counts(images, labels, groups)
 
 

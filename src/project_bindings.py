@@ -30,7 +30,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 from tqdm import tqdm
@@ -48,15 +48,7 @@ from binding_edits import (
 from binding_stats import BindingStats, binding_stats
 from cli import UserError, describe, run
 from local_pipeline import edit_local_dataset
-from target import (
-    DEFAULT_RETRIES,
-    DEFAULT_RETRY_SLEEP_SEC,
-    RETRIES_VARIABLE,
-    RETRY_SLEEP_VARIABLE,
-    checked_address,
-    load_settings,
-    number_setting,
-)
+from target import load_settings, read_credentials
 
 REPORT_COLUMNS = {
     "images": "images",
@@ -89,7 +81,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         print(f"Target: {project.description}, {count} dataset{'' if count == 1 else 's'}")
     try:
         if args.command == "report":
-            print_report(project.dataset_names, report(project, args.classes), args.json)
+            counts, summaries = report(project, args.classes)
+            print_report(project.dataset_names, counts, args.json)
         else:
             edit = json_edit(annotation_edit(args), project.meta)
             summaries = apply_edit(project, edit, dry_run=args.dry_run)
@@ -100,6 +93,18 @@ def main(argv: Optional[List[str]] = None) -> None:
             stopped.__cause__, (UserError,), lambda: os.environ.get("SERVER_ADDRESS")
         )
         raise UserError(f"{failure}; {stopped}: run the same command again to finish") from stopped
+    check_nothing_skipped(summaries)
+
+
+def check_nothing_skipped(summaries: List[EditSummary]) -> None:
+    """A UserError when images were left out, so that the run does not end as if all was well."""
+    total = sum(summaries, EditSummary())
+    if total.skipped:
+        plural = "s were" if total.skipped > 1 else " was"
+        raise UserError(
+            f"{total.skipped} image{plural} left out, the first: {total.first_skip}; the rest "
+            "is done: fix that and run the same command again"
+        )
 
 
 # the target
@@ -174,21 +179,17 @@ def server_dataset(api: sly.Api, dataset_id: int) -> Project:
 
 def server_api(option: str) -> sly.Api:
     """``sly.Api`` from SERVER_ADDRESS, API_TOKEN and the retry settings, as src/main.py reads them."""
-    load_settings()  # local.env and ~/supervisely.env fill in what the environment lacks
-    address, token = os.environ.get("SERVER_ADDRESS"), os.environ.get("API_TOKEN")
-    missing = [
-        name for name, value in (("SERVER_ADDRESS", address), ("API_TOKEN", token)) if not value
-    ]
-    if missing:
+    credentials = read_credentials(load_settings())
+    if credentials is None:
         raise UserError(
-            f"{option} needs {' and '.join(missing)}: put them in ~/supervisely.env (see README, "
-            "'Use a Supervisely server'), or pass --local DIR for a project folder"
+            f"{option} needs SERVER_ADDRESS and API_TOKEN: put them in ~/supervisely.env (see "
+            "README, 'Use a Supervisely server'), or pass --local DIR for a project folder"
         )
     return sly.Api(
-        checked_address(address),
-        token,
-        retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1)),
-        retry_sleep_sec=number_setting(RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC, minimum=0),
+        credentials.address,
+        credentials.token,
+        retry_count=credentials.retry_count,
+        retry_sleep_sec=credentials.retry_sleep_sec,
     )
 
 
@@ -262,13 +263,24 @@ def apply_edit(project: Project, edit: JsonEdit, dry_run: bool) -> List[EditSumm
         )
 
 
-def report(project: Project, class_names: Optional[List[str]]) -> List[BindingStats]:
-    """The binding counts of each dataset of ``project``, in order."""
-    return [dataset_stats(project, index, class_names) for index in range(len(project.datasets))]
+def report(
+    project: Project, class_names: Optional[List[str]]
+) -> Tuple[List[BindingStats], List[EditSummary]]:
+    """The binding counts of each dataset of ``project``, in order, and what was read of each."""
+    per_dataset = [
+        dataset_stats(project, index, class_names) for index in range(len(project.datasets))
+    ]
+    return [counts for counts, _ in per_dataset], [summary for _, summary in per_dataset]
 
 
-def dataset_stats(project: Project, index: int, class_names: Optional[List[str]]) -> BindingStats:
-    """The counts of one dataset, gathered by an edit that counts and never changes anything."""
+def dataset_stats(
+    project: Project, index: int, class_names: Optional[List[str]]
+) -> Tuple[BindingStats, EditSummary]:
+    """The counts of one dataset, gathered by an edit that counts and never changes anything.
+
+    An image that cannot be counted (a ValueError, such as a malformed binding key) is skipped
+    and named in the summary, as the edits skip it.
+    """
     total = BindingStats()
 
     def count(name: str, ann_json: Dict[str, Any]) -> None:
@@ -279,8 +291,8 @@ def dataset_stats(project: Project, index: int, class_names: Optional[List[str]]
         datasets=project.datasets[index : index + 1],
         dataset_names=project.dataset_names[index : index + 1],
     )
-    apply_edit(one_dataset, count, dry_run=True)
-    return total
+    (summary,) = apply_edit(one_dataset, count, dry_run=True)
+    return total, summary
 
 
 @contextmanager

@@ -29,6 +29,17 @@ WORKSPACE_VARIABLES = ("CONTEXT_WORKSPACEID", "context.workspaceId", "WORKSPACE_
 
 
 @dataclass(frozen=True)
+class Credentials:
+    """How to reach a server: what ``sly.Api(...)`` needs, and where the token came from."""
+
+    address: str
+    token: str = field(repr=False)
+    retry_count: int
+    retry_sleep_sec: float
+    source: str
+
+
+@dataclass(frozen=True)
 class ServerTarget:
     address: str
     token: str = field(repr=False)
@@ -82,28 +93,48 @@ def choose_target(local_parent: Optional[Path], project_name: str) -> Target:
     sources = load_settings()
     if local_parent is not None:
         return local_target(local_parent, project_name, "--local given")
-    address, token = os.environ.get("SERVER_ADDRESS"), os.environ.get("API_TOKEN")
-    if not address and not token:
+    credentials = read_credentials(sources)
+    if credentials is None:
         return local_target(
             DEFAULT_LOCAL_DIR,
             project_name,
             "no SERVER_ADDRESS and API_TOKEN in the environment, local.env or ~/supervisely.env",
         )
+    return ServerTarget(
+        address=credentials.address,
+        token=credentials.token,
+        workspace_id=workspace_id(sources),
+        retry_count=credentials.retry_count,
+        retry_sleep_sec=credentials.retry_sleep_sec,
+        reason=f"SERVER_ADDRESS and API_TOKEN from {credentials.source}",
+    )
+
+
+def read_credentials(sources: Dict[str, str]) -> Optional[Credentials]:
+    """SERVER_ADDRESS, API_TOKEN and the retry settings, or None when neither is set.
+
+    ``sources`` is what :func:`load_settings` returns, to say where a variable was found.
+
+    Raises:
+        UserError: only one of the two is set, or a value is malformed.
+    """
+    address, token = os.environ.get("SERVER_ADDRESS"), os.environ.get("API_TOKEN")
+    if not address and not token:
+        return None
     if not address or not token:
         present, missing = (
             ("SERVER_ADDRESS", "API_TOKEN") if address else ("API_TOKEN", "SERVER_ADDRESS")
         )
         raise UserError(
             f"{present} is set (in {sources[present]}) but {missing} is not: add {missing} to "
-            "~/supervisely.env, or pass --local DIR to write a local project instead"
+            "~/supervisely.env, or pass --local DIR to use a local project instead"
         )
-    return ServerTarget(
+    return Credentials(
         address=checked_address(address),
         token=token,
-        workspace_id=workspace_id(sources),
         retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1)),
         retry_sleep_sec=number_setting(RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC, minimum=0),
-        reason=f"SERVER_ADDRESS and API_TOKEN from {sources['API_TOKEN']}",
+        source=sources["API_TOKEN"],
     )
 
 

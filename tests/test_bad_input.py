@@ -50,10 +50,10 @@ CASES = [
     # (case, command-line arguments, environment, the line's text after "error: ")
     ("API_TOKEN missing", [], {"SERVER_ADDRESS": "https://sly.example.com"},
      "SERVER_ADDRESS is set (in the environment) but API_TOKEN is not: add API_TOKEN to "
-     "~/supervisely.env, or pass --local DIR to write a local project instead"),
+     "~/supervisely.env, or pass --local DIR to use a local project instead"),
     ("SERVER_ADDRESS missing", [], {"API_TOKEN": "t0ken"},
      "API_TOKEN is set (in the environment) but SERVER_ADDRESS is not: add SERVER_ADDRESS to "
-     "~/supervisely.env, or pass --local DIR to write a local project instead"),
+     "~/supervisely.env, or pass --local DIR to use a local project instead"),
     ("WORKSPACE_ID not a number", [], {**SERVER, "WORKSPACE_ID": "my workspace"},
      "WORKSPACE_ID='my workspace' (in the environment) is not a number: copy the workspace ID "
      "from the workspace's context menu in Supervisely"),

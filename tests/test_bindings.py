@@ -11,6 +11,7 @@ import pytest
 import supervisely as sly
 
 from bindings import (
+    InvalidBindingKeyError,
     InvalidImageError,
     InvalidMaskError,
     bind_labels,
@@ -197,9 +198,9 @@ def test_label_clone_cannot_clear_a_key_which_is_why_with_binding_key_exists():
         (None, None, does_not_raise()),
         ("a", "a", does_not_raise()),
         (62245779, "62245779", does_not_raise()),  # as a server answers it
-        (7.5, None, pytest.raises(TypeError, match="7.5 of a 'person' label is a float")),
-        (True, None, pytest.raises(TypeError, match="is a bool")),
-        ({"id": 1}, None, pytest.raises(TypeError, match="is a dict: a key must be a string")),
+        (7.5, None, pytest.raises(InvalidBindingKeyError, match="7.5 of a 'person' label is a")),
+        (True, None, pytest.raises(InvalidBindingKeyError, match="is a bool")),
+        ({"id": 1}, None, pytest.raises(InvalidBindingKeyError, match="is a dict: a key must")),
     ],
 )
 def test_binding_key_of_normalises_to_string(key, expected, exception):

@@ -180,6 +180,26 @@ def bad_supervisely(root: Path) -> None:
     image_png(root / "ds" / "img" / "a.png")
 
 
+def bad_binding_key(root: Path) -> None:
+    """A hand-edited project: one label's binding key is an object, not a string."""
+    car = {"title": "car", "shape": "rectangle", "color": "#FF0000", "geometry_config": {}}
+    write_text(root / "meta.json", json.dumps({"classes": [car], "tags": []}))
+    label = {
+        "classTitle": "car",
+        "geometryType": "rectangle",
+        "tags": [],
+        "instance": [1, 2],
+        "points": {"exterior": [[0, 0], [2, 2]], "interior": []},
+    }
+    write_text(
+        root / "ds" / "ann" / "a.png.json",
+        json.dumps(
+            {"size": {"height": 6, "width": 6}, "tags": [], "description": "", "objects": [label]}
+        ),
+    )
+    image_png(root / "ds" / "img" / "a.png")
+
+
 def convert_in_process(*args) -> int:
     """What ``python src/convert_bindings.py ARGS`` does, in this process; returns the exit code."""
     try:
@@ -207,6 +227,12 @@ def convert_in_process(*args) -> int:
             bad_supervisely,
             "labelme",
             "ds/ann/a.png.json: not a Supervisely annotation",
+        ),
+        (
+            "supervisely",
+            bad_binding_key,
+            "cvat",
+            "ds/ann/a.png.json: binding key [1, 2] of a 'car' label is a list: a key must be",
         ),
         # A folder with nothing of the format in it.
         ("labelme", lambda root: root.mkdir(), "supervisely", "holds no labelme images"),

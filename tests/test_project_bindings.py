@@ -323,3 +323,29 @@ def test_nested_datasets_are_included_under_their_path(sly_server, on_server, ca
     assert code == 0
     rows = {row["dataset"]: row["images"] for row in json.loads(out)["datasets"]}
     assert rows == {"ds0": 4, "ds1": 4, "ds1/cars": 1}
+
+
+@pytest.mark.parametrize("command", [["report"], ["discard"], ["auto-bind", "--max-gap", "2"]])
+def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, capsys, command):
+    """A binding key that is neither a string nor a number: every other image is still done."""
+    directory = write_local_project(tmp_path / "project")
+    dataset_dir = sorted(p for p in directory.iterdir() if p.is_dir())[0]
+    ann_path = sorted((dataset_dir / "ann").iterdir())[0]
+    ann_json = json.loads(ann_path.read_text())
+    ann_json["objects"][0]["instance"] = {"id": 5}
+    ann_path.write_text(json.dumps(ann_json))
+
+    code, out, err = call(capsys, *command, "--local", str(directory))
+
+    assert code == 2
+    assert err.count("\n") == 1
+    image = ann_path.name[: -len(".json")]
+    assert err.startswith(f"error: 1 image was left out, the first: {image}: binding key ")
+    assert err.endswith(
+        "is a dict: a key must be a string (or an integer, as a server answers it)"
+        "; the rest is done: fix that and run the same command again\n"
+    )
+    assert json.loads(ann_path.read_text()) == ann_json  # the bad file is left as it was
+    if command[0] == "discard":  # every other image of the project is done
+        groups = local_groups(directory)
+        assert all(g == [] for images in groups.values() for n, g in images.items() if n != image)
