@@ -15,8 +15,32 @@ from typing import Any
 import supervisely as sly
 
 
+def write_bytes_atomically(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path``: afterwards ``path`` holds either the old or the new file.
+
+    Examples:
+        >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        >>> write_bytes_atomically(b"bound", path)
+        >>> open(path, "rb").read()
+        b'bound'
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
 def write_json_atomically(data: Any, path: str) -> None:
-    """Write ``data`` as JSON to ``path``: afterwards ``path`` holds either the old or the new file.
+    """Write ``data`` as JSON to ``path`` (as the SDK does, indented), atomically.
 
     Examples:
         >>> path = os.path.join(tempfile.mkdtemp(), "ann.json")
@@ -24,17 +48,14 @@ def write_json_atomically(data: Any, path: str) -> None:
         >>> json.load(open(path))
         {'objects': []}
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w") as file:
-            json.dump(data, file, indent=4)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_bytes_atomically(json.dumps(data, indent=4).encode("utf-8"), path)
+
+
+def current_umask() -> int:
+    """The process's umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_annotation(dataset: sly.Dataset, item_name: str, ann: sly.Annotation) -> None:

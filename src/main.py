@@ -35,8 +35,8 @@ from bindings import (
     read_image_size,
 )
 from cli import UserError, run
-from local_project import save_annotation
 from group_merge import merge_bindings
+from local_project import save_annotation
 from preview import save_preview
 from target import DEFAULT_LOCAL_DIR, REPO_DIR, LocalTarget, ServerTarget, choose_target
 
@@ -66,6 +66,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     labels = bind_labels(labels, key)
     ann = sly.Annotation(img_size=(height, width), labels=labels)
 
+    # Part 1 creates and uploads, a picture of the groups follows, and Part 2 (unless
+    # --only-part-1) reads the annotation back and unbinds it: on the server or in the folder.
     image_name = sly.fs.get_file_name_with_ext(str(args.image))
     if isinstance(target, ServerTarget):
         api = sly.Api(

@@ -11,8 +11,9 @@ so the same annotation always gives the same picture:
 
     save_preview("images/image.jpg", ann, "output/bindings_preview.png")
 
-Copy this file together with ``bindings.py`` and ``group_merge.py`` (for the group's box): it
-needs only ``supervisely``, ``numpy`` and ``opencv`` besides.
+Copy this file together with ``bindings.py``, ``group_merge.py`` (for the group's box) and
+``local_project.py`` (for the atomic write): it needs only ``supervisely``, ``numpy`` and
+``opencv`` besides.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import supervisely as sly
 
 from bindings import InvalidImageError, binding_groups
 from group_merge import AREA_GEOMETRIES, group_bbox
+from local_project import write_bytes_atomically
 
 Colour = Tuple[int, int, int]
 GREY: Colour = (160, 160, 160)
@@ -165,14 +167,7 @@ def save_preview(
 
     preview = render_preview(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ann)
     encoded = cv2.imencode(extension, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))[1]
-    handle, temporary = tempfile.mkstemp(dir=out_path.parent, prefix=".", suffix=extension)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(encoded.tobytes())
-        os.replace(temporary, out_path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_bytes_atomically(encoded.tobytes(), os.fspath(out_path))
 
 
 def _draw_outline(

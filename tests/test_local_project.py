@@ -40,3 +40,17 @@ def test_save_annotation_writes_what_sly_project_reads_back(tmp_path):
     reopened = sly.Project(str(tmp_path / "p"), sly.OpenMode.READ)
     read_back = reopened.datasets.get("ds").get_ann("a.png", reopened.meta)
     assert read_back.to_json() == ann.to_json()
+
+
+def test_written_files_get_the_mode_a_plain_open_would_give(tmp_path):
+    """mkstemp makes files private (0600); a project folder must stay readable to others."""
+    import os
+    import stat
+
+    old_umask = os.umask(0o022)
+    try:
+        path = tmp_path / "ann.json"
+        write_json_atomically({}, str(path))
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    finally:
+        os.umask(old_umask)
