@@ -57,9 +57,8 @@ import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 
-from bindings import binding_key_of, with_binding_key
+from bindings import AREA_GEOMETRIES, binding_key_of, with_binding_key
 
-AREA_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle)
 # Any fixed namespace will do; this one makes keys of this module differ from other uuid5 keys.
 KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://supervisely.com/auto_bind")
 
@@ -143,7 +142,7 @@ def auto_bind(
     result = []
     for index, label in enumerate(labels):
         if index in new_keys:
-            result.append(_with_key(label, new_keys[index]))
+            result.append(with_binding_key(label, new_keys[index]))
         elif keep_existing:
             result.append(copy.copy(label))  # a copy, so the result never shares a label
         else:
@@ -272,23 +271,6 @@ def _content_key(
         digest.update(repr((fragment.top, fragment.left, fragment.mask.shape)).encode())
         digest.update(np.packbits(fragment.mask).tobytes())
     return uuid.uuid5(KEY_NAMESPACE, digest.hexdigest()).hex
-
-
-def _with_key(label: sly.Label, key: object) -> sly.Label:
-    """A copy of ``label`` with ``key``, which may be a number read from a server's JSON."""
-    if key is None or isinstance(key, str):
-        return with_binding_key(label, key)
-    # The binding_key setter takes strings only, the constructor (as Label.from_json) anything.
-    return type(label)(
-        geometry=label.geometry,
-        obj_class=label.obj_class,
-        tags=label.tags,
-        description=label.description,
-        binding_key=key,
-        smart_tool_input=label.smart_tool_input,
-        sly_id=label.sly_id,
-        status=label.status,
-    )
 
 
 def _rasterise(index: int, geometry: sly.Geometry, height: int, width: int) -> Optional[_Fragment]:

@@ -20,7 +20,18 @@ import contextlib
 import copy
 import os
 import uuid
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import (
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Union,
+)
 
 import cv2
 import numpy as np
@@ -29,6 +40,9 @@ import supervisely as sly
 
 MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 ALLOWED_MASK_VALUES = ({0, 1}, {0, 255})
+# The geometries that cover pixels, and so can be parts of one object's area. Exact types:
+# AlphaMask (a Bitmap) and OrientedBBox (a Rectangle) are not drawn like their parents.
+AREA_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle)
 
 
 class InvalidMaskError(ValueError):
@@ -199,22 +213,42 @@ def bind_labels(labels: Sequence[sly.Label], key: Optional[str] = None) -> List[
     return [with_binding_key(label, key) for label in labels]
 
 
-def with_binding_key(label: sly.Label, key: Optional[str]) -> sly.Label:
+def with_binding_key(label: sly.Label, key: Union[str, int, None]) -> sly.Label:
     """Return a copy of ``label`` whose binding key is ``key`` (None: no binding).
 
     ``label.clone(binding_key=None)`` cannot do this: None means "keep the old key" there. The
-    copy keeps everything else, the label's server id included (``clone`` drops it).
+    copy keeps everything else, the label's server id included (``clone`` drops it). ``key``
+    may also be an integer, as a server answers keys.
+
+    Raises:
+        TypeError: ``key`` is not a string, an integer or None.
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> bound = sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key="car-1")
         >>> with_binding_key(bound, None).binding_key is None, bound.binding_key
         (True, 'car-1')
+        >>> with_binding_key(bound, 62245779).binding_key
+        62245779
     """
-    # Geometry, class and tags are immutable in the SDK, so a shallow copy shares them safely.
-    new_label = copy.copy(label)
-    new_label.binding_key = key
-    return new_label
+    if key is None or isinstance(key, str):
+        # Geometry, class and tags are immutable in the SDK, so a shallow copy shares them safely.
+        new_label = copy.copy(label)
+        new_label.binding_key = key
+        return new_label
+    if isinstance(key, int) and not isinstance(key, bool):
+        # The binding_key setter takes strings only; the constructor, as Label.from_json, any key.
+        return type(label)(
+            geometry=label.geometry,
+            obj_class=label.obj_class,
+            tags=label.tags,
+            description=label.description,
+            binding_key=key,
+            smart_tool_input=label.smart_tool_input,
+            sly_id=label.sly_id,
+            status=label.status,
+        )
+    raise TypeError(f"binding key {key!r} is a {type(key).__name__}: pass a string or None")
 
 
 def binding_key_of(label: sly.Label) -> Optional[str]:
@@ -288,11 +322,7 @@ def discard_bindings(
         >>> [label.binding_key for label in discard_bindings(ann, ["car"]).labels]
         [None, 'b']
     """
-    if isinstance(class_names, str):
-        raise TypeError(
-            f"class_names={class_names!r} is one string: pass a list, e.g. [{class_names!r}]"
-        )
-    names = None if class_names is None else set(class_names)
+    names = class_name_set(class_names)
     labels = [
         (
             with_binding_key(label, None)
@@ -303,3 +333,20 @@ def discard_bindings(
         for label in ann.labels
     ]
     return ann.clone(labels=labels)
+
+
+def class_name_set(class_names: Optional[Iterable[str]]) -> Optional[Set[str]]:
+    """``class_names`` as a set (None stays None), refusing one name given as a bare string.
+
+    Raises:
+        TypeError: ``class_names`` is a single string (it would be read letter by letter).
+
+    Examples:
+        >>> sorted(class_name_set(["car", "person"])), class_name_set(None)
+        (['car', 'person'], None)
+    """
+    if isinstance(class_names, str):
+        raise TypeError(
+            f"class_names={class_names!r} is one string: pass a list, e.g. [{class_names!r}]"
+        )
+    return None if class_names is None else set(class_names)

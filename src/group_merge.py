@@ -35,11 +35,7 @@ import numpy.typing as npt
 import supervisely as sly
 from supervisely.geometry.geometry import Geometry
 
-from bindings import binding_groups, binding_key_of
-
-# The geometries that cover pixels, and so can be parts of a merged object (exact types: an
-# AlphaMask or an OrientedBBox is not one of them).
-AREA_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle)
+from bindings import AREA_GEOMETRIES, binding_groups, binding_key_of
 
 
 def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:

@@ -1,8 +1,13 @@
-"""Write into a local Supervisely project so that an interruption never leaves a broken file.
+"""Open and write local Supervisely projects so that problems are named and files stay whole.
 
-``Dataset.set_ann`` writes the annotation file in place: a crash or a full disk half way leaves
-a truncated JSON that ``sly.Project`` can no longer open. These helpers write a temporary file
-beside the target and rename it over the target, which the operating system does atomically.
+Opening: ``sly.Project(dir, READ)`` skips a dataset it cannot read with a log line, and says
+"Project is empty" for a folder that holds no images at all. :func:`open_project` refuses
+instead, with one line that names the folder or file and the fix; :func:`read_json` does the
+same for one annotation file.
+
+Writing: ``Dataset.set_ann`` writes the annotation file in place, so a crash or a full disk half
+way leaves a truncated JSON. These helpers write a temporary file beside the target and rename
+it over the target, which the operating system does atomically.
 """
 
 from __future__ import annotations
@@ -10,9 +15,96 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any
+from pathlib import Path
+from typing import Any, List, Union
 
 import supervisely as sly
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class ProjectFolderError(ValueError):
+    """A folder or file that is not a readable Supervisely project; the message names the fix."""
+
+
+def open_project(directory: PathLike) -> sly.Project:
+    """``sly.Project(directory, sly.OpenMode.READ)``, refusing what the SDK would skip or hide.
+
+    Raises:
+        ProjectFolderError: the folder is missing, has no ``meta.json``, its meta or a dataset
+            cannot be read (an image without an annotation file, say), or it holds no image.
+
+    Examples:
+        >>> open_project("images")
+        Traceback (most recent call last):
+        ...
+        local_project.ProjectFolderError: images is not a Supervisely project (no meta.json): pass the folder that holds meta.json and a folder per dataset
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        what = "is a file" if directory.exists() else "does not exist"
+        raise ProjectFolderError(
+            f"{directory} {what}: pass a Supervisely project folder, the one that holds meta.json"
+        )
+    if not (directory / "meta.json").is_file():
+        raise ProjectFolderError(
+            f"{directory} is not a Supervisely project (no meta.json): pass the folder that "
+            "holds meta.json and a folder per dataset"
+        )
+    try:
+        sly.ProjectMeta.from_json(read_json(directory / "meta.json"))
+    except (KeyError, TypeError, RuntimeError, AttributeError) as error:
+        raise ProjectFolderError(
+            f"{directory / 'meta.json'}: not a Supervisely project meta ({error}): export the "
+            "project again"
+        ) from error
+    try:
+        project = sly.Project(str(directory), sly.OpenMode.READ)
+    except RuntimeError as error:  # "Project is empty": no dataset could be read
+        project = None
+    loaded = set() if project is None else {Path(d.directory).resolve() for d in project.datasets}
+    for folder in _dataset_folders(directory):
+        if folder not in loaded:
+            raise ProjectFolderError(f"{folder}: {_dataset_problem(folder)}")
+    if project is None:
+        raise ProjectFolderError(
+            f"{directory} holds no images: add a dataset folder with img/ and ann/, or pass "
+            "another project"
+        )
+    return project
+
+
+def read_json(path: PathLike) -> Any:
+    """The JSON in the file at ``path``, or a ProjectFolderError that names the file.
+
+    Examples:
+        >>> path = os.path.join(tempfile.mkdtemp(), "ann.json")
+        >>> write_json_atomically({"objects": []}, path)
+        >>> read_json(path)
+        {'objects': []}
+    """
+    try:
+        with open(path, encoding="utf-8") as file:
+            return json.load(file)
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 text (byte {error.start})"
+    except json.JSONDecodeError as error:
+        problem = f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+    raise ProjectFolderError(f"{os.fspath(path)}: {problem}: fix the file or export it again")
+
+
+def _dataset_folders(directory: Path) -> List[Path]:
+    """Folders that look like datasets (they hold ann/), nested ones included."""
+    return sorted(path.parent.resolve() for path in directory.rglob("ann") if path.is_dir())
+
+
+def _dataset_problem(folder: Path) -> str:
+    """Why the SDK could not read the dataset in ``folder``, with the fix."""
+    try:
+        sly.Dataset(str(folder), sly.OpenMode.READ)
+    except (RuntimeError, FileNotFoundError) as error:
+        return f"{error} Add or remove files so that every image has its annotation."
+    return "the SDK could not read this dataset: check its img/ and ann/ folders"
 
 
 def write_bytes_atomically(data: bytes, path: str) -> None:

@@ -30,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 
-from bindings import InvalidImageError, binding_groups
-from group_merge import AREA_GEOMETRIES, group_bbox
+from bindings import AREA_GEOMETRIES, InvalidImageError, binding_groups
+from group_merge import group_bbox
 from local_project import write_bytes_atomically
 
 Colour = Tuple[int, int, int]

@@ -53,11 +53,10 @@ import numpy.typing as npt
 import supervisely as sly
 import yaml
 
-from bindings import binding_key_of, read_image_size
+from bindings import AREA_GEOMETRIES, binding_key_of, read_image_size
 from group_merge import annotation_objects, group_mask
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
-AREA_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle)
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
@@ -196,7 +195,7 @@ def annotation_to_yolo(
         key = binding_key_of(labels[0])
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
         what = f"{image_name}: {what}"
-        with_area = [label for label in labels if isinstance(label.geometry, AREA_GEOMETRIES)]
+        with_area = [label for label in labels if type(label.geometry) in AREA_GEOMETRIES]
         if len(with_area) < len(labels):
             warnings.warn(
                 f"{what}: points and lines skipped, a YOLO segment is an area", YoloWarning

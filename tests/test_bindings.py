@@ -279,3 +279,20 @@ def test_sdk_discard_bindings_mutates_clones_which_is_why_discard_bindings_exist
 def test_discard_bindings_refuses_one_class_name_as_a_string():
     with pytest.raises(TypeError, match=r"class_names='car' is one string: pass a list"):
         discard_bindings(sly.Annotation((10, 10), [car("c")]), "car")
+
+
+@pytest.mark.parametrize(
+    "key, exception",
+    [
+        ("b", does_not_raise()),
+        (None, does_not_raise()),
+        (62245779, does_not_raise()),  # a server's key, kept as it came
+        (7.5, pytest.raises(TypeError, match="binding key 7.5 is a float: pass a string or None")),
+        (True, pytest.raises(TypeError, match="is a bool")),
+    ],
+)
+def test_with_binding_key_takes_what_a_server_answers(key, exception):
+    label = sly.Label(BOX, PERSON, binding_key="a", sly_id=42)
+    with exception:
+        new = with_binding_key(label, key)
+        assert (new.binding_key, new.sly_id, label.binding_key) == (key, 42, "a")
