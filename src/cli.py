@@ -23,6 +23,19 @@ class UserError(Exception):
     """Bad input or set-up that the user can fix; the message names the problem and the fix."""
 
 
+class CommandFailed(Exception):
+    """A failure the command has already put in words: the message is the line to show.
+
+    Examples:
+        >>> CommandFailed("refused annotations.bulk.add (400): ...", EXIT_UNEXPECTED).exit_code
+        1
+    """
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 def run(
     main: Callable[[], None],
     user_errors: Tuple[Type[BaseException], ...] = (),
@@ -66,6 +79,8 @@ def describe(
     server_address: Callable[[], Optional[str]],
 ) -> Tuple[str, int]:
     """The line to show for ``error`` and the exit code to end with."""
+    if isinstance(error, CommandFailed):
+        return str(error), error.exit_code
     if isinstance(error, user_errors):
         return str(error), EXIT_USER_ERROR
     server = server_address() or "the server"
