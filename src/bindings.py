@@ -80,6 +80,8 @@ def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
         (720, 1280)
     """
     name = f"image {os.fspath(path)}"
+    if os.path.isdir(path):
+        raise InvalidImageError(f"{name} is a folder: pass one image file")
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{name} does not exist: check the path")
     if not sly.image.has_valid_ext(os.fspath(path)):
@@ -131,6 +133,10 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
     name = "mask array"
     if not isinstance(source, np.ndarray):
         name = f"mask {os.fspath(source)}"
+        if os.path.isdir(source):
+            raise InvalidMaskError(
+                f"{name} is a folder: pass one file per mask, e.g. {name[5:]}/*.png"
+            )
         if not os.path.isfile(source):
             raise FileNotFoundError(f"{name} does not exist: check the path")
         # IMREAD_UNCHANGED keeps 16-bit and alpha data visible, so they are rejected, not mangled.
@@ -138,6 +144,10 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
             source = cv2.imread(os.fspath(source), cv2.IMREAD_UNCHANGED)
         if source is None:
             raise InvalidMaskError(f"{name} is not a readable image: save it as a PNG")
+        if source.dtype != np.uint8:
+            raise InvalidMaskError(
+                f"{name} has {source.dtype.itemsize * 8}-bit pixels: save masks as 8-bit PNG"
+            )
     mask = _single_channel(source, name)
     if mask.shape != tuple(image_size):
         raise InvalidMaskError(

@@ -40,12 +40,14 @@ def run(
     main: Callable[[], None],
     user_errors: Tuple[Type[BaseException], ...] = (),
     server_address: Callable[[], Optional[str]] = lambda: os.environ.get("SERVER_ADDRESS"),
+    interrupted: str = "interrupted: run the same command again to finish",
 ) -> int:
     """Call ``main`` and turn what it raises into one line on stderr and an exit code.
 
     ``user_errors`` are the exception types, besides :class:`UserError` and FileNotFoundError,
     whose message is already a complete instruction to the user (for example a bad mask).
-    ``server_address`` names the server in connection messages.
+    ``server_address`` names the server in connection messages; ``interrupted`` is the line for
+    Ctrl+C, which depends on what running the command again does.
 
     Examples:
         >>> def main():
@@ -57,11 +59,12 @@ def run(
         main()
         return 0
     except BrokenPipeError:
-        # Whoever read our output has gone (`| head`): stop quietly, as Unix tools do.
+        # Whoever read our output has gone (`| head`): say on stderr that the run was cut short.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        print("error: the output was closed early (a pipe): the run stopped there", file=sys.stderr)
         return EXIT_UNEXPECTED
     except KeyboardInterrupt:
-        print("interrupted: run the same command again to finish", file=sys.stderr)
+        print(interrupted, file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the point of this function
         if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
@@ -69,7 +72,8 @@ def run(
         message, code = describe(
             error, (UserError, FileNotFoundError) + user_errors, server_address
         )
-        print(f"error: {redact(message)}", file=sys.stderr)
+        # One line, whatever the message holds (SDK errors and server pages have newlines).
+        print(f"error: {redact(' '.join(message.split()))}", file=sys.stderr)
         return code
 
 
@@ -112,16 +116,38 @@ def describe(
 
 
 def server_message(response: requests.Response) -> str:
-    """The human part of a Supervisely error body, or its first 200 characters."""
+    """The human part of a Supervisely error body, or the body's first 200 characters.
+
+    Examples:
+        >>> response = requests.Response()
+        >>> response._content = b'{"error": "Not found", "details": {"message": "no image 9"}}'
+        >>> server_message(response)
+        'no image 9'
+        >>> response._content = b"<html>502 Bad Gateway</html>"
+        >>> server_message(response)
+        '<html>502 Bad Gateway</html>'
+    """
     try:
         body = response.json()
-        details = body.get("details") or {}
-        return str(details.get("message") if isinstance(details, dict) else body) or str(body)
     except ValueError:
-        return response.text[:200]
+        body = None
+    if isinstance(body, dict):
+        details = body.get("details")
+        if isinstance(details, dict) and details.get("message"):
+            return str(details["message"])
+        if body.get("error"):
+            return str(body["error"])
+    return response.text[:200]
 
 
 def redact(text: str) -> str:
-    """``text`` with the API token, if one is set, replaced by ``***``."""
+    """``text`` with the API token, if one is set, replaced by ``***``.
+
+    Examples:
+        >>> os.environ["API_TOKEN"] = "s3cr3t"
+        >>> redact("x-api-key: s3cr3t")
+        'x-api-key: ***'
+        >>> del os.environ["API_TOKEN"]
+    """
     token = os.environ.get("API_TOKEN")
     return text.replace(token, "***") if token else text

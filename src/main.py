@@ -15,7 +15,6 @@ local.env or ~/supervisely.env), and otherwise writes a local Supervisely projec
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 import uuid
@@ -36,7 +35,7 @@ from bindings import (
 )
 from cli import UserError, run
 from group_merge import merge_bindings
-from local_project import save_annotation
+from local_project import publish_folder, save_annotation, staging_folder
 from preview import save_preview
 from target import DEFAULT_LOCAL_DIR, REPO_DIR, LocalTarget, ServerTarget, choose_target
 
@@ -83,10 +82,10 @@ def main(argv: Optional[List[str]] = None) -> None:
         if not args.only_part_1:
             part2_on_server(api, project_id, image_id)
     else:
-        part1_in_local_project(target, args.image, image_name, meta, ann)
-        preview_bindings(args.image, ann, target.project_dir.parent)
+        project_dir = part1_in_local_project(target, args.image, image_name, meta, ann)
+        preview_bindings(args.image, ann, project_dir.parent)
         if not args.only_part_1:
-            part2_in_local_project(target, image_name)
+            part2_in_local_project(project_dir, image_name)
 
 
 def part1_on_server(
@@ -125,9 +124,13 @@ def part1_on_server(
 
 def preview_bindings(image_path: Path, ann: sly.Annotation, folder: Path) -> None:
     """Draw each binding group in its own colour next to the output, to check it by eye."""
-    folder.mkdir(parents=True, exist_ok=True)
     preview_path = folder / "bindings_preview.png"
-    save_preview(image_path, ann, preview_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        save_preview(image_path, ann, preview_path)
+    except OSError as error:  # a picture to look at: not a reason to stop before Part 2
+        print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
+        return
     print(f"Bindings preview saved: {preview_path}")
 
 
@@ -149,24 +152,30 @@ def part1_in_local_project(
     image_name: str,
     meta: sly.ProjectMeta,
     ann: sly.Annotation,
-) -> None:
-    """Write the project folder: the same content that Part 1 uploads to a server."""
-    # Build it under a temporary name and rename it at the end: a failure leaves no half project.
-    staging_dir = target.project_dir.with_name(f".{target.project_dir.name}.partial")
-    shutil.rmtree(staging_dir, ignore_errors=True)
-    project = sly.Project(str(staging_dir), sly.OpenMode.CREATE)
-    project.set_meta(meta)
-    dataset = project.create_dataset(DATASET_NAME)
-    dataset.add_item_file(image_name, str(image_path), ann=ann)
-    image_in_project = Path(dataset.get_item_path(image_name)).relative_to(staging_dir)
-    os.rename(staging_dir, target.project_dir)
-    print(f"Local project written: {target.project_dir}")
-    print(f"Image has been successfully added: {target.project_dir / image_in_project}")
+) -> Path:
+    """Write the project folder, the same content that Part 1 uploads to a server; its path."""
+    # Build it in a temporary folder and rename it at the end: a failure leaves no half project.
+    parent = target.project_dir.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging_dir = staging_folder(parent, target.project_dir.name)
+    try:
+        project = sly.Project(str(staging_dir), sly.OpenMode.CREATE)
+        project.set_meta(meta)
+        dataset = project.create_dataset(DATASET_NAME)
+        dataset.add_item_file(image_name, str(image_path), ann=ann)
+        image_in_project = Path(dataset.get_item_path(image_name)).relative_to(staging_dir)
+        project_dir = publish_folder(staging_dir, parent, target.project_dir.name)
+    except BaseException:
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        raise
+    print(f"Local project written: {project_dir}")
+    print(f"Image has been successfully added: {project_dir / image_in_project}")
+    return project_dir
 
 
-def part2_in_local_project(target: LocalTarget, image_name: str) -> None:
+def part2_in_local_project(project_dir: Path, image_name: str) -> None:
     """Reopen the project from disk, look at its bindings and save it without them."""
-    project = sly.Project(str(target.project_dir), sly.OpenMode.READ)
+    project = sly.Project(str(project_dir), sly.OpenMode.READ)
     dataset = project.datasets.get(DATASET_NAME)
     ann = dataset.get_ann(image_name, project.meta)
 
@@ -234,4 +243,10 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    sys.exit(run(main, user_errors=(InvalidImageError, InvalidMaskError)))
+    sys.exit(
+        run(
+            main,
+            user_errors=(InvalidImageError, InvalidMaskError),
+            interrupted="interrupted: what was saved stays; running again starts a new project",
+        )
+    )

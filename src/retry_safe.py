@@ -30,6 +30,9 @@ Info = TypeVar("Info", ProjectInfo, DatasetInfo, ImageInfo)
 def create_project(api: sly.Api, workspace_id: int, name: str) -> ProjectInfo:
     """``api.project.create(workspace_id, name, change_name_if_conflict=True)``, safe to retry.
 
+    An empty project that someone else creates under the same free name in the moment between
+    the name lookup and the create would be taken for ours: the window is one request long.
+
     Examples:
         >>> project = create_project(api, 619, "tutorial-bindings")  # doctest: +SKIP
         >>> project.name  # doctest: +SKIP
@@ -64,9 +67,10 @@ def upload_image(api: sly.Api, dataset_id: int, name: str, path: str) -> ImageIn
 
     SDK 6.74.51 retries the multipart ``images.bulk.upload`` by sending the body it has already
     read: the retry carries no bytes and waits for an answer that never comes. So the SDK's own
-    retries are off during this call and the whole ``upload_path`` is repeated instead, as often
-    and with the same growing sleeps as the SDK would: each of its steps is safe to repeat (bytes
-    are stored by hash, and the name conflict of a repeated add is resolved as above).
+    retries are off during this call and the whole ``upload_path`` is repeated instead, as many
+    times as the SDK would try, with growing sleeps between tries: each of its steps is safe to
+    repeat (bytes are stored by hash, and the name conflict of a repeated add is resolved as
+    above).
 
     Examples:
         >>> image_info = upload_image(api, dataset.id, "image.jpg", "images/image.jpg")  # doctest: +SKIP

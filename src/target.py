@@ -8,6 +8,7 @@ with neither, or with ``--local``, it is a project folder written with ``sly.Pro
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values, load_dotenv
 
 from cli import UserError
+from local_project import free_project_dir
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_DIR = REPO_DIR / "output"
@@ -132,52 +134,47 @@ def read_credentials(sources: Dict[str, str]) -> Optional[Credentials]:
     return Credentials(
         address=checked_address(address),
         token=token,
-        retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1)),
+        retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1, whole=True)),
         retry_sleep_sec=number_setting(RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC, minimum=0),
         source=sources["API_TOKEN"],
     )
 
 
 def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
-    """A free project folder inside ``parent``; ``parent`` is created when missing."""
+    """A free project folder inside ``parent``, after checking that it can be written there.
+
+    Nothing is created yet: ``parent`` may not exist, as long as it can be made.
+    """
     parent = parent.resolve()
-    if parent.exists() and not parent.is_dir():
-        raise UserError(f"--local {parent} is a file: give a folder to write the project into")
+    existing = next(folder for folder in [parent, *parent.parents] if folder.exists())
+    if not existing.is_dir():
+        where = "is a file" if existing == parent else f"is inside the file {existing}"
+        raise UserError(f"--local {parent} {where}: give a folder to write the project into")
     try:
-        parent.mkdir(parents=True, exist_ok=True)
         # Permission bits do not tell (root, read-only mounts): creating something does.
-        os.rmdir(tempfile.mkdtemp(dir=parent, prefix=".write-check-"))
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
     except OSError as error:
         raise UserError(
-            f"cannot write into {parent} ({error.strerror}): pass --local with a folder you can "
-            "write"
+            f"cannot write into {existing} ({error.strerror}): pass --local with a folder you "
+            "can write"
         ) from error
     return LocalTarget(free_project_dir(parent, project_name), reason)
 
 
-def free_project_dir(parent: Path, name: str) -> Path:
-    """``parent/name``, or the first of ``name_001``, ``name_002``, ... that does not exist yet.
-
-    The same suffixes as ``api.project.create(..., change_name_if_conflict=True)`` on a server.
+def checked_address(address: str) -> str:
+    """SERVER_ADDRESS with a scheme, as the SDK normalises it, or a UserError naming the form.
 
     Examples:
-        >>> free_project_dir(Path("/nonexistent"), "tutorial-bindings")
-        PosixPath('/nonexistent/tutorial-bindings')
+        >>> checked_address(" app.supervisely.com/ ")
+        'https://app.supervisely.com'
     """
-    candidate, suffix = parent / name, 1
-    while candidate.exists():
-        candidate, suffix = parent / f"{name}_{suffix:03d}", suffix + 1
-    return candidate
-
-
-def checked_address(address: str) -> str:
-    """SERVER_ADDRESS with a scheme, as the SDK normalises it, or a UserError naming the form."""
     normalised = address.strip().rstrip("/")
     if "://" not in normalised:
         normalised = "https://" + normalised
     parsed = urlparse(normalised)
     try:
-        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname) and " " not in address
+        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname)
+        valid = valid and not any(character.isspace() for character in normalised)
         parsed.port  # raises ValueError for a port that is not a number in range
     except ValueError:
         valid = False
@@ -208,15 +205,21 @@ def workspace_id(sources: Dict[str, str]) -> int:
     )
 
 
-def number_setting(name: str, default: float, minimum: float) -> float:
-    """A numeric environment setting, its default when unset, or a UserError when malformed."""
+def number_setting(name: str, default: float, minimum: float, whole: bool = False) -> float:
+    """A numeric environment setting, its default when unset, or a UserError when malformed.
+
+    Examples:
+        >>> number_setting("NOT_SET_ANYWHERE", 0.15, minimum=0)
+        0.15
+    """
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        number = float(value)
+        number = int(value) if whole else float(value)
     except ValueError:
-        number = minimum - 1
-    if number < minimum:
-        raise UserError(f"{name}={value!r} must be a number of at least {minimum}: fix or unset it")
+        number = math.nan
+    if not math.isfinite(number) or number < minimum:
+        kind = "a whole number" if whole else "a number"
+        raise UserError(f"{name}={value!r} must be {kind} of at least {minimum}: fix or unset it")
     return number

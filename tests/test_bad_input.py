@@ -34,6 +34,7 @@ def write_inputs(folder: Path) -> dict:
             ("empty", "empty.png"),
             ("jpeg_mask", "jpeg_mask.jpg"),
             ("rgba", "rgba.png"),
+            ("sixteen_bit", "sixteen_bit.png"),
             ("a_file", "a_file"),
         ]
     }
@@ -42,6 +43,7 @@ def write_inputs(folder: Path) -> dict:
     cv2.imwrite(str(paths["empty"]), np.zeros_like(mask))
     cv2.imwrite(str(paths["jpeg_mask"]), mask, [cv2.IMWRITE_JPEG_QUALITY, 60])
     cv2.imwrite(str(paths["rgba"]), np.dstack([mask] * 4))
+    cv2.imwrite(str(paths["sixteen_bit"]), (mask > 0).astype(np.uint16) * 65535)
     paths["a_file"].write_text("")
     return {name: str(path) for name, path in paths.items()}
 
@@ -76,8 +78,18 @@ CASES = [
     ("4-channel mask", ["--masks", "{rgba}"], {},
      "mask {rgba} has shape (720, 1280, 4): a mask must be 2-D or have 3 identical "
      "channels (save it without an alpha channel)"),
+    ("16-bit mask", ["--masks", "{sixteen_bit}"], {},
+     "mask {sixteen_bit} has 16-bit pixels: save masks as 8-bit PNG"),
+    ("a folder of masks", ["--masks", str(DEMO_MASK.parent)], {},
+     f"mask {DEMO_MASK.parent} is a folder: pass one file per mask, e.g. "
+     f"{DEMO_MASK.parent}/*.png"),
+    ("a folder as the image", ["--image", str(DEMO_MASK.parent)], {},
+     f"image {DEMO_MASK.parent} is a folder: pass one image file"),
     ("--local is a file", ["--local", "{a_file}"], {},
      "--local {a_file} is a file: give a folder to write the project into"),
+    ("--local inside a file", ["--local", "{a_file}/projects"], {},
+     "--local {a_file}/projects is inside the file {a_file}: give a folder to write the project "
+     "into"),
     ("--local not writable", ["--local", "/proc"], {},
      "cannot write into /proc (*): pass --local with a folder you can write"),
 ]  # fmt: skip

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import supervisely as sly
 
-from local_project import save_annotation, write_json_atomically
+from local_project import (
+    free_project_dir,
+    publish_folder,
+    save_annotation,
+    staging_folder,
+    write_json_atomically,
+)
 
 
 def test_write_json_atomically_replaces_the_file(tmp_path):
@@ -18,11 +25,16 @@ def test_write_json_atomically_replaces_the_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["ann.json"]  # no temporary file left
 
 
-def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
     path = tmp_path / "ann.json"
     path.write_text('{"old": true}')
-    with pytest.raises(TypeError):
-        write_json_atomically({"bad": object()}, str(path))  # not serialisable half way
+
+    def disk_full(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        write_json_atomically({"new": True}, str(path))
     assert json.loads(path.read_text()) == {"old": True}
     assert [p.name for p in tmp_path.iterdir()] == ["ann.json"]
 
@@ -54,3 +66,21 @@ def test_written_files_get_the_mode_a_plain_open_would_give(tmp_path):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644
     finally:
         os.umask(old_umask)
+
+
+def test_free_project_dir_counts_like_the_server(tmp_path):
+    assert free_project_dir(tmp_path, "p") == tmp_path / "p"
+    (tmp_path / "p").mkdir()
+    assert free_project_dir(tmp_path, "p") == tmp_path / "p_001"
+    (tmp_path / "p_001").mkdir()
+    assert free_project_dir(tmp_path, "p") == tmp_path / "p_002"
+
+
+def test_a_folder_finished_second_takes_the_next_name(tmp_path):
+    """Two runs that chose the same free name: the one that finishes later does not overwrite."""
+    first, second = staging_folder(tmp_path, "p"), staging_folder(tmp_path, "p")
+    (second / "meta.json").write_text("{}")
+    assert publish_folder(first, tmp_path, "p") == tmp_path / "p"
+    (tmp_path / "p" / "meta.json").write_text("{}")
+    assert publish_folder(second, tmp_path, "p") == tmp_path / "p_001"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["p", "p_001"]

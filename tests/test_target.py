@@ -8,7 +8,7 @@ import pytest
 
 import target
 from cli import UserError
-from target import LocalTarget, ServerTarget, choose_target, free_project_dir
+from target import LocalTarget, ServerTarget, choose_target
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_local_flag_wins_over_credentials(env_files, monkeypatch, tmp_path):
     monkeypatch.setenv("API_TOKEN", "t")
     chosen = choose_target(tmp_path / "projects", "p")
     assert chosen == LocalTarget(tmp_path / "projects" / "p", "--local given")
-    assert (tmp_path / "projects").is_dir()
+    assert not (tmp_path / "projects").exists()  # made only when Part 1 writes the project
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,25 @@ def test_local_flag_wins_over_credentials(env_files, monkeypatch, tmp_path):
                 "WORKSPACE_ID": "1",
                 "SUPERVISELY_PUBLIC_API_RETRIES": "0",
             },
-            "SUPERVISELY_PUBLIC_API_RETRIES='0' must be a number of at least 1",
+            "SUPERVISELY_PUBLIC_API_RETRIES='0' must be a whole number of at least 1",
+        ),
+        (
+            {
+                "SERVER_ADDRESS": "http://a.b",
+                "API_TOKEN": "t",
+                "WORKSPACE_ID": "1",
+                "SUPERVISELY_PUBLIC_API_RETRIES": "2.5",
+            },
+            "SUPERVISELY_PUBLIC_API_RETRIES='2.5' must be a whole number",
+        ),
+        (
+            {
+                "SERVER_ADDRESS": "http://a.b",
+                "API_TOKEN": "t",
+                "WORKSPACE_ID": "1",
+                "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC": "nan",
+            },
+            "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC='nan' must be a number of at least 0",
         ),
         (
             {
@@ -134,13 +152,14 @@ def test_local_dir_that_is_a_file_is_refused(tmp_path):
     a_file.write_text("")
     with pytest.raises(UserError, match="is a file: give a folder"):
         choose_target(a_file, "p")
-    with pytest.raises(UserError, match="cannot write into .*: pass --local with a folder"):
-        choose_target(a_file / "inside", "p")
+    with pytest.raises(UserError, match=f"inside/more is inside the file {a_file}: give a"):
+        choose_target(a_file / "inside" / "more", "p")
+    with pytest.raises(UserError, match="cannot write into /proc .*: pass --local with a folder"):
+        choose_target(Path("/proc/tutorial"), "p")
 
 
-def test_free_project_dir_counts_like_the_server(tmp_path):
-    assert free_project_dir(tmp_path, "p") == tmp_path / "p"
-    (tmp_path / "p").mkdir()
-    assert free_project_dir(tmp_path, "p") == tmp_path / "p_001"
-    (tmp_path / "p_001").mkdir()
-    assert free_project_dir(tmp_path, "p") == tmp_path / "p_002"
+def test_an_address_pasted_with_spaces_around_it_is_fine(env_files, monkeypatch):
+    monkeypatch.setenv("SERVER_ADDRESS", "  https://app.supervisely.com/ ")
+    monkeypatch.setenv("API_TOKEN", "t")
+    monkeypatch.setenv("WORKSPACE_ID", "1")
+    assert choose_target(None, "p").address == "https://app.supervisely.com"
