@@ -12,7 +12,12 @@ Every ``annotations.bulk.add`` replaces whole annotations, so a run that stops h
 server down beyond the retries, Ctrl+C) leaves each annotation either as it was or as edited,
 and running it again finishes the job: the annotations already done no longer change.
 
-Copy this file with ``binding_edits.py`` (and ``bindings.py``); it needs only ``supervisely``.
+An annotation the SDK cannot convert while downloading (``download_json_batch`` converts every
+label to pixel coordinates, and one malformed label fails its whole batch) is left out with the
+reason, as an edit's ValueError is: that batch is downloaded again one image at a time.
+
+Copy this file with ``binding_edits.py`` (and ``bindings.py``); it needs only ``supervisely``
+(and ``requests``, which comes with it).
 """
 
 from __future__ import annotations
@@ -22,11 +27,18 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
+import requests
 import supervisely as sly
 
-from binding_edits import NAMES_SHOWN, EditSummary, JsonEdit
+from binding_edits import (
+    NAMES_SHOWN,
+    SDK_PARSE_ERRORS,
+    EditSummary,
+    JsonEdit,
+    UnreadableAnnotationError,
+)
 
 # Images per annotations.bulk.info request: the SDK's batch (the server takes at most 100).
 DOWNLOAD_BATCH = 50
@@ -70,14 +82,15 @@ def edit_server_datasets(
     """Apply ``edit`` to the annotation of every image of ``datasets``; upload what changed.
 
     Args:
-        api: the server. Each dataset gets a ``sly.Api`` of its own with the same address,
-            token and retries: the SDK caches one dataset's meta per Api object
-            (``api.optimization_context``), and two datasets are under way at once.
+        api: the server. Each dataset gets a ``sly.Api`` of its own (:func:`same_server_api`):
+            the SDK caches one dataset's meta per Api object (``api.optimization_context``),
+            and two datasets are under way at once.
         datasets: the datasets, all of the project whose meta is ``meta``.
         meta: the project's meta, as the server holds it now.
         edit: takes an image name and its annotation JSON (pixel coordinates, as
             ``download_json_batch`` returns it) and returns the new JSON, or None for no change;
-            a ValueError skips the image (the summary keeps the first reason).
+            a ValueError skips the image (the summary keeps the first reason), as does an
+            annotation the SDK cannot convert while downloading it.
         dry_run: upload nothing; the summaries say what would change.
         progress: called with each dataset as its work starts; returns the function to call
             with a number of images each time that many are done (looked at and, when
@@ -111,12 +124,7 @@ def edit_server_datasets(
     with ExitStack() as contexts:
         try:
             for dataset in datasets:
-                dataset_api = sly.Api(
-                    api.server_address,
-                    api.token,
-                    retry_count=api.retry_count,
-                    retry_sleep_sec=api.retry_sleep_sec,
-                )
+                dataset_api = same_server_api(api)
                 # The context hands the meta to the SDK's batch methods, which would else ask
                 # for it (datasets.info and projects.meta) in their first call.
                 contexts.enter_context(
@@ -138,6 +146,31 @@ def edit_server_datasets(
     if failure is not None:
         raise RunStopped([state.summary() for state in states]) from failure
     return [state.summary() for state in states]
+
+
+def same_server_api(api: sly.Api) -> sly.Api:
+    """A new ``sly.Api`` that sends what ``api`` sends to the same server, with its own caches.
+
+    Address, token (and every other header), retries and logger are those of ``api``; the
+    SDK's per-Api state, such as the meta an ``sly.ApiContext`` holds, is not shared.
+
+    Examples:
+        >>> api = sly.Api("http://localhost:1", "token", retry_count=2, retry_sleep_sec=0)
+        >>> twin = same_server_api(api)
+        >>> twin is api, twin.server_address, twin.retry_count, twin.headers == api.headers
+        (False, 'http://localhost:1', 2, True)
+    """
+    twin = sly.Api(
+        api.server_address,
+        api.token,
+        retry_count=api.retry_count,
+        retry_sleep_sec=api.retry_sleep_sec,
+        external_logger=api.logger,
+        api_server_address=api.api_server_address,
+    )
+    twin.headers = dict(api.headers)
+    twin.additional_fields = dict(api.additional_fields)
+    return twin
 
 
 class _DatasetState:
@@ -222,9 +255,11 @@ class _Run:
         self, state: _DatasetState, batch: List[Tuple[int, str]], download: Future, last: bool
     ) -> None:
         done = 0  # images with nothing left to do: unchanged, skipped, or changed in a dry run
-        for (image_id, name), ann_json in zip(batch, download.result()):
+        for (image_id, name), ann_json in zip(batch, _downloaded(state, batch, download)):
             state.images += 1
             try:
+                if isinstance(ann_json, ValueError):  # what the SDK said it could not convert
+                    raise ann_json
                 new_json = self.edit(name, ann_json)
             except ValueError as error:
                 state.skipped += 1
@@ -265,3 +300,35 @@ class _Run:
                 )
             )
             del ids[:size], jsons[:size]
+
+
+def _downloaded(
+    state: _DatasetState, batch: List[Tuple[int, str]], download: Future
+) -> List[Union[Dict, ValueError]]:
+    """The batch's annotations, or for each one the SDK cannot convert a ValueError saying so.
+
+    The SDK converts every label of a batch to pixel coordinates as it downloads, and one
+    malformed label fails the whole batch: then the batch comes down again one image at a time.
+    """
+    try:
+        return download.result()
+    except requests.RequestException:  # an OSError as well, so it goes first
+        raise  # the server failed, not the data: the run stops
+    except SDK_PARSE_ERRORS:
+        pass
+    one_by_one: List[Union[Dict, ValueError]] = []
+    for image_id, _ in batch:
+        try:
+            (ann_json,) = state.api.annotation.download_json_batch(state.dataset.id, [image_id])
+            one_by_one.append(ann_json)
+        except requests.RequestException:
+            raise
+        except SDK_PARSE_ERRORS as error:
+            reason = " ".join(f"{type(error).__name__}: {error}".split())
+            one_by_one.append(
+                UnreadableAnnotationError(
+                    f"the SDK cannot convert the annotation the server holds ({reason}): fix "
+                    "or delete its malformed labels in the labeling tool"
+                )
+            )
+    return one_by_one

@@ -10,12 +10,16 @@ The new JSON is the old one with the new binding keys written in, not ``after.to
 the labels are untouched, so re-encoding every mask (the costliest step of a round trip) is
 skipped and nothing but the keys can change.
 
+:func:`parse_annotation` is ``sly.Annotation.from_json`` with a message that names the label the
+SDK cannot read, so that a project-wide run can leave that one image out and say why.
+
 Copy this file with ``bindings.py``; it needs only ``supervisely``.
 """
 
 from __future__ import annotations
 
 import copy
+import operator
 from typing import (
     Any,
     Callable,
@@ -31,7 +35,7 @@ from typing import (
 
 import supervisely as sly
 
-from bindings import binding_key_of, discard_bindings
+from bindings import binding_key_of, class_name_set, discard_bindings
 
 Edit = Callable[[sly.Annotation], sly.Annotation]
 # What a project-wide run applies to each image: (image name, annotation JSON) -> new JSON or
@@ -42,6 +46,14 @@ BindingKey = Union[str, int, None]
 INSTANCE = "instance"
 # How many image names a summary keeps to show what changed.
 NAMES_SHOWN = 5
+# What the SDK's from_json raises on malformed data: a missing field (KeyError), a wrong type,
+# a bad value, a mask that is not an image (PIL's UnidentifiedImageError, an OSError), and the
+# RuntimeError of a class the meta lacks.
+SDK_PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, OSError, RuntimeError)
+
+
+class UnreadableAnnotationError(ValueError):
+    """An annotation JSON the SDK cannot parse; the message names the label and the fix."""
 
 
 def grouping(ann: sly.Annotation) -> FrozenSet[FrozenSet[int]]:
@@ -129,17 +141,96 @@ def json_with_binding_keys(ann_json: Dict[str, Any], keys: List[BindingKey]) -> 
     return {**ann_json, "objects": new_labels}
 
 
+def parse_annotation(ann_json: Dict[str, Any], meta: sly.ProjectMeta) -> sly.Annotation:
+    """``sly.Annotation.from_json(ann_json, meta)``, with a one-line error naming what is wrong.
+
+    As ``from_json`` does, labels are cropped to the image; ``ann_json`` is left as it was.
+
+    Raises:
+        UnreadableAnnotationError: the JSON is not an annotation, or the SDK cannot read one of
+            its labels (a class the meta lacks, a missing field, a mask that is not an image).
+
+    Examples:
+        >>> meta = sly.ProjectMeta(obj_classes=[sly.ObjClass("car", sly.Rectangle)])
+        >>> box = {"points": {"exterior": [[0, 0], [1, 1]], "interior": []}}
+        >>> ann_json = {"size": {"height": 4, "width": 4}, "tags": [], "objects": [
+        ...     {"classTitle": "car", "geometryType": "rectangle", "tags": [], **box}]}
+        >>> len(parse_annotation(ann_json, meta).labels)
+        1
+        >>> ann_json["objects"][0]["classTitle"] = "bus"
+        >>> parse_annotation(ann_json, meta)
+        Traceback (most recent call last):
+        ...
+        binding_edits.UnreadableAnnotationError: label 0 has class 'bus', which the project meta
+        does not have: add the class to the project, or delete the label
+    """
+    without_labels, labels = _annotation_parts(ann_json, meta)
+    return without_labels.clone(labels=labels)
+
+
+def _annotation_parts(
+    ann_json: Dict[str, Any], meta: sly.ProjectMeta
+) -> Tuple[sly.Annotation, List[sly.Label]]:
+    """The annotation without its labels, and its labels as the JSON has them (not cropped)."""
+    if not isinstance(ann_json, dict) or not isinstance(ann_json.get("objects"), list):
+        raise UnreadableAnnotationError(
+            "not a Supervisely annotation (no list of 'objects'): export it again"
+        )
+    without_labels = {**ann_json, "objects": []}
+    if isinstance(ann_json.get("customData"), dict):
+        without_labels["customData"] = dict(ann_json["customData"])  # from_json pops from it
+    try:
+        empty = sly.Annotation.from_json(without_labels, meta)
+    except SDK_PARSE_ERRORS as error:
+        raise UnreadableAnnotationError(
+            f"the SDK cannot read the annotation ({_one_line(error)}): fix its size and tags, "
+            "or export it again"
+        ) from error
+    return empty, [
+        _parse_label(position, label_json, meta)
+        for position, label_json in enumerate(ann_json["objects"])
+    ]
+
+
+def _parse_label(position: int, label_json: Any, meta: sly.ProjectMeta) -> sly.Label:
+    """``sly.Label.from_json``, or an UnreadableAnnotationError that names the label."""
+    name = label_json.get("classTitle") if isinstance(label_json, dict) else None
+    if isinstance(name, str) and meta.get_obj_class(name) is None:
+        raise UnreadableAnnotationError(
+            f"label {position} has class {name!r}, which the project meta does not have: add "
+            "the class to the project, or delete the label"
+        )
+    try:
+        return sly.Label.from_json(label_json, meta)
+    except SDK_PARSE_ERRORS as error:
+        label = f"label {position} ({name})" if isinstance(name, str) else f"label {position}"
+        raise UnreadableAnnotationError(
+            f"{label} cannot be read by the SDK ({_one_line(error)}): fix or delete it in the "
+            "labeling tool"
+        ) from error
+
+
+def _one_line(error: BaseException) -> str:
+    """``KeyError: 'points'``: the error's type and its message, on one line."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 def edit_annotation_json(
     ann_json: Dict[str, Any], meta: sly.ProjectMeta, edit: Edit
 ) -> Optional[Dict[str, Any]]:
     """Run ``edit`` on the annotation ``ann_json``; the new JSON, or None if the grouping stays.
 
     ``ann_json`` is in the SDK's pixel coordinates, as ``download_json_batch`` returns it and as
-    a local project stores it; it is left as it was.
+    a local project stores it; it is left as it was. The edit sees the annotation as the SDK
+    parses it, labels cropped to the image; a label the crop only trims keeps its place, so
+    its new key is written on it.
 
     Raises:
-        ValueError: the edit changed more than binding keys, or the SDK dropped a label of
-            ``ann_json`` while parsing it (one that lies wholly outside the image).
+        UnreadableAnnotationError: the SDK cannot parse ``ann_json`` (see
+            :func:`parse_annotation`).
+        ValueError: the edit changed more than binding keys, or it changed the grouping of an
+            annotation with a label that the SDK drops (wholly outside the image) or cuts into
+            pieces (across the border): the keys could not be written on the right labels.
 
     Examples:
         >>> meta = sly.ProjectMeta(obj_classes=[sly.ObjClass("car", sly.Rectangle)])
@@ -151,19 +242,38 @@ def edit_annotation_json(
         >>> edit_annotation_json(ann_json, meta, lambda ann: ann) is None
         True
     """
-    before = sly.Annotation.from_json(ann_json, meta)
+    without_labels, labels = _annotation_parts(ann_json, meta)
+    before = without_labels.clone(labels=labels)
     after = edit(before)
     if grouping(after) == grouping(before):
         return None
-    if len(before.labels) != len(ann_json["objects"]):
-        # Annotation() crops labels to the image: one wholly outside is gone, one across a
-        # border may come back in pieces. Writing that back would change labels, not keys.
-        raise ValueError(
-            f"{len(ann_json['objects'])} labels in the JSON but {len(before.labels)} after the "
-            "SDK cropped them to the image: move the labels that cross the image border in the "
-            "labeling tool, then run again"
-        )
+    # A label inside the image comes through the SDK's crop as the very same object: only when
+    # one did not is it worth finding out which label was cut, and how.
+    if len(before.labels) != len(labels) or any(map(operator.is_not, before.labels, labels)):
+        _check_one_label_each(without_labels, labels)
     return json_with_binding_keys(ann_json, corresponding_keys(before, after))
+
+
+def _check_one_label_each(without_labels: sly.Annotation, labels: List[sly.Label]) -> None:
+    """A ValueError naming the first label that the SDK's crop to the image drops or splits.
+
+    Then the parsed labels are no longer the JSON's labels one to one, and a key written back
+    by position would land on another label.
+    """
+    height, width = without_labels.img_size
+    image = f"the {width}x{height} image"
+    for position, label in enumerate(labels):
+        pieces = len(without_labels.clone(labels=[label]).labels)
+        if pieces != 1:
+            where = (
+                f"lies wholly outside {image}"
+                if pieces == 0
+                else f"crosses the border of {image}, which cuts it in {pieces} pieces"
+            )
+            raise ValueError(
+                f"label {position} ({label.obj_class.name}) {where}: move it into the image or "
+                "delete it in the labeling tool, then run again"
+            )
 
 
 def discard_edit(class_names: Optional[Iterable[str]] = None) -> Edit:
@@ -178,11 +288,7 @@ def discard_edit(class_names: Optional[Iterable[str]] = None) -> Edit:
         >>> [label.binding_key for label in discard_edit(["car"])(ann).labels]
         [None]
     """
-    if isinstance(class_names, str):
-        raise TypeError(
-            f"class_names={class_names!r} is one string: pass a list, [{class_names!r}]"
-        )
-    names = None if class_names is None else list(class_names)
+    names = class_name_set(class_names)
     return lambda ann: discard_bindings(ann, names)
 
 
@@ -194,7 +300,7 @@ def only_classes(edit: Edit, class_names: Iterable[str]) -> Edit:
 
     Raises:
         TypeError: ``class_names`` is one string (it would be read letter by letter).
-        ValueError: ``class_names`` is empty (an edit of nothing).
+        ValueError: ``class_names`` is empty or None (an edit of nothing).
 
     Examples:
         >>> car, person = sly.ObjClass("car", sly.Rectangle), sly.ObjClass("person", sly.Rectangle)
@@ -204,13 +310,12 @@ def only_classes(edit: Edit, class_names: Iterable[str]) -> Edit:
         >>> [label.binding_key for label in only_classes(discard_bindings, ["person"])(ann).labels]
         ['a', None]
     """
-    if isinstance(class_names, str):
-        raise TypeError(
-            f"class_names={class_names!r} is one string: pass a list, [{class_names!r}]"
-        )
-    names = set(class_names)
+    names = class_name_set(class_names)
     if not names:
-        raise ValueError("class_names is empty: name at least one class, or use the edit as it is")
+        raise ValueError(
+            f"class_names={class_names!r} names no class: name at least one, or use the edit "
+            "as it is"
+        )
 
     def edit_of_those_classes(ann: sly.Annotation) -> sly.Annotation:
         positions = [i for i, label in enumerate(ann.labels) if label.obj_class.name in names]

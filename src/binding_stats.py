@@ -4,8 +4,9 @@ A group of one label binds nothing, and a group whose labels have different clas
 a slip of the labeling tool; both are counted, so that a whole project can be checked at a
 glance. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`).
 
-Copy this file with ``bindings.py`` and ``validate_bindings.py`` (whose ``find_problems`` finds
-the groups of one and the mixed ones); it needs only ``supervisely``.
+Groups of one and mixed groups are those that ``validate_bindings.find_problems`` reports, counted
+here in the same pass that counts the groups. Copy this file with ``bindings.py``; it needs only
+``supervisely``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from typing import Iterable, NamedTuple, Optional
 
 import supervisely as sly
 
-from bindings import binding_groups
-from validate_bindings import find_problems
+from bindings import binding_groups, class_name_set
 
 
 class BindingStats(NamedTuple):
@@ -47,6 +47,9 @@ def binding_stats(ann: sly.Annotation, class_names: Optional[Iterable[str]] = No
             of them (a group keeps all its labels: a car bound to a person is still mixed);
             None counts everything.
 
+    Raises:
+        TypeError: ``class_names`` is one string (it would be read letter by letter).
+
     Examples:
         >>> car, person = sly.ObjClass("car", sly.Rectangle), sly.ObjClass("person", sly.Rectangle)
         >>> box = sly.Rectangle(0, 0, 1, 1)
@@ -61,23 +64,20 @@ def binding_stats(ann: sly.Annotation, class_names: Optional[Iterable[str]] = No
         >>> binding_stats(ann, ["car"])
         BindingStats(images=1, labels=3, bound_labels=3, groups=2, singleton_groups=0, mixed_class_groups=1)
     """
-    names = None if class_names is None else set(class_names)
+    names = class_name_set(class_names)
 
     def counted(label: sly.Label) -> bool:
         return names is None or label.obj_class.name in names
 
-    groups = binding_groups(ann).groups
-    chosen_groups = [labels for labels in groups.values() if any(map(counted, labels))]
-    problems = [
-        problem
-        for problem in find_problems(ann, image_name="")
-        if names is None or names.intersection(problem.class_names)
-    ]
+    groups = list(binding_groups(ann).groups.values())
+    chosen = [labels for labels in groups if any(map(counted, labels))]
     return BindingStats(
         images=1,
         labels=sum(map(counted, ann.labels)),
-        bound_labels=sum(counted(label) for labels in groups.values() for label in labels),
-        groups=len(chosen_groups),
-        singleton_groups=sum(problem.kind == "singleton" for problem in problems),
-        mixed_class_groups=sum(problem.kind == "mixed_classes" for problem in problems),
+        bound_labels=sum(counted(label) for labels in groups for label in labels),
+        groups=len(chosen),
+        singleton_groups=sum(len(labels) == 1 for labels in chosen),
+        mixed_class_groups=sum(
+            len({label.obj_class.name for label in labels}) > 1 for labels in chosen
+        ),
     )

@@ -9,8 +9,8 @@ From the command line (one line and exit code 2 when the project cannot be expor
     .venv/bin/python src/coco_export.py output/tutorial-bindings output/instances.json
 
 Copy this file together with ``group_merge.py``, ``bindings.py`` and ``local_project.py``
-(atomic writing), and ``cli.py`` for the command line. Besides ``supervisely``, ``numpy`` and
-``opencv`` it needs ``pycocotools``.
+(opening the project, atomic writing), and ``cli.py`` for the command line. Besides
+``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 
 Output format (what :func:`project_to_coco` returns and :func:`write_coco` writes as JSON)::
 
@@ -55,6 +55,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
@@ -65,11 +67,16 @@ from supervisely.geometry.geometry import Geometry
 
 from bindings import binding_key_of
 from group_merge import annotation_objects, group_mask
-from local_project import write_json_atomically
+from local_project import ProjectFolderError, open_project, read_json, write_json_atomically
 
 
 class CocoExportError(ValueError):
-    """A project that cannot be exported; the message names the image or project and the fix."""
+    """A project that cannot be exported, or a place it cannot be written to; the message names
+    the image, the project or the path, and the fix."""
+
+
+# What the command line reports in one line, exit code 2: the message says what to fix.
+USER_ERRORS = (CocoExportError, ProjectFolderError)
 
 
 def annotation_to_coco(
@@ -124,10 +131,12 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
     """The COCO instances dict of the local Supervisely project in ``project_dir``.
 
     Raises:
-        FileNotFoundError: ``project_dir`` is not a Supervisely project folder (no meta.json).
-        CocoExportError: the SDK cannot open the project (it has no items, an image has no
-            annotation file), or an image has an object that cannot be exported (see
-            :func:`annotation_to_coco`); the message starts with the project or the image.
+        local_project.ProjectFolderError: ``project_dir`` is not a readable Supervisely project
+            (no meta.json, an image without its annotation file, no image), or an annotation
+            file is not UTF-8 JSON of this project (a class missing from meta.json, say); the
+            message names the folder or file.
+        CocoExportError: an image has an object that cannot be exported (see
+            :func:`annotation_to_coco`); the message starts with the image.
 
     Examples:
         >>> import tempfile
@@ -147,17 +156,7 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
         [(4, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
         >>> folder.cleanup()
     """
-    if not os.path.isfile(os.path.join(project_dir, "meta.json")):
-        raise FileNotFoundError(
-            f"{project_dir} is not a Supervisely project folder (no meta.json): pass the folder "
-            "that holds meta.json and the dataset folders"
-        )
-    try:
-        project = sly.Project(os.fspath(project_dir), sly.OpenMode.READ)
-    except RuntimeError as error:
-        raise CocoExportError(
-            f"{project_dir} cannot be opened as a Supervisely project: {error}"
-        ) from error
+    project = open_project(project_dir)
     categories = [
         {"id": number, "name": obj_class.name, "supercategory": obj_class.name}
         for number, obj_class in enumerate(project.meta.obj_classes, start=1)
@@ -167,7 +166,7 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
     annotations: List[Dict[str, Any]] = []
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         for item_name in sorted(dataset.get_items_names()):
-            ann = dataset.get_ann(item_name, project.meta)
+            ann = _read_annotation(dataset, item_name, project.meta)
             relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
             file_name = relative.replace(os.sep, "/")
             image_id = len(images) + 1
@@ -194,10 +193,12 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
 def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
     """Write :func:`project_to_coco` of ``project_dir`` to ``out_path`` atomically, and return it.
 
-    An existing ``out_path`` is replaced only when the new file is complete; missing folders on
-    the way to it are created.
+    ``out_path`` is checked first, so a long export never fails at the end for it. An existing
+    file there is replaced only when the new file is complete; missing folders on the way to it
+    are created.
 
     Raises:
+        CocoExportError: ``out_path`` is a folder, is inside a file, or cannot be written.
         as :func:`project_to_coco`.
 
     Examples:
@@ -214,6 +215,7 @@ def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
         (1, True)
         >>> folder.cleanup()
     """
+    _check_out_path(out_path)
     coco = project_to_coco(project_dir)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
     write_json_atomically(coco, os.fspath(out_path))
@@ -226,10 +228,55 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("out_path", help="the COCO instances JSON file to write")
     args = parser.parse_args(argv)
     coco = write_coco(args.project_dir, args.out_path)
-    print(
-        f"COCO instances written: {args.out_path} ({len(coco['images'])} images, "
-        f"{len(coco['annotations'])} instances, {len(coco['categories'])} categories)"
+    counts = ", ".join(
+        _count(len(coco[field]), *nouns)
+        for field, nouns in (
+            ("images", ("image", "images")),
+            ("annotations", ("instance", "instances")),
+            ("categories", ("category", "categories")),
+        )
     )
+    print(f"COCO instances written: {args.out_path} ({counts})")
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    """``"1 image"``, ``"2 images"``."""
+    return f"{number} {singular if number == 1 else plural}"
+
+
+def _check_out_path(out_path: str) -> None:
+    """Refuse an ``out_path`` that cannot be written, before any work is done."""
+    out = Path(out_path).absolute()
+    if out.is_dir():
+        raise CocoExportError(
+            f"{out_path} is a folder: pass the path of the JSON file to write in it, e.g. "
+            f"{os.path.join(out_path, 'instances.json')}"
+        )
+    existing = next(folder for folder in out.parents if folder.exists())
+    if not existing.is_dir():
+        raise CocoExportError(f"{out_path} is inside the file {existing}: pass a path in a folder")
+    try:
+        # Permission bits do not tell (root, read-only mounts): creating something does.
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
+    except OSError as error:
+        raise CocoExportError(
+            f"cannot write {out_path} ({error.strerror} in {existing}): pass a path in a folder "
+            "you can write"
+        ) from error
+
+
+def _read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
+    """The annotation of ``item_name``, or a ProjectFolderError naming its file and the fix."""
+    path = dataset.get_ann_path(item_name)
+    data = read_json(path)
+    try:
+        return sly.Annotation.from_json(data, meta)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
+        raise ProjectFolderError(
+            f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
+            "add its classes to meta.json"
+        ) from error
 
 
 def _instance(
@@ -293,4 +340,4 @@ if __name__ == "__main__":
     # cli.py only for the command line: the functions above do not need it.
     from cli import run
 
-    sys.exit(run(main, user_errors=(CocoExportError,)))
+    sys.exit(run(main, user_errors=USER_ERRORS))

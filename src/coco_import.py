@@ -23,8 +23,13 @@ mixing masks and polygons comes back as masks.
 
 Classes are the categories, in their order: a class has the geometry type of its labels
 (``sly.AnyGeometry`` when they mix types, or when the category has no instance). Each image
-is an item of a dataset: the first folder of ``file_name`` when it has one (``coco_export``
-writes ``<dataset>/img/<image>``), else the name of the JSON file without its extension.
+is an item of a dataset named by the folder of ``file_name``, less a last ``img`` folder
+(``coco_export`` writes ``<dataset>/img/<image>``); with no folder, the JSON file's name without
+its extension. Nested folders are nested datasets, built as the SDK builds them: ``a/b/x.jpg``
+and ``a/datasets/b/img/x.jpg`` (what ``coco_export`` writes for a nested dataset) are both
+dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is refused, never
+written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
+``ann``, ``seg``, ... (``SDK_SKIPPED_ENDINGS``), which ``sly.Project`` skips when it reads.
 
 Copy this file with ``group_split.py`` and ``bindings.py``; besides ``supervisely``, ``numpy``
 and ``opencv`` it needs ``pycocotools``.
@@ -32,10 +37,13 @@ and ``opencv`` it needs ``pycocotools``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import os
+import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, List, Mapping, Optional, Set, Tuple, Type
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple, Type
 
 import numpy as np
 import supervisely as sly
@@ -44,9 +52,22 @@ from pycocotools import mask as mask_utils
 from bindings import with_binding_key
 from group_split import split_label
 
+# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
+SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
+
 
 class InvalidCocoError(ValueError):
     """A COCO file that cannot be read; the message names the file and the field."""
+
+
+class CocoItem(NamedTuple):
+    """One image of a COCO file, read: where it goes and what it holds."""
+
+    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the file and the image, for messages
 
 
 def coco_to_annotation(
@@ -194,23 +215,94 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:
+    """The images of a COCO instances file, read one by one, without copying anything.
+
+    An image is looked for at ``images_dir/<file_name>``, then ``images_dir/images/<file_name>``
+    (``images_dir`` defaults to the JSON file's folder). Its dataset is the folder of
+    ``file_name`` (see the module's docstring); nested folders are nested datasets.
+
+    Raises:
+        InvalidCocoError: the JSON is malformed, an image is missing, or a folder of
+            ``file_name`` cannot be a dataset name (``..``, say); the message names the file and
+            the field.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> sly.image.write(os.path.join(folder.name, "a.png"), np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> coco = {"images": [{"id": 1, "file_name": "a.png", "height": 4, "width": 4}],
+        ...         "annotations": [{"id": 7, "image_id": 1, "category_id": 1,
+        ...                          "segmentation": [[0, 0, 1, 0, 1, 1], [3, 3, 3, 2, 2, 3]]}],
+        ...         "categories": [{"id": 1, "name": "car"}]}
+        >>> with open(os.path.join(folder.name, "street.json"), "w") as file:
+        ...     json.dump(coco, file)
+        >>> [(item.dataset, item.name, len(item.ann.labels))
+        ...  for item in coco_items(os.path.join(folder.name, "street.json"))]
+        [(('street',), 'a.png', 2)]
+        >>> folder.cleanup()
+    """
+    coco = _load(Path(coco_path))
+    yield from _items(coco, coco_path, _category_names(coco, coco_path), images_dir)
+
+
 def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] = None) -> None:
     """Read a COCO instances file and its images into a new Supervisely project at ``project_dir``.
 
-    An image is looked for at ``images_dir/<file_name>``, then ``images_dir/images/<file_name>``
-    (``images_dir`` defaults to the JSON file's folder).
+    Images are found and datasets named as :func:`coco_items` does; a nested dataset is made
+    the SDK's way (``parent/datasets/child``), with its parents.
 
     Raises:
-        InvalidCocoError: the JSON is malformed or an image is missing; the message names the
-            file and the field.
+        InvalidCocoError: as :func:`coco_items`, the file has no image, or an image name is
+            used twice in a dataset or is not an image; the message names the file and the field.
         RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
 
     Examples:
-        >>> coco_to_project("output/coco/annotations.json", "output/from-coco")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> sly.image.write(os.path.join(folder.name, "a.png"), np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> coco = {"images": [{"id": 1, "file_name": "a.png", "height": 4, "width": 4}],
+        ...         "annotations": [{"id": 7, "image_id": 1, "category_id": 1,
+        ...                          "segmentation": [[0, 0, 1, 0, 1, 1], [3, 3, 3, 2, 2, 3]]}],
+        ...         "categories": [{"id": 1, "name": "car"}]}
+        >>> with open(os.path.join(folder.name, "street.json"), "w") as file:
+        ...     json.dump(coco, file)
+        >>> coco_to_project(os.path.join(folder.name, "street.json"), folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
+        >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
+        [('polygon', 'a.png:7'), ('polygon', 'a.png:7')]
+        >>> folder.cleanup()
     """
     coco = _load(Path(coco_path))
-    images_root = Path(images_dir) if images_dir is not None else Path(coco_path).parent
     category_names = _category_names(coco, coco_path)
+    items = _items(coco, coco_path, category_names, images_dir)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidCocoError(f"{coco_path}: images: empty: pass a COCO file with images")
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {
+        name: set() for name in category_names.values()
+    }
+    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        _add_item(_dataset(project, datasets, item.dataset), item)
+        for label in item.ann.labels:
+            geometry_types[label.obj_class.name].add(type(label.geometry))
+    classes = [
+        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
+        for name, types in geometry_types.items()
+    ]
+    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+
+
+def _items(
+    coco: Dict[str, Any],
+    coco_path: str,
+    category_names: Mapping[int, str],
+    images_dir: Optional[str],
+) -> Iterator[CocoItem]:
+    images_root = Path(images_dir) if images_dir is not None else Path(coco_path).parent
     instances: Dict[Any, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
         if not isinstance(instance, dict) or "id" not in instance:
@@ -223,43 +315,75 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
                 f"{coco_path}: annotation {orphans[0]['id']!r}: image_id: {image_id!r} is no "
                 "image's id"
             )
-
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {
-        name: set() for name in category_names.values()
-    }
-    datasets: Dict[str, sly.Dataset] = {}
     for index, image in enumerate(coco["images"]):
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
-        ann = coco_to_annotation(image, instances.get(image["id"], []), category_names, coco_path)
+        where = f"{coco_path}: image {image['id']!r}: file_name"
         file_name = PurePosixPath(image["file_name"])
-        dataset_name = file_name.parts[0] if len(file_name.parts) > 1 else Path(coco_path).stem
-        if dataset_name not in datasets:
-            datasets[dataset_name] = project.create_dataset(dataset_name)
-        _add_item(
-            datasets[dataset_name],
-            images_root,
-            file_name,
-            ann,
-            f"{coco_path}: image {image['id']!r}",
-        )
-        for label in ann.labels:
-            geometry_types[label.obj_class.name].add(type(label.geometry))
-    classes = [
-        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
-        for name, types in geometry_types.items()
-    ]
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+        dataset = _dataset_path(file_name, Path(coco_path).stem, where)
+        candidates = [images_root / file_name, images_root / "images" / file_name]
+        image_path = next((path for path in candidates if path.is_file()), None)
+        if image_path is None:
+            raise InvalidCocoError(f"{where}: no file {candidates[0]}: put the images there")
+        if not sly.image.has_valid_ext(file_name.name):
+            raise InvalidCocoError(
+                f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
+            )
+        ann = coco_to_annotation(image, instances.get(image["id"], []), category_names, coco_path)
+        yield CocoItem(dataset, file_name.name, image_path, ann, where)
+
+
+def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[str, ...]:
+    """The dataset of ``file_name`` and its parents, top first (see the module's docstring)."""
+    folders = list(file_name.parts[:-1])
+    if folders and folders[-1] == "img":  # coco_export's <dataset>/img/<image>
+        folders.pop()
+    if len(folders) % 2 and all(folder == "datasets" for folder in folders[1::2]):
+        folders = folders[::2]  # the SDK's <parent>/datasets/<child>
+    names = tuple(folders) or (default,)
+    for name in names:
+        problem = _dataset_name_problem(name)
+        if problem is not None:
+            raise InvalidCocoError(f"{where}: {str(file_name)!r}: dataset name {name!r} {problem}")
+    return names
+
+
+def _dataset_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a dataset folder of a project, or None."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
+    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
+    if ending is not None:
+        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
+    return None
+
+
+def _dataset(
+    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
+) -> sly.Dataset:
+    """The dataset at ``path`` (names, top first), made with its parents when new."""
+    for depth in range(1, len(path) + 1):
+        if path[:depth] not in datasets:
+            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
+            folder = "/datasets/".join(path[:depth])
+            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
+    return datasets[path]
 
 
 def _load(coco_path: Path) -> Dict[str, Any]:
     if not coco_path.is_file():
         raise InvalidCocoError(f"{coco_path}: does not exist: pass a COCO instances JSON file")
     try:
-        coco = json.loads(coco_path.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidCocoError(f"{coco_path}: not valid JSON ({error})") from None
+        coco = json.loads(coco_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidCocoError(
+            f"{coco_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise InvalidCocoError(
+            f"{coco_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
+            f"{error.colno}): fix the file or export it again"
+        ) from None
     if not isinstance(coco, dict):
         raise InvalidCocoError(f"{coco_path}: not a COCO file (a JSON object with images)")
     for field in ("images", "annotations", "categories"):
@@ -280,23 +404,13 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
     return names
 
 
-def _add_item(
-    dataset: sly.Dataset,
-    images_root: Path,
-    file_name: PurePosixPath,
-    ann: sly.Annotation,
-    where: str,
-) -> None:
-    candidates = [images_root / file_name, images_root / "images" / file_name]
-    image_path = next((path for path in candidates if path.is_file()), None)
-    if image_path is None:
-        raise InvalidCocoError(f"{where}: file_name: no file {candidates[0]}: put the images there")
-    if not sly.image.has_valid_ext(file_name.name) or dataset.item_exists(file_name.name):
+def _add_item(dataset: sly.Dataset, item: CocoItem) -> None:
+    if dataset.item_exists(item.name):
         raise InvalidCocoError(
-            f"{where}: file_name: {file_name.name!r} is not an image name Supervisely accepts, "
-            "or is used twice in the dataset"
+            f"{item.source}: {item.name!r} is used twice in dataset {dataset.name!r}: give each "
+            "image its own name"
         )
     try:
-        dataset.add_item_file(file_name.name, str(image_path), ann=ann)
+        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
     except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCocoError(f"{where}: file_name: {image_path} is not an image") from None
+        raise InvalidCocoError(f"{item.source}: {item.image} is not an image") from None

@@ -11,12 +11,14 @@ FROM and TO are ``supervisely``, ``labelme``, ``cvat``, ``coco`` or ``yolo``, on
   ``file_name``; reading, IN may also be the JSON file itself, its images beside it;
 - ``yolo``: a folder with ``data.yaml``, ``images/<dataset>/`` and ``labels/<dataset>/``.
 
-OUT must not exist: it is built under a temporary name beside it and renamed when complete, so
-an interrupted run leaves nothing half-written. The run prints a warning line for each group the
-target cannot hold as one object (and for anything else it cannot hold), then how many images,
-labels and groups it read and wrote. What was written is counted by reading OUT back, so the
-second line says what survives in the target format. Bad input ends in one line naming the file
-and the field, and exit code 2.
+OUT must not exist, and must not be inside IN. It is built in a hidden folder beside it
+(``.OUT.partial-<random>``) and renamed when complete, so an interrupted run leaves nothing
+half-written, and two runs never touch each other's files (the one that finishes second stops
+with an error if the first took OUT). The run prints a warning line for each group the target
+cannot hold as one object (and for anything else it cannot hold), then how many images, labels
+and groups it read and wrote. What was written is counted by reading OUT back (its annotations
+only, no image is copied), so the second line says what survives in the target format. Bad
+input ends in one line naming the file and the field, and exit code 2.
 """
 
 from __future__ import annotations
@@ -29,18 +31,19 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Callable, Dict, Iterator, List, NamedTuple, Optional
+from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
 
 import supervisely as sly
 
 from bindings import InvalidBindingKeyError, InvalidImageError, binding_groups
 from cli import UserError, run
 from coco_export import CocoExportError, write_coco
-from coco_import import InvalidCocoError, coco_to_project
-from cvat_format import CvatWarning, InvalidCvatError, cvat_to_project, project_to_cvat
-from labelme_format import InvalidLabelmeError, LabelmeWarning, labelme_to_project
+from coco_import import InvalidCocoError, coco_items, coco_to_project
+from cvat_format import CvatWarning, InvalidCvatError, cvat_items, cvat_to_project, project_to_cvat
+from labelme_format import InvalidLabelmeError, LabelmeWarning, labelme_items, labelme_to_project
 from labelme_format import project_to_labelme
-from yolo_format import InvalidYoloError, YoloWarning, project_to_yolo, yolo_to_project
+from local_project import ProjectFolderError, open_project, read_json, staging_folder
+from yolo_format import InvalidYoloError, YoloWarning, project_to_yolo, yolo_items, yolo_to_project
 
 SUPERVISELY = "supervisely"
 FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
@@ -52,6 +55,7 @@ USER_ERRORS = (
     InvalidCocoError,
     InvalidYoloError,
     CocoExportError,
+    ProjectFolderError,
     InvalidImageError,
     FileExistsError,
 )
@@ -83,21 +87,18 @@ def main(argv: Optional[List[str]] = None) -> None:
         raise UserError(f"IN {source} does not exist: check the path")
     if not source.is_dir() and args.FROM != "coco":
         raise UserError(f"IN {source} is a file: {args.FROM} is read from a folder")
-    if target.exists():
-        raise UserError(f"OUT {target} exists: choose a new folder or remove it first")
+    check_out(target, source)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if args.FROM == SUPERVISELY:
             read = project_counts(source)
-            check_not_empty(read, args.FROM, source)
             with staged(target) as staging:
                 WRITERS[args.TO](source, staging, target)
         else:
             with staged(target) as staging:
                 READERS[args.FROM](source, staging)
                 read = project_counts(staging)
-                check_not_empty(read, args.FROM, source)
     for warning in caught:
         if issubclass(warning.category, CONVERSION_WARNINGS):
             print(f"warning: {warning.message}", file=sys.stderr)
@@ -113,71 +114,100 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f"Written {args.TO} {target}: {written}")
 
 
-def check_not_empty(counts: Counts, format_name: str, source: Path) -> None:
-    """Stop with a user error when IN gave no image: most likely a wrong path or layout."""
-    if counts.images == 0:
+def check_out(target: Path, source: Path) -> None:
+    """Refuse an OUT that exists, lies inside IN, or cannot be made, before any work is done."""
+    if target.exists() or target.is_symlink():
+        raise UserError(f"OUT {target} exists: choose a new folder or remove it first")
+    if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
         raise UserError(
-            f"IN {source} holds no {format_name} images: check the path and the layout "
-            "(src/convert_bindings.py --help)"
+            f"OUT {target} is inside IN {source}: choose OUT outside it (the run would read "
+            "what it writes)"
         )
+    existing = next(folder for folder in target.absolute().parents if folder.exists())
+    if not existing.is_dir():
+        raise UserError(f"OUT {target} is inside the file {existing}: choose OUT in a folder")
+    try:
+        # Permission bits do not tell (root, read-only mounts): creating something does.
+        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
+    except OSError as error:
+        raise UserError(
+            f"cannot write OUT {target} ({error.strerror} in {existing}): choose OUT in a folder "
+            "you can write"
+        ) from error
 
 
 def project_counts(project_dir: Path) -> Counts:
-    """Images, labels and binding groups of the local Supervisely project in ``project_dir``."""
-    if not (project_dir / "meta.json").is_file():
-        raise UserError(
-            f"{project_dir} is not a Supervisely project folder (no meta.json): pass the folder "
-            "that holds meta.json and the dataset folders"
-        )
-    unreadable = (RuntimeError, ValueError, KeyError, TypeError, OSError)
+    """Images, labels and binding groups of the local Supervisely project in ``project_dir``.
+
+    Raises:
+        local_project.ProjectFolderError: the folder is not a readable project, or an
+            annotation file is not one of its annotations; the message names it.
+        cli.UserError: a binding key is malformed; the message names the file.
+    """
+    project = open_project(project_dir)
+    return count(
+        (dataset.get_ann_path(item_name), read_annotation(dataset, item_name, project.meta))
+        for dataset in project.datasets
+        for item_name in dataset.get_items_names()
+    )
+
+
+def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
+    """The annotation of ``item_name``, or a ProjectFolderError naming its file and the fix."""
+    path = dataset.get_ann_path(item_name)
+    data = read_json(path)
     try:
-        project = sly.Project(str(project_dir), sly.OpenMode.READ)
-    except unreadable as error:
-        if str(error) == "Project is empty":  # the SDK's words for a project without images
-            return Counts(0, 0, 0)
-        raise UserError(f"{project_dir} cannot be read as a Supervisely project: {error!r}")
-    images = labels = groups = 0
-    for dataset in project.datasets:
-        for item_name in dataset.get_items_names():
-            try:
-                ann = dataset.get_ann(item_name, project.meta)
-            except unreadable as error:
-                raise UserError(
-                    f"{dataset.get_ann_path(item_name)}: not a Supervisely annotation ({error!r})"
-                )
-            images += 1
-            labels += len(ann.labels)
-            try:
-                groups += len(binding_groups(ann).groups)
-            except InvalidBindingKeyError as error:
-                raise UserError(f"{dataset.get_ann_path(item_name)}: {error}") from error
-    return Counts(images, labels, groups)
+        return sly.Annotation.from_json(data, meta)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
+        raise ProjectFolderError(
+            f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
+            "add its classes to meta.json"
+        ) from error
 
 
 def read_back(format_name: str, written_dir: Path) -> Counts:
-    """What ``written_dir`` holds, read back into a throw-away Supervisely project."""
-    with tempfile.TemporaryDirectory() as scratch, warnings.catch_warnings():
+    """What ``written_dir`` holds, read back in ``format_name`` (annotations only, no image)."""
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", CONVERSION_WARNINGS)
-        project_dir = Path(scratch, "project")
-        READERS[format_name](written_dir, project_dir)
-        return project_counts(project_dir)
+        return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
+
+
+def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:
+    """Images, labels and binding groups of ``(file, annotation)`` pairs."""
+    images = labels = groups = 0
+    for source, ann in annotations:
+        images += 1
+        labels += len(ann.labels)
+        try:
+            groups += len(binding_groups(ann).groups)
+        except InvalidBindingKeyError as error:
+            raise UserError(f"{source}: {error}") from error
+    return Counts(images, labels, groups)
 
 
 @contextlib.contextmanager
 def staged(target: Path) -> Iterator[Path]:
-    """Build ``target`` under a temporary name beside it, renamed to ``target`` when complete.
+    """Build ``target`` in a new hidden folder beside it, renamed to ``target`` when complete.
 
-    On an error the partial folder is removed and ``target`` never appears.
+    The path given does not exist yet (writers create it). On an error the hidden folder is
+    removed and ``target`` never appears; when ``target`` appeared meanwhile, it is left alone.
     """
-    staging = target.with_name(f".{target.name}.partial")
-    shutil.rmtree(staging, ignore_errors=True)  # left by a run that was killed
     target.parent.mkdir(parents=True, exist_ok=True)
+    scratch = staging_folder(target.parent, target.name)
     try:
+        staging = scratch / target.name
         yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    os.rename(staging, target)
+        try:
+            target.mkdir()  # claim the name: fails when another run took it meanwhile
+        except FileExistsError:
+            raise UserError(
+                f"OUT {target} appeared while this run was writing it (another run?): it is left "
+                "as it is; choose a new folder or remove it, then run again"
+            ) from None
+        os.rename(staging, target)  # over the empty folder just made, which rename allows
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def write_coco_folder(project_dir: Path, out_dir: Path, _final_dir: Path) -> None:
@@ -189,11 +219,9 @@ def write_coco_folder(project_dir: Path, out_dir: Path, _final_dir: Path) -> Non
         shutil.copy2(project_dir / image["file_name"], destination)
 
 
-def read_coco(coco_path: Path, project_dir: Path) -> None:
-    """``coco_import.coco_to_project`` of a COCO JSON file, or of ``annotations.json`` in a folder."""
-    if coco_path.is_dir():
-        coco_path = coco_path / COCO_FILE
-    coco_to_project(str(coco_path), str(project_dir))
+def coco_file(coco_path: Path) -> Path:
+    """The COCO JSON file: ``coco_path``, or ``annotations.json`` in it when it is a folder."""
+    return coco_path / COCO_FILE if coco_path.is_dir() else coco_path
 
 
 WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
@@ -205,8 +233,15 @@ WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
 READERS: Dict[str, Callable[[Path, Path], None]] = {
     "labelme": lambda folder, project: labelme_to_project(str(folder), str(project)),
     "cvat": lambda folder, project: cvat_to_project(str(folder), str(project)),
-    "coco": read_coco,
+    "coco": lambda path, project: coco_to_project(str(coco_file(path)), str(project)),
     "yolo": lambda folder, project: yolo_to_project(str(folder), str(project)),
+}
+# The same readers, giving each image's annotation without writing anything.
+ITEMS: Dict[str, Callable[[Path], Iterator]] = {
+    "labelme": lambda folder: labelme_items(str(folder)),
+    "cvat": lambda folder: cvat_items(str(folder)),
+    "coco": lambda path: coco_items(str(coco_file(path))),
+    "yolo": lambda folder: yolo_items(str(folder)),
 }
 
 

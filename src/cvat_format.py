@@ -34,22 +34,31 @@ Geometries (x = column, y = row):
 - ``mask`` <-> ``sly.Bitmap``: CVAT's run-length code of the mask's box (``left``, ``top``,
   ``width``, ``height``): run lengths, row by row, alternating and starting with a run of 0s.
 
-Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``).
-Images live in ``images/<subset>/<name>`` (``images/<name>`` and ``<name>`` are also looked
-for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag) are skipped with a warning;
-attributes are not carried; class colours are.
+Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
+``sly.AlphaMask`` (a Bitmap of opacities) are skipped with a warning like points and lines,
+rather than written as a box without its rotation or a mask without its opacity.
+
+Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``), and a
+nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way. A
+subset that cannot be a dataset name (``..``, an absolute path, a name ending in ``img``,
+``ann``, ... that ``sly.Project`` skips: ``SDK_SKIPPED_ENDINGS``) is refused, so nothing is ever
+written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
+``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
+are skipped with a warning; attributes are not carried; class colours are.
 
 Copy this file with ``bindings.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import tempfile
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple, Type
+from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type
 
 import numpy as np
 import numpy.typing as npt
@@ -66,8 +75,22 @@ CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
 }
 
 
+# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
+SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
+
+
 class InvalidCvatError(ValueError):
     """A CVAT XML file that cannot be read; the message names the file and the field."""
+
+
+class CvatItem(NamedTuple):
+    """One image of a CVAT export, read: where it goes and what it holds."""
+
+    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the file and the image, for messages
 
 
 class CvatWarning(UserWarning):
@@ -143,11 +166,13 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
     """The CVAT element of ``label`` without its group_id, or None (warned) if CVAT has none."""
     geometry = label.geometry
     common = {"label": label.obj_class.name, "source": "manual", "occluded": "0"}
-    if isinstance(geometry, sly.Rectangle):
+    # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
+    # writing them as such would drop the rotation, or the transparency.
+    if type(geometry) is sly.Rectangle:
         edges = (geometry.left, geometry.top, geometry.right + 1, geometry.bottom + 1)
         coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
         return ET.Element("box", {**common, **coordinates, "z_order": "0"})
-    if isinstance(geometry, sly.Polygon):
+    if type(geometry) is sly.Polygon:
         if geometry.interior:
             warnings.warn(
                 f"{image_name}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
@@ -156,7 +181,7 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
             )
         points = ";".join(f"{point.col:.2f},{point.row:.2f}" for point in geometry.exterior)
         return ET.Element("polygon", {**common, "points": points, "z_order": "0"})
-    if isinstance(geometry, sly.Bitmap):
+    if type(geometry) is sly.Bitmap:
         height, width = geometry.data.shape
         return ET.Element(
             "mask",
@@ -295,14 +320,30 @@ def _points(text: Optional[str], field: str) -> List[Tuple[int, int]]:
 def project_to_cvat(project_dir: str, out_dir: str) -> None:
     """Write a Supervisely project as CVAT for images 1.1: ``annotations.xml`` and ``images/``.
 
-    Each dataset is a subset; its images go to ``images/<dataset>/``. ``out_dir`` is created
-    and must not exist yet. Warns as :func:`annotation_to_cvat_image` does.
+    Each dataset is a subset (a nested one ``parent/child``); its images go to
+    ``images/<subset>/``. ``out_dir`` is created and must not exist yet. Warns as
+    :func:`annotation_to_cvat_image` does.
 
     Raises:
         FileExistsError: ``out_dir`` exists.
 
     Examples:
-        >>> project_to_cvat("output/tutorial-bindings", "output/cvat")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> boxes = [sly.Rectangle(0, 0, 1, 1), sly.Rectangle(2, 2, 3, 3)]
+        >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> project_to_cvat(project.directory, folder.name + "/cvat")
+        >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
+        >>> images = root.iterfind("image")
+        >>> [(image.get("subset"), [box.get("group_id") for box in image]) for image in images]
+        [('ds', ['1', '1'])]
+        >>> sorted(os.listdir(folder.name + "/cvat/images/ds"))
+        ['a.png']
+        >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
     os.makedirs(out_dir)
@@ -320,47 +361,85 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
         ET.SubElement(label, "attributes")
     image_id, first_group_id = 0, 1
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        os.makedirs(os.path.join(out_dir, "images", dataset.name))
+        subset = dataset.name.replace(os.sep, "/")  # a nested dataset's name is parent/child
+        os.makedirs(os.path.join(out_dir, "images", subset))
         for item_name in sorted(dataset.get_items_names()):
             ann = dataset.get_ann(item_name, project.meta)
-            root.append(
-                annotation_to_cvat_image(ann, image_id, item_name, dataset.name, first_group_id)
+            image = annotation_to_cvat_image(ann, image_id, item_name, subset, first_group_id)
+            root.append(image)
+            sly.fs.copy_file(
+                dataset.get_img_path(item_name),
+                os.path.join(out_dir, "images", subset, item_name),
             )
-            image_path = os.path.join(out_dir, "images", dataset.name, item_name)
-            sly.fs.copy_file(dataset.get_img_path(item_name), image_path)
             image_id += 1
-            first_group_id += len(binding_groups(ann).groups)
+            group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
+            first_group_id = max(group_ids, default=first_group_id - 1) + 1
     ET.indent(root)
     ET.ElementTree(root).write(
         os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
     )
 
 
+def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
+    """The images of ``cvat_dir/annotations.xml``, read one by one, without copying anything.
+
+    Each image's dataset is its subset (``default`` when it has none); a subset
+    ``parent/child`` is a nested dataset. Its file is looked for at
+    ``images/<subset>/<name>``, ``images/<name>`` and ``<name>``.
+
+    Raises:
+        InvalidCvatError: the XML is malformed, an image file is missing, or a subset cannot be
+            a dataset name (``..``, say); the message names the file, the image and the field.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/annotations.xml", "w") as file:
+        ...     _ = file.write('<annotations><image id="0" name="a.png" subset="train" width="4" '
+        ...                    'height="4"><box label="car" xtl="0" ytl="0" xbr="2" ybr="2"/>'
+        ...                    '</image></annotations>')
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in cvat_items(folder.name)]
+        [(('train',), 'a.png', 1)]
+        >>> folder.cleanup()
+    """
+    xml_path = Path(cvat_dir, "annotations.xml")
+    yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+
+
 def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
     """Read ``cvat_dir/annotations.xml`` and its images into a new Supervisely project.
 
-    Each subset becomes a dataset. A class gets the geometry type of its shapes (``AnyGeometry``
-    when they mix types; a label with no shape: the ``<type>`` the meta declares) and the
-    ``<color>`` the meta gives.
+    Images and datasets as :func:`cvat_items` finds them; a nested dataset is made the SDK's way
+    (``parent/datasets/child``), with its parents. A class gets the geometry type of its shapes
+    (``AnyGeometry`` when they mix types; a label with no shape: the ``<type>`` the meta
+    declares) and the ``<color>`` the meta gives.
 
     Raises:
-        InvalidCvatError: the XML is malformed or an image file is missing; the message names it.
+        InvalidCvatError: as :func:`cvat_items`, the file has no image, or an image is not one
+            Supervisely reads, or its name is used twice in a subset; the message names it.
         RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
 
     Examples:
-        >>> cvat_to_project("output/cvat", "output/from-cvat")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/annotations.xml", "w") as file:
+        ...     _ = file.write('<annotations><image id="0" name="a.png" subset="train" width="4" '
+        ...                    'height="4"><box label="car" xtl="0" ytl="0" xbr="2" ybr="2" '
+        ...                    'group_id="3"/><box label="car" xtl="3" ytl="3" xbr="4" ybr="4" '
+        ...                    'group_id="3"/></image></annotations>')
+        >>> cvat_to_project(folder.name, folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("train").get_ann("a.png", project.meta)
+        >>> [label.binding_key for label in ann.labels]
+        ['a.png:3', 'a.png:3']
+        >>> folder.cleanup()
     """
     xml_path = Path(cvat_dir, "annotations.xml")
-    if not xml_path.is_file():
-        raise InvalidCvatError(f"{xml_path}: does not exist: export CVAT for images 1.1 there")
-    try:
-        root = ET.parse(xml_path).getroot()
-    except ET.ParseError as error:
-        raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
-    if root.tag != "annotations":
-        raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    root = _parse(xml_path)
     declared_types: Dict[str, Type[sly.Geometry]] = {}
     colors: Dict[str, List[int]] = {}
     for label in root.iterfind("./meta/*/labels/label"):
@@ -370,14 +449,18 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         declared_types[name] = CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry)
         if color:
             colors[name] = _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color")
-    datasets: Dict[str, sly.Dataset] = {}
-    for image in root.iterfind("image"):
-        ann = cvat_image_to_annotation(image, str(xml_path))
-        subset = image.get("subset") or DEFAULT_SUBSET
-        if subset not in datasets:
-            datasets[subset] = project.create_dataset(subset)
-        _add_item(datasets[subset], Path(cvat_dir), image.get("name"), subset, ann, xml_path)
-        for label in ann.labels:
+    items = _items(root, Path(cvat_dir), xml_path)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidCvatError(
+            f"{xml_path}: no <image> in it: export a task or project with images"
+        )
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        _add_item(_dataset(project, datasets, item.dataset), item)
+        for label in item.ann.labels:
             geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
     classes = []
     for name in dict.fromkeys([*declared_types, *geometry_types]):
@@ -385,6 +468,68 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
         classes.append(sly.ObjClass(name, geometry_type, color=colors.get(name)))
     project.set_meta(sly.ProjectMeta(obj_classes=classes))
+
+
+def _parse(xml_path: Path) -> ET.Element:
+    """The ``<annotations>`` root of a CVAT XML file."""
+    if not xml_path.is_file():
+        raise InvalidCvatError(f"{xml_path}: does not exist: export CVAT for images 1.1 there")
+    try:
+        root = ET.parse(xml_path).getroot()
+    except ET.ParseError as error:
+        raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
+    if root.tag != "annotations":
+        raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
+    return root
+
+
+def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
+    for image in root.iterfind("image"):
+        ann = cvat_image_to_annotation(image, str(xml_path))
+        name = image.get("name", "")
+        where = f"{xml_path}: <image name={name!r}>"
+        subset = image.get("subset") or DEFAULT_SUBSET
+        dataset = tuple(subset.split("/"))
+        for part in dataset:
+            problem = _dataset_name_problem(part)
+            if problem is not None:
+                raise InvalidCvatError(
+                    f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
+                    "dataset is parent/child)"
+                )
+        candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name]
+        candidates.append(cvat_dir / name)
+        image_path = next((path for path in candidates if path.is_file()), None)
+        if image_path is None:
+            raise InvalidCvatError(
+                f"{where}: name: no file {candidates[0]}: export the images with it"
+            )
+        item_name = os.path.basename(name)
+        if not sly.image.has_valid_ext(item_name):
+            raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
+        yield CvatItem(dataset, item_name, image_path, ann, where)
+
+
+def _dataset_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a dataset folder of a project, or None."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
+    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
+    if ending is not None:
+        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
+    return None
+
+
+def _dataset(
+    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
+) -> sly.Dataset:
+    """The dataset at ``path`` (names, top first), made with its parents when new."""
+    for depth in range(1, len(path) + 1):
+        if path[:depth] not in datasets:
+            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
+            folder = "/datasets/".join(path[:depth])
+            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
+    return datasets[path]
 
 
 def _rgb(color: str, field: str) -> List[int]:
@@ -398,19 +543,16 @@ def _rgb(color: str, field: str) -> List[int]:
         raise InvalidCvatError(f"{field}: must be #rrggbb, got {color!r}") from None
 
 
-def _add_item(
-    dataset: sly.Dataset, cvat_dir: Path, name: str, subset: str, ann: sly.Annotation, xml: Path
-):
-    """Add the image ``name`` of ``subset`` to ``dataset`` with ``ann``."""
-    candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name, cvat_dir / name]
-    image_path = next((path for path in candidates if path.is_file()), None)
-    where = f"{xml}: <image name={name!r}>: name"
-    if image_path is None:
-        raise InvalidCvatError(f"{where}: no file {candidates[0]}: export the images with it")
-    item_name = os.path.basename(name)
-    if not sly.image.has_valid_ext(item_name) or dataset.item_exists(item_name):
-        raise InvalidCvatError(f"{where}: not an image name Supervisely accepts, or used twice")
+def _add_item(dataset: sly.Dataset, item: CvatItem) -> None:
+    """Add ``item`` to ``dataset``."""
+    if dataset.item_exists(item.name):
+        raise InvalidCvatError(
+            f"{item.source}: name: {item.name!r} is used twice in subset {dataset.name!r}: give "
+            "each image its own name"
+        )
     try:
-        dataset.add_item_file(item_name, str(image_path), ann=ann)
+        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
     except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCvatError(f"{where}: {image_path} is not an image Supervisely can read")
+        raise InvalidCvatError(
+            f"{item.source}: name: {item.image} is not an image Supervisely can read"
+        ) from None

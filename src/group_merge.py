@@ -291,6 +291,6 @@ def _check_labels(labels: Sequence[sly.Label]) -> None:
             )
         if type(label.geometry) not in AREA_GEOMETRIES:
             raise TypeError(
-                f"label of class {label.obj_class.name!r} is a {label.geometry.name()}, which "
-                "covers no pixels to merge: leave it out, or use Bitmap, Polygon or Rectangle"
+                f"label of class {label.obj_class.name!r} has a {label.geometry.name()} geometry: "
+                "leave it out, only Bitmap, Polygon and Rectangle labels are supported here"
             )

@@ -27,7 +27,13 @@ Geometries (pixel coordinates, x = column, y = row):
   box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer).
 
 Other shape types (point, line, circle, ...) and other geometries are skipped with a warning.
-Class colours, tags and attributes are not carried.
+Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
+``sly.AlphaMask`` (a Bitmap of opacities) are skipped too, rather than written without their
+rotation or opacity. Class colours, tags and attributes are not carried.
+
+Reading a folder, each folder of JSON files is a dataset; a folder whose name ``sly.Project``
+would skip when it reads the project (one ending in ``img``, ``ann``, ...:
+``SDK_SKIPPED_ENDINGS``) is refused.
 
 Copy this file with ``bindings.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
 """
@@ -36,12 +42,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import json
 import math
 import os
+import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Tuple, Type
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
 
 import cv2
 import numpy as np
@@ -53,8 +61,22 @@ from bindings import binding_groups, binding_key_of
 LABELME_VERSION = "5.5.0"
 
 
+# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
+SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
+
+
 class InvalidLabelmeError(ValueError):
     """A LabelMe file that cannot be read; the message names the file and the field."""
+
+
+class LabelmeItem(NamedTuple):
+    """One LabelMe file, read: where its image goes and what it holds."""
+
+    dataset: Tuple[str]  # the dataset's name (LabelMe folders are not nested datasets here)
+    name: str  # the item's name in the dataset
+    image: Union[Path, bytes]  # the image file, or the image the JSON embeds
+    ann: sly.Annotation
+    source: str  # the JSON file, for messages
 
 
 class LabelmeWarning(UserWarning):
@@ -118,9 +140,11 @@ def annotation_to_labelme(ann: sly.Annotation, image_path: str) -> Dict[str, Any
 def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Optional[str]]]:
     """``(points, shape_type, mask)`` of ``label`` in LabelMe, or None (warned) if it has none."""
     geometry = label.geometry
-    if isinstance(geometry, sly.Rectangle):
+    # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
+    # writing them as such would drop the rotation, or the transparency.
+    if type(geometry) is sly.Rectangle:
         return [[geometry.left, geometry.top], [geometry.right, geometry.bottom]], "rectangle", None
-    if isinstance(geometry, sly.Polygon):
+    if type(geometry) is sly.Polygon:
         if geometry.interior:
             warnings.warn(
                 f"{image_path}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
@@ -128,7 +152,7 @@ def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Op
                 LabelmeWarning,
             )
         return [[point.col, point.row] for point in geometry.exterior], "polygon", None
-    if isinstance(geometry, sly.Bitmap):
+    if type(geometry) is sly.Bitmap:
         top, left = geometry.origin.row, geometry.origin.col
         height, width = geometry.data.shape
         corners = [[left, top], [left + width - 1, top + height - 1]]
@@ -289,7 +313,7 @@ def _decode_mask(value: Any, field: str) -> npt.NDArray[np.bool_]:
 
 
 def project_to_labelme(project_dir: str, out_dir: str) -> None:
-    """Write a Supervisely project as LabelMe: ``out_dir/<dataset>/<image>`` + ``<image stem>.json``.
+    """Write a Supervisely project as LabelMe: ``out_dir/<dataset>/<image>``, ``<stem>.json``.
 
     ``out_dir`` is created and must not exist yet. Warns as :func:`annotation_to_labelme` does.
 
@@ -298,7 +322,21 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
             (``a.jpg``, ``a.png``): rename one.
 
     Examples:
-        >>> project_to_labelme("output/tutorial-bindings", "output/labelme")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> boxes = [sly.Rectangle(0, 0, 1, 1), sly.Rectangle(2, 2, 3, 3)]
+        >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> project_to_labelme(project.directory, folder.name + "/labelme")
+        >>> sorted(os.listdir(folder.name + "/labelme/ds"))
+        ['a.json', 'a.png']
+        >>> with open(folder.name + "/labelme/ds/a.json", encoding="utf-8") as file:
+        ...     [shape["group_id"] for shape in json.load(file)["shapes"]]
+        [1, 1]
+        >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
     os.makedirs(out_dir)
@@ -314,40 +352,107 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
                 )
             ann = dataset.get_ann(item_name, project.meta)
             sly.fs.copy_file(dataset.get_img_path(item_name), str(dataset_dir / item_name))
-            json_path.write_text(json.dumps(annotation_to_labelme(ann, item_name), indent=2))
+            text = json.dumps(annotation_to_labelme(ann, item_name), indent=2)
+            json_path.write_text(text, encoding="utf-8")
 
 
-def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
-    """Read every ``*.json`` under ``labelme_dir`` into a new Supervisely project at ``project_dir``.
+def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
+    """The LabelMe files under ``labelme_dir`` (every ``*.json``), read one by one, not copied.
 
-    Each folder of JSON files becomes a dataset named after the folder (relative to
-    ``labelme_dir``, ``/`` replaced by ``_``; files at the top: the name of ``labelme_dir``). The
-    image is ``imagePath`` beside the JSON, or else the ``imageData`` it embeds. A class gets the
-    geometry type of its shapes, or ``sly.AnyGeometry`` when they mix types.
+    Each folder of JSON files is a dataset named after the folder (relative to ``labelme_dir``,
+    ``/`` replaced by ``_``; files at the top: the name of ``labelme_dir``). The image is
+    ``imagePath`` beside the JSON, or else the ``imageData`` it embeds (as bytes).
 
     Raises:
-        InvalidLabelmeError: a file is malformed, or its image is missing; the message names it.
-        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+        InvalidLabelmeError: a file is malformed, its image is missing, or its folder cannot be
+            a dataset name; the message names the file.
 
     Examples:
-        >>> labelme_to_project("output/labelme", "output/from-labelme")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/labelme/street")
+        >>> sly.image.write(folder.name + "/labelme/street/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> shape = {"label": "car", "points": [[0, 0], [2, 2]], "shape_type": "rectangle"}
+        >>> data = {"imagePath": "a.png", "imageHeight": 4, "imageWidth": 4, "shapes": [shape]}
+        >>> with open(folder.name + "/labelme/street/a.json", "w", encoding="utf-8") as file:
+        ...     json.dump(data, file)
+        >>> items = labelme_items(folder.name + "/labelme")
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in items]
+        [(('street',), 'a.png', 1)]
+        >>> folder.cleanup()
     """
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    datasets: Dict[str, sly.Dataset] = {}
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
         try:
-            data = json.loads(json_path.read_text())
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidLabelmeError(f"{json_path}: not valid JSON ({error})") from None
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            raise InvalidLabelmeError(
+                f"{json_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
+            ) from None
+        except json.JSONDecodeError as error:
+            raise InvalidLabelmeError(
+                f"{json_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
+                f"{error.colno}): fix the file or save it again from LabelMe"
+            ) from None
         ann = labelme_to_annotation(data, str(json_path))
         parts = json_path.parent.relative_to(labelme_dir).parts
         dataset_name = "_".join(parts) or Path(labelme_dir).resolve().name
+        problem = _dataset_name_problem(dataset_name)
+        if problem is not None:
+            raise InvalidLabelmeError(
+                f"{json_path}: its folder gives the dataset name {dataset_name!r}, which "
+                f"{problem}"
+            )
+        yield LabelmeItem((dataset_name,), *_image(json_path, data), ann, str(json_path))
+
+
+def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
+    """Read every ``*.json`` under ``labelme_dir`` into a new Supervisely project.
+
+    Files, images and datasets as :func:`labelme_items` finds them; the project is made at
+    ``project_dir``. A class gets the geometry type of its shapes, or ``sly.AnyGeometry`` when
+    they mix types.
+
+    Raises:
+        InvalidLabelmeError: as :func:`labelme_items`, there is no LabelMe file, two files of a
+            folder claim one image, or an image is not one Supervisely reads; the message names
+            the file or folder.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/labelme/street")
+        >>> sly.image.write(folder.name + "/labelme/street/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> shapes = [{"label": "car", "points": [[0, 0], [1, 1]], "shape_type": "rectangle",
+        ...            "group_id": 7},
+        ...           {"label": "car", "points": [[2, 2], [3, 3]], "shape_type": "rectangle",
+        ...            "group_id": 7}]
+        >>> data = {"imagePath": "a.png", "imageHeight": 4, "imageWidth": 4, "shapes": shapes}
+        >>> with open(folder.name + "/labelme/street/a.json", "w", encoding="utf-8") as file:
+        ...     json.dump(data, file)
+        >>> labelme_to_project(folder.name + "/labelme", folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
+        >>> [label.binding_key for label in ann.labels]
+        ['a.png:car:7', 'a.png:car:7']
+        >>> folder.cleanup()
+    """
+    items = labelme_items(labelme_dir)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidLabelmeError(
+            f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
+            "holds them"
+        )
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    datasets: Dict[str, sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        (dataset_name,) = item.dataset
         if dataset_name not in datasets:
             datasets[dataset_name] = project.create_dataset(dataset_name)
-        dataset = datasets[dataset_name]
-        _add_item(dataset, json_path, data, ann)
-        for label in ann.labels:
+        _add_item(datasets[dataset_name], item)
+        for label in item.ann.labels:
             geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
     classes = [
         sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
@@ -356,32 +461,51 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
     project.set_meta(sly.ProjectMeta(obj_classes=classes))
 
 
-def _add_item(dataset: sly.Dataset, json_path: Path, data: Dict[str, Any], ann: sly.Annotation):
-    """Add the image a LabelMe file names (or embeds) to ``dataset`` with ``ann``."""
+def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, bytes]]:
+    """The item name and the image (a file beside the JSON, or embedded bytes) of a file."""
     image_path = json_path.parent / _image_path(data, str(json_path))
     item_name = image_path.name
-    if dataset.item_exists(item_name):
-        raise InvalidLabelmeError(
-            f"{json_path}: imagePath: {item_name!r} is already the image of another file of "
-            "this folder: each LabelMe file needs an image of its own"
-        )
     if not sly.image.has_valid_ext(item_name):
         raise InvalidLabelmeError(
             f"{json_path}: imagePath: {item_name!r} is not an image format Supervisely accepts"
         )
-    try:
-        if image_path.is_file():
-            dataset.add_item_file(item_name, str(image_path), ann=ann)
-        elif isinstance(data.get("imageData"), str) and data["imageData"]:
-            image_bytes = base64.b64decode(data["imageData"], validate=True)
-            dataset.add_item_raw_bytes(item_name, image_bytes, ann=ann)
-        else:
-            raise InvalidLabelmeError(
-                f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
-                "the image beside the file"
-            )
-    except (binascii.Error, sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+    if image_path.is_file():
+        return item_name, image_path
+    if isinstance(data.get("imageData"), str) and data["imageData"]:
+        try:
+            return item_name, base64.b64decode(data["imageData"], validate=True)
+        except binascii.Error:
+            raise InvalidLabelmeError(f"{json_path}: imageData: not valid base64") from None
+    raise InvalidLabelmeError(
+        f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
+        "the image beside the file"
+    )
+
+
+def _dataset_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a dataset folder of a project, or None."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
+    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
+    if ending is not None:
+        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
+    return None
+
+
+def _add_item(dataset: sly.Dataset, item: LabelmeItem) -> None:
+    """Add the image a LabelMe file names (or embeds) to ``dataset`` with its annotation."""
+    if dataset.item_exists(item.name):
         raise InvalidLabelmeError(
-            f"{json_path}: {'imagePath' if image_path.is_file() else 'imageData'}: "
-            "not an image Supervisely can read"
+            f"{item.source}: imagePath: {item.name!r} is already the image of another file of "
+            "this folder: each LabelMe file needs an image of its own"
+        )
+    try:
+        if isinstance(item.image, bytes):
+            dataset.add_item_raw_bytes(item.name, item.image, ann=item.ann)
+        else:
+            dataset.add_item_file(item.name, str(item.image), ann=item.ann)
+    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+        field = "imageData" if isinstance(item.image, bytes) else "imagePath"
+        raise InvalidLabelmeError(
+            f"{item.source}: {field}: not an image Supervisely can read"
         ) from None

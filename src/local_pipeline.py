@@ -4,7 +4,8 @@
 rewrites only the files that change, each through a temporary file renamed over the old one
 (``local_project.write_json_atomically``). A run that stops half way leaves every file whole,
 either as it was or as edited, and running it again finishes the job. One annotation is in
-memory at a time.
+memory at a time. A file that is not UTF-8 JSON, or that the edit cannot take, is left as it is
+and named in the summary.
 
 Copy this file with ``binding_edits.py`` and ``local_project.py`` (and ``bindings.py``); it
 needs only ``supervisely``.
@@ -12,13 +13,12 @@ needs only ``supervisely``.
 
 from __future__ import annotations
 
-import json
 from typing import Callable, List, Optional
 
 import supervisely as sly
 
 from binding_edits import NAMES_SHOWN, EditSummary, JsonEdit
-from local_project import write_json_atomically
+from local_project import ProjectFolderError, read_json, write_json_atomically
 
 
 def edit_local_dataset(
@@ -33,9 +33,11 @@ def edit_local_dataset(
     Items go in the order of their names.
 
     Args:
-        dataset: a dataset of a project opened with ``sly.Project(dir, sly.OpenMode.READ)``.
+        dataset: a dataset of a project opened with ``local_project.open_project(dir)`` (or
+            ``sly.Project(dir, sly.OpenMode.READ)``).
         edit: takes an item name and its annotation JSON and returns the new JSON, or None for
-            no change; a ValueError skips the item (the summary keeps the first reason).
+            no change; a ValueError skips the item, as does a file that is not UTF-8 JSON (the
+            summary keeps the first reason, with the file's path).
         dry_run: write nothing; the summary says what would change.
         progress: called with 1 after each item, e.g. ``tqdm.update``.
 
@@ -63,14 +65,14 @@ def edit_local_dataset(
     first_skip = ""
     for name in sorted(dataset.get_items_names()):  # the folder's order differs from disk to disk
         path = dataset.get_ann_path(name)
-        with open(path, encoding="utf-8") as file:
-            ann_json = json.load(file)
         images += 1
         try:
-            new_json = edit(name, ann_json)
+            new_json = edit(name, read_json(path))
         except ValueError as error:
             skipped += 1
-            first_skip = first_skip or f"{name}: {error}"
+            # read_json's message starts with the path; an edit's names a label of the file
+            reason = str(error) if isinstance(error, ProjectFolderError) else f"{path}: {error}"
+            first_skip = first_skip or reason
             new_json = None
         if new_json is not None:
             changed += 1

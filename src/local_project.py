@@ -12,11 +12,13 @@ it over the target, which the operating system does atomically.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, List, Union
+from typing import Any, Iterator, List, Set, Union
 
 import supervisely as sly
 
@@ -59,13 +61,20 @@ def open_project(directory: PathLike) -> sly.Project:
             "project again"
         ) from error
     try:
-        project = sly.Project(str(directory), sly.OpenMode.READ)
-    except RuntimeError as error:  # "Project is empty": no dataset could be read
+        with _sdk_log_silenced():
+            project = sly.Project(str(directory), sly.OpenMode.READ)
+    except RuntimeError:  # "Project is empty": no dataset could be read
         project = None
     loaded = set() if project is None else {Path(d.directory).resolve() for d in project.datasets}
     for folder in _dataset_folders(directory):
         if folder not in loaded:
             raise ProjectFolderError(f"{folder}: {_dataset_problem(folder)}")
+    for folder in sorted(directory.iterdir()):
+        if _is_stray(folder, loaded):
+            raise ProjectFolderError(
+                f"{folder}: not a dataset (no img/ and ann/ in it), so sly.Project skips it: "
+                "move it out of the project folder"
+            )
     if project is None:
         raise ProjectFolderError(
             f"{directory} holds no images: add a dataset folder with img/ and ann/, or pass "
@@ -138,24 +147,63 @@ def read_json(path: PathLike) -> Any:
         with open(path, encoding="utf-8") as file:
             return json.load(file)
     except UnicodeDecodeError as error:
-        problem = f"not UTF-8 text (byte {error.start})"
+        problem = f"not UTF-8 text (byte {error.start}): fix the file or export it again"
     except json.JSONDecodeError as error:
-        problem = f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
-    raise ProjectFolderError(f"{os.fspath(path)}: {problem}: fix the file or export it again")
+        problem = (
+            f"not valid JSON ({error.msg}, line {error.lineno} column {error.colno}): fix the "
+            "file or export it again"
+        )
+    except OSError as error:
+        problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
+    raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
 
 
 def _dataset_folders(directory: Path) -> List[Path]:
-    """Folders that look like datasets (they hold ann/), nested ones included."""
-    return sorted(path.parent.resolve() for path in directory.rglob("ann") if path.is_dir())
+    """Folders that look like datasets (they hold img/ or ann/), nested ones included."""
+    found = {
+        path.parent.resolve()
+        for name in ("img", "ann")
+        for path in directory.rglob(name)
+        if path.is_dir()
+    }
+    return sorted(found)
+
+
+def _is_stray(folder: Path, datasets: Set[Path]) -> bool:
+    """A folder at the top of a project that is no dataset, no parent of one, and not hidden."""
+    return (
+        folder.is_dir()
+        and not folder.name.startswith(".")
+        and folder.name not in sly.Dataset.ignorable_dirs()
+        and folder.resolve() not in datasets
+        and not (folder / sly.Dataset.datasets_dir()).is_dir()
+    )
+
+
+@contextlib.contextmanager
+def _sdk_log_silenced() -> Iterator[None]:
+    """Keep the SDK's log lines (one per folder it skips) out of the output: open_project names
+    such folders itself, in its error."""
+    level = sly.logger.level
+    sly.logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        sly.logger.setLevel(level)
 
 
 def _dataset_problem(folder: Path) -> str:
     """Why the SDK could not read the dataset in ``folder``, with the fix."""
     try:
         sly.Dataset(str(folder), sly.OpenMode.READ)
-    except (RuntimeError, FileNotFoundError) as error:
+    except FileNotFoundError as error:  # img/ or ann/ is missing
+        return f"{error}: a dataset needs both img/ and ann/"
+    except RuntimeError as error:  # an image without its annotation, or the reverse
         return f"{error} Add or remove files so that every image has its annotation."
-    return "the SDK could not read this dataset: check its img/ and ann/ folders"
+    return (
+        "sly.Project skips this dataset (a folder whose name ends in img, ann, meta, ...?): "
+        "rename it or move it out of the project"
+    )
 
 
 def write_bytes_atomically(data: bytes, path: str) -> None:

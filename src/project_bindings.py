@@ -16,8 +16,10 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
 --project-id and --dataset-id need SERVER_ADDRESS and API_TOKEN, read as src/main.py reads
 them; annotations go down and up in batches (src/annotation_pipeline.py). --local DIR works on
 a project folder and rewrites each changed file atomically (src/local_pipeline.py). --dry-run
-changes nothing and says what would change. A run that stopped, run again, finishes the job.
-One progress bar per dataset goes to stderr when stderr is a terminal (none in pipes and logs).
+(discard, auto-bind) changes nothing and says what would change. A run that stopped, run again,
+finishes the job. An image whose annotation cannot be read or edited is left out, the rest is
+done, and the run ends with exit code 2 and a line naming the first one left out. One progress
+bar per dataset goes to stderr when stderr is a terminal (none in pipes and logs).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
+import requests
 import supervisely as sly
 from tqdm import tqdm
 
@@ -44,10 +47,12 @@ from binding_edits import (
     discard_edit,
     edit_annotation_json,
     only_classes,
+    parse_annotation,
 )
 from binding_stats import BindingStats, binding_stats
-from cli import UserError, describe, run
+from cli import CommandFailed, UserError, describe, run
 from local_pipeline import edit_local_dataset
+from local_project import ProjectFolderError, open_project
 from target import load_settings, read_credentials
 
 REPORT_COLUMNS = {
@@ -60,6 +65,8 @@ REPORT_COLUMNS = {
 }
 
 NewBar = Callable[[str, int], Callable[[int], None]]
+# HTTP statuses the SDK retries: a run stopped by one of them may well finish when run again.
+RETRIED_STATUSES = (408, 429, 499)
 
 
 class Project(NamedTuple):
@@ -89,21 +96,57 @@ def main(argv: Optional[List[str]] = None) -> None:
             saved = "uploaded" if project.api is not None else "written"
             print_summaries(project.dataset_names, summaries, args.dry_run, saved)
     except RunStopped as stopped:
-        failure, _ = describe(
-            stopped.__cause__, (UserError,), lambda: os.environ.get("SERVER_ADDRESS")
-        )
-        raise UserError(f"{failure}; {stopped}: run the same command again to finish") from stopped
-    check_nothing_skipped(summaries)
+        raise stopped_run_failure(stopped) from stopped
+    check_nothing_skipped(project.dataset_names, summaries)
 
 
-def check_nothing_skipped(summaries: List[EditSummary]) -> None:
-    """A UserError when images were left out, so that the run does not end as if all was well."""
+def stopped_run_failure(stopped: RunStopped) -> CommandFailed:
+    """What failed, what was saved, and (when the cause may pass) to run again; its exit code.
+
+    The code is the one ``cli.describe`` gives the cause: 2 for a server that did not answer,
+    1 for a request the server refused.
+    """
+    cause = stopped.__cause__
+    failure, exit_code = describe(cause, (UserError,), lambda: os.environ.get("SERVER_ADDRESS"))
+    line = f"{failure}; {stopped}"
+    if is_retryable(cause):
+        line += ": run the same command again to finish"
+    return CommandFailed(line, exit_code)
+
+
+def is_retryable(error: Optional[BaseException]) -> bool:
+    """Whether ``error`` is one the SDK retries (no answer, 5xx, 408, 429): it may pass.
+
+    Examples:
+        >>> is_retryable(requests.exceptions.RetryError("Retry limit exceeded"))
+        True
+        >>> is_retryable(KeyError("points"))
+        False
+    """
+    if isinstance(
+        error, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+    ):
+        return True
+    response = getattr(error, "response", None)
+    return (
+        isinstance(error, requests.HTTPError)
+        and response is not None
+        and (response.status_code >= 500 or response.status_code in RETRIED_STATUSES)
+    )
+
+
+def check_nothing_skipped(names: List[str], summaries: List[EditSummary]) -> None:
+    """A UserError when images were left out, so that the run does not end as if all was well.
+
+    The line names the dataset and the image of the first one, and why it was left out.
+    """
     total = sum(summaries, EditSummary())
     if total.skipped:
+        dataset = next(name for name, summary in zip(names, summaries) if summary.skipped)
         plural = "s were" if total.skipped > 1 else " was"
         raise UserError(
-            f"{total.skipped} image{plural} left out, the first: {total.first_skip}; the rest "
-            "is done: fix that and run the same command again"
+            f"{total.skipped} image{plural} left out, the first (dataset {dataset}): "
+            f"{total.first_skip}; the rest is done: fix that and run the same command again"
         )
 
 
@@ -111,14 +154,15 @@ def check_nothing_skipped(summaries: List[EditSummary]) -> None:
 
 
 def open_local_project(directory: Path) -> Project:
-    """The local Supervisely project in ``directory``, or a UserError that says what to pass."""
-    if not (directory / "meta.json").is_file():
-        what = "does not exist" if not directory.exists() else "is not a Supervisely project"
-        raise UserError(
-            f"--local {directory} {what}: pass the project folder, the one that holds meta.json "
-            "and a folder per dataset"
-        )
-    project = sly.Project(str(directory), sly.OpenMode.READ)
+    """The local Supervisely project in ``directory``, or a UserError that says what is wrong.
+
+    ``local_project.open_project`` refuses what the SDK would skip or hide: no meta.json, a
+    dataset it cannot read whole, no image at all.
+    """
+    try:
+        project = open_project(directory)
+    except ProjectFolderError as error:
+        raise UserError(str(error)) from error
     datasets = list(project.datasets)
     return Project(
         f"local project {directory.resolve()}",
@@ -211,14 +255,16 @@ def dataset_paths(datasets: Sequence[sly.DatasetInfo]) -> List[str]:
 
 
 def check_classes(class_names: Optional[List[str]], meta: sly.ProjectMeta) -> None:
-    """A UserError naming the first of ``class_names`` that the project does not have."""
+    """A UserError naming the first of ``class_names`` that the project lacks or that repeats."""
     known = [obj_class.name for obj_class in meta.obj_classes]
-    for name in class_names or []:
+    for position, name in enumerate(class_names or []):
         if name not in known:
             raise UserError(
                 f"--classes {name}: the project has no class {name!r}; its classes are "
                 + (", ".join(sorted(known)) or "none")
             )
+        if name in class_names[:position]:
+            raise UserError(f"--classes names {name!r} twice: name each class once")
 
 
 # the work
@@ -278,14 +324,14 @@ def dataset_stats(
 ) -> Tuple[BindingStats, EditSummary]:
     """The counts of one dataset, gathered by an edit that counts and never changes anything.
 
-    An image that cannot be counted (a ValueError, such as a malformed binding key) is skipped
-    and named in the summary, as the edits skip it.
+    An image that cannot be counted (a ValueError: an annotation the SDK cannot read, a
+    malformed binding key) is skipped and named in the summary, as the edits skip it.
     """
     total = BindingStats()
 
     def count(name: str, ann_json: Dict[str, Any]) -> None:
         nonlocal total
-        total += binding_stats(sly.Annotation.from_json(ann_json, project.meta), class_names)
+        total += binding_stats(parse_annotation(ann_json, project.meta), class_names)
 
     one_dataset = project._replace(
         datasets=project.datasets[index : index + 1],
@@ -404,7 +450,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     common.add_argument(
         "--classes", nargs="+", metavar="CLASS", help="only labels of these classes (default: all)"
     )
-    common.add_argument(
+    edits = argparse.ArgumentParser(add_help=False, parents=[common])
+    edits.add_argument(
         "--dry-run", action="store_true", help="change nothing; say what would change"
     )
 
@@ -416,8 +463,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         "report", parents=[common], help="count labels and groups per dataset"
     )
     report_parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    commands.add_parser("discard", parents=[common], help="unbind labels")
-    bind = commands.add_parser("auto-bind", parents=[common], help="bind labels that nearly touch")
+    commands.add_parser("discard", parents=[edits], help="unbind labels")
+    bind = commands.add_parser("auto-bind", parents=[edits], help="bind labels that nearly touch")
     bind.add_argument(
         "--max-gap",
         type=float,
@@ -435,8 +482,9 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.json = getattr(args, "json", False)
+    args.dry_run = getattr(args, "dry_run", False)
     if args.command == "auto-bind" and not (math.isfinite(args.max_gap) and args.max_gap >= 0):
-        raise UserError(f"--max-gap {args.max_gap}: give a number of pixels, 0 or more")
+        raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")
     return args
 
 

@@ -41,11 +41,13 @@ its ``PyYAML``), ``numpy`` and ``opencv``.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import tempfile
 import warnings
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -60,8 +62,22 @@ Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
+# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
+SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
+
+
 class InvalidYoloError(ValueError):
     """A YOLO dataset that cannot be read; the message names the file and the field."""
+
+
+class YoloItem(NamedTuple):
+    """One image of a YOLO dataset, read: where it goes and what it holds."""
+
+    dataset: Tuple[str]  # the dataset's name (YOLO folders are not nested datasets here)
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the label file, for messages
 
 
 class YoloWarning(UserWarning):
@@ -148,10 +164,11 @@ def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> 
         raise ValueError("no labels: pass the labels of one object")
     height, width = image_size
     geometry = labels[0].geometry if len(labels) == 1 else None
-    if isinstance(geometry, sly.Rectangle):
+    # Exact types: an OrientedBBox is a Rectangle to isinstance, but its corners are not these.
+    if type(geometry) is sly.Rectangle:
         top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
         outline, parts = np.array([(left, top), (right, top), (right, bottom), (left, bottom)]), 1
-    elif isinstance(geometry, sly.Polygon):
+    elif type(geometry) is sly.Polygon:
         outline, parts = geometry.exterior_np[:, ::-1].astype(np.int64), 1
     else:
         mask = group_mask(labels, image_size).astype(np.uint8)
@@ -172,8 +189,9 @@ def annotation_to_yolo(
     """The YOLO segmentation lines of ``ann``: one per object (group or unbound label).
 
     Warns (:class:`YoloWarning`) for each object joined from several parts, and each group
-    that mixes classes (written as one line per class). Labels whose geometry covers no area
-    (points, lines) are skipped with a warning.
+    that mixes classes (written as one line per class). Labels of other geometries than Bitmap,
+    Polygon and Rectangle (exact types: points, lines, but also alpha masks and oriented boxes)
+    are skipped with a warning.
 
     Args:
         ann: the image's annotation.
@@ -196,9 +214,16 @@ def annotation_to_yolo(
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
         what = f"{image_name}: {what}"
         with_area = [label for label in labels if type(label.geometry) in AREA_GEOMETRIES]
-        if len(with_area) < len(labels):
+        skipped = [
+            label.geometry.geometry_name()
+            for label in labels
+            if type(label.geometry) not in AREA_GEOMETRIES
+        ]
+        if skipped:
             warnings.warn(
-                f"{what}: points and lines skipped, a YOLO segment is an area", YoloWarning
+                f"{what}: {', '.join(dict.fromkeys(skipped))} skipped: a YOLO segment is the area "
+                "of bitmaps, polygons and rectangles",
+                YoloWarning,
             )
         by_class: Dict[str, List[sly.Label]] = {}
         for label in with_area:
@@ -292,7 +317,22 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
             (``a.jpg``, ``a.png``): rename one.
 
     Examples:
-        >>> project_to_yolo("output/tutorial-bindings", "output/yolo")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+        >>> project_to_yolo(project.directory, folder.name + "/yolo", dataset_path="/data/cars")
+        >>> with open(folder.name + "/yolo/labels/train/a.txt", encoding="utf-8") as file:
+        ...     file.read()
+        '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
+        >>> with open(folder.name + "/yolo/data.yaml", encoding="utf-8") as file:
+        ...     config = yaml.safe_load(file)
+        >>> config["path"], config["train"], config["val"], config["names"]
+        ('/data/cars', ['images/train'], ['images/train'], {0: 'car'})
+        >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
     class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
@@ -313,7 +353,7 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
                 )
             ann = dataset.get_ann(item_name, project.meta)
             lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}")
-            label_path.write_text("".join(line + "\n" for line in lines))
+            label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
     config = {
         "path": os.path.abspath(dataset_path or out_dir),
@@ -324,45 +364,83 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
         "names": {i: name for name, i in class_ids.items()},
     }
     header = f"# YOLO segmentation dataset of the Supervisely project {project.name}\n"
-    Path(out_dir, "data.yaml").write_text(header + yaml.safe_dump(config, sort_keys=False))
+    text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+
+
+def yolo_items(yolo_dir: str) -> Iterator[YoloItem]:
+    """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
+
+    Every image under ``yolo_dir/images`` is read with its label file, the same path under
+    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
+    folder can have moved. Each folder of images is a dataset named after it (relative to
+    ``images``, ``/`` replaced by ``_``; images at the top: the name of ``yolo_dir``).
+
+    Raises:
+        InvalidYoloError: ``data.yaml`` or a label file is malformed or not UTF-8, or a folder
+            cannot be a dataset name; the message names the file.
+        bindings.InvalidImageError: an image cannot be decoded.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train"); os.makedirs(folder.name + "/labels/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/data.yaml", "w", encoding="utf-8") as file:
+        ...     _ = file.write("names: [car]\\n")
+        >>> with open(folder.name + "/labels/train/a.txt", "w", encoding="utf-8") as file:
+        ...     _ = file.write("0 0 0 0.5 0 0.5 0.5\\n")
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in yolo_items(folder.name)]
+        [(('train',), 'a.png', 1)]
+        >>> folder.cleanup()
+    """
+    yield from _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml")))
 
 
 def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
     """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
 
-    Every image under ``yolo_dir/images`` is read with its label file, the same path under
-    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
-    folder can have moved. Each folder of images becomes a dataset named after it (relative to
-    ``images``, ``/`` replaced by ``_``). Classes are ``names`` in id order, as Polygon classes.
-    Warns once that YOLO has no groups.
+    Images, labels and datasets as :func:`yolo_items` finds them. Classes are ``names`` in id
+    order, as Polygon classes. Warns once that YOLO has no groups.
 
     Raises:
-        InvalidYoloError: ``data.yaml`` or a label file is malformed; the message names it.
+        InvalidYoloError: as :func:`yolo_items`, or there is no image.
+        bindings.InvalidImageError: an image cannot be decoded.
         RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
 
     Examples:
-        >>> yolo_to_project("output/yolo", "output/from-yolo")  # doctest: +SKIP
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/yolo/images/train")
+        >>> sly.image.write(folder.name + "/yolo/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/yolo/data.yaml", "w", encoding="utf-8") as file:
+        ...     _ = file.write("names: [car]\\n")
+        >>> yolo_to_project(folder.name + "/yolo", folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> [(dataset.name, dataset.get_items_names()) for dataset in project.datasets]
+        [('train', ['a.png'])]
+        >>> folder.cleanup()
     """
     class_names = _class_names(Path(yolo_dir, "data.yaml"))
+    items = _items(yolo_dir, class_names)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidYoloError(
+            f"{Path(yolo_dir, 'images')}: no image in it: put the images in "
+            "images/<dataset>/ and their labels in labels/<dataset>/"
+        )
     project = sly.Project(project_dir, sly.OpenMode.CREATE)
     project.set_meta(
         sly.ProjectMeta(obj_classes=[sly.ObjClass(name, sly.Polygon) for name in class_names])
     )
-    images_root = Path(yolo_dir, "images")
     datasets: Dict[str, sly.Dataset] = {}
     lines = 0
-    for image_path in sorted(images_root.rglob("*")):
-        if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
-            continue
-        relative = image_path.relative_to(images_root)
-        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
-        text = label_path.read_text() if label_path.is_file() else ""
-        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
-        lines += len(ann.labels)
-        dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
+    for item in itertools.chain([first], items):
+        lines += len(item.ann.labels)
+        (dataset_name,) = item.dataset
         if dataset_name not in datasets:
             datasets[dataset_name] = project.create_dataset(dataset_name)
-        datasets[dataset_name].add_item_file(image_path.name, str(image_path), ann=ann)
+        datasets[dataset_name].add_item_file(item.name, str(item.image), ann=item.ann)
     if lines:
         warnings.warn(
             f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one unbound "
@@ -371,12 +449,50 @@ def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
         )
 
 
+def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
+    images_root = Path(yolo_dir, "images")
+    for image_path in sorted(images_root.rglob("*")):
+        if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
+            continue
+        relative = image_path.relative_to(images_root)
+        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
+        text = _read_text(label_path) if label_path.is_file() else ""
+        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
+        dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
+        problem = _dataset_name_problem(dataset_name)
+        if problem is not None:
+            raise InvalidYoloError(
+                f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
+            )
+        yield YoloItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
+
+
+def _read_text(path: Path) -> str:
+    """The UTF-8 text of ``path``, or an InvalidYoloError naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidYoloError(
+            f"{path}: not UTF-8 text (byte {error.start}): save it as UTF-8"
+        ) from None
+
+
+def _dataset_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a dataset folder of a project, or None."""
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
+    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
+    if ending is not None:
+        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
+    return None
+
+
 def _class_names(yaml_path: Path) -> List[str]:
     """``names`` of a data.yaml, a list or a mapping of ids 0, 1, ... to names."""
     if not yaml_path.is_file():
         raise InvalidYoloError(f"{yaml_path}: does not exist: a YOLO dataset needs its data.yaml")
     try:
-        config = yaml.safe_load(yaml_path.read_text())
+        config = yaml.safe_load(_read_text(yaml_path))
     except yaml.YAMLError as error:
         raise InvalidYoloError(f"{yaml_path}: not valid YAML ({error})".replace("\n", " "))
     names = config.get("names") if isinstance(config, dict) else None

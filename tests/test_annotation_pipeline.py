@@ -139,8 +139,70 @@ def test_an_annotation_it_cannot_edit_is_skipped_with_the_reason(sly_server, sly
     (summary,) = run(sly_api, project_id, unbind())
 
     assert (summary.images, summary.changed, summary.saved, summary.skipped) == (4, 2, 2, 1)
-    assert summary.first_skip.startswith("odd.png: 3 labels in the JSON but 2 after the SDK")
+    assert summary.first_skip.startswith("odd.png: label 1 (car) lies wholly outside the 8x8")
     assert len(sly_server.annotation_versions(odd["id"])) == 2  # seed, then our broken one
+
+
+@pytest.mark.parametrize(
+    "break_label, reason",
+    [
+        # the SDK's conversion to pixel coordinates fails, and with it the whole batch download
+        (
+            lambda label: label.pop("geometryType"),
+            "the SDK cannot convert the annotation the server holds (KeyError: 'geometryType')",
+        ),
+        (
+            lambda label: label.update(bitmap="x"),
+            "the SDK cannot convert the annotation the server holds (TypeError: ",
+        ),
+        # it downloads, but Label.from_json cannot decode the mask
+        (
+            lambda label: label["bitmap"].update(data="aGVsbG8="),
+            "label 0 (car) cannot be read by the SDK (UnidentifiedImageError: ",
+        ),
+    ],
+)
+def test_an_annotation_the_sdk_cannot_read_is_skipped_and_the_rest_done(
+    sly_server, sly_api, monkeypatch, break_label, reason
+):
+    monkeypatch.setattr(annotation_pipeline, "DOWNLOAD_BATCH", 3)  # 2 batches per dataset
+    project_id = seed_server_project(sly_server, datasets=["ds0"])
+    (bound,) = sly_server.find_images(name="bound.png")
+    broken = sly_server.get_annotation(bound["id"])
+    break_label(broken["objects"][0])
+    sly_server.seed_annotation(bound["id"], broken, pixel_coords=False)
+    sly_server.reset_requests()
+
+    (summary,) = run(sly_api, project_id, unbind())
+
+    assert (summary.images, summary.changed, summary.saved, summary.skipped) == (4, 2, 2, 1)
+    assert summary.first_skip.startswith(f"bound.png: {reason}")
+    assert len(sly_server.annotation_versions(bound["id"])) == 2  # seed, then our broken one
+    others = server_groups(sly_server, project_id)["ds0"]
+    assert {name: groups for name, groups in others.items() if name != "bound.png"} == {
+        "plain.png": [],
+        "persons.png": [],
+        "odd.png": [],
+    }
+
+
+def test_each_dataset_gets_an_api_of_its_own_that_sends_what_the_given_one_sends():
+    api = sly.Api("http://localhost:1", "token", retry_count=3, retry_sleep_sec=0)
+    api.headers["x-task-id"] = "17"
+    api.additional_fields["context"] = {"task": 17}
+
+    twin = annotation_pipeline.same_server_api(api)
+    twin.optimization_context["project_meta"] = META
+
+    assert twin is not api and twin.annotation._api is twin
+    assert (twin.server_address, twin.api_server_address, twin.token) == (
+        api.server_address,
+        api.api_server_address,
+        api.token,
+    )
+    assert (twin.retry_count, twin.retry_sleep_sec, twin.logger) == (3, 0, api.logger)
+    assert (twin.headers, twin.additional_fields) == (api.headers, api.additional_fields)
+    assert api.optimization_context == {}  # the caches are the twin's own
 
 
 def test_a_failure_half_way_stops_and_a_rerun_finishes(sly_server, sly_api, monkeypatch):

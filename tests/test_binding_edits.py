@@ -12,17 +12,20 @@ import supervisely as sly
 from bindings import discard_bindings, with_binding_key
 from binding_edits import (
     EditSummary,
+    UnreadableAnnotationError,
     corresponding_keys,
     discard_edit,
     edit_annotation_json,
     grouping,
     json_with_binding_keys,
     only_classes,
+    parse_annotation,
 )
 
 CAR = sly.ObjClass("car", sly.Bitmap)
 PERSON = sly.ObjClass("person", sly.Rectangle)
-META = sly.ProjectMeta(obj_classes=[CAR, PERSON])
+FENCE = sly.ObjClass("fence", sly.Polygon)
+META = sly.ProjectMeta(obj_classes=[CAR, PERSON, FENCE])
 MASK = np.array([[0, 1, 1], [0, 0, 1]], dtype=bool)
 
 
@@ -172,12 +175,162 @@ def test_edit_annotation_json(labels, edit, expected_keys):
     assert ann_json == original
 
 
-def test_edit_annotation_json_refuses_an_annotation_the_sdk_would_crop():
-    ann_json = server_json(ann_of(car("c"), person("c")), {"c": 10})
-    ann_json["objects"][1]["points"]["exterior"] = [[20, 20], [30, 30]]  # wholly outside 10x10
+def box_json(top, left, bottom, right, key=None) -> dict:
+    """A person's box as a file stores it, wherever it lies (the SDK would crop it)."""
+    label = {"classTitle": "person", "geometryType": "rectangle", "tags": []}
+    label["points"] = {"exterior": [[left, top], [right, bottom]], "interior": []}
+    return label if key is None else {**label, "instance": key}
 
-    with pytest.raises(ValueError, match="2 labels in the JSON but 1 after the SDK cropped"):
+
+# A U on its head in a 10x10 image: two legs (rows 5-9, columns 1-2 and 6-7) joined by a bar
+# below the image (rows 10-14). Cropping to the image leaves the two legs: 2 labels for 1.
+U_ACROSS_THE_BOTTOM = {
+    "classTitle": "fence",
+    "geometryType": "polygon",
+    "tags": [],
+    "instance": "a",
+    "points": {
+        "exterior": [[1, 5], [1, 14], [7, 14], [7, 5], [6, 5], [6, 12], [2, 12], [2, 5]],
+        "interior": [],
+    },
+}
+
+
+@pytest.mark.parametrize(
+    "objects, edit, expected_keys, exception",
+    [
+        # a box wholly outside: the SDK drops it, so keys by position would shift
+        (
+            [box_json(0, 0, 1, 1, "p"), box_json(20, 20, 30, 30, "p")],
+            discard_edit(),
+            None,
+            pytest.raises(ValueError, match=r"label 1 \(person\) lies wholly outside the 10x10"),
+        ),
+        # the reviewer's case: the U is cut in 2 and the box dropped, so the count still
+        # matches (2 and 2) and the box would have lost its key "b" to the U's second piece
+        (
+            [U_ACROSS_THE_BOTTOM, box_json(20, 20, 30, 30, "b")],
+            discard_edit(["fence"]),
+            None,
+            pytest.raises(
+                ValueError,
+                match=r"label 0 \(fence\) crosses the border of the 10x10 image, which cuts it "
+                r"in 2 pieces: move it into the image",
+            ),
+        ),
+        # a box across the border is only trimmed: still one label at its place, key and all
+        (
+            [box_json(0, 0, 1, 1, "p"), box_json(8, 8, 12, 12, "p"), box_json(3, 3, 4, 4, "q")],
+            discard_edit(),
+            [None, None, None],
+            does_not_raise(),
+        ),
+        # a label outside, but the edit changes no group: nothing to write, nothing refused
+        (
+            [box_json(0, 0, 1, 1), box_json(20, 20, 30, 30, "p")],
+            discard_edit(["car"]),
+            None,
+            does_not_raise(),
+        ),
+    ],
+)
+def test_edit_annotation_json_refuses_what_the_sdks_crop_would_mismatch(
+    objects, edit, expected_keys, exception
+):
+    ann_json = {"size": {"height": 10, "width": 10}, "tags": [], "objects": objects}
+    original = copy.deepcopy(ann_json)
+
+    with exception:
+        result = edit_annotation_json(ann_json, META, edit)
+        if expected_keys is None:
+            assert result is None
+        else:
+            assert [label.get("instance") for label in result["objects"]] == expected_keys
+            assert [label["points"] for label in result["objects"]] == [
+                label["points"] for label in objects
+            ]
+    assert ann_json == original
+
+
+def good_json() -> dict:
+    """A car (a mask) bound to a person (a box), as a local project stores them."""
+    return ann_of(car("c"), person("c")).to_json()
+
+
+def without(mapping: dict, field: str) -> dict:
+    return {name: value for name, value in mapping.items() if name != field}
+
+
+@pytest.mark.parametrize(
+    "make_json, exception",
+    [
+        (good_json, does_not_raise()),
+        # a class the project meta does not have (the SDK: a RuntimeError with a newline)
+        (
+            lambda: {**good_json(), "objects": [good_json()["objects"][0], {"classTitle": "bus"}]},
+            pytest.raises(
+                UnreadableAnnotationError,
+                match=r"^label 1 has class 'bus', which the project meta does not have: add the",
+            ),
+        ),
+        # a mask whose data is not an image
+        (
+            lambda: {
+                **good_json(),
+                "objects": [
+                    {**good_json()["objects"][0], "bitmap": {"origin": [0, 0], "data": "aGVsbG8="}}
+                ],
+            },
+            pytest.raises(
+                UnreadableAnnotationError,
+                match=r"^label 0 \(car\) cannot be read by the SDK \(UnidentifiedImageError: ",
+            ),
+        ),
+        # a box without its points
+        (
+            lambda: {**good_json(), "objects": [without(good_json()["objects"][1], "points")]},
+            pytest.raises(
+                UnreadableAnnotationError,
+                match=r"^label 0 \(person\) cannot be read by the SDK \(ValueError: Input data ",
+            ),
+        ),
+        # a label that is not a JSON object
+        (
+            lambda: {**good_json(), "objects": [[]]},
+            pytest.raises(
+                UnreadableAnnotationError, match=r"^label 0 cannot be read by the SDK \(TypeError: "
+            ),
+        ),
+        # no image size
+        (
+            lambda: without(good_json(), "size"),
+            pytest.raises(
+                UnreadableAnnotationError,
+                match=r"^the SDK cannot read the annotation \(KeyError: 'size'\): fix its size",
+            ),
+        ),
+        # not an annotation at all: a list, or a dict without objects
+        (
+            lambda: [],
+            pytest.raises(UnreadableAnnotationError, match="^not a Supervisely annotation"),
+        ),
+        (
+            lambda: without(good_json(), "objects"),
+            pytest.raises(UnreadableAnnotationError, match="^not a Supervisely annotation"),
+        ),
+    ],
+)
+def test_an_annotation_the_sdk_cannot_parse_is_one_line_naming_the_label(make_json, exception):
+    ann_json = make_json()
+    original = copy.deepcopy(ann_json)
+
+    with exception as raised:
+        assert len(parse_annotation(ann_json, META).labels) == 2
+    with exception:  # the edit says the same, as a ValueError that a run skips the image for
         edit_annotation_json(ann_json, META, discard_edit())
+    if raised is not None:
+        assert "\n" not in str(raised.value)
+    assert ann_json == original
 
 
 @pytest.mark.parametrize(
@@ -186,7 +339,8 @@ def test_edit_annotation_json_refuses_an_annotation_the_sdk_would_crop():
         (["person"], ["c", "c", None], does_not_raise()),  # the cars keep their group
         (["car"], [None, None, "p"], does_not_raise()),
         (["bus"], ["c", "c", "p"], does_not_raise()),  # no label of the class: nothing changes
-        ([], None, pytest.raises(ValueError, match="class_names is empty")),
+        ([], None, pytest.raises(ValueError, match=r"class_names=\[\] names no class")),
+        (None, None, pytest.raises(ValueError, match="class_names=None names no class")),
     ],
 )
 def test_only_classes(class_names, expected_keys, exception):
@@ -222,5 +376,7 @@ def test_edit_summaries_add_up_and_keep_a_few_names():
     "make_edit", [discard_edit, lambda names: only_classes(discard_bindings, names)]
 )
 def test_one_class_name_as_a_string_is_refused_at_once(make_edit):
-    with pytest.raises(TypeError, match=r"class_names='car' is one string: pass a list, \['car'\]"):
+    with pytest.raises(
+        TypeError, match=r"class_names='car' is one string: pass a list, e.g. \['car'\]"
+    ):
         make_edit("car")

@@ -17,7 +17,10 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
+import coco_export
+from cli import run
 from coco_export import CocoExportError, annotation_to_coco, project_to_coco, write_coco
+from local_project import ProjectFolderError
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 CAR = sly.ObjClass("car", sly.Bitmap)
@@ -231,7 +234,7 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
         ),
         (  # a point is no COCO instance
             [sly.Label(sly.Point(1, 1), POINT)], 1, None,
-            pytest.raises(TypeError, match="is a point, which covers no pixels"),
+            pytest.raises(TypeError, match="has a point geometry: leave it out"),
         ),
     ],
 )  # fmt: skip
@@ -271,7 +274,7 @@ def test_project_errors_name_the_image(tmp_path):
 
 
 def test_not_a_project_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match="is not a Supervisely project folder"):
+    with pytest.raises(ProjectFolderError, match="is not a Supervisely project"):
         project_to_coco(str(tmp_path))
 
 
@@ -309,22 +312,138 @@ def test_command_line_writes_the_file(project_dir, tmp_path):
     assert len(json.loads((tmp_path / "out" / "instances.json").read_text())["annotations"]) == 6
 
 
-@pytest.mark.parametrize(
-    "make_project, message",
-    [
-        (lambda tmp_path: str(tmp_path / "missing"), "missing is not a Supervisely project folder"),
-        (lambda tmp_path: str(tmp_path / "bad"), "ds/img/x.png: group 'k' mixes classes"),
-    ],
-)
-def test_command_line_bad_input_is_one_line_and_exit_code_2(tmp_path, make_project, message):
+def test_command_line_counts_in_the_singular(tmp_path):
+    project = sly.Project(str(tmp_path / "one"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([SIGN]))
+    ann = sly.Annotation((3, 3), [sly.Label(sly.Rectangle(0, 0, 1, 1), SIGN)])
+    project.create_dataset("ds").add_item_np("x.png", np.zeros((3, 3, 3), np.uint8), ann=ann)
+
+    result = run_cli(project.directory, "one.json", cwd=tmp_path)
+
+    assert result.stdout.splitlines()[-1] == (
+        "COCO instances written: one.json (1 image, 1 instance, 1 category)"
+    )
+
+
+def mixed_group_project(tmp_path: Path) -> None:
+    """Project ``bad``: one image whose group mixes a car and a person."""
     project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
     project.set_meta(META)
     mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
     project.create_dataset("ds").add_item_np(
         "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
     )
-    result = run_cli(make_project(tmp_path), "out.json", cwd=tmp_path)
+
+
+def with_annotation_file(content: bytes):
+    """Make project ``bad`` with its one annotation file replaced by ``content``."""
+
+    def make(tmp_path: Path) -> None:
+        mixed_group_project(tmp_path)
+        (tmp_path / "bad" / "ds" / "ann" / "x.png.json").write_bytes(content)
+
+    return make
+
+
+def without(relative: str):
+    """Make project ``bad`` without one of its files."""
+
+    def make(tmp_path: Path) -> None:
+        mixed_group_project(tmp_path)
+        (tmp_path / "bad" / relative).unlink()
+
+    return make
+
+
+UNKNOWN_CLASS = {
+    "size": {"height": 3, "width": 3},
+    "tags": [],
+    "objects": [{"classTitle": "bus", "geometryType": "rectangle", "tags": [],
+                 "points": {"exterior": [[0, 0], [1, 1]], "interior": []}}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "make, project, out, message",
+    [
+        (mixed_group_project, "missing", "out.json", "missing does not exist: pass a Supervisely"),
+        (mixed_group_project, "bad", "out.json", "ds/img/x.png: group 'k' mixes classes"),
+        # An empty folder, or one with a stray file: no project.
+        (lambda tmp_path: (tmp_path / "bad").mkdir(), "bad", "out.json", "(no meta.json)"),
+        (
+            lambda tmp_path: (tmp_path / "bad").mkdir() or (tmp_path / "bad" / "x.txt").touch(),
+            "bad",
+            "out.json",
+            "bad is not a Supervisely project (no meta.json): pass the folder that holds",
+        ),
+        # Annotation files that are empty, not UTF-8, or of a class meta.json lacks.
+        (
+            with_annotation_file(b""),
+            "bad",
+            "out.json",
+            "ds/ann/x.png.json: not valid JSON (Expecting value, line 1 column 1)",
+        ),
+        (
+            with_annotation_file(b'{"size": "caf\xe9"}'),
+            "bad",
+            "out.json",
+            "ds/ann/x.png.json: not UTF-8 text (byte 13)",
+        ),
+        (
+            with_annotation_file(json.dumps(UNKNOWN_CLASS).encode()),
+            "bad",
+            "out.json",
+            "ds/ann/x.png.json: not a Supervisely annotation of this project (RuntimeError: Failed",
+        ),
+        # An image without its annotation file, a project without its meta.json.
+        (
+            without("ds/ann/x.png.json"),
+            "bad",
+            "out.json",
+            "Item 'x.png' in dataset 'ds' does not have a corresponding annotation file",
+        ),
+        (without("meta.json"), "bad", "out.json", "bad is not a Supervisely project (no meta"),
+        # OUT that is a folder, under a file, or where nothing can be written.
+        (
+            mixed_group_project,
+            "bad",
+            ".",
+            ". is a folder: pass the path of the JSON file to write in it, e.g. ./instances.json",
+        ),
+        (
+            lambda tmp_path: mixed_group_project(tmp_path) or (tmp_path / "a.txt").touch(),
+            "bad",
+            "a.txt/out.json",
+            "a.txt/out.json is inside the file",
+        ),
+        (mixed_group_project, "bad", "/proc/out.json", "cannot write /proc/out.json ("),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    tmp_path, monkeypatch, capsys, make, project, out, message
+):
+    make(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    monkeypatch.chdir(tmp_path)
+
+    # What the command line does, in this process.
+    code = run(lambda: coco_export.main([project, out]), user_errors=coco_export.USER_ERRORS)
+
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.count("\n") == 1
+    assert stderr.startswith("error: ") and message in stderr
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_the_process_prints_one_line_for_an_image_without_its_annotation_file(tmp_path):
+    without("ds/ann/x.png.json")(tmp_path)
+
+    result = run_cli("bad", "out.json", cwd=tmp_path)
+
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("error: ") and message in result.stderr
-    assert not (tmp_path / "out.json").exists()
+    assert result.stderr == (
+        f"error: {tmp_path / 'bad' / 'ds'}: Item 'x.png' in dataset 'ds' does not have a "
+        "corresponding annotation file. Add or remove files so that every image has its "
+        "annotation.\n"
+    )

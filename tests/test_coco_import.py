@@ -12,7 +12,7 @@ from pycocotools.coco import COCO
 
 from bindings import binding_groups
 from coco_export import write_coco
-from coco_import import InvalidCocoError, coco_to_annotation, coco_to_project
+from coco_import import InvalidCocoError, coco_items, coco_to_annotation, coco_to_project
 from format_samples import class_types, make_sample_project, project_objects, read_project
 
 # pycocotools 2.0.11 under numpy 2 warns about its own __array__ on every decode.
@@ -228,9 +228,68 @@ def test_what_coco_export_writes_reads_back_with_every_label_and_group(tmp_path)
 
 
 @pytest.mark.parametrize(
+    "file_name, dataset",
+    [
+        # No folder: the dataset is named after the JSON file.
+        ("a.png", ("coco",)),
+        # coco_export's <dataset>/img/<image>, and a bare img/ folder: img is not a dataset.
+        ("img/a.png", ("coco",)),
+        ("street/img/a.png", ("street",)),
+        ("street/a.png", ("street",)),
+        # Nested folders are nested datasets, in plain folders or the SDK's layout.
+        ("street/cars/a.png", ("street", "cars")),
+        ("street/datasets/cars/img/a.png", ("street", "cars")),
+    ],
+)
+def test_the_folders_of_file_name_are_the_dataset_and_its_parents(tmp_path, file_name, dataset):
+    coco = {**COCO_FILE, "images": [{**COCO_FILE["images"][0], "file_name": file_name}]}
+    coco["annotations"] = instances_of(10)
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    write_images((tmp_path / file_name).parent, {"a.png": (6, 8)})
+
+    [item] = coco_items(str(tmp_path / "coco.json"))
+    coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert (item.dataset, item.name, len(item.ann.labels)) == (dataset, "a.png", 3)
+    # The project is laid out as the SDK lays out nested datasets, and reads back so.
+    folder = tmp_path.joinpath("project", *"/datasets/".join(dataset).split("/"))
+    assert sorted(path.name for path in (folder / "img").iterdir()) == ["a.png"]
+    assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/a.png"]
+
+
+@pytest.mark.parametrize(
+    "file_name, message",
+    [
+        # A folder that would put the dataset outside the project.
+        ("../a.png", "file_name: '../a.png': dataset name '..' is not a plain folder name"),
+        ("/tmp/a.png", "file_name: '/tmp/a.png': dataset name '/' is not a plain folder name"),
+        ("street/../../a.png", "dataset name '..' is not a plain folder name"),
+        # A name sly.Project would skip when it reads the project: its images would be lost.
+        ("train_img/a.png", "dataset name 'train_img' ends with 'img', which sly.Project skips"),
+        ("datasets/a.png", "dataset name 'datasets' ends with 'datasets'"),
+    ],
+)
+def test_a_file_name_that_cannot_be_a_dataset_is_refused(tmp_path, file_name, message):
+    coco = {**COCO_FILE, "images": [{**COCO_FILE["images"][0], "file_name": file_name}]}
+    coco["annotations"] = []
+    (tmp_path / "in" / "coco.json").parent.mkdir()
+    (tmp_path / "in" / "coco.json").write_text(json.dumps(coco))
+    write_images(tmp_path, {"a.png": (6, 8)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "in" / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(f"{tmp_path / 'in' / 'coco.json'}: image 10: file_name")
+    assert message in str(raised.value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "in"]  # nothing made
+
+
+@pytest.mark.parametrize(
     "coco, message",
     [
-        ("{not json", "coco.json: not valid JSON"),
+        ("{not json", "coco.json: not valid JSON (Expecting property name enclosed in double"),
+        (b'{"images": "caf\xe9"}', "coco.json: not UTF-8 text (byte 15): save it as UTF-8 JSON"),
+        ({**COCO_FILE, "images": [], "annotations": []}, "coco.json: images: empty"),
         ([], "coco.json: not a COCO file"),
         ({**COCO_FILE, "images": None}, "coco.json: images: missing or not a list"),
         ({**COCO_FILE, "categories": [{"id": 1}]}, "categories[0]: needs an id and a name"),
@@ -263,8 +322,10 @@ def test_what_coco_export_writes_reads_back_with_every_label_and_group(tmp_path)
     ],
 )
 def test_a_bad_file_names_the_file_and_the_field(tmp_path, coco, message):
-    text = coco if isinstance(coco, str) else json.dumps(coco)
-    (tmp_path / "coco.json").write_text(text)
+    if isinstance(coco, bytes):
+        (tmp_path / "coco.json").write_bytes(coco)
+    else:
+        (tmp_path / "coco.json").write_text(coco if isinstance(coco, str) else json.dumps(coco))
     write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
 
     with pytest.raises(InvalidCocoError) as raised:
@@ -272,3 +333,4 @@ def test_a_bad_file_names_the_file_and_the_field(tmp_path, coco, message):
 
     assert str(raised.value).startswith(str(tmp_path / "coco.json"))
     assert message in str(raised.value)
+    assert not (tmp_path / "project").exists()  # the file is read before anything is made

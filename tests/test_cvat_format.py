@@ -14,6 +14,7 @@ from cvat_format import (
     InvalidCvatError,
     annotation_to_cvat_image,
     cvat_image_to_annotation,
+    cvat_items,
     cvat_rle_to_mask,
     cvat_to_project,
     mask_to_cvat_rle,
@@ -230,7 +231,7 @@ def test_writing_numbers_groups_across_the_file_and_leaves_unbound_shapes_withou
 
 
 @pytest.mark.parametrize(
-    "label, message",
+    "label, message, shapes",
     [
         (
             sly.Label(
@@ -241,13 +242,33 @@ def test_writing_numbers_groups_across_the_file_and_leaves_unbound_shapes_withou
                 PERSON,
             ),
             "1 hole",
+            1,
         ),
-        (sly.Label(sly.Point(1, 1), sly.ObjClass("tip", sly.Point)), "a tip point is skipped"),
+        (sly.Label(sly.Point(1, 1), sly.ObjClass("tip", sly.Point)), "a tip point is skipped", 0),
+        # A Rectangle and a Bitmap to isinstance, but a box would lose the angle, a mask the
+        # opacities: skipped, not written as what they are not.
+        (
+            sly.Label(
+                sly.OrientedBBox(1, 1, 4, 6, angle=0.3), sly.ObjClass("box", sly.OrientedBBox)
+            ),
+            "a box oriented_bbox is skipped",
+            0,
+        ),
+        (
+            sly.Label(
+                sly.AlphaMask(np.array([[0, 90], [200, 255]], np.uint8)),
+                sly.ObjClass("fog", sly.AlphaMask),
+            ),
+            "a fog alpha_mask is skipped",
+            0,
+        ),
     ],
 )
-def test_what_cvat_cannot_hold_is_warned_about(label, message):
+def test_what_cvat_cannot_hold_is_warned_about(label, message, shapes):
     with pytest.warns(CvatWarning, match=message):
-        annotation_to_cvat_image(sly.Annotation((10, 10), [label]), 0, "a.jpg", "default")
+        image = annotation_to_cvat_image(sly.Annotation((10, 10), [label]), 0, "a.jpg", "default")
+
+    assert len(image) == shapes
 
 
 @pytest.mark.parametrize(
@@ -336,6 +357,29 @@ def test_reading_a_hand_made_task(tmp_path):
             ["a.png", "b.png"],
             "<meta> <label> 'sign': color: must be #rrggbb, got 'blue'",
         ),
+        # No image at all.
+        ("<annotations><version>1.1</version></annotations>", [], "no <image> in it"),
+        # Subsets that would put a dataset outside the project, or where the SDK skips it.
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="../../evil"'),
+            ["a.png", "b.png"],
+            "<image name='a.png'>: subset: '../../evil': dataset name '..' is not a plain folder",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="/tmp/evil"'),
+            ["a.png", "b.png"],
+            "subset: '/tmp/evil': dataset name '' is not a plain folder name",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="train/./cars"'),
+            ["a.png", "b.png"],
+            "subset: 'train/./cars': dataset name '.' is not a plain folder name",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="train_img"'),
+            ["a.png", "b.png"],
+            "dataset name 'train_img' ends with 'img', which sly.Project skips when it reads",
+        ),
     ],
 )
 def test_a_bad_export_names_the_file_and_the_field(tmp_path, xml, images, message):
@@ -350,3 +394,33 @@ def test_a_bad_export_names_the_file_and_the_field(tmp_path, xml, images, messag
 
     assert str(raised.value).startswith(str(tmp_path / "cvat" / "annotations.xml"))
     assert message in str(raised.value)
+    # Nothing is written outside the project ("../../evil" from it is beside tmp_path).
+    assert {path.name for path in tmp_path.iterdir()} <= {"cvat", "project"}
+    assert not (tmp_path.parent / "evil").exists()
+
+
+@pytest.mark.parametrize(
+    "subset, dataset, folder",
+    [
+        # No subset: CVAT's "default".
+        (None, ("default",), "default"),
+        ("train", ("train",), "train"),
+        # parent/child: a nested dataset, in the folder where the SDK keeps one.
+        ("train/cars", ("train", "cars"), "train/datasets/cars"),
+    ],
+)
+def test_subsets_are_datasets_and_parent_child_is_nested(tmp_path, subset, dataset, folder):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    xml = TASK_XML.split("<image", 1)[0] + '<image id="0" name="b.png" width="8" height="6">'
+    xml += '<box label="sign" xtl="0" ytl="0" xbr="2" ybr="2"/></image></annotations>'
+    if subset is not None:
+        xml = xml.replace('name="b.png"', f'name="b.png" subset="{subset}"')
+    (tmp_path / "cvat" / "annotations.xml").write_text(xml)
+    (tmp_path / "cvat" / "images" / "b.png").write_bytes(IMAGE_8X6)
+
+    [item] = cvat_items(str(tmp_path / "cvat"))
+    cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert (item.dataset, item.name, len(item.ann.labels)) == (dataset, "b.png", 1)
+    assert (tmp_path / "project" / folder / "img" / "b.png").is_file()
+    assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/b.png"]

@@ -121,7 +121,7 @@ def full_mask(label: sly.Label, image_size) -> np.ndarray:
             [sly.Label(sly.Point(0, 0), POINT)],
             (2, 2),
             None,
-            pytest.raises(TypeError, match="'point' is a point, which covers no pixels"),
+            pytest.raises(TypeError, match="'point' has a point geometry: leave it out"),
         ),
     ],
 )
@@ -160,7 +160,11 @@ def test_group_mask_matches_the_sdk_drawing_of_each_part():
             does_not_raise(),
         ),
         ([], None, pytest.raises(ValueError, match="no labels to box")),
-        ([sly.Label(sly.Point(0, 0), POINT)], None, pytest.raises(TypeError, match="no pixels")),
+        (
+            [sly.Label(sly.Point(0, 0), POINT)],
+            None,
+            pytest.raises(TypeError, match="geometry: leave it out"),
+        ),
         (["car"], None, pytest.raises(TypeError, match="is a str, not a sly.Label")),
     ],
 )
@@ -289,7 +293,7 @@ def test_group_bbox(labels, expected, exception):
             (2, 2),
             None,
             None,
-            pytest.raises(TypeError, match="is a line, which covers no pixels"),
+            pytest.raises(TypeError, match="has a line geometry: leave it out"),
         ),
     ],
 )
@@ -375,7 +379,7 @@ def test_annotation_objects_counts_number_and_string_keys_as_one_group():
         (  # a bound point cannot be merged
             [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), ANY, binding_key="k")],
             None,
-            pytest.raises(TypeError, match="covers no pixels"),
+            pytest.raises(TypeError, match="geometry: leave it out"),
         ),
     ],
 )  # fmt: skip

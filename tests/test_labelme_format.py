@@ -29,6 +29,7 @@ from labelme_format import (
     InvalidLabelmeError,
     LabelmeWarning,
     annotation_to_labelme,
+    labelme_items,
     labelme_to_annotation,
     labelme_to_project,
     project_to_labelme,
@@ -260,7 +261,7 @@ def test_a_mask_is_written_as_labelme_stores_it():
 
 
 @pytest.mark.parametrize(
-    "labels, message",
+    "labels, message, shapes",
     [
         # LabelMe groups by label and group_id: a car and a person in one group come back as two.
         (
@@ -269,6 +270,7 @@ def test_a_mask_is_written_as_labelme_stores_it():
                 sly.Label(polygon((3, 3), (3, 6), (6, 6)), PERSON, binding_key="k"),
             ],
             "group k mixes classes person, sign: .* reads back as 2 groups",
+            2,
         ),
         # A polygon hole cannot be stored: the outline is written.
         (
@@ -282,14 +284,38 @@ def test_a_mask_is_written_as_labelme_stores_it():
                 )
             ],
             "1 hole",
+            1,
         ),
         # A point has no LabelMe shape here: skipped.
-        ([sly.Label(sly.Point(1, 1), sly.ObjClass("tip", sly.Point))], "a tip point is skipped"),
+        ([sly.Label(sly.Point(1, 1), sly.ObjClass("tip", sly.Point))], "a tip point is skipped", 0),
+        # A Rectangle and a Bitmap to isinstance, but a LabelMe rectangle would lose the angle and
+        # a mask the opacities: skipped, not written as what they are not.
+        (
+            [
+                sly.Label(
+                    sly.OrientedBBox(1, 1, 4, 6, angle=0.3), sly.ObjClass("box", sly.OrientedBBox)
+                )
+            ],
+            "a box oriented_bbox is skipped",
+            0,
+        ),
+        (
+            [
+                sly.Label(
+                    sly.AlphaMask(np.array([[0, 90], [200, 255]], np.uint8)),
+                    sly.ObjClass("fog", sly.AlphaMask),
+                )
+            ],
+            "a fog alpha_mask is skipped",
+            0,
+        ),
     ],
 )
-def test_what_labelme_cannot_hold_is_warned_about(labels, message):
+def test_what_labelme_cannot_hold_is_warned_about(labels, message, shapes):
     with pytest.warns(LabelmeWarning, match=message):
-        annotation_to_labelme(sly.Annotation((10, 10), labels), "a.jpg")
+        data = annotation_to_labelme(sly.Annotation((10, 10), labels), "a.jpg")
+
+    assert len(data["shapes"]) == shapes
 
 
 def test_a_mixed_class_group_reads_back_as_one_group_per_class():
@@ -374,8 +400,16 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
 @pytest.mark.parametrize(
     "files, message",
     [
-        # Not JSON.
-        ({"a.json": "{not json"}, r"a.json: not valid JSON"),
+        # Not JSON, or not UTF-8.
+        ({"a.json": "{not json"}, r"a.json: not valid JSON \(Expecting property name"),
+        ({"a.json": b'{"imagePath": "caf\xe9.png"}'}, r"a.json: not UTF-8 text \(byte 18\)"),
+        # No LabelMe file at all.
+        ({"notes.txt": "to do"}, r"labelme: no LabelMe file \(\*.json\) in it or its folders"),
+        # A folder whose name the SDK would skip when it reads the project.
+        (
+            {"cars_img/a.json": json.dumps(labelme_file(image_path="a.png", image_data=IMAGE_8X6))},
+            r"a.json: its folder gives the dataset name 'cars_img', which ends with 'img'",
+        ),
         # The image is neither beside the file nor embedded.
         (
             {"a.json": json.dumps(labelme_file(image_path="gone.png"))},
@@ -398,8 +432,28 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
 )
 def test_a_bad_folder_names_the_file_and_the_field(tmp_path, files, message):
     for name, text in files.items():
-        (tmp_path / "labelme").mkdir(exist_ok=True)
-        (tmp_path / "labelme" / name).write_text(text)
+        path = tmp_path / "labelme" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(text if isinstance(text, bytes) else text.encode())
 
     with pytest.raises(InvalidLabelmeError, match=message):
         labelme_to_project(str(tmp_path / "labelme"), str(tmp_path / "project"))
+
+
+def test_labelme_items_reads_without_writing(tmp_path):
+    folder = tmp_path / "labelme" / "street"
+    folder.mkdir(parents=True)
+    (folder / "a.png").write_bytes(base64.b64decode(IMAGE_8X6))
+    a = labelme_file(shape("car", [[0, 0], [2, 0], [1, 2]]), image_path="a.png", height=6, width=8)
+    b = labelme_file(image_path="b.png", height=6, width=8, image_data=IMAGE_8X6)
+    (folder / "a.json").write_text(json.dumps(a))
+    (folder / "b.json").write_text(json.dumps(b))
+    before = sorted(tmp_path.rglob("*"))
+
+    items = list(labelme_items(str(tmp_path / "labelme")))
+
+    assert [(i.dataset, i.name, type(i.image).__name__, len(i.ann.labels)) for i in items] == [
+        (("street",), "a.png", "PosixPath", 1),
+        (("street",), "b.png", "bytes", 0),
+    ]
+    assert sorted(tmp_path.rglob("*")) == before

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 import supervisely as sly
 
 import local_pipeline
 from binding_edits import discard_edit, edit_annotation_json
-from bound_projects import CHANGED_BY, GROUPS_AFTER, META, local_groups, write_local_project
+from bound_projects import (
+    CHANGED_BY,
+    GROUPS_AFTER,
+    META,
+    groups_of,
+    local_groups,
+    write_local_project,
+)
 from local_pipeline import edit_local_dataset
 
 
@@ -83,4 +93,50 @@ def test_an_interrupted_run_leaves_whole_files_and_a_rerun_finishes(tmp_path, mo
     assert local_groups(directory) == {
         "ds0": GROUPS_AFTER["discard"],
         "ds1": GROUPS_AFTER["discard"],
+    }
+
+
+def set_class(data: bytes, old: str, new: str) -> bytes:
+    return data.replace(f'"classTitle": "{old}"'.encode(), f'"classTitle": "{new}"'.encode())
+
+
+@pytest.mark.parametrize(
+    "break_file, reason",
+    [
+        # not UTF-8
+        (lambda data: b"\xff\xfe" + data, r"not UTF-8 text \(byte 0\): fix the file"),
+        # cut short by a full disk
+        (lambda data: data[:50], r"not valid JSON \(.*, line \d+ column \d+\): fix the file"),
+        # empty
+        (lambda data: b"", r"not valid JSON \(Expecting value, line 1 column 1\)"),
+        # JSON, but not an annotation
+        (lambda data: b"[]", r"not a Supervisely annotation \(no list of 'objects'\)"),
+        # a class the meta does not have: the SDK's RuntimeError
+        (
+            lambda data: set_class(data, "person", "bus"),
+            r"label 2 has class 'bus', which the project meta does not have",
+        ),
+    ],
+)
+def test_a_file_that_cannot_be_read_is_left_out_and_named(tmp_path, break_file, reason):
+    directory = write_local_project(tmp_path / "project", datasets=["ds0"])
+    path = directory / "ds0" / "ann" / "bound.png.json"
+    path.write_bytes(break_file(path.read_bytes()))
+    broken = path.read_bytes()
+
+    (summary,) = run(directory, unbind())
+
+    assert (summary.images, summary.changed, summary.saved, summary.skipped) == (4, 2, 2, 1)
+    assert re.match(re.escape(f"{path}: ") + reason, summary.first_skip), summary.first_skip
+    assert path.read_bytes() == broken
+    groups = local_groups_except(directory, "bound.png")
+    assert groups == {name: [] for name in ("plain.png", "persons.png", "odd.png")}
+
+
+def local_groups_except(directory, left_out):
+    """The groups of every other image of ds0, read straight from the files."""
+    return {
+        path.name[: -len(".json")]: groups_of(json.loads(path.read_text()))
+        for path in sorted((directory / "ds0" / "ann").glob("*.json"))
+        if path.name != f"{left_out}.json"
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -268,8 +269,14 @@ def test_one_dataset_by_id(sly_server, on_server, capsys):
     [
         (["discard", "--classes", "bus"],
          "error: --classes bus: the project has no class 'bus'; its classes are car, person"),
+        (["discard", "--classes", "car", "person", "car"],
+         "error: --classes names 'car' twice: name each class once"),
         (["auto-bind", "--max-gap", "-1"],
-         "error: --max-gap -1.0: give a number of pixels, 0 or more"),
+         "error: --max-gap -1.0: give a finite number of pixels, 0 or more"),
+        (["auto-bind", "--max-gap", "nan"],
+         "error: --max-gap nan: give a finite number of pixels, 0 or more"),
+        (["auto-bind", "--max-gap", "inf"],
+         "error: --max-gap inf: give a finite number of pixels, 0 or more"),
         (["report", "--project-id", "999"],
          "error: project 999 does not exist or is not yours: copy the ID from the project's"),
         (["report", "--dataset-id", "999"],
@@ -283,26 +290,179 @@ def test_bad_input_is_one_line_and_changes_nothing(sly_server, on_server, capsys
     code, out, err = call(capsys, *args)
 
     assert code == 2
-    assert err.splitlines()[-1].startswith(message)
+    assert err.count("\n") == 1 and err.startswith(message)
     assert "annotations.bulk.add" not in sly_server.request_counts
     assert on_server.groups()["ds0"] == GROUPS_AFTER["none"]
 
 
+@pytest.mark.parametrize("command", [["discard"], ["auto-bind", "--max-gap", "2"]])
+def test_dry_run_is_an_option_of_the_edits_only(in_folder, capsys, command):
+    code, out, _ = call(capsys, *command, *in_folder.options, "--dry-run")
+    assert code == 0 and out.splitlines()[-1] == "Dry run: nothing was written."
+
+    with pytest.raises(SystemExit) as stopped:
+        main(["report", *in_folder.options, "--dry-run"])
+
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.endswith("error: unrecognized arguments: --dry-run\n")
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def ann_file(project: Path) -> Path:
+    return project / "ds0" / "ann" / "bound.png.json"
+
+
+# what each case does to a copy of the bound project; then the error line, after "error: "
+BROKEN_FOLDERS = {
+    # the folder is not a project
+    "empty folder": (
+        lambda project: [path.unlink() for path in project.rglob("*") if path.is_file()],
+        "{project} is not a Supervisely project (no meta.json): pass the folder that holds",
+    ),
+    "no such folder": (
+        lambda project: None,
+        "{project}/missing does not exist: pass a Supervisely project folder",
+    ),
+    "a file": (lambda project: None, "{project}/meta.json is a file: pass a Supervisely project"),
+    "meta.json not JSON": (
+        lambda project: write_bytes(project / "meta.json", b"{"),
+        "{project}/meta.json: not valid JSON (",
+    ),
+    # the SDK would skip a dataset, or say "Project is empty"
+    "an image without annotation": (
+        lambda project: ann_file(project).unlink(),
+        "{project}/ds0: Item 'bound.png' in dataset 'ds0' does not have a corresponding",
+    ),
+    "no dataset": (
+        lambda project: [shutil.rmtree(project / name) for name in ("ds0", "ds1")],
+        "{project} holds no images: add a dataset folder with img/ and ann/",
+    ),
+    "a stray folder with ann/ only": (
+        lambda project: (project / "notes" / "ann").mkdir(parents=True),
+        "{project}/notes: Item directory not found",
+    ),
+    "a stray folder": (
+        lambda project: write_bytes(project / "notes" / "todo.txt", b"check ds1"),
+        "{project}/notes: not a dataset",
+    ),
+    # one annotation file is bad: that image is left out, the others are done
+    "an annotation not UTF-8": (
+        lambda project: write_bytes(ann_file(project), b"\xff\xfe{}"),
+        "1 image was left out, the first (dataset ds0): {ann}: not UTF-8 text (byte 0): fix",
+    ),
+    "an annotation cut short": (
+        lambda project: write_bytes(ann_file(project), ann_file(project).read_bytes()[:50]),
+        "1 image was left out, the first (dataset ds0): {ann}: not valid JSON (",
+    ),
+    "an empty annotation file": (
+        lambda project: write_bytes(ann_file(project), b""),
+        "1 image was left out, the first (dataset ds0): {ann}: not valid JSON (Expecting value",
+    ),
+    "a class the meta lacks": (
+        lambda project: write_bytes(
+            ann_file(project), ann_file(project).read_bytes().replace(b'"person"', b'"bus"')
+        ),
+        "1 image was left out, the first (dataset ds0): {ann}: label 2 has class 'bus', which "
+        "the project meta does not have: add the class to the project, or delete the label",
+    ),
+}
+FOLDER_ARGUMENT = {"no such folder": "{project}/missing", "a file": "{project}/meta.json"}
+
+
+@pytest.mark.parametrize("command", [["report"], ["discard"]])
+@pytest.mark.parametrize("case", list(BROKEN_FOLDERS))
+def test_a_broken_folder_or_file_is_one_line_naming_it(tmp_path, capsys, case, command):
+    project = write_local_project(tmp_path / "project")
+    break_it, message = BROKEN_FOLDERS[case]
+    break_it(project)
+    folder = FOLDER_ARGUMENT.get(case, "{project}").format(project=project)
+
+    code, out, err = call(capsys, *command, "--local", folder)
+
+    assert code == 2
+    assert err.count("\n") == 1
+    assert err.startswith("error: " + message.format(project=project, ann=ann_file(project)))
+    if "left out" in message and command == ["discard"]:  # the rest is done: 6 - bound.png
+        assert out.splitlines()[-1].startswith("total: 8 images, 5 changed, 5 written, 1 skipped")
+
+
+def test_a_broken_folder_is_one_line_from_a_subprocess_too(tmp_path):
+    """Out of process, where nothing catches the SDK's own log lines: still one line."""
+    project = write_local_project(tmp_path / "project")
+    ann_file(project).unlink()
+
+    result = run_script("report", "--local", str(project))
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: {project}/ds0: Item 'bound.png' in dataset 'ds0'")
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_image_the_sdk_cannot_read_on_the_server_is_left_out_and_named(
+    sly_server, on_server, capsys
+):
+    (ds1,) = sly_server.find_datasets(name="ds1")
+    (odd,) = sly_server.find_images(name="odd.png", dataset_id=ds1["id"])
+    broken = sly_server.get_annotation(odd["id"])
+    del broken["objects"][0]["geometryType"]
+    sly_server.seed_annotation(odd["id"], broken, pixel_coords=False)
+
+    code, out, err = call(capsys, "discard", *on_server.options)
+
+    assert code == 2
+    assert err == (
+        "error: 1 image was left out, the first (dataset ds1): odd.png: the SDK cannot convert "
+        "the annotation the server holds (KeyError: 'geometryType'): fix or delete its "
+        "malformed labels in the labeling tool; the rest is done: fix that and run the same "
+        "command again\n"
+    )
+    assert out.splitlines()[1:3] == [
+        "ds0: 4 images, 3 changed, 3 uploaded",
+        "ds1: 4 images, 2 changed, 2 uploaded, 1 skipped (odd.png: the SDK cannot convert the "
+        "annotation the server holds (KeyError: 'geometryType'): fix or delete its malformed "
+        "labels in the labeling tool)",
+    ]
+    groups = on_server.groups()
+    assert groups["ds0"] == GROUPS_AFTER["discard"]
+    assert {name: g for name, g in groups["ds1"].items() if name != "odd.png"} == {
+        "bound.png": [],
+        "plain.png": [],
+        "persons.png": [],
+    }
+
+
 @pytest.mark.parametrize(
-    "folder, problem",
+    "status, code, retry",
     [
-        ("", "is not a Supervisely project"),  # a folder, but no meta.json
-        ("missing", "does not exist"),
+        # the server refuses the upload: running again would meet the same answer
+        (400, 1, False),
+        (404, 1, False),
+        # the server is down beyond the retries: running again may finish
+        (503, 2, True),
     ],
 )
-def test_a_folder_that_is_not_a_project_is_one_line(tmp_path, capsys, folder, problem):
-    code, out, err = call(capsys, "report", "--local", str(tmp_path / folder))
+def test_a_stopped_run_keeps_the_exit_code_of_its_cause(
+    sly_server, on_server, capsys, status, code, retry
+):
+    sly_server.fail_next(100, status, "annotations.bulk.add")
 
-    assert (code, out) == (2, "")
-    assert err == (
-        f"error: --local {tmp_path / folder} {problem}: pass the project folder, the one that "
-        "holds meta.json and a folder per dataset\n"
+    exit_code, _, err = call(capsys, "discard", *on_server.options)
+
+    line = err.splitlines()[-1]
+    assert exit_code == code
+    if status < 500:
+        assert line.startswith(f"error: {sly_server.url} refused annotations.bulk.add ({status}): ")
+    else:
+        assert line.startswith(f"error: no usable answer from {sly_server.url} after all retries")
+    assert line.endswith(
+        "stopped after 8 images: 0 of the 6 changed annotations found so far were saved"
+        + (": run the same command again to finish" if retry else "")
     )
+    assert on_server.groups()["ds0"] == GROUPS_AFTER["none"]
 
 
 def test_a_server_target_without_credentials_says_what_to_set(capsys):
@@ -340,7 +500,10 @@ def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, 
     assert code == 2
     assert err.count("\n") == 1
     image = ann_path.name[: -len(".json")]
-    assert err.startswith(f"error: 1 image was left out, the first: {image}: binding key ")
+    assert err.startswith(
+        f"error: 1 image was left out, the first (dataset {dataset_dir.name}): {ann_path}: "
+        "binding key "
+    )
     assert err.endswith(
         "is a dict: a key must be a string (or an integer, as a server answers it)"
         "; the rest is done: fix that and run the same command again\n"

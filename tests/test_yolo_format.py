@@ -37,6 +37,7 @@ from yolo_format import (
     join_parts,
     object_outline,
     project_to_yolo,
+    yolo_items,
     yolo_to_annotation,
     yolo_to_project,
 )
@@ -191,8 +192,41 @@ def test_a_mixed_class_group_is_one_line_per_class():
 
     assert [line.split()[0] for line in lines] == ["1", "0"]
     messages = [str(warning.message) for warning in warned]
-    assert any("points and lines skipped" in message for message in messages)
+    assert any("point skipped: a YOLO segment is the area of" in message for message in messages)
     assert any("mixes classes sign, person" in m and "written as 2 lines" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        # A Bitmap and a Rectangle to isinstance, but not drawn as they are: skipped, named.
+        (
+            sly.Label(
+                sly.AlphaMask(np.array([[0, 90], [200, 255]], np.uint8)),
+                sly.ObjClass("fog", sly.AlphaMask),
+            ),
+            "a.jpg: a fog label: alpha_mask skipped: a YOLO segment is the area of bitmaps",
+        ),
+        (
+            sly.Label(
+                sly.OrientedBBox(1, 1, 4, 6, angle=0.3), sly.ObjClass("box", sly.OrientedBBox)
+            ),
+            "a.jpg: a box label: oriented_bbox skipped",
+        ),
+        (
+            sly.Label(sly.Polyline([[0, 0], [5, 5]]), sly.ObjClass("wire", sly.Polyline)),
+            "a.jpg: a wire label: line skipped",
+        ),
+    ],
+)
+def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
+    ann = sly.Annotation((10, 10), [label, sly.Label(sly.Rectangle(0, 0, 1, 1), SIGN)])
+
+    with pytest.warns(YoloWarning) as warned:
+        lines = annotation_to_yolo(ann, {label.obj_class.name: 0, "sign": 1}, "a.jpg")
+
+    assert [str(warning.message) for warning in warned if message in str(warning.message)]
+    assert [line.split()[0] for line in lines] == ["1"]
 
 
 @pytest.mark.parametrize(
@@ -325,6 +359,11 @@ def test_reading_a_hand_made_dataset(tmp_path, names):
         ("nc: 2", "", "data.yaml: names: must be"),
         ("names: [car\n", "", "data.yaml: not valid YAML"),
         ("names: [car]", "0 0.1 0.1 0.2 0.2", "a.txt: line 1: points"),
+        # Not UTF-8 (Latin-1, as an old editor saves it).
+        (b"names: [caf\xe9]", "", "data.yaml: not UTF-8 text (byte 11): save it as UTF-8"),
+        ("names: [car]", b"0 0.1 0.1 0.2 0.2 0.3 0.3 \xb5", "a.txt: not UTF-8 text (byte 26)"),
+        # No image at all.
+        ("names: [car]", None, "images: no image in it"),
     ],
 )
 def test_a_bad_dataset_names_the_file_and_the_field(tmp_path, data_yaml, label, message):
@@ -332,12 +371,34 @@ def test_a_bad_dataset_names_the_file_and_the_field(tmp_path, data_yaml, label, 
     (root / "images" / "train").mkdir(parents=True)
     (root / "labels" / "train").mkdir(parents=True)
     if data_yaml is not None:
-        (root / "data.yaml").write_text(data_yaml)
-    cv2.imwrite(str(root / "images" / "train" / "a.png"), np.zeros((4, 4, 3), np.uint8))
-    (root / "labels" / "train" / "a.txt").write_text(label)
+        (root / "data.yaml").write_bytes(
+            data_yaml.encode() if isinstance(data_yaml, str) else data_yaml
+        )
+    if label is not None:
+        cv2.imwrite(str(root / "images" / "train" / "a.png"), np.zeros((4, 4, 3), np.uint8))
+        (root / "labels" / "train" / "a.txt").write_bytes(
+            label.encode() if isinstance(label, str) else label
+        )
 
     with pytest.raises(InvalidYoloError) as raised:
         yolo_to_project(str(root), str(tmp_path / "project"))
 
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
+    assert not (tmp_path / "project").exists()  # read before anything is made
+
+
+def test_yolo_items_reads_without_writing(tmp_path):
+    root = tmp_path / "yolo"
+    (root / "images" / "val").mkdir(parents=True)
+    (root / "labels" / "val").mkdir(parents=True)
+    (root / "data.yaml").write_text("names: [car, sign]\n")
+    cv2.imwrite(str(root / "images" / "val" / "a.png"), np.zeros((10, 20, 3), np.uint8))
+    (root / "labels" / "val" / "a.txt").write_text("1 0.1 0.2 0.5 0.2 0.3 0.6\n")
+    before = sorted(tmp_path.rglob("*"))
+
+    [item] = yolo_items(str(root))
+
+    assert (item.dataset, item.name, item.ann.img_size) == (("val",), "a.png", (10, 20))
+    assert [label.obj_class.name for label in item.ann.labels] == ["sign"]
+    assert sorted(tmp_path.rglob("*")) == before
