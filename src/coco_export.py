@@ -67,7 +67,7 @@ from supervisely.geometry.geometry import Geometry
 
 from bindings import binding_key_of
 from group_merge import annotation_objects, group_mask
-from local_project import ProjectFolderError, open_project, read_json, write_json_atomically
+from local_project import ProjectFolderError, open_project, read_annotation, write_json_atomically
 
 
 class CocoExportError(ValueError):
@@ -166,7 +166,7 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
     annotations: List[Dict[str, Any]] = []
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         for item_name in sorted(dataset.get_items_names()):
-            ann = _read_annotation(dataset, item_name, project.meta)
+            ann = read_annotation(dataset, item_name, project.meta)
             relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
             file_name = relative.replace(os.sep, "/")
             image_id = len(images) + 1
@@ -262,20 +262,6 @@ def _check_out_path(out_path: str) -> None:
         raise CocoExportError(
             f"cannot write {out_path} ({error.strerror} in {existing}): pass a path in a folder "
             "you can write"
-        ) from error
-
-
-def _read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
-    """The annotation of ``item_name``, or a ProjectFolderError naming its file and the fix."""
-    path = dataset.get_ann_path(item_name)
-    data = read_json(path)
-    try:
-        return sly.Annotation.from_json(data, meta)
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
-        reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
-        raise ProjectFolderError(
-            f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
-            "add its classes to meta.json"
         ) from error
 
 

@@ -29,9 +29,9 @@ its extension. Nested folders are nested datasets, built as the SDK builds them:
 and ``a/datasets/b/img/x.jpg`` (what ``coco_export`` writes for a nested dataset) are both
 dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is refused, never
 written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
-``ann``, ``seg``, ... (``SDK_SKIPPED_ENDINGS``), which ``sly.Project`` skips when it reads.
+``ann``, ``seg``, ... (``local_project.dataset_name_problem``), which ``sly.Project`` skips when it reads.
 
-Copy this file with ``group_split.py`` and ``bindings.py``; besides ``supervisely``, ``numpy``
+Copy this file with ``group_split.py``, ``bindings.py`` and ``local_project.py``; besides ``supervisely``, ``numpy``
 and ``opencv`` it needs ``pycocotools``.
 """
 
@@ -50,10 +50,8 @@ import supervisely as sly
 from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
+from local_project import dataset_name_problem
 from group_split import split_label
-
-# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
-SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
 
 
 class InvalidCocoError(ValueError):
@@ -342,20 +340,10 @@ def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[s
         folders = folders[::2]  # the SDK's <parent>/datasets/<child>
     names = tuple(folders) or (default,)
     for name in names:
-        problem = _dataset_name_problem(name)
+        problem = dataset_name_problem(name)
         if problem is not None:
             raise InvalidCocoError(f"{where}: {str(file_name)!r}: dataset name {name!r} {problem}")
     return names
-
-
-def _dataset_name_problem(name: str) -> Optional[str]:
-    """Why ``name`` cannot name a dataset folder of a project, or None."""
-    if name in ("", ".", "..") or "/" in name or "\\" in name:
-        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
-    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
-    if ending is not None:
-        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
-    return None
 
 
 def _dataset(

@@ -42,7 +42,7 @@ from coco_import import InvalidCocoError, coco_items, coco_to_project
 from cvat_format import CvatWarning, InvalidCvatError, cvat_items, cvat_to_project, project_to_cvat
 from labelme_format import InvalidLabelmeError, LabelmeWarning, labelme_items, labelme_to_project
 from labelme_format import project_to_labelme
-from local_project import ProjectFolderError, open_project, read_json, staging_folder
+from local_project import ProjectFolderError, open_project, read_annotation, staging_folder
 from yolo_format import InvalidYoloError, YoloWarning, project_to_yolo, yolo_items, yolo_to_project
 
 SUPERVISELY = "supervisely"
@@ -150,20 +150,6 @@ def project_counts(project_dir: Path) -> Counts:
         for dataset in project.datasets
         for item_name in dataset.get_items_names()
     )
-
-
-def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
-    """The annotation of ``item_name``, or a ProjectFolderError naming its file and the fix."""
-    path = dataset.get_ann_path(item_name)
-    data = read_json(path)
-    try:
-        return sly.Annotation.from_json(data, meta)
-    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
-        reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
-        raise ProjectFolderError(
-            f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
-            "add its classes to meta.json"
-        ) from error
 
 
 def read_back(format_name: str, written_dir: Path) -> Counts:

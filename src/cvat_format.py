@@ -41,12 +41,12 @@ rather than written as a box without its rotation or a mask without its opacity.
 Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``), and a
 nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way. A
 subset that cannot be a dataset name (``..``, an absolute path, a name ending in ``img``,
-``ann``, ... that ``sly.Project`` skips: ``SDK_SKIPPED_ENDINGS``) is refused, so nothing is ever
+``ann``, ... that ``sly.Project`` skips: ``local_project.dataset_name_problem``) is refused, so nothing is ever
 written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
 are skipped with a warning; attributes are not carried; class colours are.
 
-Copy this file with ``bindings.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py`` and ``local_project.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ import numpy.typing as npt
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
+from local_project import dataset_name_problem
 
 CVAT_VERSION = "1.1"
 DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
@@ -73,10 +74,6 @@ CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
     "polygon": sly.Polygon,
     "mask": sly.Bitmap,
 }
-
-
-# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
-SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
 
 
 class InvalidCvatError(ValueError):
@@ -491,7 +488,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         subset = image.get("subset") or DEFAULT_SUBSET
         dataset = tuple(subset.split("/"))
         for part in dataset:
-            problem = _dataset_name_problem(part)
+            problem = dataset_name_problem(part)
             if problem is not None:
                 raise InvalidCvatError(
                     f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
@@ -508,16 +505,6 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         if not sly.image.has_valid_ext(item_name):
             raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         yield CvatItem(dataset, item_name, image_path, ann, where)
-
-
-def _dataset_name_problem(name: str) -> Optional[str]:
-    """Why ``name`` cannot name a dataset folder of a project, or None."""
-    if name in ("", ".", "..") or "/" in name or "\\" in name:
-        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
-    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
-    if ending is not None:
-        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
-    return None
 
 
 def _dataset(

@@ -33,9 +33,9 @@ rotation or opacity. Class colours, tags and attributes are not carried.
 
 Reading a folder, each folder of JSON files is a dataset; a folder whose name ``sly.Project``
 would skip when it reads the project (one ending in ``img``, ``ann``, ...:
-``SDK_SKIPPED_ENDINGS``) is refused.
+``local_project.dataset_name_problem``) is refused.
 
-Copy this file with ``bindings.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py`` and ``local_project.py``; it needs only ``supervisely``, ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
@@ -57,12 +57,9 @@ import numpy.typing as npt
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
+from local_project import dataset_name_problem
 
 LABELME_VERSION = "5.5.0"
-
-
-# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
-SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
 
 
 class InvalidLabelmeError(ValueError):
@@ -396,7 +393,7 @@ def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
         ann = labelme_to_annotation(data, str(json_path))
         parts = json_path.parent.relative_to(labelme_dir).parts
         dataset_name = "_".join(parts) or Path(labelme_dir).resolve().name
-        problem = _dataset_name_problem(dataset_name)
+        problem = dataset_name_problem(dataset_name)
         if problem is not None:
             raise InvalidLabelmeError(
                 f"{json_path}: its folder gives the dataset name {dataset_name!r}, which "
@@ -480,16 +477,6 @@ def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, byte
         f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
         "the image beside the file"
     )
-
-
-def _dataset_name_problem(name: str) -> Optional[str]:
-    """Why ``name`` cannot name a dataset folder of a project, or None."""
-    if name in ("", ".", "..") or "/" in name or "\\" in name:
-        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
-    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
-    if ending is not None:
-        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
-    return None
 
 
 def _add_item(dataset: sly.Dataset, item: LabelmeItem) -> None:

@@ -18,7 +18,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator, List, Set, Union
+from typing import Any, Iterator, List, Optional, Set, Union
 
 import supervisely as sly
 
@@ -81,6 +81,26 @@ def open_project(directory: PathLike) -> sly.Project:
             "another project"
         )
     return project
+
+
+def dataset_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a dataset folder of a project, or None when it can.
+
+    ``sly.Project`` skips, when it reads a project, a folder whose name ends like one of its own
+    (``img``, ``ann``, ``meta``, ...), so such a name would lose the dataset.
+
+    Examples:
+        >>> dataset_name_problem("train"), dataset_name_problem("..")
+        (None, "is not a plain folder name: use one without '/' or '\\\\', not '.' or '..'")
+        >>> dataset_name_problem("scans_img")
+        "ends with 'img', which sly.Project skips when it reads a project: rename it"
+    """
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
+    ending = next((end for end in sly.Dataset.ignorable_dirs() if name.endswith(end)), None)
+    if ending is not None:
+        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
+    return None
 
 
 def free_project_dir(parent: Path, name: str) -> Path:
@@ -156,6 +176,29 @@ def read_json(path: PathLike) -> Any:
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
+    """``dataset.get_ann(item_name, meta)``, or a ProjectFolderError naming the file and the fix.
+
+    Examples:
+        >>> import numpy as np
+        >>> project = sly.Project(os.path.join(tempfile.mkdtemp(), "p"), sly.OpenMode.CREATE)
+        >>> dataset = project.create_dataset("ds")
+        >>> dataset.add_item_np("a.png", np.zeros((2, 2, 3), np.uint8))
+        >>> read_annotation(dataset, "a.png", project.meta).img_size
+        (2, 2)
+    """
+    path = dataset.get_ann_path(item_name)
+    data = read_json(path)
+    try:
+        return sly.Annotation.from_json(data, meta)
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
+        reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
+        raise ProjectFolderError(
+            f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
+            "add its classes to meta.json"
+        ) from error
 
 
 def _dataset_folders(directory: Path) -> List[Path]:

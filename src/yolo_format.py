@@ -35,7 +35,7 @@ Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and 
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one).
 
-Copy this file with ``group_merge.py`` and ``bindings.py``; it needs only ``supervisely`` (and
+Copy this file with ``group_merge.py``, ``bindings.py`` and ``local_project.py``; it needs only ``supervisely`` (and
 its ``PyYAML``), ``numpy`` and ``opencv``.
 """
 
@@ -56,14 +56,11 @@ import supervisely as sly
 import yaml
 
 from bindings import AREA_GEOMETRIES, binding_key_of, read_image_size
+from local_project import dataset_name_problem
 from group_merge import annotation_objects, group_mask
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
-
-
-# sly.Project skips, when it reads a project, a dataset folder whose name ends with one of these.
-SDK_SKIPPED_ENDINGS = tuple(sly.Dataset.ignorable_dirs())
 
 
 class InvalidYoloError(ValueError):
@@ -459,7 +456,7 @@ def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
         text = _read_text(label_path) if label_path.is_file() else ""
         ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
         dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
-        problem = _dataset_name_problem(dataset_name)
+        problem = dataset_name_problem(dataset_name)
         if problem is not None:
             raise InvalidYoloError(
                 f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
@@ -475,16 +472,6 @@ def _read_text(path: Path) -> str:
         raise InvalidYoloError(
             f"{path}: not UTF-8 text (byte {error.start}): save it as UTF-8"
         ) from None
-
-
-def _dataset_name_problem(name: str) -> Optional[str]:
-    """Why ``name`` cannot name a dataset folder of a project, or None."""
-    if name in ("", ".", "..") or "/" in name or "\\" in name:
-        return "is not a plain folder name: use one without '/' or '\\', not '.' or '..'"
-    ending = next((end for end in SDK_SKIPPED_ENDINGS if name.endswith(end)), None)
-    if ending is not None:
-        return f"ends with {ending!r}, which sly.Project skips when it reads a project: rename it"
-    return None
 
 
 def _class_names(yaml_path: Path) -> List[str]:
