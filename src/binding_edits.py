@@ -194,12 +194,7 @@ def _annotation_parts(
 
 def _parse_label(position: int, label_json: Any, meta: sly.ProjectMeta) -> sly.Label:
     """``sly.Label.from_json``, or an UnreadableAnnotationError that names the label."""
-    name = label_json.get("classTitle") if isinstance(label_json, dict) else None
-    if isinstance(name, str) and meta.get_obj_class(name) is None:
-        raise UnreadableAnnotationError(
-            f"label {position} has class {name!r}, which the project meta does not have: add "
-            "the class to the project, or delete the label"
-        )
+    name = _check_class(position, label_json, meta)
     try:
         return sly.Label.from_json(label_json, meta)
     except SDK_PARSE_ERRORS as error:
@@ -208,6 +203,17 @@ def _parse_label(position: int, label_json: Any, meta: sly.ProjectMeta) -> sly.L
             f"{label} cannot be read by the SDK ({_one_line(error)}): fix or delete it in the "
             "labeling tool"
         ) from error
+
+
+def _check_class(position: int, label_json: Any, meta: sly.ProjectMeta) -> Optional[str]:
+    """The label's class name; an UnreadableAnnotationError when ``meta`` does not have it."""
+    name = label_json.get("classTitle") if isinstance(label_json, dict) else None
+    if isinstance(name, str) and meta.get_obj_class(name) is None:
+        raise UnreadableAnnotationError(
+            f"label {position} has class {name!r}, which the project meta does not have: add "
+            "the class to the project, or delete the label"
+        )
+    return name
 
 
 def _one_line(error: BaseException) -> str:
@@ -276,20 +282,53 @@ def _check_one_label_each(without_labels: sly.Annotation, labels: List[sly.Label
             )
 
 
-def discard_edit(class_names: Optional[Iterable[str]] = None) -> Edit:
-    """The edit that unbinds the labels of ``class_names`` (all labels when None).
+def discard_in_json(
+    ann_json: Dict[str, Any],
+    class_names: Optional[Iterable[str]] = None,
+    meta: Optional[sly.ProjectMeta] = None,
+) -> Optional[Dict[str, Any]]:
+    """``ann_json`` without the binding keys of ``class_names`` (all when None); None if no change.
+
+    Discarding needs no geometry: only the ``instance`` fields go, so the annotation is not
+    parsed and no mask is decoded (a key of any type goes, a malformed one included). With
+    ``meta``, every label's class must be one of the project's. ``ann_json`` is left as it was.
 
     Raises:
+        UnreadableAnnotationError: ``ann_json`` has no list of objects, or a label's class is
+            not in ``meta``.
         TypeError: ``class_names`` is one string (it would be read letter by letter).
 
     Examples:
-        >>> car = sly.ObjClass("car", sly.Rectangle)
-        >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key="a")])
-        >>> [label.binding_key for label in discard_edit(["car"])(ann).labels]
-        [None]
+        >>> ann_json = {"objects": [{"classTitle": "car", "instance": 7}, {"classTitle": "sign"}]}
+        >>> discard_in_json(ann_json, ["car"])
+        {'objects': [{'classTitle': 'car'}, {'classTitle': 'sign'}]}
+        >>> discard_in_json(ann_json, ["sign"]) is None
+        True
     """
     names = class_name_set(class_names)
-    return lambda ann: discard_bindings(ann, names)
+    objects = ann_json.get("objects") if isinstance(ann_json, dict) else None
+    if not isinstance(objects, list):
+        raise UnreadableAnnotationError(
+            "has no list of objects: it is not a Supervisely annotation; fix or export it again"
+        )
+    if meta is not None:
+        for position, label_json in enumerate(objects):
+            _check_class(position, label_json, meta)
+    changed = [
+        isinstance(obj, dict)
+        and obj.get(INSTANCE) is not None
+        and (names is None or obj.get("classTitle") in names)
+        for obj in objects
+    ]
+    if not any(changed):
+        return None
+    return {
+        **ann_json,
+        "objects": [
+            {key: value for key, value in obj.items() if key != INSTANCE} if drop else obj
+            for obj, drop in zip(objects, changed)
+        ],
+    }
 
 
 def only_classes(edit: Edit, class_names: Iterable[str]) -> Edit:

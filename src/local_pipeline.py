@@ -46,7 +46,7 @@ def edit_local_dataset(
 
     Examples:
         >>> import os, tempfile, numpy as np
-        >>> from binding_edits import discard_edit, edit_annotation_json
+        >>> from binding_edits import discard_in_json
         >>> project_dir = os.path.join(tempfile.mkdtemp(), "project")
         >>> project = sly.Project(project_dir, sly.OpenMode.CREATE)
         >>> car = sly.ObjClass("car", sly.Rectangle)
@@ -54,7 +54,7 @@ def edit_local_dataset(
         >>> dataset = project.create_dataset("ds0")
         >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key="a")])
         >>> dataset.add_item_np("a.png", np.zeros((4, 4, 3), np.uint8), ann=ann)
-        >>> unbind = lambda name, ann_json: edit_annotation_json(ann_json, project.meta, discard_edit())
+        >>> unbind = lambda name, ann_json: discard_in_json(ann_json)
         >>> edit_local_dataset(dataset, unbind)
         EditSummary(images=1, changed=1, saved=1, skipped=0, changed_names=('a.png',), first_skip='')
         >>> edit_local_dataset(dataset, unbind).changed  # a second run has nothing left to do

@@ -41,10 +41,9 @@ from tqdm import tqdm
 from annotation_pipeline import RunStopped, edit_server_datasets
 from auto_bind import auto_bind
 from binding_edits import (
-    Edit,
     EditSummary,
     JsonEdit,
-    discard_edit,
+    discard_in_json,
     edit_annotation_json,
     only_classes,
     parse_annotation,
@@ -91,7 +90,7 @@ def main(argv: Optional[List[str]] = None) -> None:
             counts, summaries = report(project, args.classes)
             print_report(project.dataset_names, counts, args.json)
         else:
-            edit = json_edit(annotation_edit(args), project.meta)
+            edit = json_edit(args, project.meta)
             summaries = apply_edit(project, edit, dry_run=args.dry_run)
             saved = "uploaded" if project.api is not None else "written"
             print_summaries(project.dataset_names, summaries, args.dry_run, saved)
@@ -270,21 +269,18 @@ def check_classes(class_names: Optional[List[str]], meta: sly.ProjectMeta) -> No
 # the work
 
 
-def annotation_edit(args: argparse.Namespace) -> Edit:
-    """The edit of one annotation that ``discard`` or ``auto-bind`` applies."""
+def json_edit(args: argparse.Namespace, meta: sly.ProjectMeta) -> JsonEdit:
+    """The edit of one image's annotation JSON that ``discard`` or ``auto-bind`` applies."""
     if args.command == "discard":
-        return discard_edit(args.classes)
+        # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed.
+        return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
 
     def bind(ann: sly.Annotation) -> sly.Annotation:
         return auto_bind(
             ann, args.max_gap, keep_existing=not args.regroup, across_classes=args.across_classes
         )
 
-    return only_classes(bind, args.classes) if args.classes else bind
-
-
-def json_edit(edit: Edit, meta: sly.ProjectMeta) -> JsonEdit:
-    """``edit`` as the pipelines apply it: to an image's annotation JSON."""
+    edit = only_classes(bind, args.classes) if args.classes else bind
     return lambda name, ann_json: edit_annotation_json(ann_json, meta, edit)
 
 

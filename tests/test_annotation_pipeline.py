@@ -8,7 +8,8 @@ import supervisely as sly
 
 import annotation_pipeline
 from annotation_pipeline import RunStopped, edit_server_datasets
-from binding_edits import EditSummary, discard_edit, edit_annotation_json
+from bindings import discard_bindings
+from binding_edits import EditSummary, edit_annotation_json
 from bound_projects import (
     CHANGED_BY,
     GROUPS_AFTER,
@@ -20,7 +21,7 @@ from bound_projects import (
 
 
 def unbind(class_names=None):
-    edit = discard_edit(class_names)
+    edit = lambda ann: discard_bindings(ann, class_names)
     return lambda name, ann_json: edit_annotation_json(ann_json, META, edit)
 
 

@@ -14,12 +14,12 @@ from binding_edits import (
     EditSummary,
     UnreadableAnnotationError,
     corresponding_keys,
-    discard_edit,
     edit_annotation_json,
     grouping,
     json_with_binding_keys,
     only_classes,
     parse_annotation,
+    discard_in_json,
 )
 
 CAR = sly.ObjClass("car", sly.Bitmap)
@@ -140,17 +140,17 @@ def test_json_with_binding_keys(keys_given, expected, exception):
     "labels, edit, expected_keys",
     [
         # both groups unbound
-        ([car("c"), car("c"), person("p"), person("p")], discard_edit(), [None] * 4),
+        ([car("c"), car("c"), person("p"), person("p")], discard_bindings, [None] * 4),
         # only the cars unbound; the person's server key stays as the server wrote it
         (
             [car("c"), car("c"), person("p"), person("p")],
-            discard_edit(["car"]),
+            lambda ann: discard_bindings(ann, ["car"]),
             [None, None, 11, 11],
         ),
         # nothing bound: no change
-        ([car(), person()], discard_edit(), None),
+        ([car(), person()], discard_bindings, None),
         # nothing of the class bound: no change
-        ([car(), person("p"), person("p")], discard_edit(["car"]), None),
+        ([car(), person("p"), person("p")], lambda ann: discard_bindings(ann, ["car"]), None),
         # keys renamed without regrouping: no change
         (
             [car("c"), car("c")],
@@ -202,7 +202,7 @@ U_ACROSS_THE_BOTTOM = {
         # a box wholly outside: the SDK drops it, so keys by position would shift
         (
             [box_json(0, 0, 1, 1, "p"), box_json(20, 20, 30, 30, "p")],
-            discard_edit(),
+            discard_bindings,
             None,
             pytest.raises(ValueError, match=r"label 1 \(person\) lies wholly outside the 10x10"),
         ),
@@ -210,7 +210,7 @@ U_ACROSS_THE_BOTTOM = {
         # matches (2 and 2) and the box would have lost its key "b" to the U's second piece
         (
             [U_ACROSS_THE_BOTTOM, box_json(20, 20, 30, 30, "b")],
-            discard_edit(["fence"]),
+            lambda ann: discard_bindings(ann, ["fence"]),
             None,
             pytest.raises(
                 ValueError,
@@ -221,14 +221,14 @@ U_ACROSS_THE_BOTTOM = {
         # a box across the border is only trimmed: still one label at its place, key and all
         (
             [box_json(0, 0, 1, 1, "p"), box_json(8, 8, 12, 12, "p"), box_json(3, 3, 4, 4, "q")],
-            discard_edit(),
+            discard_bindings,
             [None, None, None],
             does_not_raise(),
         ),
         # a label outside, but the edit changes no group: nothing to write, nothing refused
         (
             [box_json(0, 0, 1, 1), box_json(20, 20, 30, 30, "p")],
-            discard_edit(["car"]),
+            lambda ann: discard_bindings(ann, ["car"]),
             None,
             does_not_raise(),
         ),
@@ -327,7 +327,7 @@ def test_an_annotation_the_sdk_cannot_parse_is_one_line_naming_the_label(make_js
     with exception as raised:
         assert len(parse_annotation(ann_json, META).labels) == 2
     with exception:  # the edit says the same, as a ValueError that a run skips the image for
-        edit_annotation_json(ann_json, META, discard_edit())
+        edit_annotation_json(ann_json, META, discard_bindings)
     if raised is not None:
         assert "\n" not in str(raised.value)
     assert ann_json == original
@@ -373,10 +373,56 @@ def test_edit_summaries_add_up_and_keep_a_few_names():
 
 
 @pytest.mark.parametrize(
-    "make_edit", [discard_edit, lambda names: only_classes(discard_bindings, names)]
+    "make_edit",
+    [
+        lambda names: discard_in_json({"objects": []}, names),
+        lambda names: only_classes(discard_bindings, names),
+    ],
 )
 def test_one_class_name_as_a_string_is_refused_at_once(make_edit):
     with pytest.raises(
         TypeError, match=r"class_names='car' is one string: pass a list, e.g. \['car'\]"
     ):
         make_edit("car")
+
+
+@pytest.mark.parametrize(
+    "objects, class_names, expected",
+    [
+        ([], None, None),  # no labels
+        ([{"classTitle": "car"}], None, None),  # nothing bound
+        ([{"classTitle": "car", "instance": None}], None, None),  # a null key is no key
+        (  # every key goes, the rest of each object stays
+            [
+                {"classTitle": "car", "instance": 7, "bitmap": "x"},
+                {"classTitle": "sign", "instance": "a"},
+            ],
+            None,
+            [{"classTitle": "car", "bitmap": "x"}, {"classTitle": "sign"}],
+        ),
+        (  # only the named class
+            [{"classTitle": "car", "instance": 7}, {"classTitle": "sign", "instance": "a"}],
+            ["car"],
+            [{"classTitle": "car"}, {"classTitle": "sign", "instance": "a"}],
+        ),
+        ([{"classTitle": "sign", "instance": "a"}], ["car"], None),  # a class without keys
+    ],
+)
+def test_discard_in_json(objects, class_names, expected):
+    ann_json = {"size": {"height": 4, "width": 4}, "tags": [], "objects": objects}
+    before = copy.deepcopy(ann_json)
+
+    result = discard_in_json(ann_json, class_names)
+
+    assert (result if result is None else result["objects"]) == expected
+    assert ann_json == before  # the input stays as it was
+    if result is not None:
+        assert {k: v for k, v in result.items() if k != "objects"} == {
+            k: v for k, v in before.items() if k != "objects"
+        }
+
+
+@pytest.mark.parametrize("ann_json", [{}, {"objects": "none"}, []])
+def test_discard_in_json_refuses_what_is_no_annotation(ann_json):
+    with pytest.raises(UnreadableAnnotationError, match="has no list of objects"):
+        discard_in_json(ann_json)

@@ -9,7 +9,8 @@ import pytest
 import supervisely as sly
 
 import local_pipeline
-from binding_edits import discard_edit, edit_annotation_json
+from bindings import discard_bindings
+from binding_edits import edit_annotation_json
 from bound_projects import (
     CHANGED_BY,
     GROUPS_AFTER,
@@ -22,7 +23,7 @@ from local_pipeline import edit_local_dataset
 
 
 def unbind(class_names=None):
-    edit = discard_edit(class_names)
+    edit = lambda ann: discard_bindings(ann, class_names)
     return lambda name, ann_json: edit_annotation_json(ann_json, META, edit)
 
 

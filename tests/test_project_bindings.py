@@ -485,7 +485,7 @@ def test_nested_datasets_are_included_under_their_path(sly_server, on_server, ca
     assert rows == {"ds0": 4, "ds1": 4, "ds1/cars": 1}
 
 
-@pytest.mark.parametrize("command", [["report"], ["discard"], ["auto-bind", "--max-gap", "2"]])
+@pytest.mark.parametrize("command", [["report"], ["auto-bind", "--max-gap", "2"]])
 def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, capsys, command):
     """A binding key that is neither a string nor a number: every other image is still done."""
     directory = write_local_project(tmp_path / "project")
@@ -509,6 +509,20 @@ def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, 
         "; the rest is done: fix that and run the same command again\n"
     )
     assert json.loads(ann_path.read_text()) == ann_json  # the bad file is left as it was
-    if command[0] == "discard":  # every other image of the project is done
-        groups = local_groups(directory)
-        assert all(g == [] for images in groups.values() for n, g in images.items() if n != image)
+
+
+def test_discard_drops_a_hand_edited_key_with_the_others(tmp_path, capsys):
+    """Discarding needs no key to be valid: a malformed one goes like every other."""
+    directory = write_local_project(tmp_path / "project")
+    dataset_dir = sorted(p for p in directory.iterdir() if p.is_dir())[0]
+    ann_path = sorted((dataset_dir / "ann").iterdir())[0]
+    ann_json = json.loads(ann_path.read_text())
+    ann_json["objects"][0]["instance"] = {"id": 5}
+    ann_path.write_text(json.dumps(ann_json))
+
+    code, out, err = call(capsys, "discard", "--local", str(directory))
+
+    assert (code, err) == (0, "")
+    assert "instance" not in json.loads(ann_path.read_text())["objects"][0]
+    groups = local_groups(directory)
+    assert all(group == [] for images in groups.values() for group in images.values())
