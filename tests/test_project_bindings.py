@@ -485,40 +485,41 @@ def test_nested_datasets_are_included_under_their_path(sly_server, on_server, ca
     assert rows == {"ds0": 4, "ds1": 4, "ds1/cars": 1}
 
 
-@pytest.mark.parametrize("command", [["report"], ["auto-bind", "--max-gap", "2"]])
-def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, capsys, command):
-    """A binding key that is neither a string nor a number: every other image is still done."""
-    directory = write_local_project(tmp_path / "project")
+def project_with_a_hand_edited_key(folder: Path) -> tuple:
+    """A local project whose first annotation file has a key that is an object; and that file."""
+    directory = write_local_project(folder)
     dataset_dir = sorted(p for p in directory.iterdir() if p.is_dir())[0]
     ann_path = sorted((dataset_dir / "ann").iterdir())[0]
     ann_json = json.loads(ann_path.read_text())
     ann_json["objects"][0]["instance"] = {"id": 5}
     ann_path.write_text(json.dumps(ann_json))
+    return directory, ann_path
+
+
+@pytest.mark.parametrize("command", [["report"], ["auto-bind", "--max-gap", "2"]])
+def test_a_hand_edited_key_leaves_that_image_out_and_ends_in_one_line(tmp_path, capsys, command):
+    """A binding key that is neither a string nor a number: every other image is still done."""
+    directory, ann_path = project_with_a_hand_edited_key(tmp_path / "project")
+    before = ann_path.read_text()
 
     code, out, err = call(capsys, *command, "--local", str(directory))
 
     assert code == 2
     assert err.count("\n") == 1
-    image = ann_path.name[: -len(".json")]
     assert err.startswith(
-        f"error: 1 image was left out, the first (dataset {dataset_dir.name}): {ann_path}: "
-        "binding key "
+        f"error: 1 image was left out, the first (dataset {ann_path.parent.parent.name}): "
+        f"{ann_path}: binding key "
     )
     assert err.endswith(
         "is a dict: a key must be a string (or an integer, as a server answers it)"
         "; the rest is done: fix that and run the same command again\n"
     )
-    assert json.loads(ann_path.read_text()) == ann_json  # the bad file is left as it was
+    assert ann_path.read_text() == before  # the bad file is left as it was
 
 
 def test_discard_drops_a_hand_edited_key_with_the_others(tmp_path, capsys):
     """Discarding needs no key to be valid: a malformed one goes like every other."""
-    directory = write_local_project(tmp_path / "project")
-    dataset_dir = sorted(p for p in directory.iterdir() if p.is_dir())[0]
-    ann_path = sorted((dataset_dir / "ann").iterdir())[0]
-    ann_json = json.loads(ann_path.read_text())
-    ann_json["objects"][0]["instance"] = {"id": 5}
-    ann_path.write_text(json.dumps(ann_json))
+    directory, ann_path = project_with_a_hand_edited_key(tmp_path / "project")
 
     code, out, err = call(capsys, "discard", "--local", str(directory))
 
