@@ -55,7 +55,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -67,7 +66,14 @@ from supervisely.geometry.geometry import Geometry
 
 from bindings import binding_key_of
 from group_merge import annotation_objects, group_mask
-from local_project import ProjectFolderError, open_project, read_annotation, write_json_atomically
+from local_project import (
+    ProjectFolderError,
+    cannot_create_in,
+    nearest_existing,
+    open_project,
+    read_annotation,
+    write_json_atomically,
+)
 
 
 class CocoExportError(ValueError):
@@ -252,17 +258,15 @@ def _check_out_path(out_path: str) -> None:
             f"{out_path} is a folder: pass the path of the JSON file to write in it, e.g. "
             f"{os.path.join(out_path, 'instances.json')}"
         )
-    existing = next(folder for folder in out.parents if folder.exists())
+    existing = nearest_existing(out.parent)  # out itself may exist: it is replaced
     if not existing.is_dir():
         raise CocoExportError(f"{out_path} is inside the file {existing}: pass a path in a folder")
-    try:
-        # Permission bits do not tell (root, read-only mounts): creating something does.
-        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
-    except OSError as error:
+    problem = cannot_create_in(existing)
+    if problem is not None:
         raise CocoExportError(
-            f"cannot write {out_path} ({error.strerror} in {existing}): pass a path in a folder "
-            "you can write"
-        ) from error
+            f"cannot write {out_path} ({problem} in {existing}): pass a path in a folder you "
+            "can write"
+        )
 
 
 def _instance(

@@ -28,7 +28,6 @@ import contextlib
 import os
 import shutil
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple
@@ -42,7 +41,14 @@ from coco_import import InvalidCocoError, coco_items, coco_to_project
 from cvat_format import CvatWarning, InvalidCvatError, cvat_items, cvat_to_project, project_to_cvat
 from labelme_format import InvalidLabelmeError, LabelmeWarning, labelme_items, labelme_to_project
 from labelme_format import project_to_labelme
-from local_project import ProjectFolderError, open_project, read_annotation, staging_folder
+from local_project import (
+    ProjectFolderError,
+    cannot_create_in,
+    nearest_existing,
+    open_project,
+    read_annotation,
+    staging_folder,
+)
 from yolo_format import InvalidYoloError, YoloWarning, project_to_yolo, yolo_items, yolo_to_project
 
 SUPERVISELY = "supervisely"
@@ -123,17 +129,15 @@ def check_out(target: Path, source: Path) -> None:
             f"OUT {target} is inside IN {source}: choose OUT outside it (the run would read "
             "what it writes)"
         )
-    existing = next(folder for folder in target.absolute().parents if folder.exists())
+    existing = nearest_existing(target)  # not OUT itself: it does not exist (checked above)
     if not existing.is_dir():
         raise UserError(f"OUT {target} is inside the file {existing}: choose OUT in a folder")
-    try:
-        # Permission bits do not tell (root, read-only mounts): creating something does.
-        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
-    except OSError as error:
+    problem = cannot_create_in(existing)
+    if problem is not None:
         raise UserError(
-            f"cannot write OUT {target} ({error.strerror} in {existing}): choose OUT in a folder "
-            "you can write"
-        ) from error
+            f"cannot write OUT {target} ({problem} in {existing}): choose OUT in a folder you "
+            "can write"
+        )
 
 
 def project_counts(project_dir: Path) -> Counts:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Union
@@ -19,7 +18,7 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values, load_dotenv
 
 from cli import UserError
-from local_project import free_project_dir
+from local_project import cannot_create_in, free_project_dir, nearest_existing
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_DIR = REPO_DIR / "output"
@@ -146,18 +145,15 @@ def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
     Nothing is created yet: ``parent`` may not exist, as long as it can be made.
     """
     parent = parent.resolve()
-    existing = next(folder for folder in [parent, *parent.parents] if folder.exists())
+    existing = nearest_existing(parent)
     if not existing.is_dir():
         where = "is a file" if existing == parent else f"is inside the file {existing}"
         raise UserError(f"--local {parent} {where}: give a folder to write the project into")
-    try:
-        # Permission bits do not tell (root, read-only mounts): creating something does.
-        os.rmdir(tempfile.mkdtemp(dir=existing, prefix=".write-check-"))
-    except OSError as error:
+    problem = cannot_create_in(existing)
+    if problem is not None:
         raise UserError(
-            f"cannot write into {existing} ({error.strerror}): pass --local with a folder you "
-            "can write"
-        ) from error
+            f"cannot write into {existing} ({problem}): pass --local with a folder you can write"
+        )
     return LocalTarget(free_project_dir(parent, project_name), reason)
 
 
