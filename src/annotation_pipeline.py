@@ -27,17 +27,18 @@ import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
+from functools import partial
 from typing import Callable, Deque, Dict, List, Optional, Sequence, Tuple, Union
 
 import requests
 import supervisely as sly
 
 from binding_edits import (
-    NAMES_SHOWN,
     SDK_PARSE_ERRORS,
     EditSummary,
     JsonEdit,
     UnreadableAnnotationError,
+    edit_one,
 )
 
 # Images per annotations.bulk.info request: the SDK's batch (the server takes at most 100).
@@ -178,9 +179,8 @@ class _DatasetState:
 
     def __init__(self, api: sly.Api, dataset: sly.DatasetInfo, progress: Progress):
         self.api, self.dataset, self._progress = api, dataset, progress
-        self.images = self.changed = self.saved = self.skipped = 0
-        self.changed_names: List[str] = []
-        self.first_skip = ""
+        self.edited = EditSummary()  # saved is counted apart, by the upload threads
+        self.saved = 0
         self.to_upload: Tuple[List[int], List[Dict]] = ([], [])
         # The calling thread and the upload threads report progress and count saved annotations.
         self._lock = threading.Lock()
@@ -196,14 +196,7 @@ class _DatasetState:
             self._progress(count)
 
     def summary(self) -> EditSummary:
-        return EditSummary(
-            self.images,
-            self.changed,
-            self.saved,
-            self.skipped,
-            tuple(self.changed_names),
-            self.first_skip,
-        )
+        return self.edited._replace(saved=self.saved)
 
 
 class _Run:
@@ -256,23 +249,9 @@ class _Run:
     ) -> None:
         done = 0  # images with nothing left to do: unchanged, skipped, or changed in a dry run
         for (image_id, name), ann_json in zip(batch, _downloaded(state, batch, download)):
-            state.images += 1
-            try:
-                if isinstance(ann_json, ValueError):  # what the SDK said it could not convert
-                    raise ann_json
-                new_json = self.edit(name, ann_json)
-            except ValueError as error:
-                state.skipped += 1
-                state.first_skip = state.first_skip or f"{name}: {error}"
-                done += 1
-                continue
-            if new_json is None:
-                done += 1
-                continue
-            state.changed += 1
-            if len(state.changed_names) < NAMES_SHOWN:
-                state.changed_names.append(name)
-            if self.dry_run:
+            new_json, outcome = edit_one(self.edit, name, partial(_as_json, ann_json), name)
+            state.edited += outcome
+            if new_json is None or self.dry_run:
                 done += 1
             else:
                 state.to_upload[0].append(image_id)
@@ -300,6 +279,13 @@ class _Run:
                 )
             )
             del ids[:size], jsons[:size]
+
+
+def _as_json(downloaded: Union[Dict, ValueError]) -> Dict:
+    """An image's downloaded annotation, or the reason the SDK could not give it, raised."""
+    if isinstance(downloaded, ValueError):
+        raise downloaded
+    return downloaded
 
 
 def _downloaded(

@@ -403,3 +403,29 @@ class EditSummary(NamedTuple):
             (self.changed_names + other.changed_names)[:NAMES_SHOWN],
             self.first_skip or other.first_skip,
         )
+
+
+def edit_one(
+    edit: JsonEdit, name: str, read: Callable[[], Dict[str, Any]], where: str
+) -> Tuple[Optional[Dict[str, Any]], EditSummary]:
+    """Apply ``edit`` to one image: its new JSON (None: nothing to save) and what happened.
+
+    ``read`` gives the image's annotation JSON. A ValueError from reading or editing skips the
+    image; the reason starts with ``where`` (the file or the image), unless it names it already.
+    Summaries of single images add up with ``+`` to a dataset's.
+
+    Examples:
+        >>> drop_all = lambda name, ann_json: discard_in_json(ann_json)
+        >>> edit_one(drop_all, "a.png", lambda: {"objects": [{"instance": 7}]}, "a.png")
+        ({'objects': [{}]}, EditSummary(images=1, changed=1, saved=0, skipped=0, changed_names=('a.png',), first_skip=''))
+        >>> edit_one(drop_all, "b.png", lambda: {}, "b.png")[1].first_skip
+        'b.png: has no list of objects: it is not a Supervisely annotation; fix or export it again'
+    """
+    try:
+        new_json = edit(name, read())
+    except ValueError as error:
+        reason = str(error) if str(error).startswith(where) else f"{where}: {error}"
+        return None, EditSummary(images=1, skipped=1, first_skip=reason)
+    if new_json is None:
+        return None, EditSummary(images=1)
+    return new_json, EditSummary(images=1, changed=1, changed_names=(name,))

@@ -13,12 +13,12 @@ needs only ``supervisely``.
 
 from __future__ import annotations
 
-from typing import Callable, List, Optional
+from typing import Callable, Optional
 
 import supervisely as sly
 
-from binding_edits import NAMES_SHOWN, EditSummary, JsonEdit
-from local_project import ProjectFolderError, read_json, write_json_atomically
+from binding_edits import EditSummary, JsonEdit, edit_one
+from local_project import read_json, write_json_atomically
 
 
 def edit_local_dataset(
@@ -60,27 +60,14 @@ def edit_local_dataset(
         >>> edit_local_dataset(dataset, unbind).changed  # a second run has nothing left to do
         0
     """
-    images = changed = saved = skipped = 0
-    changed_names: List[str] = []
-    first_skip = ""
+    summary = EditSummary()
     for name in sorted(dataset.get_items_names()):  # the folder's order differs from disk to disk
         path = dataset.get_ann_path(name)
-        images += 1
-        try:
-            new_json = edit(name, read_json(path))
-        except ValueError as error:
-            skipped += 1
-            # read_json's message starts with the path; an edit's names a label of the file
-            reason = str(error) if isinstance(error, ProjectFolderError) else f"{path}: {error}"
-            first_skip = first_skip or reason
-            new_json = None
-        if new_json is not None:
-            changed += 1
-            if len(changed_names) < NAMES_SHOWN:
-                changed_names.append(name)
-            if not dry_run:
-                write_json_atomically(new_json, path)
-                saved += 1
+        new_json, outcome = edit_one(edit, name, lambda: read_json(path), path)
+        summary += outcome
+        if new_json is not None and not dry_run:
+            write_json_atomically(new_json, path)
+            summary += EditSummary(saved=1)
         if progress is not None:
             progress(1)
-    return EditSummary(images, changed, saved, skipped, tuple(changed_names), first_skip)
+    return summary
