@@ -51,8 +51,10 @@ def test_readme_starts_with_the_commands_that_ci_runs():
         ".venv/bin/python src/main.py",
         ".venv/bin/python -m pytest",
     ]
+    # The set-up and the tests; main.py runs inside the tests, away from the machine's settings.
     ci_commands = (REPO_DIR / ".ci" / "run").read_text().splitlines()
-    assert all(command in ci_commands for command in commands)
+    setup_and_tests = [commands[0], commands[2]]
+    assert [line for line in ci_commands if line in commands] == setup_and_tests
     assert README.index(first_block) < README.index("## ")  # before any section
 
 
