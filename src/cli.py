@@ -3,11 +3,16 @@
 Exit codes: 0 done, 2 bad input or set-up (the line says what to fix), 1 an unexpected failure,
 130 interrupted. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
 here has the API token blanked out, whatever produced it.
+
+Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
+(the error line says it in words) and its retries show as one ``note:`` line per API method.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import sys
 import traceback
 from typing import Callable, Optional, Tuple, Type
@@ -17,6 +22,8 @@ import requests
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+
+SDK_LOGGER_NAME = "logger"  # what supervisely/sly_logger.py calls the SDK's logger
 
 
 class UserError(Exception):
@@ -55,6 +62,9 @@ def run(
         >>> run(main)  # prints "error: --image photo.jpg does not exist: check the path"
         2
     """
+    quiet = None if any(map(os.environ.get, ("LOG_LEVEL", "LOGLEVEL"))) else QuietSdkWarnings()
+    if quiet:
+        logging.getLogger(SDK_LOGGER_NAME).addFilter(quiet)
     try:
         main()
         return 0
@@ -75,6 +85,51 @@ def run(
         # One line, whatever the message holds (SDK errors and server pages have newlines).
         print(f"error: {redact(' '.join(message.split()))}", file=sys.stderr)
         return code
+    finally:
+        if quiet:
+            logging.getLogger(SDK_LOGGER_NAME).removeFilter(quiet)
+
+
+class QuietSdkWarnings(logging.Filter):
+    """A filter for the SDK's logger: its retries as plain notes, its failed-request warnings off.
+
+    The SDK logs a JSON warning for every request that fails, then raises; ``run`` turns what it
+    raises into one line, so those warnings only repeat it. A retry is news while it waits, so
+    the first retry of each API method prints one ``note:`` line. Other records pass unchanged.
+
+    Examples:
+        >>> quiet = QuietSdkWarnings()
+        >>> record = logging.makeLogRecord({
+        ...     "msg": "Temporary connection error, please wait ...:  Retrying (1/5).",
+        ...     "method": "workspaces.info", "url": "http://h/public/api/v3/workspaces.info",
+        ...     "details": "ConnectionError('refused')"})
+        >>> quiet.filter(record)  # prints the note to stderr
+        False
+        >>> quiet.filter(logging.makeLogRecord({"msg": "Uploading images"}))
+        True
+    """
+
+    RETRY = re.compile(r"Retrying \(\d+/\d+\)")
+    SERVER_ERROR = re.compile(r"\b(5\d\d) Server Error")
+    # The SDK's words before a failed request raises (network_exceptions.py, api.py).
+    FAILED_REQUEST = ("Request has failed.", "Failed to get instance version from server")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.retried_methods: set[Optional[str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if not self.RETRY.search(message):
+            return not message.startswith(self.FAILED_REQUEST)
+        method = getattr(record, "method", None)
+        if method not in self.retried_methods:
+            self.retried_methods.add(method)
+            url = getattr(record, "url", "the server")
+            status = self.SERVER_ERROR.search(str(getattr(record, "details", "")))
+            what = f"{url} answered {status.group(1)}" if status else f"no answer from {url}"
+            print(redact(f"note: {what}; trying again"), file=sys.stderr)
+        return False
 
 
 def describe(

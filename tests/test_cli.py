@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import requests
 
-from cli import EXIT_INTERRUPTED, EXIT_UNEXPECTED, EXIT_USER_ERROR, UserError, run
+from cli import (
+    EXIT_INTERRUPTED,
+    EXIT_UNEXPECTED,
+    EXIT_USER_ERROR,
+    SDK_LOGGER_NAME,
+    QuietSdkWarnings,
+    UserError,
+    run,
+)
 
 
 def http_error(status: int, body: bytes, url: str) -> requests.HTTPError:
@@ -80,3 +90,88 @@ def test_the_token_is_blanked_out_everywhere(capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "TOKEN-1234" not in err
     assert "x-api-key: ***" in err
+
+
+def sdk_retry(method: str, details: str) -> logging.LogRecord:
+    """The record the SDK logs before it retries a request (io/network_exceptions.py)."""
+    return logging.makeLogRecord(
+        {
+            "msg": "Temporary connection error, please wait ...:  Retrying (2/5).",
+            "levelno": logging.WARNING,
+            "method": method,
+            "url": f"http://h/public/api/v3/{method}",
+            "details": details,
+        }
+    )
+
+
+def test_retries_become_one_plain_note_per_api_method(capsys):
+    quiet = QuietSdkWarnings()
+    dropped = "ConnectionError(MaxRetryError('Connection refused'))"
+    server_error = "HTTPError('503 Server Error: Service Unavailable for url: ...')"
+
+    assert quiet.filter(sdk_retry("workspaces.info", dropped)) is False
+    assert quiet.filter(sdk_retry("workspaces.info", dropped)) is False
+    assert quiet.filter(sdk_retry("images.bulk.upload", server_error)) is False
+
+    assert capsys.readouterr().err.splitlines() == [
+        "note: no answer from http://h/public/api/v3/workspaces.info; trying again",
+        "note: http://h/public/api/v3/images.bulk.upload answered 503; trying again",
+    ]
+
+
+def test_failed_request_warnings_are_dropped_and_others_pass(capsys):
+    quiet = QuietSdkWarnings()
+    failed = "Request has failed. This may be due to connection problems or invalid requests. "
+
+    assert quiet.filter(logging.makeLogRecord({"msg": failed})) is False
+    assert (
+        quiet.filter(
+            logging.makeLogRecord({"msg": "Failed to get instance version from server: 401"})
+        )
+        is False
+    )
+    assert (
+        quiet.filter(logging.makeLogRecord({"msg": "Images were cropped to the image size"}))
+        is True
+    )
+    assert capsys.readouterr().err == ""
+
+
+class Collect(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+@pytest.fixture
+def sdk_log():
+    """What reaches the handlers of the SDK's logger."""
+    handler = Collect()
+    logger = logging.getLogger(SDK_LOGGER_NAME)
+    logger.addHandler(handler)
+    yield handler.messages
+    logger.removeHandler(handler)
+
+
+def log_failed_request_and_other():
+    logging.getLogger(SDK_LOGGER_NAME).warning("Request has failed. 401")
+    logging.getLogger(SDK_LOGGER_NAME).warning("something else")
+
+
+def test_run_quiets_the_sdk_only_while_it_runs(sdk_log):
+    assert run(log_failed_request_and_other) == 0
+    assert sdk_log == ["something else"]
+
+    log_failed_request_and_other()  # after run: the SDK's logger is as it was
+    assert sdk_log == ["something else", "Request has failed. 401", "something else"]
+
+
+@pytest.mark.parametrize("variable", ["LOG_LEVEL", "LOGLEVEL"])
+def test_a_log_level_leaves_the_sdks_warnings_as_they_are(sdk_log, monkeypatch, variable):
+    monkeypatch.setenv(variable, "INFO")
+    assert run(log_failed_request_and_other) == 0
+    assert sdk_log == ["Request has failed. 401", "something else"]

@@ -50,6 +50,12 @@ def test_a_burst_of_5xx_and_a_dropped_connection_are_ridden_out(sly_server):
     assert result.returncode == 0, result.stderr
     assert sly_server.pending_faults == 0
     assert_one_complete_tutorial_project(sly_server)
+    # Each retried call is one plain note, in the order the tutorial meets them.
+    assert result.stderr.splitlines() == [
+        f"note: {sly_server.url}/public/api/v3/projects.meta.update answered 502; trying again",
+        f"note: {sly_server.url}/public/api/v3/images.bulk.upload answered 503; trying again",
+        f"note: no answer from {sly_server.url}/public/api/v3/annotations.bulk.add; trying again",
+    ]
 
 
 def test_lost_answers_to_creates_never_leave_duplicates(sly_server):

@@ -110,6 +110,15 @@ def test_the_local_project_uploads_and_downloads_with_its_groups(sly_server, sly
     assert binding_groups(back_ann).groups.keys() != binding_groups(local_ann).groups.keys()
 
 
+def test_log_level_brings_back_the_sdks_own_warnings_and_the_traceback(sly_server):
+    result = run_main(**server_env(sly_server, API_TOKEN="not-the-token", LOG_LEVEL="DEBUG"))
+
+    assert result.returncode == 2
+    assert '"status_code": 401' in result.stderr  # the SDK's JSON warning
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: ")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -138,9 +147,11 @@ def test_a_bad_setup_ends_promptly_in_one_line(sly_server, case, expected_line):
     elapsed = time.monotonic() - started
 
     assert result.returncode == 2
-    last_line = result.stderr.splitlines()[-1]
+    *notes, last_line = result.stderr.splitlines()
     assert last_line.startswith("error: ") and expected_line in last_line
-    assert "Traceback" not in result.stderr
+    # Only the dead server is retried: one plain note, none of the SDK's JSON warnings.
+    expected_notes = ["note: no answer from"] if case == "server not listening" else []
+    assert [note[: len("note: no answer from")] for note in notes] == expected_notes
     assert elapsed < PROMPT_FAILURE_SECONDS
     assert sly_server.find_projects() == []
     assert sly_server.token not in result.stdout + result.stderr
