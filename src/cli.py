@@ -48,13 +48,15 @@ def run(
     user_errors: Tuple[Type[BaseException], ...] = (),
     server_address: Callable[[], Optional[str]] = lambda: os.environ.get("SERVER_ADDRESS"),
     interrupted: str = "interrupted: run the same command again to finish",
+    offline_option: str = "",
 ) -> int:
     """Call ``main`` and turn what it raises into one line on stderr and an exit code.
 
     ``user_errors`` are the exception types, besides :class:`UserError` and FileNotFoundError,
     whose message is already a complete instruction to the user (for example a bad mask).
     ``server_address`` names the server in connection messages; ``interrupted`` is the line for
-    Ctrl+C, which depends on what running the command again does.
+    Ctrl+C, which depends on what running the command again does; ``offline_option``, if the
+    command can work without a server, says how (added when the server rejects or is not there).
 
     Examples:
         >>> def main():
@@ -80,7 +82,7 @@ def run(
         if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
             print(redact(traceback.format_exc()), file=sys.stderr, end="")
         message, code = describe(
-            error, (UserError, FileNotFoundError) + user_errors, server_address
+            error, (UserError, FileNotFoundError) + user_errors, server_address, offline_option
         )
         # One line, whatever the message holds (SDK errors and server pages have newlines).
         print(f"error: {redact(' '.join(message.split()))}", file=sys.stderr)
@@ -136,8 +138,10 @@ def describe(
     error: BaseException,
     user_errors: Tuple[Type[BaseException], ...],
     server_address: Callable[[], Optional[str]],
+    offline_option: str = "",
 ) -> Tuple[str, int]:
     """The line to show for ``error`` and the exit code to end with."""
+    otherwise = f", or {offline_option}" if offline_option else ""
     if isinstance(error, CommandFailed):
         return str(error), error.exit_code
     if isinstance(error, user_errors):
@@ -148,7 +152,7 @@ def describe(
         if status in (401, 403):
             return (
                 f"{server} rejected API_TOKEN ({status}): put a valid token for this server in "
-                "~/supervisely.env (see README, 'Use a Supervisely server')",
+                f"~/supervisely.env (see README, 'Use a Supervisely server'){otherwise}",
                 EXIT_USER_ERROR,
             )
         endpoint = error.response.url.rsplit("/", 1)[-1]
@@ -160,7 +164,7 @@ def describe(
     if isinstance(error, (requests.ConnectionError, requests.exceptions.RetryError)):
         return (
             f"no usable answer from {server} after all retries (connection errors or 5xx): check "
-            "SERVER_ADDRESS and that the server is up, then run again "
+            f"SERVER_ADDRESS and that the server is up, then run again{otherwise} "
             "(SUPERVISELY_PUBLIC_API_RETRIES sets the number of attempts)",
             EXIT_USER_ERROR,
         )

@@ -248,5 +248,6 @@ if __name__ == "__main__":
             main,
             user_errors=(InvalidImageError, InvalidMaskError),
             interrupted="interrupted: what was saved stays; running again starts a new project",
+            offline_option="pass --local DIR to write a local project instead",
         )
     )

@@ -69,6 +69,20 @@ def test_each_failure_ends_in_one_line_and_its_exit_code(
     assert captured.err.startswith(line)
 
 
+@pytest.mark.parametrize(
+    "error",
+    [
+        requests.ConnectionError("refused"),
+        http_error(401, b"{}", "http://h/public/api/v3/projects.add"),
+    ],
+)
+def test_a_command_that_works_offline_offers_it_when_the_server_fails(capsys, error):
+    run(raising(error), offline_option="pass --local DIR")
+    assert ", or pass --local DIR" in capsys.readouterr().err
+    run(raising(error))
+    assert "--local" not in capsys.readouterr().err
+
+
 def test_success_and_interrupt(capsys):
     assert run(lambda: None) == 0
     assert run(raising(KeyboardInterrupt())) == EXIT_INTERRUPTED

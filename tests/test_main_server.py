@@ -149,6 +149,7 @@ def test_a_bad_setup_ends_promptly_in_one_line(sly_server, case, expected_line):
     assert result.returncode == 2
     *notes, last_line = result.stderr.splitlines()
     assert last_line.startswith("error: ") and expected_line in last_line
+    assert "or pass --local DIR" in last_line  # the way to go on without this server
     # Only the dead server is retried: one plain note, none of the SDK's JSON warnings.
     expected_notes = ["note: no answer from"] if case == "server not listening" else []
     assert [note[: len("note: no answer from")] for note in notes] == expected_notes
