@@ -10,12 +10,13 @@ Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import re
 import sys
 import traceback
-from typing import Callable, Optional, Tuple, Type
+from typing import Callable, NoReturn, Optional, Tuple, Type
 
 import requests
 
@@ -41,6 +42,20 @@ class CommandFailed(Exception):
     def __init__(self, message: str, exit_code: int):
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser whose usage errors are one line, like every other error, and exit 2.
+
+    Examples:
+        >>> parser = ArgumentParser(prog="main.py")
+        >>> _ = parser.add_argument("--image", required=True)
+        >>> parser.parse_args([])  # prints the line below to stderr  # doctest: +SKIP
+        error: the following arguments are required: --image (see main.py --help)
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER_ERROR, f"error: {message} (see {self.prog} --help)\n")
 
 
 def run(

@@ -52,7 +52,6 @@ Output format (what :func:`project_to_coco` returns and :func:`write_coco` write
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -229,7 +228,9 @@ def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
 
 
 def main(argv: Optional[List[str]] = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    from cli import ArgumentParser  # the command line's one-line usage errors
+
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("project_dir", help="a local Supervisely project folder (with meta.json)")
     parser.add_argument("out_path", help="the COCO instances JSON file to write")
     args = parser.parse_args(argv)

@@ -35,7 +35,7 @@ from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optiona
 import supervisely as sly
 
 from bindings import InvalidBindingKeyError, InvalidImageError, binding_groups
-from cli import UserError, run
+from cli import ArgumentParser, UserError, run
 from coco_export import CocoExportError, write_coco
 from coco_import import InvalidCocoError, coco_items, coco_to_project
 from cvat_format import CvatWarning, InvalidCvatError, cvat_items, cvat_to_project, project_to_cvat
@@ -236,7 +236,7 @@ ITEMS: Dict[str, Callable[[Path], Iterator]] = {
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     names = ", ".join(FORMATS)

@@ -33,7 +33,7 @@ from bindings import (
     masks_to_labels,
     read_image_size,
 )
-from cli import UserError, run
+from cli import ArgumentParser, UserError, run
 from group_merge import merge_bindings
 from local_project import publish_folder, save_annotation, staging_folder
 from preview import save_preview
@@ -218,7 +218,7 @@ def explore_bindings(ann: sly.Annotation) -> sly.Annotation:
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
         "--local",
         type=Path,

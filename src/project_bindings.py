@@ -49,7 +49,7 @@ from binding_edits import (
     parse_annotation,
 )
 from binding_stats import BindingStats, binding_stats
-from cli import CommandFailed, UserError, describe, run
+from cli import ArgumentParser, CommandFailed, UserError, describe, run
 from local_pipeline import edit_local_dataset
 from local_project import ProjectFolderError, open_project
 from target import load_settings, read_credentials
@@ -451,7 +451,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         "--dry-run", action="store_true", help="change nothing; say what would change"
     )
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="{report,discard,auto-bind}"
     )

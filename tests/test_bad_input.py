@@ -92,6 +92,10 @@ CASES = [
      "into"),
     ("--local not writable", ["--local", "/proc"], {},
      "cannot write into /proc (*): pass --local with a folder you can write"),
+    ("--masks with no path", ["--masks"], {},
+     "argument --masks: expected at least one argument (see main.py --help)"),
+    ("a misspelt option", ["--imgae", "photo.jpg"], {},
+     "unrecognized arguments: --imgae photo.jpg (see main.py --help)"),
 ]  # fmt: skip
 
 
@@ -143,3 +147,29 @@ def test_missing_workspace_id_in_server_mode(tmp_path):
         "error: WORKSPACE_ID is not set: put WORKSPACE_ID=<id> in local.env (the ID is in the "
         "workspace's context menu), or pass --local DIR to write a local project instead\n"
     )
+
+
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        (["project_bindings.py"], "the following arguments are required: {report,discard,"
+         "auto-bind} (see project_bindings.py --help)"),
+        (["project_bindings.py", "discard", "--local", "x", "--max-gap", "3"],
+         "unrecognized arguments: --max-gap 3 (see project_bindings.py --help)"),
+        (["convert_bindings.py", "coco", "json", "in", "out"],
+         "argument TO: invalid choice: 'json' (choose from 'supervisely', 'labelme', 'cvat', "
+         "'coco', 'yolo') (see convert_bindings.py --help)"),
+        (["coco_export.py", "project"],
+         "the following arguments are required: out_path (see coco_export.py --help)"),
+    ],
+)  # fmt: skip
+def test_every_command_names_a_usage_error_in_one_line(tmp_path, command, expected):
+    script, *arguments = command
+    result = subprocess.run(
+        [sys.executable, str(REPO_DIR / "src" / script), *arguments],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {expected}\n")
