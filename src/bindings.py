@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import os
+import tempfile
 import uuid
 from typing import (
     Dict,
@@ -89,25 +90,35 @@ def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
             f"{name} is not a format Supervisely accepts: use one of "
             + ", ".join(sly.image.SUPPORTED_IMG_EXTS)
         )
-    # cv2.imread says nothing about a corrupt file: it returns None (and libjpeg may print a
-    # warning of its own straight to the process's stderr, which we keep out of the output).
-    with _c_stderr_silenced():
+    # cv2.imread raises nothing: a corrupt file gives None, and a JPEG cut short decodes with a
+    # grey bottom while libjpeg warns on the process's stderr, which we read instead of showing.
+    with _c_stderr_captured() as c_stderr:
         image = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
     if image is None:
         raise InvalidImageError(f"{name} cannot be decoded (corrupt or truncated): export it again")
+    if "Premature end of JPEG file" in c_stderr[0]:
+        raise InvalidImageError(f"{name} is truncated (its JPEG data ends early): copy it again")
     return image.shape[0], image.shape[1]
 
 
 @contextlib.contextmanager
-def _c_stderr_silenced() -> Iterator[None]:
-    """Send what C libraries write to file descriptor 2 to /dev/null for the duration."""
+def _c_stderr_captured() -> Iterator[List[str]]:
+    """Collect what C libraries write to file descriptor 2 during the block, instead of showing it.
+
+    The list it yields holds the text once the block has ended.
+    """
+    captured: List[str] = []
     saved = os.dup(2)
     try:
-        with open(os.devnull, "w") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
+        with tempfile.TemporaryFile() as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield captured
+            finally:
+                os.dup2(saved, 2)
+                sink.seek(0)
+                captured.append(sink.read().decode(errors="replace"))
     finally:
-        os.dup2(saved, 2)
         os.close(saved)
 
 
@@ -140,7 +151,7 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
         if not os.path.isfile(source):
             raise FileNotFoundError(f"{name} does not exist: check the path")
         # IMREAD_UNCHANGED keeps 16-bit and alpha data visible, so they are rejected, not mangled.
-        with _c_stderr_silenced():
+        with _c_stderr_captured():
             source = cv2.imread(os.fspath(source), cv2.IMREAD_UNCHANGED)
         if source is None:
             raise InvalidMaskError(f"{name} is not a readable image: save it as a PNG")

@@ -30,6 +30,7 @@ def write_inputs(folder: Path) -> dict:
         name: folder / file_name
         for name, file_name in [
             ("corrupt", "corrupt.jpg"),
+            ("truncated", "truncated.jpg"),
             ("small", "small.png"),
             ("empty", "empty.png"),
             ("jpeg_mask", "jpeg_mask.jpg"),
@@ -38,7 +39,9 @@ def write_inputs(folder: Path) -> dict:
             ("a_file", "a_file"),
         ]
     }
-    paths["corrupt"].write_bytes((REPO_DIR / "images" / "image.jpg").read_bytes()[:400])
+    demo_image = (REPO_DIR / "images" / "image.jpg").read_bytes()
+    paths["corrupt"].write_bytes(demo_image[:400])
+    paths["truncated"].write_bytes(demo_image[: len(demo_image) // 2])
     cv2.imwrite(str(paths["small"]), mask[:100, :100])
     cv2.imwrite(str(paths["empty"]), np.zeros_like(mask))
     cv2.imwrite(str(paths["jpeg_mask"]), mask, [cv2.IMWRITE_JPEG_QUALITY, 60])
@@ -66,6 +69,8 @@ CASES = [
      "image nowhere.jpg does not exist: check the path"),
     ("image corrupt", ["--image", "{corrupt}"], {},
      "image {corrupt} cannot be decoded (corrupt or truncated): export it again"),
+    ("image cut short", ["--image", "{truncated}"], {},
+     "image {truncated} is truncated (its JPEG data ends early): copy it again"),
     ("mask missing", ["--masks", "nowhere.png"], {},
      "mask nowhere.png does not exist: check the path"),
     ("mask of another size", ["--masks", "{small}"], {},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from contextlib import nullcontext as does_not_raise
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -24,6 +25,7 @@ from bindings import (
     with_binding_key,
 )
 
+REPO_DIR = Path(__file__).resolve().parent.parent
 CAR = sly.ObjClass("car", sly.Bitmap)
 PERSON = sly.ObjClass("person", sly.Rectangle)
 BOX = sly.Rectangle(0, 0, 1, 1)
@@ -124,6 +126,22 @@ def test_read_image_size(tmp_path):
         read_image_size(unsupported)
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_image_size(tmp_path / "missing.jpg")
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.99])
+def test_a_jpeg_cut_short_is_refused_though_cv2_decodes_it(tmp_path, kept, capfd):
+    demo = (REPO_DIR / "images" / "image.jpg").read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(demo[: int(len(demo) * kept)])
+    assert cv2.imread(str(cut)) is not None  # why the check is needed
+    capfd.readouterr()
+
+    with pytest.raises(
+        InvalidImageError, match=r"cut.jpg is truncated \(its JPEG data ends early\)"
+    ):
+        read_image_size(cut)
+    assert read_image_size(REPO_DIR / "images" / "image.jpg") == (720, 1280)
+    assert capfd.readouterr().err == ""  # libjpeg's own warning stays out of the output
 
 
 def test_masks_to_labels_makes_one_unbound_bitmap_per_mask_in_order():
