@@ -340,7 +340,12 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
         labels_dir = Path(out_dir, "labels", dataset.name)
         images_dir.mkdir(parents=True)
         labels_dir.mkdir(parents=True)
-        splits[SPLIT_NAMES.get(dataset.name, "train")].append(f"images/{dataset.name}")
+        # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
+        # the top-level dataset that holds it, listed once, in that dataset's split.
+        top_level = dataset.name.split("/")[0]
+        split = splits[SPLIT_NAMES.get(top_level, "train")]
+        if f"images/{top_level}" not in split:
+            split.append(f"images/{top_level}")
         for item_name in sorted(dataset.get_items_names()):
             label_path = labels_dir / f"{Path(item_name).stem}.txt"
             if label_path.exists():

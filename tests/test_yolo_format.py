@@ -313,6 +313,29 @@ def test_project_round_trip_keeps_every_object(tmp_path):
                 assert (drawn == union).all()
 
 
+def test_data_yaml_lists_each_image_folder_once_with_its_nested_datasets(tmp_path):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([sly.ObjClass("car", sly.Rectangle)]))
+    image = np.zeros((4, 4, 3), np.uint8)
+    for name, path in [
+        ("city", None),
+        ("night", "city/datasets/night"),
+        ("val", None),
+        ("hard", "val/datasets/hard"),
+    ]:
+        dataset = project.create_dataset(name, ds_path=path)
+        dataset.add_item_np(f"{name}.png", image)
+
+    project_to_yolo(project.directory, str(tmp_path / "yolo"))
+
+    config = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
+    assert (config["train"], config["val"]) == (["images/city"], ["images/val"])
+    # Every image lies under exactly one listed folder, as Ultralytics will find it.
+    images = sorted((tmp_path / "yolo" / "images").rglob("*.png"))
+    listed = [tmp_path / "yolo" / folder for folder in config["train"] + config["val"]]
+    assert [sum(folder in image.parents for folder in listed) for image in images] == [1] * 4
+
+
 # A dataset as Ultralytics lays it out, written by hand.
 DATA_YAML = """
 path: /somewhere/else  # ignored: the folder may have moved
