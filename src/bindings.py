@@ -69,15 +69,18 @@ class BindingGroups(NamedTuple):
     unbound: List[sly.Label]
 
 
-def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
-    """The ``(height, width)`` of the image at ``path``, after checking that it can be read.
+def read_image(
+    path: Union[str, "os.PathLike[str]"], flags: int = cv2.IMREAD_UNCHANGED
+) -> npt.NDArray[np.generic]:
+    """The image at ``path`` as ``cv2.imread(path, flags)`` gives it, after checking it is whole.
 
     Raises:
         FileNotFoundError: the path does not exist.
-        InvalidImageError: the file is not an image Supervisely accepts, or it is corrupt.
+        InvalidImageError: the file is not an image Supervisely accepts, it is corrupt, or it is
+            a JPEG cut short (which ``cv2.imread`` decodes with a grey bottom, and no error).
 
     Examples:
-        >>> read_image_size("images/image.jpg")
+        >>> read_image("images/image.jpg", cv2.IMREAD_GRAYSCALE).shape
         (720, 1280)
     """
     name = f"image {os.fspath(path)}"
@@ -90,14 +93,27 @@ def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
             f"{name} is not a format Supervisely accepts: use one of "
             + ", ".join(sly.image.SUPPORTED_IMG_EXTS)
         )
-    # cv2.imread raises nothing: a corrupt file gives None, and a JPEG cut short decodes with a
-    # grey bottom while libjpeg warns on the process's stderr, which we read instead of showing.
+    # cv2.imread raises nothing: a corrupt file gives None, and a JPEG cut short decodes while
+    # libjpeg warns on the process's stderr, which we read instead of showing.
     with _c_stderr_captured() as c_stderr:
-        image = cv2.imread(os.fspath(path), cv2.IMREAD_UNCHANGED)
+        image = cv2.imread(os.fspath(path), flags)
     if image is None:
         raise InvalidImageError(f"{name} cannot be decoded (corrupt or truncated): export it again")
     if "Premature end of JPEG file" in c_stderr[0]:
         raise InvalidImageError(f"{name} is truncated (its JPEG data ends early): copy it again")
+    return image
+
+
+def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
+    """The ``(height, width)`` of the image at ``path``, after :func:`read_image` checked it.
+
+    The pixels as stored: no EXIF rotation, as Supervisely sizes an image.
+
+    Examples:
+        >>> read_image_size("images/image.jpg")
+        (720, 1280)
+    """
+    image = read_image(path)
     return image.shape[0], image.shape[1]
 
 

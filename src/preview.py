@@ -30,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 
-from bindings import AREA_GEOMETRIES, InvalidImageError, binding_groups
+from bindings import AREA_GEOMETRIES, binding_groups, read_image
 from group_merge import group_bbox
 from local_project import write_bytes_atomically
 
@@ -136,7 +136,7 @@ def save_preview(
 
     Raises:
         FileNotFoundError: the image, or the folder of ``out_path``, does not exist.
-        InvalidImageError: the image cannot be decoded.
+        InvalidImageError: the image cannot be decoded, or is cut short (``bindings.read_image``).
         ValueError: ``out_path`` is not .png/.jpg/.jpeg, or the image is not the annotation's size.
 
     Examples:
@@ -156,14 +156,8 @@ def save_preview(
         )
     if not out_path.parent.is_dir():
         raise FileNotFoundError(f"folder {out_path.parent} does not exist: create it first")
-    if not os.path.isfile(image_path):
-        raise FileNotFoundError(f"image {os.fspath(image_path)} does not exist: check the path")
     # The pixels as stored, as bindings.read_image_size measures them: no EXIF rotation.
-    bgr = cv2.imread(os.fspath(image_path), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    if bgr is None:
-        raise InvalidImageError(
-            f"image {os.fspath(image_path)} cannot be decoded (corrupt, or not an image)"
-        )
+    bgr = read_image(image_path, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
 
     preview = render_preview(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ann)
     encoded = cv2.imencode(extension, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))[1]

@@ -244,6 +244,11 @@ def test_save_preview_writes_the_file_in_rgb_order(tmp_path):
             pytest.raises(InvalidImageError, match="corrupt.png cannot be decoded"),
         ),
         (
+            "cut.jpg",
+            "preview.png",
+            pytest.raises(InvalidImageError, match="cut.jpg is truncated"),
+        ),
+        (
             "small.png",
             "preview.png",
             pytest.raises(ValueError, match="image is 8x6 but the annotation is for 80x60"),
@@ -265,6 +270,9 @@ def test_save_preview_writes_the_file_or_nothing(tmp_path, image_name, out_name,
     cv2.imwrite(str(tmp_path / "image.png"), np.zeros((HEIGHT, WIDTH, 3), np.uint8))
     cv2.imwrite(str(tmp_path / "small.png"), np.zeros((6, 8, 3), np.uint8))
     (tmp_path / "corrupt.png").write_bytes(b"\x89PNG truncated")
+    noise = np.random.default_rng(0).integers(0, 256, (HEIGHT, WIDTH, 3), np.uint8)
+    whole_jpeg = cv2.imencode(".jpg", noise)[1].tobytes()
+    (tmp_path / "cut.jpg").write_bytes(whole_jpeg[: len(whole_jpeg) // 2])
     before = set(os.listdir(tmp_path))
     succeeds = isinstance(exception, does_not_raise)
 
