@@ -18,6 +18,9 @@ from typing import Callable, Dict, List
 import numpy as np
 import supervisely as sly
 
+from bindings import discard_bindings
+from binding_edits import JsonEdit, edit_annotation_json
+
 CAR = sly.ObjClass("car", sly.Bitmap)
 PERSON = sly.ObjClass("person", sly.Rectangle)
 META = sly.ProjectMeta(obj_classes=[CAR, PERSON])
@@ -77,6 +80,12 @@ GROUPS_AFTER = {
 }
 # images changed per dataset
 CHANGED_BY = {"discard": 3, "discard car": 2, "auto-bind across": 2, "auto-bind regroup": 1}
+
+
+def unbind(class_names=None) -> JsonEdit:
+    """The pipelines' edit that discards the bindings of ``class_names`` (None: all)."""
+    edit = lambda ann: discard_bindings(ann, class_names)
+    return lambda name, ann_json: edit_annotation_json(ann_json, META, edit)
 
 
 def groups_of(ann_json: dict) -> List[List[int]]:

@@ -8,8 +8,7 @@ import supervisely as sly
 
 import annotation_pipeline
 from annotation_pipeline import RunStopped, edit_server_datasets
-from bindings import discard_bindings
-from binding_edits import EditSummary, edit_annotation_json
+from binding_edits import EditSummary
 from bound_projects import (
     CHANGED_BY,
     GROUPS_AFTER,
@@ -17,12 +16,8 @@ from bound_projects import (
     fail_uploads_after_the_first,
     seed_server_project,
     server_groups,
+    unbind,
 )
-
-
-def unbind(class_names=None):
-    edit = lambda ann: discard_bindings(ann, class_names)
-    return lambda name, ann_json: edit_annotation_json(ann_json, META, edit)
 
 
 def run(api, project_id, edit, **options):

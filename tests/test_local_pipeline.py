@@ -9,22 +9,15 @@ import pytest
 import supervisely as sly
 
 import local_pipeline
-from bindings import discard_bindings
-from binding_edits import edit_annotation_json
 from bound_projects import (
     CHANGED_BY,
     GROUPS_AFTER,
-    META,
     groups_of,
     local_groups,
     write_local_project,
+    unbind,
 )
 from local_pipeline import edit_local_dataset
-
-
-def unbind(class_names=None):
-    edit = lambda ann: discard_bindings(ann, class_names)
-    return lambda name, ann_json: edit_annotation_json(ann_json, META, edit)
 
 
 def files(directory):
