@@ -21,26 +21,14 @@ import coco_export
 from cli import run
 from coco_export import CocoExportError, annotation_to_coco, project_to_coco, write_coco
 from local_project import ProjectFolderError
+from label_literals import CAR, PERSON, bitmap, polygon
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-CAR = sly.ObjClass("car", sly.Bitmap)
-PERSON = sly.ObjClass("person", sly.Polygon)
 SIGN = sly.ObjClass("sign", sly.Rectangle)
 THING = sly.ObjClass("thing", sly.AnyGeometry)
 POINT = sly.ObjClass("point", sly.Point)
 META = sly.ProjectMeta(obj_classes=[CAR, PERSON, SIGN, THING, POINT])
 CATEGORY_IDS = {"car": 1, "person": 2, "sign": 3, "thing": 4, "point": 5}
-
-
-def bitmap(rows, top=0, left=0, obj_class=CAR, key=None) -> sly.Label:
-    geometry = sly.Bitmap(np.array(rows, dtype=bool), origin=sly.PointLocation(top, left))
-    return sly.Label(geometry, obj_class, binding_key=key)
-
-
-def polygon(points, obj_class=PERSON, key=None, holes=()) -> sly.Label:
-    exterior = [sly.PointLocation(row, col) for row, col in points]
-    interior = [[sly.PointLocation(row, col) for row, col in hole] for hole in holes]
-    return sly.Label(sly.Polygon(exterior, interior), obj_class, binding_key=key)
 
 
 def server_key(label: sly.Label, key) -> sly.Label:

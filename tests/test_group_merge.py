@@ -11,27 +11,13 @@ import supervisely as sly
 
 from bindings import bind_labels, masks_to_labels, read_image_size, read_mask
 from group_merge import annotation_objects, group_bbox, group_mask, merge_bindings, merge_group
+from label_literals import CAR, PERSON, bitmap, polygon
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-CAR = sly.ObjClass("car", sly.Bitmap, color=[255, 0, 255])
-PERSON = sly.ObjClass("person", sly.Polygon, color=[0, 128, 0])
 SIGN = sly.ObjClass("sign", sly.Rectangle)
 ANY = sly.ObjClass("thing", sly.AnyGeometry)
 POINT = sly.ObjClass("point", sly.Point)
 TAG_META = sly.TagMeta("parked", sly.TagValueType.ANY_STRING)
-
-
-def bitmap(rows, top=0, left=0, obj_class=CAR, key=None) -> sly.Label:
-    """A Bitmap label from a literal mask whose pixel (0, 0) sits at image pixel (top, left)."""
-    geometry = sly.Bitmap(np.array(rows, dtype=bool), origin=sly.PointLocation(top, left))
-    return sly.Label(geometry, obj_class, binding_key=key)
-
-
-def polygon(points, obj_class=PERSON, key=None, holes=()) -> sly.Label:
-    """A Polygon label from (row, col) points."""
-    exterior = [sly.PointLocation(row, col) for row, col in points]
-    interior = [[sly.PointLocation(row, col) for row, col in hole] for hole in holes]
-    return sly.Label(sly.Polygon(exterior, interior), obj_class, binding_key=key)
 
 
 def rectangle(top, left, bottom, right, obj_class=SIGN, key=None) -> sly.Label:
