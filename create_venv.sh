@@ -14,6 +14,9 @@ if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+# The toolkit itself, editable: `.venv/bin/sly-bindings` and `import sly_bindings` use src/ as it is.
+# --no-deps: requirements.txt above has pinned every dependency already.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 
 # A smoke import catches a broken install here, not in the middle of the tutorial.
-.venv/bin/python -c 'import cv2, numpy, supervisely as sly, dotenv; print("supervisely", sly.__version__, "ready in .venv")'
+.venv/bin/python -c 'import cv2, numpy, supervisely as sly, dotenv, sly_bindings, bindings; print("supervisely", sly.__version__, "ready in .venv")'

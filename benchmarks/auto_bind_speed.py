@@ -29,7 +29,7 @@ import numpy as np
 import supervisely as sly
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from auto_bind import auto_bind  # noqa: E402
+from sly_bindings.groups.auto_bind import auto_bind
 
 HEIGHT, WIDTH = 2160, 3840
 COUNTS = (500, 1000, 2000, 4000)

@@ -25,7 +25,7 @@ import numpy as np
 import supervisely as sly
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from group_merge import group_mask, merge_group  # noqa: E402
+from sly_bindings.groups.merge import group_mask, merge_group
 
 IMAGE_SIZE = (2160, 3840)
 PARTS = 10

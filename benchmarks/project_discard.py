@@ -5,7 +5,7 @@ in 2 groups (a car in 3 parts, a person in 2):
 
 1. the tutorial's per-image loop: ``download_json`` + ``upload_ann`` for every image;
 2. the straightforward SDK batch loop: ``download_json_batch`` + ``upload_anns`` per dataset;
-3. ``src/project_bindings.py discard`` (``main()`` called in the client process).
+3. ``sly-bindings discard`` (``sly_bindings.cli.main.main()`` called in the client process).
 
 The server runs in this process and each row's client in a subprocess, so that the client's
 peak RSS (``VmHWM`` of /proc/self/status, Linux only) is its own; "RSS +MB" is that peak over
@@ -42,7 +42,7 @@ IMAGE_HEIGHT, IMAGE_WIDTH = 48, 64
 ROWS = {
     "tutorial": "1. tutorial per-image loop",
     "batch": "2. SDK batch loop",
-    "ours": "3. project_bindings discard",
+    "ours": "3. sly-bindings discard",
 }
 TIME_RATIO_TARGET = 0.5
 
@@ -129,7 +129,7 @@ def run_row(row: str, images: int) -> Dict[str, float]:
 def client(row: str) -> None:
     import supervisely as sly
 
-    import project_bindings
+    from sly_bindings.cli.main import main as sly_bindings_main
     from bindings import discard_bindings
 
     api = sly.Api(os.environ["SERVER_ADDRESS"], os.environ["API_TOKEN"])
@@ -153,7 +153,7 @@ def client(row: str) -> None:
         with open(os.devnull, "w") as quiet:
             stdout, sys.stdout = sys.stdout, quiet
             try:
-                project_bindings.main(["discard", "--project-id", str(project_id)])
+                sly_bindings_main(["discard", "--project-id", str(project_id)])
             finally:
                 sys.stdout = stdout
     seconds = time.perf_counter() - start

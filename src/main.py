@@ -9,7 +9,7 @@ local.env or ~/supervisely.env), and otherwise writes a local Supervisely projec
 
     .venv/bin/python src/main.py
     .venv/bin/python src/main.py --local /tmp/projects
-    .venv/bin/python src/main.py --image photo.jpg --masks part1.png part2.png
+    .venv/bin/python src/main.py --image photo.jpg --masks part1.png part2.png --class-name person
 """
 
 from __future__ import annotations
@@ -21,39 +21,38 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
+import requests
 import supervisely as sly
 
-import retry_safe
-from bindings import (
+from bindings import bind_labels, binding_groups, discard_bindings
+from sly_bindings.cli.runner import ArgumentParser, UserError, run
+from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
+from sly_bindings.files.atomic import save_annotation
+from sly_bindings.files.images import (
     InvalidImageError,
     InvalidMaskError,
-    bind_labels,
-    binding_groups,
-    discard_bindings,
     masks_to_labels,
     read_image_size,
 )
-from cli import ArgumentParser, UserError, run
-from group_merge import merge_bindings
-from local_project import publish_folder, save_annotation, staging_folder
-from preview import save_preview
-from target import DEFAULT_LOCAL_DIR, REPO_DIR, LocalTarget, ServerTarget, choose_target
+from sly_bindings.files.staging import publish_folder, staging_folder
+from sly_bindings.groups.merge import merge_bindings
+from sly_bindings.groups.preview import save_preview
+from sly_bindings.server import retry_safe
 
-PROJECT_NAME = "tutorial-bindings"
-DATASET_NAME = "dataset-01"
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_LOCAL_DIR = REPO_DIR / "output"
+LOCAL_ENV = REPO_DIR / "local.env"
 DEMO_IMAGE = REPO_DIR / "images" / "image.jpg"
 DEMO_MASKS = [REPO_DIR / "images" / "car_masks" / f"car_0{number}.png" for number in (1, 2, 3)]
+DATASET_NAME = "dataset-01"
+PREVIEW_NAME = "bindings_preview.png"
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     args = parse_args(argv)
 
-    # Where to write: the server from your credentials, or a local project folder.
-    target = choose_target(args.local, PROJECT_NAME)
-    print(f"Target: {target}")
-
-    # Part 1. One class, "car": its labels are masks (Bitmap).
-    class_car = sly.ObjClass("car", sly.Bitmap, color=[255, 0, 255])
+    # Part 1. One class for the object; its labels are masks (Bitmap).
+    class_car = sly.ObjClass(args.class_name, sly.Bitmap, color=[255, 0, 255])
     meta = sly.ProjectMeta(obj_classes=[class_car])
 
     # Read the image size and the masks before creating anything: bad input leaves nothing behind.
@@ -64,6 +63,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     key = uuid.uuid4().hex
     labels = bind_labels(labels, key)
     ann = sly.Annotation(img_size=(height, width), labels=labels)
+
+    # Where to write: the server from your credentials, or a local project folder.
+    target = choose_target(args.local, args.project_name, DEFAULT_LOCAL_DIR, LOCAL_ENV)
+    print(f"Target: {target}")
 
     # Part 1 creates and uploads, a picture of the groups follows, and Part 2 (unless
     # --only-part-1) reads the annotation back and unbinds it: on the server or in the folder.
@@ -76,21 +79,22 @@ def main(argv: Optional[List[str]] = None) -> None:
             retry_sleep_sec=target.retry_sleep_sec,
         )
         project_id, image_id = part1_on_server(
-            api, target.workspace_id, args.image, image_name, meta, ann
+            api, target.workspace_id, args.project_name, args.image, image_name, meta, ann
         )
-        preview_bindings(args.image, ann, DEFAULT_LOCAL_DIR)
+        preview_bindings(args.image, ann, args.preview or DEFAULT_LOCAL_DIR / PREVIEW_NAME)
         if not args.only_part_1:
-            part2_on_server(api, project_id, image_id)
+            part2_on_server(api, project_id, image_id, args.class_name)
     else:
         project_dir = part1_in_local_project(target, args.image, image_name, meta, ann)
-        preview_bindings(args.image, ann, project_dir.parent)
+        preview_bindings(args.image, ann, args.preview or project_dir.parent / PREVIEW_NAME)
         if not args.only_part_1:
-            part2_in_local_project(project_dir, image_name)
+            part2_in_local_project(project_dir, image_name, args.class_name)
 
 
 def part1_on_server(
     api: sly.Api,
     workspace_id: int,
+    project_name: str,
     image_path: Path,
     image_name: str,
     meta: sly.ProjectMeta,
@@ -105,16 +109,26 @@ def part1_on_server(
         )
 
     # An existing "tutorial-bindings" makes the server pick tutorial-bindings_001, and so on.
-    # retry_safe wraps api.project.create(..., change_name_if_conflict=True), api.dataset.create
-    # and api.image.upload_path: a retry that meets its own lost first try reuses what it made.
-    project = retry_safe.create_project(api, workspace_id, PROJECT_NAME)
-    dataset = retry_safe.create_dataset(api, project.id, DATASET_NAME)
+    # A create whose answer was lost is retried by the SDK, and the server refuses the retry
+    # (the name is taken, by our own first try): retry_safe checks that and uses what it made.
+    try:
+        project = api.project.create(workspace_id, project_name, change_name_if_conflict=True)
+    except requests.HTTPError as error:
+        project = retry_safe.made_by_lost_answer(api, error)
+    try:
+        dataset = api.dataset.create(project.id, DATASET_NAME)
+    except requests.HTTPError as error:
+        dataset = retry_safe.made_by_lost_answer(api, error)
     print(f"Open project in browser: {project.url}")
 
     # The server accepts labels only of classes that its project meta knows.
     api.project.update_meta(project.id, meta)
 
-    image_info = retry_safe.upload_image(api, dataset.id, image_name, str(image_path))
+    # SDK 6.74.51 retries a multipart upload with a body it has already read, so retry_safe
+    # repeats the whole upload_path instead.
+    image_info = retry_safe.whole_call(
+        api, api.image.upload_path, dataset.id, image_name, str(image_path)
+    )
     print(f"Image has been successfully uploaded: id={image_info.id}")
 
     api.annotation.upload_ann(image_info.id, ann)
@@ -122,11 +136,10 @@ def part1_on_server(
     return project.id, image_info.id
 
 
-def preview_bindings(image_path: Path, ann: sly.Annotation, folder: Path) -> None:
-    """Draw each binding group in its own colour next to the output, to check it by eye."""
-    preview_path = folder / "bindings_preview.png"
+def preview_bindings(image_path: Path, ann: sly.Annotation, preview_path: Path) -> None:
+    """Draw each binding group in its own colour, to check it by eye."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        preview_path.parent.mkdir(parents=True, exist_ok=True)
         save_preview(image_path, ann, preview_path)
     except OSError as error:  # a picture to look at: not a reason to stop before Part 2
         print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
@@ -134,14 +147,14 @@ def preview_bindings(image_path: Path, ann: sly.Annotation, folder: Path) -> Non
     print(f"Bindings preview saved: {preview_path}")
 
 
-def part2_on_server(api: sly.Api, project_id: int, image_id: int) -> None:
+def part2_on_server(api: sly.Api, project_id: int, image_id: int, class_name: str) -> None:
     """Download the annotation again, look at its bindings and upload it without them."""
     # Parse with the meta the server holds now, not the one Part 1 built: it may have changed.
     meta = sly.ProjectMeta.from_json(api.project.get_meta(project_id))
     ann_json = api.annotation.download_json(image_id)
     ann = sly.Annotation.from_json(ann_json, meta)
 
-    unbound = explore_bindings(ann)
+    unbound = explore_bindings(ann, class_name)
     api.annotation.upload_ann(image_id, unbound)
     print("Annotation without bindings uploaded")
 
@@ -173,24 +186,30 @@ def part1_in_local_project(
     return project_dir
 
 
-def part2_in_local_project(project_dir: Path, image_name: str) -> None:
+def part2_in_local_project(project_dir: Path, image_name: str, class_name: str) -> None:
     """Reopen the project from disk, look at its bindings and save it without them."""
     project = sly.Project(str(project_dir), sly.OpenMode.READ)
     dataset = project.datasets.get(DATASET_NAME)
     ann = dataset.get_ann(image_name, project.meta)
 
-    unbound = explore_bindings(ann)
+    unbound = explore_bindings(ann, class_name)
     # dataset.set_ann(image_name, unbound) does the same, but writes the file in place.
     save_annotation(dataset, image_name, unbound)
     print(f"Annotation without bindings saved: {dataset.get_ann_path(image_name)}")
 
 
-def explore_bindings(ann: sly.Annotation) -> sly.Annotation:
-    """Part 2's lesson: print keys and groups, then return ``ann`` without its car bindings."""
+def explore_bindings(ann: sly.Annotation, class_name: str) -> sly.Annotation:
+    """Part 2's lesson: print keys and groups, then return ``ann`` without the bindings of
+    ``class_name``."""
     # Every label's key; None means the label belongs to no group.
     print("Labels bindings:")
     for label in ann.labels:
         print(label.binding_key)
+
+    # The SDK groups the labels by key; the unbound ones are under None.
+    bindings = ann.get_bindings()
+    for key, group in bindings.items():
+        print(f"ann.get_bindings()[{key}]: {len(group)} labels")
 
     # Labels that share a key are one object. The server answers keys of its own, not ours.
     groups, unbound = binding_groups(ann)
@@ -203,18 +222,16 @@ def explore_bindings(ann: sly.Annotation) -> sly.Annotation:
     print(f"Objects after merging the groups: {len(merged.labels)}")
 
     # Discard the bindings of one class: the labels stay, only their key goes.
-    without_car_bindings = discard_bindings(ann, class_names=["car"])
+    without_bindings = discard_bindings(ann, class_names=[class_name])
 
     # The SDK's ann.discard_bindings() unbinds every label in place; ann.clone() would share
     # the labels, so call it on a copy with labels of its own to leave `ann` as downloaded.
     everything_unbound = ann.clone(labels=[label.clone() for label in ann.labels])
     everything_unbound.discard_bindings()
 
-    print(
-        f"Groups after discarding car bindings: {len(binding_groups(without_car_bindings).groups)}"
-    )
+    print(f"Groups after discarding the bindings: {len(binding_groups(without_bindings).groups)}")
     print(f"Groups after ann.discard_bindings(): {len(binding_groups(everything_unbound).groups)}")
-    return without_car_bindings
+    return without_bindings
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -225,21 +242,49 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         metavar="DIR",
         help="write a local Supervisely project inside DIR even if a server is configured",
     )
-    parser.add_argument("--image", type=Path, default=DEMO_IMAGE, help="image (default: the demo)")
+    parser.add_argument("--image", type=Path, help="your image (default: the demo's)")
     parser.add_argument(
         "--masks",
         type=Path,
         nargs="+",
-        default=DEMO_MASKS,
         metavar="PATH",
-        help="masks of one object's parts, one per file (default: the demo's three)",
+        help="masks of one object's parts, one per file; required with --image",
+    )
+    parser.add_argument(
+        "--class-name", default="car", metavar="NAME", help="the object's class (default: car)"
+    )
+    parser.add_argument(
+        "--project-name",
+        default="tutorial-bindings",
+        metavar="NAME",
+        help="the project to create (default: tutorial-bindings; taken: the next free name)",
+    )
+    parser.add_argument(
+        "--preview",
+        type=Path,
+        metavar="PATH",
+        help=f"where to save the picture of the groups (default: {PREVIEW_NAME} beside the "
+        "project folder, in output/ for a server)",
     )
     parser.add_argument(
         "--only-part-1",
         action="store_true",
         help="stop after Part 1 and keep the labels bound (the original tutorial's exit(0))",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.image is not None and args.masks is None:
+        parser.error("--image needs --masks: the masks of the object's parts in your image")
+    if args.image is None:
+        args.image, args.masks = DEMO_IMAGE, args.masks or DEMO_MASKS
+    if not args.class_name.strip() or not args.project_name.strip():
+        parser.error("--class-name and --project-name need a name that is not empty")
+    if len(args.masks) == 1:
+        print(
+            "warning: one mask makes a group of one label, which binds nothing: pass the mask "
+            "of every part of the object",
+            file=sys.stderr,
+        )
+    return args
 
 
 if __name__ == "__main__":

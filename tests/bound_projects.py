@@ -19,7 +19,7 @@ import numpy as np
 import supervisely as sly
 
 from bindings import discard_bindings
-from binding_edits import JsonEdit, edit_annotation_json
+from sly_bindings.project.edits import JsonEdit, edit_annotation_json
 
 CAR = sly.ObjClass("car", sly.Bitmap)
 PERSON = sly.ObjClass("person", sly.Rectangle)

@@ -6,6 +6,7 @@ that ``load_dotenv`` sets in one test would leak into the next.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +27,38 @@ SETTINGS = (
     "ENV",
     "LOG_LEVEL",
 )
+
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+# What running Python and pytest leave in any checkout: caches, the venv, the editable install.
+NOT_CHECKOUT = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis"}
+
+
+def checkout_files() -> dict:
+    """Every file of the checkout (but caches and the venv) with its modification time."""
+    found = {}
+    for folder, subfolders, files in os.walk(REPO_DIR):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in NOT_CHECKOUT and not name.endswith(".egg-info")
+        ]
+        for name in files:
+            path = os.path.join(folder, name)
+            found[path] = os.stat(path).st_mtime_ns
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nothing_written_into_the_checkout():
+    """Tests write into temporary folders only: the checkout ends as it began."""
+    before = checkout_files()
+    yield
+    after = checkout_files()
+    changed = sorted(
+        path for path in after.keys() | before.keys() if after.get(path) != before.get(path)
+    )
+    assert not changed, f"tests changed files of the checkout: {changed[:5]}"
 
 
 @pytest.fixture(autouse=True)

@@ -15,8 +15,10 @@ import cv2
 import numpy as np
 import supervisely as sly
 
-from bindings import bind_labels, binding_key_of, masks_to_labels, read_image_size
-from group_merge import annotation_objects, group_mask
+from bindings import bind_labels, binding_key_of
+from sly_bindings.files.images import masks_to_labels, read_image_size
+from bindings import annotation_objects
+from sly_bindings.groups.merge import group_mask
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_IMAGE = REPO_DIR / "images" / "image.jpg"

@@ -1,0 +1,373 @@
+"""The project-scale subcommands of ``sly-bindings``: report, discard, auto-bind, validate.
+
+The tutorial's Part 2 for every image at once, on a Supervisely server or a local project:
+
+    sly-bindings report --project-id 101 [--json]
+    sly-bindings discard --dataset-id 1001 --classes car --dry-run
+    sly-bindings auto-bind --local output/tutorial-bindings --max-gap 3
+    sly-bindings validate --local output/tutorial-bindings
+
+- report: per dataset, images, labels, bound labels, groups, groups of one label and groups
+  that mix classes; a table, or JSON with --json.
+- discard: unbind every label (or only those of --classes); only the annotations that change
+  are uploaded or written.
+- auto-bind: ``auto_bind`` on every image: labels at most --max-gap pixels apart become one
+  group.
+- validate: the checks of ``groups.validate`` on every image, and keys reused on another image
+  of a dataset; one line per problem naming dataset, image and key. Exit code 0 when there is
+  none, 1 when there are some, 2 for bad input.
+
+--project-id and --dataset-id need SERVER_ADDRESS and API_TOKEN, read as src/main.py reads
+them; annotations go down and up in batches (``project.server_pipeline``). --local DIR works on
+a project folder and rewrites each changed file atomically (``project.local_pipeline``).
+--dry-run (discard, auto-bind) changes nothing and says what would change; --json prints a
+machine-readable summary on stdout instead of the lines for people. A run that stopped, run
+again, finishes the job. An image whose annotation cannot be read or edited is left out, the
+rest is done, and the run ends with exit code 2 and a line naming the first one left out. One
+progress bar per dataset goes to stderr when stderr is a terminal (none in pipes and logs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import requests
+import supervisely as sly
+
+from sly_bindings.cli.runner import CommandFailed, UserError, describe
+from sly_bindings.cli.settings import load_settings, read_credentials
+from sly_bindings.files.project_folder import ProjectFolderError
+from sly_bindings.groups.auto_bind import auto_bind
+from sly_bindings.groups.stats import BindingStats
+from sly_bindings.groups.validate import BindingProblem, ReusedKeys, find_problems, format_report
+from sly_bindings.project.edits import (
+    EditSummary,
+    JsonEdit,
+    discard_in_json,
+    edit_annotation_json,
+    only_classes,
+    parse_annotation,
+)
+from sly_bindings.project.operations import (
+    Project,
+    ProjectTargetError,
+    apply_edit,
+    check_classes,
+    open_local_project,
+    report,
+    server_dataset,
+    server_project,
+)
+from sly_bindings.project.server_pipeline import RunStopped
+
+EXIT_PROBLEMS_FOUND = 1
+USER_ERRORS = (ProjectTargetError, ProjectFolderError)
+
+REPORT_COLUMNS = {
+    "images": "images",
+    "labels": "labels",
+    "bound_labels": "bound labels",
+    "groups": "groups",
+    "singleton_groups": "groups of one",
+    "mixed_class_groups": "mixed classes",
+}
+
+# HTTP statuses the SDK retries: a run stopped by one of them may well finish when run again.
+RETRIED_STATUSES = (408, 429, 499)
+
+
+def stopped_run_failure(stopped: RunStopped) -> CommandFailed:
+    """What failed, what was saved, and (when the cause may pass) to run again; its exit code.
+
+    The code is the one ``runner.describe`` gives the cause: 2 for a server that did not answer,
+    1 for a request the server refused.
+    """
+    cause = stopped.__cause__
+    failure, exit_code = describe(cause, (UserError,), lambda: os.environ.get("SERVER_ADDRESS"))
+    line = f"{failure}; {stopped}"
+    if is_retryable(cause):
+        line += ": run the same command again to finish"
+    return CommandFailed(line, exit_code)
+
+
+def is_retryable(error: Optional[BaseException]) -> bool:
+    """Whether ``error`` is one the SDK retries (no answer, 5xx, 408, 429): it may pass.
+
+    Examples:
+        >>> is_retryable(requests.exceptions.RetryError("Retry limit exceeded"))
+        True
+        >>> is_retryable(KeyError("points"))
+        False
+    """
+    if isinstance(
+        error, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+    ):
+        return True
+    response = getattr(error, "response", None)
+    return (
+        isinstance(error, requests.HTTPError)
+        and response is not None
+        and (response.status_code >= 500 or response.status_code in RETRIED_STATUSES)
+    )
+
+
+def check_nothing_skipped(names: List[str], summaries: List[EditSummary]) -> None:
+    """A UserError when images were left out, so that the run does not end as if all was well.
+
+    The line names the dataset and the image of the first one, and why it was left out.
+    """
+    total = sum(summaries, EditSummary())
+    if total.skipped:
+        dataset = next(name for name, summary in zip(names, summaries) if summary.skipped)
+        plural = "s were" if total.skipped > 1 else " was"
+        raise UserError(
+            f"{total.skipped} image{plural} left out, the first (dataset {dataset}): "
+            f"{total.first_skip}; the rest is done: fix that and run the same command again"
+        )
+
+
+def json_edit(args: argparse.Namespace, meta: sly.ProjectMeta) -> JsonEdit:
+    """The edit of one image's annotation JSON that ``discard`` or ``auto-bind`` applies."""
+    if args.command == "discard":
+        # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed.
+        return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
+
+    def bind(ann: sly.Annotation) -> sly.Annotation:
+        return auto_bind(
+            ann, args.max_gap, keep_existing=not args.regroup, across_classes=args.across_classes
+        )
+
+    edit = only_classes(bind, args.classes) if args.classes else bind
+    return lambda name, ann_json: edit_annotation_json(ann_json, meta, edit)
+
+
+# output
+
+
+def print_summaries(
+    names: List[str], summaries: List[EditSummary], dry_run: bool, saved: str, as_json: bool
+) -> None:
+    """One line per dataset and a total: what changed (or would) and what was saved; or JSON."""
+    if as_json:
+        rows = [{"dataset": name, **summary._asdict()} for name, summary in zip(names, summaries)]
+        total = sum(summaries, EditSummary())._asdict()
+        print(json.dumps({"datasets": rows, "total": total, "dry_run": dry_run}, indent=2))
+        return
+    for name, summary in zip(names, summaries):
+        print(summary_line(name, summary, dry_run, saved))
+    if len(summaries) > 1:
+        total = sum(summaries, EditSummary())._replace(changed_names=())  # names of which dataset?
+        print(summary_line("total", total, dry_run, saved))
+    if dry_run:
+        print(f"Dry run: nothing was {saved}.")
+
+
+def summary_line(name: str, summary: EditSummary, dry_run: bool, saved: str) -> str:
+    """What one dataset got, e.g. ``ds0: 500 images, 12 changed, 12 uploaded``.
+
+    Examples:
+        >>> summary_line("ds0", EditSummary(500, 12, 0, 0, ("a.png", "b.png")), True, "uploaded")
+        'ds0: 500 images, 12 would change (a.png, b.png, ...)'
+        >>> summary_line("ds0", EditSummary(3, 1, 1, 1, ("a.png",), "b.png: why"), False, "written")
+        'ds0: 3 images, 1 changed, 1 written, 1 skipped (b.png: why)'
+    """
+    line = f"{name}: {summary.images} image{'' if summary.images == 1 else 's'}"
+    if dry_run:
+        line += f", {summary.changed} would change"
+        if summary.changed_names:
+            more = ", ..." if summary.changed > len(summary.changed_names) else ""
+            line += f" ({', '.join(summary.changed_names)}{more})"
+    else:
+        line += f", {summary.changed} changed, {summary.saved} {saved}"
+    if summary.skipped:
+        line += f", {summary.skipped} skipped ({summary.first_skip})"
+    return line
+
+
+def print_report(names: List[str], counts: List[BindingStats], as_json: bool) -> None:
+    """A table of the counts per dataset with a total row, or the same as JSON."""
+    total = sum(counts, BindingStats())
+    if as_json:
+        rows = [{"dataset": name, **stats._asdict()} for name, stats in zip(names, counts)]
+        print(json.dumps({"datasets": rows, "total": total._asdict()}, indent=2))
+        return
+    if len(counts) > 1:
+        names, counts = names + ["total"], counts + [total]
+    print(report_table(names, counts))
+
+
+def report_table(names: List[str], counts: List[BindingStats]) -> str:
+    """Counts as a text table, one row per name, numbers right-aligned.
+
+    Examples:
+        >>> print(report_table(["ds0"], [BindingStats(2, 5, 5, 2, 0, 1)]))
+        dataset  images  labels  bound labels  groups  groups of one  mixed classes
+        ds0           2       5             5       2              0              1
+    """
+    header = ["dataset"] + list(REPORT_COLUMNS.values())
+    rows = [
+        [name] + [str(getattr(stats, field)) for field in REPORT_COLUMNS]
+        for name, stats in zip(names, counts)
+    ]
+    widths = [max(len(row[column]) for row in [header] + rows) for column in range(len(header))]
+    lines = []
+    for row in [header] + rows:
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:])
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run ``args.command`` (report, discard, auto-bind or validate); the exit code."""
+    project = open_local_project(args.local) if args.local else open_server_project(args)
+    check_classes(args.classes, project.meta)
+    if not args.json:
+        count = len(project.datasets)
+        print(f"Target: {project.description}, {count} dataset{'' if count == 1 else 's'}")
+    exit_code = 0
+    try:
+        if args.command == "report":
+            counts, summaries = report(project, args.classes)
+            print_report(project.dataset_names, counts, args.json)
+        elif args.command == "validate":
+            problems, summaries = validate(project)
+            print_problems(project.dataset_names, problems, args.json)
+            exit_code = EXIT_PROBLEMS_FOUND if any(problems) else 0
+        else:
+            edit = json_edit(args, project.meta)
+            summaries = apply_edit(project, edit, dry_run=args.dry_run)
+            saved = "uploaded" if project.api is not None else "written"
+            print_summaries(project.dataset_names, summaries, args.dry_run, saved, args.json)
+    except RunStopped as stopped:
+        raise stopped_run_failure(stopped) from stopped
+    check_nothing_skipped(project.dataset_names, summaries)
+    return exit_code
+
+
+def open_server_project(args: argparse.Namespace) -> Project:
+    """The datasets of ``--project-id`` (nested ones too) or the one ``--dataset-id`` names."""
+    api = server_api("--project-id" if args.project_id is not None else "--dataset-id")
+    if args.dataset_id is not None:
+        return server_dataset(api, args.dataset_id)
+    return server_project(api, args.project_id)
+
+
+def server_api(option: str) -> sly.Api:
+    """``sly.Api`` from SERVER_ADDRESS, API_TOKEN and the retry settings, as src/main.py reads them."""
+    credentials = read_credentials(load_settings())
+    if credentials is None:
+        raise UserError(
+            f"{option} needs SERVER_ADDRESS and API_TOKEN: put them in ~/supervisely.env (see "
+            "README, 'Use a Supervisely server'), or pass --local DIR for a project folder"
+        )
+    return sly.Api(
+        credentials.address,
+        credentials.token,
+        retry_count=credentials.retry_count,
+        retry_sleep_sec=credentials.retry_sleep_sec,
+    )
+
+
+def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
+    """The binding problems of each dataset of ``project`` and what was read of each.
+
+    Each image gets ``find_problems``; keys are compared across the images of one dataset
+    (``ReusedKeys``), as keys read from files carry the image name and a server's are unique.
+    """
+    problems: List[List[BindingProblem]] = []
+    summaries: List[EditSummary] = []
+    for index in range(len(project.datasets)):
+        found: List[BindingProblem] = []
+        reused = ReusedKeys()
+
+        def check(name: str, ann_json: Dict[str, Any]) -> None:
+            ann = parse_annotation(ann_json, project.meta)
+            found.extend(find_problems(ann, name))
+            reused.add(name, ann)
+
+        one_dataset = project._replace(
+            datasets=project.datasets[index : index + 1],
+            dataset_names=project.dataset_names[index : index + 1],
+        )
+        (summary,) = apply_edit(one_dataset, check, dry_run=True)
+        problems.append(found + reused.problems())
+        summaries.append(summary)
+    return problems, summaries
+
+
+def print_problems(names: List[str], problems: List[List[BindingProblem]], as_json: bool) -> None:
+    """One line per problem, ``dataset: image: what is wrong: the fix``, or the same as JSON."""
+    if as_json:
+        rows = [
+            {"dataset": name, **problem._asdict()}
+            for name, found in zip(names, problems)
+            for problem in found
+        ]
+        print(json.dumps({"problems": rows, "count": len(rows)}, indent=2))
+        return
+    for name, found in zip(names, problems):
+        if found:
+            print("\n".join(f"{name}: {line}" for line in format_report(found).splitlines()))
+    total = sum(len(found) for found in problems)
+    print(f"{total} binding problem{'' if total == 1 else 's'} found")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add report, discard, auto-bind and validate to the ``sly-bindings`` subcommands."""
+    common = argparse.ArgumentParser(add_help=False)
+    target = common.add_mutually_exclusive_group(required=True)
+    target.add_argument(
+        "--project-id", type=int, metavar="N", help="every dataset of a server project"
+    )
+    target.add_argument("--dataset-id", type=int, metavar="N", help="one dataset on the server")
+    target.add_argument(
+        "--local", type=Path, metavar="DIR", help="a local Supervisely project folder"
+    )
+    common.add_argument(
+        "--classes", nargs="+", metavar="CLASS", help="only labels of these classes (default: all)"
+    )
+    common.add_argument(
+        "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
+    )
+    edits = argparse.ArgumentParser(add_help=False, parents=[common])
+    edits.add_argument(
+        "--dry-run", action="store_true", help="change nothing; say what would change"
+    )
+
+    commands.add_parser("report", parents=[common], help="count labels and groups per dataset")
+    commands.add_parser("discard", parents=[edits], help="unbind labels")
+    bind = commands.add_parser("auto-bind", parents=[edits], help="bind labels that nearly touch")
+    bind.add_argument(
+        "--max-gap",
+        type=float,
+        required=True,
+        metavar="PIXELS",
+        help="labels at most this many pixels apart are bound (0: only touching ones)",
+    )
+    bind.add_argument(
+        "--across-classes", action="store_true", help="let labels of different classes bind"
+    )
+    bind.add_argument(
+        "--regroup",
+        action="store_true",
+        help="drop the existing groups first and group by geometry alone",
+    )
+    commands.add_parser(
+        "validate",
+        parents=[common],
+        help="find groups of one label, mixed groups and keys reused on another image",
+    )
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """A UserError for values argparse lets through: a --max-gap that is not a finite number."""
+    args.dry_run = getattr(args, "dry_run", False)
+    if args.command == "auto-bind" and not (math.isfinite(args.max_gap) and args.max_gap >= 0):
+        raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")

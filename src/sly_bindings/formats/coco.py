@@ -1,0 +1,404 @@
+"""Read COCO instances into Supervisely annotations: an instance of several parts becomes a group.
+
+A COCO instance is one object. When its segmentation has several parts, the parts become
+labels bound under one key, ``"<image name>:<instance id>"``; an instance of one part is one
+unbound label. This reads standard COCO and what ``coco_export.py`` writes (one instance per
+binding group):
+
+- a polygon list ``[[x1, y1, x2, y2, ...], ...]``: one ``sly.Polygon`` per polygon, points
+  rounded to whole pixels (x = column, y = row, not shifted, as ``coco_export`` writes them).
+  A polygon of exactly the four corners ``[left, top, right, top, right, bottom, left, bottom]``
+  is how ``coco_export`` writes a rectangle, and is read back as that ``sly.Rectangle``;
+- an RLE, compressed (``counts`` a string) or not (``counts`` a list), with ``size`` the
+  image's ``[height, width]``: its mask's connected blobs (8-connectivity,
+  ``group_split.split_label``) become one ``sly.Bitmap`` each. A crowd (``iscrowd: 1``) stays
+  one unbound Bitmap: it is many objects, not one in parts;
+- no segmentation (``[]``, a detection dataset): the ``bbox`` ``[x, y, width, height]`` as a
+  ``sly.Rectangle`` of the pixels it covers.
+
+So a round trip through ``coco_export`` keeps every label and every group exactly when each
+Bitmap label is one blob and the Bitmap parts of a group do not touch (a merged RLE cannot tell
+touching parts apart); a group of polygons and rectangles always comes back exactly, a group
+mixing masks and polygons comes back as masks.
+
+Classes are the categories, in their order: a class has the geometry type of its labels
+(``sly.AnyGeometry`` when they mix types, or when the category has no instance). Each image
+is an item of a dataset named by the folder of ``file_name``, less a last ``img`` folder
+(``coco_export`` writes ``<dataset>/img/<image>``); with no folder, the JSON file's name without
+its extension. Nested folders are nested datasets, built as the SDK builds them: ``a/b/x.jpg``
+and ``a/datasets/b/img/x.jpg`` (what ``coco_export`` writes for a nested dataset) are both
+dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is refused, never
+written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
+``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project`` skips when it reads.
+
+Copy this file with ``groups/split.py``, ``bindings.py`` and ``files/dataset_names.py``;
+besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os  # for the examples
+import tempfile  # for the examples
+from pathlib import Path, PurePosixPath
+from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple, Type
+
+import numpy as np
+import supervisely as sly
+from pycocotools import mask as mask_utils
+
+from bindings import with_binding_key
+from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.groups.split import split_label
+
+
+class InvalidCocoError(ValueError):
+    """A COCO file that cannot be read; the message names the file and the field."""
+
+
+class CocoItem(NamedTuple):
+    """One image of a COCO file, read: where it goes and what it holds."""
+
+    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the file and the image, for messages
+
+
+def coco_to_annotation(
+    image: Mapping[str, Any],
+    instances: List[Mapping[str, Any]],
+    category_names: Mapping[int, str],
+    source: str = "COCO JSON",
+) -> sly.Annotation:
+    """The annotation of one COCO image from its instances, multi-part instances as groups.
+
+    Args:
+        image: the COCO image (``file_name``, ``height``, ``width``).
+        instances: the COCO annotations of that image, in order.
+        category_names: the class name of each category id.
+        source: the file's name, used in messages.
+
+    Raises:
+        InvalidCocoError: a field is missing or malformed; the message names file and field.
+
+    Examples:
+        >>> image = {"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}
+        >>> instances = [
+        ...     {"id": 5, "category_id": 1, "segmentation": [[0, 0, 2, 0, 1, 2], [5, 5, 7, 5, 6, 7]]},
+        ...     {"id": 6, "category_id": 1, "segmentation": [[0, 4, 3, 4, 3, 6, 0, 6]]}]
+        >>> ann = coco_to_annotation(image, instances, {1: "car"})
+        >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
+        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('rectangle', None)]
+    """
+    where = f"{source}: image {image.get('id')!r}"
+    height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
+    image_name = PurePosixPath(str(image.get("file_name"))).name
+    labels: List[sly.Label] = []
+    for instance in instances:
+        field = f"{source}: annotation {instance.get('id')!r}"
+        category_id = instance.get("category_id")
+        if category_id not in category_names:
+            raise InvalidCocoError(f"{field}: category_id: {category_id!r} is no category's id")
+        name = category_names[category_id]
+        parts = _geometries(instance, (height, width), field)
+        parts_labels = [
+            sly.Label(geometry, sly.ObjClass(name, type(geometry))) for geometry in parts
+        ]
+        if (
+            len(parts_labels) == 1
+            and isinstance(parts[0], sly.Bitmap)
+            and not instance.get("iscrowd")
+        ):
+            parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
+        if len(parts_labels) > 1:
+            key = f"{image_name}:{instance.get('id')}"
+            parts_labels = [with_binding_key(label, key) for label in parts_labels]
+        labels.extend(parts_labels)
+    return sly.Annotation((height, width), labels)
+
+
+def _geometries(
+    instance: Mapping[str, Any], image_size: Tuple[int, int], field: str
+) -> List[sly.Geometry]:
+    """The geometries of one instance's segmentation (or of its bbox when it has none)."""
+    segmentation = instance.get("segmentation")
+    if isinstance(segmentation, list) and segmentation:
+        return [_polygon(p, f"{field}: segmentation[{i}]") for i, p in enumerate(segmentation)]
+    if isinstance(segmentation, dict):
+        return [_rle_bitmap(segmentation, image_size, f"{field}: segmentation")]
+    if segmentation in (None, []):
+        return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
+    raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
+
+
+def _polygon(values: Any, field: str) -> sly.Geometry:
+    if (
+        not isinstance(values, list)
+        or len(values) < 6
+        or len(values) % 2
+        or not all(_is_number(v) for v in values)
+    ):
+        raise InvalidCocoError(f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers")
+    xs = [round(v) for v in values[::2]]
+    ys = [round(v) for v in values[1::2]]
+    left, top, right, bottom = xs[0], ys[0], xs[1], ys[2]
+    if len(xs) == 4 and xs == [left, right, right, left] and ys == [top, top, bottom, bottom]:
+        if left <= right and top <= bottom:
+            return sly.Rectangle(top, left, bottom, right)
+    return sly.Polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
+
+
+def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str) -> sly.Bitmap:
+    size, counts = rle.get("size"), rle.get("counts")
+    if list(size or []) != list(image_size):
+        raise InvalidCocoError(
+            f"{field}.size: {size!r} is not the image's [height, width] {list(image_size)}"
+        )
+    try:
+        if isinstance(counts, list):
+            # pycocotools reads past runs that do not add up to the image instead of refusing.
+            if sum(counts) != size[0] * size[1] or any(count < 0 for count in counts):
+                raise ValueError
+            encoded = mask_utils.frPyObjects({"size": list(size), "counts": counts}, *size)
+        elif isinstance(counts, str):
+            encoded = {"size": list(size), "counts": counts.encode("ascii")}
+        else:
+            raise ValueError
+        mask = mask_utils.decode(encoded).astype(bool)
+    except (ValueError, TypeError, UnicodeEncodeError):
+        raise InvalidCocoError(
+            f"{field}.counts: not an RLE of {size[1]}x{size[0]} pixels (a list of run lengths "
+            "or a compressed string)"
+        ) from None
+    if not mask.any():
+        raise InvalidCocoError(f"{field}: the mask has no pixel set: drop the instance")
+    return sly.Bitmap(mask)
+
+
+def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
+    if (
+        not isinstance(bbox, list)
+        or len(bbox) != 4
+        or not all(_is_number(v) for v in bbox)
+        or bbox[2] <= 0
+        or bbox[3] <= 0
+    ):
+        raise InvalidCocoError(
+            f"{field}: with no segmentation, bbox must be [x, y, width, height], width and height "
+            "above 0"
+        )
+    x, y, width, height = bbox
+    left, top = round(x), round(y)
+    # The box covers pixels left .. x + width (its far edge); a box under a pixel still has one.
+    return sly.Rectangle(
+        top, left, max(top, round(y + height) - 1), max(left, round(x + width) - 1)
+    )
+
+
+def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
+    value = data.get(field)
+    if not _is_number(value) or value != int(value):
+        raise InvalidCocoError(f"{where}: {field}: missing or not a whole number, got {value!r}")
+    if value < minimum:
+        raise InvalidCocoError(f"{where}: {field}: must be at least {minimum}, got {value!r}")
+    return int(value)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (Python's json reads NaN and Infinity too)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:
+    """The images of a COCO instances file, read one by one, without copying anything.
+
+    An image is looked for at ``images_dir/<file_name>``, then ``images_dir/images/<file_name>``
+    (``images_dir`` defaults to the JSON file's folder). Its dataset is the folder of
+    ``file_name`` (see the module's docstring); nested folders are nested datasets.
+
+    Raises:
+        InvalidCocoError: the JSON is malformed, an image is missing, or a folder of
+            ``file_name`` cannot be a dataset name (``..``, say); the message names the file and
+            the field.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> sly.image.write(os.path.join(folder.name, "a.png"), np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> coco = {"images": [{"id": 1, "file_name": "a.png", "height": 4, "width": 4}],
+        ...         "annotations": [{"id": 7, "image_id": 1, "category_id": 1,
+        ...                          "segmentation": [[0, 0, 1, 0, 1, 1], [3, 3, 3, 2, 2, 3]]}],
+        ...         "categories": [{"id": 1, "name": "car"}]}
+        >>> with open(os.path.join(folder.name, "street.json"), "w") as file:
+        ...     json.dump(coco, file)
+        >>> [(item.dataset, item.name, len(item.ann.labels))
+        ...  for item in coco_items(os.path.join(folder.name, "street.json"))]
+        [(('street',), 'a.png', 2)]
+        >>> folder.cleanup()
+    """
+    coco = _load(Path(coco_path))
+    yield from _items(coco, coco_path, _category_names(coco, coco_path), images_dir)
+
+
+def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] = None) -> None:
+    """Read a COCO instances file and its images into a new Supervisely project at ``project_dir``.
+
+    Images are found and datasets named as :func:`coco_items` does; a nested dataset is made
+    the SDK's way (``parent/datasets/child``), with its parents.
+
+    Raises:
+        InvalidCocoError: as :func:`coco_items`, the file has no image, or an image name is
+            used twice in a dataset or is not an image; the message names the file and the field.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> sly.image.write(os.path.join(folder.name, "a.png"), np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> coco = {"images": [{"id": 1, "file_name": "a.png", "height": 4, "width": 4}],
+        ...         "annotations": [{"id": 7, "image_id": 1, "category_id": 1,
+        ...                          "segmentation": [[0, 0, 1, 0, 1, 1], [3, 3, 3, 2, 2, 3]]}],
+        ...         "categories": [{"id": 1, "name": "car"}]}
+        >>> with open(os.path.join(folder.name, "street.json"), "w") as file:
+        ...     json.dump(coco, file)
+        >>> coco_to_project(os.path.join(folder.name, "street.json"), folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
+        >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
+        [('polygon', 'a.png:7'), ('polygon', 'a.png:7')]
+        >>> folder.cleanup()
+    """
+    coco = _load(Path(coco_path))
+    category_names = _category_names(coco, coco_path)
+    items = _items(coco, coco_path, category_names, images_dir)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidCocoError(f"{coco_path}: images: empty: pass a COCO file with images")
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {
+        name: set() for name in category_names.values()
+    }
+    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        _add_item(_dataset(project, datasets, item.dataset), item)
+        for label in item.ann.labels:
+            geometry_types[label.obj_class.name].add(type(label.geometry))
+    classes = [
+        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
+        for name, types in geometry_types.items()
+    ]
+    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+
+
+def _items(
+    coco: Dict[str, Any],
+    coco_path: str,
+    category_names: Mapping[int, str],
+    images_dir: Optional[str],
+) -> Iterator[CocoItem]:
+    images_root = Path(images_dir) if images_dir is not None else Path(coco_path).parent
+    instances: Dict[Any, List[Mapping[str, Any]]] = {}
+    for index, instance in enumerate(coco["annotations"]):
+        if not isinstance(instance, dict) or "id" not in instance:
+            raise InvalidCocoError(f"{coco_path}: annotations[{index}]: not an object with an id")
+        instances.setdefault(instance.get("image_id"), []).append(instance)
+    image_ids = {image.get("id") for image in coco["images"] if isinstance(image, dict)}
+    for image_id, orphans in instances.items():
+        if image_id not in image_ids:
+            raise InvalidCocoError(
+                f"{coco_path}: annotation {orphans[0]['id']!r}: image_id: {image_id!r} is no "
+                "image's id"
+            )
+    for index, image in enumerate(coco["images"]):
+        if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
+            raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
+        where = f"{coco_path}: image {image['id']!r}: file_name"
+        file_name = PurePosixPath(image["file_name"])
+        dataset = _dataset_path(file_name, Path(coco_path).stem, where)
+        candidates = [images_root / file_name, images_root / "images" / file_name]
+        image_path = next((path for path in candidates if path.is_file()), None)
+        if image_path is None:
+            raise InvalidCocoError(f"{where}: no file {candidates[0]}: put the images there")
+        if not sly.image.has_valid_ext(file_name.name):
+            raise InvalidCocoError(
+                f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
+            )
+        ann = coco_to_annotation(image, instances.get(image["id"], []), category_names, coco_path)
+        yield CocoItem(dataset, file_name.name, image_path, ann, where)
+
+
+def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[str, ...]:
+    """The dataset of ``file_name`` and its parents, top first (see the module's docstring)."""
+    folders = list(file_name.parts[:-1])
+    if folders and folders[-1] == "img":  # coco_export's <dataset>/img/<image>
+        folders.pop()
+    if len(folders) % 2 and all(folder == "datasets" for folder in folders[1::2]):
+        folders = folders[::2]  # the SDK's <parent>/datasets/<child>
+    names = tuple(folders) or (default,)
+    for name in names:
+        problem = dataset_name_problem(name)
+        if problem is not None:
+            raise InvalidCocoError(f"{where}: {str(file_name)!r}: dataset name {name!r} {problem}")
+    return names
+
+
+def _dataset(
+    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
+) -> sly.Dataset:
+    """The dataset at ``path`` (names, top first), made with its parents when new."""
+    for depth in range(1, len(path) + 1):
+        if path[:depth] not in datasets:
+            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
+            folder = "/datasets/".join(path[:depth])
+            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
+    return datasets[path]
+
+
+def _load(coco_path: Path) -> Dict[str, Any]:
+    if not coco_path.is_file():
+        raise InvalidCocoError(f"{coco_path}: does not exist: pass a COCO instances JSON file")
+    try:
+        coco = json.loads(coco_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InvalidCocoError(
+            f"{coco_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
+        ) from None
+    except json.JSONDecodeError as error:
+        raise InvalidCocoError(
+            f"{coco_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
+            f"{error.colno}): fix the file or export it again"
+        ) from None
+    if not isinstance(coco, dict):
+        raise InvalidCocoError(f"{coco_path}: not a COCO file (a JSON object with images)")
+    for field in ("images", "annotations", "categories"):
+        if not isinstance(coco.get(field), list):
+            raise InvalidCocoError(f"{coco_path}: {field}: missing or not a list")
+    return coco
+
+
+def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
+    names: Dict[int, str] = {}
+    for index, category in enumerate(coco["categories"]):
+        name = category.get("name") if isinstance(category, dict) else None
+        if not isinstance(name, str) or not name or "id" not in category:
+            raise InvalidCocoError(f"{coco_path}: categories[{index}]: needs an id and a name")
+        if name in names.values():
+            raise InvalidCocoError(f"{coco_path}: categories[{index}]: name {name!r} is repeated")
+        names[category["id"]] = name
+    return names
+
+
+def _add_item(dataset: sly.Dataset, item: CocoItem) -> None:
+    if dataset.item_exists(item.name):
+        raise InvalidCocoError(
+            f"{item.source}: {item.name!r} is used twice in dataset {dataset.name!r}: give each "
+            "image its own name"
+        )
+    try:
+        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
+    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+        raise InvalidCocoError(f"{item.source}: {item.image} is not an image") from None

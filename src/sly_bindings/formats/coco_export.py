@@ -1,0 +1,296 @@
+"""Export a local Supervisely project to COCO instances, one instance per object, groups merged.
+
+A binding group is one object, so it becomes one COCO instance; each unbound label is an
+instance of its own. (The SDK's exporter, ``sly.Project.to_coco``, writes each Bitmap of a group
+as a separate instance; it joins only the polygons of a group.)
+
+From the command line (one line and exit code 2 when the project cannot be exported)::
+
+    .venv/bin/sly-bindings convert supervisely coco output/tutorial-bindings output/coco
+
+Copy this file together with ``groups/merge.py``, ``bindings.py``, ``files/atomic.py``,
+``files/project_folder.py`` and ``files/write_checks.py`` (opening the project, atomic
+writing). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+
+Output format (what :func:`project_to_coco` returns and :func:`write_coco` writes as JSON)::
+
+    {
+      "info": {"description": "Supervisely project <name>: one instance per binding group"},
+      "images": [{"id": 1, "file_name": "dataset-01/img/image.jpg", "height": 720, "width": 1280}],
+      "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0,
+                       "segmentation": ..., "area": 5321, "bbox": [x, y, width, height]}],
+      "categories": [{"id": 1, "name": "car", "supercategory": "car"}]
+    }
+
+- ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
+  SDK's exporter gives); ``supercategory`` is the class name.
+- ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
+  ``file_name`` is the image's path relative to the project folder, with ``/``; height and
+  width come from the annotation.
+- ``annotations``: per image, one instance per object in the order of its first label in the
+  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the project; ``iscrowd``
+  is always 0.
+- ``category_id``: the object's class. The labels of a group must share one class.
+- ``segmentation``, by what the object is made of:
+    - only polygons without holes and rectangles: a polygon list, one list per label,
+      ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
+      floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
+      ``[left, top, right, top, right, bottom, left, bottom]``;
+    - anything with a Bitmap, or a polygon with holes (a COCO polygon cannot hold one): one
+      compressed RLE of the union of the labels, ``{"size": [height, width], "counts": str}``
+      (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
+      back exactly the union as ``group_mask`` draws it.
+- ``area``: the number of pixels of the union as ``groups.merge.group_mask`` draws it (the
+  Supervisely rule: a rectangle from column 2 to 5 is 4 pixels wide), an int. ``bbox``: the
+  tight box of those pixels, ``pycocotools.mask.toBbox`` of their RLE, floats. For a polygon
+  list, pycocotools' own rasterisation (``COCO.annToMask``) differs from this at the edges.
+- Nothing lies outside the image: ``sly.Annotation`` crops its labels to the image when it is
+  made (a label entirely outside is dropped then).
+- A label that covers no pixels (a point, a polyline, keypoints) stops the export with a
+  message naming the image: an instance here is a mask or polygons, not keypoints.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Tuple
+
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+from pycocotools import mask as mask_utils
+from supervisely.geometry.geometry import Geometry
+
+from bindings import annotation_objects, binding_key_of
+from sly_bindings.files.atomic import write_json_atomically
+from sly_bindings.files.project_folder import open_project, read_annotation
+from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.groups.merge import group_mask
+
+
+class CocoExportError(ValueError):
+    """A project that cannot be exported, or a place it cannot be written to; the message names
+    the image, the project or the path, and the fix."""
+
+
+# What the command line reports in one line, exit code 2: the message says what to fix.
+
+
+def annotation_to_coco(
+    ann: sly.Annotation, image_id: int, category_ids: Mapping[str, int], first_id: int = 1
+) -> List[Dict[str, Any]]:
+    """The COCO instances of one annotation: one per binding group, one per unbound label.
+
+    Args:
+        ann: the image's annotation.
+        image_id: the COCO id of the image.
+        category_ids: COCO category id of each class name.
+        first_id: the id of the first instance; the next ones count up from it.
+
+    Returns:
+        COCO annotation dicts in the format of the module's docstring, JSON-serialisable.
+
+    Raises:
+        ValueError: ``first_id`` is below 1, a class has no category id, or a group mixes
+            classes.
+        TypeError: a label is a point, a polyline or another geometry with no area.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> part = np.ones((1, 2), bool)
+        >>> ann = sly.Annotation((3, 4), [
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(0, 0)), car, binding_key="a"),
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(2, 2)), car, binding_key="a")])
+        >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"car": 1})
+        >>> instance["area"], instance["bbox"], instance["segmentation"]["size"]
+        (4, [0.0, 0.0, 4.0, 3.0], [3, 4])
+        >>> mask_utils.decode(instance["segmentation"])
+        array([[1, 1, 0, 0],
+               [0, 0, 0, 0],
+               [0, 0, 1, 1]], dtype=uint8)
+        >>> box = sly.ObjClass("sign", sly.Rectangle)
+        >>> ann = sly.Annotation((9, 9), [sly.Label(sly.Rectangle(1, 2, 3, 5), box)])
+        >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"sign": 2}, first_id=7)
+        >>> instance["id"], instance["area"], instance["segmentation"]
+        (7, 12, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]])
+    """
+    if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
+        raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
+    instances = []
+    for labels in annotation_objects(ann):
+        instances.append(
+            _instance(labels, ann.img_size, first_id + len(instances), image_id, category_ids)
+        )
+    return instances
+
+
+def project_to_coco(project_dir: str) -> Dict[str, Any]:
+    """The COCO instances dict of the local Supervisely project in ``project_dir``.
+
+    Raises:
+        ProjectFolderError: ``project_dir`` is not a readable Supervisely project
+            (no meta.json, an image without its annotation file, no image), or an annotation
+            file is not UTF-8 JSON of this project (a class missing from meta.json, say); the
+            message names the folder or file.
+        CocoExportError: an image has an object that cannot be exported (see
+            :func:`annotation_to_coco`); the message starts with the image.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> coco = project_to_coco(project.directory)
+        >>> coco["images"]
+        [{'id': 1, 'file_name': 'ds/img/a.png', 'height': 4, 'width': 4}]
+        >>> coco["categories"]
+        [{'id': 1, 'name': 'car', 'supercategory': 'car'}]
+        >>> [(instance["area"], instance["segmentation"]) for instance in coco["annotations"]]
+        [(4, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
+        >>> folder.cleanup()
+    """
+    project = open_project(project_dir)
+    categories = [
+        {"id": number, "name": obj_class.name, "supercategory": obj_class.name}
+        for number, obj_class in enumerate(project.meta.obj_classes, start=1)
+    ]
+    category_ids = {category["name"]: category["id"] for category in categories}
+    images: List[Dict[str, Any]] = []
+    annotations: List[Dict[str, Any]] = []
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        for item_name in sorted(dataset.get_items_names()):
+            ann = read_annotation(dataset, item_name, project.meta)
+            relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
+            file_name = relative.replace(os.sep, "/")
+            image_id = len(images) + 1
+            height, width = ann.img_size
+            images.append(
+                {"id": image_id, "file_name": file_name, "height": height, "width": width}
+            )
+            try:
+                annotations.extend(
+                    annotation_to_coco(ann, image_id, category_ids, first_id=len(annotations) + 1)
+                )
+            except (ValueError, TypeError) as error:
+                raise CocoExportError(f"{file_name}: {error}") from error
+    return {
+        "info": {
+            "description": f"Supervisely project {project.name}: one instance per binding group"
+        },
+        "images": images,
+        "annotations": annotations,
+        "categories": categories,
+    }
+
+
+def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
+    """Write :func:`project_to_coco` of ``project_dir`` to ``out_path`` atomically, and return it.
+
+    ``out_path`` is checked first, so a long export never fails at the end for it. An existing
+    file there is replaced only when the new file is complete; missing folders on the way to it
+    are created.
+
+    Raises:
+        CocoExportError: ``out_path`` is a folder, is inside a file, or cannot be written.
+        as :func:`project_to_coco`.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> out_path = os.path.join(project.directory, "instances.json")
+        >>> len(write_coco(project.directory, out_path)["annotations"]), os.path.isfile(out_path)
+        (1, True)
+        >>> folder.cleanup()
+    """
+    _check_out_path(out_path)
+    coco = project_to_coco(project_dir)
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    write_json_atomically(coco, os.fspath(out_path))
+    return coco
+
+
+def _check_out_path(out_path: str) -> None:
+    """Refuse an ``out_path`` that cannot be written, before any work is done."""
+    out = Path(out_path).absolute()
+    if out.is_dir():
+        raise CocoExportError(
+            f"{out_path} is a folder: pass the path of the JSON file to write in it, e.g. "
+            f"{os.path.join(out_path, 'instances.json')}"
+        )
+    existing = nearest_existing(out.parent)  # out itself may exist: it is replaced
+    if not existing.is_dir():
+        raise CocoExportError(f"{out_path} is inside the file {existing}: pass a path in a folder")
+    problem = cannot_create_in(existing)
+    if problem is not None:
+        raise CocoExportError(
+            f"cannot write {out_path} ({problem} in {existing}): pass a path in a folder you "
+            "can write"
+        )
+
+
+def _instance(
+    labels: List[sly.Label],
+    image_size: Tuple[int, int],
+    instance_id: int,
+    image_id: int,
+    category_ids: Mapping[str, int],
+) -> Dict[str, Any]:
+    """One COCO instance for the labels of one object."""
+    key = binding_key_of(labels[0])
+    name = f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
+    class_names = list(dict.fromkeys(label.obj_class.name for label in labels))
+    if len(class_names) > 1:
+        raise ValueError(
+            f"{name} mixes classes {', '.join(repr(class_name) for class_name in class_names)}: "
+            "bind only the parts of one object"
+        )
+    if class_names[0] not in category_ids:
+        raise ValueError(
+            f"class {class_names[0]!r} has no category id: add it to category_ids "
+            "(project_to_coco takes them from the project meta)"
+        )
+    rle = _encode(group_mask(labels, image_size))
+    if all(_fits_coco_polygon(label.geometry) for label in labels):
+        segmentation: Any = [_coco_polygon(label.geometry) for label in labels]
+    else:
+        segmentation = {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")}
+    return {
+        "id": instance_id,
+        "image_id": image_id,
+        "category_id": category_ids[class_names[0]],
+        "segmentation": segmentation,
+        "area": int(mask_utils.area(rle)),
+        "bbox": [float(value) for value in mask_utils.toBbox(rle)],
+        "iscrowd": 0,
+    }
+
+
+def _encode(mask: npt.NDArray[np.bool_]) -> Dict[str, Any]:
+    """The compressed COCO RLE of a 2-D boolean mask."""
+    return mask_utils.encode(np.asfortranarray(mask, dtype=np.uint8))
+
+
+def _fits_coco_polygon(geometry: Geometry) -> bool:
+    """A COCO polygon can hold a rectangle or a polygon without holes, not a mask or a hole."""
+    if type(geometry) is sly.Rectangle:
+        return True
+    return type(geometry) is sly.Polygon and len(geometry.interior) == 0
+
+
+def _coco_polygon(geometry: Geometry) -> List[float]:
+    """``[x1, y1, x2, y2, ...]`` of a polygon's exterior or a rectangle's corners."""
+    if type(geometry) is sly.Rectangle:
+        top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
+        return [float(v) for v in (left, top, right, top, right, bottom, left, bottom)]
+    return [float(value) for value in geometry.exterior_np[:, ::-1].ravel()]

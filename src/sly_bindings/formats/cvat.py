@@ -1,0 +1,546 @@
+"""Binding groups in CVAT for images 1.1 XML: read it into Supervisely annotations and write it.
+
+CVAT (https://github.com/cvat-ai/cvat) exports one ``annotations.xml`` for a task or project::
+
+    <annotations>
+      <version>1.1</version>
+      <meta><project><name>...</name><labels>
+        <label><name>car</name><color>#ff00ff</color><type>mask</type><attributes/></label>
+      </labels></project></meta>
+      <image id="0" name="image.jpg" subset="dataset-01" width="1280" height="720">
+        <box label="sign" source="manual" occluded="0" xtl="20.00" ytl="10.00" xbr="41.00"
+             ybr="31.00" z_order="0"/>
+        <polygon label="person" ... points="100.00,100.00;200.00,100.00;150.00,200.00"
+                 group_id="2"/>
+        <mask label="car" ... rle="3, 2, 4" left="5" top="7" width="3" height="3" group_id="1"/>
+      </image>
+    </annotations>
+
+Shapes of one image with the same ``group_id`` are one CVAT group; ``group_id`` absent or 0 means
+no group. So here:
+
+- reading, shapes with the same group_id become labels bound under ``"<image name>:<group_id>"``
+  (unique in a dataset; ``"7"`` and ``"7.0"`` are one group); CVAT groups may mix labels, and so
+  may ours;
+- writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a
+  ``group_id`` unique in the file (1, 2, ... in the order groups first appear, image by image);
+  unbound labels get none.
+
+Geometries (x = column, y = row):
+
+- ``box`` <-> ``sly.Rectangle``: CVAT's corners are pixel edges, so the rectangle of pixels
+  left..right is ``xtl=left``, ``xbr=right + 1`` (likewise for y); a rotated box is skipped;
+- ``polygon`` <-> ``sly.Polygon``: the outline, rounded to whole pixels; holes are dropped;
+- ``mask`` <-> ``sly.Bitmap``: CVAT's run-length code of the mask's box (``left``, ``top``,
+  ``width``, ``height``): run lengths, row by row, alternating and starting with a run of 0s.
+
+Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
+``sly.AlphaMask`` (a Bitmap of opacities) are skipped with a warning like points and lines,
+rather than written as a box without its rotation or a mask without its opacity.
+
+Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``), and a
+nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way. A
+subset that cannot be a dataset name (``..``, an absolute path, a name ending in ``img``,
+``ann``, ... that ``sly.Project`` skips: ``files.dataset_names.dataset_name_problem``) is refused, so nothing is ever
+written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
+``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
+are skipped with a warning; attributes are not carried; class colours are.
+
+Copy this file with ``bindings.py`` and ``files/dataset_names.py`` (README, "Helpers you can
+copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import tempfile  # for the examples
+import warnings
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type
+
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+
+from bindings import binding_groups, binding_key_of
+from sly_bindings.files.dataset_names import dataset_name_problem
+
+CVAT_VERSION = "1.1"
+DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
+CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
+    "rectangle": sly.Rectangle,
+    "polygon": sly.Polygon,
+    "mask": sly.Bitmap,
+}
+
+
+class InvalidCvatError(ValueError):
+    """A CVAT XML file that cannot be read; the message names the file and the field."""
+
+
+class CvatItem(NamedTuple):
+    """One image of a CVAT export, read: where it goes and what it holds."""
+
+    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the file and the image, for messages
+
+
+class CvatWarning(UserWarning):
+    """Something that CVAT cannot hold, or a shape that was skipped; the message says which."""
+
+
+def mask_to_cvat_rle(mask: npt.NDArray[np.bool_]) -> List[int]:
+    """CVAT's run lengths of ``mask``: row by row, alternating 0s and 1s, starting with 0s.
+
+    Examples:
+        >>> mask_to_cvat_rle(np.array([[1, 1, 0], [0, 1, 1]], dtype=bool))
+        [0, 2, 2, 2]
+    """
+    flat = np.asarray(mask, dtype=bool).ravel()
+    if flat.size == 0:
+        return []
+    starts = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    runs = np.diff(np.concatenate([[0], starts, [flat.size]])).tolist()
+    return [0] + runs if flat[0] else runs
+
+
+def cvat_rle_to_mask(counts: List[int], height: int, width: int) -> npt.NDArray[np.bool_]:
+    """The ``height`` x ``width`` mask of CVAT's run lengths (see :func:`mask_to_cvat_rle`).
+
+    Raises:
+        ValueError: a count is negative or the counts do not add up to ``height * width``.
+
+    Examples:
+        >>> cvat_rle_to_mask([0, 2, 2, 2], 2, 3).astype(int)
+        array([[1, 1, 0],
+               [0, 1, 1]])
+    """
+    if any(count < 0 for count in counts):
+        raise ValueError("rle has a negative run length: run lengths count pixels")
+    if sum(counts) != height * width:
+        raise ValueError(
+            f"rle covers {sum(counts)} pixels but width x height is {width}x{height} = "
+            f"{width * height}: they must agree"
+        )
+    values = np.arange(len(counts)) % 2 == 1
+    return np.repeat(values, counts).reshape(height, width)
+
+
+def annotation_to_cvat_image(
+    ann: sly.Annotation, image_id: int, name: str, subset: str, first_group_id: int = 1
+) -> ET.Element:
+    """The ``<image>`` element of ``ann``; its groups are numbered from ``first_group_id``.
+
+    Warns (:class:`CvatWarning`) for polygon holes (dropped) and other geometries (skipped).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(1, 2, 3, 4), car, binding_key="k")])
+        >>> ET.tostring(annotation_to_cvat_image(ann, 0, "a.jpg", "train", first_group_id=5))
+        b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="5.00" ybr="4.00" z_order="0" group_id="5" /></image>'
+    """
+    groups, _ = binding_groups(ann)
+    group_ids = {key: number for number, key in enumerate(groups, start=first_group_id)}
+    height, width = ann.img_size
+    attributes = {"id": str(image_id), "name": name, "subset": subset}
+    image = ET.Element("image", {**attributes, "width": str(width), "height": str(height)})
+    for label in ann.labels:
+        shape = _shape_of(label, name)
+        if shape is not None:
+            key = binding_key_of(label)
+            if key is not None:
+                shape.set("group_id", str(group_ids[key]))
+            image.append(shape)
+    return image
+
+
+def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
+    """The CVAT element of ``label`` without its group_id, or None (warned) if CVAT has none."""
+    geometry = label.geometry
+    common = {"label": label.obj_class.name, "source": "manual", "occluded": "0"}
+    # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
+    # writing them as such would drop the rotation, or the transparency.
+    if type(geometry) is sly.Rectangle:
+        edges = (geometry.left, geometry.top, geometry.right + 1, geometry.bottom + 1)
+        coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
+        return ET.Element("box", {**common, **coordinates, "z_order": "0"})
+    if type(geometry) is sly.Polygon:
+        if geometry.interior:
+            warnings.warn(
+                f"{image_name}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                "hole(s): CVAT polygons have none, so only the outline is written",
+                CvatWarning,
+            )
+        points = ";".join(f"{point.col:.2f},{point.row:.2f}" for point in geometry.exterior)
+        return ET.Element("polygon", {**common, "points": points, "z_order": "0"})
+    if type(geometry) is sly.Bitmap:
+        height, width = geometry.data.shape
+        return ET.Element(
+            "mask",
+            {
+                **common,
+                "rle": ", ".join(str(run) for run in mask_to_cvat_rle(geometry.data)),
+                "left": str(geometry.origin.col),
+                "top": str(geometry.origin.row),
+                "width": str(width),
+                "height": str(height),
+                "z_order": "0",
+            },
+        )
+    warnings.warn(
+        f"{image_name}: a {label.obj_class.name} {geometry.geometry_name()} is skipped: only "
+        "rectangles, polygons and masks are converted",
+        CvatWarning,
+    )
+    return None
+
+
+def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly.Annotation:
+    """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
+
+    Each label's class is named by the shape's ``label`` and has the shape's geometry type.
+    Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
+
+    Raises:
+        InvalidCvatError: an attribute is missing or malformed; the message names the file, the
+            image and the attribute.
+
+    Examples:
+        >>> image = ET.fromstring('<image id="0" name="a.jpg" width="8" height="8">'
+        ...     '<box label="car" xtl="0" ytl="0" xbr="2" ybr="2" group_id="7"/>'
+        ...     '<mask label="car" rle="0, 1" left="5" top="5" width="1" height="1" group_id="7"/>'
+        ...     '<polygon label="car" points="1,5;3,5;2,7" group_id="0"/></image>')
+        >>> [label.binding_key for label in cvat_image_to_annotation(image).labels]
+        ['a.jpg:7', 'a.jpg:7', None]
+    """
+    name = image.get("name")
+    where = f"{source}: <image id={image.get('id')!r}>"
+    if not name:
+        raise InvalidCvatError(f"{where}: name: missing")
+    where = f"{source}: <image name={name!r}>"
+    height = _whole_number(image, "height", where, minimum=1)
+    width = _whole_number(image, "width", where, minimum=1)
+    labels = []
+    for index, shape in enumerate(image):
+        field = f"{where} <{shape.tag}> #{index + 1}"
+        geometry = _geometry_of(shape, field)
+        if geometry is None:
+            continue
+        class_name = shape.get("label")
+        if not class_name:
+            raise InvalidCvatError(f"{field}: label: missing")
+        group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
+        key = f"{name}:{group_id}" if group_id else None
+        labels.append(
+            sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
+        )
+    return sly.Annotation((height, width), labels)
+
+
+def _whole_number(
+    element: ET.Element, attribute: str, where: str, minimum: int, default: Optional[int] = None
+) -> int:
+    """An integer attribute; "7", " 7 " and "7.0" are all 7."""
+    text = element.get(attribute)
+    if text is None and default is not None:
+        return default
+    value = _number(element, attribute, where)
+    if value != int(value) or value < minimum:
+        raise InvalidCvatError(
+            f"{where}: {attribute}: must be a whole number of at least {minimum}, got {text!r}"
+        )
+    return int(value)
+
+
+def _number(element: ET.Element, attribute: str, where: str) -> float:
+    text = element.get(attribute)
+    try:
+        value = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise InvalidCvatError(f"{where}: {attribute}: missing or not a number, got {text!r}")
+    return value
+
+
+def _geometry_of(shape: ET.Element, where: str) -> Optional[sly.Geometry]:
+    """The Supervisely geometry of one shape element, or None (warned) for one not converted."""
+    if shape.tag == "box":
+        if "rotation" in shape.attrib and _number(shape, "rotation", where):
+            warnings.warn(
+                f"{where}: skipped, a rotated box has no Supervisely rectangle", CvatWarning
+            )
+            return None
+        left, top, right, bottom = (
+            round(_number(shape, a, where)) for a in ("xtl", "ytl", "xbr", "ybr")
+        )
+        # xbr/ybr are the far pixel edges; a box thinner than a pixel still covers one.
+        return sly.Rectangle(top, left, max(top, bottom - 1), max(left, right - 1))
+    if shape.tag == "polygon":
+        points = _points(shape.get("points"), f"{where}: points")
+        if len(points) < 3:
+            raise InvalidCvatError(f"{where}: points: a polygon needs 3 points, got {len(points)}")
+        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+    if shape.tag == "mask":
+        left = _whole_number(shape, "left", where, minimum=0)
+        top = _whole_number(shape, "top", where, minimum=0)
+        width = _whole_number(shape, "width", where, minimum=1)
+        height = _whole_number(shape, "height", where, minimum=1)
+        try:
+            counts = [int(count) for count in (shape.get("rle") or "").split(",")]
+            mask = cvat_rle_to_mask(counts, height, width)
+        except ValueError as error:
+            reason = str(error) if "rle" in str(error) else "not a comma-separated list of counts"
+            raise InvalidCvatError(f"{where}: rle: {reason}") from None
+        if not mask.any():
+            warnings.warn(f"{where}: skipped, its mask has no pixel set", CvatWarning)
+            return None
+        return sly.Bitmap(mask, origin=sly.PointLocation(top, left))
+    warnings.warn(f"{where}: skipped: only box, polygon and mask are read", CvatWarning)
+    return None
+
+
+def _points(text: Optional[str], field: str) -> List[Tuple[int, int]]:
+    """``"x,y;x,y"`` as whole pixels (rounded)."""
+    try:
+        pairs = [pair.split(",") for pair in (text or "").split(";")]
+        return [(round(float(x)), round(float(y))) for x, y in pairs]
+    except (ValueError, OverflowError):  # not numbers, or NaN or infinite
+        raise InvalidCvatError(f"{field}: must be 'x,y;x,y;...' numbers, got {text!r}") from None
+
+
+def project_to_cvat(project_dir: str, out_dir: str) -> None:
+    """Write a Supervisely project as CVAT for images 1.1: ``annotations.xml`` and ``images/``.
+
+    Each dataset is a subset (a nested one ``parent/child``); its images go to
+    ``images/<subset>/``. ``out_dir`` is created and must not exist yet. Warns as
+    :func:`annotation_to_cvat_image` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> boxes = [sly.Rectangle(0, 0, 1, 1), sly.Rectangle(2, 2, 3, 3)]
+        >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> project_to_cvat(project.directory, folder.name + "/cvat")
+        >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
+        >>> images = root.iterfind("image")
+        >>> [(image.get("subset"), [box.get("group_id") for box in image]) for image in images]
+        [('ds', ['1', '1'])]
+        >>> sorted(os.listdir(folder.name + "/cvat/images/ds"))
+        ['a.png']
+        >>> folder.cleanup()
+    """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    os.makedirs(out_dir)
+    root = ET.Element("annotations")
+    ET.SubElement(root, "version").text = CVAT_VERSION
+    meta = ET.SubElement(ET.SubElement(root, "meta"), "project")
+    ET.SubElement(meta, "name").text = project.name
+    labels = ET.SubElement(meta, "labels")
+    cvat_types = {geometry: name for name, geometry in CVAT_TYPES.items()}
+    for obj_class in project.meta.obj_classes:
+        label = ET.SubElement(labels, "label")
+        ET.SubElement(label, "name").text = obj_class.name
+        ET.SubElement(label, "color").text = sly.color.rgb2hex(obj_class.color)
+        ET.SubElement(label, "type").text = cvat_types.get(obj_class.geometry_type, "any")
+        ET.SubElement(label, "attributes")
+    image_id, first_group_id = 0, 1
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        subset = dataset.name.replace(os.sep, "/")  # a nested dataset's name is parent/child
+        os.makedirs(os.path.join(out_dir, "images", subset))
+        for item_name in sorted(dataset.get_items_names()):
+            ann = dataset.get_ann(item_name, project.meta)
+            image = annotation_to_cvat_image(ann, image_id, item_name, subset, first_group_id)
+            root.append(image)
+            sly.fs.copy_file(
+                dataset.get_img_path(item_name),
+                os.path.join(out_dir, "images", subset, item_name),
+            )
+            image_id += 1
+            group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
+            first_group_id = max(group_ids, default=first_group_id - 1) + 1
+    ET.indent(root)
+    ET.ElementTree(root).write(
+        os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
+    )
+
+
+def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
+    """The images of ``cvat_dir/annotations.xml``, read one by one, without copying anything.
+
+    Each image's dataset is its subset (``default`` when it has none); a subset
+    ``parent/child`` is a nested dataset. Its file is looked for at
+    ``images/<subset>/<name>``, ``images/<name>`` and ``<name>``.
+
+    Raises:
+        InvalidCvatError: the XML is malformed, an image file is missing, or a subset cannot be
+            a dataset name (``..``, say); the message names the file, the image and the field.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/annotations.xml", "w") as file:
+        ...     _ = file.write('<annotations><image id="0" name="a.png" subset="train" width="4" '
+        ...                    'height="4"><box label="car" xtl="0" ytl="0" xbr="2" ybr="2"/>'
+        ...                    '</image></annotations>')
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in cvat_items(folder.name)]
+        [(('train',), 'a.png', 1)]
+        >>> folder.cleanup()
+    """
+    xml_path = Path(cvat_dir, "annotations.xml")
+    yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+
+
+def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
+    """Read ``cvat_dir/annotations.xml`` and its images into a new Supervisely project.
+
+    Images and datasets as :func:`cvat_items` finds them; a nested dataset is made the SDK's way
+    (``parent/datasets/child``), with its parents. A class gets the geometry type of its shapes
+    (``AnyGeometry`` when they mix types; a label with no shape: the ``<type>`` the meta
+    declares) and the ``<color>`` the meta gives.
+
+    Raises:
+        InvalidCvatError: as :func:`cvat_items`, the file has no image, or an image is not one
+            Supervisely reads, or its name is used twice in a subset; the message names it.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/annotations.xml", "w") as file:
+        ...     _ = file.write('<annotations><image id="0" name="a.png" subset="train" width="4" '
+        ...                    'height="4"><box label="car" xtl="0" ytl="0" xbr="2" ybr="2" '
+        ...                    'group_id="3"/><box label="car" xtl="3" ytl="3" xbr="4" ybr="4" '
+        ...                    'group_id="3"/></image></annotations>')
+        >>> cvat_to_project(folder.name, folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("train").get_ann("a.png", project.meta)
+        >>> [label.binding_key for label in ann.labels]
+        ['a.png:3', 'a.png:3']
+        >>> folder.cleanup()
+    """
+    xml_path = Path(cvat_dir, "annotations.xml")
+    root = _parse(xml_path)
+    declared_types: Dict[str, Type[sly.Geometry]] = {}
+    colors: Dict[str, List[int]] = {}
+    for label in root.iterfind("./meta/*/labels/label"):
+        name, color = label.findtext("name"), label.findtext("color")
+        if not name:
+            raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
+        declared_types[name] = CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry)
+        if color:
+            colors[name] = _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color")
+    items = _items(root, Path(cvat_dir), xml_path)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidCvatError(
+            f"{xml_path}: no <image> in it: export a task or project with images"
+        )
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        _add_item(_dataset(project, datasets, item.dataset), item)
+        for label in item.ann.labels:
+            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
+    classes = []
+    for name in dict.fromkeys([*declared_types, *geometry_types]):
+        types = geometry_types.get(name) or {declared_types[name]}
+        geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
+        classes.append(sly.ObjClass(name, geometry_type, color=colors.get(name)))
+    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+
+
+def _parse(xml_path: Path) -> ET.Element:
+    """The ``<annotations>`` root of a CVAT XML file."""
+    if not xml_path.is_file():
+        raise InvalidCvatError(f"{xml_path}: does not exist: export CVAT for images 1.1 there")
+    try:
+        root = ET.parse(xml_path).getroot()
+    except ET.ParseError as error:
+        raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
+    if root.tag != "annotations":
+        raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
+    return root
+
+
+def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
+    for image in root.iterfind("image"):
+        ann = cvat_image_to_annotation(image, str(xml_path))
+        name = image.get("name", "")
+        where = f"{xml_path}: <image name={name!r}>"
+        subset = image.get("subset") or DEFAULT_SUBSET
+        dataset = tuple(subset.split("/"))
+        for part in dataset:
+            problem = dataset_name_problem(part)
+            if problem is not None:
+                raise InvalidCvatError(
+                    f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
+                    "dataset is parent/child)"
+                )
+        candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name]
+        candidates.append(cvat_dir / name)
+        image_path = next((path for path in candidates if path.is_file()), None)
+        if image_path is None:
+            raise InvalidCvatError(
+                f"{where}: name: no file {candidates[0]}: export the images with it"
+            )
+        item_name = os.path.basename(name)
+        if not sly.image.has_valid_ext(item_name):
+            raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
+        yield CvatItem(dataset, item_name, image_path, ann, where)
+
+
+def _dataset(
+    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
+) -> sly.Dataset:
+    """The dataset at ``path`` (names, top first), made with its parents when new."""
+    for depth in range(1, len(path) + 1):
+        if path[:depth] not in datasets:
+            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
+            folder = "/datasets/".join(path[:depth])
+            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
+    return datasets[path]
+
+
+def _rgb(color: str, field: str) -> List[int]:
+    """``#rrggbb`` as ``[r, g, b]``."""
+    digits = color.strip().lstrip("#")
+    try:
+        if len(digits) != 6:
+            raise ValueError
+        return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
+    except ValueError:
+        raise InvalidCvatError(f"{field}: must be #rrggbb, got {color!r}") from None
+
+
+def _add_item(dataset: sly.Dataset, item: CvatItem) -> None:
+    """Add ``item`` to ``dataset``."""
+    if dataset.item_exists(item.name):
+        raise InvalidCvatError(
+            f"{item.source}: name: {item.name!r} is used twice in subset {dataset.name!r}: give "
+            "each image its own name"
+        )
+    try:
+        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
+    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+        raise InvalidCvatError(
+            f"{item.source}: name: {item.image} is not an image Supervisely can read"
+        ) from None

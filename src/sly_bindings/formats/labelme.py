@@ -1,0 +1,499 @@
+"""Binding groups in LabelMe JSON: read LabelMe files into Supervisely annotations and write them.
+
+LabelMe (https://github.com/wkentaro/labelme) keeps one JSON file per image, beside the image::
+
+    {"version": "5.5.0", "flags": {}, "imagePath": "image.jpg", "imageData": null,
+     "imageHeight": 720, "imageWidth": 1280,
+     "shapes": [{"label": "car", "points": [[x, y], ...], "group_id": 1, "shape_type": "polygon",
+                 "description": "", "flags": {}, "mask": null}, ...]}
+
+LabelMe's own instance rule (``labelme.utils.shapes_to_label``) is that shapes with the same
+``label`` and ``group_id`` are one object, so here:
+
+- reading, shapes with the same label and group_id become labels bound under one key,
+  ``"<image name>:<label>:<group_id>"`` (unique in a dataset); ``group_id`` 7 and ``"7"`` are one
+  group; ``null`` is an unbound label;
+- writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a small
+  integer ``group_id``, 1, 2, ... per image in the order the groups first appear, and unbound
+  labels get ``null``. A group that mixes classes cannot be one LabelMe object: it is written with
+  one group_id and reads back as one group per class (a warning says so).
+
+Geometries (pixel coordinates, x = column, y = row):
+
+- ``polygon`` <-> ``sly.Polygon``: the outline; holes cannot be stored and are dropped (warning);
+  fractional points are rounded to the nearest pixel;
+- ``rectangle`` <-> ``sly.Rectangle``: the two corner pixels, both inside, as LabelMe draws them;
+- ``mask`` <-> ``sly.Bitmap``: ``points`` are the top-left and bottom-right pixels of the mask's
+  box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer).
+
+Other shape types (point, line, circle, ...) and other geometries are skipped with a warning.
+Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
+``sly.AlphaMask`` (a Bitmap of opacities) are skipped too, rather than written without their
+rotation or opacity. Class colours, tags and attributes are not carried.
+
+Reading a folder, each folder of JSON files is a dataset; a folder whose name ``sly.Project``
+would skip when it reads the project (one ending in ``img``, ``ann``, ...:
+``files.dataset_names.dataset_name_problem``) is refused.
+
+Copy this file with ``bindings.py`` and ``files/dataset_names.py``; it needs only
+``supervisely``, ``numpy`` and ``opencv``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import itertools
+import json
+import math
+import os
+import tempfile  # for the examples
+import warnings
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+
+from bindings import binding_groups, binding_key_of
+from sly_bindings.files.dataset_names import dataset_name_problem
+
+LABELME_VERSION = "5.5.0"
+
+
+class InvalidLabelmeError(ValueError):
+    """A LabelMe file that cannot be read; the message names the file and the field."""
+
+
+class LabelmeItem(NamedTuple):
+    """One LabelMe file, read: where its image goes and what it holds."""
+
+    dataset: Tuple[str]  # the dataset's name (LabelMe folders are not nested datasets here)
+    name: str  # the item's name in the dataset
+    image: Union[Path, bytes]  # the image file, or the image the JSON embeds
+    ann: sly.Annotation
+    source: str  # the JSON file, for messages
+
+
+class LabelmeWarning(UserWarning):
+    """Something that LabelMe cannot hold, or a shape that was skipped; the message says which."""
+
+
+def annotation_to_labelme(ann: sly.Annotation, image_path: str) -> Dict[str, Any]:
+    """The LabelMe JSON (a dict) of ``ann``, for the image at ``image_path`` (relative to the JSON).
+
+    Bound labels share a ``group_id`` (1, 2, ... in the order their groups first appear); unbound
+    labels have ``null``. Warns (:class:`LabelmeWarning`) for what LabelMe cannot hold: a group
+    mixing classes, polygon holes, other geometries (skipped).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(1, 2, 3, 4), car, binding_key="k"),
+        ...                                 sly.Label(sly.Rectangle(5, 5, 6, 6), car)])
+        >>> [(s["shape_type"], s["points"], s["group_id"])
+        ...  for s in annotation_to_labelme(ann, "image.jpg")["shapes"]]
+        [('rectangle', [[2, 1], [4, 3]], 1), ('rectangle', [[5, 5], [6, 6]], None)]
+    """
+    groups, _ = binding_groups(ann)
+    group_ids = {key: number for number, key in enumerate(groups, start=1)}
+    for key, labels in groups.items():
+        class_names = sorted({label.obj_class.name for label in labels})
+        if len(class_names) > 1:
+            warnings.warn(
+                f"{image_path}: group {key} mixes classes {', '.join(class_names)}: LabelMe groups "
+                f"shapes by label and group_id, so it reads back as {len(class_names)} groups",
+                LabelmeWarning,
+            )
+    shapes = []
+    for label in ann.labels:
+        shape = _shape_of(label, image_path)
+        if shape is not None:
+            points, shape_type, mask = shape
+            key = binding_key_of(label)
+            shapes.append(
+                {
+                    "label": label.obj_class.name,
+                    "points": points,
+                    "group_id": None if key is None else group_ids[key],
+                    "description": "",
+                    "shape_type": shape_type,
+                    "flags": {},
+                    "mask": mask,
+                }
+            )
+    height, width = ann.img_size
+    return {
+        "version": LABELME_VERSION,
+        "flags": {},
+        "shapes": shapes,
+        "imagePath": image_path,
+        "imageData": None,
+        "imageHeight": height,
+        "imageWidth": width,
+    }
+
+
+def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Optional[str]]]:
+    """``(points, shape_type, mask)`` of ``label`` in LabelMe, or None (warned) if it has none."""
+    geometry = label.geometry
+    # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
+    # writing them as such would drop the rotation, or the transparency.
+    if type(geometry) is sly.Rectangle:
+        return [[geometry.left, geometry.top], [geometry.right, geometry.bottom]], "rectangle", None
+    if type(geometry) is sly.Polygon:
+        if geometry.interior:
+            warnings.warn(
+                f"{image_path}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                "hole(s): LabelMe polygons have none, so only the outline is written",
+                LabelmeWarning,
+            )
+        return [[point.col, point.row] for point in geometry.exterior], "polygon", None
+    if type(geometry) is sly.Bitmap:
+        top, left = geometry.origin.row, geometry.origin.col
+        height, width = geometry.data.shape
+        corners = [[left, top], [left + width - 1, top + height - 1]]
+        return corners, "mask", _png_base64(geometry.data)
+    warnings.warn(
+        f"{image_path}: a {label.obj_class.name} {geometry.geometry_name()} is skipped: only "
+        "rectangles, polygons and masks are converted",
+        LabelmeWarning,
+    )
+    return None
+
+
+def _png_base64(mask: npt.NDArray[np.bool_]) -> str:
+    """A 0/1 grey PNG of ``mask`` in base64, as LabelMe writes its masks."""
+    ok, png = cv2.imencode(".png", mask.astype(np.uint8))
+    if not ok:
+        raise ValueError(f"mask of shape {mask.shape} cannot be encoded as PNG")
+    return base64.b64encode(png.tobytes()).decode("ascii")
+
+
+def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annotation:
+    """The annotation of one LabelMe JSON (already parsed), with LabelMe groups as bindings.
+
+    Each label's class is named by the shape's ``label`` and has the shape's geometry type.
+    Shapes with the same label and group_id are bound under ``"<image>:<label>:<group_id>"``,
+    where ``<image>`` is the file name of ``imagePath``.
+
+    Args:
+        data: the parsed JSON of one LabelMe file.
+        source: the file's name, used in messages.
+
+    Raises:
+        InvalidLabelmeError: a field is missing or malformed; the message names file and field.
+
+    Examples:
+        >>> data = {"imagePath": "a.jpg", "imageHeight": 8, "imageWidth": 8, "shapes": [
+        ...     {"label": "car", "points": [[0, 0], [2, 2]], "shape_type": "rectangle", "group_id": 7},
+        ...     {"label": "car", "points": [[5, 5], [6, 6]], "shape_type": "rectangle", "group_id": "7"},
+        ...     {"label": "car", "points": [[1, 5], [3, 5], [2, 7]], "group_id": None}]}
+        >>> [label.binding_key for label in labelme_to_annotation(data).labels]
+        ['a.jpg:car:7', 'a.jpg:car:7', None]
+    """
+    if not isinstance(data, dict):
+        raise InvalidLabelmeError(f"{source}: not a LabelMe file (a JSON object with shapes)")
+    height = _positive_int(data, "imageHeight", source)
+    width = _positive_int(data, "imageWidth", source)
+    image_name = os.path.basename(_image_path(data, source))
+    shapes = data.get("shapes")
+    if not isinstance(shapes, list):
+        raise InvalidLabelmeError(f"{source}: shapes: missing or not a list")
+    labels = []
+    for index, shape in enumerate(shapes):
+        field = f"shapes[{index}]"
+        if not isinstance(shape, dict):
+            raise InvalidLabelmeError(f"{source}: {field}: not a JSON object")
+        name = shape.get("label")
+        if not isinstance(name, str) or not name:
+            raise InvalidLabelmeError(f"{source}: {field}.label: missing or not a non-empty string")
+        geometry = _geometry_of(shape, f"{source}: {field}")
+        if geometry is not None:
+            group_id = _group_id(shape.get("group_id"), f"{source}: {field}.group_id")
+            key = None if group_id is None else f"{image_name}:{name}:{group_id}"
+            labels.append(sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key))
+    return sly.Annotation((height, width), labels)
+
+
+def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
+    value = data.get(field)
+    if not _is_number(value) or value != int(value):
+        raise InvalidLabelmeError(
+            f"{source}: {field}: missing or not a whole number, got {value!r}"
+        )
+    if value < 1:
+        raise InvalidLabelmeError(f"{source}: {field}: must be at least 1, got {value!r}")
+    return int(value)
+
+
+def _image_path(data: Dict[str, Any], source: str) -> str:
+    path = data.get("imagePath")
+    if not isinstance(path, str) or not path:
+        raise InvalidLabelmeError(f"{source}: imagePath: missing or not a non-empty string")
+    return path.replace("\\", "/")  # files written on Windows keep its separator
+
+
+def _group_id(value: Any, field: str) -> Optional[str]:
+    """LabelMe's group_id as a string key part: 7, 7.0 and "7" are one group, None is none."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if _is_number(value) and value == int(value):
+        return str(int(value))
+    raise InvalidLabelmeError(f"{field}: must be a whole number, a string or null, got {value!r}")
+
+
+def _geometry_of(shape: Dict[str, Any], field: str) -> Optional[sly.Geometry]:
+    """The Supervisely geometry of one shape, or None (warned) for a shape type not converted."""
+    shape_type = shape.get("shape_type") or "polygon"  # LabelMe before 3.0 wrote no shape_type
+    points = _points(shape.get("points"), f"{field}.points")
+    if shape_type == "polygon":
+        if len(points) < 3:
+            raise InvalidLabelmeError(
+                f"{field}.points: a polygon needs 3 points, got {len(points)}"
+            )
+        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+    if shape_type == "rectangle":
+        if len(points) != 2:
+            raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
+        (x1, y1), (x2, y2) = points
+        return sly.Rectangle(min(y1, y2), min(x1, x2), max(y1, y2), max(x1, x2))
+    if shape_type == "mask":
+        if len(points) != 2:
+            raise InvalidLabelmeError(f"{field}.points: a mask needs 2, got {len(points)}")
+        (left, top), (right, bottom) = points
+        mask = _decode_mask(shape.get("mask"), f"{field}.mask")
+        if mask.shape != (bottom - top + 1, right - left + 1):
+            raise InvalidLabelmeError(
+                f"{field}.mask: is {mask.shape[1]}x{mask.shape[0]} pixels but points span "
+                f"{right - left + 1}x{bottom - top + 1}: they must describe the same box"
+            )
+        if not mask.any():
+            warnings.warn(f"{field}: skipped, its mask has no pixel set", LabelmeWarning)
+            return None
+        return sly.Bitmap(mask, origin=sly.PointLocation(top, left))
+    warnings.warn(
+        f"{field}: shape_type {shape_type!r} skipped: only polygon, rectangle and mask are read",
+        LabelmeWarning,
+    )
+    return None
+
+
+def _points(value: Any, field: str) -> List[Tuple[int, int]]:
+    """``[[x, y], ...]`` as whole pixels (rounded)."""
+    if not isinstance(value, list) or not all(
+        isinstance(point, list) and len(point) == 2 and all(_is_number(c) for c in point)
+        for point in value
+    ):
+        raise InvalidLabelmeError(f"{field}: must be a list of [x, y] number pairs")
+    return [(int(round(x)), int(round(y))) for x, y in value]
+
+
+def _is_number(value: Any) -> bool:
+    """A finite JSON number (Python's json reads NaN and Infinity too)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _decode_mask(value: Any, field: str) -> npt.NDArray[np.bool_]:
+    if not isinstance(value, str) or not value:
+        raise InvalidLabelmeError(f"{field}: missing: a mask shape needs a base64 PNG")
+    try:
+        encoded = np.frombuffer(base64.b64decode(value, validate=True), dtype=np.uint8)
+    except binascii.Error:
+        raise InvalidLabelmeError(f"{field}: not valid base64") from None
+    image = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if encoded.size else None
+    if image is None:
+        raise InvalidLabelmeError(f"{field}: not a PNG image")
+    return image > 0
+
+
+def project_to_labelme(project_dir: str, out_dir: str) -> None:
+    """Write a Supervisely project as LabelMe: ``out_dir/<dataset>/<image>``, ``<stem>.json``.
+
+    ``out_dir`` is created and must not exist yet. Warns as :func:`annotation_to_labelme` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
+            (``a.jpg``, ``a.png``): rename one.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> boxes = [sly.Rectangle(0, 0, 1, 1), sly.Rectangle(2, 2, 3, 3)]
+        >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("ds").add_item_np("a.png", image, ann=ann)
+        >>> project_to_labelme(project.directory, folder.name + "/labelme")
+        >>> sorted(os.listdir(folder.name + "/labelme/ds"))
+        ['a.json', 'a.png']
+        >>> with open(folder.name + "/labelme/ds/a.json", encoding="utf-8") as file:
+        ...     [shape["group_id"] for shape in json.load(file)["shapes"]]
+        [1, 1]
+        >>> folder.cleanup()
+    """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    os.makedirs(out_dir)
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        dataset_dir = Path(out_dir, dataset.name)
+        dataset_dir.mkdir()
+        for item_name in sorted(dataset.get_items_names()):
+            json_path = dataset_dir / f"{Path(item_name).stem}.json"
+            if json_path.exists():
+                raise FileExistsError(
+                    f"dataset {dataset.name}: two images have the stem {json_path.stem!r}, and "
+                    "LabelMe names its file after it: rename one of them"
+                )
+            ann = dataset.get_ann(item_name, project.meta)
+            sly.fs.copy_file(dataset.get_img_path(item_name), str(dataset_dir / item_name))
+            text = json.dumps(annotation_to_labelme(ann, item_name), indent=2)
+            json_path.write_text(text, encoding="utf-8")
+
+
+def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
+    """The LabelMe files under ``labelme_dir`` (every ``*.json``), read one by one, not copied.
+
+    Each folder of JSON files is a dataset named after the folder (relative to ``labelme_dir``,
+    ``/`` replaced by ``_``; files at the top: the name of ``labelme_dir``). The image is
+    ``imagePath`` beside the JSON, or else the ``imageData`` it embeds (as bytes).
+
+    Raises:
+        InvalidLabelmeError: a file is malformed, its image is missing, or its folder cannot be
+            a dataset name; the message names the file.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/labelme/street")
+        >>> sly.image.write(folder.name + "/labelme/street/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> shape = {"label": "car", "points": [[0, 0], [2, 2]], "shape_type": "rectangle"}
+        >>> data = {"imagePath": "a.png", "imageHeight": 4, "imageWidth": 4, "shapes": [shape]}
+        >>> with open(folder.name + "/labelme/street/a.json", "w", encoding="utf-8") as file:
+        ...     json.dump(data, file)
+        >>> items = labelme_items(folder.name + "/labelme")
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in items]
+        [(('street',), 'a.png', 1)]
+        >>> folder.cleanup()
+    """
+    for json_path in sorted(Path(labelme_dir).rglob("*.json")):
+        try:
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as error:
+            raise InvalidLabelmeError(
+                f"{json_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
+            ) from None
+        except json.JSONDecodeError as error:
+            raise InvalidLabelmeError(
+                f"{json_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
+                f"{error.colno}): fix the file or save it again from LabelMe"
+            ) from None
+        ann = labelme_to_annotation(data, str(json_path))
+        parts = json_path.parent.relative_to(labelme_dir).parts
+        dataset_name = "_".join(parts) or Path(labelme_dir).resolve().name
+        problem = dataset_name_problem(dataset_name)
+        if problem is not None:
+            raise InvalidLabelmeError(
+                f"{json_path}: its folder gives the dataset name {dataset_name!r}, which "
+                f"{problem}"
+            )
+        yield LabelmeItem((dataset_name,), *_image(json_path, data), ann, str(json_path))
+
+
+def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
+    """Read every ``*.json`` under ``labelme_dir`` into a new Supervisely project.
+
+    Files, images and datasets as :func:`labelme_items` finds them; the project is made at
+    ``project_dir``. A class gets the geometry type of its shapes, or ``sly.AnyGeometry`` when
+    they mix types.
+
+    Raises:
+        InvalidLabelmeError: as :func:`labelme_items`, there is no LabelMe file, two files of a
+            folder claim one image, or an image is not one Supervisely reads; the message names
+            the file or folder.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/labelme/street")
+        >>> sly.image.write(folder.name + "/labelme/street/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> shapes = [{"label": "car", "points": [[0, 0], [1, 1]], "shape_type": "rectangle",
+        ...            "group_id": 7},
+        ...           {"label": "car", "points": [[2, 2], [3, 3]], "shape_type": "rectangle",
+        ...            "group_id": 7}]
+        >>> data = {"imagePath": "a.png", "imageHeight": 4, "imageWidth": 4, "shapes": shapes}
+        >>> with open(folder.name + "/labelme/street/a.json", "w", encoding="utf-8") as file:
+        ...     json.dump(data, file)
+        >>> labelme_to_project(folder.name + "/labelme", folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
+        >>> [label.binding_key for label in ann.labels]
+        ['a.png:car:7', 'a.png:car:7']
+        >>> folder.cleanup()
+    """
+    items = labelme_items(labelme_dir)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidLabelmeError(
+            f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
+            "holds them"
+        )
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    datasets: Dict[str, sly.Dataset] = {}
+    for item in itertools.chain([first], items):
+        (dataset_name,) = item.dataset
+        if dataset_name not in datasets:
+            datasets[dataset_name] = project.create_dataset(dataset_name)
+        _add_item(datasets[dataset_name], item)
+        for label in item.ann.labels:
+            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
+    classes = [
+        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
+        for name, types in geometry_types.items()
+    ]
+    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+
+
+def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, bytes]]:
+    """The item name and the image (a file beside the JSON, or embedded bytes) of a file."""
+    image_path = json_path.parent / _image_path(data, str(json_path))
+    item_name = image_path.name
+    if not sly.image.has_valid_ext(item_name):
+        raise InvalidLabelmeError(
+            f"{json_path}: imagePath: {item_name!r} is not an image format Supervisely accepts"
+        )
+    if image_path.is_file():
+        return item_name, image_path
+    if isinstance(data.get("imageData"), str) and data["imageData"]:
+        try:
+            return item_name, base64.b64decode(data["imageData"], validate=True)
+        except binascii.Error:
+            raise InvalidLabelmeError(f"{json_path}: imageData: not valid base64") from None
+    raise InvalidLabelmeError(
+        f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
+        "the image beside the file"
+    )
+
+
+def _add_item(dataset: sly.Dataset, item: LabelmeItem) -> None:
+    """Add the image a LabelMe file names (or embeds) to ``dataset`` with its annotation."""
+    if dataset.item_exists(item.name):
+        raise InvalidLabelmeError(
+            f"{item.source}: imagePath: {item.name!r} is already the image of another file of "
+            "this folder: each LabelMe file needs an image of its own"
+        )
+    try:
+        if isinstance(item.image, bytes):
+            dataset.add_item_raw_bytes(item.name, item.image, ann=item.ann)
+        else:
+            dataset.add_item_file(item.name, str(item.image), ann=item.ann)
+    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+        field = "imageData" if isinstance(item.image, bytes) else "imagePath"
+        raise InvalidLabelmeError(
+            f"{item.source}: {field}: not an image Supervisely can read"
+        ) from None

@@ -1,0 +1,90 @@
+"""The formats ``sly-bindings convert`` reads and writes, by name: one entry per format module.
+
+Each entry holds the format's reader (a folder, or a COCO file, into a local Supervisely
+project), its writer (a local project into a folder), its item reader (each image's annotation,
+nothing written) and the warning and error types it raises. A new format is a module with those
+functions and a line here.
+
+Examples:
+    >>> FORMATS
+    ('supervisely', 'labelme', 'cvat', 'coco', 'yolo')
+    >>> sorted(READERS) == sorted(WRITERS) == sorted(ITEMS) == sorted(FORMATS[1:])
+    True
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable, Dict, Iterator
+
+from sly_bindings.formats.coco import InvalidCocoError, coco_items, coco_to_project
+from sly_bindings.formats.coco_export import CocoExportError, write_coco
+from sly_bindings.formats.cvat import (
+    CvatWarning,
+    InvalidCvatError,
+    cvat_items,
+    cvat_to_project,
+    project_to_cvat,
+)
+from sly_bindings.formats.labelme import (
+    InvalidLabelmeError,
+    LabelmeWarning,
+    labelme_items,
+    labelme_to_project,
+    project_to_labelme,
+)
+from sly_bindings.formats.yolo import (
+    InvalidYoloError,
+    YoloWarning,
+    project_to_yolo,
+    yolo_items,
+    yolo_to_project,
+)
+
+SUPERVISELY = "supervisely"
+FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
+COCO_FILE = "annotations.json"
+CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, YoloWarning)
+FORMAT_ERRORS = (
+    InvalidLabelmeError,
+    InvalidCvatError,
+    InvalidCocoError,
+    InvalidYoloError,
+    CocoExportError,
+)
+
+
+def write_coco_folder(project_dir: Path, out_dir: Path, _final_dir: Path) -> None:
+    """``annotations.json`` (``coco_export.write_coco``) and the images at their file_name."""
+    coco = write_coco(str(project_dir), str(out_dir / COCO_FILE))
+    for image in coco["images"]:
+        destination = out_dir / image["file_name"]
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project_dir / image["file_name"], destination)
+
+
+def coco_file(coco_path: Path) -> Path:
+    """The COCO JSON file: ``coco_path``, or ``annotations.json`` in it when it is a folder."""
+    return coco_path / COCO_FILE if coco_path.is_dir() else coco_path
+
+
+WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
+    "labelme": lambda project, out, _final: project_to_labelme(str(project), str(out)),
+    "cvat": lambda project, out, _final: project_to_cvat(str(project), str(out)),
+    "coco": write_coco_folder,
+    "yolo": lambda project, out, final: project_to_yolo(str(project), str(out), str(final)),
+}
+READERS: Dict[str, Callable[[Path, Path], None]] = {
+    "labelme": lambda folder, project: labelme_to_project(str(folder), str(project)),
+    "cvat": lambda folder, project: cvat_to_project(str(folder), str(project)),
+    "coco": lambda path, project: coco_to_project(str(coco_file(path)), str(project)),
+    "yolo": lambda folder, project: yolo_to_project(str(folder), str(project)),
+}
+# The same readers, giving each image's annotation without writing anything.
+ITEMS: Dict[str, Callable[[Path], Iterator]] = {
+    "labelme": lambda folder: labelme_items(str(folder)),
+    "cvat": lambda folder: cvat_items(str(folder)),
+    "coco": lambda path: coco_items(str(coco_file(path))),
+    "yolo": lambda folder: yolo_items(str(folder)),
+}

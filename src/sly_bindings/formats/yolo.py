@@ -1,0 +1,502 @@
+"""Binding groups in YOLO segmentation: one line per object, its parts joined into one polygon.
+
+A YOLO segmentation label file (Ultralytics) has one line per object instance::
+
+    <class id> x1 y1 x2 y2 ...        (points normalised: x / image width, y / image height)
+
+and ``data.yaml`` names the classes. A line holds one polygon, so an object drawn in several
+parts must become one polygon. Here, as in Ultralytics' ``merge_multi_segment``, consecutive
+parts are connected by the shortest bridge between them (the closest pair of vertices), and the
+outline goes out along each bridge and comes back along the same bridge (:func:`join_parts`).
+The bridges have no area: filling the joined polygon gives every part, plus the pixels the
+bridge lines pass over.
+
+Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound label
+(``bindings.annotation_objects``); its outline is:
+
+- a single polygon or rectangle label: its own vertices (polygon holes dropped);
+- anything else (a mask, or a group of several labels): the union of its pixels
+  (``groups.merge.group_mask``), whose outer contours (``cv2.findContours``, pixel centres,
+  straight runs kept as their end points) are the parts, left to right, joined by bridges.
+  Holes are filled and thin details are kept only as the contour traces them.
+
+A group that mixes classes is written as one line per class. Class ids are the classes' positions
+in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
+by the image size, with 6 decimals, so reading them back gives the same pixels for images up to
+a million pixels wide.
+
+Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
+polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
+round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
+label, with every pixel of it) but not the parts or the bindings.
+
+Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and ``data.yaml``
+(``path``, ``train``, ``val``, ``nc``, ``names``). Datasets named ``val``, ``valid`` or
+``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
+dataset, ``val`` repeats ``train`` (Ultralytics needs one).
+
+Copy this file with ``groups/merge.py``, ``bindings.py``, ``files/images.py`` and
+``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
+``opencv``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import tempfile  # for the examples
+import warnings
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+import yaml
+
+from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
+from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.images import read_image_size
+from sly_bindings.groups.merge import group_mask
+
+Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
+SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
+
+
+class InvalidYoloError(ValueError):
+    """A YOLO dataset that cannot be read; the message names the file and the field."""
+
+
+class YoloItem(NamedTuple):
+    """One image of a YOLO dataset, read: where it goes and what it holds."""
+
+    dataset: Tuple[str]  # the dataset's name (YOLO folders are not nested datasets here)
+    name: str  # the item's name in the dataset
+    image: Path  # the image file
+    ann: sly.Annotation
+    source: str  # the label file, for messages
+
+
+class YoloWarning(UserWarning):
+    """Something that YOLO cannot hold as it was; the message says what and where."""
+
+
+def join_parts(parts: Sequence[npt.ArrayLike]) -> Points:
+    """One closed outline through every part, joined by the shortest bridges between neighbours.
+
+    Part ``i`` is connected to part ``i + 1`` at their closest pair of vertices; the outline runs
+    round part 0 to that vertex, crosses over, runs round part 1 (and, the same way, the parts
+    after it), and comes back over the same bridge to finish part 0. Every bridge is walked
+    there and back, so the polygon's filled area is the parts' area, plus the bridge lines.
+
+    Args:
+        parts: outlines, each an ``(N, 2)`` array-like of ``(x, y)`` vertices (closed implicitly).
+
+    Returns:
+        An ``(M, 2)`` int64 array: the joined outline, closed implicitly.
+
+    Raises:
+        ValueError: ``parts`` is empty, or a part is not a non-empty list of ``(x, y)`` pairs.
+
+    Examples:
+        >>> left_square = [(0, 0), (1, 0), (1, 1), (0, 1)]
+        >>> right_square = [(4, 0), (5, 0), (5, 1), (4, 1)]
+        >>> join_parts([left_square, right_square]).tolist()
+        [[1, 0], [4, 0], [5, 0], [5, 1], [4, 1], [4, 0], [1, 0], [1, 1], [0, 1], [0, 0]]
+    """
+    rings = [np.asarray(part, dtype=np.int64).reshape(-1, 2) for part in parts]
+    if not rings:
+        raise ValueError("no parts to join: pass at least one outline")
+    if any(len(ring) == 0 for ring in rings):
+        raise ValueError("a part has no vertex: pass outlines of (x, y) pairs")
+    if len(rings) == 1:
+        return rings[0].copy()
+    bridges = [_closest_vertices(a, b) for a, b in zip(rings, rings[1:])]
+    # Each ring starts where the bridge from the previous one lands (ring 0 at its own exit).
+    entries = [bridges[0][0]] + [landing for _, landing in bridges]
+    exits = [leaving for leaving, _ in bridges]
+    rolled = [np.roll(ring, -entry, axis=0) for ring, entry in zip(rings, entries)]
+    exit_at = [(leaving - entry) % len(ring) for leaving, entry, ring in zip(exits, entries, rings)]
+    outward = [ring[: at + 1] for ring, at in zip(rolled, exit_at)]
+    homeward = [np.concatenate([ring[at:], ring[:1]]) for ring, at in zip(rolled, exit_at)]
+    last = np.concatenate([rolled[-1], rolled[-1][:1]])
+    joined = np.concatenate(outward + [last] + homeward[::-1])[:-1]  # closed implicitly
+    keep = np.ones(len(joined), dtype=bool)
+    keep[1:] = (joined[1:] != joined[:-1]).any(axis=1)
+    return joined[keep]
+
+
+def _closest_vertices(a: Points, b: Points, block: int = 1024) -> Tuple[int, int]:
+    """Indexes ``(i, j)`` of the closest pair ``a[i]``, ``b[j]``, in blocks to bound memory."""
+    best, best_pair = np.inf, (0, 0)
+    for start in range(0, len(a), block):
+        squared = ((a[start : start + block, None, :] - b[None, :, :]) ** 2).sum(axis=2)
+        i, j = np.unravel_index(np.argmin(squared), squared.shape)
+        if squared[i, j] < best:
+            best, best_pair = squared[i, j], (start + int(i), int(j))
+    return best_pair
+
+
+def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> Tuple[Points, int]:
+    """The one outline YOLO stores for an object, and how many parts were joined into it.
+
+    A single polygon or rectangle label gives its own vertices; anything else gives the outer
+    contours of the union of its pixels, left to right, joined by :func:`join_parts`. Points are
+    clipped to the image; fewer than 3 (a one- or two-pixel object) are padded by repeating the
+    last, since a YOLO segment needs 3.
+
+    Raises:
+        ValueError: the object has no pixel inside the image.
+        TypeError: a label's geometry covers no area (from ``groups.merge.group_mask``).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> parts = [sly.Label(sly.Bitmap(np.ones((2, 2), bool), sly.PointLocation(0, c)), car)
+        ...          for c in (0, 4)]
+        >>> outline, parts_joined = object_outline(parts, (4, 8))
+        >>> outline.tolist(), parts_joined
+        ([[1, 1], [4, 1], [5, 1], [5, 0], [4, 0], [4, 1], [1, 1], [1, 0], [0, 0], [0, 1]], 2)
+    """
+    if len(labels) == 0:
+        raise ValueError("no labels: pass the labels of one object")
+    height, width = image_size
+    geometry = labels[0].geometry if len(labels) == 1 else None
+    # Exact types: an OrientedBBox is a Rectangle to isinstance, but its corners are not these.
+    if type(geometry) is sly.Rectangle:
+        top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
+        outline, parts = np.array([(left, top), (right, top), (right, bottom), (left, bottom)]), 1
+    elif type(geometry) is sly.Polygon:
+        outline, parts = geometry.exterior_np[:, ::-1].astype(np.int64), 1
+    else:
+        mask = group_mask(labels, image_size).astype(np.uint8)
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        if not contours:
+            raise ValueError(f"an object of {len(labels)} labels has no pixel inside the image")
+        rings = sorted((c.reshape(-1, 2) for c in contours), key=lambda r: tuple(r.min(axis=0)))
+        outline, parts = join_parts(rings), len(rings)
+    outline = np.clip(outline, 0, [width - 1, height - 1])
+    if len(outline) < 3:
+        outline = np.concatenate([outline, outline[-1:].repeat(3 - len(outline), axis=0)])
+    return outline, parts
+
+
+def annotation_to_yolo(
+    ann: sly.Annotation, class_ids: Mapping[str, int], image_name: str = "image"
+) -> List[str]:
+    """The YOLO segmentation lines of ``ann``: one per object (group or unbound label).
+
+    Warns (:class:`YoloWarning`) for each object joined from several parts, and each group
+    that mixes classes (written as one line per class). Labels of other geometries than Bitmap,
+    Polygon and Rectangle (exact types: points, lines, but also alpha masks and oriented boxes)
+    are skipped with a warning.
+
+    Args:
+        ann: the image's annotation.
+        class_ids: the YOLO class id of each class name.
+        image_name: the image's name, used in warnings.
+
+    Raises:
+        KeyError: a class has no id in ``class_ids``.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((10, 20), [sly.Label(sly.Rectangle(0, 0, 4, 9), car)])
+        >>> annotation_to_yolo(ann, {"car": 0})
+        ['0 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000']
+    """
+    height, width = ann.img_size
+    lines = []
+    for labels in annotation_objects(ann):
+        key = binding_key_of(labels[0])
+        what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
+        what = f"{image_name}: {what}"
+        with_area = [label for label in labels if type(label.geometry) in AREA_GEOMETRIES]
+        skipped = [
+            label.geometry.geometry_name()
+            for label in labels
+            if type(label.geometry) not in AREA_GEOMETRIES
+        ]
+        if skipped:
+            warnings.warn(
+                f"{what}: {', '.join(dict.fromkeys(skipped))} skipped: a YOLO segment is the area "
+                "of bitmaps, polygons and rectangles",
+                YoloWarning,
+            )
+        by_class: Dict[str, List[sly.Label]] = {}
+        for label in with_area:
+            by_class.setdefault(label.obj_class.name, []).append(label)
+        if len(by_class) > 1:
+            warnings.warn(
+                f"{what} mixes classes {', '.join(by_class)}: a YOLO line has one class, so it is "
+                f"written as {len(by_class)} lines",
+                YoloWarning,
+            )
+        for class_name, class_labels in by_class.items():
+            outline, parts = object_outline(class_labels, ann.img_size)
+            if parts > 1:
+                count = len(class_labels)
+                labels_text = f" ({count} {class_name} label{'s' if count > 1 else ''})"
+                bridges = "1 bridge" if parts == 2 else f"{parts - 1} bridges"
+                warnings.warn(
+                    f"{what}{labels_text if key is not None else ''} is {parts} separate parts: "
+                    f"written as one polygon joined by {bridges}; YOLO reads it back as one label",
+                    YoloWarning,
+                )
+            coordinates = (outline / [width, height]).ravel()
+            lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
+    return lines
+
+
+def yolo_to_annotation(
+    text: str, class_names: Sequence[str], image_size: Tuple[int, int], source: str = "YOLO labels"
+) -> sly.Annotation:
+    """The annotation of one YOLO label file: one unbound Polygon label per line.
+
+    Args:
+        text: the file's content.
+        class_names: the class name of each class id (``data.yaml``'s ``names``).
+        image_size: ``(height, width)`` of the image.
+        source: the file's name, used in messages.
+
+    Raises:
+        InvalidYoloError: a line is malformed; the message names the file, the line and the field.
+
+    Examples:
+        >>> ann = yolo_to_annotation("0 0.1 0.1 0.5 0.1 0.5 0.5\\n", ["car"], (10, 10))
+        >>> [(label.obj_class.name, label.geometry.exterior_np.tolist()) for label in ann.labels]
+        [('car', [[1, 1], [1, 5], [5, 5]])]
+    """
+    height, width = image_size
+    classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
+    labels = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        where = f"{source}: line {number}"
+        fields = line.split()
+        if not fields:
+            continue
+        try:
+            class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
+            if not all(math.isfinite(value) for value in coordinates):
+                raise ValueError
+        except ValueError:
+            raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
+        if not 0 <= class_id < len(classes):
+            raise InvalidYoloError(
+                f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
+            )
+        if len(coordinates) % 2 or len(coordinates) < 6:
+            raise InvalidYoloError(
+                f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
+                "numbers (a 4-number box line is detection, not segmentation)"
+            )
+        points = [
+            sly.PointLocation(_pixel(y, height), _pixel(x, width))
+            for x, y in zip(coordinates[::2], coordinates[1::2])
+        ]
+        labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
+    return sly.Annotation((height, width), labels)
+
+
+def _pixel(normalised: float, size: int) -> int:
+    """The pixel at ``normalised`` (0 to 1) of ``size``; 1.0, the far edge, is the last pixel."""
+    return min(max(round(normalised * size), 0), size - 1)
+
+
+def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] = None) -> None:
+    """Write a Supervisely project as a YOLO segmentation dataset in ``out_dir`` (see the layout).
+
+    ``out_dir`` is created and must not exist yet. ``dataset_path`` is the ``path`` written in
+    ``data.yaml`` (where the dataset will live; default: ``out_dir``, absolute). Warns as
+    :func:`annotation_to_yolo` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
+            (``a.jpg``, ``a.png``): rename one.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+        >>> project_to_yolo(project.directory, folder.name + "/yolo", dataset_path="/data/cars")
+        >>> with open(folder.name + "/yolo/labels/train/a.txt", encoding="utf-8") as file:
+        ...     file.read()
+        '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
+        >>> with open(folder.name + "/yolo/data.yaml", encoding="utf-8") as file:
+        ...     config = yaml.safe_load(file)
+        >>> config["path"], config["train"], config["val"], config["names"]
+        ('/data/cars', ['images/train'], ['images/train'], {0: 'car'})
+        >>> folder.cleanup()
+    """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
+    os.makedirs(out_dir)
+    splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        images_dir = Path(out_dir, "images", dataset.name)
+        labels_dir = Path(out_dir, "labels", dataset.name)
+        images_dir.mkdir(parents=True)
+        labels_dir.mkdir(parents=True)
+        # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
+        # the top-level dataset that holds it, listed once, in that dataset's split.
+        top_level = dataset.name.split("/")[0]
+        split = splits[SPLIT_NAMES.get(top_level, "train")]
+        if f"images/{top_level}" not in split:
+            split.append(f"images/{top_level}")
+        for item_name in sorted(dataset.get_items_names()):
+            label_path = labels_dir / f"{Path(item_name).stem}.txt"
+            if label_path.exists():
+                raise FileExistsError(
+                    f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
+                    "YOLO names the label file after it: rename one of them"
+                )
+            ann = dataset.get_ann(item_name, project.meta)
+            lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}")
+            label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
+    config = {
+        "path": os.path.abspath(dataset_path or out_dir),
+        "train": splits["train"],
+        "val": splits["val"] or list(splits["train"]),
+        **({"test": splits["test"]} if splits["test"] else {}),
+        "nc": len(class_ids),
+        "names": {i: name for name, i in class_ids.items()},
+    }
+    header = f"# YOLO segmentation dataset of the Supervisely project {project.name}\n"
+    text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+
+
+def yolo_items(yolo_dir: str) -> Iterator[YoloItem]:
+    """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
+
+    Every image under ``yolo_dir/images`` is read with its label file, the same path under
+    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
+    folder can have moved. Each folder of images is a dataset named after it (relative to
+    ``images``, ``/`` replaced by ``_``; images at the top: the name of ``yolo_dir``).
+
+    Raises:
+        InvalidYoloError: ``data.yaml`` or a label file is malformed or not UTF-8, or a folder
+            cannot be a dataset name; the message names the file.
+        InvalidImageError: an image cannot be decoded.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/images/train"); os.makedirs(folder.name + "/labels/train")
+        >>> sly.image.write(folder.name + "/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/data.yaml", "w", encoding="utf-8") as file:
+        ...     _ = file.write("names: [car]\\n")
+        >>> with open(folder.name + "/labels/train/a.txt", "w", encoding="utf-8") as file:
+        ...     _ = file.write("0 0 0 0.5 0 0.5 0.5\\n")
+        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in yolo_items(folder.name)]
+        [(('train',), 'a.png', 1)]
+        >>> folder.cleanup()
+    """
+    yield from _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml")))
+
+
+def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
+    """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
+
+    Images, labels and datasets as :func:`yolo_items` finds them. Classes are ``names`` in id
+    order, as Polygon classes. Warns once that YOLO has no groups.
+
+    Raises:
+        InvalidYoloError: as :func:`yolo_items`, or there is no image.
+        InvalidImageError: an image cannot be decoded.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> os.makedirs(folder.name + "/yolo/images/train")
+        >>> sly.image.write(folder.name + "/yolo/images/train/a.png", np.zeros((4, 4, 3), np.uint8))
+        True
+        >>> with open(folder.name + "/yolo/data.yaml", "w", encoding="utf-8") as file:
+        ...     _ = file.write("names: [car]\\n")
+        >>> yolo_to_project(folder.name + "/yolo", folder.name + "/project")
+        >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
+        >>> [(dataset.name, dataset.get_items_names()) for dataset in project.datasets]
+        [('train', ['a.png'])]
+        >>> folder.cleanup()
+    """
+    class_names = _class_names(Path(yolo_dir, "data.yaml"))
+    items = _items(yolo_dir, class_names)
+    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
+    if first is None:
+        raise InvalidYoloError(
+            f"{Path(yolo_dir, 'images')}: no image in it: put the images in "
+            "images/<dataset>/ and their labels in labels/<dataset>/"
+        )
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    project.set_meta(
+        sly.ProjectMeta(obj_classes=[sly.ObjClass(name, sly.Polygon) for name in class_names])
+    )
+    datasets: Dict[str, sly.Dataset] = {}
+    lines = 0
+    for item in itertools.chain([first], items):
+        lines += len(item.ann.labels)
+        (dataset_name,) = item.dataset
+        if dataset_name not in datasets:
+            datasets[dataset_name] = project.create_dataset(dataset_name)
+        datasets[dataset_name].add_item_file(item.name, str(item.image), ann=item.ann)
+    if lines:
+        warnings.warn(
+            f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one unbound "
+            "label, and polygons joined from several parts are not split back",
+            YoloWarning,
+        )
+
+
+def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
+    images_root = Path(yolo_dir, "images")
+    for image_path in sorted(images_root.rglob("*")):
+        if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
+            continue
+        relative = image_path.relative_to(images_root)
+        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
+        text = _read_text(label_path) if label_path.is_file() else ""
+        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
+        dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
+        problem = dataset_name_problem(dataset_name)
+        if problem is not None:
+            raise InvalidYoloError(
+                f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
+            )
+        yield YoloItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
+
+
+def _read_text(path: Path) -> str:
+    """The UTF-8 text of ``path``, or an InvalidYoloError naming the file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidYoloError(
+            f"{path}: not UTF-8 text (byte {error.start}): save it as UTF-8"
+        ) from None
+
+
+def _class_names(yaml_path: Path) -> List[str]:
+    """``names`` of a data.yaml, a list or a mapping of ids 0, 1, ... to names."""
+    if not yaml_path.is_file():
+        raise InvalidYoloError(f"{yaml_path}: does not exist: a YOLO dataset needs its data.yaml")
+    try:
+        config = yaml.safe_load(_read_text(yaml_path))
+    except yaml.YAMLError as error:
+        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({error})".replace("\n", " "))
+    names = config.get("names") if isinstance(config, dict) else None
+    if isinstance(names, dict) and sorted(names) == list(range(len(names))):
+        names = [names[i] for i in range(len(names))]
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise InvalidYoloError(
+            f"{yaml_path}: names: must be a list of class names or a mapping of ids 0, 1, ... to "
+            f"names, got {names!r}"
+        )
+    if len(set(names)) < len(names):
+        raise InvalidYoloError(f"{yaml_path}: names: a class name appears twice")
+    return names

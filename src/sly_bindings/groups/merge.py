@@ -1,0 +1,268 @@
+"""Merge a binding group into one object: its mask, its box, one Bitmap label per group.
+
+A binding group is one object drawn in parts. This module turns the parts back into the object:
+:func:`group_mask` is the union of the parts' pixels, :func:`group_bbox` its bounding box,
+:func:`merge_group` one Bitmap label for the group and :func:`merge_bindings` does that for every
+group of an annotation. Inputs are never changed.
+
+Copy this file together with ``bindings.py``: it needs only ``supervisely``, ``numpy`` and
+``opencv`` besides.
+
+Rules:
+    - Parts may be Bitmap, Polygon or Rectangle labels; polygons and rectangles are rasterised
+      with the SDK's own drawing (``geometry.draw``), so a pixel is set exactly when
+      ``ann.draw`` would set it. Any other geometry (a point, a polyline, a graph) covers no
+      area and raises TypeError.
+    - Pixels outside the image are cut off.
+    - The merged label's class is the group's class when that class takes Bitmap (or
+      AnyGeometry) labels; otherwise a Bitmap copy of it with the same name, colour, hotkey and
+      description, since a label's geometry must match its class. To save such an annotation,
+      the project meta needs that Bitmap class.
+    - A group whose labels have different classes raises ValueError naming the group, unless
+      ``merge_group`` is given the class to use (``obj_class=``).
+    - The merged label is unbound: it is the whole object, and a group of one label means
+      nothing. ``bindings.with_binding_key(merged, key)`` puts a key back. It carries the tags of
+      all the parts (each tag once); descriptions and server ids are not carried over.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+import numpy.typing as npt
+import supervisely as sly
+from supervisely.geometry.geometry import Geometry
+
+from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
+
+
+def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """The union of the labels' pixels on an image-sized canvas.
+
+    Args:
+        labels: Bitmap, Polygon or Rectangle labels, any number (none gives an empty mask).
+        image_size: ``(height, width)`` of the image.
+
+    Returns:
+        A boolean array of shape ``image_size``; pixels of the labels outside it are cut off.
+
+    Raises:
+        ValueError: ``image_size`` is not two positive integers.
+        TypeError: an item is not a ``sly.Label``, or its geometry covers no area.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.AnyGeometry)
+        >>> parts = [sly.Label(sly.Bitmap(np.ones((1, 2), bool), sly.PointLocation(0, 0)), car),
+        ...          sly.Label(sly.Rectangle(1, 2, 1, 3), car)]
+        >>> group_mask(parts, (2, 4)).astype(int)
+        array([[1, 1, 0, 0],
+               [0, 0, 1, 1]])
+    """
+    _check_image_size(image_size)
+    _check_labels(labels)
+    canvas = np.zeros(tuple(image_size), dtype=bool)
+    for label in labels:
+        _paint(label.geometry, canvas, top=0, left=0)
+    return canvas
+
+
+def group_bbox(labels: Sequence[sly.Label]) -> sly.Rectangle:
+    """The bounding box of the group: the smallest Rectangle holding every label's box.
+
+    It is not cut to an image (the labels do not know its size); ``merge_group`` does that.
+
+    Raises:
+        ValueError: ``labels`` is empty.
+        TypeError: an item is not a ``sly.Label``, or its geometry covers no area.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> box = group_bbox([sly.Label(sly.Rectangle(1, 2, 3, 4), car),
+        ...                   sly.Label(sly.Rectangle(5, 0, 6, 1), car)])
+        >>> box.top, box.left, box.bottom, box.right
+        (1, 0, 6, 4)
+    """
+    if len(labels) == 0:
+        raise ValueError("no labels to box: pass at least one label")
+    _check_labels(labels)
+    boxes = [label.geometry.to_bbox() for label in labels]
+    return sly.Rectangle(
+        top=min(box.top for box in boxes),
+        left=min(box.left for box in boxes),
+        bottom=max(box.bottom for box in boxes),
+        right=max(box.right for box in boxes),
+    )
+
+
+def merge_group(
+    labels: Sequence[sly.Label],
+    image_size: Tuple[int, int],
+    obj_class: Optional[sly.ObjClass] = None,
+) -> sly.Label:
+    """One unbound Bitmap label whose mask is the union of ``labels`` (see the module's rules).
+
+    Args:
+        labels: the parts of one object: Bitmap, Polygon or Rectangle labels.
+        image_size: ``(height, width)`` of the image.
+        obj_class: the class of the merged label, Bitmap- or AnyGeometry-typed; by default the
+            parts' one class (a Bitmap copy of it when it takes other geometries).
+
+    Raises:
+        ValueError: ``labels`` is empty, mixes classes and ``obj_class`` is not given, has no
+            pixel inside the image, or ``image_size`` is not two positive integers.
+        TypeError: an item is not a ``sly.Label``, a geometry covers no area, or ``obj_class``
+            is not a ``sly.ObjClass`` that takes Bitmap labels.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Polygon)
+        >>> parts = [sly.Label(sly.Polygon([sly.PointLocation(r, c) for r, c in corners]), car,
+        ...                    binding_key="car-1")
+        ...          for corners in ([(0, 0), (0, 2), (2, 0)], [(3, 3), (3, 5), (5, 5)])]
+        >>> merged = merge_group(parts, (8, 8))
+        >>> merged.geometry.area, merged.obj_class.geometry_type.__name__, merged.binding_key
+        (12.0, 'Bitmap', None)
+    """
+    _check_image_size(image_size)
+    if len(labels) == 0:
+        raise ValueError("no labels to merge: pass the labels of one group")
+    _check_labels(labels)
+    if obj_class is not None and not isinstance(obj_class, sly.ObjClass):
+        raise TypeError(f"obj_class is a {type(obj_class).__name__}: pass a sly.ObjClass or None")
+    target_class = _merged_class(labels) if obj_class is None else obj_class
+    if target_class.geometry_type not in (sly.Bitmap, sly.AnyGeometry):
+        raise TypeError(
+            f"obj_class '{target_class.name}' takes {target_class.geometry_type.__name__} "
+            "labels: pass a class with geometry_type sly.Bitmap or sly.AnyGeometry"
+        )
+
+    # Paint only the group's box, not the whole image: a 4K canvas per group would cost more
+    # than the painting itself.
+    height, width = image_size
+    box = group_bbox(labels)
+    top, left = max(box.top, 0), max(box.left, 0)
+    bottom, right = min(box.bottom, height - 1), min(box.right, width - 1)
+    canvas = np.zeros((max(bottom - top + 1, 0), max(right - left + 1, 0)), dtype=bool)
+    for label in labels:
+        _paint(label.geometry, canvas, top=top, left=left)
+    if not canvas.any():
+        raise ValueError(
+            f"{_describe(labels)} has no pixel inside the {width}x{height} image: "
+            "crop or drop it before merging"
+        )
+
+    tags: List[sly.Tag] = []
+    for label in labels:
+        tags.extend(tag for tag in label.tags if tag not in tags)
+    return sly.Label(sly.Bitmap(canvas, origin=sly.PointLocation(top, left)), target_class, tags)
+
+
+def merge_bindings(ann: sly.Annotation) -> sly.Annotation:
+    """A copy of ``ann`` with each binding group merged into one Bitmap label.
+
+    Each group becomes one unbound label (see :func:`merge_group`) where its first label was;
+    unbound labels stay as they are (as copies), in place.
+
+    Raises:
+        ValueError: a group mixes classes.
+        TypeError: a bound label's geometry covers no area.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> part = np.ones((2, 2), bool)
+        >>> ann = sly.Annotation((6, 6), [
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(0, 0)), car, binding_key="a"),
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(4, 0)), car),
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(4, 4)), car, binding_key="a")])
+        >>> [(label.geometry.area, label.binding_key) for label in merge_bindings(ann).labels]
+        [(8.0, None), (4.0, None)]
+    """
+    labels = []
+    for parts in annotation_objects(ann):
+        if binding_key_of(parts[0]) is None:
+            # A copy, so that changing a label of the result never reaches back into ``ann``.
+            labels.append(copy.copy(parts[0]))
+        else:
+            labels.append(merge_group(parts, ann.img_size))
+    return ann.clone(labels=labels)
+
+
+def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: int) -> None:
+    """Set the pixels of ``geometry`` on ``canvas``, whose pixel (0, 0) is image pixel (top, left).
+
+    Only the part of the canvas under the geometry's box is touched, so a small part on a 4K
+    canvas costs what the part costs.
+    """
+    box = geometry.to_bbox()
+    rows = slice(max(box.top - top, 0), min(box.bottom - top + 1, canvas.shape[0]))
+    cols = slice(max(box.left - left, 0), min(box.right - left + 1, canvas.shape[1]))
+    if rows.start >= rows.stop or cols.start >= cols.stop:
+        return
+    region = canvas[rows, cols]
+    if isinstance(geometry, sly.Bitmap):
+        data = geometry.data
+        data_top, data_left = rows.start + top - box.top, cols.start + left - box.left
+        region |= data[
+            data_top : data_top + region.shape[0], data_left : data_left + region.shape[1]
+        ]
+    else:
+        # The SDK's own drawing, on the region only (cv2 clips what falls outside it). A uint8
+        # canvas, because on a bool one the SDK draws on a temporary copy and copies it back.
+        drawn = np.zeros(region.shape, dtype=np.uint8)
+        geometry.translate(-(rows.start + top), -(cols.start + left)).draw(drawn, 1)
+        region |= drawn.astype(bool)
+
+
+def _merged_class(labels: Sequence[sly.Label]) -> sly.ObjClass:
+    """The group's one class, as a class that takes Bitmap labels."""
+    names = list(dict.fromkeys(label.obj_class.name for label in labels))
+    if len(names) > 1:
+        raise ValueError(
+            f"{_describe(labels)} mixes classes {', '.join(repr(name) for name in names)}: "
+            "bind only the parts of one object, or pass obj_class= to merge_group"
+        )
+    obj_class = labels[0].obj_class
+    if obj_class.geometry_type in (sly.Bitmap, sly.AnyGeometry):
+        return obj_class
+    return sly.ObjClass(
+        obj_class.name,
+        sly.Bitmap,
+        color=obj_class.color,
+        hotkey=obj_class.hotkey,
+        description=obj_class.description,
+    )
+
+
+def _describe(labels: Sequence[sly.Label]) -> str:
+    """'group <key>' for bound labels, otherwise what they are, for error messages."""
+    key = binding_key_of(labels[0])
+    if key is not None:
+        return f"group {key!r}"
+    if len(labels) == 1:
+        return f"label of class {labels[0].obj_class.name!r}"
+    return f"{len(labels)} unbound labels"
+
+
+def _check_image_size(image_size: Tuple[int, int]) -> None:
+    size = tuple(image_size) if isinstance(image_size, (tuple, list)) else ()
+    if len(size) != 2 or not all(
+        isinstance(side, (int, np.integer)) and not isinstance(side, bool) and side > 0
+        for side in size
+    ):
+        raise ValueError(
+            f"image_size must be (height, width) with two positive integers, got {image_size!r}"
+        )
+
+
+def _check_labels(labels: Sequence[sly.Label]) -> None:
+    for index, label in enumerate(labels):
+        if not isinstance(label, sly.Label):
+            raise TypeError(
+                f"labels[{index}] is a {type(label).__name__}, not a sly.Label: pass labels"
+            )
+        if type(label.geometry) not in AREA_GEOMETRIES:
+            raise TypeError(
+                f"label of class {label.obj_class.name!r} has a {label.geometry.name()} geometry: "
+                "leave it out, only Bitmap, Polygon and Rectangle labels are supported here"
+            )

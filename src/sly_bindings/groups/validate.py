@@ -1,0 +1,247 @@
+"""Find binding groups that are probably mistakes, and report them one line each.
+
+A binding group is one object drawn in parts. Four things usually mean a mistake:
+
+    - ``singleton``: a group of one label binds nothing (its other parts were deleted, or the
+      key was set by hand);
+    - ``mixed_classes``: the parts of one object have different classes;
+    - ``mixed_geometries``: the parts mix geometry kinds (a mask and a polygon, say), which
+      exports such as COCO cannot join into one object;
+    - ``key_reused``: the same key on two images of one dataset. It usually means an annotation
+      was copied to another image with its keys, and a tool that looks groups up by key across
+      the dataset would take the two objects for one.
+
+:func:`find_problems` checks one image, :func:`find_reused_keys` a dataset (a dict of image
+name to annotation), and :func:`format_report` turns the problems into text, one line each.
+Each is one pass over the labels:
+
+    problems = find_problems(ann, image_name) + find_reused_keys(anns)
+    print(format_report(problems))
+
+Copy this file together with ``bindings.py``: it needs only ``supervisely`` besides.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Sequence, Tuple
+
+import supervisely as sly
+
+from bindings import binding_groups, binding_key_of
+
+KINDS = ("singleton", "mixed_classes", "mixed_geometries", "key_reused")
+
+
+class BindingProblem(NamedTuple):
+    """One suspicious binding group (immutable).
+
+    Attributes:
+        kind: one of :data:`KINDS`.
+        key: the group's binding key, as a string.
+        image_names: the image of the group; for ``key_reused`` every image with the key,
+            sorted.
+        label_count: how many labels carry the key (on all those images).
+        class_names: the classes of those labels, each once, in order of appearance.
+        geometry_names: their geometry kinds (``Geometry.name()``), each once, likewise.
+    """
+
+    kind: str
+    key: str
+    image_names: Tuple[str, ...]
+    label_count: int
+    class_names: Tuple[str, ...]
+    geometry_names: Tuple[str, ...]
+
+
+def find_problems(ann: sly.Annotation, image_name: str) -> List[BindingProblem]:
+    """The singleton and mixed groups of one image, in the order of ``binding_groups``.
+
+    A group that mixes classes and geometries gives two problems, classes first.
+
+    Args:
+        ann: the image's annotation.
+        image_name: the image's name, for the report.
+
+    Raises:
+        TypeError: ``ann`` is not a ``sly.Annotation`` or ``image_name`` is not a string.
+
+    Examples:
+        >>> car, person = sly.ObjClass("car", sly.Rectangle), sly.ObjClass("person", sly.Rectangle)
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(box, car, binding_key="a"),
+        ...                                 sly.Label(box, person, binding_key="a"),
+        ...                                 sly.Label(box, car, binding_key="b")])
+        >>> [(problem.kind, problem.key) for problem in find_problems(ann, "street.jpg")]
+        [('mixed_classes', 'a'), ('singleton', 'b')]
+    """
+    _check_annotation(ann, "ann")
+    if not isinstance(image_name, str):
+        raise TypeError(f"image_name is a {type(image_name).__name__}: pass the image's name")
+    problems = []
+    for key, labels in binding_groups(ann).groups.items():
+        classes = _distinct(label.obj_class.name for label in labels)
+        geometries = _distinct(label.geometry.name() for label in labels)
+        found = dict(
+            singleton=len(labels) == 1,
+            mixed_classes=len(classes) > 1,
+            mixed_geometries=len(geometries) > 1,
+        )
+        problems.extend(
+            BindingProblem(kind, key, (image_name,), len(labels), classes, geometries)
+            for kind, present in found.items()
+            if present
+        )
+    return problems
+
+
+def find_reused_keys(anns: Mapping[str, sly.Annotation]) -> List[BindingProblem]:
+    """Keys that appear on more than one image of ``anns`` (image name -> annotation), by key.
+
+    Keys are compared as strings, so ``7`` and ``"7"`` are one key, as in ``binding_groups``.
+
+    Raises:
+        TypeError: ``anns`` is not a mapping of image names to ``sly.Annotation``.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> pair = [sly.Label(box, car, binding_key="a"), sly.Label(box, car, binding_key="a")]
+        >>> anns = {name: sly.Annotation((10, 10), pair) for name in ("1.jpg", "2.jpg")}
+        >>> [(problem.key, problem.image_names) for problem in find_reused_keys(anns)]
+        [('a', ('1.jpg', '2.jpg'))]
+    """
+    if not isinstance(anns, Mapping):
+        raise TypeError(
+            f"anns is a {type(anns).__name__}: pass a dict of image name -> sly.Annotation"
+        )
+    reused = ReusedKeys()
+    for image_name, ann in anns.items():
+        reused.add(image_name, ann)
+    return reused.problems()
+
+
+class ReusedKeys:
+    """Which images each binding key is on, gathered one annotation at a time.
+
+    :meth:`problems` gives what :func:`find_reused_keys` gives for the same annotations, while
+    only the class and geometry names of bound labels are held: a project-scale check adds its
+    images one by one without keeping their annotations.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> pair = [sly.Label(sly.Rectangle(0, 0, 1, 1), car, binding_key=7)] * 2
+        >>> reused = ReusedKeys()
+        >>> reused.add("1.jpg", sly.Annotation((10, 10), pair))
+        >>> reused.add("2.jpg", sly.Annotation((10, 10), pair[:1]))
+        >>> [(problem.key, problem.image_names, problem.label_count) for problem in reused.problems()]
+        [('7', ('1.jpg', '2.jpg'), 3)]
+    """
+
+    def __init__(self) -> None:
+        self._images: Dict[str, List[str]] = {}
+        self._labels: Dict[str, List[Tuple[str, str]]] = {}
+
+    def add(self, image_name: str, ann: sly.Annotation) -> None:
+        """Note the bound labels of ``ann``, the annotation of ``image_name``.
+
+        Raises:
+            TypeError: ``image_name`` is not a string or ``ann`` not a ``sly.Annotation``.
+        """
+        if not isinstance(image_name, str):
+            raise TypeError(f"anns has a key {image_name!r}: use image names (strings) as keys")
+        _check_annotation(ann, f"anns[{image_name!r}]")
+        for label in ann.labels:
+            key = binding_key_of(label)
+            if key is None:
+                continue
+            if image_name not in self._images.setdefault(key, []):
+                self._images[key].append(image_name)
+            self._labels.setdefault(key, []).append((label.obj_class.name, label.geometry.name()))
+
+    def problems(self) -> List[BindingProblem]:
+        """One ``key_reused`` problem per key on more than one image, by key."""
+        return [
+            BindingProblem(
+                "key_reused",
+                key,
+                tuple(sorted(self._images[key])),
+                len(self._labels[key]),
+                _distinct(class_name for class_name, _ in self._labels[key]),
+                _distinct(geometry for _, geometry in self._labels[key]),
+            )
+            for key in sorted(self._images)
+            if len(self._images[key]) > 1
+        ]
+
+
+def format_report(problems: Sequence[BindingProblem]) -> str:
+    """One line per problem, by image, then kind (in :data:`KINDS` order), then key.
+
+    Returns ``"no binding problems"`` when there are none, so the report is never empty.
+
+    Raises:
+        TypeError: an item is not a :class:`BindingProblem`.
+        ValueError: a problem's kind is not one of :data:`KINDS`.
+
+    Examples:
+        >>> print(format_report([
+        ...     BindingProblem("singleton", "b", ("a.jpg",), 1, ("car",), ("bitmap",)),
+        ...     BindingProblem("key_reused", "k", ("a.jpg", "b.jpg"), 4, ("car",), ("bitmap",)),
+        ...     BindingProblem("mixed_classes", "a", ("a.jpg",), 3, ("car", "person"), ("bitmap",)),
+        ... ]))
+        a.jpg: group 'b' has only 1 label (car): bind its other parts to it, or unbind it
+        a.jpg: group 'a' mixes classes car, person (3 labels): one object has one class
+        a.jpg, b.jpg: key 'k' is on 2 images (4 labels): give each image its own keys
+        >>> format_report([])
+        'no binding problems'
+    """
+    for index, problem in enumerate(problems):
+        if not isinstance(problem, BindingProblem):
+            raise TypeError(
+                f"problems[{index}] is a {type(problem).__name__}: pass what find_problems or "
+                "find_reused_keys return"
+            )
+        if problem.kind not in KINDS:
+            raise ValueError(
+                f"problems[{index}] has kind {problem.kind!r}: use one of {', '.join(KINDS)}"
+            )
+    if not problems:
+        return "no binding problems"
+    ordered = sorted(
+        problems,
+        key=lambda problem: (problem.image_names, KINDS.index(problem.kind), problem.key),
+    )
+    return "\n".join(_describe(problem) for problem in ordered)
+
+
+def _describe(problem: BindingProblem) -> str:
+    where = ", ".join(problem.image_names)
+    count = f"{problem.label_count} label{'' if problem.label_count == 1 else 's'}"
+    if problem.kind == "singleton":
+        return (
+            f"{where}: group {problem.key!r} has only {count} ({', '.join(problem.class_names)}): "
+            "bind its other parts to it, or unbind it"
+        )
+    if problem.kind == "mixed_classes":
+        return (
+            f"{where}: group {problem.key!r} mixes classes {', '.join(problem.class_names)} "
+            f"({count}): one object has one class"
+        )
+    if problem.kind == "mixed_geometries":
+        return (
+            f"{where}: group {problem.key!r} mixes geometries "
+            f"{', '.join(problem.geometry_names)} ({count}): convert the parts to one kind"
+        )
+    return (
+        f"{where}: key {problem.key!r} is on {len(problem.image_names)} images ({count}): "
+        "give each image its own keys"
+    )
+
+
+def _distinct(names: Iterable[str]) -> Tuple[str, ...]:
+    return tuple(dict.fromkeys(names))
+
+
+def _check_annotation(ann: sly.Annotation, name: str) -> None:
+    if not isinstance(ann, sly.Annotation):
+        raise TypeError(f"{name} is a {type(ann).__name__}: pass a sly.Annotation")

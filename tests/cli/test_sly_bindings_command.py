@@ -1,0 +1,104 @@
+"""``sly-bindings`` as installed: the console script, ``validate``, and ``--json`` everywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bound_projects import write_local_project
+from commands import SLY_BINDINGS
+from sly_bindings.cli.main import USER_ERRORS, main
+from sly_bindings.cli.runner import run
+
+# What validate finds in each dataset of bound_projects, by hand: odd.png holds a car alone in
+# group 's' and group 'm' of a car mask and a person box; 'p' is on bound.png and persons.png.
+EXPECTED_PROBLEMS = [
+    "{ds}: odd.png: group 'm' mixes classes car, person (2 labels): one object has one class",
+    "{ds}: odd.png: group 'm' mixes geometries bitmap, rectangle (2 labels): convert the parts to "
+    "one kind",
+    "{ds}: odd.png: group 's' has only 1 label (car): bind its other parts to it, or unbind it",
+    "{ds}: bound.png, persons.png: key 'p' is on 2 images (4 labels): give each image its own keys",
+]
+
+
+def call(capsys, *args) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``sly-bindings ARGS`` run in this process."""
+    code = run(lambda: main([str(arg) for arg in args]), USER_ERRORS)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_console_script_is_installed_beside_python():
+    script = Path(sys.executable).parent / "sly-bindings"
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    for command in ("report", "discard", "auto-bind", "validate", "convert"):
+        assert command in result.stdout
+
+
+def test_validate_names_dataset_image_and_key_and_exits_1(tmp_path, capsys):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+
+    code, out, err = call(capsys, "validate", "--local", project)
+
+    assert (code, err) == (1, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("Target: local project ")
+    assert sorted(lines[1:-1]) == sorted(line.format(ds="ds0") for line in EXPECTED_PROBLEMS)
+    assert lines[-1] == "4 binding problems found"
+
+
+def test_validate_of_a_clean_project_exits_0(tmp_path, capsys):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    assert call(capsys, "discard", "--local", project)[0] == 0
+
+    code, out, err = call(capsys, "validate", "--local", project)
+
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "0 binding problems found"
+
+
+def test_validate_of_a_folder_that_is_no_project_exits_2(tmp_path, capsys):
+    code, out, err = call(capsys, "validate", "--local", tmp_path)
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ") and "no meta.json" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args, check",
+    [
+        (["report"], lambda data: data["total"]["groups"] == 10 and len(data["datasets"]) == 2),
+        (["validate"], lambda data: data["count"] == 8 and data["problems"][0]["dataset"] == "ds0"),
+        (["discard", "--dry-run"], lambda data: data["total"]["changed"] == 6 and data["dry_run"]),
+        (
+            ["auto-bind", "--max-gap", "0", "--dry-run"],
+            lambda data: data["total"]["images"] == 8 and data["dry_run"],
+        ),
+    ],
+    ids=["report", "validate", "discard", "auto-bind"],
+)
+def test_every_project_command_prints_json_and_nothing_else(tmp_path, capsys, args, check):
+    project = write_local_project(tmp_path / "project")
+
+    code, out, _ = call(capsys, *args, "--local", project, "--json")
+
+    assert code in (0, 1)  # validate finds problems: 1
+    assert check(json.loads(out)), out
+
+
+def test_convert_prints_json(tmp_path):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    result = subprocess.run(
+        [*SLY_BINDINGS, "convert", "supervisely", "labelme", project, tmp_path / "out", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["read"] == {"images": 4, "labels": 12, "groups": 5}
+    assert (summary["from"], summary["to"]) == ("supervisely", "labelme")

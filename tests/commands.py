@@ -1,0 +1,25 @@
+"""The commands a user runs, as the tests run them: src/main.py and ``sly-bindings``.
+
+``sly-bindings`` is the console script that create_venv.sh installs; the tests run the same
+entry point as ``python -m sly_bindings`` so that they need no PATH.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+MAIN = REPO_DIR / "src" / "main.py"
+SLY_BINDINGS = [sys.executable, "-m", "sly_bindings"]
+
+
+def checkout_copy(folder: Path) -> Path:
+    """A copy of what src/main.py reads from the checkout (src/, images/, local.env) in
+    ``folder``: run ``folder/src/main.py`` and its default output/ lands in ``folder``, not in
+    the checkout."""
+    shutil.copytree(REPO_DIR / "src", folder / "src", ignore=shutil.ignore_patterns("*.egg-info"))
+    shutil.copytree(REPO_DIR / "images", folder / "images")
+    shutil.copy(REPO_DIR / "local.env", folder / "local.env")
+    return folder

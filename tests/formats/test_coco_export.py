@@ -1,0 +1,429 @@
+"""sly_bindings.formats.coco_export: a hand-checked project exported and read back with pycocotools, beside the SDK's
+own exporter, which writes the Bitmaps of a group as separate instances."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import nullcontext as does_not_raise
+from pathlib import Path
+
+import numpy as np
+import pytest
+import supervisely as sly
+from pycocotools import mask as mask_utils
+from pycocotools.coco import COCO
+
+from bindings import binding_groups
+from commands import SLY_BINDINGS
+from sly_bindings.cli.main import USER_ERRORS, main
+from sly_bindings.cli.runner import run
+from sly_bindings.formats.coco_export import (
+    CocoExportError,
+    annotation_to_coco,
+    project_to_coco,
+    write_coco,
+)
+from sly_bindings.files.project_folder import ProjectFolderError
+from label_literals import CAR, PERSON, bitmap, polygon
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+SIGN = sly.ObjClass("sign", sly.Rectangle)
+THING = sly.ObjClass("thing", sly.AnyGeometry)
+POINT = sly.ObjClass("point", sly.Point)
+META = sly.ProjectMeta(obj_classes=[CAR, PERSON, SIGN, THING, POINT])
+CATEGORY_IDS = {"car": 1, "person": 2, "sign": 3, "thing": 4, "point": 5}
+
+
+def server_key(label: sly.Label, key) -> sly.Label:
+    """``label`` with the key a server may answer: Label.from_json keeps a number as it comes."""
+    return sly.Label.from_json({**label.to_json(), "instance": key}, META)
+
+
+# Image a.png, 6x8: a car in three parts (touching the top-left, and the right and bottom
+# borders), an unbound car pixel, a person in two polygons and an unbound sign, interleaved.
+CAR_GROUP = [
+    bitmap([[1, 1], [1, 1]], 0, 0, key="c1"),
+    bitmap([[1, 1, 1]], 3, 2, key="c1"),
+    bitmap([[1], [1]], 4, 7, key="c1"),
+]
+IMAGE_A = sly.Annotation(
+    (6, 8),
+    [
+        CAR_GROUP[0],
+        bitmap([[1]], 5, 0),
+        polygon([(0, 4), (0, 6), (2, 4)], key="p"),
+        CAR_GROUP[1],
+        sly.Label(sly.Rectangle(1, 2, 2, 3), SIGN),
+        polygon([(4, 4), (4, 5), (5, 5), (5, 4)], key="p"),
+        CAR_GROUP[2],
+    ],
+)
+# Image b.png, 6x6: a thing made of a mask and a polygon, with keys 7 and "7" (one group), and a
+# person with a hole.
+IMAGE_B = sly.Annotation(
+    (6, 6),
+    [
+        server_key(bitmap([[1, 1]], 0, 0, obj_class=THING), 7),
+        server_key(polygon([(2, 2), (2, 3), (3, 3)], obj_class=THING), "7"),
+        polygon([(1, 1), (1, 5), (5, 5), (5, 1)], holes=[[(2, 2), (2, 4), (4, 2)]]),
+    ],
+)
+IMAGE_C = sly.Annotation((3, 3))  # no labels
+
+# What each instance must be, checked by eye: image, category, area, bbox, and the union mask
+# (for an RLE) or the polygon list.
+EXPECTED = [
+    (1, "car", 9, [0, 0, 8, 6], "rle", [
+        [1, 1, 0, 0, 0, 0, 0, 0],
+        [1, 1, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 1, 1, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 1],
+        [0, 0, 0, 0, 0, 0, 0, 1],
+    ]),
+    (1, "car", 1, [0, 5, 1, 1], "rle", [
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0, 0, 0, 0],
+    ]),
+    # Triangle: 3 + 2 + 1 pixels; square: 2 x 2.
+    (1, "person", 10, [4, 0, 3, 6], "polygons",
+     [[4.0, 0.0, 6.0, 0.0, 4.0, 2.0], [4.0, 4.0, 5.0, 4.0, 5.0, 5.0, 4.0, 5.0]]),
+    (1, "sign", 4, [2, 1, 2, 2], "polygons", [[2.0, 1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0]]),
+    (2, "thing", 5, [0, 0, 4, 4], "rle", [
+        [1, 1, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+        [0, 0, 1, 1, 0, 0],
+        [0, 0, 0, 1, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0, 0],
+    ]),
+    # A 5x5 square less a triangular hole of 3 + 2 + 1 pixels.
+    (2, "person", 19, [1, 1, 5, 5], "rle", [
+        [0, 0, 0, 0, 0, 0],
+        [0, 1, 1, 1, 1, 1],
+        [0, 1, 0, 0, 0, 1],
+        [0, 1, 0, 0, 1, 1],
+        [0, 1, 0, 1, 1, 1],
+        [0, 1, 1, 1, 1, 1],
+    ]),
+]  # fmt: skip
+
+
+@pytest.fixture
+def project_dir(tmp_path) -> str:
+    """The local project of images a.png, b.png and c.png above, in dataset "ds"."""
+    project = sly.Project(str(tmp_path / "cars"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    dataset = project.create_dataset("ds")
+    for name, ann in (("a.png", IMAGE_A), ("b.png", IMAGE_B), ("c.png", IMAGE_C)):
+        dataset.add_item_np(name, np.zeros(ann.img_size + (3,), np.uint8), ann=ann)
+    return project.directory
+
+
+def test_the_export_reads_back_with_pycocotools_one_instance_per_object(project_dir, tmp_path):
+    out_path = tmp_path / "coco" / "instances.json"
+    write_coco(project_dir, str(out_path))
+    coco = COCO(str(out_path))
+
+    assert [category["name"] for category in coco.loadCats(coco.getCatIds())] == list(CATEGORY_IDS)
+    assert [(image["id"], image["file_name"], image["height"], image["width"])
+            for image in coco.loadImgs(coco.getImgIds())] == [
+        (1, "ds/img/a.png", 6, 8), (2, "ds/img/b.png", 6, 6), (3, "ds/img/c.png", 3, 3)
+    ]  # fmt: skip
+    objects = sum(
+        len(groups) + len(unbound)
+        for groups, unbound in map(binding_groups, (IMAGE_A, IMAGE_B, IMAGE_C))
+    )
+    assert len(coco.anns) == objects == len(EXPECTED) == 6
+
+    for number, (image_id, category, area, bbox, kind, expected) in enumerate(EXPECTED, start=1):
+        instance = coco.anns[number]
+        assert instance["image_id"] == image_id
+        assert coco.cats[instance["category_id"]]["name"] == category
+        assert instance["area"] == area
+        assert instance["bbox"] == bbox
+        assert instance["iscrowd"] == 0
+        if kind == "rle":
+            union = mask_utils.decode(instance["segmentation"])
+            np.testing.assert_array_equal(union, np.array(expected, dtype=np.uint8))
+            assert int(union.sum()) == area
+            np.testing.assert_array_equal(coco.annToMask(instance), union)
+        else:
+            assert instance["segmentation"] == expected
+            assert coco.annToMask(instance).any()  # pycocotools can draw the polygon list
+    assert coco.getAnnIds(imgIds=[3]) == []
+
+
+def test_the_sdk_exporter_writes_the_bitmaps_of_a_group_as_separate_instances(
+    project_dir, tmp_path
+):
+    sly.Project(project_dir, sly.OpenMode.READ).to_coco(
+        dest_dir=str(tmp_path / "sdk"), log_progress=False
+    )
+    sdk = COCO(str(tmp_path / "sdk" / "ds" / "annotations" / "coco_instances.json"))
+    ours = COCO(write_and_path(project_dir, tmp_path / "ours.json"))
+
+    def car_areas(coco: COCO) -> list:
+        ids = coco.getAnnIds(imgIds=[1], catIds=[CATEGORY_IDS["car"]])
+        return sorted(int(coco.anns[number]["area"]) for number in ids)
+
+    # The three bound parts (4, 3 and 2 pixels) stay three instances in the SDK's file.
+    assert car_areas(sdk) == [1, 2, 3, 4]
+    assert car_areas(ours) == [1, 9]
+    assert len(sdk.anns) > len(ours.anns)
+
+
+def write_and_path(project_dir: str, out_path: Path) -> str:
+    write_coco(project_dir, str(out_path))
+    return str(out_path)
+
+
+@pytest.mark.parametrize(
+    "labels, first_id, expected, exception",
+    [
+        ([], 1, [], does_not_raise()),  # no labels: no instance
+        (  # one label: one instance, ids from first_id
+            [bitmap([[1, 1]], 1, 1)], 5,
+            [(5, 1, 2, [1.0, 1.0, 2.0, 1.0], "rle")],
+            does_not_raise(),
+        ),
+        (  # a group of polygons and a rectangle: a polygon list, the rectangle by its corners
+            [polygon([(0, 0), (0, 1), (1, 0)], obj_class=THING, key="g"),
+             sly.Label(sly.Rectangle(2, 2, 3, 3), THING, binding_key="g")], 1,
+            [(1, 4, 7, [0.0, 0.0, 4.0, 4.0], [[0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
+                                            [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0]])],
+            does_not_raise(),
+        ),
+        (  # a rectangle and a mask in one group: an RLE
+            [bitmap([[1]], obj_class=THING, key="g"),
+             sly.Label(sly.Rectangle(2, 2, 3, 3), THING, binding_key="g")], 1,
+            [(1, 4, 5, [0.0, 0.0, 4.0, 4.0], "rle")],
+            does_not_raise(),
+        ),
+        (  # parts over the border: the SDK crops them to the image, a part outside is dropped
+            [bitmap([[1, 1, 1]], 3, 2, key="g"), bitmap([[1]], 9, 9, key="g")], 1,
+            [(1, 1, 2, [2.0, 3.0, 2.0, 1.0], "rle")],
+            does_not_raise(),
+        ),
+        (  # a triangle over two borders: the SDK crops it to rows 0-2, columns 0-3
+            [polygon([(-2, 0), (2, 0), (2, 6)])], 1,
+            [(1, 2, 12, [0.0, 0.0, 4.0, 3.0], [[0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 3.0, 2.0]])],
+            does_not_raise(),
+        ),
+        ([], 0, None, pytest.raises(ValueError, match="first_id must be a whole number from 1")),
+        (  # a class without a category id
+            [bitmap([[1]], obj_class=sly.ObjClass("bus", sly.Bitmap))], 1, None,
+            pytest.raises(ValueError, match="class 'bus' has no category id"),
+        ),
+        (  # a group mixing classes
+            [bitmap([[1]], key="mixed"), polygon([(0, 0), (0, 1), (1, 1)], key="mixed")], 1, None,
+            pytest.raises(ValueError, match="group 'mixed' mixes classes 'car', 'person'"),
+        ),
+        (  # a point is no COCO instance
+            [sly.Label(sly.Point(1, 1), POINT)], 1, None,
+            pytest.raises(TypeError, match="has a point geometry: leave it out"),
+        ),
+    ],
+)  # fmt: skip
+def test_annotation_to_coco(labels, first_id, expected, exception):
+    ann = sly.Annotation((4, 4), labels)
+    before = ann.to_json()
+    with exception:
+        instances = annotation_to_coco(ann, 1, CATEGORY_IDS, first_id=first_id)
+        got = [
+            (
+                instance["id"],
+                instance["category_id"],
+                instance["area"],
+                instance["bbox"],
+                "rle" if isinstance(instance["segmentation"], dict) else instance["segmentation"],
+            )
+            for instance in instances
+        ]
+        assert got == expected
+        json.dumps(instances)  # JSON-serialisable as it is
+        for instance in instances:
+            if isinstance(instance["segmentation"], dict):
+                union = mask_utils.decode(instance["segmentation"])
+                assert int(union.sum()) == instance["area"]
+    assert ann.to_json() == before
+
+
+def test_project_errors_name_the_image(tmp_path):
+    project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    project.create_dataset("ds").add_item_np(
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+    )
+    with pytest.raises(CocoExportError, match="^ds/img/x.png: group 'k' mixes classes"):
+        project_to_coco(project.directory)
+
+
+def test_not_a_project_folder(tmp_path):
+    with pytest.raises(ProjectFolderError, match="is not a Supervisely project"):
+        project_to_coco(str(tmp_path))
+
+
+def test_a_failed_export_leaves_the_previous_file_as_it_was(tmp_path):
+    project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    project.create_dataset("ds").add_item_np(
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+    )
+    out_path = tmp_path / "instances.json"
+    out_path.write_text('{"previous": true}')
+    with pytest.raises(CocoExportError, match="mixes classes"):
+        write_coco(project.directory, str(out_path))
+    assert json.loads(out_path.read_text()) == {"previous": True}
+    assert sorted(os.listdir(tmp_path)) == ["bad", "instances.json"]
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """``sly-bindings convert supervisely coco ARGS`` as a user runs it."""
+    return subprocess.run(
+        [*SLY_BINDINGS, "convert", "supervisely", "coco", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_command_line_writes_the_folder(project_dir, tmp_path):
+    result = run_cli(project_dir, "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].startswith("Written coco out: 3 images")
+    assert len(json.loads((tmp_path / "out" / "annotations.json").read_text())["annotations"]) == 6
+
+
+def mixed_group_project(tmp_path: Path) -> None:
+    """Project ``bad``: one image whose group mixes a car and a person."""
+    project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    project.create_dataset("ds").add_item_np(
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+    )
+
+
+def with_annotation_file(content: bytes):
+    """Make project ``bad`` with its one annotation file replaced by ``content``."""
+
+    def make(tmp_path: Path) -> None:
+        mixed_group_project(tmp_path)
+        (tmp_path / "bad" / "ds" / "ann" / "x.png.json").write_bytes(content)
+
+    return make
+
+
+def without(relative: str):
+    """Make project ``bad`` without one of its files."""
+
+    def make(tmp_path: Path) -> None:
+        mixed_group_project(tmp_path)
+        (tmp_path / "bad" / relative).unlink()
+
+    return make
+
+
+UNKNOWN_CLASS = {
+    "size": {"height": 3, "width": 3},
+    "tags": [],
+    "objects": [{"classTitle": "bus", "geometryType": "rectangle", "tags": [],
+                 "points": {"exterior": [[0, 0], [1, 1]], "interior": []}}],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "make, project, out, message",
+    [
+        (mixed_group_project, "missing", "out", "IN missing does not exist: check the path"),
+        (mixed_group_project, "bad", "out", "ds/img/x.png: group 'k' mixes classes"),
+        # An empty folder, or one with a stray file: no project.
+        (lambda tmp_path: (tmp_path / "bad").mkdir(), "bad", "out", "(no meta.json)"),
+        (
+            lambda tmp_path: (tmp_path / "bad").mkdir() or (tmp_path / "bad" / "x.txt").touch(),
+            "bad",
+            "out",
+            "bad is not a Supervisely project (no meta.json): pass the folder that holds",
+        ),
+        # Annotation files that are empty, not UTF-8, or of a class meta.json lacks.
+        (
+            with_annotation_file(b""),
+            "bad",
+            "out",
+            "ds/ann/x.png.json: not valid JSON (Expecting value, line 1 column 1)",
+        ),
+        (
+            with_annotation_file(b'{"size": "caf\xe9"}'),
+            "bad",
+            "out",
+            "ds/ann/x.png.json: not UTF-8 text (byte 13)",
+        ),
+        (
+            with_annotation_file(json.dumps(UNKNOWN_CLASS).encode()),
+            "bad",
+            "out",
+            "ds/ann/x.png.json: not a Supervisely annotation of this project (RuntimeError: Failed",
+        ),
+        # An image without its annotation file, a project without its meta.json.
+        (
+            without("ds/ann/x.png.json"),
+            "bad",
+            "out",
+            "Item 'x.png' in dataset 'ds' does not have a corresponding annotation file",
+        ),
+        (without("meta.json"), "bad", "out", "bad is not a Supervisely project (no meta"),
+        # OUT that is a folder, under a file, or where nothing can be written.
+        (
+            mixed_group_project,
+            "bad",
+            ".",
+            "OUT . exists: choose a new folder or remove it first",
+        ),
+        (
+            lambda tmp_path: mixed_group_project(tmp_path) or (tmp_path / "a.txt").touch(),
+            "bad",
+            "a.txt/out",
+            "OUT a.txt/out is inside the file",
+        ),
+        (mixed_group_project, "bad", "/proc/out", "cannot write OUT /proc/out ("),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(
+    tmp_path, monkeypatch, capsys, make, project, out, message
+):
+    make(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    monkeypatch.chdir(tmp_path)
+
+    # What the command line does, in this process.
+    code = run(lambda: main(["convert", "supervisely", "coco", project, out]), USER_ERRORS)
+
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.count("\n") == 1
+    assert stderr.startswith("error: ") and message in stderr
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_the_process_prints_one_line_for_an_image_without_its_annotation_file(tmp_path):
+    without("ds/ann/x.png.json")(tmp_path)
+
+    result = run_cli("bad", "out", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'bad' / 'ds'}: Item 'x.png' in dataset 'ds' does not have a "
+        "corresponding annotation file. Add or remove files so that every image has its "
+        "annotation.\n"
+    )

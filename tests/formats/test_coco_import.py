@@ -1,0 +1,341 @@
+"""coco_import: COCO instances to Supervisely; an instance of several parts becomes a group."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import supervisely as sly
+from pycocotools.coco import COCO
+
+from bindings import binding_groups
+from sly_bindings.formats.coco_export import write_coco
+from sly_bindings.formats.coco import (
+    InvalidCocoError,
+    coco_items,
+    coco_to_annotation,
+    coco_to_project,
+)
+from format_samples import class_types, make_sample_project, project_objects, read_project
+
+# pycocotools 2.0.11 under numpy 2 warns about its own __array__ on every decode.
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+
+# 4x5 masks as COCO run lengths (column by column, starting with 0s), written out by hand:
+# two blobs, rows 0-1 x columns 0-1 and row 3 x columns 3-4, uncompressed and compressed.
+TWO_BLOBS_RUNS = [0, 2, 2, 2, 9, 1, 3, 1]
+TWO_BLOBS_COMPRESSED = "02207OJ0"  # pycocotools.mask.encode of the same mask
+# One blob, rows 1-2 x columns 1-3.
+ONE_BLOB_RUNS = [5, 2, 2, 2, 2, 2, 5]
+
+# A COCO instances file as the COCO site describes it, written by hand (an 8x6 image).
+COCO_FILE = {
+    "info": {"description": "street"},
+    "images": [
+        {"id": 10, "file_name": "a.png", "height": 6, "width": 8},
+        {"id": 11, "file_name": "b.png", "height": 4, "width": 5},
+    ],
+    "annotations": [
+        # A car in two polygons: one object in two parts.
+        {
+            "id": 1,
+            "image_id": 10,
+            "category_id": 3,
+            "segmentation": [[0, 0, 2, 0, 1, 2], [5.2, 3, 7, 3, 6, 4.6]],
+            "area": 6.0,
+            "bbox": [0, 0, 7, 5],
+            "iscrowd": 0,
+        },
+        # A sign as a detection box only: x 1..3, y 1..2 are pixels 1 and 2 across, 1 down.
+        {"id": 2, "image_id": 10, "category_id": 4, "segmentation": [], "bbox": [1, 1, 2, 1]},
+        # A car as a compressed RLE with two blobs: two labels, bound.
+        {
+            "id": 3,
+            "image_id": 11,
+            "category_id": 3,
+            "segmentation": {"size": [4, 5], "counts": TWO_BLOBS_COMPRESSED},
+            "iscrowd": 0,
+        },
+        # A crowd of signs as an uncompressed RLE with two blobs: one label, not split.
+        {
+            "id": 4,
+            "image_id": 11,
+            "category_id": 4,
+            "segmentation": {"size": [4, 5], "counts": TWO_BLOBS_RUNS},
+            "iscrowd": 1,
+        },
+        # A car as an uncompressed RLE of one blob: one label, unbound.
+        {
+            "id": 5,
+            "image_id": 11,
+            "category_id": 3,
+            "segmentation": {"size": [4, 5], "counts": ONE_BLOB_RUNS},
+            "iscrowd": 0,
+        },
+    ],
+    "categories": [
+        {"id": 3, "name": "car", "supercategory": "vehicle"},
+        {"id": 4, "name": "sign", "supercategory": "street"},
+        {"id": 5, "name": "tree", "supercategory": "street"},
+    ],
+}
+CATEGORY_NAMES = {3: "car", 4: "sign", 5: "tree"}
+
+
+def instances_of(image_id):
+    return [i for i in COCO_FILE["annotations"] if i["image_id"] == image_id]
+
+
+def test_the_hand_made_file_is_coco():
+    # pycocotools reads it, so the literal above follows the published structure.
+    coco = COCO()
+    coco.dataset = copy.deepcopy(COCO_FILE)
+    coco.createIndex()
+    assert [int(coco.annToMask(coco.anns[i]).sum()) for i in (3, 4, 5)] == [6, 6, 6]
+
+
+def test_polygons_and_boxes():
+    ann = coco_to_annotation(COCO_FILE["images"][0], instances_of(10), CATEGORY_NAMES, "c.json")
+
+    found = [(l.obj_class.name, l.geometry.geometry_name(), l.binding_key) for l in ann.labels]
+    assert found == [
+        ("car", "polygon", "a.png:1"),
+        ("car", "polygon", "a.png:1"),
+        ("sign", "rectangle", None),
+    ]
+    first, second, box = (label.geometry for label in ann.labels)
+    assert first.exterior_np.tolist() == [[0, 0], [0, 2], [2, 1]]  # (row, col)
+    assert second.exterior_np.tolist() == [[3, 5], [3, 7], [5, 6]]  # rounded
+    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 1, 2)
+
+
+def test_masks_are_split_into_blobs_except_crowds():
+    ann = coco_to_annotation(COCO_FILE["images"][1], instances_of(11), CATEGORY_NAMES)
+
+    found = [
+        (l.obj_class.name, l.geometry.geometry_name(), int(l.geometry.area), l.binding_key)
+        for l in ann.labels
+    ]
+    assert found == [
+        ("car", "bitmap", 4, "b.png:3"),  # rows 0-1 x columns 0-1
+        ("car", "bitmap", 2, "b.png:3"),  # row 3 x columns 3-4
+        ("sign", "bitmap", 6, None),  # the crowd, both blobs in one label
+        ("car", "bitmap", 6, None),
+    ]
+    assert ann.labels[1].geometry.origin.to_json()["points"]["exterior"] == [[3, 3]]
+
+
+@pytest.mark.parametrize(
+    "segmentation, expected",
+    [
+        # The four corners coco_export writes for a rectangle: the rectangle again.
+        ([[2, 1, 5, 1, 5, 3, 2, 3]], ["rectangle"]),
+        # The same corners in another order: a polygon like any other.
+        ([[2, 1, 2, 3, 5, 3, 5, 1]], ["polygon"]),
+        # Four points that are not a box.
+        ([[2, 1, 5, 1, 5, 3, 3, 3]], ["polygon"]),
+    ],
+)
+def test_rectangles_come_back_from_their_corners(segmentation, expected):
+    image = {"id": 1, "file_name": "a.png", "height": 6, "width": 8}
+    instance = {"id": 1, "image_id": 1, "category_id": 3, "segmentation": segmentation}
+
+    ann = coco_to_annotation(image, [instance], CATEGORY_NAMES)
+
+    assert [label.geometry.geometry_name() for label in ann.labels] == expected
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"category_id": 9}, "annotation 1: category_id: 9 is no category's id"),
+        ({"segmentation": "car"}, "annotation 1: segmentation: must be a polygon list"),
+        ({"segmentation": [[0, 0, 1, 1, 2]]}, r"segmentation[0]: a polygon must be"),
+        ({"segmentation": [[0, 0, 1, 1]]}, r"segmentation[0]: a polygon must be"),
+        ({"segmentation": [[0, 0, 1, 1, "2", 0]]}, r"segmentation[0]: a polygon must be"),
+        ({"segmentation": [[0, 0, 1, 1, float("nan"), 0]]}, r"segmentation[0]: a polygon must be"),
+        (
+            {"segmentation": {"size": [5, 4], "counts": ONE_BLOB_RUNS}},
+            "segmentation.size: [5, 4] is not the image's [height, width] [4, 5]",
+        ),
+        (
+            {"segmentation": {"size": [4, 5], "counts": [5, 2, 2]}},
+            "segmentation.counts: not an RLE of 5x4 pixels",
+        ),
+        (
+            {"segmentation": {"size": [4, 5], "counts": 17}},
+            "segmentation.counts: not an RLE",
+        ),
+        ({"segmentation": {"size": [4, 5], "counts": [20]}}, "the mask has no pixel set"),
+        ({"segmentation": [], "bbox": [1, 1, 0, 2]}, "bbox: with no segmentation"),
+        ({"segmentation": [], "bbox": None}, "bbox: with no segmentation"),
+    ],
+)
+def test_malformed_instances_name_the_file_the_instance_and_the_field(change, message):
+    image = {"id": 1, "file_name": "a.png", "height": 4, "width": 5}
+    instance = {"id": 1, "image_id": 1, "category_id": 3, "segmentation": [[0, 0, 2, 0, 1, 2]]}
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_annotation(image, [{**instance, **change}], CATEGORY_NAMES, "c.json")
+
+    assert str(raised.value).startswith("c.json: ")
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        ({"id": 1, "file_name": "a.png", "width": 5}, "image 1: height: missing"),
+        ({"id": 1, "file_name": "a.png", "height": 0, "width": 5}, "height: must be at least 1"),
+    ],
+)
+def test_malformed_images_are_named(image, message):
+    with pytest.raises(InvalidCocoError, match=message):
+        coco_to_annotation(image, [], CATEGORY_NAMES)
+
+
+def write_images(folder, names):
+    """Grey PNG images of the given (height, width), by name."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (height, width) in names.items():
+        sly.image.write(str(folder / name), np.full((height, width, 3), 90, np.uint8))
+
+
+def test_reading_a_hand_made_file_and_its_images(tmp_path):
+    (tmp_path / "coco.json").write_text(json.dumps(COCO_FILE))
+    write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
+
+    coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    # No folder in file_name: the dataset is named after the JSON file.
+    assert sorted(anns) == ["coco/a.png", "coco/b.png"]
+    # car has polygons and masks: AnyGeometry; tree has no instance: AnyGeometry too.
+    assert class_types(meta) == {"car": "any", "sign": "any", "tree": "any"}
+    assert [len(g) for g in binding_groups(anns["coco/a.png"]).groups.values()] == [2]
+    assert [len(g) for g in binding_groups(anns["coco/b.png"]).groups.values()] == [2]
+
+
+def test_what_coco_export_writes_reads_back_with_every_label_and_group(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+    write_coco(str(original), str(tmp_path / "coco" / "instances.json"))
+
+    # coco_export's file_name is relative to the project: <dataset>/img/<image>.
+    coco_to_project(
+        str(tmp_path / "coco" / "instances.json"), str(tmp_path / "back"), images_dir=str(original)
+    )
+
+    assert project_objects(tmp_path / "back") == project_objects(original)
+    meta, _ = read_project(tmp_path / "back")
+    assert class_types(meta) == {"car": "bitmap", "person": "polygon", "sign": "rectangle"}
+
+
+@pytest.mark.parametrize(
+    "file_name, dataset",
+    [
+        # No folder: the dataset is named after the JSON file.
+        ("a.png", ("coco",)),
+        # coco_export's <dataset>/img/<image>, and a bare img/ folder: img is not a dataset.
+        ("img/a.png", ("coco",)),
+        ("street/img/a.png", ("street",)),
+        ("street/a.png", ("street",)),
+        # Nested folders are nested datasets, in plain folders or the SDK's layout.
+        ("street/cars/a.png", ("street", "cars")),
+        ("street/datasets/cars/img/a.png", ("street", "cars")),
+    ],
+)
+def test_the_folders_of_file_name_are_the_dataset_and_its_parents(tmp_path, file_name, dataset):
+    coco = {**COCO_FILE, "images": [{**COCO_FILE["images"][0], "file_name": file_name}]}
+    coco["annotations"] = instances_of(10)
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    write_images((tmp_path / file_name).parent, {"a.png": (6, 8)})
+
+    [item] = coco_items(str(tmp_path / "coco.json"))
+    coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert (item.dataset, item.name, len(item.ann.labels)) == (dataset, "a.png", 3)
+    # The project is laid out as the SDK lays out nested datasets, and reads back so.
+    folder = tmp_path.joinpath("project", *"/datasets/".join(dataset).split("/"))
+    assert sorted(path.name for path in (folder / "img").iterdir()) == ["a.png"]
+    assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/a.png"]
+
+
+@pytest.mark.parametrize(
+    "file_name, message",
+    [
+        # A folder that would put the dataset outside the project.
+        ("../a.png", "file_name: '../a.png': dataset name '..' is not a plain folder name"),
+        ("/tmp/a.png", "file_name: '/tmp/a.png': dataset name '/' is not a plain folder name"),
+        ("street/../../a.png", "dataset name '..' is not a plain folder name"),
+        # A name sly.Project would skip when it reads the project: its images would be lost.
+        ("train_img/a.png", "dataset name 'train_img' ends with 'img', which sly.Project skips"),
+        ("datasets/a.png", "dataset name 'datasets' ends with 'datasets'"),
+    ],
+)
+def test_a_file_name_that_cannot_be_a_dataset_is_refused(tmp_path, file_name, message):
+    coco = {**COCO_FILE, "images": [{**COCO_FILE["images"][0], "file_name": file_name}]}
+    coco["annotations"] = []
+    (tmp_path / "in" / "coco.json").parent.mkdir()
+    (tmp_path / "in" / "coco.json").write_text(json.dumps(coco))
+    write_images(tmp_path, {"a.png": (6, 8)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "in" / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(f"{tmp_path / 'in' / 'coco.json'}: image 10: file_name")
+    assert message in str(raised.value)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.png", "in"]  # nothing made
+
+
+@pytest.mark.parametrize(
+    "coco, message",
+    [
+        ("{not json", "coco.json: not valid JSON (Expecting property name enclosed in double"),
+        (b'{"images": "caf\xe9"}', "coco.json: not UTF-8 text (byte 15): save it as UTF-8 JSON"),
+        ({**COCO_FILE, "images": [], "annotations": []}, "coco.json: images: empty"),
+        ([], "coco.json: not a COCO file"),
+        ({**COCO_FILE, "images": None}, "coco.json: images: missing or not a list"),
+        ({**COCO_FILE, "categories": [{"id": 1}]}, "categories[0]: needs an id and a name"),
+        (
+            {**COCO_FILE, "categories": COCO_FILE["categories"] + [{"id": 9, "name": "car"}]},
+            "categories[3]: name 'car' is repeated",
+        ),
+        (
+            {**COCO_FILE, "annotations": [{"image_id": 10}]},
+            "annotations[0]: not an object with an id",
+        ),
+        (
+            {**COCO_FILE, "annotations": [{**COCO_FILE["annotations"][0], "image_id": 99}]},
+            "annotation 1: image_id: 99 is no image's id",
+        ),
+        (
+            {**COCO_FILE, "images": [{"id": 10}, COCO_FILE["images"][1]]},
+            "images[0]: file_name: missing",
+        ),
+        (
+            {
+                **COCO_FILE,
+                "images": [
+                    {**COCO_FILE["images"][0], "file_name": "gone.png"},
+                    COCO_FILE["images"][1],
+                ],
+            },
+            "image 10: file_name: no file",
+        ),
+    ],
+)
+def test_a_bad_file_names_the_file_and_the_field(tmp_path, coco, message):
+    if isinstance(coco, bytes):
+        (tmp_path / "coco.json").write_bytes(coco)
+    else:
+        (tmp_path / "coco.json").write_text(coco if isinstance(coco, str) else json.dumps(coco))
+    write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(str(tmp_path / "coco.json"))
+    assert message in str(raised.value)
+    assert not (tmp_path / "project").exists()  # the file is read before anything is made

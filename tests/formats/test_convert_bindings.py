@@ -1,0 +1,637 @@
+"""sly-bindings convert as a user runs it: every pair, the demo round trip, bad input."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import supervisely as sly
+
+from commands import SLY_BINDINGS
+from sly_bindings.cli.main import USER_ERRORS, main
+from sly_bindings.cli.runner import UserError, run
+from sly_bindings.cli.convert import staged
+from format_samples import make_sample_project, project_objects, read_project
+from bindings import annotation_objects
+from sly_bindings.groups.merge import group_mask
+from sly_bindings.files.atomic import current_umask
+from sly_bindings.files.project_folder import open_project
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+FORMATS = ["labelme", "cvat", "coco", "yolo"]
+# The sample project: 2 images; 10 labels in 3 groups (the car, the walkers, the signs 7/"7").
+SAMPLE_READ = "2 images, 10 labels, 3 groups"
+
+
+def convert(*args, cwd: Path) -> subprocess.CompletedProcess:
+    """Run the command as a user does."""
+    return subprocess.run(command(*args), cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def command(*args) -> list[str]:
+    return [*SLY_BINDINGS, "convert", *map(str, args)]
+
+
+def warning_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning: ")]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    return make_sample_project(tmp_path_factory.mktemp("sample") / "project")
+
+
+@pytest.fixture(scope="module")
+def round_trips(sample, tmp_path_factory) -> dict:
+    """The sample converted to every format and back, each run a separate process.
+
+    Returns, per format: the two runs (there, back) and the folder written by the second.
+    The four formats run side by side: each run spends most of its time importing the SDK.
+    """
+    folder = tmp_path_factory.mktemp("round_trips")
+    runs: dict = {name: [] for name in FORMATS}
+    for source, target in (("supervisely", "{name}"), ("{name}", "supervisely")):
+        started = {}
+        for name in FORMATS:
+            paths = {"supervisely": sample, name: folder / name}
+            if source != "supervisely":  # the way back
+                paths["supervisely"] = folder / f"back-{name}"
+            first, second = source.format(name=name), target.format(name=name)
+            started[name] = subprocess.Popen(
+                command(first, second, paths[first], paths[second]),
+                cwd=folder,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        for name, process in started.items():
+            stdout, stderr = process.communicate(timeout=120)
+            runs[name].append(
+                subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+            )
+    return {name: (*runs[name], folder) for name in FORMATS}
+
+
+@pytest.mark.parametrize("format_name", ["labelme", "cvat", "coco"])
+def test_round_trip_keeps_every_label_and_the_groups(sample, round_trips, format_name):
+    # The sample's first image is the tutorial's demo image with its car bound in three parts.
+    there, back, folder = round_trips[format_name]
+
+    assert (there.returncode, back.returncode) == (0, 0), there.stderr + back.stderr
+    assert there.stdout.splitlines() == [
+        f"Read supervisely {sample}: {SAMPLE_READ}",
+        f"Written {format_name} {folder / format_name}: {SAMPLE_READ}",
+    ]
+    assert back.stdout.splitlines() == [
+        f"Read {format_name} {folder / format_name}: {SAMPLE_READ}",
+        f"Written supervisely {folder / f'back-{format_name}'}: {SAMPLE_READ}",
+    ]
+    assert there.stderr == back.stderr == ""
+    assert project_objects(folder / f"back-{format_name}") == project_objects(sample)
+    car = read_project(folder / f"back-{format_name}")[1]["dataset-01/image.jpg"]
+    assert [len(labels) for labels in annotation_objects(car)][:1] == [3]  # the demo car
+    assert not list(folder.glob(".*partial*"))  # no staging folder left behind
+
+
+def test_round_trip_through_yolo_keeps_every_object(sample, round_trips):
+    there, back, folder = round_trips["yolo"]
+
+    assert (there.returncode, back.returncode) == (0, 0), there.stderr + back.stderr
+    # One warning per group joined from parts (the car, the walkers, the signs 7 and "7"),
+    # and one saying that the counts differ.
+    warnings = warning_lines(there.stderr)
+    assert len(warnings) == 4
+    assert "image.jpg: group car-1 (3 car labels) is 3 separate parts" in warnings[0]
+    assert "yolo holds 2 images, 6 labels, 0 groups where the project had" in warnings[-1]
+    assert there.stdout.splitlines()[-1] == (
+        f"Written yolo {folder / 'yolo'}: 2 images, 6 labels, 0 groups"
+    )
+    assert warning_lines(back.stderr) == [
+        f"warning: {folder / 'yolo'}: YOLO has no groups: every line (6 in all) is read as one "
+        "unbound label, and polygons joined from several parts are not split back"
+    ]
+    # Each object (group or unbound label) comes back as one label that covers all its pixels.
+    _, before = read_project(sample)
+    _, after = read_project(folder / "back-yolo")
+    for item, ann in before.items():
+        parts_of = annotation_objects(ann)
+        assert [label.obj_class.name for label in after[item].labels] == [
+            parts[0].obj_class.name for parts in parts_of
+        ]
+        for parts, label in zip(parts_of, after[item].labels):
+            union = group_mask(parts, ann.img_size)
+            assert not (union & ~group_mask([label], ann.img_size)).any()
+
+
+def write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def image_png(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sly.image.write(str(path), np.full((6, 8, 3), 90, np.uint8))
+
+
+LABELME_SHAPE = {"label": "car", "points": [[0, 0], [3, 3], [0, 3]], "shape_type": "polygon"}
+
+
+def bad_labelme(root: Path) -> None:
+    image_png(root / "street" / "a.png")
+    data = {"imagePath": "a.png", "imageHeight": 6, "imageWidth": 8, "shapes": [LABELME_SHAPE]}
+    data["shapes"] = [{**LABELME_SHAPE, "points": [[0, 0], [3, 3]]}]
+    write_text(root / "street" / "a.json", json.dumps(data))
+
+
+def bad_cvat(root: Path) -> None:
+    image_png(root / "images" / "a.png")
+    write_text(
+        root / "annotations.xml",
+        '<annotations><version>1.1</version><image id="0" name="a.png" width="8" height="6">'
+        '<mask label="car" rle="0, 5" left="0" top="0" width="2" height="2"/></image></annotations>',
+    )
+
+
+def bad_coco(root: Path) -> None:
+    image_png(root / "a.png")
+    coco = {
+        "images": [{"id": 1, "file_name": "a.png", "height": 6, "width": 8}],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 7, "segmentation": [[0, 0, 1, 1, 2, 0]]}
+        ],
+        "categories": [{"id": 1, "name": "car"}],
+    }
+    write_text(root / "annotations.json", json.dumps(coco))
+
+
+def bad_yolo(root: Path) -> None:
+    image_png(root / "images" / "train" / "a.png")
+    write_text(root / "data.yaml", "names: [car]\n")
+    write_text(
+        root / "labels" / "train" / "a.txt",
+        "0 0.1 0.1 0.5 0.5 0.2 0.2\n3 0.1 0.1 0.5 0.5 0.2 0.2\n",
+    )
+
+
+CAR_CLASS = {"title": "car", "shape": "rectangle", "color": "#FF0000", "geometry_config": {}}
+CAR_LABEL = {
+    "classTitle": "car",
+    "geometryType": "rectangle",
+    "tags": [],
+    "points": {"exterior": [[0, 0], [2, 2]], "interior": []},
+}
+GOOD_ANN = {"size": {"height": 6, "width": 8}, "tags": [], "description": "", "objects": []}
+
+
+def supervisely_project(root: Path, meta=(CAR_CLASS,), ann=GOOD_ANN, extra=None) -> None:
+    """A hand-written project: ``ds/img/a.png`` and ``ds/ann/a.png.json``.
+
+    ``meta`` and ``ann`` are the classes and annotation as JSON-able objects, or the exact bytes
+    of the file; ``ann=None`` writes no annotation file. ``extra`` makes more files by hand.
+    """
+
+    def raw(data):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+    root.mkdir(parents=True)
+    classes = meta if isinstance(meta, bytes) else {"classes": list(meta), "tags": []}
+    (root / "meta.json").write_bytes(raw(classes))
+    image_png(root / "ds" / "img" / "a.png")
+    (root / "ds" / "ann").mkdir(parents=True)
+    if ann is not None:
+        (root / "ds" / "ann" / "a.png.json").write_bytes(raw(ann))
+    if extra is not None:
+        extra(root)
+
+
+def bad_supervisely(root: Path) -> None:
+    supervisely_project(root, ann={"size": {"height": 6}})
+
+
+def bad_binding_key(root: Path) -> None:
+    """A hand-edited project: one label's binding key is an object, not a string."""
+    label = {**CAR_LABEL, "instance": [1, 2]}
+    supervisely_project(root, ann={**GOOD_ANN, "objects": [label]})
+
+
+def labelme_folder(root: Path, text: bytes) -> None:
+    """A LabelMe folder ``street/`` whose one JSON file holds ``text``, beside its image."""
+    image_png(root / "street" / "a.png")
+    (root / "street" / "a.json").write_bytes(text)
+
+
+def good_labelme_json() -> bytes:
+    data = {"imagePath": "a.png", "imageHeight": 6, "imageWidth": 8, "shapes": [LABELME_SHAPE]}
+    return json.dumps(data).encode()
+
+
+def coco_folder(root: Path, file_name: str = "a.png", text: bytes = None) -> None:
+    """A COCO folder: ``annotations.json`` naming one image at ``file_name``, and that image."""
+    image_png(root / "a.png")
+    coco = {
+        "images": [{"id": 1, "file_name": file_name, "height": 6, "width": 8}],
+        "annotations": [],
+        "categories": [{"id": 1, "name": "car"}],
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "annotations.json").write_bytes(text or json.dumps(coco).encode())
+
+
+def cvat_folder(root: Path, subset: str) -> None:
+    image_png(root / "images" / "a.png")
+    write_text(
+        root / "annotations.xml",
+        f'<annotations><version>1.1</version><image id="0" name="a.png" subset="{subset}" '
+        'width="8" height="6"/></annotations>',
+    )
+
+
+def yolo_folder(root: Path, data_yaml: bytes = b"names: [car]\n", label: bytes = b"") -> None:
+    image_png(root / "images" / "train" / "a.png")
+    (root / "labels" / "train").mkdir(parents=True)
+    (root / "data.yaml").write_bytes(data_yaml)
+    (root / "labels" / "train" / "a.txt").write_bytes(label)
+
+
+NOT_UTF8 = b'{"name": "caf\xe9"}'  # Latin-1, as an old editor saves it
+
+
+def convert_in_process(*args) -> int:
+    """What ``sly-bindings convert ARGS`` does, in this process; returns the exit code."""
+    try:
+        return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
+    except SystemExit as exit:  # argparse's own errors
+        return exit.code
+
+
+@pytest.mark.parametrize(
+    "source, make, target, expected",
+    [
+        # Each format's reader: the line names the file and the field.
+        (
+            "labelme",
+            bad_labelme,
+            "supervisely",
+            "street/a.json: shapes[0].points: a polygon needs 3",
+        ),
+        ("cvat", bad_cvat, "supervisely", "annotations.xml: <image name='a.png'> <mask> #1: rle:"),
+        ("coco", bad_coco, "supervisely", "annotations.json: annotation 1: category_id: 7 is no"),
+        ("yolo", bad_yolo, "supervisely", "labels/train/a.txt: line 2: class id 3"),
+        # Files that are not UTF-8, or not JSON or YAML at all.
+        (
+            "labelme",
+            lambda root: labelme_folder(root, NOT_UTF8),
+            "supervisely",
+            "street/a.json: not UTF-8 text (byte 13)",
+        ),
+        (
+            "coco",
+            lambda root: coco_folder(root, text=NOT_UTF8),
+            "supervisely",
+            "annotations.json: not UTF-8 text (byte 13)",
+        ),
+        (
+            "yolo",
+            lambda root: yolo_folder(root, label=b"0 0.1 0.1 0.5 0.5 0.2 0.2 \xb5\n"),
+            "supervisely",
+            "labels/train/a.txt: not UTF-8 text (byte 26)",
+        ),
+        (
+            "yolo",
+            lambda root: yolo_folder(root, data_yaml=b"names: [caf\xe9]\n"),
+            "supervisely",
+            "data.yaml: not UTF-8 text (byte 11)",
+        ),
+        # A folder with a stray JSON file that is not LabelMe's.
+        (
+            "labelme",
+            lambda root: labelme_folder(root, good_labelme_json())
+            or write_text(root / "n.json", "[]"),
+            "supervisely",
+            "n.json: not a LabelMe file",
+        ),
+        # Dataset names that would write outside OUT, or that the SDK would not read back.
+        (
+            "coco",
+            lambda root: coco_folder(root, file_name="../a.png"),
+            "supervisely",
+            "annotations.json: image 1: file_name: '../a.png': dataset name '..' is not a plain",
+        ),
+        (
+            "cvat",
+            lambda root: cvat_folder(root, subset="../../evil"),
+            "supervisely",
+            "annotations.xml: <image name='a.png'>: subset: '../../evil': dataset name '..' is",
+        ),
+        (
+            "cvat",
+            lambda root: cvat_folder(root, subset="/tmp/evil"),
+            "supervisely",
+            "subset: '/tmp/evil': dataset name '' is not a plain folder name",
+        ),
+        (
+            "cvat",
+            lambda root: cvat_folder(root, subset="train_img"),
+            "supervisely",
+            "dataset name 'train_img' ends with 'img', which sly.Project skips when it reads",
+        ),
+        # A Supervisely project with a broken annotation file.
+        (
+            "supervisely",
+            bad_supervisely,
+            "labelme",
+            "ds/ann/a.png.json: not a Supervisely annotation of this project (KeyError: 'width')",
+        ),
+        (
+            "supervisely",
+            bad_binding_key,
+            "cvat",
+            "ds/ann/a.png.json: binding key [1, 2] of a 'car' label is a list: a key must be",
+        ),
+        (  # an annotation file of 0 bytes
+            "supervisely",
+            lambda root: supervisely_project(root, ann=b""),
+            "yolo",
+            "ds/ann/a.png.json: not valid JSON (Expecting value, line 1 column 1)",
+        ),
+        (
+            "supervisely",
+            lambda root: supervisely_project(root, ann=NOT_UTF8),
+            "coco",
+            "ds/ann/a.png.json: not UTF-8 text (byte 13)",
+        ),
+        (  # a label of a class that meta.json does not have: the SDK's message has newlines
+            "supervisely",
+            lambda root: supervisely_project(
+                root, meta=(), ann={**GOOD_ANN, "objects": [CAR_LABEL]}
+            ),
+            "labelme",
+            "label class name car was not found in the given project meta.')): fix the file, or",
+        ),
+        (
+            "supervisely",
+            lambda root: supervisely_project(root, meta=b""),
+            "cvat",
+            "meta.json: not valid JSON (Expecting value, line 1 column 1)",
+        ),
+        (
+            "supervisely",
+            lambda root: supervisely_project(root, meta=NOT_UTF8),
+            "cvat",
+            "meta.json: not UTF-8 text (byte 13)",
+        ),
+        (  # an image without its annotation file: named, not "no images"
+            "supervisely",
+            lambda root: supervisely_project(root, ann=None),
+            "labelme",
+            "Item 'a.png' in dataset 'ds' does not have a corresponding annotation file",
+        ),
+        pytest.param(  # an image beside the project's datasets, without ann/: it would be lost
+            "supervisely",
+            lambda root: supervisely_project(
+                root, extra=lambda root: image_png(root / "extra" / "img" / "b.png")
+            ),
+            "labelme",
+            "extra: Annotation directory not found",
+        ),
+        pytest.param(  # a stray folder that is no dataset: the SDK logs a line and skips it
+            "supervisely",
+            lambda root: supervisely_project(
+                root, extra=lambda root: write_text(root / "notes" / "todo.txt", "check ds")
+            ),
+            "labelme",
+            "notes: not a dataset",
+        ),
+        # A folder with nothing of the format in it, or only a stray file.
+        ("labelme", lambda root: root.mkdir(), "supervisely", "in: no LabelMe file (*.json) in it"),
+        ("cvat", lambda root: root.mkdir(), "supervisely", "annotations.xml: does not exist"),
+        ("coco", lambda root: root.mkdir(), "supervisely", "annotations.json: does not exist"),
+        ("yolo", lambda root: root.mkdir(), "supervisely", "data.yaml: does not exist"),
+        (
+            "yolo",
+            lambda root: write_text(root / "data.yaml", "names: [car]\n"),
+            "supervisely",
+            "images: no image in it",
+        ),
+        ("supervisely", lambda root: root.mkdir(), "cvat", "is not a Supervisely project (no meta"),
+        (
+            "supervisely",
+            lambda root: write_text(root / "notes.txt", "to do"),
+            "cvat",
+            "is not a Supervisely project (no meta.json)",
+        ),
+    ],
+)
+def test_bad_input_ends_in_one_line_and_exit_code_2(
+    tmp_path, capsys, source, make, target, expected
+):
+    make(tmp_path / "in")
+
+    code = convert_in_process(source, target, tmp_path / "in", tmp_path / "out")
+
+    stderr = capsys.readouterr().err
+    assert code == 2, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("error: ")
+    assert expected in stderr
+    # Nothing half-written left behind, and nothing written outside OUT.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
+
+
+def test_bad_input_ends_the_process_with_one_line_and_exit_code_2(tmp_path):
+    bad_yolo(tmp_path / "in")
+
+    result = convert("yolo", "supervisely", tmp_path / "in", tmp_path / "out", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: {tmp_path / 'in' / 'labels' / 'train' / 'a.txt'}: line 2: class id 3: "
+        "data.yaml names only ids 0 to 0\n"
+    )
+    assert result.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        # OUT exists: never written over.
+        (["supervisely", "labelme", "{sample}", "{tmp}"], "exists: choose a new folder"),
+        # IN does not exist.
+        (["labelme", "supervisely", "{tmp}/nothing", "{tmp}/out"], "does not exist"),
+        # IN is a file where a folder is read.
+        (["yolo", "supervisely", "{sample}/meta.json", "{tmp}/out"], "is a file"),
+        # Two formats, or Supervisely twice: one side must be Supervisely.
+        (["labelme", "yolo", "{sample}", "{tmp}/out"], "one of FROM and TO must be supervisely"),
+        (["supervisely", "supervisely", "{sample}", "{tmp}/out"], "one of FROM and TO"),
+        # A format that does not exist.
+        (["supervisely", "voc", "{sample}", "{tmp}/out"], "invalid choice: 'voc'"),
+        # OUT under a file, at any depth: the file is named, not "[Errno 17] File exists".
+        (
+            ["supervisely", "labelme", "{sample}", "{tmp}/a.txt/out"],
+            "OUT {tmp}/a.txt/out is inside the file {tmp}/a.txt: choose OUT in a folder",
+        ),
+        (["supervisely", "cvat", "{sample}", "{tmp}/a.txt/deeper/out"], "inside the file {tmp}/"),
+        # OUT where nothing can be written: OUT is named, not a temporary folder.
+        (["supervisely", "coco", "{sample}", "/proc/out"], "cannot write OUT /proc/out ("),
+        # OUT inside IN: the run would read what it writes.
+        (["supervisely", "yolo", "{sample}", "{sample}/out"], "OUT {sample}/out is inside IN"),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path, capsys, sample, args, expected):
+    (tmp_path / "a.txt").write_text("a file, not a folder")
+    args = [arg.format(sample=sample, tmp=tmp_path) for arg in args]
+
+    assert convert_in_process(*args) == 2
+    stderr = capsys.readouterr().err
+    assert expected.format(sample=sample, tmp=tmp_path) in stderr
+    assert "partial" not in stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
+    assert not (sample / "out").exists()
+
+
+def test_two_runs_building_one_out_never_touch_each_others_files(tmp_path):
+    # The second run to finish finds OUT taken: it stops, and leaves the first's OUT alone.
+    target = tmp_path / "out"
+    with pytest.raises(UserError, match="OUT .*out appeared while this run was writing it"):
+        with staged(target) as first:
+            first.mkdir()
+            (first / "first.txt").write_text("first")
+            with staged(target) as second:
+                assert second != first
+                second.mkdir()
+                (second / "second.txt").write_text("second")
+            assert (first / "first.txt").read_text() == "first"
+
+    assert sorted(path.name for path in target.iterdir()) == ["second.txt"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # no staging left
+
+
+def test_out_gets_the_mode_of_a_plain_folder(tmp_path, sample):
+    assert convert_in_process("supervisely", "labelme", sample, tmp_path / "out") == 0
+
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o777 & ~current_umask()
+
+
+def geometries_project(root: Path) -> Path:
+    """One image with an alpha mask and an oriented box: subclasses of Bitmap and Rectangle that
+    no format here can hold."""
+    fog, box = sly.ObjClass("fog", sly.AlphaMask), sly.ObjClass("box", sly.OrientedBBox)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project = sly.Project(str(root), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([fog, box, sign]))
+    opacity = np.array([[0, 200], [90, 255]], np.uint8)
+    ann = sly.Annotation(
+        (6, 8),
+        [
+            sly.Label(sly.AlphaMask(opacity, sly.PointLocation(1, 1)), fog),
+            sly.Label(sly.OrientedBBox(0, 0, 3, 5, angle=0.5), box),
+            sly.Label(sly.Rectangle(4, 4, 5, 6), sign),
+        ],
+    )
+    project.create_dataset("ds").add_item_np("a.png", np.zeros((6, 8, 3), np.uint8), ann=ann)
+    return root
+
+
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        (
+            "yolo",
+            [
+                "ds/a.png: a fog label: alpha_mask skipped: a YOLO segment is the area of bitmaps,",
+                "ds/a.png: a box label: oriented_bbox skipped: a YOLO segment is the area of",
+            ],
+        ),
+        (
+            "labelme",
+            ["a.png: a fog alpha_mask is skipped", "a.png: a box oriented_bbox is skipped"],
+        ),
+        ("cvat", ["a.png: a fog alpha_mask is skipped", "a.png: a box oriented_bbox is skipped"]),
+    ],
+)
+def test_alpha_masks_and_oriented_boxes_are_skipped_with_a_warning(
+    tmp_path, capsys, target, expected
+):
+    project = geometries_project(tmp_path / "project")
+
+    code = convert_in_process("supervisely", target, project, tmp_path / "out")
+
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    warnings = warning_lines(output.err)
+    assert [any(text in line for line in warnings) for text in expected] == [True, True]
+    # Only the rectangle is written: the others are not a box without its angle, or a mask.
+    assert output.out.splitlines()[-1] == (
+        f"Written {target} {tmp_path / 'out'}: 1 image, 1 label, 0 groups"
+    )
+
+
+def nested_project(root: Path) -> Path:
+    """Dataset ``train`` with ``a.png`` and, nested in it, dataset ``cars`` with ``b.png``."""
+    project = sly.Project(str(root), sly.OpenMode.CREATE)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign]))
+    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
+    image = np.zeros((6, 8, 3), np.uint8)
+    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
+    return root
+
+
+@pytest.mark.parametrize(
+    "format_name, expected",
+    [
+        # CVAT (subset train/cars) and COCO (train/datasets/cars/img/b.png) keep the nesting.
+        ("cvat", ["train/a.png", "train/cars/b.png"]),
+        ("coco", ["train/a.png", "train/cars/b.png"]),
+        # LabelMe and YOLO folders become flat datasets, their names joined by "_".
+        ("labelme", ["train/a.png", "train_cars/b.png"]),
+        ("yolo", ["train/a.png", "train_cars/b.png"]),
+    ],
+)
+def test_nested_datasets_come_back_the_sdk_s_way(tmp_path, capsys, format_name, expected):
+    nested_project(tmp_path / "project")
+
+    there = convert_in_process("supervisely", format_name, tmp_path / "project", tmp_path / "f")
+    back = convert_in_process(format_name, "supervisely", tmp_path / "f", tmp_path / "back")
+
+    assert (there, back) == (0, 0), capsys.readouterr().err
+    assert sorted(read_project(tmp_path / "back")[1]) == expected
+    # Every dataset folder is where the SDK puts it: nothing it would skip or warn about.
+    project = open_project(tmp_path / "back")
+    assert sorted(dataset.name for dataset in project.datasets if len(dataset)) == sorted(
+        item.rsplit("/", 1)[0] for item in expected
+    )
+
+
+def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
+    project = sly.Project(str(tmp_path / "mixed"), sly.OpenMode.CREATE)
+    sign, car = sly.ObjClass("sign", sly.Rectangle), sly.ObjClass("car", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign, car]))
+    ann = sly.Annotation(
+        (6, 8),
+        [
+            sly.Label(sly.Rectangle(0, 0, 1, 1), sign, binding_key="k"),
+            sly.Label(sly.Rectangle(3, 3, 4, 4), car, binding_key="k"),
+        ],
+    )
+    project.create_dataset("ds").add_item_np("a.png", np.zeros((6, 8, 3), np.uint8), ann=ann)
+
+    code = convert_in_process("supervisely", "labelme", tmp_path / "mixed", tmp_path / "out")
+
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert warning_lines(output.err) == [
+        "warning: a.png: group k mixes classes car, sign: LabelMe groups shapes by label and "
+        "group_id, so it reads back as 2 groups",
+        "warning: labelme holds 1 image, 2 labels, 2 groups where the project had 1 image, "
+        "2 labels, 1 group (README, 'Convert bindings to other formats', says what survives)",
+    ]
+    assert output.out.splitlines()[-1] == (
+        f"Written labelme {tmp_path / 'out'}: 1 image, 2 labels, 2 groups"
+    )

@@ -1,0 +1,428 @@
+"""cvat_format: CVAT for images 1.1 XML (box, polygon, mask, group_id) to Supervisely and back."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+import supervisely as sly
+
+from bindings import binding_groups
+from sly_bindings.formats.cvat import (
+    CvatWarning,
+    InvalidCvatError,
+    annotation_to_cvat_image,
+    cvat_image_to_annotation,
+    cvat_items,
+    cvat_rle_to_mask,
+    cvat_to_project,
+    mask_to_cvat_rle,
+    project_to_cvat,
+)
+from format_samples import (
+    CAR,
+    PERSON,
+    SIGN,
+    class_types,
+    demo_annotation,
+    make_sample_project,
+    objects,
+    polygon,
+    project_objects,
+    read_project,
+    small_annotation,
+    street_annotation,
+)
+
+# A task exported from CVAT as "CVAT for images 1.1" (trimmed meta), written by hand.
+TASK_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <id>12</id>
+      <name>street</name>
+      <size>2</size>
+      <mode>annotation</mode>
+      <labels>
+        <label><name>car</name><color>#fa3253</color><type>any</type><attributes/></label>
+        <label><name>sign</name><color>#33ddff</color><type>rectangle</type><attributes/></label>
+        <label><name>tree</name><color>#00ff00</color><type>polygon</type><attributes/></label>
+      </labels>
+    </task>
+    <dumped>2024-05-01 10:00:00.000000+00:00</dumped>
+  </meta>
+  <image id="0" name="a.png" width="8" height="6">
+    <box label="sign" source="manual" occluded="0" xtl="1.00" ytl="1.00" xbr="4.00" ybr="3.00" z_order="0">
+    </box>
+    <polygon label="car" source="manual" occluded="0" points="0.00,0.00;2.00,0.00;1.00,2.00" z_order="0" group_id="1">
+    </polygon>
+    <mask label="car" source="manual" occluded="0" rle="0, 2, 2, 2" left="4" top="3" width="3" height="2" z_order="0" group_id="1">
+    </mask>
+    <polyline label="car" source="manual" occluded="0" points="0.00,5.00;7.00,5.00" z_order="0">
+    </polyline>
+  </image>
+  <image id="1" name="b.png" width="8" height="6">
+    <box label="sign" source="manual" occluded="0" xtl="0.00" ytl="0.00" xbr="2.00" ybr="2.00" z_order="0" group_id="0">
+    </box>
+  </image>
+</annotations>
+"""
+# An 8x6 PNG image of one colour.
+IMAGE_8X6 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000080000000608020000007167"
+    "48ac0000002649444154081d6dc10101000000c130da88f338e22b6073891e"
+    "97e871891e97e871891e97e819e58205a71611abf00000000049454e44ae42"
+    "6082"
+)
+
+
+@pytest.mark.parametrize(
+    "mask, runs",
+    [
+        # Starts with a set pixel: the first run of 0s is empty.
+        ([[1, 1, 0], [0, 1, 1]], [0, 2, 2, 2]),
+        # Row by row: the run of 0s crosses the end of the first row.
+        ([[0, 0, 1], [1, 0, 0]], [2, 2, 2]),
+        # Every pixel set.
+        ([[1, 1], [1, 1]], [0, 4]),
+        # One pixel, not set.
+        ([[0]], [1]),
+    ],
+)
+def test_cvat_rle_runs_row_by_row_starting_with_zeros(mask, runs):
+    array = np.array(mask, dtype=bool)
+
+    assert mask_to_cvat_rle(array) == runs
+    assert cvat_rle_to_mask(runs, *array.shape).tolist() == array.tolist()
+
+
+@pytest.mark.parametrize(
+    "runs, message",
+    [
+        ([0, 2, 2], "rle covers 4 pixels but width x height is 3x2 = 6"),
+        ([3, -1, 4], "negative run length"),
+    ],
+)
+def test_bad_runs_are_refused(runs, message):
+    with pytest.raises(ValueError, match=message):
+        cvat_rle_to_mask(runs, 2, 3)
+
+
+def test_shapes_become_labels_grouped_by_group_id():
+    root = ET.fromstring(TASK_XML.encode())
+    first, second = root.iterfind("image")
+
+    with pytest.warns(CvatWarning, match="<polyline> #4: skipped"):
+        ann = cvat_image_to_annotation(first, "annotations.xml")
+
+    assert ann.img_size == (6, 8)
+    found = [(l.obj_class.name, l.geometry.geometry_name(), l.binding_key) for l in ann.labels]
+    assert found == [
+        ("sign", "rectangle", None),
+        ("car", "polygon", "a.png:1"),
+        ("car", "bitmap", "a.png:1"),
+    ]
+    box, outline, mask = (label.geometry for label in ann.labels)
+    # xbr and ybr are pixel edges: 1.00 .. 4.00 covers the pixels 1, 2 and 3.
+    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 2, 3)
+    assert outline.exterior_np.tolist() == [[0, 0], [0, 2], [2, 1]]
+    assert (mask.origin.row, mask.origin.col) == (3, 4)
+    assert mask.data.astype(int).tolist() == [[1, 1, 0], [0, 1, 1]]
+    # group_id="0" is CVAT's "no group".
+    assert cvat_image_to_annotation(second).labels[0].binding_key is None
+
+
+def test_group_ids_7_and_7_0_are_one_group():
+    image = ET.fromstring(
+        '<image id="0" name="a.png" width="9" height="9">'
+        '<box label="sign" xtl="0" ytl="0" xbr="1" ybr="1" group_id="7"/>'
+        '<box label="sign" xtl="3" ytl="3" xbr="4" ybr="4" group_id=" 7.0 "/>'
+        '<box label="car" xtl="6" ytl="6" xbr="7" ybr="7" group_id="7"/></image>'
+    )
+    ann = cvat_image_to_annotation(image)
+
+    # CVAT groups may mix labels: the car is in the group too.
+    assert [len(group) for group in binding_groups(ann).groups.values()] == [3]
+
+
+@pytest.mark.parametrize(
+    "shape, message",
+    [
+        ('<box label="car" xtl="0" ytl="0" xbr="x" ybr="1"/>', "<box> #1: xbr: missing or not"),
+        ('<box label="car" xtl="nan" ytl="0" xbr="1" ybr="1"/>', "<box> #1: xtl: missing or not"),
+        ('<polygon label="car" points="0,0;1,inf;2,0"/>', "points: must be 'x,y;x,y;...'"),
+        (
+            '<box label="car" xtl="0" ytl="0" xbr="1" ybr="1" rotation="left"/>',
+            "rotation: missing or not a number",
+        ),
+        ('<box xtl="0" ytl="0" xbr="1" ybr="1"/>', "<box> #1: label: missing"),
+        ('<polygon label="car" points="0,0;1,1"/>', "points: a polygon needs 3 points, got 2"),
+        ('<polygon label="car" points="0,0;1;2,2"/>', "points: must be 'x,y;x,y;...' numbers"),
+        (
+            '<mask label="car" rle="0, 2" left="0" top="0" width="3" height="2"/>',
+            "<mask> #1: rle: rle covers 2 pixels but width x height is 3x2",
+        ),
+        (
+            '<mask label="car" rle="0, two" left="0" top="0" width="1" height="2"/>',
+            "rle: not a comma-separated list",
+        ),
+        ('<mask label="car" rle="0, 1" left="0" top="0" width="0" height="1"/>', "width: must be"),
+        (
+            '<box label="car" xtl="0" ytl="0" xbr="1" ybr="1" group_id="first"/>',
+            "group_id: missing or not a number",
+        ),
+        ('<box label="car" xtl="0" ytl="0" xbr="1" ybr="1" group_id="-1"/>', "group_id: must be"),
+    ],
+)
+def test_malformed_shapes_name_the_file_the_image_and_the_attribute(shape, message):
+    image = ET.fromstring(f'<image id="0" name="a.png" width="4" height="4">{shape}</image>')
+
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_image_to_annotation(image, "annotations.xml")
+
+    assert str(raised.value).startswith("annotations.xml: <image name='a.png'>")
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        ('<image id="3" width="4" height="4"/>', "<image id='3'>: name: missing"),
+        ('<image id="3" name="a.png" width="4"/>', "<image name='a.png'>: height: missing"),
+    ],
+)
+def test_malformed_images_are_named(image, message):
+    with pytest.raises(InvalidCvatError, match=message):
+        cvat_image_to_annotation(ET.fromstring(image))
+
+
+def test_writing_numbers_groups_across_the_file_and_leaves_unbound_shapes_without():
+    ann = street_annotation()  # walkers group, then a sign and a person alone
+    ann = ann.clone(labels=ann.labels + small_annotation().labels[::2])  # keys 7 and "7"
+    before = [label.binding_key for label in ann.labels]
+
+    image = annotation_to_cvat_image(ann, 4, "image.jpg", "dataset-01", first_group_id=10)
+
+    assert [(shape.tag, shape.get("group_id")) for shape in image] == [
+        ("polygon", "10"),
+        ("polygon", "10"),
+        ("box", None),
+        ("polygon", None),
+        ("box", "11"),
+        ("box", "11"),
+    ]
+    assert [image.get(a) for a in ("id", "name", "subset", "width", "height")] == [
+        "4",
+        "image.jpg",
+        "dataset-01",
+        "1280",
+        "720",
+    ]
+    sign = image[2]  # sly.Rectangle(10, 20, 30, 40): pixels 20..40 across, 10..30 down
+    assert [sign.get(a) for a in ("xtl", "ytl", "xbr", "ybr")] == [
+        "20.00",
+        "10.00",
+        "41.00",
+        "31.00",
+    ]
+    assert [label.binding_key for label in ann.labels] == before  # input untouched
+
+
+@pytest.mark.parametrize(
+    "label, message, shapes",
+    [
+        (
+            sly.Label(
+                sly.Polygon(
+                    [sly.PointLocation(r, c) for r, c in ((0, 0), (0, 9), (9, 9), (9, 0))],
+                    interior=[[sly.PointLocation(r, c) for r, c in ((3, 3), (3, 5), (5, 5))]],
+                ),
+                PERSON,
+            ),
+            "1 hole",
+            1,
+        ),
+        (sly.Label(sly.Point(1, 1), sly.ObjClass("tip", sly.Point)), "a tip point is skipped", 0),
+        # A Rectangle and a Bitmap to isinstance, but a box would lose the angle, a mask the
+        # opacities: skipped, not written as what they are not.
+        (
+            sly.Label(
+                sly.OrientedBBox(1, 1, 4, 6, angle=0.3), sly.ObjClass("box", sly.OrientedBBox)
+            ),
+            "a box oriented_bbox is skipped",
+            0,
+        ),
+        (
+            sly.Label(
+                sly.AlphaMask(np.array([[0, 90], [200, 255]], np.uint8)),
+                sly.ObjClass("fog", sly.AlphaMask),
+            ),
+            "a fog alpha_mask is skipped",
+            0,
+        ),
+    ],
+)
+def test_what_cvat_cannot_hold_is_warned_about(label, message, shapes):
+    with pytest.warns(CvatWarning, match=message):
+        image = annotation_to_cvat_image(sly.Annotation((10, 10), [label]), 0, "a.jpg", "default")
+
+    assert len(image) == shapes
+
+
+@pytest.mark.parametrize(
+    "ann",
+    [demo_annotation(), street_annotation(), small_annotation(), sly.Annotation((5, 5))],
+    ids=["demo car", "street", "keys 7 and '7'", "empty"],
+)
+def test_one_image_round_trip_keeps_labels_and_groups(ann):
+    image = annotation_to_cvat_image(ann, 0, "a.jpg", "default")
+    back = cvat_image_to_annotation(ET.fromstring(ET.tostring(image)))
+
+    assert objects(back) == objects(ann)
+
+
+def test_a_mixed_class_group_stays_one_group():
+    labels = [
+        sly.Label(sly.Rectangle(0, 0, 1, 1), SIGN, binding_key="k"),
+        sly.Label(polygon((3, 3), (3, 6), (6, 6)), PERSON, binding_key="k"),
+    ]
+    ann = sly.Annotation((10, 10), labels)
+    back = cvat_image_to_annotation(annotation_to_cvat_image(ann, 0, "a.jpg", "default"))
+
+    assert objects(back) == objects(ann)
+
+
+def test_project_round_trip_keeps_every_label_the_partition_and_the_colours(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+
+    project_to_cvat(str(original), str(tmp_path / "cvat"))
+    cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "back"))
+
+    root = ET.parse(tmp_path / "cvat" / "annotations.xml").getroot()
+    assert root.findtext("version") == "1.1"
+    assert [label.findtext("name") for label in root.iterfind("meta/project/labels/label")] == [
+        "car",
+        "person",
+        "sign",
+    ]
+    assert [image.get("id") for image in root.iterfind("image")] == ["0", "1"]
+    assert (tmp_path / "cvat" / "images" / "dataset-02" / "small.png").is_file()
+    # Group ids are unique in the file: the walkers and car-1 in image 0, "7" in image 1.
+    group_ids = [
+        {shape.get("group_id") for shape in image if shape.get("group_id")}
+        for image in root.iterfind("image")
+    ]
+    assert group_ids == [{"1", "2"}, {"3"}]
+    assert project_objects(tmp_path / "back") == project_objects(original)
+    meta, _ = read_project(tmp_path / "back")
+    assert class_types(meta) == {"car": "bitmap", "person": "polygon", "sign": "rectangle"}
+    assert [c.color for c in meta.obj_classes] == [CAR.color, PERSON.color, SIGN.color]
+
+
+def test_reading_a_hand_made_task(tmp_path):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    (tmp_path / "cvat" / "annotations.xml").write_text(TASK_XML)
+    # A task export keeps its images in images/ (no subset folder).
+    for name in ("a.png", "b.png"):
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+
+    with pytest.warns(CvatWarning):  # the polyline
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    assert sorted(anns) == ["default/a.png", "default/b.png"]
+    assert [len(group) for group in binding_groups(anns["default/a.png"]).groups.values()] == [2]
+    # car has a polygon and a mask: AnyGeometry; tree has no shape: the type its label declares.
+    assert class_types(meta) == {"car": "any", "sign": "rectangle", "tree": "polygon"}
+    assert meta.get_obj_class("car").color == [0xFA, 0x32, 0x53]
+
+
+@pytest.mark.filterwarnings(
+    "ignore::sly_bindings.formats.cvat.CvatWarning"
+)  # the polyline of TASK_XML
+@pytest.mark.parametrize(
+    "xml, images, message",
+    [
+        # No annotations.xml at all.
+        (None, [], "annotations.xml: does not exist"),
+        # Not XML.
+        ("<annotations><image></annotations>", [], "annotations.xml: not well-formed XML"),
+        # Another root.
+        ("<tasks/>", [], "annotations.xml: <tasks>: the root must be <annotations>"),
+        # The image file is not there.
+        (TASK_XML, ["a.png"], "<image name='b.png'>: name: no file"),
+        # A colour that is not #rrggbb.
+        (
+            TASK_XML.replace("#33ddff", "blue"),
+            ["a.png", "b.png"],
+            "<meta> <label> 'sign': color: must be #rrggbb, got 'blue'",
+        ),
+        # No image at all.
+        ("<annotations><version>1.1</version></annotations>", [], "no <image> in it"),
+        # Subsets that would put a dataset outside the project, or where the SDK skips it.
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="../../evil"'),
+            ["a.png", "b.png"],
+            "<image name='a.png'>: subset: '../../evil': dataset name '..' is not a plain folder",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="/tmp/evil"'),
+            ["a.png", "b.png"],
+            "subset: '/tmp/evil': dataset name '' is not a plain folder name",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="train/./cars"'),
+            ["a.png", "b.png"],
+            "subset: 'train/./cars': dataset name '.' is not a plain folder name",
+        ),
+        (
+            TASK_XML.replace('name="a.png"', 'name="a.png" subset="train_img"'),
+            ["a.png", "b.png"],
+            "dataset name 'train_img' ends with 'img', which sly.Project skips when it reads",
+        ),
+    ],
+)
+def test_a_bad_export_names_the_file_and_the_field(tmp_path, xml, images, message):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    if xml is not None:
+        (tmp_path / "cvat" / "annotations.xml").write_text(xml)
+    for name in images:
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(str(tmp_path / "cvat" / "annotations.xml"))
+    assert message in str(raised.value)
+    # Nothing is written outside the project ("../../evil" from it is beside tmp_path).
+    assert {path.name for path in tmp_path.iterdir()} <= {"cvat", "project"}
+    assert not (tmp_path.parent / "evil").exists()
+
+
+@pytest.mark.parametrize(
+    "subset, dataset, folder",
+    [
+        # No subset: CVAT's "default".
+        (None, ("default",), "default"),
+        ("train", ("train",), "train"),
+        # parent/child: a nested dataset, in the folder where the SDK keeps one.
+        ("train/cars", ("train", "cars"), "train/datasets/cars"),
+    ],
+)
+def test_subsets_are_datasets_and_parent_child_is_nested(tmp_path, subset, dataset, folder):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    xml = TASK_XML.split("<image", 1)[0] + '<image id="0" name="b.png" width="8" height="6">'
+    xml += '<box label="sign" xtl="0" ytl="0" xbr="2" ybr="2"/></image></annotations>'
+    if subset is not None:
+        xml = xml.replace('name="b.png"', f'name="b.png" subset="{subset}"')
+    (tmp_path / "cvat" / "annotations.xml").write_text(xml)
+    (tmp_path / "cvat" / "images" / "b.png").write_bytes(IMAGE_8X6)
+
+    [item] = cvat_items(str(tmp_path / "cvat"))
+    cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert (item.dataset, item.name, len(item.ann.labels)) == (dataset, "b.png", 1)
+    assert (tmp_path / "project" / folder / "img" / "b.png").is_file()
+    assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/b.png"]

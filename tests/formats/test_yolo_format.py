@@ -1,0 +1,428 @@
+"""yolo_format: one YOLO line per object, its parts joined by bridges; lines read back as labels.
+
+What the round trip Supervisely -> YOLO -> Supervisely is held to (YOLO has no groups, and a
+joined polygon is not split back): per image, one label per object (each binding group, each
+unbound label), in the objects' order and of the object's class; its pixels include every pixel
+of the object (none missing), and every pixel it adds lies on a bridge (a segment the written
+outline walks both ways). A single polygon or rectangle comes back at exactly its pixels.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import cv2
+import numpy as np
+import pytest
+import supervisely as sly
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from format_samples import (
+    CAR,
+    PERSON,
+    SIGN,
+    bridge_lines,
+    class_types,
+    make_sample_project,
+    polygon,
+    read_project,
+)
+from bindings import annotation_objects
+from sly_bindings.groups.merge import group_mask
+from sly_bindings.formats.yolo import (
+    InvalidYoloError,
+    YoloWarning,
+    annotation_to_yolo,
+    join_parts,
+    object_outline,
+    project_to_yolo,
+    yolo_items,
+    yolo_to_annotation,
+    yolo_to_project,
+)
+
+does_not_raise = contextlib.nullcontext()
+SQUARE_A = [(0, 0), (1, 0), (1, 1), (0, 1)]  # (x, y) corners of a 2x2 square at the left
+SQUARE_B = [(4, 0), (5, 0), (5, 1), (4, 1)]  # the same, 3 pixels to the right
+SQUARE_C = [(4, 5), (5, 5), (5, 6), (4, 6)]  # below SQUARE_B
+
+
+@pytest.mark.parametrize(
+    "parts, expected, raises",
+    [
+        # One part: itself.
+        ([SQUARE_A], SQUARE_A, does_not_raise),
+        # Two parts: A's closest vertex (1, 0) to B's (4, 0), round B, back, round the rest of A.
+        (
+            [SQUARE_A, SQUARE_B],
+            [(1, 0), (4, 0), (5, 0), (5, 1), (4, 1), (4, 0), (1, 0), (1, 1), (0, 1), (0, 0)],
+            does_not_raise,
+        ),
+        # Three parts in a chain: A to B at (1, 0)-(4, 0), B to C at (5, 1)-(5, 5) (the first
+        # of the closest pairs), C all round, back over both bridges.
+        (
+            [SQUARE_A, SQUARE_B, SQUARE_C],
+            [(1, 0), (4, 0), (5, 0), (5, 1), (5, 5), (5, 6), (4, 6), (4, 5), (5, 5), (5, 1)]
+            + [(4, 1), (4, 0), (1, 0), (1, 1), (0, 1), (0, 0)],
+            does_not_raise,
+        ),
+        # A one-pixel part is a one-vertex outline.
+        ([SQUARE_A, [(3, 3)]], [(1, 1), (3, 3), (1, 1), (0, 1), (0, 0), (1, 0)], does_not_raise),
+        # Errors: nothing to join, a part without vertices.
+        ([], None, pytest.raises(ValueError, match="no parts")),
+        ([SQUARE_A, []], None, pytest.raises(ValueError, match="no vertex")),
+    ],
+)
+def test_join_parts_walks_each_bridge_there_and_back(parts, expected, raises):
+    with raises:
+        assert join_parts(parts).tolist() == [list(point) for point in expected]
+
+
+def filled(outline: np.ndarray, image_size) -> np.ndarray:
+    """The pixels of a polygon with these (x, y) vertices, drawn as Supervisely draws polygons."""
+    canvas = np.zeros(image_size, dtype=bool)
+    sly.Polygon([sly.PointLocation(y, x) for x, y in outline]).draw(canvas, True)
+    return canvas
+
+
+def outer_filled(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with its holes filled: what the outer contours enclose."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    canvas = np.zeros(mask.shape, dtype=np.uint8)
+    cv2.drawContours(canvas, contours, -1, 1, thickness=cv2.FILLED)
+    return canvas.astype(bool)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    boxes=st.lists(st.tuples(*[st.integers(0, 23)] * 4), min_size=1, max_size=5),
+    as_masks=st.booleans(),
+)
+def test_the_joined_polygon_covers_every_part(boxes, as_masks):
+    # A group of rectangles (or the same as masks), anywhere on a 24x24 image, touching or not.
+    size = (24, 24)
+    labels = []
+    for top, left, bottom, right in boxes:
+        box = sly.Rectangle(min(top, bottom), min(left, right), max(top, bottom), max(left, right))
+        if as_masks:
+            labels.append(sly.Label(sly.Bitmap(box.get_mask(size)), CAR))
+        else:
+            labels.append(sly.Label(box, SIGN))
+    union = group_mask(labels, size)
+
+    outline, parts = object_outline(labels, size)
+    drawn = filled(outline, size)
+
+    assert not (union & ~drawn).any()  # every pixel of every part is inside
+    extra = drawn & ~union
+    assert not (extra & ~bridge_lines(outline, size) & ~outer_filled(union)).any()
+    assert parts == len(cv2.findContours(union.astype(np.uint8), 0, 1)[0])
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        # A rectangle: its four corners, clockwise from the top-left, as (x, y).
+        ([sly.Label(sly.Rectangle(1, 2, 3, 5), SIGN)], [(2, 1), (5, 1), (5, 3), (2, 3)]),
+        # A polygon: its own vertices.
+        ([sly.Label(polygon((0, 0), (0, 4), (3, 2)), PERSON)], [(0, 0), (4, 0), (2, 3)]),
+        # A polygon reaching out of the 6x8 image: clipped to it.
+        ([sly.Label(polygon((-2, 0), (0, 9), (7, 2)), PERSON)], [(0, 0), (7, 0), (2, 5)]),
+        # A one-pixel mask: padded to the 3 points a YOLO segment needs.
+        (
+            [sly.Label(sly.Bitmap(np.ones((1, 1), bool), sly.PointLocation(2, 3)), CAR)],
+            [(3, 2), (3, 2), (3, 2)],
+        ),
+        # Two overlapping rectangles: one part, the contour of their union (an L) through pixel
+        # centres, so the inside corner is cut from (1, 2) to (2, 1); filled, it is the L again.
+        (
+            [
+                sly.Label(sly.Rectangle(0, 0, 1, 3), SIGN),
+                sly.Label(sly.Rectangle(0, 0, 3, 1), SIGN),
+            ],
+            [(0, 0), (0, 3), (1, 3), (1, 2), (2, 1), (3, 1), (3, 0)],
+        ),
+    ],
+)
+def test_object_outline(labels, expected):
+    outline, parts = object_outline(labels, (6, 8))
+
+    assert outline.tolist() == [list(point) for point in expected]
+    assert parts == 1
+
+
+def test_annotation_to_yolo_writes_one_line_per_object():
+    bound = [
+        sly.Label(sly.Bitmap(np.ones((2, 2), bool), sly.PointLocation(0, column)), CAR)
+        for column in (0, 4)
+    ]
+    ann = sly.Annotation(
+        (10, 20),
+        [
+            *[label.clone(binding_key="car-1") for label in bound],
+            sly.Label(sly.Rectangle(0, 0, 4, 9), SIGN),
+        ],
+    )
+
+    with pytest.warns(YoloWarning, match="group car-1 .* is 2 separate parts: .* 1 bridge"):
+        lines = annotation_to_yolo(ann, {"car": 0, "sign": 2}, "a.jpg")
+
+    assert lines == [
+        # (1, 1) to (4, 1), round the right square, back, round the rest of the left one.
+        "0 0.050000 0.100000 0.200000 0.100000 0.250000 0.100000 0.250000 0.000000 "
+        "0.200000 0.000000 0.200000 0.100000 0.050000 0.100000 0.050000 0.000000 "
+        "0.000000 0.000000 0.000000 0.100000",
+        "2 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000",
+    ]
+
+
+def test_a_mixed_class_group_is_one_line_per_class():
+    ann = sly.Annotation(
+        (10, 10),
+        [
+            sly.Label(sly.Rectangle(0, 0, 1, 1), SIGN, binding_key="k"),
+            sly.Label(polygon((3, 3), (3, 6), (6, 6)), PERSON, binding_key="k"),
+            sly.Label(sly.Point(8, 8), sly.ObjClass("tip", sly.Point), binding_key="k"),
+        ],
+    )
+
+    with pytest.warns(YoloWarning) as warned:
+        lines = annotation_to_yolo(ann, {"person": 0, "sign": 1})
+
+    assert [line.split()[0] for line in lines] == ["1", "0"]
+    messages = [str(warning.message) for warning in warned]
+    assert any("point skipped: a YOLO segment is the area of" in message for message in messages)
+    assert any("mixes classes sign, person" in m and "written as 2 lines" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "label, message",
+    [
+        # A Bitmap and a Rectangle to isinstance, but not drawn as they are: skipped, named.
+        (
+            sly.Label(
+                sly.AlphaMask(np.array([[0, 90], [200, 255]], np.uint8)),
+                sly.ObjClass("fog", sly.AlphaMask),
+            ),
+            "a.jpg: a fog label: alpha_mask skipped: a YOLO segment is the area of bitmaps",
+        ),
+        (
+            sly.Label(
+                sly.OrientedBBox(1, 1, 4, 6, angle=0.3), sly.ObjClass("box", sly.OrientedBBox)
+            ),
+            "a.jpg: a box label: oriented_bbox skipped",
+        ),
+        (
+            sly.Label(sly.Polyline([[0, 0], [5, 5]]), sly.ObjClass("wire", sly.Polyline)),
+            "a.jpg: a wire label: line skipped",
+        ),
+    ],
+)
+def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
+    ann = sly.Annotation((10, 10), [label, sly.Label(sly.Rectangle(0, 0, 1, 1), SIGN)])
+
+    with pytest.warns(YoloWarning) as warned:
+        lines = annotation_to_yolo(ann, {label.obj_class.name: 0, "sign": 1}, "a.jpg")
+
+    assert [str(warning.message) for warning in warned if message in str(warning.message)]
+    assert [line.split()[0] for line in lines] == ["1"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # Two lines, a blank one ignored; points rounded to whole pixels of the 10x20 image, and
+        # 1.0 (the far edge) is the last pixel.
+        (
+            "0 0.1 0.2 0.5 0.2 0.3 0.6\n\n1 0.0 0.0 1.0 0.0 1.0 1.0 0.0 1.0\n",
+            [
+                ("car", [[2, 2], [2, 10], [6, 6]]),
+                ("sign", [[0, 0], [0, 19], [9, 19], [9, 0]]),
+            ],
+        ),
+        # An empty file: no labels.
+        ("", []),
+    ],
+)
+def test_yolo_lines_become_unbound_polygons(text, expected):
+    ann = yolo_to_annotation(text, ["car", "sign"], (10, 20))
+
+    assert [(l.obj_class.name, l.geometry.exterior_np.tolist()) for l in ann.labels] == expected
+    assert all(label.binding_key is None for label in ann.labels)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("0 0.1 0.1 0.2 0.2 0.3", "line 1: points: a segment needs 3 or more x y pairs, got 5"),
+        ("0 0.5 0.5 0.2 0.2", "line 1: points: .* got 4 numbers (a 4-number box line"),
+        ("\n2 0.1 0.1 0.2 0.2 0.3 0.3", "line 2: class id 2: data.yaml names only ids 0 to 1"),
+        ("car 0.1 0.1 0.2 0.2 0.3 0.3", "line 1: expected '<class id> x1 y1 x2 y2 ...' numbers"),
+        ("0 0.1 0.1 0.2 zero 0.3 0.3", "line 1: expected"),
+        ("0 0.1 0.1 0.2 nan 0.3 0.3", "line 1: expected"),
+    ],
+)
+def test_malformed_lines_name_the_file_and_the_line(text, message):
+    with pytest.raises(InvalidYoloError) as raised:
+        yolo_to_annotation(text, ["car", "sign"], (10, 10), "labels/train/a.txt")
+
+    assert str(raised.value).startswith("labels/train/a.txt: line ")
+    assert message.split(" .* ")[0] in str(raised.value)
+    assert message.split(" .* ")[-1] in str(raised.value)
+
+
+def test_project_round_trip_keeps_every_object(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+
+    with pytest.warns(YoloWarning):  # the car and the walkers are joined
+        project_to_yolo(str(original), str(tmp_path / "yolo"), dataset_path="/data/street")
+    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line \(6 in all\)"):
+        yolo_to_project(str(tmp_path / "yolo"), str(tmp_path / "back"))
+
+    config = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
+    assert config == {
+        "path": "/data/street",
+        "train": ["images/dataset-01", "images/dataset-02"],
+        "val": ["images/dataset-01", "images/dataset-02"],
+        "nc": 3,
+        "names": {0: "car", 1: "person", 2: "sign"},
+    }
+    _, before = read_project(original)
+    meta, after = read_project(tmp_path / "back")
+    assert class_types(meta) == {"car": "polygon", "person": "polygon", "sign": "polygon"}
+    assert sorted(after) == sorted(before)
+    written = {
+        "dataset-01/image.jpg": (tmp_path / "yolo" / "labels" / "dataset-01" / "image.txt"),
+        "dataset-02/small.png": (tmp_path / "yolo" / "labels" / "dataset-02" / "small.txt"),
+    }
+    for item, ann in before.items():
+        objects = annotation_objects(ann)
+        back = after[item].labels
+        assert len(back) == len(objects)
+        for parts, label, line in zip(objects, back, written[item].read_text().splitlines()):
+            assert label.obj_class.name == parts[0].obj_class.name
+            union = group_mask(parts, ann.img_size)
+            drawn = group_mask([label], ann.img_size)
+            assert not (union & ~drawn).any(), f"{item}: a pixel of the object is missing"
+            height, width = ann.img_size
+            outline = np.round(np.array(line.split()[1:], float).reshape(-1, 2) * [width, height])
+            bridges = bridge_lines(outline.astype(int), ann.img_size)
+            assert not (drawn & ~union & ~bridges).any(), f"{item}: pixels off the bridges"
+            if len(parts) == 1 and not isinstance(parts[0].geometry, sly.Bitmap):
+                assert (drawn == union).all()
+
+
+def test_data_yaml_lists_each_image_folder_once_with_its_nested_datasets(tmp_path):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([sly.ObjClass("car", sly.Rectangle)]))
+    image = np.zeros((4, 4, 3), np.uint8)
+    for name, path in [
+        ("city", None),
+        ("night", "city/datasets/night"),
+        ("val", None),
+        ("hard", "val/datasets/hard"),
+    ]:
+        dataset = project.create_dataset(name, ds_path=path)
+        dataset.add_item_np(f"{name}.png", image)
+
+    project_to_yolo(project.directory, str(tmp_path / "yolo"))
+
+    config = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
+    assert (config["train"], config["val"]) == (["images/city"], ["images/val"])
+    # Every image lies under exactly one listed folder, as Ultralytics will find it.
+    images = sorted((tmp_path / "yolo" / "images").rglob("*.png"))
+    listed = [tmp_path / "yolo" / folder for folder in config["train"] + config["val"]]
+    assert [sum(folder in image.parents for folder in listed) for image in images] == [1] * 4
+
+
+# A dataset as Ultralytics lays it out, written by hand.
+DATA_YAML = """
+path: /somewhere/else  # ignored: the folder may have moved
+train: images/train
+val: images/val
+names:
+  0: car
+  1: sign
+"""
+
+
+@pytest.mark.parametrize("names", ["names:\n  0: car\n  1: sign\n", "names: [car, sign]\n"])
+def test_reading_a_hand_made_dataset(tmp_path, names):
+    root = tmp_path / "yolo"
+    for split in ("train", "val"):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+    (root / "data.yaml").write_text(DATA_YAML.split("names:")[0] + names)
+    image = np.zeros((10, 20, 3), np.uint8)
+    cv2.imwrite(str(root / "images" / "train" / "a.png"), image)
+    cv2.imwrite(str(root / "images" / "val" / "b.png"), image)  # no label file: no labels
+    (root / "labels" / "train" / "a.txt").write_text(
+        "0 0.1 0.2 0.5 0.2 0.3 0.6\n1 0.0 0.0 1.0 0.0 1.0 1.0 0.0 1.0\n"
+    )
+
+    with pytest.warns(YoloWarning, match=r"every line \(2 in all\)"):
+        yolo_to_project(str(root), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    assert [c.name for c in meta.obj_classes] == ["car", "sign"]
+    assert {item: len(ann.labels) for item, ann in anns.items()} == {
+        "train/a.png": 2,
+        "val/b.png": 0,
+    }
+    assert anns["train/a.png"].img_size == (10, 20)
+
+
+@pytest.mark.parametrize(
+    "data_yaml, label, message",
+    [
+        (None, "", "data.yaml: does not exist"),
+        ("names: [car, car]", "", "data.yaml: names: a class name appears twice"),
+        ("names: {1: car}", "", "data.yaml: names: must be a list of class names"),
+        ("nc: 2", "", "data.yaml: names: must be"),
+        ("names: [car\n", "", "data.yaml: not valid YAML"),
+        ("names: [car]", "0 0.1 0.1 0.2 0.2", "a.txt: line 1: points"),
+        # Not UTF-8 (Latin-1, as an old editor saves it).
+        (b"names: [caf\xe9]", "", "data.yaml: not UTF-8 text (byte 11): save it as UTF-8"),
+        ("names: [car]", b"0 0.1 0.1 0.2 0.2 0.3 0.3 \xb5", "a.txt: not UTF-8 text (byte 26)"),
+        # No image at all.
+        ("names: [car]", None, "images: no image in it"),
+    ],
+)
+def test_a_bad_dataset_names_the_file_and_the_field(tmp_path, data_yaml, label, message):
+    root = tmp_path / "yolo"
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    if data_yaml is not None:
+        (root / "data.yaml").write_bytes(
+            data_yaml.encode() if isinstance(data_yaml, str) else data_yaml
+        )
+    if label is not None:
+        cv2.imwrite(str(root / "images" / "train" / "a.png"), np.zeros((4, 4, 3), np.uint8))
+        (root / "labels" / "train" / "a.txt").write_bytes(
+            label.encode() if isinstance(label, str) else label
+        )
+
+    with pytest.raises(InvalidYoloError) as raised:
+        yolo_to_project(str(root), str(tmp_path / "project"))
+
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert not (tmp_path / "project").exists()  # read before anything is made
+
+
+def test_yolo_items_reads_without_writing(tmp_path):
+    root = tmp_path / "yolo"
+    (root / "images" / "val").mkdir(parents=True)
+    (root / "labels" / "val").mkdir(parents=True)
+    (root / "data.yaml").write_text("names: [car, sign]\n")
+    cv2.imwrite(str(root / "images" / "val" / "a.png"), np.zeros((10, 20, 3), np.uint8))
+    (root / "labels" / "val" / "a.txt").write_text("1 0.1 0.2 0.5 0.2 0.3 0.6\n")
+    before = sorted(tmp_path.rglob("*"))
+
+    [item] = yolo_items(str(root))
+
+    assert (item.dataset, item.name, item.ann.img_size) == (("val",), "a.png", (10, 20))
+    assert [label.obj_class.name for label in item.ann.labels] == ["sign"]
+    assert sorted(tmp_path.rglob("*")) == before

@@ -1,0 +1,87 @@
+"""Each module that README's "Helpers you can copy" table lists imports alone, with only the
+companions and libraries that the table names beside it."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+SRC_DIR = REPO_DIR / "src"
+README = (REPO_DIR / "README.md").read_text()
+# Besides the standard library, every helper may use these (the SDK brings requests).
+ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests"}
+LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml"}
+
+
+def copyable_rows() -> list[tuple[str, list[str], set[str]]]:
+    """(module, companions, extra libraries) for every row of README's table of helpers."""
+    section = README.split("## Helpers you can copy", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`src/"):
+            continue
+        module = cells[0].strip("`").removeprefix("src/")
+        named = re.findall(r"`([^`]+)`", cells[1])
+        companions = [name.removeprefix("src/") for name in named if name.endswith(".py")]
+        libraries = {LIBRARY_MODULES[name] for name in named if name in LIBRARY_MODULES}
+        rows.append((module, companions, libraries))
+    return rows
+
+
+ROWS = copyable_rows()
+
+
+def test_readme_lists_the_helpers():
+    listed = {module for module, _, _ in ROWS}
+    assert {"bindings.py", "sly_bindings/groups/merge.py", "sly_bindings/formats/cvat.py"} <= listed
+
+
+@pytest.mark.parametrize("module, companions, libraries", ROWS, ids=[row[0] for row in ROWS])
+def test_a_copied_module_imports_with_its_companions_alone(tmp_path, module, companions, libraries):
+    for relative in [module, *companions]:
+        destination = tmp_path / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(SRC_DIR / relative, destination)
+        for package in destination.relative_to(tmp_path).parents:
+            if package != Path("."):
+                (tmp_path / package / "__init__.py").touch()
+
+    # Its own imports: the standard library, the SDK, numpy, OpenCV and what the table names.
+    for relative in [module, *companions]:
+        tree = ast.parse((tmp_path / relative).read_text())
+        for node in tree.body:
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module] if isinstance(node, ast.ImportFrom) else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                assert (
+                    top in sys.stdlib_module_names
+                    or top in ALWAYS_ALLOWED | libraries
+                    or (tmp_path / f"{top}.py").exists()
+                    or (tmp_path / top).is_dir()
+                ), f"{relative} imports {name}, which README does not name beside {module}"
+
+    # And it runs from the copy: nothing of the repository is on the path.
+    dotted = module.removesuffix(".py").replace("/", ".")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {dotted} as m; print(m.__file__)"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).is_relative_to(tmp_path)

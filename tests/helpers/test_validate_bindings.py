@@ -1,0 +1,222 @@
+"""validate_bindings.py on real sly.Annotation objects: each kind of problem, the report, errors."""
+
+from __future__ import annotations
+
+import copy
+from contextlib import nullcontext as does_not_raise
+
+import numpy as np
+import pytest
+import supervisely as sly
+
+from sly_bindings.groups.validate import (
+    BindingProblem,
+    find_problems,
+    find_reused_keys,
+    format_report,
+)
+
+CAR = sly.ObjClass("car", sly.AnyGeometry)
+PERSON = sly.ObjClass("person", sly.AnyGeometry)
+MASK = sly.Bitmap(np.array([[1, 1], [0, 1]], dtype=bool))
+BOX = sly.Rectangle(0, 0, 1, 1)
+
+
+def label(obj_class=CAR, key=None, geometry=MASK) -> sly.Label:
+    # Label(binding_key=7) stores the number as Label.from_json does with a server's answer.
+    return sly.Label(geometry, obj_class, binding_key=key)
+
+
+def annotation(*labels: sly.Label) -> sly.Annotation:
+    return sly.Annotation((4, 4), list(labels))
+
+
+def problem(kind, key, images, count, classes, geometries) -> BindingProblem:
+    return BindingProblem(kind, key, tuple(images), count, tuple(classes), tuple(geometries))
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        ([], []),  # no labels
+        ([label()], []),  # one unbound label
+        ([label(key="a")], [problem("singleton", "a", ["x.jpg"], 1, ["car"], ["bitmap"])]),
+        ([label(key="a"), label(key="a")], []),  # a good group
+        (
+            [label(key="a"), label(), label()],
+            [problem("singleton", "a", ["x.jpg"], 1, ["car"], ["bitmap"])],
+        ),
+        ([label(key=7), label(key="7")], []),  # 7 and "7" are one group of two
+        (  # one object, two classes
+            [label(key="a"), label(PERSON, key="a"), label(key="a")],
+            [problem("mixed_classes", "a", ["x.jpg"], 3, ["car", "person"], ["bitmap"])],
+        ),
+        (  # one object, a mask and a box
+            [label(key="a"), label(key="a", geometry=BOX)],
+            [problem("mixed_geometries", "a", ["x.jpg"], 2, ["car"], ["bitmap", "rectangle"])],
+        ),
+        (  # both at once: classes first
+            [label(key="a", geometry=BOX), label(PERSON, key="a")],
+            [
+                problem(
+                    "mixed_classes", "a", ["x.jpg"], 2, ["car", "person"], ["rectangle", "bitmap"]
+                ),
+                problem(
+                    "mixed_geometries",
+                    "a",
+                    ["x.jpg"],
+                    2,
+                    ["car", "person"],
+                    ["rectangle", "bitmap"],
+                ),
+            ],
+        ),
+        (  # several groups: in the order their first label appears
+            [label(key="z"), label(key="a"), label(key="a"), label(PERSON, key="m")],
+            [
+                problem("singleton", "z", ["x.jpg"], 1, ["car"], ["bitmap"]),
+                problem("singleton", "m", ["x.jpg"], 1, ["person"], ["bitmap"]),
+            ],
+        ),
+    ],
+)
+def test_find_problems(labels, expected):
+    assert find_problems(annotation(*labels), "x.jpg") == expected
+
+
+def test_find_problems_leaves_the_annotation_alone():
+    ann = annotation(label(key="a"), label(PERSON, key="a"))
+    before = copy.deepcopy(ann.to_json())
+    find_problems(ann, "x.jpg")
+    assert ann.to_json() == before
+
+
+@pytest.mark.parametrize(
+    "anns, expected",
+    [
+        ({}, []),  # no images
+        ({"1.jpg": annotation(label(key="a"), label(key="a"))}, []),  # one image
+        (  # two images, their own keys
+            {"1.jpg": annotation(label(key="a")), "2.jpg": annotation(label(key="b"))},
+            [],
+        ),
+        (  # a key on two images, counted over both
+            {
+                "2.jpg": annotation(label(key="a"), label(key="a")),
+                "1.jpg": annotation(label(PERSON, key="a"), label(key="b")),
+            },
+            [problem("key_reused", "a", ["1.jpg", "2.jpg"], 3, ["car", "person"], ["bitmap"])],
+        ),
+        (  # 7 from a server and "7" are one key
+            {"1.jpg": annotation(label(key=7)), "2.jpg": annotation(label(key="7"))},
+            [problem("key_reused", "7", ["1.jpg", "2.jpg"], 2, ["car"], ["bitmap"])],
+        ),
+        (  # several keys: sorted by key, images sorted by name
+            {
+                "c.jpg": annotation(label(key="k2"), label(key="k1")),
+                "a.jpg": annotation(label(key="k1")),
+                "b.jpg": annotation(label(key="k2"), label(key="k1", geometry=BOX)),
+            },
+            [
+                problem(
+                    "key_reused",
+                    "k1",
+                    ["a.jpg", "b.jpg", "c.jpg"],
+                    3,
+                    ["car"],
+                    ["bitmap", "rectangle"],
+                ),
+                problem("key_reused", "k2", ["b.jpg", "c.jpg"], 2, ["car"], ["bitmap"]),
+            ],
+        ),
+    ],
+)
+def test_find_reused_keys(anns, expected):
+    assert find_reused_keys(anns) == expected
+
+
+SINGLETON = problem("singleton", "s", ["b.jpg"], 1, ["car"], ["bitmap"])
+MIXED_CLASSES = problem("mixed_classes", "m", ["a.jpg"], 3, ["car", "person"], ["bitmap"])
+MIXED_GEOMETRIES = problem("mixed_geometries", "g", ["a.jpg"], 2, ["car"], ["bitmap", "polygon"])
+REUSED = problem("key_reused", "r", ["a.jpg", "b.jpg"], 4, ["car"], ["bitmap"])
+
+
+@pytest.mark.parametrize(
+    "problems, expected",
+    [
+        ([], "no binding problems"),
+        (
+            [SINGLETON],
+            "b.jpg: group 's' has only 1 label (car): bind its other parts to it, or unbind it",
+        ),
+        (
+            [MIXED_GEOMETRIES],
+            "a.jpg: group 'g' mixes geometries bitmap, polygon (2 labels): convert the parts to "
+            "one kind",
+        ),
+        (  # by image, then kind, then key, whatever order they come in
+            [REUSED, SINGLETON, MIXED_GEOMETRIES, MIXED_CLASSES],
+            "a.jpg: group 'm' mixes classes car, person (3 labels): one object has one class\n"
+            "a.jpg: group 'g' mixes geometries bitmap, polygon (2 labels): convert the parts to "
+            "one kind\n"
+            "a.jpg, b.jpg: key 'r' is on 2 images (4 labels): give each image its own keys\n"
+            "b.jpg: group 's' has only 1 label (car): bind its other parts to it, or unbind it",
+        ),
+    ],
+)
+def test_format_report(problems, expected):
+    assert format_report(problems) == expected
+    assert format_report(list(reversed(problems))) == expected
+
+
+def test_a_report_of_a_dataset():
+    anns = {
+        "1.jpg": annotation(label(key="a"), label(key="a"), label(key="b")),
+        "2.jpg": annotation(label(key="a"), label(PERSON, key="a")),
+    }
+    problems = [problem for name, ann in anns.items() for problem in find_problems(ann, name)]
+    report = format_report(problems + find_reused_keys(anns))
+    assert report.splitlines() == [
+        "1.jpg: group 'b' has only 1 label (car): bind its other parts to it, or unbind it",
+        "1.jpg, 2.jpg: key 'a' is on 2 images (4 labels): give each image its own keys",
+        "2.jpg: group 'a' mixes classes car, person (2 labels): one object has one class",
+    ]
+
+
+@pytest.mark.parametrize(
+    "call, exception",
+    [
+        (lambda: find_problems(annotation(), "x.jpg"), does_not_raise()),
+        (
+            lambda: find_problems(annotation().to_json(), "x.jpg"),
+            pytest.raises(TypeError, match="ann is a dict: pass a sly.Annotation"),
+        ),
+        (
+            lambda: find_problems(annotation(), 3),
+            pytest.raises(TypeError, match="image_name is a int: pass the image's name"),
+        ),
+        (
+            lambda: find_reused_keys([annotation()]),
+            pytest.raises(TypeError, match="anns is a list: pass a dict of image name"),
+        ),
+        (
+            lambda: find_reused_keys({1: annotation()}),
+            pytest.raises(TypeError, match="anns has a key 1: use image names"),
+        ),
+        (
+            lambda: find_reused_keys({"1.jpg": None}),
+            pytest.raises(TypeError, match=r"anns\['1.jpg'\] is a NoneType"),
+        ),
+        (
+            lambda: format_report(["a.jpg: oops"]),
+            pytest.raises(TypeError, match=r"problems\[0\] is a str: pass what find_problems"),
+        ),
+        (
+            lambda: format_report([SINGLETON._replace(kind="lonely")]),
+            pytest.raises(ValueError, match="kind 'lonely': use one of singleton, mixed_classes"),
+        ),
+    ],
+)
+def test_arguments_are_checked(call, exception):
+    with exception:
+        call()

@@ -1,0 +1,187 @@
+"""What a user gets wrong, met where they meet it: src/main.py on the command line.
+
+Each case must end in one line on stderr that names the problem and the fix, exit code 2, no
+traceback, and nothing written. (A rejected token, an unknown workspace and a server that is
+not listening are in test_main_server.py, against the test server.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+DEMO_MASK = REPO_DIR / "images" / "car_masks" / "car_01.png"
+# Two good masks, for the cases about the image (one mask alone adds a warning line).
+TWO_MASKS = ["--masks", str(DEMO_MASK), str(DEMO_MASK.with_name("car_02.png"))]
+SERVER = {"SERVER_ADDRESS": "http://127.0.0.1:9", "API_TOKEN": "t0ken"}
+
+
+def write_inputs(folder: Path) -> dict:
+    """Bad files of every kind in ``folder``, by the names the cases use."""
+    mask = cv2.imread(str(DEMO_MASK), cv2.IMREAD_GRAYSCALE)
+    paths = {
+        name: folder / file_name
+        for name, file_name in [
+            ("corrupt", "corrupt.jpg"),
+            ("truncated", "truncated.jpg"),
+            ("small", "small.png"),
+            ("empty", "empty.png"),
+            ("jpeg_mask", "jpeg_mask.jpg"),
+            ("rgba", "rgba.png"),
+            ("sixteen_bit", "sixteen_bit.png"),
+            ("a_file", "a_file"),
+        ]
+    }
+    demo_image = (REPO_DIR / "images" / "image.jpg").read_bytes()
+    paths["corrupt"].write_bytes(demo_image[:400])
+    paths["truncated"].write_bytes(demo_image[: len(demo_image) // 2])
+    cv2.imwrite(str(paths["small"]), mask[:100, :100])
+    cv2.imwrite(str(paths["empty"]), np.zeros_like(mask))
+    cv2.imwrite(str(paths["jpeg_mask"]), mask, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    cv2.imwrite(str(paths["rgba"]), np.dstack([mask] * 4))
+    cv2.imwrite(str(paths["sixteen_bit"]), (mask > 0).astype(np.uint16) * 65535)
+    paths["a_file"].write_text("")
+    return {name: str(path) for name, path in paths.items()}
+
+
+CASES = [
+    # (case, command-line arguments, environment, the line's text after "error: ")
+    ("API_TOKEN missing", [], {"SERVER_ADDRESS": "https://sly.example.com"},
+     "SERVER_ADDRESS is set (in the environment) but API_TOKEN is not: add API_TOKEN to "
+     "~/supervisely.env, or pass --local DIR to use a local project instead"),
+    ("SERVER_ADDRESS missing", [], {"API_TOKEN": "t0ken"},
+     "API_TOKEN is set (in the environment) but SERVER_ADDRESS is not: add SERVER_ADDRESS to "
+     "~/supervisely.env, or pass --local DIR to use a local project instead"),
+    ("WORKSPACE_ID not a number", [], {**SERVER, "WORKSPACE_ID": "my workspace"},
+     "WORKSPACE_ID='my workspace' (in the environment) is not a number: copy the workspace ID "
+     "from the workspace's context menu in Supervisely"),
+    ("SERVER_ADDRESS malformed", [], {**SERVER, "SERVER_ADDRESS": "http://sly example.com"},
+     "SERVER_ADDRESS='http://sly example.com' is not a server address: use the form "
+     "https://app.supervisely.com or http://host:port"),
+    ("image missing", ["--image", "nowhere.jpg", *TWO_MASKS], {},
+     "image nowhere.jpg does not exist: check the path"),
+    ("image corrupt", ["--image", "{corrupt}", *TWO_MASKS], {},
+     "image {corrupt} cannot be decoded (corrupt or truncated): export it again"),
+    ("image cut short", ["--image", "{truncated}", *TWO_MASKS], {},
+     "image {truncated} is truncated (its JPEG data ends early): copy it again"),
+    ("mask missing", ["--masks", str(DEMO_MASK), "nowhere.png"], {},
+     "mask nowhere.png does not exist: check the path"),
+    ("mask of another size", ["--masks", str(DEMO_MASK), "{small}"], {},
+     "mask {small} is 100x100 but the image is 1280x720: masks must have the image's size"),
+    ("empty mask", ["--masks", str(DEMO_MASK), "{empty}"], {},
+     "mask {empty} is empty (no pixel set): remove it or redraw it"),
+    ("JPEG-compressed mask", ["--masks", str(DEMO_MASK), "{jpeg_mask}"], {},
+     "mask {jpeg_mask} has * distinct values, not only 0/1 or 0/255: save masks losslessly "
+     "(PNG, not JPEG) with one value for the object"),
+    ("4-channel mask", ["--masks", str(DEMO_MASK), "{rgba}"], {},
+     "mask {rgba} has shape (720, 1280, 4): a mask must be 2-D or have 3 identical "
+     "channels (save it without an alpha channel)"),
+    ("16-bit mask", ["--masks", str(DEMO_MASK), "{sixteen_bit}"], {},
+     "mask {sixteen_bit} has 16-bit pixels: save masks as 8-bit PNG"),
+    ("a folder of masks", ["--masks", str(DEMO_MASK), str(DEMO_MASK.parent)], {},
+     f"mask {DEMO_MASK.parent} is a folder: pass one file per mask, e.g. "
+     f"{DEMO_MASK.parent}/*.png"),
+    ("a folder as the image", ["--image", str(DEMO_MASK.parent), *TWO_MASKS], {},
+     f"image {DEMO_MASK.parent} is a folder: pass one image file"),
+    ("--local is a file", ["--local", "{a_file}"], {},
+     "--local {a_file} is a file: give a folder to write the project into"),
+    ("--local inside a file", ["--local", "{a_file}/projects"], {},
+     "--local {a_file}/projects is inside the file {a_file}: give a folder to write the project "
+     "into"),
+    ("--local not writable", ["--local", "/proc"], {},
+     "cannot write into /proc (*): pass --local with a folder you can write"),
+    ("--masks with no path", ["--masks"], {},
+     "argument --masks: expected at least one argument (see main.py --help)"),
+    ("--image without --masks", ["--image", str(DEMO_MASK)], {},
+     "--image needs --masks: the masks of the object's parts in your image (see main.py --help)"),
+    ("an empty class name", ["--class-name", " "], {},
+     "--class-name and --project-name need a name that is not empty (see main.py --help)"),
+    ("a misspelt option", ["--imgae", "photo.jpg"], {},
+     "unrecognized arguments: --imgae photo.jpg (see main.py --help)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "arguments, environment, expected", [case[1:] for case in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_ends_in_one_line_with_the_fix(tmp_path, arguments, environment, expected):
+    inputs = write_inputs(tmp_path)
+    arguments = [argument.format(**inputs) for argument in arguments]
+    if "--local" not in arguments and not environment:
+        arguments += ["--local", str(tmp_path / "out")]
+    (tmp_path / "out").mkdir()
+
+    result = subprocess.run(
+        [sys.executable, str(REPO_DIR / "src" / "main.py"), *arguments],
+        cwd=tmp_path,
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    pattern = "error: " + expected.format(**inputs)
+    assert fnmatch_line(result.stderr.strip(), pattern), result.stderr
+    assert list((tmp_path / "out").iterdir()) == []  # nothing half-written
+
+
+def fnmatch_line(line: str, pattern: str) -> bool:
+    """``line`` equals ``pattern`` where ``*`` stands for any text (and nothing else is special)."""
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), line) is not None
+
+
+def test_missing_workspace_id_in_server_mode(tmp_path):
+    """A clone whose local.env lost WORKSPACE_ID: the main.py of a copy of src/ without it."""
+    shutil.copytree(REPO_DIR / "src", tmp_path / "src")
+    shutil.copytree(REPO_DIR / "images", tmp_path / "images")
+    (tmp_path / "local.env").write_text("# WORKSPACE_ID=619\n")
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "src" / "main.py")],
+        cwd=tmp_path,
+        env={**os.environ, **SERVER},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: WORKSPACE_ID is not set: put WORKSPACE_ID=<id> in local.env (the ID is in the "
+        "workspace's context menu), or pass --local DIR to write a local project instead\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        (["-m", "sly_bindings"], "the following arguments are required: "
+         "{report,discard,auto-bind,validate,convert} (see sly-bindings --help)"),
+        (["-m", "sly_bindings", "discard", "--local", "x", "--max-gap", "3"],
+         "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
+        (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
+         "argument TO: invalid choice: 'json' (choose from 'supervisely', 'labelme', 'cvat', "
+         "'coco', 'yolo') (see sly-bindings convert --help)"),
+        (["-m", "sly_bindings", "validate"],
+         "one of the arguments --project-id --dataset-id --local is required "
+         "(see sly-bindings validate --help)"),
+    ],
+)  # fmt: skip
+def test_every_command_names_a_usage_error_in_one_line(tmp_path, command, expected):
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=REPO_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {expected}\n")
