@@ -58,6 +58,7 @@ from sly_bindings.project.operations import (
     ProjectTargetError,
     apply_edit,
     check_classes,
+    one_dataset,
     open_local_project,
     report,
     server_dataset,
@@ -292,11 +293,7 @@ def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSum
             found.extend(find_problems(ann, name))
             reused.add(name, ann)
 
-        one_dataset = project._replace(
-            datasets=project.datasets[index : index + 1],
-            dataset_names=project.dataset_names[index : index + 1],
-        )
-        (summary,) = apply_edit(one_dataset, check, dry_run=True)
+        (summary,) = apply_edit(one_dataset(project, index), check, dry_run=True)
         problems.append(found + reused.problems())
         summaries.append(summary)
     return problems, summaries

@@ -176,12 +176,22 @@ def dataset_stats(
         nonlocal total
         total += binding_stats(parse_annotation(ann_json, project.meta), class_names)
 
-    one_dataset = project._replace(
+    (summary,) = apply_edit(one_dataset(project, index), count, dry_run=True)
+    return total, summary
+
+
+def one_dataset(project: Project, index: int) -> Project:
+    """``project`` narrowed to its dataset number ``index``: to read one dataset at a time.
+
+    Examples:
+        >>> whole = Project("p", sly.ProjectMeta(), ["a", "b"], ["ds0", "ds1"])
+        >>> one_dataset(whole, 1).dataset_names
+        ['ds1']
+    """
+    return project._replace(
         datasets=project.datasets[index : index + 1],
         dataset_names=project.dataset_names[index : index + 1],
     )
-    (summary,) = apply_edit(one_dataset, count, dry_run=True)
-    return total, summary
 
 
 @contextmanager
