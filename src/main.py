@@ -28,6 +28,7 @@ from bindings import bind_labels, binding_groups, discard_bindings
 from sly_bindings.cli.runner import ArgumentParser, UserError, run
 from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
 from sly_bindings.files.atomic import save_annotation
+from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import (
     InvalidImageError,
     InvalidMaskError,
@@ -35,8 +36,9 @@ from sly_bindings.files.images import (
     read_image_size,
 )
 from sly_bindings.files.staging import publish_folder, staging_folder
+from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import merge_bindings
-from sly_bindings.groups.preview import save_preview
+from sly_bindings.groups.preview import PREVIEW_EXTENSIONS, save_preview
 from sly_bindings.server import retry_safe
 
 REPO_DIR = Path(__file__).resolve().parent.parent
@@ -46,6 +48,8 @@ DEMO_IMAGE = REPO_DIR / "images" / "image.jpg"
 DEMO_MASKS = [REPO_DIR / "images" / "car_masks" / f"car_0{number}.png" for number in (1, 2, 3)]
 DATASET_NAME = "dataset-01"
 PREVIEW_NAME = "bindings_preview.png"
+# A file name has at most 255 bytes; the staging folder adds a prefix and a suffix to the name.
+MAX_PROJECT_NAME_BYTES = 200
 
 
 def main(argv: Optional[List[str]] = None) -> None:
@@ -58,6 +62,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     # Read the image size and the masks before creating anything: bad input leaves nothing behind.
     height, width = read_image_size(args.image)
     labels = masks_to_labels(args.masks, class_car, (height, width))
+    if len(labels) == 1:
+        print(
+            "warning: one mask makes a group of one label, which binds nothing: pass the mask "
+            "of every part of the object",
+            file=sys.stderr,
+        )
 
     # The masks are parts of one car: bind them under one key (any unique string will do).
     key = uuid.uuid4().hex
@@ -248,7 +258,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         type=Path,
         nargs="+",
         metavar="PATH",
-        help="masks of one object's parts, one per file; required with --image",
+        help="masks of one object's parts, one per file; goes with --image",
     )
     parser.add_argument(
         "--class-name", default="car", metavar="NAME", help="the object's class (default: car)"
@@ -272,19 +282,44 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         help="stop after Part 1 and keep the labels bound (the original tutorial's exit(0))",
     )
     args = parser.parse_args(argv)
-    if args.image is not None and args.masks is None:
-        parser.error("--image needs --masks: the masks of the object's parts in your image")
+    if (args.image is None) != (args.masks is None):
+        parser.error("--image and --masks go together: your image and the masks of its parts")
     if args.image is None:
-        args.image, args.masks = DEMO_IMAGE, args.masks or DEMO_MASKS
-    if not args.class_name.strip() or not args.project_name.strip():
-        parser.error("--class-name and --project-name need a name that is not empty")
-    if len(args.masks) == 1:
-        print(
-            "warning: one mask makes a group of one label, which binds nothing: pass the mask "
-            "of every part of the object",
-            file=sys.stderr,
-        )
+        args.image, args.masks = DEMO_IMAGE, DEMO_MASKS
+    repeated = next((mask for i, mask in enumerate(args.masks) if mask in args.masks[:i]), None)
+    if repeated is not None:
+        parser.error(f"--masks names {repeated} twice: give each part's mask once")
+    if not args.class_name.strip():
+        parser.error("--class-name needs a name that is not empty")
+    problem = project_name_problem(args.project_name)
+    if problem:
+        parser.error(f"--project-name {args.project_name!r} {problem}")
+    if args.preview is not None:
+        problem = preview_path_problem(args.preview)
+        if problem:
+            parser.error(f"--preview {args.preview} {problem}")
     return args
+
+
+def project_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name the project (a folder, locally, the same rule on a server), or None."""
+    problem = dataset_name_problem(name.strip())
+    if problem and "plain folder name" in problem:
+        return problem
+    if len(name.encode()) > MAX_PROJECT_NAME_BYTES:
+        return f"is longer than {MAX_PROJECT_NAME_BYTES} bytes: choose a shorter name"
+    return None
+
+
+def preview_path_problem(path: Path) -> Optional[str]:
+    """Why the preview cannot be saved at ``path`` (checked before anything is written), or None."""
+    if path.suffix.lower() not in PREVIEW_EXTENSIONS:
+        return f"needs the extension {', '.join(PREVIEW_EXTENSIONS)}, e.g. {PREVIEW_NAME}"
+    existing = nearest_existing(path.parent)
+    if not existing.is_dir():
+        return f"is inside the file {existing}: give a path in a folder"
+    problem = cannot_create_in(existing)
+    return None if problem is None else f"cannot be written in {existing} ({problem})"
 
 
 if __name__ == "__main__":

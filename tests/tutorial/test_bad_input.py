@@ -20,6 +20,7 @@ import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 DEMO_MASK = REPO_DIR / "images" / "car_masks" / "car_01.png"
+DEMO_IMAGE = str(REPO_DIR / "images" / "image.jpg")
 # Two good masks, for the cases about the image (one mask alone adds a warning line).
 TWO_MASKS = ["--masks", str(DEMO_MASK), str(DEMO_MASK.with_name("car_02.png"))]
 SERVER = {"SERVER_ADDRESS": "http://127.0.0.1:9", "API_TOKEN": "t0ken"}
@@ -73,21 +74,21 @@ CASES = [
      "image {corrupt} cannot be decoded (corrupt or truncated): export it again"),
     ("image cut short", ["--image", "{truncated}", *TWO_MASKS], {},
      "image {truncated} is truncated (its JPEG data ends early): copy it again"),
-    ("mask missing", ["--masks", str(DEMO_MASK), "nowhere.png"], {},
+    ("mask missing", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "nowhere.png"], {},
      "mask nowhere.png does not exist: check the path"),
-    ("mask of another size", ["--masks", str(DEMO_MASK), "{small}"], {},
+    ("mask of another size", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{small}"], {},
      "mask {small} is 100x100 but the image is 1280x720: masks must have the image's size"),
-    ("empty mask", ["--masks", str(DEMO_MASK), "{empty}"], {},
+    ("empty mask", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{empty}"], {},
      "mask {empty} is empty (no pixel set): remove it or redraw it"),
-    ("JPEG-compressed mask", ["--masks", str(DEMO_MASK), "{jpeg_mask}"], {},
+    ("JPEG-compressed mask", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{jpeg_mask}"], {},
      "mask {jpeg_mask} has * distinct values, not only 0/1 or 0/255: save masks losslessly "
      "(PNG, not JPEG) with one value for the object"),
-    ("4-channel mask", ["--masks", str(DEMO_MASK), "{rgba}"], {},
+    ("4-channel mask", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{rgba}"], {},
      "mask {rgba} has shape (720, 1280, 4): a mask must be 2-D or have 3 identical "
      "channels (save it without an alpha channel)"),
-    ("16-bit mask", ["--masks", str(DEMO_MASK), "{sixteen_bit}"], {},
+    ("16-bit mask", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{sixteen_bit}"], {},
      "mask {sixteen_bit} has 16-bit pixels: save masks as 8-bit PNG"),
-    ("a folder of masks", ["--masks", str(DEMO_MASK), str(DEMO_MASK.parent)], {},
+    ("a folder of masks", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), str(DEMO_MASK.parent)], {},
      f"mask {DEMO_MASK.parent} is a folder: pass one file per mask, e.g. "
      f"{DEMO_MASK.parent}/*.png"),
     ("a folder as the image", ["--image", str(DEMO_MASK.parent), *TWO_MASKS], {},
@@ -102,9 +103,33 @@ CASES = [
     ("--masks with no path", ["--masks"], {},
      "argument --masks: expected at least one argument (see main.py --help)"),
     ("--image without --masks", ["--image", str(DEMO_MASK)], {},
-     "--image needs --masks: the masks of the object's parts in your image (see main.py --help)"),
+     "--image and --masks go together: your image and the masks of its parts (see main.py --help)"),
+    ("--masks without --image", ["--masks", str(DEMO_MASK)], {},
+     "--image and --masks go together: your image and the masks of its parts (see main.py --help)"),
+    ("a mask named twice", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), str(DEMO_MASK)], {},
+     f"--masks names {DEMO_MASK} twice: give each part's mask once (see main.py --help)"),
     ("an empty class name", ["--class-name", " "], {},
-     "--class-name and --project-name need a name that is not empty (see main.py --help)"),
+     "--class-name needs a name that is not empty (see main.py --help)"),
+    ("a project name that climbs", ["--project-name", ".."], {},
+     "--project-name '..' is not a plain folder name: use one without '/' or '\\', not '.' or "
+     "'..' (see main.py --help)"),
+    ("a project name with a slash", ["--project-name", "a/b"], {},
+     "--project-name 'a/b' is not a plain folder name: use one without '/' or '\\', not '.' or "
+     "'..' (see main.py --help)"),
+    ("an empty project name", ["--project-name", ""], {},
+     "--project-name '' is not a plain folder name: use one without '/' or '\\', not '.' or "
+     "'..' (see main.py --help)"),
+    ("a project name too long", ["--project-name", "y" * 300], {},
+     f"--project-name '{'y' * 300}' is longer than 200 bytes: choose a shorter name "
+     "(see main.py --help)"),
+    ("a preview that is no picture", ["--preview", "{a_file}.txt"], {},
+     "--preview {a_file}.txt needs the extension .png, .jpg, .jpeg, e.g. bindings_preview.png "
+     "(see main.py --help)"),
+    ("a preview inside a file", ["--preview", "{a_file}/p.png"], {},
+     "--preview {a_file}/p.png is inside the file {a_file}: give a path in a folder "
+     "(see main.py --help)"),
+    ("a preview where nothing can be written", ["--preview", "/proc/p.png"], {},
+     "--preview /proc/p.png cannot be written in /proc (*) (see main.py --help)"),
     ("a misspelt option", ["--imgae", "photo.jpg"], {},
      "unrecognized arguments: --imgae photo.jpg (see main.py --help)"),
 ]  # fmt: skip
@@ -185,3 +210,18 @@ def test_every_command_names_a_usage_error_in_one_line(tmp_path, command, expect
         timeout=60,
     )
     assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {expected}\n")
+
+
+def test_one_mask_warns_once_after_the_inputs_are_read(tmp_path):
+    """A group of one label binds nothing: the run goes on, with one warning line."""
+    result = subprocess.run(
+        [sys.executable, str(REPO_DIR / "src" / "main.py"), "--image", DEMO_IMAGE, "--masks",
+         str(DEMO_MASK), "--local", str(tmp_path), "--only-part-1"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "warning: one mask makes a group of one label, which binds nothing: pass the mask of "
+        "every part of the object\n"
+    )
+    assert (tmp_path / "tutorial-bindings" / "dataset-01" / "ann" / "image.jpg.json").is_file()
