@@ -9,6 +9,8 @@ outline walks both ways). A single polygon or rectangle comes back at exactly it
 
 from __future__ import annotations
 
+import os
+
 import contextlib
 
 import cv2
@@ -410,6 +412,62 @@ def test_a_bad_dataset_names_the_file_and_the_field(tmp_path, data_yaml, label, 
     assert message in str(raised.value)
     assert "\n" not in str(raised.value)
     assert not (tmp_path / "project").exists()  # read before anything is made
+
+
+# A YAML alias bomb: ten lines that expand to 9^10 strings if the aliases are followed.
+ALIAS_BOMB = (
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(9)
+    )
+    + "names: *j\n"
+)
+
+
+@pytest.mark.parametrize(
+    "data_yaml, message",
+    [
+        # Aliases of any size are refused before anything is expanded.
+        (ALIAS_BOMB, "data.yaml: not valid YAML (aliases (*name) are not allowed in a data.yaml"),
+        ("base: &b [car]\nnames: *b\n", "aliases (*name) are not allowed"),
+        # A value quoted in the message is cut short, whatever its size.
+        ("names: " + "x" * 5000 + "\n", "names: must be a list of class names or a mapping of ids"),
+        ("names: " + "9" * 5000 + "\n", "data.yaml: not valid YAML (Exceeds the limit"),
+        # Mixed key types cannot be sorted: refused with the same line, not an unexpected error.
+        ("names: {0: car, a: sign}\n", "names: must be a list of class names or a mapping of ids"),
+        ("names: {0: car, 1.5: sign}\n", "names: must be a list of class names or a mapping of"),
+        # Too large to be a data.yaml at all.
+        ("# " + "x" * (1024 * 1024) + "\nnames: [car]\n", "data.yaml: larger than 1024 KiB"),
+    ],
+    ids=[
+        "alias bomb",
+        "one alias",
+        "huge value",
+        "huge number",
+        "mixed keys",
+        "float key",
+        "huge file",
+    ],
+)
+def test_a_hostile_data_yaml_is_refused_in_one_short_line(tmp_path, data_yaml, message):
+    root = tmp_path / "yolo"
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "data.yaml").write_text(data_yaml)
+
+    with pytest.raises(InvalidYoloError) as raised:
+        yolo_to_project(str(root), str(tmp_path / "project"))
+
+    assert message in str(raised.value)
+    assert "\n" not in str(raised.value) and len(str(raised.value)) < 400
+
+
+def test_a_data_yaml_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
+    root = tmp_path / "yolo"
+    (root / "images" / "train").mkdir(parents=True)
+    os.mkfifo(root / "data.yaml")  # opening it for reading would wait for a writer forever
+
+    with pytest.raises(InvalidYoloError, match="data.yaml: is not a regular file"):
+        yolo_to_project(str(root), str(tmp_path / "project"))
 
 
 def test_yolo_items_reads_without_writing(tmp_path):

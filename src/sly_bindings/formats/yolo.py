@@ -62,6 +62,8 @@ from sly_bindings.files.images import read_image_size
 from sly_bindings.groups.merge import group_mask
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
+# A data.yaml names folders and classes: a larger one is not what we are looking for.
+MAX_YAML_BYTES = 1024 * 1024
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
@@ -482,21 +484,51 @@ def _read_text(path: Path) -> str:
 
 
 def _class_names(yaml_path: Path) -> List[str]:
-    """``names`` of a data.yaml, a list or a mapping of ids 0, 1, ... to names."""
+    """``names`` of a data.yaml, a list or a mapping of ids 0, 1, ... to names.
+
+    YAML aliases (``*name``) are refused, as a few lines of them expand to gigabytes, and so is
+    a file over ``MAX_YAML_BYTES``; a message quotes at most a short excerpt of a bad value.
+    """
     if not yaml_path.is_file():
-        raise InvalidYoloError(f"{yaml_path}: does not exist: a YOLO dataset needs its data.yaml")
+        what = "is not a regular file" if yaml_path.exists() else "does not exist"
+        raise InvalidYoloError(f"{yaml_path}: {what}: a YOLO dataset needs its data.yaml")
+    if yaml_path.stat().st_size > MAX_YAML_BYTES:
+        raise InvalidYoloError(
+            f"{yaml_path}: larger than {MAX_YAML_BYTES // 1024} KiB: a data.yaml lists paths and "
+            "class names; check that this is the right file"
+        )
     try:
-        config = yaml.safe_load(_read_text(yaml_path))
-    except yaml.YAMLError as error:
-        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({error})".replace("\n", " "))
+        config = yaml.load(_read_text(yaml_path), Loader=_NoAliasLoader)
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 5,000 digits
+        problem = _excerpt(" ".join(str(error).split()), 200).strip("'")
+        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({problem})") from None
     names = config.get("names") if isinstance(config, dict) else None
-    if isinstance(names, dict) and sorted(names) == list(range(len(names))):
-        names = [names[i] for i in range(len(names))]
+    if isinstance(names, dict) and all(type(key) is int for key in names):
+        if sorted(names) == list(range(len(names))):
+            names = [names[i] for i in range(len(names))]
     if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
         raise InvalidYoloError(
             f"{yaml_path}: names: must be a list of class names or a mapping of ids 0, 1, ... to "
-            f"names, got {names!r}"
+            f"names, got {_excerpt(names)}"
         )
     if len(set(names)) < len(names):
         raise InvalidYoloError(f"{yaml_path}: names: a class name appears twice")
     return names
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases: ``&a [*a, *a]`` nested ten deep is a bomb."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a data.yaml: write values out", mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _excerpt(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
