@@ -8,6 +8,9 @@ import json
 import numpy as np
 import pytest
 import supervisely as sly
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
@@ -182,6 +185,55 @@ def test_malformed_instances_name_the_file_the_instance_and_the_field(change, me
 
     assert str(raised.value).startswith("c.json: ")
     assert message in str(raised.value)
+
+
+# Compressed and uncompressed RLEs of a 4x5 image whose runs do not cover its 20 pixels once:
+# pycocotools would decode them from memory it never set (a different mask on every run).
+RLE_THAT_LIES = [
+    ("5", "runs add up to 5 of 20 pixels"),
+    ("52", "runs add up to 7"),
+    ("5`0", "runs add up to 21, one more than the image"),
+    ("5h", "the string ends inside a number"),
+    ("5~2", "a character outside the encoding"),
+    ("A", "a negative run"),
+    ([5, -2, 17], "a negative run, the sum right"),
+    ([5, 2**40, 15 - 2**40], "a run past 2^32, the sum right"),
+    ([5.0, 15], "a float run"),
+    ([True, 19], "a bool run"),
+]
+
+
+@pytest.mark.parametrize("counts", [c for c, _ in RLE_THAT_LIES], ids=[w for _, w in RLE_THAT_LIES])
+def test_an_rle_whose_runs_do_not_cover_the_image_once_is_refused_before_decoding(counts):
+    image = {"id": 1, "file_name": "a.png", "height": 4, "width": 5}
+    instance = {
+        "id": 1,
+        "image_id": 1,
+        "category_id": 3,
+        "segmentation": {"size": [4, 5], "counts": counts},
+    }
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_annotation(image, [instance], CATEGORY_NAMES, "c.json")
+
+    assert str(raised.value) == (
+        "c.json: annotation 1: segmentation.counts: not an RLE of 5x4 pixels (a list of run "
+        "lengths or a compressed string whose runs cover the image once)"
+    )
+
+
+@given(st.lists(st.lists(st.booleans(), min_size=5, max_size=5), min_size=4, max_size=4))
+def test_every_rle_pycocotools_writes_reads_back_as_its_mask(rows):
+    mask = np.asfortranarray(np.array(rows, np.uint8))
+    assume(mask.any())
+    counts = mask_utils.encode(mask)["counts"].decode()
+    image = {"id": 1, "file_name": "a.png", "height": 4, "width": 5}
+    instance = {"id": 1, "image_id": 1, "category_id": 3, "iscrowd": 1,
+                "segmentation": {"size": [4, 5], "counts": counts}}  # fmt: skip
+
+    (label,) = coco_to_annotation(image, [instance], CATEGORY_NAMES).labels
+
+    assert np.array_equal(label.geometry.get_mask((4, 5)), mask.astype(bool))
 
 
 @pytest.mark.parametrize(

@@ -159,24 +159,67 @@ def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str)
             f"{field}.size: {size!r} is not the image's [height, width] {list(image_size)}"
         )
     try:
-        if isinstance(counts, list):
-            # pycocotools reads past runs that do not add up to the image instead of refusing.
-            if sum(counts) != size[0] * size[1] or any(count < 0 for count in counts):
-                raise ValueError
-            encoded = mask_utils.frPyObjects({"size": list(size), "counts": counts}, *size)
-        elif isinstance(counts, str):
-            encoded = {"size": list(size), "counts": counts.encode("ascii")}
+        # pycocotools decodes runs that do not add up to the image from memory it never set:
+        # the runs are checked here, before anything is decoded.
+        if isinstance(counts, str):
+            runs = compressed_rle_counts(counts)
+        elif isinstance(counts, list) and all(type(count) is int for count in counts):
+            runs = counts
         else:
             raise ValueError
+        if sum(runs) != size[0] * size[1] or any(not 0 <= run < 2**32 for run in runs):
+            raise ValueError
+        encoded = mask_utils.frPyObjects({"size": list(size), "counts": runs}, *size)
         mask = mask_utils.decode(encoded).astype(bool)
-    except (ValueError, TypeError, UnicodeEncodeError):
+    except (ValueError, TypeError, OverflowError):
         raise InvalidCocoError(
             f"{field}.counts: not an RLE of {size[1]}x{size[0]} pixels (a list of run lengths "
-            "or a compressed string)"
+            "or a compressed string whose runs cover the image once)"
         ) from None
     if not mask.any():
         raise InvalidCocoError(f"{field}: the mask has no pixel set: drop the instance")
     return sly.Bitmap(mask)
+
+
+def compressed_rle_counts(text: str) -> List[int]:
+    """The run lengths of a COCO compressed RLE string, as pycocotools' ``rleFrString`` reads it.
+
+    pycocotools decodes such a string without checking it; this reads the runs so that they can
+    be checked (their sum is ``height * width``) before a mask is allocated. Source of the
+    encoding: ``maskApi.c`` of cocoapi (``rleToString``/``rleFrString``): each run is a signed
+    number in 5-bit groups, characters from ``'0'`` (48), and from the third run on, the
+    difference to the run two before.
+
+    Raises:
+        ValueError: a character outside the encoding, or the string ends inside a number.
+
+    Examples:
+        >>> compressed_rle_counts("52203")  # from the third run on, each adds the run two before
+        [5, 2, 2, 2, 5]
+        >>> from pycocotools import mask as mask_utils
+        >>> mask = np.zeros((4, 3), np.uint8, order="F"); mask[1:3, 1] = 1
+        >>> compressed_rle_counts(mask_utils.encode(mask)["counts"].decode())
+        [5, 2, 5]
+    """
+    runs: List[int] = []
+    position = 0
+    while position < len(text):
+        value, shift, more = 0, 0, True
+        while more:
+            if position >= len(text):
+                raise ValueError("the string ends inside a number")
+            code = ord(text[position]) - 48
+            if not 0 <= code < 64:
+                raise ValueError(f"character {text[position]!r} is not in the encoding")
+            value |= (code & 0x1F) << shift
+            more = bool(code & 0x20)
+            position, shift = position + 1, shift + 5
+            if not more and code & 0x10:
+                value |= -1 << shift
+        if len(runs) > 2:
+            value += runs[-2]
+        runs.append(value)
+    return runs
 
 
 def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
