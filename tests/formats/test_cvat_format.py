@@ -186,6 +186,44 @@ def test_malformed_shapes_name_the_file_the_image_and_the_attribute(shape, messa
     assert message in str(raised.value)
 
 
+# Sizes read from a file that would allocate far more than the image they belong to: each is
+# refused (or, wholly outside, skipped with a warning) before a pixel is allocated.
+HUGE_MASK = "rle='0, 10000000000' left='0' top='0' width='100000' height='100000'"
+
+
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        # The 212-byte file of the report: 10^10 pixels of mask on a 4x4 image.
+        (f"<image id='0' name='a.png' width='4' height='4'><mask label='car' {HUGE_MASK}/></image>",
+         "<mask> #1: left, top, width, height: a 100000x100000 mask at (0, 0) does not fit in the "
+         "4x4 image"),
+        ("<image id='0' name='a.png' width='4' height='4'><mask label='car' rle='0, 4' left='2' "
+         "top='2' width='2' height='3'/></image>", "a 2x3 mask at (2, 2) does not fit in the 4x4"),
+        # The image's own size, before any shape.
+        ("<image id='0' name='a.png' width='100000' height='100000'/>",
+         "width, height: 100000x100000 is more than 1073741824 pixels"),
+        ("<image id='0' name='a.png' width='1e300' height='4'/>", "is more than 1073741824 pixels"),
+        ("<image id='0' name='a.png' width='4' height='1e20'/>", "is more than 1073741824 pixels"),
+    ],
+)  # fmt: skip
+def test_a_size_that_does_not_fit_its_image_is_refused_before_allocating(image, message):
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_image_to_annotation(ET.fromstring(image), "annotations.xml")
+    assert message in str(raised.value) and len(str(raised.value)) < 300
+
+
+def test_a_mask_wholly_outside_its_image_is_skipped_with_a_warning():
+    image = ET.fromstring(
+        "<image id='0' name='a.png' width='4' height='4'>"
+        "<mask label='car' rle='0, 1' left='9' top='0' width='1' height='1'/>"
+        "<box label='car' xtl='0' ytl='0' xbr='1' ybr='1'/></image>"
+    )
+    with pytest.warns(CvatWarning, match="<mask> #1: skipped, its mask lies wholly outside"):
+        ann = cvat_image_to_annotation(image)
+    assert [label.geometry.geometry_name() for label in ann.labels] == ["rectangle"]
+
+
 @pytest.mark.parametrize(
     "image, message",
     [

@@ -69,6 +69,9 @@ from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 
 CVAT_VERSION = "1.1"
+# Larger than any image Supervisely takes (and than the SDK's own limit for a mask): a size
+# read from a file is checked against it before anything is allocated.
+MAX_IMAGE_PIXELS = 2**30
 DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
 CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
     "rectangle": sly.Rectangle,
@@ -226,10 +229,15 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
     where = f"{source}: <image name={name!r}>"
     height = _whole_number(image, "height", where, minimum=1)
     width = _whole_number(image, "width", where, minimum=1)
+    if height * width > MAX_IMAGE_PIXELS:
+        raise InvalidCvatError(
+            f"{where}: width, height: {width}x{height} is more than {MAX_IMAGE_PIXELS} pixels, "
+            "larger than any image Supervisely takes: check the file"
+        )
     labels = []
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
-        geometry = _geometry_of(shape, field)
+        geometry = _geometry_of(shape, field, (height, width))
         if geometry is None:
             continue
         class_name = shape.get("label")
@@ -269,8 +277,13 @@ def _number(element: ET.Element, attribute: str, where: str) -> float:
     return value
 
 
-def _geometry_of(shape: ET.Element, where: str) -> Optional[sly.Geometry]:
-    """The Supervisely geometry of one shape element, or None (warned) for one not converted."""
+def _geometry_of(
+    shape: ET.Element, where: str, image_size: Tuple[int, int]
+) -> Optional[sly.Geometry]:
+    """The Supervisely geometry of one shape element, or None (warned) for one not converted.
+
+    A mask's size is checked against its image before its pixels are allocated.
+    """
     if shape.tag == "box":
         if "rotation" in shape.attrib and _number(shape, "rotation", where):
             warnings.warn(
@@ -292,6 +305,14 @@ def _geometry_of(shape: ET.Element, where: str) -> Optional[sly.Geometry]:
         top = _whole_number(shape, "top", where, minimum=0)
         width = _whole_number(shape, "width", where, minimum=1)
         height = _whole_number(shape, "height", where, minimum=1)
+        if left >= image_size[1] or top >= image_size[0]:
+            warnings.warn(f"{where}: skipped, its mask lies wholly outside the image", CvatWarning)
+            return None
+        if left + width > image_size[1] or top + height > image_size[0]:
+            raise InvalidCvatError(
+                f"{where}: left, top, width, height: a {width}x{height} mask at ({left}, {top}) "
+                f"does not fit in the {image_size[1]}x{image_size[0]} image: export it again"
+            )
         try:
             counts = [int(count) for count in (shape.get("rle") or "").split(",")]
             mask = cvat_rle_to_mask(counts, height, width)
