@@ -231,7 +231,8 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
     width = _whole_number(image, "width", where, minimum=1)
     if height * width > MAX_IMAGE_PIXELS:
         raise InvalidCvatError(
-            f"{where}: width, height: {width}x{height} is more than {MAX_IMAGE_PIXELS} pixels, "
+            f"{where}: width, height: {image.get('width', '')[:20]}x{image.get('height', '')[:20]} "
+            f"is more than {MAX_IMAGE_PIXELS} pixels, "
             "larger than any image Supervisely takes: check the file"
         )
     labels = []
