@@ -290,7 +290,7 @@ def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSum
 
         def check(name: str, ann_json: Dict[str, Any]) -> None:
             ann = parse_annotation(ann_json, project.meta)
-            found.extend(find_problems(ann, name))
+            found.extend(find_problems(ann, name, meta=project.meta))
             reused.add(name, ann)
 
         (summary,) = apply_edit(one_dataset(project, index), check, dry_run=True)
@@ -359,7 +359,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     commands.add_parser(
         "validate",
         parents=[common],
-        help="find groups of one label, mixed groups and keys reused on another image",
+        help="find groups of one label, ambiguous boxes, two skeletons in a group, unknown classes and keys reused on another image",
     )
 
 
