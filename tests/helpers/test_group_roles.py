@@ -151,6 +151,10 @@ def test_group_roles_sorts_each_geometry_kind():
             [[1, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 1]],
         ),
         ([keypoints([(1, 1)])], np.zeros((4, 4), int).tolist()),  # keypoints only: no area
+        (  # keypoints and their box: the box is the bbox, not the mask
+            [keypoints([(1, 1)], "person"), box(0, 0, 3, 3, "person_bbox")],
+            np.zeros((4, 4), int).tolist(),
+        ),
     ],
 )
 def test_object_mask(labels, expected):

@@ -16,8 +16,9 @@ validate, preview, the COCO and YOLO exports) takes these rules from here:
       those classes may lead, by the same rule. (The leader by largest area is Datumaro's rule
       for its COCO export; ``<name>_bbox`` is the SDK's COCO import's name for an instance's
       box.)
-    - **mask members**, :func:`mask_members`: the area members; a group with none is drawn by
-      its boxes (then the boxes are the object). ``groups.merge.object_mask`` draws them.
+    - **mask members**, :func:`mask_members`: the area members; a group with neither area nor
+      keypoint members is drawn by its boxes (then the boxes are the object).
+      ``groups.merge.object_mask`` draws them.
     - **bbox**, :func:`object_bbox`: the leader's own box, the one Rectangle member whose class
       is the leader's class or ``<leader>_bbox`` (:func:`own_boxes`), when there is exactly one;
       otherwise the union of every member's extent (``geometry.to_bbox()``).
@@ -153,7 +154,8 @@ def own_boxes(labels: Sequence[sly.Label], leader: str) -> List[sly.Label]:
 
 
 def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
-    """The members whose union is the group's mask: its area members, else its boxes.
+    """The members whose union is the group's mask: its area members, else (no keypoints
+    either) its boxes; keypoints with only a box have no mask.
 
     Examples:
         >>> car, box = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
@@ -164,7 +166,9 @@ def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
         ['car']
     """
     roles = group_roles(labels)
-    return roles.area or roles.box
+    if roles.area or roles.keypoints:
+        return roles.area
+    return roles.box
 
 
 def object_bbox(
