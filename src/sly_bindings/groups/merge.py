@@ -5,17 +5,18 @@ A binding group is one object drawn in parts. This module turns the parts back i
 :func:`merge_group` one Bitmap label for the group and :func:`merge_bindings` does that for every
 group of an annotation. Inputs are never changed.
 
-Copy this file together with ``bindings.py``: it needs only ``supervisely``, ``numpy`` and
-``opencv`` besides.
+Copy this file together with ``bindings.py`` and ``groups/roles.py``: it needs only
+``supervisely``, ``numpy`` and ``opencv`` besides.
 
 A group may hold labels of any classes and geometries (see ``groups/roles.py``): the merged
-label has the group's class (its leader), its mask is the union of the group's area members
-(Bitmap, Polygon; a group without them is drawn by its boxes), and ``merge_bindings(keep=...)``
-keeps the group's boxes, keypoints or other members as separate labels bound to it.
+label has the group's class (its leader), its mask is :func:`object_mask`, the union of the
+group's area members (Bitmap, Polygon; a group of boxes only is drawn by its boxes), and
+``merge_bindings(keep=...)`` keeps the group's boxes, keypoints or other members as separate
+labels bound to it.
 
 Rules:
-    - ``group_mask`` draws Bitmap, Polygon or Rectangle labels; polygons and rectangles are rasterised
-      with the SDK's own drawing (``geometry.draw``), so a pixel is set exactly when
+    - ``group_mask`` draws Bitmap, Polygon or Rectangle labels; polygons and rectangles are
+      rasterised with the SDK's own drawing (``geometry.draw``), so a pixel is set exactly when
       ``ann.draw`` would set it. Any other geometry (a point, a polyline, a graph) covers no
       area and raises TypeError.
     - Pixels outside the image are cut off.
