@@ -18,7 +18,7 @@ from supervisely.convert.image.image_converter import ImageConverter
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco import coco_to_project
-from sly_bindings.formats.coco_export import project_to_coco, write_coco
+from sly_bindings.formats.coco_export import annotation_to_coco, project_to_coco, write_coco
 from sly_bindings.formats.cvat import cvat_image_to_annotation
 from sly_bindings.formats.yolo import YoloWarning, annotation_to_yolo
 from sly_bindings.groups.validate import find_problems
@@ -217,3 +217,17 @@ def test_a_coco_person_keypoints_file_comes_back_with_the_same_keypoints_bbox_an
             {**expected["segmentation"], "counts": expected["segmentation"]["counts"].encode()}
         ),
     )
+
+
+def test_primary_classes_name_the_leader_of_the_coco_and_yolo_exports():
+    ann = cvat_image_to_annotation(ET.fromstring(CVAT_IMAGE))
+    hat = next(label for label in ann.labels if label.obj_class.name == "hat").geometry
+    category_ids = {"person": 1, "hat": 2}
+
+    (instance,) = annotation_to_coco(ann, 1, category_ids, primary_classes=["hat"])
+    assert instance["category_id"] == 2
+    assert instance["bbox"] == [hat.left, hat.top, hat.right - hat.left, hat.bottom - hat.top]
+    (line,) = annotation_to_yolo(
+        ann, {"person": 0, "hat": 1}, task="detect", primary_classes=["hat"]
+    )
+    assert line.startswith("1 ")

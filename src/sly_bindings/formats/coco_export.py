@@ -69,7 +69,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -94,7 +94,11 @@ class CocoExportError(ValueError):
 
 
 def annotation_to_coco(
-    ann: sly.Annotation, image_id: int, category_ids: Mapping[str, int], first_id: int = 1
+    ann: sly.Annotation,
+    image_id: int,
+    category_ids: Mapping[str, int],
+    first_id: int = 1,
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> List[Dict[str, Any]]:
     """The COCO instances of one annotation: one per binding group, one per unbound label.
 
@@ -103,6 +107,8 @@ def annotation_to_coco(
         image_id: the COCO id of the image.
         category_ids: COCO category id of each class name.
         first_id: the id of the first instance; the next ones count up from it.
+        primary_classes: class names that lead a group when it holds one of them
+            (``roles.group_class``); None for the rule by area.
 
     Returns:
         COCO annotation dicts in the format of the module's docstring, JSON-serialisable.
@@ -131,11 +137,16 @@ def annotation_to_coco(
         >>> instance["id"], instance["area"], instance["segmentation"]
         (7, 12, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]])
     """
-    return [instance for instance, _ in _instances(ann, image_id, category_ids, first_id=first_id)]
+    found = _instances(ann, image_id, category_ids, first_id, primary_classes)
+    return [instance for instance, _ in found]
 
 
 def _instances(
-    ann: sly.Annotation, image_id: int, category_ids: Mapping[str, int], first_id: int
+    ann: sly.Annotation,
+    image_id: int,
+    category_ids: Mapping[str, int],
+    first_id: int,
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
     """The instances of ``ann`` with the keypoints class of each (None without keypoints)."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
@@ -143,12 +154,21 @@ def _instances(
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
     for labels in annotation_objects(ann):
         instances.append(
-            _instance(labels, ann.img_size, first_id + len(instances), image_id, category_ids)
+            _instance(
+                labels,
+                ann.img_size,
+                first_id + len(instances),
+                image_id,
+                category_ids,
+                primary_classes,
+            )
         )
     return instances
 
 
-def project_to_coco(project_dir: str) -> Dict[str, Any]:
+def project_to_coco(
+    project_dir: str, primary_classes: Optional[Sequence[str]] = None
+) -> Dict[str, Any]:
     """The COCO instances dict of the local Supervisely project in ``project_dir``.
 
     Raises:
@@ -196,7 +216,9 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
                 {"id": image_id, "file_name": file_name, "height": height, "width": width}
             )
             try:
-                found = _instances(ann, image_id, category_ids, first_id=len(annotations) + 1)
+                found = _instances(
+                    ann, image_id, category_ids, len(annotations) + 1, primary_classes
+                )
             except (ValueError, TypeError) as error:
                 raise CocoExportError(f"{file_name}: {error}") from error
             for instance, keypoint_class in found:
@@ -279,11 +301,12 @@ def _instance(
     instance_id: int,
     image_id: int,
     category_ids: Mapping[str, int],
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
     """One COCO instance for the labels of one object, and the class of its keypoints if any."""
     key = binding_key_of(labels[0])
     name = f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
-    leader = group_class(labels).name
+    leader = group_class(labels, primary_classes).name
     if leader not in category_ids:
         raise ValueError(
             f"class {leader!r} has no category id: add it to category_ids "
@@ -302,7 +325,7 @@ def _instance(
             f"{name} has {len(roles.keypoints)} keypoints labels: one object has one skeleton, "
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
-    box = object_bbox(labels)
+    box = object_bbox(labels, primary_classes)
     instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,

@@ -193,6 +193,7 @@ def annotation_to_yolo(
     class_ids: Mapping[str, int],
     image_name: str = "image",
     task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> List[str]:
     """The YOLO lines of ``ann``: one per object (group or unbound label), of the group's class.
 
@@ -213,6 +214,8 @@ def annotation_to_yolo(
         class_ids: the YOLO class id of each class name.
         image_name: the image's name, used in warnings.
         task: ``"segment"`` or ``"detect"``.
+        primary_classes: class names that lead a group when it holds one of them
+            (``roles.group_class``); None for the rule by area.
 
     Raises:
         KeyError: a group's class has no id in ``class_ids``.
@@ -234,9 +237,9 @@ def annotation_to_yolo(
         key = binding_key_of(labels[0])
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
         what = f"{image_name}: {what}"
-        class_name = group_class(labels).name
+        class_name = group_class(labels, primary_classes).name
         if task == "detect":
-            box = object_bbox(labels)
+            box = object_bbox(labels, primary_classes)
             left, right = max(box.left, 0), min(box.right, width - 1)
             top, bottom = max(box.top, 0), min(box.bottom, height - 1)
             values = (
