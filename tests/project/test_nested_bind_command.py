@@ -153,3 +153,19 @@ def test_max_gap_and_parents_are_mutually_exclusive(tmp_path, capsys):
         main(["auto-bind", "--max-gap", "2", *NESTED[1:], "--local", str(directory)])
     assert exited.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_validate_with_a_primary_class(tmp_path, capsys):
+    """A person polygon with two hand boxes: by area the person leads and the hands are not its
+    boxes; with --primary-class hand the hand leads and has two boxes of its own."""
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    person = polygon(0, 0, 9, 9, PERSON).clone(binding_key="g")
+    hands = [sly.Label(sly.Rectangle(r, 2, r + 1, 3), HAND, binding_key="g") for r in (2, 6)]
+    ann = sly.Annotation(SIZE, [person, *hands])
+    project.create_dataset("ds0").add_item_np("a.png", np.zeros(SIZE + (3,), np.uint8), ann=ann)
+
+    assert call(capsys, "validate", "--local", project.directory)[0] == 0
+    code, out, _ = call(capsys, "validate", "--local", project.directory, "--primary-class", "hand")
+    assert code == 1
+    assert "group 'g' has 2 boxes of its own class (hand)" in out

@@ -247,7 +247,7 @@ def run_command(args: argparse.Namespace) -> int:
             counts, summaries = report(project, args.classes)
             print_report(project.dataset_names, counts, args.json)
         elif args.command == "validate":
-            problems, summaries = validate(project)
+            problems, summaries = validate(project, args.primary_class)
             print_problems(project.dataset_names, problems, args.json)
             exit_code = EXIT_PROBLEMS_FOUND if any(problems) else 0
         else:
@@ -285,7 +285,9 @@ def server_api(option: str) -> sly.Api:
     )
 
 
-def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
+def validate(
+    project: Project, primary_classes: Optional[List[str]] = None
+) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
     """The binding problems of each dataset of ``project`` and what was read of each.
 
     Each image gets ``find_problems``; keys are compared across the images of one dataset
@@ -299,7 +301,7 @@ def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSum
 
         def check(name: str, ann_json: Dict[str, Any]) -> None:
             ann = parse_annotation(ann_json, project.meta)
-            found.extend(find_problems(ann, name, meta=project.meta))
+            found.extend(find_problems(ann, name, project.meta, primary_classes))
             reused.add(name, ann)
 
         (summary,) = apply_edit(one_dataset(project, index), check, dry_run=True)
@@ -391,10 +393,18 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="drop the existing groups first and group by geometry alone",
     )
-    commands.add_parser(
+    check = commands.add_parser(
         "validate",
         parents=[common],
-        help="find groups of one label, ambiguous boxes, two skeletons in a group, unknown classes and keys reused on another image",
+        help="find groups of one label, ambiguous boxes, two skeletons in a group, unknown "
+        "classes and keys reused on another image",
+    )
+    check.add_argument(
+        "--primary-class",
+        nargs="+",
+        metavar="CLASS",
+        help="classes that lead a group that holds them (groups/roles.py), whose boxes are "
+        "the group's own",
     )
 
 
