@@ -20,3 +20,23 @@ def polygon(points, obj_class=PERSON, key=None, holes=()) -> sly.Label:
     exterior = [sly.PointLocation(row, col) for row, col in points]
     interior = [[sly.PointLocation(row, col) for row, col in hole] for hole in holes]
     return sly.Label(sly.Polygon(exterior, interior), obj_class, binding_key=key)
+
+
+def keypoint_class(name, point_names, edges=()) -> sly.ObjClass:
+    """A GraphNodes class whose template has these points (named) and edges (pairs of names)."""
+    from supervisely.geometry.graph import KeypointsTemplate
+
+    template = KeypointsTemplate()
+    for point_name in point_names:
+        template.add_point(label=point_name, row=0, col=0)
+    for src, dst in edges:
+        template.add_edge(src=src, dst=dst)
+    return sly.ObjClass(name, sly.GraphNodes, geometry_config=template)
+
+
+def keypoints(points, obj_class, key=None) -> sly.Label:
+    """A GraphNodes label: ``points`` maps each template point name to its (row, col)."""
+    from supervisely.geometry.graph import Node
+
+    nodes = {name: Node(sly.PointLocation(row, col)) for name, (row, col) in points.items()}
+    return sly.Label(sly.GraphNodes(nodes), obj_class, binding_key=key)

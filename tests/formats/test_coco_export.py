@@ -74,9 +74,10 @@ IMAGE_B = sly.Annotation(
 IMAGE_C = sly.Annotation((3, 3))  # no labels
 
 # What each instance must be, checked by eye: image, category, area, bbox, and the union mask
-# (for an RLE) or the polygon list.
+# (for an RLE) or the polygon list. A bbox [x, y, w, h] is the SDK's: right = x + w (issue 13),
+# so a box of one pixel is [x, y, 0, 0].
 EXPECTED = [
-    (1, "car", 9, [0, 0, 8, 6], "rle", [
+    (1, "car", 9, [0, 0, 7, 5], "rle", [
         [1, 1, 0, 0, 0, 0, 0, 0],
         [1, 1, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -84,7 +85,7 @@ EXPECTED = [
         [0, 0, 0, 0, 0, 0, 0, 1],
         [0, 0, 0, 0, 0, 0, 0, 1],
     ]),
-    (1, "car", 1, [0, 5, 1, 1], "rle", [
+    (1, "car", 1, [0, 5, 0, 0], "rle", [
         [0, 0, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -93,10 +94,10 @@ EXPECTED = [
         [1, 0, 0, 0, 0, 0, 0, 0],
     ]),
     # Triangle: 3 + 2 + 1 pixels; square: 2 x 2.
-    (1, "person", 10, [4, 0, 3, 6], "polygons",
+    (1, "person", 10, [4, 0, 2, 5], "polygons",
      [[4.0, 0.0, 6.0, 0.0, 4.0, 2.0], [4.0, 4.0, 5.0, 4.0, 5.0, 5.0, 4.0, 5.0]]),
-    (1, "sign", 4, [2, 1, 2, 2], "polygons", [[2.0, 1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0]]),
-    (2, "thing", 5, [0, 0, 4, 4], "rle", [
+    (1, "sign", 4, [2, 1, 1, 1], "polygons", [[2.0, 1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0]]),
+    (2, "thing", 5, [0, 0, 3, 3], "rle", [
         [1, 1, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0],
         [0, 0, 1, 1, 0, 0],
@@ -105,7 +106,7 @@ EXPECTED = [
         [0, 0, 0, 0, 0, 0],
     ]),
     # A 5x5 square less a triangular hole of 3 + 2 + 1 pixels.
-    (2, "person", 19, [1, 1, 5, 5], "rle", [
+    (2, "person", 19, [1, 1, 4, 4], "rle", [
         [0, 0, 0, 0, 0, 0],
         [0, 1, 1, 1, 1, 1],
         [0, 1, 0, 0, 0, 1],
@@ -191,40 +192,54 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
         ([], 1, [], does_not_raise()),  # no labels: no instance
         (  # one label: one instance, ids from first_id
             [bitmap([[1, 1]], 1, 1)], 5,
-            [(5, 1, 2, [1.0, 1.0, 2.0, 1.0], "rle")],
+            [(5, 1, 2, [1.0, 1.0, 1.0, 0.0], "rle")],
             does_not_raise(),
         ),
-        (  # a group of polygons and a rectangle: a polygon list, the rectangle by its corners
+        (  # polygons and a rectangle of the polygons' class: the rectangle is the bbox
             [polygon([(0, 0), (0, 1), (1, 0)], obj_class=THING, key="g"),
              sly.Label(sly.Rectangle(2, 2, 3, 3), THING, binding_key="g")], 1,
-            [(1, 4, 7, [0.0, 0.0, 4.0, 4.0], [[0.0, 0.0, 1.0, 0.0, 0.0, 1.0],
-                                            [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0]])],
+            [(1, 4, 3, [2.0, 2.0, 1.0, 1.0], [[0.0, 0.0, 1.0, 0.0, 0.0, 1.0]])],
             does_not_raise(),
         ),
-        (  # a rectangle and a mask in one group: an RLE
+        (  # a rectangle and a mask in one group: the mask's RLE, the rectangle's bbox
             [bitmap([[1]], obj_class=THING, key="g"),
              sly.Label(sly.Rectangle(2, 2, 3, 3), THING, binding_key="g")], 1,
-            [(1, 4, 5, [0.0, 0.0, 4.0, 4.0], "rle")],
+            [(1, 4, 1, [2.0, 2.0, 1.0, 1.0], "rle")],
+            does_not_raise(),
+        ),
+        (  # rectangles only (of two classes): the rectangles are the object, sign leads by area
+            [sly.Label(sly.Rectangle(0, 0, 0, 0), SIGN, binding_key="g"),
+             sly.Label(sly.Rectangle(2, 2, 3, 3), SIGN, binding_key="g"),
+             sly.Label(sly.Rectangle(3, 0, 3, 0), THING, binding_key="g")], 1,
+            [(1, 3, 6, [0.0, 0.0, 3.0, 3.0], [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                                            [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0],
+                                            [0.0, 3.0, 0.0, 3.0, 0.0, 3.0, 0.0, 3.0]])],
+            does_not_raise(),
+        ),
+        (  # a group of a car mask and a larger person polygon (issue 12): one person instance
+            [bitmap([[1]], key="mixed"), polygon([(0, 0), (0, 2), (2, 0)], key="mixed")], 1,
+            [(1, 2, 6, [0.0, 0.0, 2.0, 2.0], "rle")],
+            does_not_raise(),
+        ),
+        (  # a group's point is left out
+            [bitmap([[1, 1]], key="k"), sly.Label(sly.Point(3, 3), POINT, binding_key="k")], 1,
+            [(1, 1, 2, [0.0, 0.0, 3.0, 3.0], "rle")],
             does_not_raise(),
         ),
         (  # parts over the border: the SDK crops them to the image, a part outside is dropped
             [bitmap([[1, 1, 1]], 3, 2, key="g"), bitmap([[1]], 9, 9, key="g")], 1,
-            [(1, 1, 2, [2.0, 3.0, 2.0, 1.0], "rle")],
+            [(1, 1, 2, [2.0, 3.0, 1.0, 0.0], "rle")],
             does_not_raise(),
         ),
         (  # a triangle over two borders: the SDK crops it to rows 0-2, columns 0-3
             [polygon([(-2, 0), (2, 0), (2, 6)])], 1,
-            [(1, 2, 12, [0.0, 0.0, 4.0, 3.0], [[0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 3.0, 2.0]])],
+            [(1, 2, 12, [0.0, 0.0, 3.0, 2.0], [[0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 3.0, 2.0]])],
             does_not_raise(),
         ),
         ([], 0, None, pytest.raises(ValueError, match="first_id must be a whole number from 1")),
         (  # a class without a category id
             [bitmap([[1]], obj_class=sly.ObjClass("bus", sly.Bitmap))], 1, None,
             pytest.raises(ValueError, match="class 'bus' has no category id"),
-        ),
-        (  # a group mixing classes
-            [bitmap([[1]], key="mixed"), polygon([(0, 0), (0, 1), (1, 1)], key="mixed")], 1, None,
-            pytest.raises(ValueError, match="group 'mixed' mixes classes 'car', 'person'"),
         ),
         (  # a point is no COCO instance
             [sly.Label(sly.Point(1, 1), POINT)], 1, None,
@@ -259,11 +274,13 @@ def test_annotation_to_coco(labels, first_id, expected, exception):
 def test_project_errors_name_the_image(tmp_path):
     project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
     project.set_meta(META)
-    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    labels = [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), POINT)]
     project.create_dataset("ds").add_item_np(
-        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), labels)
     )
-    with pytest.raises(CocoExportError, match="^ds/img/x.png: group 'k' mixes classes"):
+    with pytest.raises(
+        CocoExportError, match="^ds/img/x.png: label of class 'point' has a point geometry"
+    ):
         project_to_coco(project.directory)
 
 
@@ -275,13 +292,13 @@ def test_not_a_project_folder(tmp_path):
 def test_a_failed_export_leaves_the_previous_file_as_it_was(tmp_path):
     project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
     project.set_meta(META)
-    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    labels = [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), POINT)]
     project.create_dataset("ds").add_item_np(
-        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), labels)
     )
     out_path = tmp_path / "instances.json"
     out_path.write_text('{"previous": true}')
-    with pytest.raises(CocoExportError, match="mixes classes"):
+    with pytest.raises(CocoExportError, match="has a point geometry"):
         write_coco(project.directory, str(out_path))
     assert json.loads(out_path.read_text()) == {"previous": True}
     assert sorted(os.listdir(tmp_path)) == ["bad", "instances.json"]
@@ -305,13 +322,13 @@ def test_command_line_writes_the_folder(project_dir, tmp_path):
     assert len(json.loads((tmp_path / "out" / "annotations.json").read_text())["annotations"]) == 6
 
 
-def mixed_group_project(tmp_path: Path) -> None:
-    """Project ``bad``: one image whose group mixes a car and a person."""
+def lone_point_project(tmp_path: Path) -> None:
+    """Project ``bad``: one image with a lone point, which no COCO instance holds."""
     project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
     project.set_meta(META)
-    mixed = [bitmap([[1]], key="k"), polygon([(0, 0), (0, 1), (1, 1)], key="k")]
+    labels = [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), POINT)]
     project.create_dataset("ds").add_item_np(
-        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), mixed)
+        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), labels)
     )
 
 
@@ -319,7 +336,7 @@ def with_annotation_file(content: bytes):
     """Make project ``bad`` with its one annotation file replaced by ``content``."""
 
     def make(tmp_path: Path) -> None:
-        mixed_group_project(tmp_path)
+        lone_point_project(tmp_path)
         (tmp_path / "bad" / "ds" / "ann" / "x.png.json").write_bytes(content)
 
     return make
@@ -329,7 +346,7 @@ def without(relative: str):
     """Make project ``bad`` without one of its files."""
 
     def make(tmp_path: Path) -> None:
-        mixed_group_project(tmp_path)
+        lone_point_project(tmp_path)
         (tmp_path / "bad" / relative).unlink()
 
     return make
@@ -346,8 +363,13 @@ UNKNOWN_CLASS = {
 @pytest.mark.parametrize(
     "make, project, out, message",
     [
-        (mixed_group_project, "missing", "out", "IN missing does not exist: check the path"),
-        (mixed_group_project, "bad", "out", "ds/img/x.png: group 'k' mixes classes"),
+        (lone_point_project, "missing", "out", "IN missing does not exist: check the path"),
+        (
+            lone_point_project,
+            "bad",
+            "out",
+            "ds/img/x.png: label of class 'point' has a point geometry",
+        ),
         # An empty folder, or one with a stray file: no project.
         (lambda tmp_path: (tmp_path / "bad").mkdir(), "bad", "out", "(no meta.json)"),
         (
@@ -385,18 +407,18 @@ UNKNOWN_CLASS = {
         (without("meta.json"), "bad", "out", "bad is not a Supervisely project (no meta"),
         # OUT that is a folder, under a file, or where nothing can be written.
         (
-            mixed_group_project,
+            lone_point_project,
             "bad",
             ".",
             "OUT . exists: choose a new folder or remove it first",
         ),
         (
-            lambda tmp_path: mixed_group_project(tmp_path) or (tmp_path / "a.txt").touch(),
+            lambda tmp_path: lone_point_project(tmp_path) or (tmp_path / "a.txt").touch(),
             "bad",
             "a.txt/out",
             "OUT a.txt/out is inside the file",
         ),
-        (mixed_group_project, "bad", "/proc/out", "cannot write OUT /proc/out ("),
+        (lone_point_project, "bad", "/proc/out", "cannot write OUT /proc/out ("),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(

@@ -180,7 +180,7 @@ def test_annotation_to_yolo_writes_one_line_per_object():
     ]
 
 
-def test_a_mixed_class_group_is_one_line_per_class():
+def test_a_mixed_class_group_is_one_line_of_its_leading_class():
     ann = sly.Annotation(
         (10, 10),
         [
@@ -193,10 +193,64 @@ def test_a_mixed_class_group_is_one_line_per_class():
     with pytest.warns(YoloWarning) as warned:
         lines = annotation_to_yolo(ann, {"person": 0, "sign": 1})
 
-    assert [line.split()[0] for line in lines] == ["1", "0"]
+    # One object (issue 12): the person polygon leads, the sign box is its box and no line.
+    assert lines == ["0 0.300000 0.300000 0.600000 0.300000 0.600000 0.600000"]
     messages = [str(warning.message) for warning in warned]
-    assert any("point skipped: a YOLO segment is the area of" in message for message in messages)
-    assert any("mixes classes sign, person" in m and "written as 2 lines" in m for m in messages)
+    assert messages == ["image: group k: point skipped: a YOLO segment is the area of bitmaps, "
+                        "polygons and rectangles"]  # fmt: skip
+
+
+CAR_POLYGON = sly.ObjClass("car", sly.Polygon)
+CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
+
+
+@pytest.mark.parametrize(
+    "labels, segment, detect",
+    [
+        (  # the SDK's COCO import: a car polygon and its car_bbox box, one line each way
+            [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON, binding_key="c"),
+             sly.Label(sly.Rectangle(1, 1, 6, 8), CAR_BBOX, binding_key="c")],
+            ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
+            # the car_bbox: columns 1..8 (8 px), rows 1..6 (6 px)
+            ["0 0.500000 0.400000 0.800000 0.600000"],
+        ),
+        (  # no box of its own: the polygon's extent, columns and rows 2..5
+            [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON)],
+            ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
+            ["0 0.400000 0.400000 0.400000 0.400000"],
+        ),
+        (  # two boxes of two classes: the boxes are the object, of the larger box's class
+            [sly.Label(sly.Rectangle(0, 0, 0, 0), CAR_BBOX, binding_key="s"),
+             sly.Label(sly.Rectangle(0, 0, 4, 4), SIGN, binding_key="s")],
+            ["1 0.000000 0.000000 0.000000 0.400000 0.400000 0.400000 0.400000 0.000000"],
+            ["1 0.250000 0.250000 0.500000 0.500000"],
+        ),
+        (  # a box over the border: clipped to the image
+            [sly.Label(sly.Rectangle(5, 5, 9, 9), SIGN)],
+            ["1 0.500000 0.500000 0.900000 0.500000 0.900000 0.900000 0.500000 0.900000"],
+            ["1 0.750000 0.750000 0.500000 0.500000"],
+        ),
+    ],
+)  # fmt: skip
+def test_segment_and_detect_lines_of_a_group(labels, segment, detect):
+    ann = sly.Annotation((10, 10), labels)
+    class_ids = {"car": 0, "sign": 1, "car_bbox": 2}
+    assert annotation_to_yolo(ann, class_ids) == segment
+    assert annotation_to_yolo(ann, class_ids, task="detect") == detect
+
+
+def test_a_detect_line_reads_back_as_its_box():
+    ann = sly.Annotation((10, 20), [sly.Label(sly.Rectangle(4, 8, 5, 11), SIGN)])
+    (line,) = annotation_to_yolo(ann, {"sign": 0}, task="detect")
+    back = yolo_to_annotation(line, ["sign"], (10, 20))
+    assert [label.geometry.exterior_np.tolist() for label in back.labels] == [
+        [[4, 8], [4, 11], [5, 11], [5, 8]]
+    ]
+
+
+def test_an_unknown_task_is_refused():
+    with pytest.raises(ValueError, match="task is 'boxes': use one of segment, detect"):
+        annotation_to_yolo(sly.Annotation((2, 2)), {}, task="boxes")
 
 
 @pytest.mark.parametrize(
@@ -246,6 +300,8 @@ def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
         ),
         # An empty file: no labels.
         ("", []),
+        # A detection line cx cy w h: its box's corners, columns 8..11, rows 4..5.
+        ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 11], [5, 11], [5, 8]])]),
     ],
 )
 def test_yolo_lines_become_unbound_polygons(text, expected):
@@ -259,7 +315,6 @@ def test_yolo_lines_become_unbound_polygons(text, expected):
     "text, message",
     [
         ("0 0.1 0.1 0.2 0.2 0.3", "line 1: points: a segment needs 3 or more x y pairs, got 5"),
-        ("0 0.5 0.5 0.2 0.2", "line 1: points: .* got 4 numbers (a 4-number box line"),
         ("\n2 0.1 0.1 0.2 0.2 0.3 0.3", "line 2: class id 2: data.yaml names only ids 0 to 1"),
         ("car 0.1 0.1 0.2 0.2 0.3 0.3", "line 1: expected '<class id> x1 y1 x2 y2 ...' numbers"),
         ("0 0.1 0.1 0.2 zero 0.3 0.3", "line 1: expected"),
@@ -384,7 +439,7 @@ def test_reading_a_hand_made_dataset(tmp_path, names):
         ("names: {1: car}", "", "data.yaml: names: must be a list of class names"),
         ("nc: 2", "", "data.yaml: names: must be"),
         ("names: [car\n", "", "data.yaml: not valid YAML"),
-        ("names: [car]", "0 0.1 0.1 0.2 0.2", "a.txt: line 1: points"),
+        ("names: [car]", "0 0.1 0.1 0.2 0.2 0.3", "a.txt: line 1: points"),
         # Not UTF-8 (Latin-1, as an old editor saves it).
         (b"names: [caf\xe9]", "", "data.yaml: not UTF-8 text (byte 11): save it as UTF-8"),
         ("names: [car]", b"0 0.1 0.1 0.2 0.2 0.3 0.3 \xb5", "a.txt: not UTF-8 text (byte 26)"),

@@ -18,6 +18,7 @@ from label_literals import CAR, bitmap, polygon
 REPO_DIR = Path(__file__).resolve().parents[2]
 SIGN = sly.ObjClass("sign", sly.Rectangle)
 ANY = sly.ObjClass("thing", sly.AnyGeometry)
+SIGN_MASK = sly.ObjClass("sign", sly.Bitmap)
 POINT = sly.ObjClass("point", sly.Point)
 TAG_META = sly.TagMeta("parked", sly.TagValueType.ANY_STRING)
 
@@ -201,38 +202,60 @@ def test_group_bbox(labels, expected, exception):
             does_not_raise(),
         ),
         (  # an AnyGeometry class takes the Bitmap as it is
-            [rectangle(0, 0, 0, 1, obj_class=ANY), polygon([(1, 0), (1, 1), (1, 1)], ANY)],
+            [polygon([(0, 0), (0, 1), (0, 1)], ANY), polygon([(1, 0), (1, 1), (1, 1)], ANY)],
             None,
             (2, 2),
             [[1, 1], [1, 1]],
             ANY,
             does_not_raise(),
         ),
-        (  # mixed classes with the class to use given
-            [bitmap([[1]], key="m"), rectangle(1, 1, 1, 1, key="m")],
-            ANY,
+        (  # a box beside an area member is its box, not part of the mask
+            [rectangle(0, 0, 1, 1, obj_class=ANY), polygon([(1, 0), (1, 1), (1, 1)], ANY)],
+            None,
             (2, 2),
-            [[1, 0], [0, 1]],
+            [[0, 0], [1, 1]],
             ANY,
             does_not_raise(),
         ),
-        (  # mixed classes and no class given
+        (  # only boxes: the boxes are the object
+            [rectangle(0, 0, 0, 0, key="b"), rectangle(1, 1, 1, 1, key="b")],
+            SIGN_MASK,
+            (2, 2),
+            [[1, 0], [0, 1]],
+            SIGN_MASK,
+            does_not_raise(),
+        ),
+        (  # mixed classes with the class to use given: the sign box is not drawn
+            [bitmap([[1]], key="m"), rectangle(1, 1, 1, 1, key="m")],
+            ANY,
+            (2, 2),
+            [[1, 0], [0, 0]],
+            ANY,
+            does_not_raise(),
+        ),
+        (  # mixed classes (issue 12): the leader's class, car, the only area member
             [bitmap([[1]], key="m"), rectangle(1, 1, 1, 1, key="m")],
             None,
             (2, 2),
-            None,
-            None,
-            pytest.raises(
-                ValueError, match="group 'm' mixes classes 'car', 'sign'.*pass obj_class="
-            ),
+            [[1, 0], [0, 0]],
+            CAR,
+            does_not_raise(),
         ),
-        (  # unbound labels of two classes: named as such
-            [bitmap([[1]]), rectangle(1, 1, 1, 1)],
+        (  # two area classes: the larger geometry.area leads (person 2.0 over car 1.0)
+            [bitmap([[1]], key="m"), polygon([(0, 0), (0, 2), (2, 0)], key="m")],
+            None,
+            (3, 3),
+            [[1, 1, 1], [1, 1, 0], [1, 0, 0]],
+            sly.ObjClass("person", sly.Bitmap, color=[0, 128, 0]),
+            does_not_raise(),
+        ),
+        (  # keypoints only: no area to merge
+            [sly.Label(sly.Point(1, 1), POINT, binding_key="k")],
             None,
             (2, 2),
             None,
             None,
-            pytest.raises(ValueError, match="2 unbound labels mixes classes"),
+            pytest.raises(ValueError, match="group 'k' has no Bitmap, Polygon or Rectangle"),
         ),
         (  # a class that cannot hold a Bitmap
             [bitmap([[1]])],
@@ -275,13 +298,13 @@ def test_group_bbox(labels, expected, exception):
             None,
             pytest.raises(ValueError, match="label of class 'car' has no pixel inside"),
         ),
-        (  # a polyline in the group
+        (  # a polyline in the group: kept out of the mask
             [bitmap([[1]]), sly.Label(sly.Polyline([sly.PointLocation(0, 0)] * 2), ANY)],
             ANY,
             (2, 2),
-            None,
-            None,
-            pytest.raises(TypeError, match="has a line geometry: leave it out"),
+            [[1, 0], [0, 0]],
+            ANY,
+            does_not_raise(),
         ),
     ],
 )
@@ -359,15 +382,20 @@ def test_annotation_objects_counts_number_and_string_keys_as_one_group():
             [("point", 0, None, None)],
             does_not_raise(),
         ),
-        (  # a group mixing classes: named, with the fix
+        (  # a group mixing classes (issue 12): one label of its leading class; the box dropped
             [bitmap([[1]], key="mixed"), rectangle(1, 1, 1, 1, key="mixed")],
-            None,
-            pytest.raises(ValueError, match="group 'mixed' mixes classes 'car', 'sign'"),
+            [("car", 1, None, [[1, 0, 0], [0, 0, 0], [0, 0, 0]])],
+            does_not_raise(),
         ),
-        (  # a bound point cannot be merged
+        (  # a bound point: not drawn, dropped
             [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), ANY, binding_key="k")],
-            None,
-            pytest.raises(TypeError, match="geometry: leave it out"),
+            [("car", 1, None, [[1, 0, 0], [0, 0, 0], [0, 0, 0]])],
+            does_not_raise(),
+        ),
+        (  # a bound group of only points: no area, kept as it is
+            [sly.Label(sly.Point(1, 1), POINT, binding_key="k")],
+            [("point", 0, "k", None)],
+            does_not_raise(),
         ),
     ],
 )  # fmt: skip
@@ -402,3 +430,46 @@ def test_merge_bindings_on_the_demo_car_gives_one_object_of_all_three_masks():
     for mask in masks:
         expected |= read_mask(mask, size)
     np.testing.assert_array_equal(full_mask(merged, size), expected)
+
+
+@pytest.mark.parametrize(
+    "keep, expected",
+    [
+        ((), [("car", 1, None), ("sign", 1, None)]),  # nothing kept: the merged label, unbound
+        (  # the box kept, bound to the merged label; the point dropped
+            ["box"],
+            [("car", 1, "g"), ("sign", 1, "g"), ("sign", 1, None)],
+        ),
+        (  # box and other kept, in annotation order after the merged label
+            ["box", "other"],
+            [("car", 1, "g"), ("point", 0, "g"), ("sign", 1, "g"), ("sign", 1, None)],
+        ),
+    ],
+)
+def test_merge_bindings_keeps_the_named_roles_bound(keep, expected):
+    ann = sly.Annotation(
+        (3, 3),
+        [
+            bitmap([[1]], key="g"),
+            sly.Label(sly.Point(2, 2), POINT, binding_key="g"),
+            rectangle(1, 1, 1, 1, key="g"),
+            rectangle(2, 0, 2, 0),
+        ],
+    )
+    got = [
+        (label.obj_class.name, int(label.geometry.area), label.binding_key)
+        for label in merge_bindings(ann, keep=keep).labels
+    ]
+    assert got == [row for row in expected if row != ("sign", 1, None)] + [("sign", 1, None)]
+
+
+@pytest.mark.parametrize(
+    "keep, exception",
+    [
+        ("box", pytest.raises(TypeError, match="keep is the string 'box'")),
+        (["boxes"], pytest.raises(ValueError, match="keep has 'boxes': use some of box")),
+    ],
+)
+def test_merge_bindings_refuses_an_unknown_keep(keep, exception):
+    with exception:
+        merge_bindings(sly.Annotation((2, 2)), keep=keep)

@@ -17,6 +17,7 @@ import supervisely as sly
 
 from sly_bindings.files.images import InvalidImageError
 from sly_bindings.groups.preview import (
+    legend_text,
     FILL_OPACITY,
     GREY,
     LEGEND_BACKGROUND,
@@ -280,3 +281,47 @@ def test_save_preview_writes_the_file_or_nothing(tmp_path, image_name, out_name,
         save_preview(tmp_path / image_name, two_groups_and_unbound(), tmp_path / out_name)
 
     assert set(os.listdir(tmp_path)) - before == ({out_name} if succeeds else set())
+
+
+def _boxes(*specs):
+    return [
+        sly.Label(sly.Rectangle(*corners), sly.ObjClass(name, sly.Rectangle))
+        for name, corners in specs
+    ]
+
+
+@pytest.mark.parametrize(
+    "number, labels, expected",
+    [
+        (1, _boxes(("car", (0, 0, 1, 1))), "1: car, 1 label"),  # one class
+        (  # the leading class (largest) first, the others in order of appearance
+            2,
+            _boxes(("head", (0, 0, 1, 1)), ("person", (0, 0, 9, 9)), ("hand", (0, 0, 1, 1))),
+            "2: person + head, hand, 3 labels",
+        ),
+        (  # <name>_bbox never leads when <name> is there
+            3,
+            _boxes(("car_bbox", (0, 0, 9, 9)), ("car", (0, 0, 1, 1))),
+            "3: car + car_bbox, 2 labels",
+        ),
+    ],
+)
+def test_legend_text_puts_the_leading_class_first(number, labels, expected):
+    assert legend_text(number, labels) == expected
+
+
+def test_a_group_of_two_classes_is_one_colour_and_its_box_is_the_leaders_own():
+    person = sly.ObjClass("person", sly.Bitmap)
+    person_bbox = sly.ObjClass("person_bbox", sly.Rectangle)
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 5:15] = True
+    ann = sly.Annotation(
+        (HEIGHT, WIDTH),
+        [
+            sly.Label(sly.Bitmap(mask, sly.PointLocation(20, 20)), person, binding_key="g"),
+            sly.Label(sly.Rectangle(10, 10, 50, 60), person_bbox, binding_key="g"),
+        ],
+    )
+    preview = render_preview(np.zeros((HEIGHT, WIDTH, 3), np.uint8), ann)
+    assert preview[30, 30].tolist() == on_black(group_colour(1))  # the mask's fill
+    assert preview[50, 35].tolist() == list(group_colour(1))  # the person_bbox's bottom edge

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import supervisely as sly
 
+from label_literals import keypoint_class, keypoints
 from sly_bindings.groups.validate import (
     BindingProblem,
     find_problems,
@@ -20,6 +21,11 @@ CAR = sly.ObjClass("car", sly.AnyGeometry)
 PERSON = sly.ObjClass("person", sly.AnyGeometry)
 MASK = sly.Bitmap(np.array([[1, 1], [0, 1]], dtype=bool))
 BOX = sly.Rectangle(0, 0, 1, 1)
+TRIANGLE = sly.Polygon([sly.PointLocation(r, c) for r, c in [(0, 0), (0, 3), (3, 0)]])
+CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
+POSE = keypoint_class("pose", ["nose", "tail"])
+FACE = keypoint_class("face", ["nose", "tail"])
+NODES = keypoints({"nose": (0, 0), "tail": (2, 2)}, POSE).geometry
 
 
 def label(obj_class=CAR, key=None, geometry=MASK) -> sly.Label:
@@ -47,29 +53,45 @@ def problem(kind, key, images, count, classes, geometries) -> BindingProblem:
             [problem("singleton", "a", ["x.jpg"], 1, ["car"], ["bitmap"])],
         ),
         ([label(key=7), label(key="7")], []),  # 7 and "7" are one group of two
-        (  # one object, two classes
+        (  # one object, two classes (issue 12): no problem
             [label(key="a"), label(PERSON, key="a"), label(key="a")],
-            [problem("mixed_classes", "a", ["x.jpg"], 3, ["car", "person"], ["bitmap"])],
+            [],
         ),
-        (  # one object, a mask and a box
+        (  # one object, a mask and its box: no problem
             [label(key="a"), label(key="a", geometry=BOX)],
-            [problem("mixed_geometries", "a", ["x.jpg"], 2, ["car"], ["bitmap", "rectangle"])],
+            [],
         ),
-        (  # both at once: classes first
-            [label(key="a", geometry=BOX), label(PERSON, key="a")],
-            [
-                problem(
-                    "mixed_classes", "a", ["x.jpg"], 2, ["car", "person"], ["rectangle", "bitmap"]
-                ),
-                problem(
-                    "mixed_geometries",
-                    "a",
-                    ["x.jpg"],
-                    2,
-                    ["car", "person"],
-                    ["rectangle", "bitmap"],
-                ),
-            ],
+        (  # the SDK's COCO import: a car polygon and its car_bbox box
+            [label(key="a", geometry=TRIANGLE), label(CAR_BBOX, key="a", geometry=BOX)],
+            [],
+        ),
+        (  # two boxes of the leader's own (car and car_bbox): which is the bbox?
+            [label(key="a"), label(CAR_BBOX, key="a", geometry=BOX), label(key="a", geometry=BOX)],
+            [problem("ambiguous_bbox", "a", ["x.jpg"], 2, ["car_bbox", "car"], ["rectangle"])],
+        ),
+        (  # boxes only: the boxes are the object's parts, not its box; no problem
+            [label(key="a", geometry=BOX), label(key="a", geometry=BOX)],
+            [],
+        ),
+        (  # a person box and a hat box (CVAT): one box each, no problem
+            [label(PERSON, key="a", geometry=sly.Rectangle(0, 0, 3, 3)), label(key="a", geometry=BOX)],
+            [],
+        ),
+        (  # keypoints of two skeletons in one group
+            [label(PERSON, key="a"), label(POSE, key="a", geometry=NODES),
+             label(FACE, key="a", geometry=NODES)],
+            [problem("two_skeletons", "a", ["x.jpg"], 2, ["pose", "face"], ["graph"])],
+        ),
+        (  # one skeleton with its box and mask: no problem
+            [label(PERSON, key="a"), label(POSE, key="a", geometry=NODES),
+             label(PERSON, key="a", geometry=BOX)],
+            [],
+        ),
+        (  # a singleton with two boxes can't be: each problem of a group, in KINDS order
+            [label(key="a", geometry=BOX), label(key="a", geometry=BOX), label(POSE, key="a",
+             geometry=NODES), label(FACE, key="a", geometry=NODES)],
+            [problem("ambiguous_bbox", "a", ["x.jpg"], 2, ["car"], ["rectangle"]),
+             problem("two_skeletons", "a", ["x.jpg"], 2, ["pose", "face"], ["graph"])],
         ),
         (  # several groups: in the order their first label appears
             [label(key="z"), label(key="a"), label(key="a"), label(PERSON, key="m")],
@@ -79,7 +101,7 @@ def problem(kind, key, images, count, classes, geometries) -> BindingProblem:
             ],
         ),
     ],
-)
+)  # fmt: skip
 def test_find_problems(labels, expected):
     assert find_problems(annotation(*labels), "x.jpg") == expected
 
@@ -136,8 +158,9 @@ def test_find_reused_keys(anns, expected):
 
 
 SINGLETON = problem("singleton", "s", ["b.jpg"], 1, ["car"], ["bitmap"])
-MIXED_CLASSES = problem("mixed_classes", "m", ["a.jpg"], 3, ["car", "person"], ["bitmap"])
-MIXED_GEOMETRIES = problem("mixed_geometries", "g", ["a.jpg"], 2, ["car"], ["bitmap", "polygon"])
+AMBIGUOUS = problem("ambiguous_bbox", "m", ["a.jpg"], 2, ["car", "car_bbox"], ["rectangle"])
+SKELETONS = problem("two_skeletons", "g", ["a.jpg"], 2, ["pose", "face"], ["graph"])
+UNKNOWN = problem("unknown_class", "u", ["a.jpg"], 1, ["truck"], ["bitmap"])
 REUSED = problem("key_reused", "r", ["a.jpg", "b.jpg"], 4, ["car"], ["bitmap"])
 
 
@@ -150,15 +173,21 @@ REUSED = problem("key_reused", "r", ["a.jpg", "b.jpg"], 4, ["car"], ["bitmap"])
             "b.jpg: group 's' has only 1 label (car): bind its other parts to it, or unbind it",
         ),
         (
-            [MIXED_GEOMETRIES],
-            "a.jpg: group 'g' mixes geometries bitmap, polygon (2 labels): convert the parts to "
-            "one kind",
+            [SKELETONS],
+            "a.jpg: group 'g' has 2 keypoints labels (pose, face): one object has one skeleton, "
+            "bind the others to their own objects",
+        ),
+        (
+            [UNKNOWN],
+            "a.jpg: group 'u' has 1 label of classes the project meta lacks (truck): add the "
+            "classes to the meta or drop the labels",
         ),
         (  # by image, then kind, then key, whatever order they come in
-            [REUSED, SINGLETON, MIXED_GEOMETRIES, MIXED_CLASSES],
-            "a.jpg: group 'm' mixes classes car, person (3 labels): one object has one class\n"
-            "a.jpg: group 'g' mixes geometries bitmap, polygon (2 labels): convert the parts to "
-            "one kind\n"
+            [REUSED, SINGLETON, SKELETONS, AMBIGUOUS],
+            "a.jpg: group 'm' has 2 boxes of its own class (car, car_bbox): keep one box per "
+            "object\n"
+            "a.jpg: group 'g' has 2 keypoints labels (pose, face): one object has one skeleton, "
+            "bind the others to their own objects\n"
             "a.jpg, b.jpg: key 'r' is on 2 images (4 labels): give each image its own keys\n"
             "b.jpg: group 's' has only 1 label (car): bind its other parts to it, or unbind it",
         ),
@@ -179,7 +208,6 @@ def test_a_report_of_a_dataset():
     assert report.splitlines() == [
         "1.jpg: group 'b' has only 1 label (car): bind its other parts to it, or unbind it",
         "1.jpg, 2.jpg: key 'a' is on 2 images (4 labels): give each image its own keys",
-        "2.jpg: group 'a' mixes classes car, person (2 labels): one object has one class",
     ]
 
 
@@ -194,6 +222,10 @@ def test_a_report_of_a_dataset():
         (
             lambda: find_problems(annotation(), 3),
             pytest.raises(TypeError, match="image_name is a int: pass the image's name"),
+        ),
+        (
+            lambda: find_problems(annotation(), "x.jpg", meta={}),
+            pytest.raises(TypeError, match="meta is a dict: pass a sly.ProjectMeta or None"),
         ),
         (
             lambda: find_reused_keys([annotation()]),
@@ -213,10 +245,30 @@ def test_a_report_of_a_dataset():
         ),
         (
             lambda: format_report([SINGLETON._replace(kind="lonely")]),
-            pytest.raises(ValueError, match="kind 'lonely': use one of singleton, mixed_classes"),
+            pytest.raises(ValueError, match="kind 'lonely': use one of singleton, ambiguous_bbox"),
         ),
     ],
 )
 def test_arguments_are_checked(call, exception):
     with exception:
         call()
+
+
+@pytest.mark.parametrize(
+    "meta, expected",
+    [
+        (sly.ProjectMeta([CAR, PERSON]), []),  # every class known
+        (  # person missing: the group names it
+            sly.ProjectMeta([CAR]),
+            [problem("unknown_class", "a", ["x.jpg"], 1, ["person"], ["bitmap"])],
+        ),
+        (  # nothing known: both members at fault
+            sly.ProjectMeta(),
+            [problem("unknown_class", "a", ["x.jpg"], 2, ["car", "person"], ["bitmap"])],
+        ),
+        (None, []),  # no meta: not checked
+    ],
+)
+def test_find_problems_with_a_meta_names_unknown_classes(meta, expected):
+    ann = annotation(label(key="a"), label(PERSON, key="a"), label(CAR_BBOX, geometry=BOX))
+    assert find_problems(ann, "x.jpg", meta=meta) == expected

@@ -195,7 +195,7 @@ def test_missing_workspace_id_in_server_mode(tmp_path):
          "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
         (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
          "argument TO: invalid choice: 'json' (choose from 'supervisely', 'labelme', 'cvat', "
-         "'coco', 'yolo') (see sly-bindings convert --help)"),
+         "'coco', 'yolo', 'yolo-det') (see sly-bindings convert --help)"),
         (["-m", "sly_bindings", "validate"],
          "one of the arguments --project-id --dataset-id --local is required "
          "(see sly-bindings validate --help)"),

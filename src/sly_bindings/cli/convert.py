@@ -45,6 +45,7 @@ from sly_bindings.formats.registry import (
     CONVERSION_WARNINGS,
     FORMAT_ERRORS,
     FORMATS,
+    WRITE_ONLY,
     ITEMS,
     READERS,
     SUPERVISELY,
@@ -210,7 +211,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     )
     names = ", ".join(FORMATS)
     parser.add_argument("FROM", choices=FORMATS, metavar="FROM", help=f"the format of IN: {names}")
-    parser.add_argument("TO", choices=FORMATS, metavar="TO", help="the format to write OUT in")
+    parser.add_argument(
+        "TO",
+        choices=FORMATS + WRITE_ONLY,
+        metavar="TO",
+        help="the format to write OUT in (also yolo-det: YOLO boxes, one per group)",
+    )
     parser.add_argument("IN", help="what to read: a folder (or, for coco, a JSON file)")
     parser.add_argument("OUT", help="the folder to write; it must not exist")
     parser.add_argument(

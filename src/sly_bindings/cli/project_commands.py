@@ -5,14 +5,18 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
     sly-bindings report --project-id 101 [--json]
     sly-bindings discard --dataset-id 1001 --classes car --dry-run
     sly-bindings auto-bind --local output/tutorial-bindings --max-gap 3
+    sly-bindings auto-bind --project-id 101 --parents person --children head hand --min-overlap 0.5
     sly-bindings validate --local output/tutorial-bindings
 
 - report: per dataset, images, labels, bound labels, groups, groups of one label and groups
-  that mix classes; a table, or JSON with --json.
+  that mix classes (information: a group of several classes is one object, groups/roles.py);
+  a table, or JSON with --json.
 - discard: unbind every label (or only those of --classes); only the annotations that change
   are uploaded or written.
 - auto-bind: ``auto_bind`` on every image: labels at most --max-gap pixels apart become one
-  group.
+  group; or, with --parents and --children instead, ``groups.nested.auto_bind_nested``: each
+  child-class label joins the parent-class label that covers the largest share of it, when that
+  share is at least --min-overlap (Supervisely's "Group nested objects", batched).
 - validate: the checks of ``groups.validate`` on every image, and keys reused on another image
   of a dataset; one line per problem naming dataset, image and key. Exit code 0 when there is
   none, 1 when there are some, 2 for bad input.
@@ -43,6 +47,7 @@ from sly_bindings.cli.runner import CommandFailed, UserError, describe
 from sly_bindings.cli.settings import load_settings, read_credentials
 from sly_bindings.files.project_folder import ProjectFolderError
 from sly_bindings.groups.auto_bind import auto_bind
+from sly_bindings.groups.nested import auto_bind_nested
 from sly_bindings.groups.stats import BindingStats
 from sly_bindings.groups.validate import BindingProblem, ReusedKeys, find_problems, format_report
 from sly_bindings.project.edits import (
@@ -139,6 +144,10 @@ def json_edit(args: argparse.Namespace, meta: sly.ProjectMeta) -> JsonEdit:
         return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
 
     def bind(ann: sly.Annotation) -> sly.Annotation:
+        if args.parents:
+            return auto_bind_nested(
+                ann, args.parents, args.children, args.min_overlap, regroup=args.regroup
+            )
         return auto_bind(
             ann, args.max_gap, keep_existing=not args.regroup, across_classes=args.across_classes
         )
@@ -238,7 +247,7 @@ def run_command(args: argparse.Namespace) -> int:
             counts, summaries = report(project, args.classes)
             print_report(project.dataset_names, counts, args.json)
         elif args.command == "validate":
-            problems, summaries = validate(project)
+            problems, summaries = validate(project, args.primary_class)
             print_problems(project.dataset_names, problems, args.json)
             exit_code = EXIT_PROBLEMS_FOUND if any(problems) else 0
         else:
@@ -276,7 +285,9 @@ def server_api(option: str) -> sly.Api:
     )
 
 
-def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
+def validate(
+    project: Project, primary_classes: Optional[List[str]] = None
+) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
     """The binding problems of each dataset of ``project`` and what was read of each.
 
     Each image gets ``find_problems``; keys are compared across the images of one dataset
@@ -290,7 +301,7 @@ def validate(project: Project) -> tuple[List[List[BindingProblem]], List[EditSum
 
         def check(name: str, ann_json: Dict[str, Any]) -> None:
             ann = parse_annotation(ann_json, project.meta)
-            found.extend(find_problems(ann, name))
+            found.extend(find_problems(ann, name, project.meta, primary_classes))
             reused.add(name, ann)
 
         (summary,) = apply_edit(one_dataset(project, index), check, dry_run=True)
@@ -340,13 +351,39 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
     commands.add_parser("report", parents=[common], help="count labels and groups per dataset")
     commands.add_parser("discard", parents=[edits], help="unbind labels")
-    bind = commands.add_parser("auto-bind", parents=[edits], help="bind labels that nearly touch")
-    bind.add_argument(
+    bind = commands.add_parser(
+        "auto-bind",
+        parents=[edits],
+        help="bind labels that nearly touch, or parts to the object that holds them",
+    )
+    how = bind.add_mutually_exclusive_group(required=True)
+    how.add_argument(
         "--max-gap",
         type=float,
-        required=True,
         metavar="PIXELS",
         help="labels at most this many pixels apart are bound (0: only touching ones)",
+    )
+    how.add_argument(
+        "--parents",
+        nargs="+",
+        type=class_list,
+        metavar="CLASS",
+        help="bind each label of the --children classes to the label of these classes that "
+        "covers the largest share of it (groups/nested.py)",
+    )
+    bind.add_argument(
+        "--children",
+        nargs="+",
+        type=class_list,
+        metavar="CLASS",
+        help="with --parents: the classes of the parts (head hand, or head,hand)",
+    )
+    bind.add_argument(
+        "--min-overlap",
+        type=float,
+        default=0.5,
+        metavar="SHARE",
+        help="with --parents: the least share of a child inside its parent (default 0.5)",
     )
     bind.add_argument(
         "--across-classes", action="store_true", help="let labels of different classes bind"
@@ -356,15 +393,49 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="drop the existing groups first and group by geometry alone",
     )
-    commands.add_parser(
+    check = commands.add_parser(
         "validate",
         parents=[common],
-        help="find groups of one label, mixed groups and keys reused on another image",
+        help="find groups of one label, ambiguous boxes, two skeletons in a group, unknown "
+        "classes and keys reused on another image",
     )
+    check.add_argument(
+        "--primary-class",
+        nargs="+",
+        metavar="CLASS",
+        help="classes that lead a group that holds them (groups/roles.py), whose boxes are "
+        "the group's own",
+    )
+
+
+def class_list(text: str) -> List[str]:
+    """``head,hand`` -> ``["head", "hand"]``: --parents and --children take both spellings.
+
+    Examples:
+        >>> class_list("head,hand"), class_list("person")
+        (['head', 'hand'], ['person'])
+    """
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: class names separated by commas, none empty")
+    return names
 
 
 def check_args(args: argparse.Namespace) -> None:
     """A UserError for values argparse lets through: a --max-gap that is not a finite number."""
     args.dry_run = getattr(args, "dry_run", False)
-    if args.command == "auto-bind" and not (math.isfinite(args.max_gap) and args.max_gap >= 0):
+    if args.command != "auto-bind":
+        return
+    if args.parents:
+        args.parents = [name for names in args.parents for name in names]
+        if not args.children:
+            raise UserError("--parents needs --children: name the classes of the parts")
+        args.children = [name for names in args.children for name in names]
+        if not (math.isfinite(args.min_overlap) and 0 < args.min_overlap <= 1):
+            raise UserError(f"--min-overlap {args.min_overlap}: give a share above 0, at most 1")
+        if args.across_classes:
+            raise UserError("--across-classes goes with --max-gap, not with --parents")
+    elif args.children:
+        raise UserError("--children goes with --parents: name the classes of the holding objects")
+    elif not (math.isfinite(args.max_gap) and args.max_gap >= 0):
         raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")

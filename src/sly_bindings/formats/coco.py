@@ -14,7 +14,11 @@ binding group):
   ``group_split.split_label``) become one ``sly.Bitmap`` each. A crowd (``iscrowd: 1``) stays
   one unbound Bitmap: it is many objects, not one in parts;
 - no segmentation (``[]``, a detection dataset): the ``bbox`` ``[x, y, width, height]`` as a
-  ``sly.Rectangle`` of the pixels it covers.
+  ``sly.Rectangle`` of the pixels it covers;
+- an instance with ``keypoints`` (a category with ``keypoints`` names): one bound group of its
+  segmentation's parts (class ``<name>``), its bbox (class ``<name>_bbox``) and its keypoints
+  (GraphNodes class ``<name>_keypoints``, the category's template), see
+  :func:`keypoint_instance_labels`; ``coco_export`` writes it back as one keypoints instance.
 
 So a round trip through ``coco_export`` keeps every label and every group exactly when each
 Bitmap label is one blob and the Bitmap parts of a group do not touch (a merged RLE cannot tell
@@ -73,8 +77,12 @@ def coco_to_annotation(
     instances: List[Mapping[str, Any]],
     category_names: Mapping[int, str],
     source: str = "COCO JSON",
+    keypoint_classes: Optional[Mapping[int, sly.ObjClass]] = None,
 ) -> sly.Annotation:
     """The annotation of one COCO image from its instances, multi-part instances as groups.
+
+    An instance with ``keypoints`` of a category in ``keypoint_classes`` (category id ->
+    :func:`keypoint_class`) is one bound group (:func:`keypoint_instance_labels`).
 
     Args:
         image: the COCO image (``file_name``, ``height``, ``width``).
@@ -104,6 +112,18 @@ def coco_to_annotation(
         if category_id not in category_names:
             raise InvalidCocoError(f"{field}: category_id: {category_id!r} is no category's id")
         name = category_names[category_id]
+        if "keypoints" in instance and category_id in (keypoint_classes or {}):
+            labels.extend(
+                keypoint_instance_labels(
+                    instance,
+                    name,
+                    keypoint_classes[category_id],
+                    (height, width),
+                    f"{image_name}:{instance.get('id')}",
+                    field,
+                )
+            )
+            continue
         parts = _geometries(instance, (height, width), field)
         parts_labels = [
             sly.Label(geometry, sly.ObjClass(name, type(geometry))) for geometry in parts
@@ -326,12 +346,16 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
         name: set() for name in category_names.values()
     }
     datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    graph_classes: Dict[str, sly.ObjClass] = {}
     for item in itertools.chain([first], items):
         _add_item(_dataset(project, datasets, item.dataset), item)
         for label in item.ann.labels:
-            geometry_types[label.obj_class.name].add(type(label.geometry))
+            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
+            if type(label.geometry) is sly.GraphNodes:
+                graph_classes[label.obj_class.name] = label.obj_class
     classes = [
-        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
+        graph_classes.get(name)
+        or sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
         for name, types in geometry_types.items()
     ]
     project.set_meta(sly.ProjectMeta(obj_classes=classes))
@@ -344,6 +368,7 @@ def _items(
     images_dir: Optional[str],
 ) -> Iterator[CocoItem]:
     images_root = Path(images_dir) if images_dir is not None else Path(coco_path).parent
+    keypoint_classes = _keypoint_classes(coco, coco_path)
     instances: Dict[Any, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
         if not isinstance(instance, dict) or "id" not in instance:
@@ -370,7 +395,9 @@ def _items(
             raise InvalidCocoError(
                 f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
             )
-        ann = coco_to_annotation(image, instances.get(image["id"], []), category_names, coco_path)
+        ann = coco_to_annotation(
+            image, instances.get(image["id"], []), category_names, coco_path, keypoint_classes
+        )
         yield CocoItem(dataset, file_name.name, image_path, ann, where)
 
 
@@ -445,3 +472,130 @@ def _add_item(dataset: sly.Dataset, item: CocoItem) -> None:
         dataset.add_item_file(item.name, str(item.image), ann=item.ann)
     except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
         raise InvalidCocoError(f"{item.source}: {item.image} is not an image") from None
+
+
+# Keypoints instances (COCO person keypoints): one bound group of the segmentation's parts (class
+# <name>), the bbox (class <name>_bbox, as the SDK's COCO import names it) and the keypoints
+# (class <name>_keypoints, GraphNodes with the category's template).
+
+BBOX_TAIL, KEYPOINTS_TAIL = "_bbox", "_keypoints"
+
+
+def keypoint_class(category: Mapping[str, Any], where: str = "COCO JSON") -> sly.ObjClass:
+    """The GraphNodes class ``<name>_keypoints`` of a COCO keypoints category.
+
+    Its template has the category's ``keypoints`` names, in order, and its ``skeleton`` edges
+    (1-based pairs of keypoint numbers), as the SDK builds it (``create_custom_geometry_config``).
+
+    Raises:
+        InvalidCocoError: ``keypoints`` is not a list of distinct names, or an edge of
+            ``skeleton`` is not a pair of keypoint numbers.
+
+    Examples:
+        >>> face = keypoint_class({"id": 1, "name": "face", "keypoints": ["nose", "eye"],
+        ...                        "skeleton": [[1, 2]]})
+        >>> face.name, list(face.geometry_config["nodes"]), face.geometry_config["edges"][0]["dst"]
+        ('face_keypoints', ['nose', 'eye'], 'eye')
+    """
+    names = category.get("keypoints")
+    field = f"{where}: category {category.get('id')!r}"
+    if (
+        not isinstance(names, list)
+        or not names
+        or not all(isinstance(name, str) and name for name in names)
+        or len(set(names)) != len(names)
+    ):
+        raise InvalidCocoError(f"{field}: keypoints: must be a list of distinct names")
+    template = sly.geometry.graph.KeypointsTemplate()
+    for name in names:
+        template.add_point(label=name, row=0, col=0)
+    for edge in category.get("skeleton") or []:
+        if (
+            not isinstance(edge, list)
+            or len(edge) != 2
+            or not all(isinstance(n, int) and 1 <= n <= len(names) for n in edge)
+        ):
+            raise InvalidCocoError(
+                f"{field}: skeleton: {edge!r} is not a pair of keypoint numbers 1 to {len(names)}"
+            )
+        template.add_edge(src=names[edge[0] - 1], dst=names[edge[1] - 1])
+    return sly.ObjClass(
+        f"{category['name']}{KEYPOINTS_TAIL}", sly.GraphNodes, geometry_config=template
+    )
+
+
+def keypoint_instance_labels(
+    instance: Mapping[str, Any],
+    name: str,
+    graph_class: sly.ObjClass,
+    image_size: Tuple[int, int],
+    key: str,
+    field: str = "COCO JSON",
+) -> List[sly.Label]:
+    """The labels of one COCO keypoints instance, bound under ``key``.
+
+    The segmentation's parts (class ``name``; none for ``[]``), the ``bbox`` ``[x, y, w, h]``
+    as the Rectangle ``top = y, left = x, bottom = y + h, right = x + w`` (class
+    ``<name>_bbox``; the SDK's convention both ways, ``coco_export`` writes it back the same),
+    and the keypoints with ``v > 0`` as one GraphNodes label (``v = 1``, labelled but not
+    visible, as a disabled node).
+
+    Raises:
+        InvalidCocoError: ``keypoints`` is not ``[x, y, v] * n`` for the category's n names, or
+            ``bbox`` is not 4 numbers; the message names the field.
+
+    Examples:
+        >>> face = keypoint_class({"id": 1, "name": "face", "keypoints": ["nose", "eye"]})
+        >>> instance = {"id": 3, "category_id": 1, "segmentation": [], "bbox": [1, 2, 5, 4],
+        ...             "keypoints": [2, 3, 2, 0, 0, 0], "num_keypoints": 1}
+        >>> labels = keypoint_instance_labels(instance, "face", face, (9, 9), "a.jpg:3")
+        >>> [(label.obj_class.name, label.binding_key) for label in labels]
+        [('face_bbox', 'a.jpg:3'), ('face_keypoints', 'a.jpg:3')]
+        >>> box = labels[0].geometry
+        >>> box.top, box.left, box.bottom, box.right
+        (2, 1, 6, 6)
+    """
+    points = list(graph_class.geometry_config["nodes"])
+    values = instance.get("keypoints")
+    if (
+        not isinstance(values, list)
+        or len(values) != 3 * len(points)
+        or not all(_is_number(value) for value in values)
+    ):
+        raise InvalidCocoError(
+            f"{field}: keypoints: must be [x, y, v] for each of the category's {len(points)} "
+            "keypoints"
+        )
+    labels: List[sly.Label] = []
+    if instance.get("segmentation"):
+        labels.extend(
+            sly.Label(geometry, sly.ObjClass(name, type(geometry)))
+            for geometry in _geometries(instance, image_size, field)
+        )
+    bbox = instance.get("bbox")
+    if bbox is not None:
+        if not isinstance(bbox, list) or len(bbox) != 4 or not all(map(_is_number, bbox)):
+            raise InvalidCocoError(f"{field}: bbox: must be [x, y, width, height] numbers")
+        x, y, width, height = bbox
+        rectangle = sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
+        labels.append(sly.Label(rectangle, sly.ObjClass(f"{name}{BBOX_TAIL}", sly.Rectangle)))
+    nodes = {
+        point: sly.geometry.graph.Node(
+            sly.PointLocation(round(values[3 * i + 1]), round(values[3 * i])),
+            disabled=values[3 * i + 2] == 1,
+        )
+        for i, point in enumerate(points)
+        if values[3 * i + 2] > 0
+    }
+    if nodes:
+        labels.append(sly.Label(sly.GraphNodes(nodes), graph_class))
+    return [with_binding_key(label, key) for label in labels]
+
+
+def _keypoint_classes(coco: Mapping[str, Any], coco_path: str) -> Dict[Any, sly.ObjClass]:
+    """Category id -> GraphNodes class, for the categories with ``keypoints``."""
+    return {
+        category["id"]: keypoint_class(category, coco_path)
+        for category in coco["categories"]
+        if isinstance(category, dict) and category.get("keypoints")
+    }

@@ -1,14 +1,15 @@
 """Export a local Supervisely project to COCO instances, one instance per object, groups merged.
 
-A binding group is one object, so it becomes one COCO instance; each unbound label is an
-instance of its own. (The SDK's exporter, ``sly.Project.to_coco``, writes each Bitmap of a group
-as a separate instance; it joins only the polygons of a group.)
+A binding group is one object, whatever its classes (``groups/roles.py``), so it becomes one
+COCO instance; each unbound label is an instance of its own. (The SDK's exporter,
+``sly.Project.to_coco``, writes each Bitmap of a group as a separate instance, joins only the
+polygons of a group, and refuses a group of keypoints and polygons.)
 
 From the command line (one line and exit code 2 when the project cannot be exported)::
 
     .venv/bin/sly-bindings convert supervisely coco output/tutorial-bindings output/coco
 
-Copy this file together with ``groups/merge.py``, ``bindings.py``, ``files/atomic.py``,
+Copy this file together with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/atomic.py``,
 ``files/project_folder.py`` and ``files/write_checks.py`` (opening the project, atomic
 writing). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 
@@ -22,6 +23,9 @@ Output format (what :func:`project_to_coco` returns and :func:`write_coco` write
       "categories": [{"id": 1, "name": "car", "supercategory": "car"}]
     }
 
+A keypoints instance adds ``"keypoints": [x1, y1, v1, ...], "num_keypoints": n``, and its
+category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
+
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
   SDK's exporter gives); ``supercategory`` is the class name.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
@@ -30,8 +34,10 @@ Output format (what :func:`project_to_coco` returns and :func:`write_coco` write
 - ``annotations``: per image, one instance per object in the order of its first label in the
   annotation (``bindings.annotation_objects``); ids 1, 2, ... across the project; ``iscrowd``
   is always 0.
-- ``category_id``: the object's class. The labels of a group must share one class.
-- ``segmentation``, by what the object is made of:
+- ``category_id``: the group's class, its leader (``roles.group_class``: the class of its
+  largest mask or polygon; a ``car_bbox`` box never leads a ``car``).
+- ``segmentation``, of the group's mask members (``roles.mask_members``: its masks and
+  polygons; its boxes when it has neither these nor keypoints), by what they are:
     - only polygons without holes and rectangles: a polygon list, one list per label,
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
@@ -41,20 +47,29 @@ Output format (what :func:`project_to_coco` returns and :func:`write_coco` write
       (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
       back exactly the union as ``group_mask`` draws it.
 - ``area``: the number of pixels of the union as ``groups.merge.group_mask`` draws it (the
-  Supervisely rule: a rectangle from column 2 to 5 is 4 pixels wide), an int. ``bbox``: the
-  tight box of those pixels, ``pycocotools.mask.toBbox`` of their RLE, floats. For a polygon
+  Supervisely rule: a rectangle from column 2 to 5 is 4 pixels wide), an int. For a polygon
   list, pycocotools' own rasterisation (``COCO.annToMask``) differs from this at the edges.
+  Keypoints without a mask: ``segmentation`` is ``[]`` and ``area`` the bbox's ``w * h``.
+- ``bbox``: ``roles.object_bbox``, the leader's own box (its one Rectangle of class ``<leader>``
+  or ``<leader>_bbox``) or else the union of the members' boxes, written as the SDK writes and
+  reads a COCO bbox (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle
+  ``left = x, top = y, right = x + w, bottom = y + h``, floats. So a ``car_bbox`` imported from
+  ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``.
+- ``keypoints`` and ``num_keypoints``, for a group with a GraphNodes member
+  (:func:`coco_keypoints`; ``num_keypoints`` counts those with ``v > 0``), and the category's
+  ``keypoints`` names and ``skeleton`` from that class's template
+  (:func:`coco_keypoint_category`). A group with two keypoints labels is refused.
 - Nothing lies outside the image: ``sly.Annotation`` crops its labels to the image when it is
   made (a label entirely outside is dropped then).
-- A label that covers no pixels (a point, a polyline, keypoints) stops the export with a
-  message naming the image: an instance here is a mask or polygons, not keypoints.
+- A group's points and polylines are left out; an object of nothing else (an unbound point)
+  stops the export with a message naming the image.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +82,7 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import group_mask
+from sly_bindings.groups.roles import group_class, group_roles, mask_members, object_bbox
 
 
 class CocoExportError(ValueError):
@@ -78,7 +94,11 @@ class CocoExportError(ValueError):
 
 
 def annotation_to_coco(
-    ann: sly.Annotation, image_id: int, category_ids: Mapping[str, int], first_id: int = 1
+    ann: sly.Annotation,
+    image_id: int,
+    category_ids: Mapping[str, int],
+    first_id: int = 1,
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> List[Dict[str, Any]]:
     """The COCO instances of one annotation: one per binding group, one per unbound label.
 
@@ -87,14 +107,16 @@ def annotation_to_coco(
         image_id: the COCO id of the image.
         category_ids: COCO category id of each class name.
         first_id: the id of the first instance; the next ones count up from it.
+        primary_classes: class names that lead a group when it holds one of them
+            (``roles.group_class``); None for the rule by area.
 
     Returns:
         COCO annotation dicts in the format of the module's docstring, JSON-serialisable.
 
     Raises:
-        ValueError: ``first_id`` is below 1, a class has no category id, or a group mixes
-            classes.
-        TypeError: a label is a point, a polyline or another geometry with no area.
+        ValueError: ``first_id`` is below 1, a group's class has no category id, or a group
+            has two keypoints labels.
+        TypeError: an object has no mask, polygon, box or keypoints (a lone point, say).
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Bitmap)
@@ -104,7 +126,7 @@ def annotation_to_coco(
         ...     sly.Label(sly.Bitmap(part, sly.PointLocation(2, 2)), car, binding_key="a")])
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"car": 1})
         >>> instance["area"], instance["bbox"], instance["segmentation"]["size"]
-        (4, [0.0, 0.0, 4.0, 3.0], [3, 4])
+        (4, [0.0, 0.0, 3.0, 2.0], [3, 4])
         >>> mask_utils.decode(instance["segmentation"])
         array([[1, 1, 0, 0],
                [0, 0, 0, 0],
@@ -115,17 +137,38 @@ def annotation_to_coco(
         >>> instance["id"], instance["area"], instance["segmentation"]
         (7, 12, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]])
     """
+    found = _instances(ann, image_id, category_ids, first_id, primary_classes)
+    return [instance for instance, _ in found]
+
+
+def _instances(
+    ann: sly.Annotation,
+    image_id: int,
+    category_ids: Mapping[str, int],
+    first_id: int,
+    primary_classes: Optional[Sequence[str]] = None,
+) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
+    """The instances of ``ann`` with the keypoints class of each (None without keypoints)."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
-    instances = []
+    instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
     for labels in annotation_objects(ann):
         instances.append(
-            _instance(labels, ann.img_size, first_id + len(instances), image_id, category_ids)
+            _instance(
+                labels,
+                ann.img_size,
+                first_id + len(instances),
+                image_id,
+                category_ids,
+                primary_classes,
+            )
         )
     return instances
 
 
-def project_to_coco(project_dir: str) -> Dict[str, Any]:
+def project_to_coco(
+    project_dir: str, primary_classes: Optional[Sequence[str]] = None
+) -> Dict[str, Any]:
     """The COCO instances dict of the local Supervisely project in ``project_dir``.
 
     Raises:
@@ -173,11 +216,24 @@ def project_to_coco(project_dir: str) -> Dict[str, Any]:
                 {"id": image_id, "file_name": file_name, "height": height, "width": width}
             )
             try:
-                annotations.extend(
-                    annotation_to_coco(ann, image_id, category_ids, first_id=len(annotations) + 1)
+                found = _instances(
+                    ann, image_id, category_ids, len(annotations) + 1, primary_classes
                 )
             except (ValueError, TypeError) as error:
                 raise CocoExportError(f"{file_name}: {error}") from error
+            for instance, keypoint_class in found:
+                annotations.append(instance)
+                if keypoint_class is None:
+                    continue
+                skeleton = coco_keypoint_category(keypoint_class)
+                category = categories[instance["category_id"] - 1]
+                if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
+                    raise CocoExportError(
+                        f"{file_name}: instance {instance['id']}: category {category['name']!r} "
+                        f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
+                        "give each category one skeleton"
+                    )
+                category.setdefault("skeleton", skeleton["skeleton"])
     return {
         "info": {
             "description": f"Supervisely project {project.name}: one instance per binding group"
@@ -245,34 +301,120 @@ def _instance(
     instance_id: int,
     image_id: int,
     category_ids: Mapping[str, int],
-) -> Dict[str, Any]:
-    """One COCO instance for the labels of one object."""
+    primary_classes: Optional[Sequence[str]] = None,
+) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
+    """One COCO instance for the labels of one object, and the class of its keypoints if any."""
     key = binding_key_of(labels[0])
     name = f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
-    class_names = list(dict.fromkeys(label.obj_class.name for label in labels))
-    if len(class_names) > 1:
+    leader = group_class(labels, primary_classes).name
+    if leader not in category_ids:
         raise ValueError(
-            f"{name} mixes classes {', '.join(repr(class_name) for class_name in class_names)}: "
-            "bind only the parts of one object"
-        )
-    if class_names[0] not in category_ids:
-        raise ValueError(
-            f"class {class_names[0]!r} has no category id: add it to category_ids "
+            f"class {leader!r} has no category id: add it to category_ids "
             "(project_to_coco takes them from the project meta)"
         )
-    rle = _encode(group_mask(labels, image_size))
-    if all(_fits_coco_polygon(label.geometry) for label in labels):
-        segmentation: Any = [_coco_polygon(label.geometry) for label in labels]
-    else:
-        segmentation = {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")}
-    return {
+    roles = group_roles(labels)
+    parts = mask_members(labels)
+    if not parts and not roles.keypoints:
+        kinds = ", ".join(dict.fromkeys(label.geometry.name() for label in labels))
+        raise TypeError(
+            f"{name} has a {kinds} geometry: leave it out, a COCO instance needs a mask, a "
+            "polygon, a box or keypoints"
+        )
+    if len(roles.keypoints) > 1:
+        raise ValueError(
+            f"{name} has {len(roles.keypoints)} keypoints labels: one object has one skeleton, "
+            "bind the others to their own objects (sly-bindings validate lists them)"
+        )
+    box = object_bbox(labels, primary_classes)
+    instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,
-        "category_id": category_ids[class_names[0]],
-        "segmentation": segmentation,
-        "area": int(mask_utils.area(rle)),
-        "bbox": [float(value) for value in mask_utils.toBbox(rle)],
+        "category_id": category_ids[leader],
+        # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
+        # y = top, width = right - left, height = bottom - top.
+        "bbox": [float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)],
         "iscrowd": 0,
+    }
+    if parts:
+        rle = _encode(group_mask(parts, image_size))
+        if all(_fits_coco_polygon(label.geometry) for label in parts):
+            instance["segmentation"] = [_coco_polygon(label.geometry) for label in parts]
+        else:
+            instance["segmentation"] = {
+                "size": list(rle["size"]),
+                "counts": rle["counts"].decode("ascii"),
+            }
+        instance["area"] = int(mask_utils.area(rle))
+    else:
+        # No mask: the area of the box, as the SDK gives a keypoints instance.
+        instance["segmentation"] = []
+        instance["area"] = int((box.right - box.left) * (box.bottom - box.top))
+    keypoint_class = None
+    if roles.keypoints:
+        keypoint_class = roles.keypoints[0].obj_class
+        instance["keypoints"] = coco_keypoints(roles.keypoints[0])
+        instance["num_keypoints"] = sum(v > 0 for v in instance["keypoints"][2::3])
+    return instance, keypoint_class
+
+
+def coco_keypoints(label: sly.Label) -> List[int]:
+    """``[x1, y1, v1, x2, y2, v2, ...]`` of a GraphNodes label, in its class template's order.
+
+    ``x`` is the column, ``y`` the row; ``v`` is 2 for a node that is there, 1 for a disabled
+    node (labelled, not visible) and 0 (with ``x = y = 0``) for a template point the label
+    lacks: the COCO keypoints convention.
+
+    Raises:
+        TypeError: ``label`` is not a GraphNodes label.
+
+    Examples:
+        >>> from supervisely.geometry.graph import KeypointsTemplate, Node
+        >>> template = KeypointsTemplate()
+        >>> for point in ("nose", "left_eye", "right_eye"):
+        ...     template.add_point(label=point, row=0, col=0)
+        >>> face = sly.ObjClass("face", sly.GraphNodes, geometry_config=template)
+        >>> nodes = {"nose": Node(sly.PointLocation(5, 3)),
+        ...          "right_eye": Node(sly.PointLocation(2, 4), disabled=True)}
+        >>> coco_keypoints(sly.Label(sly.GraphNodes(nodes), face))
+        [3, 5, 2, 0, 0, 0, 4, 2, 1]
+    """
+    if not isinstance(label, sly.Label) or not isinstance(label.geometry, sly.GraphNodes):
+        raise TypeError(f"{label!r} is not a GraphNodes label: pass a keypoints label")
+    nodes = label.geometry.nodes
+    values: List[int] = []
+    for point in label.obj_class.geometry_config.get("nodes", {}):
+        node = nodes.get(point)
+        if node is None:
+            values.extend([0, 0, 0])
+        else:
+            values.extend([node.location.col, node.location.row, 1 if node.disabled else 2])
+    return values
+
+
+def coco_keypoint_category(obj_class: sly.ObjClass) -> Dict[str, Any]:
+    """The ``keypoints`` (names) and ``skeleton`` (1-based pairs) of a GraphNodes class template.
+
+    As the SDK writes them for a keypoints class (``coco_helper._get_graph_info``).
+
+    Examples:
+        >>> from supervisely.geometry.graph import KeypointsTemplate
+        >>> template = KeypointsTemplate()
+        >>> for point in ("nose", "left_eye", "right_eye"):
+        ...     template.add_point(label=point, row=0, col=0)
+        >>> template.add_edge(src="nose", dst="left_eye")
+        >>> template.add_edge(src="nose", dst="right_eye")
+        >>> coco_keypoint_category(sly.ObjClass("face", sly.GraphNodes, geometry_config=template))
+        {'keypoints': ['nose', 'left_eye', 'right_eye'], 'skeleton': [[1, 2], [1, 3]]}
+    """
+    nodes = obj_class.geometry_config.get("nodes", {})
+    numbers = {point: number for number, point in enumerate(nodes, start=1)}
+    return {
+        "keypoints": [node.get("label", point) for point, node in nodes.items()],
+        "skeleton": [
+            [numbers[edge["src"]], numbers[edge["dst"]]]
+            for edge in obj_class.geometry_config.get("edges", [])
+            if edge.get("src") in numbers and edge.get("dst") in numbers
+        ],
     }
 
 

@@ -8,7 +8,9 @@ functions and a line here.
 Examples:
     >>> FORMATS
     ('supervisely', 'labelme', 'cvat', 'coco', 'yolo')
-    >>> sorted(READERS) == sorted(WRITERS) == sorted(ITEMS) == sorted(FORMATS[1:])
+    >>> sorted(READERS) == sorted(FORMATS[1:])
+    True
+    >>> sorted(WRITERS) == sorted(ITEMS) == sorted(FORMATS[1:] + WRITE_ONLY)
     True
 """
 
@@ -74,7 +76,12 @@ WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
     "cvat": lambda project, out, _final: project_to_cvat(str(project), str(out)),
     "coco": write_coco_folder,
     "yolo": lambda project, out, final: project_to_yolo(str(project), str(out), str(final)),
+    "yolo-det": lambda project, out, final: project_to_yolo(
+        str(project), str(out), str(final), task="detect"
+    ),
 }
+# Targets written only: YOLO detection (one box per object), read back by the yolo reader.
+WRITE_ONLY = ("yolo-det",)
 READERS: Dict[str, Callable[[Path, Path], None]] = {
     "labelme": lambda folder, project: labelme_to_project(str(folder), str(project)),
     "cvat": lambda folder, project: cvat_to_project(str(folder), str(project)),
@@ -87,4 +94,5 @@ ITEMS: Dict[str, Callable[[Path], Iterator]] = {
     "cvat": lambda folder: cvat_items(str(folder)),
     "coco": lambda path: coco_items(str(coco_file(path))),
     "yolo": lambda folder: yolo_items(str(folder)),
+    "yolo-det": lambda folder: yolo_items(str(folder)),
 }

@@ -20,8 +20,12 @@ Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound
   straight runs kept as their end points) are the parts, left to right, joined by bridges.
   Holes are filled and thin details are kept only as the contour traces them.
 
-A group that mixes classes is written as one line per class. Class ids are the classes' positions
-in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
+A group is one object whatever its classes (``groups/roles.py``): one line of the group's class
+(its leader); a box beside its masks or polygons is its box and gives no line. The ``detect``
+task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
+writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
+reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
+positions in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
 by the image size, with 6 decimals, so reading them back gives the same pixels for images up to
 a million pixels wide.
 
@@ -35,7 +39,7 @@ Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and 
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one).
 
-Copy this file with ``groups/merge.py``, ``bindings.py``, ``files/images.py`` and
+Copy this file with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/images.py`` and
 ``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
 ``opencv``.
 """
@@ -60,10 +64,12 @@ from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.groups.merge import group_mask
+from sly_bindings.groups.roles import group_class, group_roles, mask_members, object_bbox
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 # A data.yaml names folders and classes: a larger one is not what we are looking for.
 MAX_YAML_BYTES = 1024 * 1024
+TASKS = ("segment", "detect")
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
@@ -185,40 +191,73 @@ def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> 
 
 
 def annotation_to_yolo(
-    ann: sly.Annotation, class_ids: Mapping[str, int], image_name: str = "image"
+    ann: sly.Annotation,
+    class_ids: Mapping[str, int],
+    image_name: str = "image",
+    task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> List[str]:
-    """The YOLO segmentation lines of ``ann``: one per object (group or unbound label).
+    """The YOLO lines of ``ann``: one per object (group or unbound label), of the group's class.
 
-    Warns (:class:`YoloWarning`) for each object joined from several parts, and each group
-    that mixes classes (written as one line per class). Labels of other geometries than Bitmap,
-    Polygon and Rectangle (exact types: points, lines, but also alpha masks and oriented boxes)
-    are skipped with a warning.
+    A group of any classes is one object (``groups/roles.py``): its line has the group's class
+    (its leader). ``task="segment"``: the outline of the group's mask members (its masks and
+    polygons; its boxes when it has neither these nor keypoints); a box beside them is the
+    object's box and gives no line of its own. ``task="detect"``: ``<class id> cx cy w h`` of
+    the group's bbox (``roles.object_bbox``: the leader's own box, else the members' extent),
+    the box of the pixels it covers, normalised: ``cx = (left + right + 1) / 2 / width``,
+    ``w = (right - left + 1) / width`` (``Rectangle.width``, as the SDK's YOLO export), clipped
+    to the image.
+
+    Warns (:class:`YoloWarning`) for each object joined from several parts, and for members a
+    segment cannot hold (keypoints, points, lines, alpha masks, oriented boxes: exact types).
 
     Args:
         ann: the image's annotation.
         class_ids: the YOLO class id of each class name.
         image_name: the image's name, used in warnings.
+        task: ``"segment"`` or ``"detect"``.
+        primary_classes: class names that lead a group when it holds one of them
+            (``roles.group_class``); None for the rule by area.
 
     Raises:
-        KeyError: a class has no id in ``class_ids``.
+        KeyError: a group's class has no id in ``class_ids``.
+        ValueError: ``task`` is neither.
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> ann = sly.Annotation((10, 20), [sly.Label(sly.Rectangle(0, 0, 4, 9), car)])
         >>> annotation_to_yolo(ann, {"car": 0})
         ['0 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000']
+        >>> annotation_to_yolo(ann, {"car": 0}, task="detect")
+        ['0 0.250000 0.250000 0.500000 0.500000']
     """
+    if task not in TASKS:
+        raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
     height, width = ann.img_size
     lines = []
     for labels in annotation_objects(ann):
         key = binding_key_of(labels[0])
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
         what = f"{image_name}: {what}"
-        with_area = [label for label in labels if type(label.geometry) in AREA_GEOMETRIES]
+        class_name = group_class(labels, primary_classes).name
+        if task == "detect":
+            box = object_bbox(labels, primary_classes)
+            left, right = max(box.left, 0), min(box.right, width - 1)
+            top, bottom = max(box.top, 0), min(box.bottom, height - 1)
+            values = (
+                (left + right + 1) / 2 / width,
+                (top + bottom + 1) / 2 / height,
+                (right - left + 1) / width,
+                (bottom - top + 1) / height,
+            )
+            lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in values))
+            continue
+        parts = [label for label in mask_members(labels) if type(label.geometry) in AREA_GEOMETRIES]
+        roles = group_roles(labels)
         skipped = [
             label.geometry.geometry_name()
             for label in labels
-            if type(label.geometry) not in AREA_GEOMETRIES
+            if label not in parts and not any(label is box for box in roles.box)
         ]
         if skipped:
             warnings.warn(
@@ -226,28 +265,22 @@ def annotation_to_yolo(
                 "of bitmaps, polygons and rectangles",
                 YoloWarning,
             )
-        by_class: Dict[str, List[sly.Label]] = {}
-        for label in with_area:
-            by_class.setdefault(label.obj_class.name, []).append(label)
-        if len(by_class) > 1:
+        if not parts:
+            continue
+        outline, joined = object_outline(parts, ann.img_size)
+        if joined > 1:
+            count = len(parts)
+            names = {label.obj_class.name for label in parts}
+            of_class = f"{class_name} " if len(names) == 1 else ""
+            labels_text = f" ({count} {of_class}label{'s' if count > 1 else ''})"
+            bridges = "1 bridge" if joined == 2 else f"{joined - 1} bridges"
             warnings.warn(
-                f"{what} mixes classes {', '.join(by_class)}: a YOLO line has one class, so it is "
-                f"written as {len(by_class)} lines",
+                f"{what}{labels_text if key is not None else ''} is {joined} separate parts: "
+                f"written as one polygon joined by {bridges}; YOLO reads it back as one label",
                 YoloWarning,
             )
-        for class_name, class_labels in by_class.items():
-            outline, parts = object_outline(class_labels, ann.img_size)
-            if parts > 1:
-                count = len(class_labels)
-                labels_text = f" ({count} {class_name} label{'s' if count > 1 else ''})"
-                bridges = "1 bridge" if parts == 2 else f"{parts - 1} bridges"
-                warnings.warn(
-                    f"{what}{labels_text if key is not None else ''} is {parts} separate parts: "
-                    f"written as one polygon joined by {bridges}; YOLO reads it back as one label",
-                    YoloWarning,
-                )
-            coordinates = (outline / [width, height]).ravel()
-            lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
+        coordinates = (outline / [width, height]).ravel()
+        lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
     return lines
 
 
@@ -255,6 +288,9 @@ def yolo_to_annotation(
     text: str, class_names: Sequence[str], image_size: Tuple[int, int], source: str = "YOLO labels"
 ) -> sly.Annotation:
     """The annotation of one YOLO label file: one unbound Polygon label per line.
+
+    A segmentation line gives its polygon; a detection line ``<class id> cx cy w h`` the
+    4 corners of its box.
 
     Args:
         text: the file's content.
@@ -288,17 +324,35 @@ def yolo_to_annotation(
             raise InvalidYoloError(
                 f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
             )
-        if len(coordinates) % 2 or len(coordinates) < 6:
+        if len(coordinates) == 4:
+            points = _box_corners(coordinates, image_size)
+        elif len(coordinates) % 2 or len(coordinates) < 6:
             raise InvalidYoloError(
                 f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
-                "numbers (a 4-number box line is detection, not segmentation)"
+                "numbers (a box line has 4: cx cy w h)"
             )
-        points = [
-            sly.PointLocation(_pixel(y, height), _pixel(x, width))
-            for x, y in zip(coordinates[::2], coordinates[1::2])
-        ]
+        else:
+            points = [
+                sly.PointLocation(_pixel(y, height), _pixel(x, width))
+                for x, y in zip(coordinates[::2], coordinates[1::2])
+            ]
         labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
     return sly.Annotation((height, width), labels)
+
+
+def _box_corners(box: List[float], image_size: Tuple[int, int]) -> List[sly.PointLocation]:
+    """The 4 corners of a detection line's box ``cx cy w h``, as ``annotation_to_yolo`` writes it."""
+    height, width = image_size
+    cx, cy, w, h = box
+    left, top = _pixel(cx - w / 2, width), _pixel(cy - h / 2, height)
+    right = max(left, min(round((cx + w / 2) * width) - 1, width - 1))
+    bottom = max(top, min(round((cy + h / 2) * height) - 1, height - 1))
+    return [
+        sly.PointLocation(top, left),
+        sly.PointLocation(top, right),
+        sly.PointLocation(bottom, right),
+        sly.PointLocation(bottom, left),
+    ]
 
 
 def _pixel(normalised: float, size: int) -> int:
@@ -306,12 +360,15 @@ def _pixel(normalised: float, size: int) -> int:
     return min(max(round(normalised * size), 0), size - 1)
 
 
-def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] = None) -> None:
-    """Write a Supervisely project as a YOLO segmentation dataset in ``out_dir`` (see the layout).
+def project_to_yolo(
+    project_dir: str, out_dir: str, dataset_path: Optional[str] = None, task: str = "segment"
+) -> None:
+    """Write a Supervisely project as a YOLO dataset in ``out_dir`` (see the layout).
 
     ``out_dir`` is created and must not exist yet. ``dataset_path`` is the ``path`` written in
-    ``data.yaml`` (where the dataset will live; default: ``out_dir``, absolute). Warns as
-    :func:`annotation_to_yolo` does.
+    ``data.yaml`` (where the dataset will live; default: ``out_dir``, absolute). ``task`` is
+    ``"segment"`` (polygons) or ``"detect"`` (boxes), as :func:`annotation_to_yolo` writes them.
+    Warns as :func:`annotation_to_yolo` does.
 
     Raises:
         FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
@@ -335,6 +392,8 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
         ('/data/cars', ['images/train'], ['images/train'], {0: 'car'})
         >>> folder.cleanup()
     """
+    if task not in TASKS:
+        raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
     project = sly.Project(project_dir, sly.OpenMode.READ)
     class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
     os.makedirs(out_dir)
@@ -358,7 +417,7 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
                     "YOLO names the label file after it: rename one of them"
                 )
             ann = dataset.get_ann(item_name, project.meta)
-            lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}")
+            lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}", task)
             label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
     config = {
@@ -369,7 +428,8 @@ def project_to_yolo(project_dir: str, out_dir: str, dataset_path: Optional[str] 
         "nc": len(class_ids),
         "names": {i: name for name, i in class_ids.items()},
     }
-    header = f"# YOLO segmentation dataset of the Supervisely project {project.name}\n"
+    kind = "segmentation" if task == "segment" else "detection"
+    header = f"# YOLO {kind} dataset of the Supervisely project {project.name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
 

@@ -5,37 +5,45 @@ A binding group is one object drawn in parts. This module turns the parts back i
 :func:`merge_group` one Bitmap label for the group and :func:`merge_bindings` does that for every
 group of an annotation. Inputs are never changed.
 
-Copy this file together with ``bindings.py``: it needs only ``supervisely``, ``numpy`` and
-``opencv`` besides.
+Copy this file together with ``bindings.py`` and ``groups/roles.py``: it needs only
+``supervisely``, ``numpy`` and ``opencv`` besides.
+
+A group may hold labels of any classes and geometries (see ``groups/roles.py``): the merged
+label has the group's class (its leader), its mask is :func:`object_mask`, the union of the
+group's area members (Bitmap, Polygon; a group of boxes only is drawn by its boxes), and
+``merge_bindings(keep=...)`` keeps the group's boxes, keypoints or other members as separate
+labels bound to it.
 
 Rules:
-    - Parts may be Bitmap, Polygon or Rectangle labels; polygons and rectangles are rasterised
-      with the SDK's own drawing (``geometry.draw``), so a pixel is set exactly when
+    - ``group_mask`` draws Bitmap, Polygon or Rectangle labels; polygons and rectangles are
+      rasterised with the SDK's own drawing (``geometry.draw``), so a pixel is set exactly when
       ``ann.draw`` would set it. Any other geometry (a point, a polyline, a graph) covers no
       area and raises TypeError.
     - Pixels outside the image are cut off.
-    - The merged label's class is the group's class when that class takes Bitmap (or
-      AnyGeometry) labels; otherwise a Bitmap copy of it with the same name, colour, hotkey and
-      description, since a label's geometry must match its class. To save such an annotation,
-      the project meta needs that Bitmap class.
-    - A group whose labels have different classes raises ValueError naming the group, unless
-      ``merge_group`` is given the class to use (``obj_class=``).
-    - The merged label is unbound: it is the whole object, and a group of one label means
-      nothing. ``bindings.with_binding_key(merged, key)`` puts a key back. It carries the tags of
-      all the parts (each tag once); descriptions and server ids are not carried over.
+    - The merged label's class is the group's class (``roles.group_class``) when that class
+      takes Bitmap (or AnyGeometry) labels; otherwise a Bitmap copy of it with the same name,
+      colour, hotkey and description, since a label's geometry must match its class. To save
+      such an annotation, the project meta needs that Bitmap class. ``obj_class=`` overrides.
+    - The merged label is unbound unless members are kept beside it: it is the whole object,
+      and a group of one label means nothing. ``bindings.with_binding_key(merged, key)`` puts a
+      key back. It carries the tags of the merged parts (each tag once); descriptions and server
+      ids are not carried over.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 from supervisely.geometry.geometry import Geometry
 
-from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
+from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of, with_binding_key
+from sly_bindings.groups.roles import group_class, group_roles, mask_members
+
+KEEP_ROLES = ("box", "keypoints", "other")
 
 
 def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -66,6 +74,27 @@ def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.
     for label in labels:
         _paint(label.geometry, canvas, top=0, left=0)
     return canvas
+
+
+def object_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """The mask of one group of any members: the union of its area members (``roles``).
+
+    Boxes are drawn only when the group has no Bitmap or Polygon member; keypoints and other
+    members are never drawn.
+
+    Raises:
+        ValueError: ``image_size`` is not two positive integers.
+        TypeError: an item is not a ``sly.Label``.
+
+    Examples:
+        >>> car, box = sly.ObjClass("car", sly.Bitmap), sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> parts = [sly.Label(sly.Bitmap(np.ones((1, 2), bool), sly.PointLocation(0, 0)), car),
+        ...          sly.Label(sly.Rectangle(0, 0, 1, 3), box)]
+        >>> object_mask(parts, (2, 4)).astype(int)
+        array([[1, 1, 0, 0],
+               [0, 0, 0, 0]])
+    """
+    return group_mask(mask_members(labels), image_size)
 
 
 def group_bbox(labels: Sequence[sly.Label]) -> sly.Rectangle:
@@ -100,20 +129,27 @@ def merge_group(
     labels: Sequence[sly.Label],
     image_size: Tuple[int, int],
     obj_class: Optional[sly.ObjClass] = None,
+    primary_classes: Optional[Iterable[str]] = None,
 ) -> sly.Label:
-    """One unbound Bitmap label whose mask is the union of ``labels`` (see the module's rules).
+    """One unbound Bitmap label of the group's class whose mask is the group's mask.
+
+    The mask is ``object_mask`` of ``labels`` (the union of the area members; the boxes when
+    there are none); keypoints and other members add nothing (``merge_bindings(keep=...)``
+    keeps them beside it).
 
     Args:
-        labels: the parts of one object: Bitmap, Polygon or Rectangle labels.
+        labels: the labels of one object, of any classes and geometries.
         image_size: ``(height, width)`` of the image.
         obj_class: the class of the merged label, Bitmap- or AnyGeometry-typed; by default the
-            parts' one class (a Bitmap copy of it when it takes other geometries).
+            group's class (``roles.group_class``; a Bitmap copy of it when it takes other
+            geometries).
+        primary_classes: class names that lead the group (see ``roles.group_class``).
 
     Raises:
-        ValueError: ``labels`` is empty, mixes classes and ``obj_class`` is not given, has no
+        ValueError: ``labels`` is empty, has no Bitmap, Polygon or Rectangle member, has no
             pixel inside the image, or ``image_size`` is not two positive integers.
-        TypeError: an item is not a ``sly.Label``, a geometry covers no area, or ``obj_class``
-            is not a ``sly.ObjClass`` that takes Bitmap labels.
+        TypeError: an item is not a ``sly.Label``, or ``obj_class`` is not a ``sly.ObjClass``
+            that takes Bitmap labels.
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Polygon)
@@ -123,28 +159,41 @@ def merge_group(
         >>> merged = merge_group(parts, (8, 8))
         >>> merged.geometry.area, merged.obj_class.geometry_type.__name__, merged.binding_key
         (12.0, 'Bitmap', None)
+        >>> car_bbox = sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> with_box = parts + [sly.Label(sly.Rectangle(0, 0, 7, 7), car_bbox, binding_key="car-1")]
+        >>> merged = merge_group(with_box, (8, 8))
+        >>> merged.geometry.area, merged.obj_class.name
+        (12.0, 'car')
     """
     _check_image_size(image_size)
     if len(labels) == 0:
         raise ValueError("no labels to merge: pass the labels of one group")
-    _check_labels(labels)
+    _check_any_labels(labels)
     if obj_class is not None and not isinstance(obj_class, sly.ObjClass):
         raise TypeError(f"obj_class is a {type(obj_class).__name__}: pass a sly.ObjClass or None")
-    target_class = _merged_class(labels) if obj_class is None else obj_class
+    target_class = (
+        _bitmap_class(group_class(labels, primary_classes)) if obj_class is None else obj_class
+    )
     if target_class.geometry_type not in (sly.Bitmap, sly.AnyGeometry):
         raise TypeError(
             f"obj_class '{target_class.name}' takes {target_class.geometry_type.__name__} "
             "labels: pass a class with geometry_type sly.Bitmap or sly.AnyGeometry"
         )
+    parts = mask_members(labels)
+    if not parts:
+        raise ValueError(
+            f"{_describe(labels)} has no Bitmap, Polygon or Rectangle label: there is no area to "
+            "merge; keep such a group as it is"
+        )
 
     # Paint only the group's box, not the whole image: a 4K canvas per group would cost more
     # than the painting itself.
     height, width = image_size
-    box = group_bbox(labels)
+    box = group_bbox(parts)
     top, left = max(box.top, 0), max(box.left, 0)
     bottom, right = min(box.bottom, height - 1), min(box.right, width - 1)
     canvas = np.zeros((max(bottom - top + 1, 0), max(right - left + 1, 0)), dtype=bool)
-    for label in labels:
+    for label in parts:
         _paint(label.geometry, canvas, top=top, left=left)
     if not canvas.any():
         raise ValueError(
@@ -153,38 +202,74 @@ def merge_group(
         )
 
     tags: List[sly.Tag] = []
-    for label in labels:
+    for label in parts:
         tags.extend(tag for tag in label.tags if tag not in tags)
     return sly.Label(sly.Bitmap(canvas, origin=sly.PointLocation(top, left)), target_class, tags)
 
 
-def merge_bindings(ann: sly.Annotation) -> sly.Annotation:
-    """A copy of ``ann`` with each binding group merged into one Bitmap label.
+def merge_bindings(
+    ann: sly.Annotation,
+    keep: Iterable[str] = (),
+    primary_classes: Optional[Iterable[str]] = None,
+) -> sly.Annotation:
+    """A copy of ``ann`` with each binding group merged into one Bitmap label of its class.
 
-    Each group becomes one unbound label (see :func:`merge_group`) where its first label was;
-    unbound labels stay as they are (as copies), in place.
+    Each group becomes one label (see :func:`merge_group`) where its first label was; unbound
+    labels stay as they are (as copies), in place. Members of the roles named in ``keep``
+    (``"box"``, ``"keypoints"``, ``"other"``; see ``groups/roles.py``) stay as separate labels
+    right after the merged one, bound to it under the group's key; without ``keep`` the merged
+    label is unbound and those members are dropped. A group with no area to merge (keypoints
+    only, say) stays as it is.
 
     Raises:
-        ValueError: a group mixes classes.
-        TypeError: a bound label's geometry covers no area.
+        ValueError: ``keep`` names an unknown role.
+        TypeError: ``keep`` is one string.
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> car_bbox = sly.ObjClass("car_bbox", sly.Rectangle)
         >>> part = np.ones((2, 2), bool)
         >>> ann = sly.Annotation((6, 6), [
         ...     sly.Label(sly.Bitmap(part, sly.PointLocation(0, 0)), car, binding_key="a"),
         ...     sly.Label(sly.Bitmap(part, sly.PointLocation(4, 0)), car),
-        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(4, 4)), car, binding_key="a")])
-        >>> [(label.geometry.area, label.binding_key) for label in merge_bindings(ann).labels]
-        [(8.0, None), (4.0, None)]
+        ...     sly.Label(sly.Bitmap(part, sly.PointLocation(4, 4)), car, binding_key="a"),
+        ...     sly.Label(sly.Rectangle(0, 0, 5, 5), car_bbox, binding_key="a")])
+        >>> [(label.obj_class.name, label.geometry.area, label.binding_key)
+        ...  for label in merge_bindings(ann).labels]
+        [('car', 8.0, None), ('car', 4.0, None)]
+        >>> [(label.obj_class.name, label.geometry.area, label.binding_key)
+        ...  for label in merge_bindings(ann, keep=["box"]).labels]
+        [('car', 8.0, 'a'), ('car_bbox', 36.0, 'a'), ('car', 4.0, None)]
     """
+    if isinstance(keep, str):
+        raise TypeError(f"keep is the string {keep!r}: pass a list such as ['box', 'keypoints']")
+    kept_roles = tuple(keep)
+    for role in kept_roles:
+        if role not in KEEP_ROLES:
+            raise ValueError(f"keep has {role!r}: use some of {', '.join(KEEP_ROLES)}")
     labels = []
     for parts in annotation_objects(ann):
-        if binding_key_of(parts[0]) is None:
+        key = binding_key_of(parts[0])
+        roles = group_roles(parts)
+        if key is None or not mask_members(parts):
             # A copy, so that changing a label of the result never reaches back into ``ann``.
-            labels.append(copy.copy(parts[0]))
+            labels.extend(copy.copy(label) for label in parts)
+            continue
+        merged_ids = {id(label) for label in mask_members(parts)}
+        kept = [
+            label
+            for role in kept_roles
+            for label in getattr(roles, role)
+            if id(label) not in merged_ids
+        ]
+        kept_ids = {id(label) for label in kept}
+        kept = [label for label in parts if id(label) in kept_ids]  # annotation order
+        merged = merge_group(parts, ann.img_size, primary_classes=primary_classes)
+        if kept:
+            labels.append(with_binding_key(merged, key))
+            labels.extend(with_binding_key(label, key) for label in kept)
         else:
-            labels.append(merge_group(parts, ann.img_size))
+            labels.append(merged)
     return ann.clone(labels=labels)
 
 
@@ -214,15 +299,8 @@ def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: in
         region |= drawn.astype(bool)
 
 
-def _merged_class(labels: Sequence[sly.Label]) -> sly.ObjClass:
-    """The group's one class, as a class that takes Bitmap labels."""
-    names = list(dict.fromkeys(label.obj_class.name for label in labels))
-    if len(names) > 1:
-        raise ValueError(
-            f"{_describe(labels)} mixes classes {', '.join(repr(name) for name in names)}: "
-            "bind only the parts of one object, or pass obj_class= to merge_group"
-        )
-    obj_class = labels[0].obj_class
+def _bitmap_class(obj_class: sly.ObjClass) -> sly.ObjClass:
+    """``obj_class`` when it takes Bitmap labels, else a Bitmap copy of it with the same name."""
     if obj_class.geometry_type in (sly.Bitmap, sly.AnyGeometry):
         return obj_class
     return sly.ObjClass(
@@ -265,4 +343,12 @@ def _check_labels(labels: Sequence[sly.Label]) -> None:
             raise TypeError(
                 f"label of class {label.obj_class.name!r} has a {label.geometry.name()} geometry: "
                 "leave it out, only Bitmap, Polygon and Rectangle labels are supported here"
+            )
+
+
+def _check_any_labels(labels: Sequence[sly.Label]) -> None:
+    for index, label in enumerate(labels):
+        if not isinstance(label, sly.Label):
+            raise TypeError(
+                f"labels[{index}] is a {type(label).__name__}, not a sly.Label: pass labels"
             )

@@ -1,8 +1,10 @@
 """Draw an image's binding groups so you can check them by eye: one colour per group.
 
 Every group gets its own colour: its labels are filled (semi-transparent) and outlined in it,
-its bounding box is drawn in it with the group's number at the corner, and a legend below the
-image names each group (number, class, label count). Unbound labels are grey. Nothing of the
+its bounding box (``roles.object_bbox``: the leader's own box when it has one) is drawn in it
+with the group's number at the corner, and a legend below the image names each group: number,
+classes with the leading one first (``person + head, hand``, see ``groups/roles.py``), label
+count. Unbound labels are grey. Nothing of the
 image is covered by the legend: the result is taller than the image.
 
 Arrays are **RGB** (as ``sly.image.read`` returns them), not OpenCV's BGR; :func:`save_preview`
@@ -11,7 +13,7 @@ so the same annotation always gives the same picture:
 
     save_preview("images/image.jpg", ann, "output/bindings_preview.png")
 
-Copy this file together with ``bindings.py``, ``groups/merge.py`` (for the group's box),
+Copy this file together with ``bindings.py``, ``groups/roles.py`` (the group's class and box),
 ``files/images.py`` (to read the image) and ``files/atomic.py`` (for the atomic write): it needs only ``supervisely``, ``numpy`` and
 ``opencv`` besides.
 """
@@ -23,7 +25,7 @@ import math
 import os
 import tempfile  # for the examples
 from pathlib import Path
-from typing import List, Sequence, Tuple, Union
+from typing import Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -33,7 +35,7 @@ import supervisely as sly
 from bindings import AREA_GEOMETRIES, binding_groups
 from sly_bindings.files.atomic import write_bytes_atomically
 from sly_bindings.files.images import read_image
-from sly_bindings.groups.merge import group_bbox
+from sly_bindings.groups.roles import describe_group, object_bbox
 
 Colour = Tuple[int, int, int]
 GREY: Colour = (160, 160, 160)
@@ -111,12 +113,11 @@ def render_preview(image: npt.NDArray[np.uint8], ann: sly.Annotation) -> npt.NDA
         colour = group_colour(number)
         for label in labels:
             _draw_outline(rgb, label.geometry, colour, line)
-        with_area = [label for label in labels if type(label.geometry) in AREA_GEOMETRIES]
-        if with_area:
-            _draw_box(rgb, group_bbox(with_area), number, colour, line)
+        if any(type(label.geometry) in AREA_GEOMETRIES for label in labels):
+            _draw_box(rgb, object_bbox(labels), number, colour, line)
 
     entries = [
-        (colour, f"{number}: {'+'.join(_class_names(labels))}, {_count(len(labels))}")
+        (colour, legend_text(number, labels))
         for number, (colour, labels) in enumerate(zip(colours[1:], groups.values()), start=1)
     ]
     if unbound:
@@ -124,6 +125,20 @@ def render_preview(image: npt.NDArray[np.uint8], ann: sly.Annotation) -> npt.NDA
     if not entries:
         entries.append((GREY, "no labels"))
     return np.vstack([rgb, _legend(entries, width, _text_scale(height, width))])
+
+
+def legend_text(number: int, labels: Sequence[sly.Label]) -> str:
+    """The legend's line of group ``number``: its classes, the leading one first, and its size.
+
+    Examples:
+        >>> person = sly.ObjClass("person", sly.Rectangle)
+        >>> head, hand = sly.ObjClass("head", sly.Rectangle), sly.ObjClass("hand", sly.Rectangle)
+        >>> legend_text(3, [sly.Label(sly.Rectangle(0, 0, 1, 1), head),
+        ...                 sly.Label(sly.Rectangle(0, 0, 9, 9), person),
+        ...                 sly.Label(sly.Rectangle(0, 0, 1, 1), hand)])
+        '3: person + head, hand, 3 labels'
+    """
+    return f"{number}: {describe_group(labels)}, {_count(len(labels))}"
 
 
 def save_preview(
@@ -246,10 +261,6 @@ def _text_scale(height: int, width: int) -> float:
 def _readable_on(colour: Colour) -> Colour:
     red, green, blue = colour
     return (0, 0, 0) if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else (255, 255, 255)
-
-
-def _class_names(labels: Sequence[sly.Label]) -> List[str]:
-    return list(dict.fromkeys(label.obj_class.name for label in labels))
 
 
 def _count(count: int) -> str:

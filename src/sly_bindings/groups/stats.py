@@ -1,11 +1,9 @@
 """Count the binding groups of annotations: how many labels are bound, and which groups look wrong.
 
-A group of one label binds nothing, and a group whose labels have different classes is usually
-a slip of the labeling tool; both are counted, so that a whole project can be checked at a
-glance. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`).
-
-Groups of one and mixed groups are those that ``groups.validate.find_problems`` reports, counted
-here in the same pass that counts the groups. Copy this file with ``bindings.py``; it needs only
+A group of one label binds nothing (``groups.validate.find_problems`` reports the same groups);
+a group whose labels have different classes is one object of several classes (a car and its
+``car_bbox``, a person and their head: ``groups/roles.py``), counted as information, not as a
+problem. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`). Copy this file with ``bindings.py``; it needs only
 ``supervisely``.
 """
 

@@ -1,12 +1,17 @@
 """Find binding groups that are probably mistakes, and report them one line each.
 
-A binding group is one object drawn in parts. Four things usually mean a mistake:
+A binding group is one object drawn in parts, of any classes (``groups/roles.py``: a car and its
+``car_bbox`` box, a person and their head and hands). Mixed classes and geometries are normal
+(the SDK's own COCO import makes such groups) and no problem here. These usually mean a mistake:
 
     - ``singleton``: a group of one label binds nothing (its other parts were deleted, or the
       key was set by hand);
-    - ``mixed_classes``: the parts of one object have different classes;
-    - ``mixed_geometries``: the parts mix geometry kinds (a mask and a polygon, say), which
-      exports such as COCO cannot join into one object;
+    - ``ambiguous_bbox``: the group's leader has more than one box of its own (Rectangles of
+      its class or ``<leader>_bbox``) beside masks, polygons or keypoints, so no one of them is
+      the object's box (in a group of boxes only, the boxes are the object's parts);
+    - ``two_skeletons``: more than one keypoints (GraphNodes) label in one group: one object has
+      one skeleton, and COCO keypoints hold one per instance;
+    - ``unknown_class``: a member's class is not in the project meta (when one is given);
     - ``key_reused``: the same key on two images of one dataset. It usually means an annotation
       was copied to another image with its keys, and a tool that looks groups up by key across
       the dataset would take the two objects for one.
@@ -18,18 +23,20 @@ Each is one pass over the labels:
     problems = find_problems(ann, image_name) + find_reused_keys(anns)
     print(format_report(problems))
 
-Copy this file together with ``bindings.py``: it needs only ``supervisely`` besides.
+Copy this file together with ``bindings.py`` and ``groups/roles.py``: it needs only
+``supervisely`` besides.
 """
 
 from __future__ import annotations
 
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
+from sly_bindings.groups.roles import group_class, group_roles, own_boxes
 
-KINDS = ("singleton", "mixed_classes", "mixed_geometries", "key_reused")
+KINDS = ("singleton", "ambiguous_bbox", "two_skeletons", "unknown_class", "key_reused")
 
 
 class BindingProblem(NamedTuple):
@@ -40,7 +47,9 @@ class BindingProblem(NamedTuple):
         key: the group's binding key, as a string.
         image_names: the image of the group; for ``key_reused`` every image with the key,
             sorted.
-        label_count: how many labels carry the key (on all those images).
+        label_count: how many labels carry the key (on all those images); for
+            ``ambiguous_bbox``, ``two_skeletons`` and ``unknown_class``, how many labels of the
+            group are at fault (the leader's boxes, the keypoints labels, the unknown ones).
         class_names: the classes of those labels, each once, in order of appearance.
         geometry_names: their geometry kinds (``Geometry.name()``), each once, likewise.
     """
@@ -53,44 +62,74 @@ class BindingProblem(NamedTuple):
     geometry_names: Tuple[str, ...]
 
 
-def find_problems(ann: sly.Annotation, image_name: str) -> List[BindingProblem]:
-    """The singleton and mixed groups of one image, in the order of ``binding_groups``.
+def find_problems(
+    ann: sly.Annotation,
+    image_name: str,
+    meta: Optional[sly.ProjectMeta] = None,
+    primary_classes: Optional[Iterable[str]] = None,
+) -> List[BindingProblem]:
+    """The suspicious groups of one image, in the order of ``binding_groups``.
 
-    A group that mixes classes and geometries gives two problems, classes first.
+    A group with several problems gives one of each, in the order of :data:`KINDS`.
 
     Args:
         ann: the image's annotation.
         image_name: the image's name, for the report.
+        meta: the project meta; when given, members of classes it lacks are reported.
+        primary_classes: class names that lead a group (``roles.group_class``).
 
     Raises:
-        TypeError: ``ann`` is not a ``sly.Annotation`` or ``image_name`` is not a string.
+        TypeError: ``ann`` is not a ``sly.Annotation``, ``image_name`` is not a string, or
+            ``meta`` is neither None nor a ``sly.ProjectMeta``.
 
     Examples:
-        >>> car, person = sly.ObjClass("car", sly.Rectangle), sly.ObjClass("person", sly.Rectangle)
-        >>> box = sly.Rectangle(0, 0, 1, 1)
-        >>> ann = sly.Annotation((10, 10), [sly.Label(box, car, binding_key="a"),
-        ...                                 sly.Label(box, person, binding_key="a"),
-        ...                                 sly.Label(box, car, binding_key="b")])
+        >>> car, car_bbox = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> triangle = sly.Polygon([sly.PointLocation(r, c) for r, c in [(1, 1), (1, 8), (8, 1)]])
+        >>> box = sly.Rectangle(0, 0, 9, 9)
+        >>> ann = sly.Annotation((10, 10), [sly.Label(triangle, car, binding_key="a"),
+        ...                                 sly.Label(box, car_bbox, binding_key="a"),
+        ...                                 sly.Label(triangle, car, binding_key="b"),
+        ...                                 sly.Label(box, car_bbox, binding_key="b"),
+        ...                                 sly.Label(box, car_bbox, binding_key="b"),
+        ...                                 sly.Label(box, car_bbox, binding_key="c")])
         >>> [(problem.kind, problem.key) for problem in find_problems(ann, "street.jpg")]
-        [('mixed_classes', 'a'), ('singleton', 'b')]
+        [('ambiguous_bbox', 'b'), ('singleton', 'c')]
     """
     _check_annotation(ann, "ann")
     if not isinstance(image_name, str):
         raise TypeError(f"image_name is a {type(image_name).__name__}: pass the image's name")
+    if meta is not None and not isinstance(meta, sly.ProjectMeta):
+        raise TypeError(f"meta is a {type(meta).__name__}: pass a sly.ProjectMeta or None")
     problems = []
     for key, labels in binding_groups(ann).groups.items():
-        classes = _distinct(label.obj_class.name for label in labels)
-        geometries = _distinct(label.geometry.name() for label in labels)
+        leader = group_class(labels, primary_classes).name
+        roles = group_roles(labels)
+        # In a group of boxes only, the boxes are the object's parts, not its box.
+        boxes = own_boxes(labels, leader) if roles.area or roles.keypoints else []
+        skeletons = roles.keypoints
+        unknown = (
+            []
+            if meta is None
+            else [label for label in labels if meta.get_obj_class(label.obj_class.name) is None]
+        )
         found = dict(
-            singleton=len(labels) == 1,
-            mixed_classes=len(classes) > 1,
-            mixed_geometries=len(geometries) > 1,
+            singleton=labels if len(labels) == 1 else [],
+            ambiguous_bbox=boxes if len(boxes) > 1 else [],
+            two_skeletons=skeletons if len(skeletons) > 1 else [],
+            unknown_class=unknown,
         )
-        problems.extend(
-            BindingProblem(kind, key, (image_name,), len(labels), classes, geometries)
-            for kind, present in found.items()
-            if present
-        )
+        for kind, at_fault in found.items():
+            if at_fault:
+                problems.append(
+                    BindingProblem(
+                        kind,
+                        key,
+                        (image_name,),
+                        len(at_fault),
+                        _distinct(label.obj_class.name for label in at_fault),
+                        _distinct(label.geometry.name() for label in at_fault),
+                    )
+                )
     return problems
 
 
@@ -187,10 +226,10 @@ def format_report(problems: Sequence[BindingProblem]) -> str:
         >>> print(format_report([
         ...     BindingProblem("singleton", "b", ("a.jpg",), 1, ("car",), ("bitmap",)),
         ...     BindingProblem("key_reused", "k", ("a.jpg", "b.jpg"), 4, ("car",), ("bitmap",)),
-        ...     BindingProblem("mixed_classes", "a", ("a.jpg",), 3, ("car", "person"), ("bitmap",)),
+        ...     BindingProblem("ambiguous_bbox", "a", ("a.jpg",), 2, ("car_bbox",), ("rectangle",)),
         ... ]))
         a.jpg: group 'b' has only 1 label (car): bind its other parts to it, or unbind it
-        a.jpg: group 'a' mixes classes car, person (3 labels): one object has one class
+        a.jpg: group 'a' has 2 boxes of its own class (car_bbox): keep one box per object
         a.jpg, b.jpg: key 'k' is on 2 images (4 labels): give each image its own keys
         >>> format_report([])
         'no binding problems'
@@ -222,15 +261,21 @@ def _describe(problem: BindingProblem) -> str:
             f"{where}: group {problem.key!r} has only {count} ({', '.join(problem.class_names)}): "
             "bind its other parts to it, or unbind it"
         )
-    if problem.kind == "mixed_classes":
+    if problem.kind == "ambiguous_bbox":
         return (
-            f"{where}: group {problem.key!r} mixes classes {', '.join(problem.class_names)} "
-            f"({count}): one object has one class"
+            f"{where}: group {problem.key!r} has {problem.label_count} boxes of its own class "
+            f"({', '.join(problem.class_names)}): keep one box per object"
         )
-    if problem.kind == "mixed_geometries":
+    if problem.kind == "two_skeletons":
         return (
-            f"{where}: group {problem.key!r} mixes geometries "
-            f"{', '.join(problem.geometry_names)} ({count}): convert the parts to one kind"
+            f"{where}: group {problem.key!r} has {problem.label_count} keypoints labels "
+            f"({', '.join(problem.class_names)}): one object has one skeleton, bind the others "
+            "to their own objects"
+        )
+    if problem.kind == "unknown_class":
+        return (
+            f"{where}: group {problem.key!r} has {count} of classes the project meta lacks "
+            f"({', '.join(problem.class_names)}): add the classes to the meta or drop the labels"
         )
     return (
         f"{where}: key {problem.key!r} is on {len(problem.image_names)} images ({count}): "

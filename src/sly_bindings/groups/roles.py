@@ -1,0 +1,237 @@
+"""What a binding group is, whatever its classes: its members by role, its class, its mask, its box.
+
+A binding group is one object. Its labels may have different classes: the SDK's own COCO import
+binds an instance's polygon (class ``car``) to its box (class ``car_bbox``) and its keypoints;
+Supervisely's "Group nested objects" app binds a ``person`` with the ``head`` and ``hand`` it
+holds; CVAT groups a person with their hat. Every part of this project that uses a group (merge,
+validate, preview, the COCO and YOLO exports) takes these rules from here:
+
+    - **members by role**: area members (Bitmap, Polygon), box members (Rectangle), keypoint
+      members (GraphNodes) and others (points, polylines, ...: kept, never drawn into a mask).
+    - **class** (the leader), :func:`group_class`: the class of the area member with the largest
+      area (``geometry.area``; ties: the first in the annotation); a group without area members
+      takes the class of its largest box, then of its first keypoints, then of its first other
+      member. A class named ``<name>_bbox`` never leads when ``<name>`` is in the group.
+      ``primary_classes`` (names) override: when the group holds one of them, only members of
+      those classes may lead, by the same rule. (The leader by largest area is Datumaro's rule
+      for its COCO export; ``<name>_bbox`` is the SDK's COCO import's name for an instance's
+      box.)
+    - **mask members**, :func:`mask_members`: the area members; a group with neither area nor
+      keypoint members is drawn by its boxes (then the boxes are the object).
+      ``groups.merge.object_mask`` draws them.
+    - **bbox**, :func:`object_bbox`: the leader's own box, the one Rectangle member whose class
+      is the leader's class or ``<leader>_bbox`` (:func:`own_boxes`), when there is exactly one;
+      otherwise the union of every member's extent (``geometry.to_bbox()``).
+
+Copy this file on its own: it needs only ``supervisely``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+
+import supervisely as sly
+
+BBOX_SUFFIX = "_bbox"
+
+
+class GroupRoles(NamedTuple):
+    """The members of one group by role, each in annotation order (immutable)."""
+
+    area: Tuple[sly.Label, ...]
+    box: Tuple[sly.Label, ...]
+    keypoints: Tuple[sly.Label, ...]
+    other: Tuple[sly.Label, ...]
+
+
+def group_roles(labels: Sequence[sly.Label]) -> GroupRoles:
+    """Sort the labels of one group into area, box, keypoint and other members.
+
+    Raises:
+        TypeError: an item is not a ``sly.Label``.
+
+    Examples:
+        >>> car, box = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> triangle = sly.Polygon([sly.PointLocation(0, 0), sly.PointLocation(0, 4),
+        ...                         sly.PointLocation(4, 0)])
+        >>> roles = group_roles([sly.Label(sly.Rectangle(0, 0, 4, 4), box),
+        ...                      sly.Label(triangle, car)])
+        >>> [len(members) for members in roles]
+        [1, 1, 0, 0]
+    """
+    _check_labels(labels)
+    area, box, keypoints, other = [], [], [], []
+    for label in labels:
+        kind = type(label.geometry)
+        if kind in (sly.Bitmap, sly.Polygon):
+            area.append(label)
+        elif kind is sly.Rectangle:
+            box.append(label)
+        elif kind is sly.GraphNodes:
+            keypoints.append(label)
+        else:
+            other.append(label)
+    return GroupRoles(tuple(area), tuple(box), tuple(keypoints), tuple(other))
+
+
+def group_class(
+    labels: Sequence[sly.Label], primary_classes: Optional[Iterable[str]] = None
+) -> sly.ObjClass:
+    """The class of the group (its leader), by the rules of the module's docstring.
+
+    Args:
+        labels: the labels of one group (or one unbound label), in annotation order.
+        primary_classes: class names that lead when the group holds one of them; None for the
+            plain rule.
+
+    Returns:
+        The ``sly.ObjClass`` of the leading member.
+
+    Raises:
+        ValueError: ``labels`` is empty.
+        TypeError: an item is not a ``sly.Label``, or ``primary_classes`` is one string.
+
+    Examples:
+        >>> person = sly.ObjClass("person", sly.Rectangle)
+        >>> hat = sly.ObjClass("hat", sly.Rectangle)
+        >>> group = [sly.Label(sly.Rectangle(0, 0, 1, 1), hat),
+        ...          sly.Label(sly.Rectangle(0, 0, 9, 4), person)]
+        >>> group_class(group).name
+        'person'
+        >>> group_class(group, primary_classes=["hat"]).name
+        'hat'
+    """
+    if len(labels) == 0:
+        raise ValueError("no labels: pass the labels of one group")
+    if isinstance(primary_classes, str):
+        raise TypeError(
+            f"primary_classes is the string {primary_classes!r}: pass a list of class names"
+        )
+    roles = group_roles(labels)
+    names = {label.obj_class.name for label in labels}
+    candidates = [
+        label
+        for label in labels
+        if not (
+            label.obj_class.name.endswith(BBOX_SUFFIX)
+            and label.obj_class.name[: -len(BBOX_SUFFIX)] in names
+        )
+    ]
+    if primary_classes is not None:
+        primary = set(primary_classes)
+        chosen = [label for label in candidates if label.obj_class.name in primary]
+        candidates = chosen or candidates
+    chosen_ids = {id(label) for label in candidates}
+    for members, by_area in (
+        (roles.area, True),
+        (roles.box, True),
+        (roles.keypoints, False),
+        (roles.other, False),
+    ):
+        members = [label for label in members if id(label) in chosen_ids]
+        if members:
+            if not by_area:
+                return members[0].obj_class
+            # max keeps the first of equal areas: ties go to the first in the annotation.
+            return max(members, key=lambda label: label.geometry.area).obj_class
+    # Only <name>_bbox boxes whose <name> is held by no candidate cannot happen: <name> is in
+    # the group, so its label is a candidate. Kept for safety.
+    return labels[0].obj_class
+
+
+def own_boxes(labels: Sequence[sly.Label], leader: str) -> List[sly.Label]:
+    """The box members of class ``leader`` or ``<leader>_bbox``, in annotation order.
+
+    Examples:
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> labels = [sly.Label(box, sly.ObjClass(name, sly.Rectangle))
+        ...           for name in ("car_bbox", "hat", "car")]
+        >>> [label.obj_class.name for label in own_boxes(labels, "car")]
+        ['car_bbox', 'car']
+    """
+    names = {leader, leader + BBOX_SUFFIX}
+    return [label for label in group_roles(labels).box if label.obj_class.name in names]
+
+
+def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
+    """The members whose union is the group's mask: its area members, else (no keypoints
+    either) its boxes; keypoints with only a box have no mask.
+
+    Examples:
+        >>> car, box = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> triangle = sly.Polygon([sly.PointLocation(0, 0), sly.PointLocation(0, 4),
+        ...                         sly.PointLocation(4, 0)])
+        >>> [label.obj_class.name for label in mask_members(
+        ...     [sly.Label(sly.Rectangle(0, 0, 4, 4), box), sly.Label(triangle, car)])]
+        ['car']
+    """
+    roles = group_roles(labels)
+    if roles.area or roles.keypoints:
+        return roles.area
+    return roles.box
+
+
+def object_bbox(
+    labels: Sequence[sly.Label], primary_classes: Optional[Iterable[str]] = None
+) -> sly.Rectangle:
+    """The group's box: the leader's own box when it has exactly one, else the members' extent.
+
+    The box is in Supervisely pixels (``bottom`` and ``right`` inclusive) and not cut to an
+    image.
+
+    Raises:
+        ValueError: ``labels`` is empty.
+        TypeError: an item is not a ``sly.Label``.
+
+    Examples:
+        >>> car, box = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
+        >>> triangle = sly.Polygon([sly.PointLocation(52, 12), sly.PointLocation(52, 40),
+        ...                         sly.PointLocation(70, 12)])
+        >>> group = [sly.Label(triangle, car), sly.Label(sly.Rectangle(50, 10, 80, 90), box)]
+        >>> bbox = object_bbox(group)
+        >>> bbox.top, bbox.left, bbox.bottom, bbox.right
+        (50, 10, 80, 90)
+        >>> bbox = object_bbox(group[:1])
+        >>> bbox.top, bbox.left, bbox.bottom, bbox.right
+        (52, 12, 70, 40)
+    """
+    leader = group_class(labels, primary_classes).name
+    boxes = own_boxes(labels, leader)
+    if len(boxes) == 1:
+        return boxes[0].geometry
+    extents = [label.geometry.to_bbox() for label in labels]
+    return sly.Rectangle(
+        top=min(box.top for box in extents),
+        left=min(box.left for box in extents),
+        bottom=max(box.bottom for box in extents),
+        right=max(box.right for box in extents),
+    )
+
+
+def describe_group(
+    labels: Sequence[sly.Label], primary_classes: Optional[Iterable[str]] = None
+) -> str:
+    """``'person + head, hand'``: the leading class first, then the other classes once each.
+
+    Examples:
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> labels = [sly.Label(geometry, sly.ObjClass(name, sly.Rectangle))
+        ...           for name, geometry in (("head", box), ("person", sly.Rectangle(0, 0, 9, 9)),
+        ...                                  ("hand", box), ("head", box))]
+        >>> describe_group(labels)
+        'person + head, hand'
+        >>> describe_group(labels[1:2])
+        'person'
+    """
+    leader = group_class(labels, primary_classes).name
+    others = [name for name in dict.fromkeys(label.obj_class.name for label in labels)]
+    others.remove(leader)
+    return leader if not others else f"{leader} + {', '.join(others)}"
+
+
+def _check_labels(labels: Sequence[sly.Label]) -> None:
+    for index, label in enumerate(labels):
+        if not isinstance(label, sly.Label):
+            raise TypeError(
+                f"labels[{index}] is a {type(label).__name__}, not a sly.Label: pass labels"
+            )
