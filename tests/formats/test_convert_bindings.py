@@ -144,7 +144,7 @@ LABELME_SHAPE = {"label": "car", "points": [[0, 0], [3, 3], [0, 3]], "shape_type
 def bad_labelme(root: Path) -> None:
     image_png(root / "street" / "a.png")
     data = {"imagePath": "a.png", "imageHeight": 6, "imageWidth": 8, "shapes": [LABELME_SHAPE]}
-    data["shapes"] = [{**LABELME_SHAPE, "points": [[0, 0], [3, 3]]}]
+    data["imageHeight"] = "6"  # a bad shape is skipped with a warning; a bad file is refused
     write_text(root / "street" / "a.json", json.dumps(data))
 
 
@@ -277,7 +277,7 @@ def convert_in_process(*args) -> int:
             "labelme",
             bad_labelme,
             "supervisely",
-            "street/a.json: shapes[0].points: a polygon needs 3",
+            "street/a.json: imageHeight: missing or not a whole number",
         ),
         ("cvat", bad_cvat, "supervisely", "annotations.xml: <image name='a.png'> <mask> #1: rle:"),
         ("coco", bad_coco, "supervisely", "annotations.json: annotation 1: category_id: 7 is no"),

@@ -157,42 +157,6 @@ def test_geometries_are_read_at_their_pixels():
         ({**labelme_file(), "imageHeight": "10"}, "imageHeight: missing or not a whole number"),
         ({**labelme_file(), "imageWidth": 0}, "imageWidth: must be at least 1"),
         ({**labelme_file(), "imagePath": ""}, "imagePath: missing"),
-        # Fields of a shape.
-        (labelme_file("car"), r"shapes\[0\]: not a JSON object"),
-        (labelme_file(shape("", [[0, 0], [1, 1], [2, 0]])), r"shapes\[0\].label: missing"),
-        (labelme_file(shape("car", [[0, 0], [1, "a"]])), r"shapes\[0\].points: must be a list"),
-        # NaN is no coordinate (Python's json reads it).
-        (
-            labelme_file(shape("car", [[0, 0], [1, float("nan")], [2, 0]])),
-            r"shapes\[0\].points: must be a list",
-        ),
-        (labelme_file(shape("car", [[0, 0], [1, 1]])), r"shapes\[0\].points: a polygon needs 3"),
-        (
-            labelme_file(shape("car", [[0, 0]], "rectangle")),
-            r"shapes\[0\].points: a rectangle needs 2",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [1, 1], [2, 0]], group_id=[1])),
-            r"shapes\[0\].group_id: must be a whole number",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [1, 1], [2, 0]], group_id=1.5)),
-            r"shapes\[0\].group_id: must be a whole number",
-        ),
-        (labelme_file(shape("car", [[0, 0], [2, 1]], "mask")), r"shapes\[0\].mask: missing"),
-        (
-            labelme_file(shape("car", [[0, 0], [2, 1]], "mask", mask="not base64!")),
-            r"shapes\[0\].mask: not valid base64",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [2, 1]], "mask", mask="aGVsbG8=")),
-            r"shapes\[0\].mask: not a PNG image",
-        ),
-        # The mask is 3x2 but the points span 4x2.
-        (
-            labelme_file(shape("car", [[0, 0], [3, 1]], "mask", mask=MASK_2X3)),
-            r"shapes\[0\].mask: is 3x2 pixels but points span 4x2",
-        ),
     ],
 )
 def test_malformed_files_name_the_file_and_the_field(data, message):
@@ -200,6 +164,81 @@ def test_malformed_files_name_the_file_and_the_field(data, message):
         labelme_to_annotation(data, source="street.json")
     assert str(raised.value).startswith("street.json: ")
     assert "\n" not in str(raised.value)
+
+
+GOOD_SHAPE = shape("sign", [[0, 0], [2, 2]], "rectangle")
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("car", r"shapes\[0\]: not a JSON object"),
+        (shape("", [[0, 0], [1, 1], [2, 0]]), r"shapes\[0\].label: missing"),
+        (shape("car", [[0, 0], [1, "a"]]), r"shapes\[0\].points: must be a list"),
+        # NaN is no coordinate (Python's json reads it).
+        (shape("car", [[0, 0], [1, float("nan")], [2, 0]]), r"shapes\[0\].points: must be a list"),
+        # LabelMe saves polygons of two points, and of one, and opens them again.
+        (shape("car", [[0, 0], [1, 1]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3"),
+        (shape("car", [[4, 4]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3 .* got 1"),
+        (shape("car", [[0, 0]], "rectangle"), r"shapes\[0\].points: a rectangle needs 2"),
+        (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=[1]), r"shapes\[0\].group_id: must be"),
+        (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=1.5), r"shapes\[0\].group_id: must be"),
+        (shape("car", [[0, 0], [2, 1]], "mask"), r"shapes\[0\].mask: missing"),
+        (shape("car", [[0, 0], [2, 1]], "mask", mask="not base64!"), r"mask: not valid base64"),
+        (shape("car", [[0, 0], [2, 1]], "mask", mask="aGVsbG8="), r"shapes\[0\].mask: not a PNG"),
+        # A mask wholly outside the image.
+        (shape("car", [[20, 20], [22, 21]], "mask", mask=MASK_2X3), r"no pixel set inside"),
+    ],
+)
+def test_a_bad_shape_is_skipped_with_a_warning_and_the_rest_is_read(bad, message):
+    with pytest.warns(LabelmeWarning, match=message) as caught:
+        ann = labelme_to_annotation(labelme_file(bad, GOOD_SHAPE), source="street.json")
+    assert [label.obj_class.name for label in ann.labels] == ["sign"]
+    assert all(str(w.message).startswith("street.json: shapes[0]") for w in caught)
+
+
+@pytest.mark.parametrize(
+    "points, origin",
+    [
+        # The points span the bitmap (LabelMe's own save): placed there.
+        ([[2, 3], [4, 4]], (3, 2)),
+        # A corner dragged: the second point moved, the bitmap stays at the first, its own size.
+        ([[2, 3], [7, 9]], (3, 2)),
+        ([[2, 3], [2, 3]], (3, 2)),
+        # A half-pixel move: fractional points, rounded.
+        ([[2.4, 3.4], [4.6, 4.6]], (3, 2)),
+        ([[5.6, 1.2], [7.4, 2.4]], (1, 6)),
+        # The second point before the first.
+        ([[6, 6], [1, 1]], (6, 6)),
+    ],
+)
+def test_a_mask_is_placed_at_its_first_point_with_its_own_size(points, origin):
+    ann = labelme_to_annotation(labelme_file(shape("car", points, "mask", mask=MASK_2X3)))
+    (label,) = ann.labels
+    assert (label.geometry.origin.row, label.geometry.origin.col) == origin
+    assert label.geometry.data.astype(int).tolist() == [[1, 1, 0], [0, 1, 1]]
+
+
+def test_a_mask_partly_outside_the_image_keeps_its_part_inside():
+    # The 10x12 image; the 2x3 bitmap at x=10, y=9: one row and two columns inside.
+    ann = labelme_to_annotation(
+        labelme_file(shape("car", [[10, 9], [12, 10]], "mask", mask=MASK_2X3))
+    )
+    (label,) = ann.labels
+    assert (label.geometry.origin.row, label.geometry.origin.col) == (9, 10)
+    assert label.geometry.data.astype(int).tolist() == [[1, 1]]
+
+
+def test_a_bad_shape_never_stops_the_folder(tmp_path):
+    folder = tmp_path / "labelme" / "street"
+    folder.mkdir(parents=True)
+    for stem, shapes in (("a", [shape("car", [[0, 0], [1, 1]]), GOOD_SHAPE]), ("b", [GOOD_SHAPE])):
+        sly.image.write(str(folder / f"{stem}.png"), np.zeros((10, 12, 3), np.uint8))
+        data = labelme_file(*shapes, image_path=f"{stem}.png")
+        (folder / f"{stem}.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.warns(LabelmeWarning, match=r"street/a.json: shapes\[0\] \('car'\): skipped"):
+        items = list(labelme_items(str(tmp_path / "labelme")))
+    assert [(item.name, len(item.ann.labels)) for item in items] == [("a.png", 1), ("b.png", 1)]
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,15 @@ Geometries (pixel coordinates, x = column, y = row):
   fractional points are rounded to the nearest pixel;
 - ``rectangle`` <-> ``sly.Rectangle``: the two corner pixels, both inside, as LabelMe draws them;
 - ``mask`` <-> ``sly.Bitmap``: ``points`` are the top-left and bottom-right pixels of the mask's
-  box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer).
+  box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer). Reading, the bitmap is
+  placed at the first point with its own size, as LabelMe draws it (``Shape.paint``): LabelMe
+  saves masks whose two points no longer span the bitmap (after a corner drag), and opens them.
 
 Other shape types (point, line, circle, ...) and other geometries are skipped with a warning.
+So is a shape LabelMe saves but that is no geometry (a polygon of fewer than 3 points) or a
+malformed shape (no label, bad points or mask): the warning names the file and the shape, and the
+rest of the file and of the folder is read. Only a malformed file (no image size, no shapes
+list, not JSON) is refused.
 Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
 ``sly.AlphaMask`` (a Bitmap of opacities) are skipped too, rather than written without their
 rotation or opacity. Class colours, tags and attributes are not carried.
@@ -182,8 +188,12 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         data: the parsed JSON of one LabelMe file.
         source: the file's name, used in messages.
 
+    A shape that cannot be read (malformed, or a polygon of fewer than 3 points) is skipped
+    with a :class:`LabelmeWarning` naming the file and the shape; the other shapes are read.
+
     Raises:
-        InvalidLabelmeError: a field is missing or malformed; the message names file and field.
+        InvalidLabelmeError: a field of the file (not of a shape) is missing or malformed; the
+            message names file and field.
 
     Examples:
         >>> data = {"imagePath": "a.jpg", "imageHeight": 8, "imageWidth": 8, "shapes": [
@@ -204,17 +214,32 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     labels = []
     for index, shape in enumerate(shapes):
         field = f"shapes[{index}]"
-        if not isinstance(shape, dict):
-            raise InvalidLabelmeError(f"{source}: {field}: not a JSON object")
-        name = shape.get("label")
-        if not isinstance(name, str) or not name:
-            raise InvalidLabelmeError(f"{source}: {field}.label: missing or not a non-empty string")
-        geometry = _geometry_of(shape, f"{source}: {field}")
-        if geometry is not None:
-            group_id = _group_id(shape.get("group_id"), f"{source}: {field}.group_id")
-            key = None if group_id is None else f"{image_name}:{name}:{group_id}"
-            labels.append(sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key))
+        try:
+            label = _label_of(shape, image_name, (height, width), f"{source}: {field}")
+        except InvalidLabelmeError as error:
+            # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
+            warnings.warn(f"{error}: the shape is skipped", LabelmeWarning)
+            continue
+        if label is not None:
+            labels.append(label)
     return sly.Annotation((height, width), labels)
+
+
+def _label_of(
+    shape: Dict[str, Any], image_name: str, image_size: Tuple[int, int], field: str
+) -> Optional[sly.Label]:
+    """The label of one shape, or None (warned) for one not converted."""
+    if not isinstance(shape, dict):
+        raise InvalidLabelmeError(f"{field}: not a JSON object")
+    name = shape.get("label")
+    if not isinstance(name, str) or not name:
+        raise InvalidLabelmeError(f"{field}.label: missing or not a non-empty string")
+    geometry = _geometry_of(shape, image_size, field)
+    if geometry is None:
+        return None
+    group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
+    key = None if group_id is None else f"{image_name}:{name}:{group_id}"
+    return sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key)
 
 
 def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
@@ -246,15 +271,21 @@ def _group_id(value: Any, field: str) -> Optional[str]:
     raise InvalidLabelmeError(f"{field}: must be a whole number, a string or null, got {value!r}")
 
 
-def _geometry_of(shape: Dict[str, Any], field: str) -> Optional[sly.Geometry]:
-    """The Supervisely geometry of one shape, or None (warned) for a shape type not converted."""
+def _geometry_of(
+    shape: Dict[str, Any], image_size: Tuple[int, int], field: str
+) -> Optional[sly.Geometry]:
+    """The Supervisely geometry of one shape, or None (warned) for a shape not converted."""
     shape_type = shape.get("shape_type") or "polygon"  # LabelMe before 3.0 wrote no shape_type
     points = _points(shape.get("points"), f"{field}.points")
     if shape_type == "polygon":
         if len(points) < 3:
-            raise InvalidLabelmeError(
-                f"{field}.points: a polygon needs 3 points, got {len(points)}"
+            # LabelMe saves (and opens) a polygon of two points after a point is deleted.
+            warnings.warn(
+                f"{field} ({shape.get('label')!r}): skipped, a polygon needs 3 points, got "
+                f"{len(points)}",
+                LabelmeWarning,
             )
+            return None
         return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:
@@ -264,17 +295,20 @@ def _geometry_of(shape: Dict[str, Any], field: str) -> Optional[sly.Geometry]:
     if shape_type == "mask":
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a mask needs 2, got {len(points)}")
-        (left, top), (right, bottom) = points
+        # LabelMe draws the bitmap at the first point, at the bitmap's own size
+        # (labelme/shape.py, Shape.paint), whatever the second point says: after a corner drag
+        # or a half-pixel move the two points no longer span it, and LabelMe still opens it.
+        left, top = points[0]
         mask = _decode_mask(shape.get("mask"), f"{field}.mask")
-        if mask.shape != (bottom - top + 1, right - left + 1):
-            raise InvalidLabelmeError(
-                f"{field}.mask: is {mask.shape[1]}x{mask.shape[0]} pixels but points span "
-                f"{right - left + 1}x{bottom - top + 1}: they must describe the same box"
+        height, width = image_size
+        first_row, first_col = max(0, -top), max(0, -left)  # the part inside the image
+        visible = mask[first_row : max(0, height - top), first_col : max(0, width - left)]
+        if not visible.any():
+            warnings.warn(
+                f"{field}: skipped, its mask has no pixel set inside the image", LabelmeWarning
             )
-        if not mask.any():
-            warnings.warn(f"{field}: skipped, its mask has no pixel set", LabelmeWarning)
             return None
-        return sly.Bitmap(mask, origin=sly.PointLocation(top, left))
+        return sly.Bitmap(visible, origin=sly.PointLocation(top + first_row, left + first_col))
     warnings.warn(
         f"{field}: shape_type {shape_type!r} skipped: only polygon, rectangle and mask are read",
         LabelmeWarning,
