@@ -410,7 +410,12 @@ def convert_in_process(*args) -> int:
         # A folder with nothing of the format in it, or only a stray file.
         ("labelme", lambda root: root.mkdir(), "supervisely", "in: no LabelMe file (*.json) in it"),
         ("cvat", lambda root: root.mkdir(), "supervisely", "annotations.xml: does not exist"),
-        ("coco", lambda root: root.mkdir(), "supervisely", "annotations.json: does not exist"),
+        (
+            "coco",
+            lambda root: root.mkdir(),
+            "supervisely",
+            "in: no COCO file in it (annotations.json",
+        ),
         ("yolo", lambda root: root.mkdir(), "supervisely", "data.yaml: does not exist"),
         (
             "yolo",
