@@ -52,6 +52,7 @@ copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import os
@@ -67,6 +68,7 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.progress import progress
 
 CVAT_VERSION = "1.1"
 DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
@@ -201,11 +203,14 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
     return None
 
 
-def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly.Annotation:
+def cvat_image_to_annotation(
+    image: ET.Element, source: str = "CVAT XML", subset: Optional[str] = None
+) -> sly.Annotation:
     """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type.
     Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
+    Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
         InvalidCvatError: an attribute is missing or malformed; the message names the file, the
@@ -223,7 +228,7 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
     where = f"{source}: <image id={image.get('id')!r}>"
     if not name:
         raise InvalidCvatError(f"{where}: name: missing")
-    where = f"{source}: <image name={name!r}>"
+    where = _where(source, name, image.get("subset") or subset)
     height = _whole_number(image, "height", where, minimum=1)
     width = _whole_number(image, "width", where, minimum=1)
     labels = []
@@ -241,6 +246,11 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
             sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
         )
     return sly.Annotation((height, width), labels)
+
+
+def _where(source: str, name: str, subset: Optional[str]) -> str:
+    """``<file>: <image name='a.png' subset='train'>``, for messages (no subset: none named)."""
+    return f"{source}: <image name={name!r}{'' if not subset else f' subset={subset!r}'}>"
 
 
 def _whole_number(
@@ -347,8 +357,13 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
     os.makedirs(out_dir)
     root = ET.Element("annotations")
     ET.SubElement(root, "version").text = CVAT_VERSION
-    meta = ET.SubElement(ET.SubElement(root, "meta"), "project")
-    ET.SubElement(meta, "name").text = project.name
+    meta_root = ET.SubElement(root, "meta")
+    meta = ET.SubElement(meta_root, "project")
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+    for field, text in (("id", "1"), ("name", project.name), ("bugtracker", ""), ("created", now)):
+        ET.SubElement(meta, field).text = text
+    ET.SubElement(meta, "updated").text = now
+    tasks = ET.SubElement(meta, "tasks")  # one per subset, filled in below
     labels = ET.SubElement(meta, "labels")
     cvat_types = {geometry: name for name, geometry in CVAT_TYPES.items()}
     for obj_class in project.meta.obj_classes:
@@ -358,12 +373,17 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
         ET.SubElement(label, "type").text = cvat_types.get(obj_class.geometry_type, "any")
         ET.SubElement(label, "attributes")
     image_id, first_group_id = 0, 1
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+    subsets = []
+    for task_id, dataset in enumerate(sorted(project.datasets, key=lambda ds: ds.name), start=1):
         subset = dataset.name.replace(os.sep, "/")  # a nested dataset's name is parent/child
+        subsets.append(subset)
         os.makedirs(os.path.join(out_dir, "images", subset))
-        for item_name in sorted(dataset.get_items_names()):
+        item_names = sorted(dataset.get_items_names())
+        tasks.append(_task_meta(task_id, subset, image_id, len(item_names), now))
+        for item_name in progress(item_names, f"CVAT {subset}"):
             ann = dataset.get_ann(item_name, project.meta)
             image = annotation_to_cvat_image(ann, image_id, item_name, subset, first_group_id)
+            image.set("task_id", str(task_id))
             root.append(image)
             sly.fs.copy_file(
                 dataset.get_img_path(item_name),
@@ -372,10 +392,43 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
             image_id += 1
             group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
             first_group_id = max(group_ids, default=first_group_id - 1) + 1
+    ET.SubElement(meta, "subsets").text = "\n".join(subsets)
+    ET.SubElement(meta_root, "dumped").text = now
     ET.indent(root)
     ET.ElementTree(root).write(
         os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
     )
+
+
+def _task_meta(task_id: int, subset: str, first_frame: int, size: int, now: str) -> ET.Element:
+    """The ``<task>`` of a project export's meta, as CVAT writes it (``TaskData.meta_for_task``).
+
+    Datumaro's importer makes one subset per ``<subset>`` element of the meta, and refuses a
+    project export with none ("CVAT XML should include <subset> tags").
+    """
+    task = ET.Element("task")
+    fields = {
+        "id": str(task_id),
+        "name": subset,
+        "size": str(size),
+        "mode": "annotation",
+        "overlap": "0",
+        "bugtracker": "",
+        "created": now,
+        "updated": now,
+        "subset": subset,
+        "start_frame": "0",
+        "stop_frame": str(max(size - 1, 0)),
+        "frame_filter": "",
+    }
+    for field, text in fields.items():
+        ET.SubElement(task, field).text = text
+    segment = ET.SubElement(ET.SubElement(task, "segments"), "segment")
+    last_frame = first_frame + max(size - 1, 0)
+    for field, number in (("id", task_id), ("start", first_frame), ("stop", last_frame)):
+        ET.SubElement(segment, field).text = str(number)
+    ET.SubElement(segment, "url").text = ""
+    return task
 
 
 def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
@@ -482,11 +535,13 @@ def _parse(xml_path: Path) -> ET.Element:
 
 
 def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
+    # A project export names each image's subset; a task export names its task's in the meta.
+    task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
     for image in root.iterfind("image"):
-        ann = cvat_image_to_annotation(image, str(xml_path))
+        ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
         name = image.get("name", "")
-        where = f"{xml_path}: <image name={name!r}>"
-        subset = image.get("subset") or DEFAULT_SUBSET
+        where = _where(str(xml_path), name, image.get("subset") or task_subset)
+        subset = image.get("subset") or task_subset or DEFAULT_SUBSET
         dataset = tuple(subset.split("/"))
         for part in dataset:
             problem = dataset_name_problem(part)
