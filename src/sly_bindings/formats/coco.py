@@ -66,6 +66,7 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.progress import progress
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -324,9 +325,10 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
         >>> folder.cleanup()
     """
     geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    parts = []
+    parts, total = [], 0
     for json_path in coco_files(coco_path):
         coco = _load(json_path)
+        total += len(coco["images"])
         category_names = _category_names(coco, str(json_path))
         for name in category_names.values():
             geometry_types.setdefault(name, set())
@@ -338,7 +340,7 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
     project = sly.Project(project_dir, sly.OpenMode.CREATE)
     datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
     crowds = False
-    for item in itertools.chain([first], items):
+    for item in progress(itertools.chain([first], items), "COCO", total):
         _add_item(_dataset(project, datasets, item.dataset), item)
         for label in item.ann.labels:
             geometry_types[label.obj_class.name].add(type(label.geometry))

@@ -509,7 +509,8 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
     project = sly.Project(project_dir, sly.OpenMode.CREATE)
     geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
     datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    for item in itertools.chain([first], items):
+    total = len(root.findall("image"))
+    for item in progress(itertools.chain([first], items), "CVAT", total):
         _add_item(_dataset(project, datasets, item.dataset), item)
         for label in item.ann.labels:
             geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))

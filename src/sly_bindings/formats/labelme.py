@@ -65,6 +65,7 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.progress import progress
 
 LABELME_VERSION = "5.5.0"
 
@@ -375,7 +376,8 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         dataset_dir = Path(out_dir, dataset.name)
         dataset_dir.mkdir()
-        for item_name in sorted(dataset.get_items_names()):
+        item_names = sorted(dataset.get_items_names())
+        for item_name in progress(item_names, f"LabelMe {dataset.name}"):
             json_path = dataset_dir / f"{Path(item_name).stem}.json"
             if json_path.exists():
                 raise FileExistsError(
@@ -479,7 +481,8 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
     project = sly.Project(project_dir, sly.OpenMode.CREATE)
     geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
     datasets: Dict[str, sly.Dataset] = {}
-    for item in itertools.chain([first], items):
+    total = sum(1 for _ in Path(labelme_dir).rglob("*.json"))
+    for item in progress(itertools.chain([first], items), "LabelMe", total):
         (dataset_name,) = item.dataset
         if dataset_name not in datasets:
             datasets[dataset_name] = project.create_dataset(dataset_name)
