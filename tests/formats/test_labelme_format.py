@@ -208,8 +208,9 @@ def test_a_bad_shape_is_skipped_with_a_warning_and_the_rest_is_read(bad, message
         # A half-pixel move: fractional points, rounded.
         ([[2.4, 3.4], [4.6, 4.6]], (3, 2)),
         ([[5.6, 1.2], [7.4, 2.4]], (1, 6)),
-        # The second point before the first.
+        # The second point before the first, and no second point (LabelMe draws 1 or 2).
         ([[6, 6], [1, 1]], (6, 6)),
+        ([[4, 5]], (5, 4)),
     ],
 )
 def test_a_mask_is_placed_at_its_first_point_with_its_own_size(points, origin):

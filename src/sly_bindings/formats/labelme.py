@@ -25,7 +25,7 @@ Geometries (pixel coordinates, x = column, y = row):
 - ``rectangle`` <-> ``sly.Rectangle``: the two corner pixels, both inside, as LabelMe draws them;
 - ``mask`` <-> ``sly.Bitmap``: ``points`` are the top-left and bottom-right pixels of the mask's
   box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer). Reading, the bitmap is
-  placed at the first point with its own size, as LabelMe draws it (``Shape.paint``): LabelMe
+  placed at the first point with its own size, as LabelMe draws it (``_paint_shape_mask``): LabelMe
   saves masks whose two points no longer span the bitmap (after a corner drag), and opens them.
 
 Other shape types (point, line, circle, ...) and other geometries are skipped with a warning.
@@ -294,11 +294,12 @@ def _geometry_of(
         (x1, y1), (x2, y2) = points
         return sly.Rectangle(min(y1, y2), min(x1, x2), max(y1, y2), max(x1, x2))
     if shape_type == "mask":
-        if len(points) != 2:
-            raise InvalidLabelmeError(f"{field}.points: a mask needs 2, got {len(points)}")
-        # LabelMe draws the bitmap at the first point, at the bitmap's own size
-        # (labelme/shape.py, Shape.paint), whatever the second point says: after a corner drag
-        # or a half-pixel move the two points no longer span it, and LabelMe still opens it.
+        if len(points) not in (1, 2):  # LabelMe's render_shape asserts 1 or 2
+            raise InvalidLabelmeError(f"{field}.points: a mask needs 1 or 2, got {len(points)}")
+        # LabelMe draws the bitmap at the first point, at the bitmap's own size (Shape.paint in
+        # labelme/shape.py; _paint_shape_mask in labelme/_widgets/_shape_render.py), whatever the
+        # second point says: after a corner drag or a half-pixel move the two points no longer
+        # span it, and LabelMe still opens it.
         left, top = points[0]
         mask = _decode_mask(shape.get("mask"), f"{field}.mask")
         height, width = image_size
