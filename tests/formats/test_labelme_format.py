@@ -461,12 +461,12 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
                 "a.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
                 "b.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
             },
-            r"b.json: imagePath: 'same.png' is already the image",
+            r"b.json: 'same.png' is used twice in dataset 'labelme': give each image its own",
         ),
         # imageData that is not an image.
         (
             {"a.json": json.dumps(labelme_file(image_path="a.png", image_data="aGVsbG8="))},
-            r"a.json: imageData: not an image",
+            r"a.json: the image it embeds is not an image Supervisely can read",
         ),
     ],
 )

@@ -58,7 +58,7 @@ import warnings
 import os  # for the examples
 import tempfile  # for the examples
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple, Type
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 import supervisely as sly
@@ -66,7 +66,13 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.formats.progress import progress
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+)
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -75,22 +81,17 @@ ISCROWD_TAG = "iscrowd"
 ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
 
 
-class InvalidCocoError(ValueError):
+class InvalidCocoError(InvalidFormatError):
     """A COCO file that cannot be read; the message names the file and the field."""
 
 
-class CocoWarning(UserWarning):
+class CocoWarning(FormatWarning):
     """A part of a COCO file that was dropped or read differently; the message says which."""
 
 
-class CocoItem(NamedTuple):
-    """One image of a COCO file, read: where it goes and what it holds."""
-
-    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
-    name: str  # the item's name in the dataset
-    image: Path  # the image file
-    ann: sly.Annotation
-    source: str  # the file and the image, for messages
+# One image of a COCO file, read: its dataset and its parents' names (top first), name, image
+# file, annotation, and the file and the image for messages.
+CocoItem = FormatItem
 
 
 def coco_to_annotation(
@@ -324,32 +325,23 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
         [('polygon', 'a.png:7'), ('polygon', 'a.png:7')]
         >>> folder.cleanup()
     """
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
+    declared: Dict[str, ClassInfo] = {}  # every category, in order, even with no instance
     parts, total = [], 0
     for json_path in coco_files(coco_path):
         coco = _load(json_path)
         total += len(coco["images"])
         category_names = _category_names(coco, str(json_path))
-        for name in category_names.values():
-            geometry_types.setdefault(name, set())
+        declared.update((name, ClassInfo()) for name in category_names.values())
         parts.append(_items(coco, str(json_path), category_names, images_dir))
-    items = itertools.chain.from_iterable(parts)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidCocoError(f"{coco_path}: images: empty: pass a COCO file with images")
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    crowds = False
-    for item in progress(itertools.chain([first], items), "COCO", total):
-        _add_item(_dataset(project, datasets, item.dataset), item)
-        for label in item.ann.labels:
-            geometry_types[label.obj_class.name].add(type(label.geometry))
-            crowds = crowds or label.tags.has_key(ISCROWD_TAG)
-    classes = [
-        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
-        for name, types in geometry_types.items()
-    ]
-    project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=[ISCROWD] if crowds else []))
+    items_to_project(
+        itertools.chain.from_iterable(parts),
+        project_dir,
+        InvalidCocoError,
+        f"{coco_path}: images: empty: pass a COCO file with images",
+        declared,
+        total=total,
+        description="COCO",
+    )
 
 
 def coco_files(coco_path: str) -> List[Path]:
@@ -497,18 +489,6 @@ def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[s
     return names
 
 
-def _dataset(
-    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
-) -> sly.Dataset:
-    """The dataset at ``path`` (names, top first), made with its parents when new."""
-    for depth in range(1, len(path) + 1):
-        if path[:depth] not in datasets:
-            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
-            folder = "/datasets/".join(path[:depth])
-            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
-    return datasets[path]
-
-
 def _load(coco_path: Path) -> Dict[str, Any]:
     try:
         coco = json.loads(coco_path.read_text(encoding="utf-8"))
@@ -539,15 +519,3 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
             raise InvalidCocoError(f"{coco_path}: categories[{index}]: name {name!r} is repeated")
         names[category["id"]] = name
     return names
-
-
-def _add_item(dataset: sly.Dataset, item: CocoItem) -> None:
-    if dataset.item_exists(item.name):
-        raise InvalidCocoError(
-            f"{item.source}: {item.name!r} is used twice in dataset {dataset.name!r}: give each "
-            "image its own name"
-        )
-    try:
-        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCocoError(f"{item.source}: {item.image} is not an image") from None

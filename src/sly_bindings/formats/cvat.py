@@ -53,14 +53,13 @@ copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
 from __future__ import annotations
 
 import datetime
-import itertools
 import math
 import os
 import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Type
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +67,14 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+    project_items,
+)
 from sly_bindings.formats.progress import progress
 
 CVAT_VERSION = "1.1"
@@ -79,21 +86,16 @@ CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
 }
 
 
-class InvalidCvatError(ValueError):
+class InvalidCvatError(InvalidFormatError):
     """A CVAT XML file that cannot be read; the message names the file and the field."""
 
 
-class CvatItem(NamedTuple):
-    """One image of a CVAT export, read: where it goes and what it holds."""
-
-    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
-    name: str  # the item's name in the dataset
-    image: Path  # the image file
-    ann: sly.Annotation
-    source: str  # the file and the image, for messages
+# One image of a CVAT export, read: its dataset (the subset, split at "/"), name, image file,
+# annotation, and the file and the image for messages.
+CvatItem = FormatItem
 
 
-class CvatWarning(UserWarning):
+class CvatWarning(FormatWarning):
     """Something that CVAT cannot hold, or a shape that was skipped; the message says which."""
 
 
@@ -354,45 +356,89 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
         >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
+    items_to_cvat(project_items(project_dir), out_dir, project.meta.obj_classes, project.name)
+
+
+def items_to_cvat(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    name: str = "project",
+) -> None:
+    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``.
+
+    Each dataset is a subset and a task (a nested one ``parent/child``); its images go to
+    ``images/<subset>/``. The meta's labels are ``classes`` (with their colours and types), then
+    any other class the items' labels have. ``out_dir`` is created and must not exist yet.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or an image name is used twice in a subset.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items_to_cvat([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
+        ...               folder.name + "/cvat")
+        >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
+        >>> [task.findtext("subset") for task in root.iterfind("meta/project/tasks/task")]
+        ['ds']
+        >>> folder.cleanup()
+    """
     os.makedirs(out_dir)
     root = ET.Element("annotations")
     ET.SubElement(root, "version").text = CVAT_VERSION
     meta_root = ET.SubElement(root, "meta")
     meta = ET.SubElement(meta_root, "project")
     now = datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
-    for field, text in (("id", "1"), ("name", project.name), ("bugtracker", ""), ("created", now)):
+    for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
         ET.SubElement(meta, field).text = text
     ET.SubElement(meta, "updated").text = now
-    tasks = ET.SubElement(meta, "tasks")  # one per subset, filled in below
+    tasks_element = ET.SubElement(meta, "tasks")  # one per subset, filled in at the end
     labels = ET.SubElement(meta, "labels")
-    cvat_types = {geometry: name for name, geometry in CVAT_TYPES.items()}
-    for obj_class in project.meta.obj_classes:
+    declared = {obj_class.name: obj_class for obj_class in classes}
+    seen: Dict[str, Set[Type[sly.Geometry]]] = {}
+    sizes: Dict[str, int] = {}
+    image_id, first_group_id = 0, 1
+    for item in progress(items, "CVAT"):
+        subset = "/".join(item.dataset)  # a nested dataset is parent/child
+        if subset not in sizes:
+            sizes[subset] = 0
+            os.makedirs(os.path.join(out_dir, "images", subset))
+        destination = os.path.join(out_dir, "images", subset, item.name)
+        if os.path.exists(destination):
+            raise FileExistsError(
+                f"{item.source}: {item.name!r} is used twice in subset {subset!r}: give each "
+                "image its own name"
+            )
+        image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
+        image.set("task_id", str(list(sizes).index(subset) + 1))
+        root.append(image)
+        if isinstance(item.image, bytes):
+            Path(destination).write_bytes(item.image)
+        else:
+            sly.fs.copy_file(str(item.image), destination)
+        sizes[subset] += 1
+        image_id += 1
+        group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
+        first_group_id = max(group_ids, default=first_group_id - 1) + 1
+        for label in item.ann.labels:
+            seen.setdefault(label.obj_class.name, set()).add(label.obj_class.geometry_type)
+    for task_id, (subset, size) in enumerate(sizes.items(), start=1):
+        tasks_element.append(_task_meta(task_id, subset, size, now))
+    cvat_types = {geometry: type_name for type_name, geometry in CVAT_TYPES.items()}
+    for class_name in dict.fromkeys([*declared, *seen]):
+        obj_class = declared.get(class_name)
+        if obj_class is None:
+            types = seen[class_name]
+            obj_class = sly.ObjClass(
+                class_name, types.pop() if len(types) == 1 else sly.AnyGeometry
+            )
         label = ET.SubElement(labels, "label")
         ET.SubElement(label, "name").text = obj_class.name
         ET.SubElement(label, "color").text = sly.color.rgb2hex(obj_class.color)
         ET.SubElement(label, "type").text = cvat_types.get(obj_class.geometry_type, "any")
         ET.SubElement(label, "attributes")
-    image_id, first_group_id = 0, 1
-    subsets = []
-    for task_id, dataset in enumerate(sorted(project.datasets, key=lambda ds: ds.name), start=1):
-        subset = dataset.name.replace(os.sep, "/")  # a nested dataset's name is parent/child
-        subsets.append(subset)
-        os.makedirs(os.path.join(out_dir, "images", subset))
-        item_names = sorted(dataset.get_items_names())
-        tasks.append(_task_meta(task_id, subset, image_id, len(item_names), now))
-        for item_name in progress(item_names, f"CVAT {subset}"):
-            ann = dataset.get_ann(item_name, project.meta)
-            image = annotation_to_cvat_image(ann, image_id, item_name, subset, first_group_id)
-            image.set("task_id", str(task_id))
-            root.append(image)
-            sly.fs.copy_file(
-                dataset.get_img_path(item_name),
-                os.path.join(out_dir, "images", subset, item_name),
-            )
-            image_id += 1
-            group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
-            first_group_id = max(group_ids, default=first_group_id - 1) + 1
-    ET.SubElement(meta, "subsets").text = "\n".join(subsets)
+    ET.SubElement(meta, "subsets").text = "\n".join(sizes)
     ET.SubElement(meta_root, "dumped").text = now
     ET.indent(root)
     ET.ElementTree(root).write(
@@ -400,7 +446,7 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
     )
 
 
-def _task_meta(task_id: int, subset: str, first_frame: int, size: int, now: str) -> ET.Element:
+def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
     """The ``<task>`` of a project export's meta, as CVAT writes it (``TaskData.meta_for_task``).
 
     Datumaro's importer makes one subset per ``<subset>`` element of the meta, and refuses a
@@ -424,8 +470,7 @@ def _task_meta(task_id: int, subset: str, first_frame: int, size: int, now: str)
     for field, text in fields.items():
         ET.SubElement(task, field).text = text
     segment = ET.SubElement(ET.SubElement(task, "segments"), "segment")
-    last_frame = first_frame + max(size - 1, 0)
-    for field, number in (("id", task_id), ("start", first_frame), ("stop", last_frame)):
+    for field, number in (("id", task_id), ("start", 0), ("stop", max(size - 1, 0))):
         ET.SubElement(segment, field).text = str(number)
     ET.SubElement(segment, "url").text = ""
     return task
@@ -491,35 +536,24 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
     """
     xml_path = Path(cvat_dir, "annotations.xml")
     root = _parse(xml_path)
-    declared_types: Dict[str, Type[sly.Geometry]] = {}
-    colors: Dict[str, List[int]] = {}
+    declared: Dict[str, ClassInfo] = {}
     for label in root.iterfind("./meta/*/labels/label"):
         name, color = label.findtext("name"), label.findtext("color")
         if not name:
             raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
-        declared_types[name] = CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry)
-        if color:
-            colors[name] = _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color")
-    items = _items(root, Path(cvat_dir), xml_path)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidCvatError(
-            f"{xml_path}: no <image> in it: export a task or project with images"
+        declared[name] = ClassInfo(
+            CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
+            _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
         )
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    total = len(root.findall("image"))
-    for item in progress(itertools.chain([first], items), "CVAT", total):
-        _add_item(_dataset(project, datasets, item.dataset), item)
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-    classes = []
-    for name in dict.fromkeys([*declared_types, *geometry_types]):
-        types = geometry_types.get(name) or {declared_types[name]}
-        geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
-        classes.append(sly.ObjClass(name, geometry_type, color=colors.get(name)))
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+    items_to_project(
+        _items(root, Path(cvat_dir), xml_path),
+        project_dir,
+        InvalidCvatError,
+        f"{xml_path}: no <image> in it: export a task or project with images",
+        declared,
+        total=len(root.findall("image")),
+        description="CVAT",
+    )
 
 
 def _parse(xml_path: Path) -> ET.Element:
@@ -564,18 +598,6 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         yield CvatItem(dataset, item_name, image_path, ann, where)
 
 
-def _dataset(
-    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
-) -> sly.Dataset:
-    """The dataset at ``path`` (names, top first), made with its parents when new."""
-    for depth in range(1, len(path) + 1):
-        if path[:depth] not in datasets:
-            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
-            folder = "/datasets/".join(path[:depth])
-            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
-    return datasets[path]
-
-
 def _rgb(color: str, field: str) -> List[int]:
     """``#rrggbb`` as ``[r, g, b]``."""
     digits = color.strip().lstrip("#")
@@ -585,18 +607,3 @@ def _rgb(color: str, field: str) -> List[int]:
         return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
     except ValueError:
         raise InvalidCvatError(f"{field}: must be #rrggbb, got {color!r}") from None
-
-
-def _add_item(dataset: sly.Dataset, item: CvatItem) -> None:
-    """Add ``item`` to ``dataset``."""
-    if dataset.item_exists(item.name):
-        raise InvalidCvatError(
-            f"{item.source}: name: {item.name!r} is used twice in subset {dataset.name!r}: give "
-            "each image its own name"
-        )
-    try:
-        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCvatError(
-            f"{item.source}: name: {item.image} is not an image Supervisely can read"
-        ) from None

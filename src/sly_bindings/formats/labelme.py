@@ -49,14 +49,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
 import math
 import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -65,26 +64,28 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.items import (
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+    project_items,
+)
 from sly_bindings.formats.progress import progress
 
 LABELME_VERSION = "5.5.0"
 
 
-class InvalidLabelmeError(ValueError):
+class InvalidLabelmeError(InvalidFormatError):
     """A LabelMe file that cannot be read; the message names the file and the field."""
 
 
-class LabelmeItem(NamedTuple):
-    """One LabelMe file, read: where its image goes and what it holds."""
-
-    dataset: Tuple[str]  # the dataset's name (LabelMe folders are not nested datasets here)
-    name: str  # the item's name in the dataset
-    image: Union[Path, bytes]  # the image file, or the image the JSON embeds
-    ann: sly.Annotation
-    source: str  # the JSON file, for messages
+# One LabelMe file, read: its dataset (a 1-tuple: LabelMe folders are not nested datasets here),
+# the image file or the bytes the JSON embeds, the annotation, the JSON file for messages.
+LabelmeItem = FormatItem
 
 
-class LabelmeWarning(UserWarning):
+class LabelmeWarning(FormatWarning):
     """Something that LabelMe cannot hold, or a shape that was skipped; the message says which."""
 
 
@@ -372,23 +373,43 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
         [1, 1]
         >>> folder.cleanup()
     """
-    project = sly.Project(project_dir, sly.OpenMode.READ)
+    items_to_labelme(project_items(project_dir), out_dir)
+
+
+def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
+    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it.
+
+    ``out_dir`` is created and must not exist yet; a nested dataset ``("a", "b")`` is the folder
+    ``a/b``. Warns as :func:`annotation_to_labelme` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items_to_labelme([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
+        ...                  folder.name + "/labelme")
+        >>> sorted(os.listdir(folder.name + "/labelme/ds"))
+        ['a.json', 'a.png']
+        >>> folder.cleanup()
+    """
     os.makedirs(out_dir)
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        dataset_dir = Path(out_dir, dataset.name)
-        dataset_dir.mkdir()
-        item_names = sorted(dataset.get_items_names())
-        for item_name in progress(item_names, f"LabelMe {dataset.name}"):
-            json_path = dataset_dir / f"{Path(item_name).stem}.json"
-            if json_path.exists():
-                raise FileExistsError(
-                    f"dataset {dataset.name}: two images have the stem {json_path.stem!r}, and "
-                    "LabelMe names its file after it: rename one of them"
-                )
-            ann = dataset.get_ann(item_name, project.meta)
-            sly.fs.copy_file(dataset.get_img_path(item_name), str(dataset_dir / item_name))
-            text = json.dumps(annotation_to_labelme(ann, item_name), indent=2)
-            json_path.write_text(text, encoding="utf-8")
+    for item in progress(items, "LabelMe"):
+        dataset_dir = Path(out_dir, *item.dataset)
+        dataset_dir.mkdir(parents=True, exist_ok=True)
+        json_path = dataset_dir / f"{Path(item.name).stem}.json"
+        if json_path.exists():
+            raise FileExistsError(
+                f"dataset {'/'.join(item.dataset)}: two images have the stem {json_path.stem!r}, "
+                "and LabelMe names its file after it: rename one of them"
+            )
+        if isinstance(item.image, bytes):
+            (dataset_dir / item.name).write_bytes(item.image)
+        else:
+            sly.fs.copy_file(str(item.image), str(dataset_dir / item.name))
+        text = json.dumps(annotation_to_labelme(item.ann, item.name), indent=2)
+        json_path.write_text(text, encoding="utf-8")
 
 
 def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
@@ -472,29 +493,15 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
         ['a.png:car:7', 'a.png:car:7']
         >>> folder.cleanup()
     """
-    items = labelme_items(labelme_dir)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidLabelmeError(
-            f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
-            "holds them"
-        )
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    datasets: Dict[str, sly.Dataset] = {}
-    total = sum(1 for _ in Path(labelme_dir).rglob("*.json"))
-    for item in progress(itertools.chain([first], items), "LabelMe", total):
-        (dataset_name,) = item.dataset
-        if dataset_name not in datasets:
-            datasets[dataset_name] = project.create_dataset(dataset_name)
-        _add_item(datasets[dataset_name], item)
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-    classes = [
-        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
-        for name, types in geometry_types.items()
-    ]
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+    items_to_project(
+        labelme_items(labelme_dir),
+        project_dir,
+        InvalidLabelmeError,
+        f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
+        "holds them",
+        total=sum(1 for _ in Path(labelme_dir).rglob("*.json")),
+        description="LabelMe",
+    )
 
 
 def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, bytes]]:
@@ -516,22 +523,3 @@ def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, byte
         f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
         "the image beside the file"
     )
-
-
-def _add_item(dataset: sly.Dataset, item: LabelmeItem) -> None:
-    """Add the image a LabelMe file names (or embeds) to ``dataset`` with its annotation."""
-    if dataset.item_exists(item.name):
-        raise InvalidLabelmeError(
-            f"{item.source}: imagePath: {item.name!r} is already the image of another file of "
-            "this folder: each LabelMe file needs an image of its own"
-        )
-    try:
-        if isinstance(item.image, bytes):
-            dataset.add_item_raw_bytes(item.name, item.image, ann=item.ann)
-        else:
-            dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        field = "imageData" if isinstance(item.image, bytes) else "imagePath"
-        raise InvalidLabelmeError(
-            f"{item.source}: {field}: not an image Supervisely can read"
-        ) from None
