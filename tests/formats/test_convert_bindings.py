@@ -16,6 +16,7 @@ from commands import SLY_BINDINGS
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import UserError, run
 from sly_bindings.cli.convert import staged
+from sly_bindings.formats.registry import READERS
 from format_samples import make_sample_project, project_objects, read_project
 from bindings import annotation_objects
 from sly_bindings.groups.merge import group_mask
@@ -786,3 +787,23 @@ def test_a_coco_folder_of_subsets_reads_as_one_dataset_each(tmp_path, capsys):
     assert convert_in_process("coco", "supervisely", tmp_path / "in", tmp_path / "out") == 0
     assert capsys.readouterr().out.splitlines()[0].endswith(": 2 images, 2 labels, 0 groups")
     assert sorted(read_project(tmp_path / "out")[1]) == ["train/a.png", "val/a.png"]
+
+
+@pytest.mark.parametrize(
+    "source, target",
+    [("labelme", "cvat"), ("cvat", "labelme"), ("coco", "cvat"), ("yolo", "labelme")],
+)
+def test_format_to_labelme_or_cvat_passes_annotations_in_memory(
+    tmp_path, monkeypatch, capsys, sample_formats, source, target
+):
+    # No Supervisely project is made on the way: the project readers are never called.
+    def no_project(*args):
+        raise AssertionError("a project was made")
+
+    monkeypatch.setitem(READERS, source, no_project)
+    out = tmp_path / "out"
+
+    assert convert_in_process(source, target, sample_formats / source, out) == 0
+    read, written = capsys.readouterr().out.splitlines()
+    assert read.split(": ")[1] == written.split(": ")[1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]

@@ -4,8 +4,9 @@
 
 FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
-``supervisely`` to ``supervisely``. Between two formats, IN is read into a Supervisely project in
-a temporary folder beside OUT (removed after), which the writer then writes. IN is read and OUT
+``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
+Supervisely annotations, to the LabelMe and CVAT writers; the COCO and YOLO writers read a
+Supervisely project, which is made in a temporary folder beside OUT and removed after. IN is read and OUT
 is written:
 
 - ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
@@ -34,13 +35,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Tuple
+from typing import Iterable, Iterator, List, NamedTuple, Tuple
 
 import supervisely as sly
 
@@ -54,7 +56,9 @@ from sly_bindings.formats.registry import (
     CONVERSION_WARNINGS,
     FORMAT_ERRORS,
     FORMATS,
+    ITEM_WRITERS,
     ITEMS,
+    ITEMS_WITH_IMAGES,
     READERS,
     READERS_WITH_IMAGES,
     SUPERVISELY,
@@ -117,6 +121,19 @@ def run_command(args: argparse.Namespace) -> int:
             elif args.TO == SUPERVISELY:
                 read_into(staging)
                 read = project_counts(staging)
+            elif args.TO in ITEM_WRITERS:  # format to format in memory
+                items = iter(
+                    ITEMS[args.FROM](source)
+                    if images is None
+                    else ITEMS_WITH_IMAGES[args.FROM](source, Path(images))
+                )
+                first = next(items, None)
+                if first is None:  # the reader's own error for an IN with nothing to read
+                    read_into(staging.parent / f".{target.name}.project")
+                totals = [0, 0, 0]
+                items = itertools.chain([] if first is None else [first], items)
+                ITEM_WRITERS[args.TO](counted(items, totals), staging)
+                read = Counts(*totals)
             else:  # format to format through a Supervisely project, in the staging folder
                 project = staging.parent / f".{target.name}.project"
                 read_into(project)
@@ -204,6 +221,14 @@ def read_back(format_name: str, written_dir: Path) -> Counts:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CONVERSION_WARNINGS)
         return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
+
+
+def counted(items: Iterable, totals: List[int]) -> Iterator:
+    """``items`` (read items: ``.source``, ``.ann``) as they are, adding each one's images,
+    labels and groups to ``totals`` as it passes."""
+    for item in items:
+        totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
+        yield item
 
 
 def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:

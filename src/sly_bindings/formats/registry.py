@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterable, Iterator
 
 from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
 from sly_bindings.formats.coco_export import CocoExportError, write_coco
@@ -25,11 +25,13 @@ from sly_bindings.formats.cvat import (
     InvalidCvatError,
     cvat_items,
     cvat_to_project,
+    items_to_cvat,
     project_to_cvat,
 )
 from sly_bindings.formats.labelme import (
     InvalidLabelmeError,
     LabelmeWarning,
+    items_to_labelme,
     labelme_items,
     labelme_to_project,
     project_to_labelme,
@@ -86,4 +88,13 @@ ITEMS: Dict[str, Callable[[Path], Iterator]] = {
     "cvat": lambda folder: cvat_items(str(folder)),
     "coco": lambda path: coco_items(str(path)),
     "yolo": lambda folder: yolo_items(str(folder)),
+}
+ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
+    "coco": lambda path, images: coco_items(str(path), str(images)),
+}
+# Writers of the items a reader yields: a format-to-format run through them keeps the
+# annotations in memory, with no project on disk.
+ITEM_WRITERS: Dict[str, Callable[[Iterable, Path], None]] = {
+    "labelme": lambda items, out: items_to_labelme(items, str(out)),
+    "cvat": lambda items, out: items_to_cvat(items, str(out)),
 }
