@@ -598,3 +598,62 @@ def test_a_project_export_carries_the_meta_cvat_writes(tmp_path):
         "Train",
         "Validation",
     ]
+
+
+# Datumaro's "cvat" export (datumaro/plugins/data_formats/cvat/exporter.py), written by hand in
+# the structure Datumaro 1.13.12 wrote for this project: one <subset>.xml per subset, a <task>
+# meta with no <subset>, images in images/.
+DATUMARO_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <id></id>
+      <name>{subset}</name>
+      <size>1</size>
+      <mode>annotation</mode>
+      <overlap></overlap>
+      <start_frame>0</start_frame>
+      <stop_frame>1</stop_frame>
+      <frame_filter></frame_filter>
+      <z_order>True</z_order>
+      <labels>
+        <label>
+          <name>car</name>
+          <attributes>
+          </attributes>
+        </label>
+        <label>
+          <name>sign</name>
+          <attributes>
+          </attributes>
+        </label>
+      </labels>
+    </task>
+  </meta>
+  <image id="{id}" name="{name}" width="8" height="6">
+    <box label="sign" occluded="0" outside="0" keyframe="0" xtl="3.00" ytl="2.00" xbr="5.00" ybr="4.00" z_order="0" group_id="3">
+    </box>
+    <mask label="car" occluded="0" outside="0" keyframe="0" rle="0, 2, 2, 2" left="4" top="3" width="3" height="2" z_order="0">
+    </mask>
+    <box label="sign" occluded="0" outside="0" keyframe="0" xtl="0.00" ytl="0.00" xbr="2.00" ybr="1.00" z_order="0" group_id="3">
+    </box>
+  </image>
+</annotations>
+"""
+
+
+def test_reading_datumaro_s_cvat_export_one_file_per_subset(tmp_path):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    for index, (subset, name) in enumerate((("train", "a.png"), ("val", "b.png"))):
+        xml = DATUMARO_XML.format(subset=subset, id=index, name=name)
+        (tmp_path / "cvat" / f"{subset}.xml").write_text(xml)
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+
+    cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    assert sorted(anns) == ["train/a.png", "val/b.png"]
+    for ann in anns.values():
+        assert [len(group) for group in binding_groups(ann).groups.values()] == [2]
+    assert class_types(meta) == {"car": "bitmap", "sign": "rectangle"}

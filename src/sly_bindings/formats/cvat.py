@@ -53,6 +53,7 @@ copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
 from __future__ import annotations
 
 import datetime
+import itertools
 import math
 import os
 import tempfile  # for the examples
@@ -500,8 +501,8 @@ def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
         [(('train',), 'a.png', 1)]
         >>> folder.cleanup()
     """
-    xml_path = Path(cvat_dir, "annotations.xml")
-    yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+    for xml_path in cvat_files(cvat_dir):
+        yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
 
 
 def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
@@ -534,26 +535,58 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         ['a.png:3', 'a.png:3']
         >>> folder.cleanup()
     """
-    xml_path = Path(cvat_dir, "annotations.xml")
-    root = _parse(xml_path)
     declared: Dict[str, ClassInfo] = {}
-    for label in root.iterfind("./meta/*/labels/label"):
-        name, color = label.findtext("name"), label.findtext("color")
-        if not name:
-            raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
-        declared[name] = ClassInfo(
-            CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
-            _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
-        )
+    parts, total = [], 0
+    xml_paths = cvat_files(cvat_dir)
+    for xml_path in xml_paths:
+        root = _parse(xml_path)
+        for label in root.iterfind("./meta/*/labels/label"):
+            name, color = label.findtext("name"), label.findtext("color")
+            if not name:
+                raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
+            declared.setdefault(
+                name,
+                ClassInfo(
+                    CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
+                    _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
+                ),
+            )
+        parts.append(_items(root, Path(cvat_dir), xml_path))
+        total += len(root.findall("image"))
     items_to_project(
-        _items(root, Path(cvat_dir), xml_path),
+        itertools.chain.from_iterable(parts),
         project_dir,
         InvalidCvatError,
-        f"{xml_path}: no <image> in it: export a task or project with images",
+        f"{', '.join(map(str, xml_paths))}: no <image> in it: export a task or project with "
+        "images",
         declared,
-        total=len(root.findall("image")),
+        total=total,
         description="CVAT",
     )
+
+
+def cvat_files(cvat_dir: str) -> List[Path]:
+    """The CVAT XML files of ``cvat_dir``: ``annotations.xml`` (CVAT's export), or else every
+    ``*.xml`` in it (Datumaro's ``cvat`` export: one ``<subset>.xml`` per subset).
+
+    Raises:
+        InvalidCvatError: there is none; the message names ``annotations.xml``.
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "val.xml").write_text("<annotations/>")
+        >>> [path.name for path in cvat_files(str(folder))]
+        ['val.xml']
+    """
+    folder = Path(cvat_dir)
+    if (folder / "annotations.xml").is_file():
+        return [folder / "annotations.xml"]
+    found = sorted(path for path in folder.glob("*.xml") if path.is_file())
+    if not found:
+        raise InvalidCvatError(
+            f"{folder / 'annotations.xml'}: does not exist: export CVAT for images 1.1 there"
+        )
+    return found
 
 
 def _parse(xml_path: Path) -> ET.Element:
@@ -570,8 +603,11 @@ def _parse(xml_path: Path) -> ET.Element:
 
 
 def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
-    # A project export names each image's subset; a task export names its task's in the meta.
+    # A project export names each image's subset; a task export names its task's in the meta;
+    # Datumaro's export names the file after the subset.
     task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
+    if task_subset is None and xml_path.name != "annotations.xml":
+        task_subset = xml_path.stem
     for image in root.iterfind("image"):
         ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
         name = image.get("name", "")
