@@ -38,8 +38,13 @@ Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with 
 ``sly.AlphaMask`` (a Bitmap of opacities) are skipped with a warning like points and lines,
 rather than written as a box without its rotation or a mask without its opacity.
 
-Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``), and a
-nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way. A
+Datasets are CVAT subsets: a project export's ``subset`` attribute on each image, a task
+export's ``<meta><task><subset>``, the file's stem in Datumaro's ``cvat`` export (one
+``<subset>.xml`` per subset, read when there is no ``annotations.xml``), else ``default``; a
+nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way.
+Writing makes a project export with the meta CVAT writes (``<tasks>`` with one ``<task>`` and
+its ``<subset>`` per dataset, ``<labels>``, ``<subsets>``; ``subset`` and ``task_id`` on each
+image), so CVAT's importer and Datumaro's accept it. A
 subset that cannot be a dataset name (``..``, an absolute path, a name ending in ``img``,
 ``ann``, ... that ``sly.Project`` skips: ``files.dataset_names.dataset_name_problem``) is refused, so nothing is ever
 written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
