@@ -45,7 +45,8 @@ dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is re
 written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
 ``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project`` skips when it reads.
 
-Copy this file with ``groups/split.py``, ``bindings.py`` and ``files/dataset_names.py``;
+Copy this file with ``groups/split.py``, ``bindings.py``, ``files/dataset_names.py``,
+``formats/items.py`` and ``formats/progress.py``;
 besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 """
 

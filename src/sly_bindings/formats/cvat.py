@@ -51,8 +51,9 @@ written outside the project. Images live in ``images/<subset>/<name>`` (``images
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
 are skipped with a warning; attributes are not carried; class colours are.
 
-Copy this file with ``bindings.py`` and ``files/dataset_names.py`` (README, "Helpers you can
-copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+``formats/progress.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
+``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings).
 """
 
 from __future__ import annotations

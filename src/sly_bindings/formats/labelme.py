@@ -41,8 +41,9 @@ Reading a folder, each folder of JSON files is a dataset; a folder whose name ``
 would skip when it reads the project (one ending in ``img``, ``ann``, ...:
 ``files.dataset_names.dataset_name_problem``) is refused.
 
-Copy this file with ``bindings.py`` and ``files/dataset_names.py``; it needs only
-``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+``formats/progress.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
+(which the SDK brings).
 """
 
 from __future__ import annotations
