@@ -6,12 +6,13 @@ FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
 ``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
 Supervisely annotations, to the LabelMe and CVAT writers; the COCO and YOLO writers read a
-Supervisely project, which is made in a temporary folder beside OUT and removed after. IN is read and OUT
-is written:
+Supervisely project, made in a temporary folder beside OUT and removed after. IN is read and
+OUT is written:
 
 - ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
 - ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1, a task or a project export)
-  and ``images/<subset>/`` (or ``images/``);
+  and ``images/<subset>/`` (or ``images/``); reading, also Datumaro's ``cvat`` export (one
+  ``<subset>.xml`` per subset);
 - ``coco``: reading, a COCO instances JSON file, or a folder of them: ``annotations.json``,
   ``annotations/instances_<subset>.json`` (one dataset each), or ``<dataset>/annotations/*.json``;
   images are looked for where the tools put them, or in ``--images DIR``; writing, the layout
@@ -24,8 +25,8 @@ anything is written. OUT is built in a hidden folder beside it (``.OUT.partial-<
 renamed when complete, so an interrupted run leaves nothing half-written, and two runs never
 touch each other's files (the one that finishes second stops with an error if the first took
 OUT, unless it overwrites). Conversions of more than a few images show a progress bar on stderr
-when it is a terminal. The run prints a warning line for each group the target
-cannot hold as one object (and for anything else it cannot hold), then how many images, labels
+when it is a terminal. The run prints a warning line for each group the target cannot hold as
+one object (and for anything else it cannot hold), then how many images, labels
 and groups it read and wrote. What was written is counted by reading OUT back (its annotations
 only, no image is copied), so the second line says what survives in the target format. Bad
 input ends in one line naming the file and the field, and exit code 2.
