@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import warnings
 
 import numpy as np
 import pytest
 import supervisely as sly
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bindings import binding_groups
 from format_samples import (
@@ -497,3 +500,42 @@ def test_labelme_items_reads_without_writing(tmp_path):
         (("street",), "b.png", "bytes", 0),
     ]
     assert sorted(tmp_path.rglob("*")) == before
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-50, 50)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=8,
+)
+SHAPE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "label": st.sampled_from(["car", "", None, 3]) | JSON_VALUES,
+        "points": st.lists(
+            st.lists(st.integers(-20, 40) | st.floats(-20, 40) | JSON_VALUES, max_size=3),
+            max_size=5,
+        )
+        | JSON_VALUES,
+        "shape_type": st.sampled_from(["polygon", "rectangle", "mask", "point", "circle", None])
+        | JSON_VALUES,
+        "group_id": st.sampled_from([None, 1, "1", 1.5]) | JSON_VALUES,
+        "mask": st.sampled_from([MASK_2X3, EMPTY_MASK_1X2, "aGVsbG8=", "", None]) | JSON_VALUES,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes=st.lists(SHAPE_FIELDS | JSON_VALUES, max_size=5))
+def test_no_shape_stops_the_file(shapes):
+    # Whatever the shapes, the file is read: bad ones are skipped with a warning, the good one
+    # after them is kept.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelmeWarning)
+        ann = labelme_to_annotation(labelme_file(*shapes, GOOD_SHAPE))
+    assert ann.labels[-1].obj_class.name == "sign"
+    assert all(label.geometry.area > 0 for label in ann.labels)
