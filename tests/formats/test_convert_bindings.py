@@ -807,3 +807,12 @@ def test_format_to_labelme_or_cvat_passes_annotations_in_memory(
     read, written = capsys.readouterr().out.splitlines()
     assert read.split(": ")[1] == written.split(": ")[1]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+
+
+def test_cvat_to_cvat_in_memory_keeps_the_class_colours(tmp_path, sample, sample_formats):
+    assert convert_in_process("cvat", "cvat", sample_formats / "cvat", tmp_path / "out") == 0
+    assert convert_in_process("cvat", "supervisely", tmp_path / "out", tmp_path / "back") == 0
+    meta, _ = read_project(tmp_path / "back")
+    assert {c.name: c.color for c in meta.obj_classes} == {
+        c.name: c.color for c in read_project(sample)[0].obj_classes
+    }

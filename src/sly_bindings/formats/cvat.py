@@ -404,6 +404,7 @@ def items_to_cvat(
     labels = ET.SubElement(meta, "labels")
     declared = {obj_class.name: obj_class for obj_class in classes}
     seen: Dict[str, Set[Type[sly.Geometry]]] = {}
+    colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
     sizes: Dict[str, int] = {}
     image_id, first_group_id = 0, 1
     for item in progress(items, "CVAT"):
@@ -430,6 +431,7 @@ def items_to_cvat(
         first_group_id = max(group_ids, default=first_group_id - 1) + 1
         for label in item.ann.labels:
             seen.setdefault(label.obj_class.name, set()).add(label.obj_class.geometry_type)
+            colors.setdefault(label.obj_class.name, label.obj_class.color)
     for task_id, (subset, size) in enumerate(sizes.items(), start=1):
         tasks_element.append(_task_meta(task_id, subset, size, now))
     cvat_types = {geometry: type_name for type_name, geometry in CVAT_TYPES.items()}
@@ -437,9 +439,8 @@ def items_to_cvat(
         obj_class = declared.get(class_name)
         if obj_class is None:
             types = seen[class_name]
-            obj_class = sly.ObjClass(
-                class_name, types.pop() if len(types) == 1 else sly.AnyGeometry
-            )
+            geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
+            obj_class = sly.ObjClass(class_name, geometry_type, color=colors[class_name])
         label = ET.SubElement(labels, "label")
         ET.SubElement(label, "name").text = obj_class.name
         ET.SubElement(label, "color").text = sly.color.rgb2hex(obj_class.color)
@@ -614,8 +615,27 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
     task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
     if task_subset is None and xml_path.name != "annotations.xml":
         task_subset = xml_path.stem
+    # The meta's colours go on the labels' classes, so a writer given the items keeps them.
+    colors = {
+        label.findtext("name"): _rgb(label.findtext("color") or "", f"{xml_path}: <meta> <label>")
+        for label in root.iterfind("./meta/*/labels/label")
+        if label.findtext("name") and label.findtext("color")
+    }
     for image in root.iterfind("image"):
         ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
+        if colors:
+            ann = ann.clone(
+                labels=[
+                    (
+                        label.clone(
+                            obj_class=label.obj_class.clone(color=colors[label.obj_class.name])
+                        )
+                        if label.obj_class.name in colors
+                        else label
+                    )
+                    for label in ann.labels
+                ]
+            )
         name = image.get("name", "")
         where = _where(str(xml_path), name, image.get("subset") or task_subset)
         subset = image.get("subset") or task_subset or DEFAULT_SUBSET
