@@ -3,7 +3,9 @@
 Each entry holds the format's reader (a folder, or a COCO file, into a local Supervisely
 project), its writer (a local project into a folder), its item reader (each image's annotation,
 nothing written) and the warning and error types it raises. A new format is a module with those
-functions and a line here.
+functions and a line here. Optional tables: ``READERS_WITH_IMAGES`` and ``ITEMS_WITH_IMAGES``
+for a reader that takes ``--images DIR``; ``ITEM_WRITERS`` for a writer of read items
+(``formats.items.FormatItem``), which lets a format-to-format run keep everything in memory.
 
 Examples:
     >>> FORMATS
