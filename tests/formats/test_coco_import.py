@@ -16,6 +16,8 @@ from pycocotools.coco import COCO
 from bindings import binding_groups
 from sly_bindings.formats.coco_export import write_coco
 from sly_bindings.formats.coco import (
+    ISCROWD_TAG,
+    CocoWarning,
     InvalidCocoError,
     coco_items,
     coco_to_annotation,
@@ -51,7 +53,7 @@ COCO_FILE = {
             "bbox": [0, 0, 7, 5],
             "iscrowd": 0,
         },
-        # A sign as a detection box only: x 1..3, y 1..2 are pixels 1 and 2 across, 1 down.
+        # A sign as a detection box only: x 1..3, y 1..2 (top 1, left 1, bottom 2, right 3).
         {"id": 2, "image_id": 10, "category_id": 4, "segmentation": [], "bbox": [1, 1, 2, 1]},
         # A car as a compressed RLE with two blobs: two labels, bound.
         {
@@ -111,7 +113,8 @@ def test_polygons_and_boxes():
     first, second, box = (label.geometry for label in ann.labels)
     assert first.exterior_np.tolist() == [[0, 0], [0, 2], [2, 1]]  # (row, col)
     assert second.exterior_np.tolist() == [[3, 5], [3, 7], [5, 6]]  # rounded
-    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 1, 2)
+    # bbox [1, 1, 2, 1] as the SDK's COCO converters read it: bottom y + h, right x + w.
+    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 2, 3)
 
 
 def test_masks_are_split_into_blobs_except_crowds():
@@ -156,7 +159,9 @@ def test_rectangles_come_back_from_their_corners(segmentation, expected):
         ({"category_id": 9}, "annotation 1: category_id: 9 is no category's id"),
         ({"segmentation": "car"}, "annotation 1: segmentation: must be a polygon list"),
         ({"segmentation": [[0, 0, 1, 1, 2]]}, r"segmentation[0]: a polygon must be"),
-        ({"segmentation": [[0, 0, 1, 1]]}, r"segmentation[0]: a polygon must be"),
+        # A part of two points is dropped (warned); with no part left and no bbox, the bbox is
+        # what is wrong.
+        ({"segmentation": [[0, 0, 1, 1]]}, r"bbox: with no segmentation"),
         ({"segmentation": [[0, 0, 1, 1, "2", 0]]}, r"segmentation[0]: a polygon must be"),
         ({"segmentation": [[0, 0, 1, 1, float("nan"), 0]]}, r"segmentation[0]: a polygon must be"),
         (
@@ -391,3 +396,220 @@ def test_a_bad_file_names_the_file_and_the_field(tmp_path, coco, message):
     assert str(raised.value).startswith(str(tmp_path / "coco.json"))
     assert message in str(raised.value)
     assert not (tmp_path / "project").exists()  # the file is read before anything is made
+
+
+IMAGE_8X6 = {"id": 10, "file_name": "a.png", "height": 6, "width": 8}
+TRIANGLE = [0, 0, 2, 0, 1, 2]
+OTHER_TRIANGLE = [5, 3, 7, 3, 6, 5]
+
+
+@pytest.mark.parametrize(
+    "segmentation, expected",
+    [
+        # Box-only, as old CVAT and many converters write it: read from the bbox.
+        # bbox [1, 1, 2, 1]: top 1, left 1, bottom 1 + 1, right 1 + 2, as the SDK reads it.
+        ([], [("rectangle", (1, 1, 2, 3))]),
+        ([[]], [("rectangle", (1, 1, 2, 3))]),
+        ([[], []], [("rectangle", (1, 1, 2, 3))]),
+        (None, [("rectangle", (1, 1, 2, 3))]),
+        # An empty part beside a polygon: the polygon.
+        ([[], TRIANGLE], [("polygon", (0, 0, 2, 2))]),
+    ],
+)
+def test_box_only_instances_are_read_from_their_bbox(segmentation, expected):
+    instance = {"id": 1, "image_id": 10, "category_id": 4, "bbox": [1, 1, 2, 1]}
+    instance["segmentation"] = segmentation
+    ann = coco_to_annotation(IMAGE_8X6, [instance], CATEGORY_NAMES)
+    assert [
+        (label.geometry.geometry_name(), (box.top, box.left, box.bottom, box.right))
+        for label in ann.labels
+        for box in [label.geometry.to_bbox()]
+    ] == expected
+    assert all(label.binding_key is None for label in ann.labels)
+
+
+@pytest.mark.parametrize(
+    "segmentation, dropped, kept",
+    [
+        # A part of two points, of one point: dropped, the other parts kept (as a group).
+        ([TRIANGLE, [3, 3, 4, 4], OTHER_TRIANGLE], ["segmentation[1]"], 2),
+        ([[3, 3], TRIANGLE, OTHER_TRIANGLE], ["segmentation[0]"], 2),
+        # One part left: one unbound label.
+        ([TRIANGLE, [3, 3, 4, 4]], ["segmentation[1]"], 1),
+        ([[1, 1, 2, 2], [3, 3], TRIANGLE], ["segmentation[0]", "segmentation[1]"], 1),
+    ],
+)
+def test_a_polygon_part_of_fewer_than_3_points_is_dropped_with_a_warning(
+    segmentation, dropped, kept
+):
+    instance = {"id": 1, "image_id": 10, "category_id": 3, "segmentation": segmentation}
+    with pytest.warns(CocoWarning) as caught:
+        ann = coco_to_annotation(IMAGE_8X6, [instance], CATEGORY_NAMES, "c.json")
+    messages = [str(w.message) for w in caught]
+    assert [m.split(": ")[2] for m in messages] == dropped
+    assert all(m.startswith("c.json: annotation 1: ") and "a polygon needs 3" for m in messages)
+    assert len(ann.labels) == kept
+    assert len(binding_groups(ann).groups) == (1 if kept > 1 else 0)
+
+
+@pytest.mark.parametrize(
+    "instances",
+    [
+        # Two multi-part instances that share an id: two groups, never one.
+        [
+            {"id": 7, "category_id": 3, "segmentation": [TRIANGLE, OTHER_TRIANGLE]},
+            {"id": 7, "category_id": 3, "segmentation": [OTHER_TRIANGLE, TRIANGLE]},
+        ],
+        # Of two classes.
+        [
+            {"id": 7, "category_id": 3, "segmentation": [TRIANGLE, OTHER_TRIANGLE]},
+            {"id": 7, "category_id": 4, "segmentation": [OTHER_TRIANGLE, TRIANGLE]},
+        ],
+        # Three, the id a string.
+        [
+            {"id": "7", "category_id": 3, "segmentation": [TRIANGLE, OTHER_TRIANGLE]},
+            {"id": "7", "category_id": 3, "segmentation": [TRIANGLE, OTHER_TRIANGLE]},
+            {"id": "7", "category_id": 3, "segmentation": [TRIANGLE, OTHER_TRIANGLE]},
+        ],
+    ],
+)
+def test_instances_sharing_an_id_are_separate_objects(instances):
+    instances = [{**instance, "image_id": 10} for instance in instances]
+    with pytest.warns(CocoWarning, match="id: shared with another instance of image 10"):
+        ann = coco_to_annotation(IMAGE_8X6, instances, CATEGORY_NAMES)
+    groups = binding_groups(ann).groups
+    assert [len(labels) for labels in groups.values()] == [2] * len(instances)
+
+
+@pytest.mark.parametrize(
+    "segmentation, labels",
+    [
+        # A crowd RLE of two blobs: one label, not split, not bound.
+        ({"size": [6, 8], "counts": [0, 2, 4, 2, 40]}, 1),
+        # A crowd in polygons: one label per polygon, none bound.
+        ([TRIANGLE, OTHER_TRIANGLE], 2),
+        # A crowd with a bbox only.
+        ([], 1),
+    ],
+)
+def test_a_crowd_is_kept_with_its_tag_and_never_bound(tmp_path, segmentation, labels):
+    instance = {"id": 1, "image_id": 10, "category_id": 3, "iscrowd": 1, "bbox": [1, 1, 2, 2]}
+    instance["segmentation"] = segmentation
+    ann = coco_to_annotation(IMAGE_8X6, [instance], CATEGORY_NAMES)
+    assert len(ann.labels) == labels
+    assert all(label.binding_key is None for label in ann.labels)
+    assert all(label.tags.has_key(ISCROWD_TAG) for label in ann.labels)
+
+    # Through a project: the tag is declared in the meta, and reads back.
+    coco = {**COCO_FILE, "images": [IMAGE_8X6], "annotations": [instance]}
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    write_images(tmp_path, {"a.png": (6, 8)})
+    coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+    meta, anns = read_project(tmp_path / "project")
+    assert meta.get_tag_meta(ISCROWD_TAG) is not None
+    assert all(label.tags.has_key(ISCROWD_TAG) for label in anns["coco/a.png"].labels)
+
+
+def coco_of(*names):
+    """A COCO file of images named ``names`` (8x6), each with one sign box."""
+    images = [{**IMAGE_8X6, "id": i, "file_name": name} for i, name in enumerate(names)]
+    annotations = [
+        {"id": i, "image_id": i, "category_id": 4, "segmentation": [], "bbox": [1, 1, 2, 1]}
+        for i in range(len(names))
+    ]
+    return {"images": images, "annotations": annotations, "categories": COCO_FILE["categories"]}
+
+
+@pytest.mark.parametrize(
+    "json_file, image_folder, dataset",
+    [
+        # Beside the JSON, and in images/ beside it.
+        ("street.json", "", "street"),
+        ("street.json", "images", "street"),
+        # Supervisely's import layout: <dataset>/annotations/*.json + <dataset>/images/.
+        ("street/annotations/instances.json", "street/images", "street"),
+        ("street/annotations/street.json", "street/images", "street"),
+        # CVAT and Datumaro: annotations/instances_<subset>.json + images/<subset>/.
+        ("annotations/instances_train.json", "images/train", "train"),
+        ("annotations/instances_default.json", "images", "default"),
+        # The official layout: annotations/instances_val2017.json + val2017/.
+        ("annotations/instances_val2017.json", "val2017", "val2017"),
+    ],
+)
+def test_images_are_found_where_the_tools_put_them(tmp_path, json_file, image_folder, dataset):
+    (tmp_path / json_file).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / json_file).write_text(json.dumps(coco_of("a.png")))
+    write_images(tmp_path / image_folder, {"a.png": (6, 8)})
+
+    [item] = coco_items(str(tmp_path / json_file))
+    assert (item.dataset, item.image) == ((dataset,), tmp_path / image_folder / "a.png")
+
+
+@pytest.mark.parametrize(
+    "layout, read_from, datasets",
+    [
+        # CVAT and Datumaro: one instances_<subset>.json per subset, one dataset each.
+        (
+            {
+                "annotations/instances_train.json": "images/train",
+                "annotations/instances_val.json": "images/val",
+            },
+            "",
+            ["train/a.png", "val/a.png"],
+        ),
+        # The official layout, with a captions file beside (not instances: not read).
+        (
+            {
+                "annotations/instances_train2017.json": "train2017",
+                "annotations/instances_val2017.json": "val2017",
+                "annotations/captions_val2017.json": None,
+            },
+            "",
+            ["train2017/a.png", "val2017/a.png"],
+        ),
+        # Supervisely's import layout: a folder per dataset.
+        (
+            {
+                "north/annotations/instances.json": "north/images",
+                "south/annotations/instances.json": "south/images",
+            },
+            "",
+            ["north/a.png", "south/a.png"],
+        ),
+        # The folder that holds the JSON, and the annotations.json of our own writer.
+        ({"coco.json": ""}, "", ["coco/a.png"]),
+        ({"annotations.json": "images"}, "", ["annotations/a.png"]),
+    ],
+)
+def test_a_folder_of_coco_files_is_one_dataset_per_file(tmp_path, layout, read_from, datasets):
+    for json_file, image_folder in layout.items():
+        (tmp_path / json_file).parent.mkdir(parents=True, exist_ok=True)
+        coco = coco_of("a.png") if image_folder is not None else {"annotations": []}
+        (tmp_path / json_file).write_text(json.dumps(coco))
+        if image_folder is not None:
+            write_images(tmp_path / image_folder, {"a.png": (6, 8)})
+
+    coco_to_project(str(tmp_path / read_from), str(tmp_path.parent / f"{tmp_path.name}-project"))
+
+    _, anns = read_project(tmp_path.parent / f"{tmp_path.name}-project")
+    assert sorted(anns) == datasets
+
+
+def test_images_elsewhere_are_named_with_images_dir(tmp_path):
+    (tmp_path / "coco.json").write_text(json.dumps(coco_of("a.png", "b.png")))
+    write_images(tmp_path / "pictures", {"a.png": (6, 8)})
+    write_images(tmp_path / "pictures" / "coco", {"b.png": (6, 8)})
+    with pytest.raises(InvalidCocoError, match="no file .*a.png .*name their folder with --images"):
+        list(coco_items(str(tmp_path / "coco.json")))
+
+    items = coco_items(str(tmp_path / "coco.json"), images_dir=str(tmp_path / "pictures"))
+    assert [item.image for item in items] == [
+        tmp_path / "pictures" / "a.png",
+        tmp_path / "pictures" / "coco" / "b.png",
+    ]
+
+
+def test_a_folder_with_no_coco_file_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(InvalidCocoError, match="no COCO file in it"):
+        coco_to_project(str(tmp_path), str(tmp_path / "project"))

@@ -16,6 +16,7 @@ from commands import SLY_BINDINGS
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import UserError, run
 from sly_bindings.cli.convert import staged
+from sly_bindings.formats.registry import READERS
 from format_samples import make_sample_project, project_objects, read_project
 from bindings import annotation_objects
 from sly_bindings.groups.merge import group_mask
@@ -144,7 +145,7 @@ LABELME_SHAPE = {"label": "car", "points": [[0, 0], [3, 3], [0, 3]], "shape_type
 def bad_labelme(root: Path) -> None:
     image_png(root / "street" / "a.png")
     data = {"imagePath": "a.png", "imageHeight": 6, "imageWidth": 8, "shapes": [LABELME_SHAPE]}
-    data["shapes"] = [{**LABELME_SHAPE, "points": [[0, 0], [3, 3]]}]
+    data["imageHeight"] = "6"  # a bad shape is skipped with a warning; a bad file is refused
     write_text(root / "street" / "a.json", json.dumps(data))
 
 
@@ -277,7 +278,7 @@ def convert_in_process(*args) -> int:
             "labelme",
             bad_labelme,
             "supervisely",
-            "street/a.json: shapes[0].points: a polygon needs 3",
+            "street/a.json: imageHeight: missing or not a whole number",
         ),
         ("cvat", bad_cvat, "supervisely", "annotations.xml: <image name='a.png'> <mask> #1: rle:"),
         ("coco", bad_coco, "supervisely", "annotations.json: annotation 1: category_id: 7 is no"),
@@ -326,7 +327,7 @@ def convert_in_process(*args) -> int:
             "cvat",
             lambda root: cvat_folder(root, subset="../../evil"),
             "supervisely",
-            "annotations.xml: <image name='a.png'>: subset: '../../evil': dataset name '..' is",
+            "<image name='a.png' subset='../../evil'>: subset: '../../evil': dataset name '..' is",
         ),
         (
             "cvat",
@@ -410,7 +411,12 @@ def convert_in_process(*args) -> int:
         # A folder with nothing of the format in it, or only a stray file.
         ("labelme", lambda root: root.mkdir(), "supervisely", "in: no LabelMe file (*.json) in it"),
         ("cvat", lambda root: root.mkdir(), "supervisely", "annotations.xml: does not exist"),
-        ("coco", lambda root: root.mkdir(), "supervisely", "annotations.json: does not exist"),
+        (
+            "coco",
+            lambda root: root.mkdir(),
+            "supervisely",
+            "in: no COCO file in it (annotations.json",
+        ),
         ("yolo", lambda root: root.mkdir(), "supervisely", "data.yaml: does not exist"),
         (
             "yolo",
@@ -461,13 +467,24 @@ def test_bad_input_ends_the_process_with_one_line_and_exit_code_2(tmp_path):
     [
         # OUT exists: never written over.
         (["supervisely", "labelme", "{sample}", "{tmp}"], "exists: choose a new folder"),
+        (["labelme", "cvat", "{sample}", "{tmp}"], "remove it first (or pass --overwrite"),
         # IN does not exist.
         (["labelme", "supervisely", "{tmp}/nothing", "{tmp}/out"], "does not exist"),
         # IN is a file where a folder is read.
         (["yolo", "supervisely", "{sample}/meta.json", "{tmp}/out"], "is a file"),
-        # Two formats, or Supervisely twice: one side must be Supervisely.
-        (["labelme", "yolo", "{sample}", "{tmp}/out"], "one of FROM and TO must be supervisely"),
-        (["supervisely", "supervisely", "{sample}", "{tmp}/out"], "one of FROM and TO"),
+        # Supervisely twice is a copy, not a conversion (any format to any other is one).
+        (["supervisely", "supervisely", "{sample}", "{tmp}/out"], "FROM and TO are both"),
+        # --overwrite replaces a folder, never a file.
+        (["supervisely", "cvat", "{sample}", "{tmp}/a.txt", "--overwrite"], "is not a folder"),
+        # IN inside OUT: overwriting OUT would remove what is read; refused before writing.
+        (["supervisely", "cvat", "{sample}", "{sample}/..", "--overwrite"], "is inside OUT"),
+        (
+            ["supervisely", "cvat", "{sample}", "{sample}", "--overwrite"],
+            "OUT {sample} is inside IN",
+        ),
+        # --images is for a reader that looks for images by name.
+        (["labelme", "cvat", "{sample}", "{tmp}/out", "--images", "{tmp}"], "--images is read"),
+        (["coco", "cvat", "{sample}", "{tmp}/out", "--images", "{tmp}/none"], "is not a folder"),
         # A format that does not exist.
         (["supervisely", "voc", "{sample}", "{tmp}/out"], "invalid choice: 'voc'"),
         # OUT under a file, at any depth: the file is named, not "[Errno 17] File exists".
@@ -492,6 +509,7 @@ def test_bad_arguments_exit_2(tmp_path, capsys, sample, args, expected):
     assert "partial" not in stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a.txt"]
     assert not (sample / "out").exists()
+    assert (sample / "meta.json").is_file()
 
 
 def test_two_runs_building_one_out_never_touch_each_others_files(tmp_path):
@@ -635,3 +653,166 @@ def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
     assert output.out.splitlines()[-1] == (
         f"Written labelme {tmp_path / 'out'}: 1 image, 2 labels, 2 groups"
     )
+
+
+@pytest.fixture(scope="module")
+def sample_formats(sample, tmp_path_factory) -> Path:
+    """The sample written in each format, once, in this process."""
+    folder = tmp_path_factory.mktemp("formats")
+    for name in FORMATS:
+        assert convert_in_process("supervisely", name, sample, folder / name) == 0
+    return folder
+
+
+@pytest.mark.parametrize(
+    "source, target, written",
+    [
+        # Every group kept where both formats hold groups of those shapes.
+        ("labelme", "cvat", SAMPLE_READ),
+        ("cvat", "labelme", SAMPLE_READ),
+        ("cvat", "coco", SAMPLE_READ),
+        ("coco", "cvat", SAMPLE_READ),
+        ("labelme", "coco", SAMPLE_READ),
+        ("coco", "labelme", SAMPLE_READ),
+        ("cvat", "cvat", SAMPLE_READ),
+        # YOLO holds no group: one label per object (as supervisely to yolo writes).
+        ("cvat", "yolo", "2 images, 6 labels, 0 groups"),
+        ("yolo", "labelme", "2 images, 6 labels, 0 groups"),
+    ],
+)
+def test_any_format_converts_to_any_other(
+    tmp_path, capsys, sample, sample_formats, source, target, written
+):
+    read = "2 images, 6 labels, 0 groups" if source == "yolo" else SAMPLE_READ
+    out = tmp_path / "out"
+
+    assert convert_in_process(source, target, sample_formats / source, out) == 0
+
+    stdout = capsys.readouterr().out
+    assert stdout.splitlines() == [
+        f"Read {source} {sample_formats / source}: {read}",
+        f"Written {target} {out}: {written}",
+    ]
+    # Read back through Supervisely: the same objects as the sample when groups survive.
+    if written == SAMPLE_READ:
+        assert convert_in_process(target, "supervisely", out, tmp_path / "back") == 0
+        assert project_objects(tmp_path / "back") == project_objects(sample)
+    # Nothing but OUT is left: the temporary project went with the staging folder.
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        ["out"] + (["back"] if written == SAMPLE_READ else [])
+    )
+
+
+@pytest.mark.parametrize(
+    "source, target, old",
+    [
+        # Every writer follows the same rule: an existing OUT is replaced whole with --overwrite.
+        ("supervisely", "labelme", "folder"),
+        ("supervisely", "cvat", "folder"),
+        ("supervisely", "coco", "folder"),
+        ("supervisely", "yolo", "folder"),
+        ("cvat", "supervisely", "folder"),
+        ("labelme", "cvat", "folder"),
+        # An empty folder is replaced too.
+        ("supervisely", "cvat", "empty"),
+    ],
+)
+def test_overwrite_replaces_an_existing_out_whole(
+    tmp_path, capsys, sample, sample_formats, source, target, old
+):
+    out = tmp_path / "out"
+    out.mkdir()
+    if old == "folder":
+        (out / "stale.txt").write_text("from an earlier run")
+    source_dir = sample if source == "supervisely" else sample_formats / source
+
+    # Without --overwrite: refused, OUT untouched.
+    assert convert_in_process(source, target, source_dir, out) == 2
+    assert "exists: choose a new folder or remove it first (or pass --overwrite" in (
+        capsys.readouterr().err
+    )
+    assert sorted(path.name for path in out.iterdir()) == (["stale.txt"] if old == "folder" else [])
+
+    assert convert_in_process(source, target, source_dir, out, "--overwrite") == 0
+    assert "Written" in capsys.readouterr().out
+    assert not (out / "stale.txt").exists()
+    assert any(out.iterdir())
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # no staging, no old OUT
+
+
+def test_a_failed_overwrite_leaves_out_as_it_was(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "kept.txt").write_text("kept")
+    (tmp_path / "in").mkdir()  # no LabelMe file: the reader fails
+
+    assert convert_in_process("labelme", "cvat", tmp_path / "in", out, "--overwrite") == 2
+    assert "no LabelMe file" in capsys.readouterr().err
+    assert [path.name for path in out.iterdir()] == ["kept.txt"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "out"]
+
+
+def test_coco_images_are_found_with_the_images_option(tmp_path, capsys):
+    write_text(tmp_path / "in" / "labels.json", json.dumps(COCO_WITH_ONE_BOX))
+    image_png(tmp_path / "pictures" / "a.png")
+
+    assert convert_in_process("coco", "supervisely", tmp_path / "in", tmp_path / "no") == 2
+    assert "put the images there, or name their folder with --images" in capsys.readouterr().err
+
+    images = ["--images", tmp_path / "pictures"]
+    assert convert_in_process("coco", "cvat", tmp_path / "in", tmp_path / "out", *images) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"Written cvat {tmp_path / 'out'}: 1 image, 1 label, 0 groups"
+    )
+
+
+COCO_WITH_ONE_BOX = {
+    "images": [{"id": 1, "file_name": "a.png", "height": 6, "width": 8}],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[]], "bbox": [1, 1, 3, 2]}
+    ],
+    "categories": [{"id": 1, "name": "sign"}],
+}
+
+
+def test_a_coco_folder_of_subsets_reads_as_one_dataset_each(tmp_path, capsys):
+    # CVAT and Datumaro's layout: annotations/instances_<subset>.json + images/<subset>/.
+    for subset in ("train", "val"):
+        write_text(
+            tmp_path / "in" / "annotations" / f"instances_{subset}.json",
+            json.dumps(COCO_WITH_ONE_BOX),
+        )
+        image_png(tmp_path / "in" / "images" / subset / "a.png")
+
+    assert convert_in_process("coco", "supervisely", tmp_path / "in", tmp_path / "out") == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(": 2 images, 2 labels, 0 groups")
+    assert sorted(read_project(tmp_path / "out")[1]) == ["train/a.png", "val/a.png"]
+
+
+@pytest.mark.parametrize(
+    "source, target",
+    [("labelme", "cvat"), ("cvat", "labelme"), ("coco", "cvat"), ("yolo", "labelme")],
+)
+def test_format_to_labelme_or_cvat_passes_annotations_in_memory(
+    tmp_path, monkeypatch, capsys, sample_formats, source, target
+):
+    # No Supervisely project is made on the way: the project readers are never called.
+    def no_project(*args):
+        raise AssertionError("a project was made")
+
+    monkeypatch.setitem(READERS, source, no_project)
+    out = tmp_path / "out"
+
+    assert convert_in_process(source, target, sample_formats / source, out) == 0
+    read, written = capsys.readouterr().out.splitlines()
+    assert read.split(": ")[1] == written.split(": ")[1]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+
+
+def test_cvat_to_cvat_in_memory_keeps_the_class_colours(tmp_path, sample, sample_formats):
+    assert convert_in_process("cvat", "cvat", sample_formats / "cvat", tmp_path / "out") == 0
+    assert convert_in_process("cvat", "supervisely", tmp_path / "out", tmp_path / "back") == 0
+    meta, _ = read_project(tmp_path / "back")
+    assert {c.name: c.color for c in meta.obj_classes} == {
+        c.name: c.color for c in read_project(sample)[0].obj_classes
+    }

@@ -403,7 +403,7 @@ def test_reading_a_hand_made_task(tmp_path):
         (
             TASK_XML.replace('name="a.png"', 'name="a.png" subset="../../evil"'),
             ["a.png", "b.png"],
-            "<image name='a.png'>: subset: '../../evil': dataset name '..' is not a plain folder",
+            "<image name='a.png' subset='../../evil'>: subset: '../../evil': dataset name '..'",
         ),
         (
             TASK_XML.replace('name="a.png"', 'name="a.png" subset="/tmp/evil"'),
@@ -464,3 +464,234 @@ def test_subsets_are_datasets_and_parent_child_is_nested(tmp_path, subset, datas
     assert (item.dataset, item.name, len(item.ann.labels)) == (dataset, "b.png", 1)
     assert (tmp_path / "project" / folder / "img" / "b.png").is_file()
     assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/b.png"]
+
+
+# A project exported from CVAT as "CVAT for images 1.1" with images, written by hand in the
+# structure of CVAT's ProjectData meta (cvat/apps/dataset_manager/bindings.py) and its dumper
+# (formats/cvat.py: each image has subset and task_id; images in images/<subset>/).
+PROJECT_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <project>
+      <id>3</id>
+      <name>streets</name>
+      <bugtracker></bugtracker>
+      <created>2024-05-01 10:00:00.000000+00:00</created>
+      <updated>2024-05-01 10:10:00.000000+00:00</updated>
+      <tasks>
+        <task><id>7</id><name>north</name><size>1</size><mode>annotation</mode><overlap>0</overlap>
+          <bugtracker></bugtracker><created>2024-05-01</created><updated>2024-05-01</updated>
+          <subset>Train</subset><start_frame>0</start_frame><stop_frame>0</stop_frame>
+          <frame_filter></frame_filter><segments><segment><id>9</id><start>0</start><stop>0</stop>
+          <url>http://localhost:8080/api/jobs/9</url></segment></segments>
+          <owner><username>admin</username><email></email></owner><assignee></assignee></task>
+        <task><id>8</id><name>south</name><size>1</size><mode>annotation</mode><overlap>0</overlap>
+          <bugtracker></bugtracker><created>2024-05-01</created><updated>2024-05-01</updated>
+          <subset>Validation</subset><start_frame>0</start_frame><stop_frame>0</stop_frame>
+          <frame_filter></frame_filter><segments><segment><id>10</id><start>0</start><stop>0</stop>
+          <url>http://localhost:8080/api/jobs/10</url></segment></segments>
+          <owner><username>admin</username><email></email></owner><assignee></assignee></task>
+      </tasks>
+      <labels>
+        <label><name>car</name><color>#fa3253</color><type>any</type><attributes>
+          <attribute><name>parked</name><mutable>False</mutable><input_type>checkbox</input_type>
+            <default_value>false</default_value><values>false</values></attribute>
+        </attributes></label>
+        <label><name>sign</name><color>#33ddff</color><type>rectangle</type><attributes/></label>
+      </labels>
+      <subsets>Train
+Validation</subsets>
+      <owner><username>admin</username><email></email></owner>
+      <assignee></assignee>
+    </project>
+    <dumped>2024-05-01 10:20:00.000000+00:00</dumped>
+  </meta>
+  <image id="0" name="a.png" subset="Train" task_id="7" width="8" height="6">
+    <polygon label="car" source="manual" occluded="0" points="0.00,0.00;2.00,0.00;1.00,2.00" z_order="0" group_id="1">
+      <attribute name="parked">false</attribute>
+    </polygon>
+    <mask label="car" source="manual" occluded="0" rle="0, 2, 2, 2" left="4" top="3" width="3" height="2" z_order="0" group_id="1">
+      <attribute name="parked">false</attribute>
+    </mask>
+    <tag label="sign" source="manual">
+    </tag>
+  </image>
+  <image id="1" name="a.png" subset="Validation" task_id="8" width="8" height="6">
+    <box label="sign" source="manual" occluded="0" xtl="1.00" ytl="1.00" xbr="4.00" ybr="3.00" z_order="0">
+    </box>
+  </image>
+</annotations>
+"""
+
+
+def test_reading_a_project_export_as_cvat_writes_it(tmp_path):
+    (tmp_path / "cvat").mkdir()
+    (tmp_path / "cvat" / "annotations.xml").write_text(PROJECT_XML)
+    for subset in ("Train", "Validation"):
+        (tmp_path / "cvat" / "images" / subset).mkdir(parents=True)
+        (tmp_path / "cvat" / "images" / subset / "a.png").write_bytes(IMAGE_8X6)
+
+    # The tag is skipped, and the warning names the subset as well as the image.
+    with pytest.warns(CvatWarning, match=r"<image name='a.png' subset='Train'> <tag> #3: skipped"):
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    assert sorted(anns) == ["Train/a.png", "Validation/a.png"]
+    assert [len(group) for group in binding_groups(anns["Train/a.png"]).groups.values()] == [2]
+    assert [label.obj_class.name for label in anns["Validation/a.png"].labels] == ["sign"]
+    assert class_types(meta) == {"car": "any", "sign": "rectangle"}
+
+
+@pytest.mark.parametrize(
+    "task_subset, dataset, where",
+    [
+        # A task export: the images carry no subset; the task's <subset> names it.
+        ("<subset>Train</subset>", "Train", "<image name='a.png' subset='Train'>"),
+        # An empty <subset> (CVAT's task of no subset) and none at all: CVAT's "default".
+        ("<subset></subset>", "default", "<image name='a.png'>"),
+        ("", "default", "<image name='a.png'>"),
+    ],
+)
+def test_a_task_export_s_subset_is_its_dataset(tmp_path, task_subset, dataset, where):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    xml = TASK_XML.replace("<mode>annotation</mode>", f"<mode>annotation</mode>{task_subset}")
+    (tmp_path / "cvat" / "annotations.xml").write_text(xml)
+    for name in ("a.png", "b.png"):
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+
+    with pytest.warns(CvatWarning, match=f"{where} <polyline> #4: skipped"):
+        items = list(cvat_items(str(tmp_path / "cvat")))
+
+    assert [(item.dataset, item.name) for item in items] == [
+        ((dataset,), "a.png"),
+        ((dataset,), "b.png"),
+    ]
+
+
+def datumaro_cvat_sources(xml_path):
+    """What Datumaro 1.x's CvatImporter.find_sources asks of a CVAT XML (plugins/data_formats/
+    cvat/base.py), restated: the subsets a project export is split into, and each image's file
+    as CvatBase._load_items looks for it (images/<name>, then images/<subset>/<name>)."""
+    root = ET.parse(xml_path).getroot()
+    meta = root.find("meta")
+    assert meta is not None, "CVAT XML file should have <meta> tag."
+    assert meta.find("project") is not None or meta.find("task") is not None
+    subsets = [element.text for element in meta.iter("subset")]
+    assert subsets, "CVAT XML should include <subset> tags."
+    for label in meta.iter("label"):
+        assert label.find("name").text
+        for attribute in label.iter("attribute"):
+            assert attribute.find("name").text and attribute.find("input_type").text
+    images = xml_path.parent / "images"
+    found = {}
+    for image in root.iterfind("image"):
+        assert image.get("subset") in subsets  # otherwise Datumaro drops the image
+        candidates = [images / image.get("name"), images / image.get("subset") / image.get("name")]
+        found[(image.get("subset"), image.get("name"))] = next(p for p in candidates if p.exists())
+    return subsets, found
+
+
+def test_a_project_export_carries_the_meta_cvat_writes(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+
+    project_to_cvat(str(original), str(tmp_path / "cvat"))
+
+    root = ET.parse(tmp_path / "cvat" / "annotations.xml").getroot()
+    project = root.find("meta/project")
+    assert [child.tag for child in project] == [
+        "id",
+        "name",
+        "bugtracker",
+        "created",
+        "updated",
+        "tasks",
+        "labels",
+        "subsets",
+    ]
+    assert project.findtext("subsets").split("\n") == ["dataset-01", "dataset-02"]
+    tasks = project.findall("tasks/task")
+    assert [(t.findtext("id"), t.findtext("subset"), t.findtext("size")) for t in tasks] == [
+        ("1", "dataset-01", "1"),
+        ("2", "dataset-02", "1"),
+    ]
+    assert [(image.get("subset"), image.get("task_id")) for image in root.iterfind("image")] == [
+        ("dataset-01", "1"),
+        ("dataset-02", "2"),
+    ]
+    assert root.find("meta/dumped") is not None
+    subsets, found = datumaro_cvat_sources(tmp_path / "cvat" / "annotations.xml")
+    assert subsets == ["dataset-01", "dataset-02"]
+    assert found == {
+        ("dataset-01", "image.jpg"): tmp_path / "cvat" / "images" / "dataset-01" / "image.jpg",
+        ("dataset-02", "small.png"): tmp_path / "cvat" / "images" / "dataset-02" / "small.png",
+    }
+    # The hand-made project export passes the same checks.
+    (tmp_path / "hand").mkdir()
+    (tmp_path / "hand" / "annotations.xml").write_text(PROJECT_XML)
+    for subset in ("Train", "Validation"):
+        (tmp_path / "hand" / "images" / subset).mkdir(parents=True)
+        (tmp_path / "hand" / "images" / subset / "a.png").write_bytes(IMAGE_8X6)
+    assert datumaro_cvat_sources(tmp_path / "hand" / "annotations.xml")[0] == [
+        "Train",
+        "Validation",
+    ]
+
+
+# Datumaro's "cvat" export (datumaro/plugins/data_formats/cvat/exporter.py), written by hand in
+# the structure Datumaro 1.13.12 wrote for this project: one <subset>.xml per subset, a <task>
+# meta with no <subset>, images in images/.
+DATUMARO_XML = """<?xml version="1.0" encoding="utf-8"?>
+<annotations>
+  <version>1.1</version>
+  <meta>
+    <task>
+      <id></id>
+      <name>{subset}</name>
+      <size>1</size>
+      <mode>annotation</mode>
+      <overlap></overlap>
+      <start_frame>0</start_frame>
+      <stop_frame>1</stop_frame>
+      <frame_filter></frame_filter>
+      <z_order>True</z_order>
+      <labels>
+        <label>
+          <name>car</name>
+          <attributes>
+          </attributes>
+        </label>
+        <label>
+          <name>sign</name>
+          <attributes>
+          </attributes>
+        </label>
+      </labels>
+    </task>
+  </meta>
+  <image id="{id}" name="{name}" width="8" height="6">
+    <box label="sign" occluded="0" outside="0" keyframe="0" xtl="3.00" ytl="2.00" xbr="5.00" ybr="4.00" z_order="0" group_id="3">
+    </box>
+    <mask label="car" occluded="0" outside="0" keyframe="0" rle="0, 2, 2, 2" left="4" top="3" width="3" height="2" z_order="0">
+    </mask>
+    <box label="sign" occluded="0" outside="0" keyframe="0" xtl="0.00" ytl="0.00" xbr="2.00" ybr="1.00" z_order="0" group_id="3">
+    </box>
+  </image>
+</annotations>
+"""
+
+
+def test_reading_datumaro_s_cvat_export_one_file_per_subset(tmp_path):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    for index, (subset, name) in enumerate((("train", "a.png"), ("val", "b.png"))):
+        xml = DATUMARO_XML.format(subset=subset, id=index, name=name)
+        (tmp_path / "cvat" / f"{subset}.xml").write_text(xml)
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+
+    cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    meta, anns = read_project(tmp_path / "project")
+    assert sorted(anns) == ["train/a.png", "val/b.png"]
+    for ann in anns.values():
+        assert [len(group) for group in binding_groups(ann).groups.values()] == [2]
+    assert class_types(meta) == {"car": "bitmap", "sign": "rectangle"}

@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import warnings
 
 import numpy as np
 import pytest
 import supervisely as sly
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bindings import binding_groups
 from format_samples import (
@@ -157,42 +160,6 @@ def test_geometries_are_read_at_their_pixels():
         ({**labelme_file(), "imageHeight": "10"}, "imageHeight: missing or not a whole number"),
         ({**labelme_file(), "imageWidth": 0}, "imageWidth: must be at least 1"),
         ({**labelme_file(), "imagePath": ""}, "imagePath: missing"),
-        # Fields of a shape.
-        (labelme_file("car"), r"shapes\[0\]: not a JSON object"),
-        (labelme_file(shape("", [[0, 0], [1, 1], [2, 0]])), r"shapes\[0\].label: missing"),
-        (labelme_file(shape("car", [[0, 0], [1, "a"]])), r"shapes\[0\].points: must be a list"),
-        # NaN is no coordinate (Python's json reads it).
-        (
-            labelme_file(shape("car", [[0, 0], [1, float("nan")], [2, 0]])),
-            r"shapes\[0\].points: must be a list",
-        ),
-        (labelme_file(shape("car", [[0, 0], [1, 1]])), r"shapes\[0\].points: a polygon needs 3"),
-        (
-            labelme_file(shape("car", [[0, 0]], "rectangle")),
-            r"shapes\[0\].points: a rectangle needs 2",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [1, 1], [2, 0]], group_id=[1])),
-            r"shapes\[0\].group_id: must be a whole number",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [1, 1], [2, 0]], group_id=1.5)),
-            r"shapes\[0\].group_id: must be a whole number",
-        ),
-        (labelme_file(shape("car", [[0, 0], [2, 1]], "mask")), r"shapes\[0\].mask: missing"),
-        (
-            labelme_file(shape("car", [[0, 0], [2, 1]], "mask", mask="not base64!")),
-            r"shapes\[0\].mask: not valid base64",
-        ),
-        (
-            labelme_file(shape("car", [[0, 0], [2, 1]], "mask", mask="aGVsbG8=")),
-            r"shapes\[0\].mask: not a PNG image",
-        ),
-        # The mask is 3x2 but the points span 4x2.
-        (
-            labelme_file(shape("car", [[0, 0], [3, 1]], "mask", mask=MASK_2X3)),
-            r"shapes\[0\].mask: is 3x2 pixels but points span 4x2",
-        ),
     ],
 )
 def test_malformed_files_name_the_file_and_the_field(data, message):
@@ -200,6 +167,82 @@ def test_malformed_files_name_the_file_and_the_field(data, message):
         labelme_to_annotation(data, source="street.json")
     assert str(raised.value).startswith("street.json: ")
     assert "\n" not in str(raised.value)
+
+
+GOOD_SHAPE = shape("sign", [[0, 0], [2, 2]], "rectangle")
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("car", r"shapes\[0\]: not a JSON object"),
+        (shape("", [[0, 0], [1, 1], [2, 0]]), r"shapes\[0\].label: missing"),
+        (shape("car", [[0, 0], [1, "a"]]), r"shapes\[0\].points: must be a list"),
+        # NaN is no coordinate (Python's json reads it).
+        (shape("car", [[0, 0], [1, float("nan")], [2, 0]]), r"shapes\[0\].points: must be a list"),
+        # LabelMe saves polygons of two points, and of one, and opens them again.
+        (shape("car", [[0, 0], [1, 1]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3"),
+        (shape("car", [[4, 4]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3 .* got 1"),
+        (shape("car", [[0, 0]], "rectangle"), r"shapes\[0\].points: a rectangle needs 2"),
+        (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=[1]), r"shapes\[0\].group_id: must be"),
+        (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=1.5), r"shapes\[0\].group_id: must be"),
+        (shape("car", [[0, 0], [2, 1]], "mask"), r"shapes\[0\].mask: missing"),
+        (shape("car", [[0, 0], [2, 1]], "mask", mask="not base64!"), r"mask: not valid base64"),
+        (shape("car", [[0, 0], [2, 1]], "mask", mask="aGVsbG8="), r"shapes\[0\].mask: not a PNG"),
+        # A mask wholly outside the image.
+        (shape("car", [[20, 20], [22, 21]], "mask", mask=MASK_2X3), r"no pixel set inside"),
+    ],
+)
+def test_a_bad_shape_is_skipped_with_a_warning_and_the_rest_is_read(bad, message):
+    with pytest.warns(LabelmeWarning, match=message) as caught:
+        ann = labelme_to_annotation(labelme_file(bad, GOOD_SHAPE), source="street.json")
+    assert [label.obj_class.name for label in ann.labels] == ["sign"]
+    assert all(str(w.message).startswith("street.json: shapes[0]") for w in caught)
+
+
+@pytest.mark.parametrize(
+    "points, origin",
+    [
+        # The points span the bitmap (LabelMe's own save): placed there.
+        ([[2, 3], [4, 4]], (3, 2)),
+        # A corner dragged: the second point moved, the bitmap stays at the first, its own size.
+        ([[2, 3], [7, 9]], (3, 2)),
+        ([[2, 3], [2, 3]], (3, 2)),
+        # A half-pixel move: fractional points, rounded.
+        ([[2.4, 3.4], [4.6, 4.6]], (3, 2)),
+        ([[5.6, 1.2], [7.4, 2.4]], (1, 6)),
+        # The second point before the first, and no second point (LabelMe draws 1 or 2).
+        ([[6, 6], [1, 1]], (6, 6)),
+        ([[4, 5]], (5, 4)),
+    ],
+)
+def test_a_mask_is_placed_at_its_first_point_with_its_own_size(points, origin):
+    ann = labelme_to_annotation(labelme_file(shape("car", points, "mask", mask=MASK_2X3)))
+    (label,) = ann.labels
+    assert (label.geometry.origin.row, label.geometry.origin.col) == origin
+    assert label.geometry.data.astype(int).tolist() == [[1, 1, 0], [0, 1, 1]]
+
+
+def test_a_mask_partly_outside_the_image_keeps_its_part_inside():
+    # The 10x12 image; the 2x3 bitmap at x=10, y=9: one row and two columns inside.
+    ann = labelme_to_annotation(
+        labelme_file(shape("car", [[10, 9], [12, 10]], "mask", mask=MASK_2X3))
+    )
+    (label,) = ann.labels
+    assert (label.geometry.origin.row, label.geometry.origin.col) == (9, 10)
+    assert label.geometry.data.astype(int).tolist() == [[1, 1]]
+
+
+def test_a_bad_shape_never_stops_the_folder(tmp_path):
+    folder = tmp_path / "labelme" / "street"
+    folder.mkdir(parents=True)
+    for stem, shapes in (("a", [shape("car", [[0, 0], [1, 1]]), GOOD_SHAPE]), ("b", [GOOD_SHAPE])):
+        sly.image.write(str(folder / f"{stem}.png"), np.zeros((10, 12, 3), np.uint8))
+        data = labelme_file(*shapes, image_path=f"{stem}.png")
+        (folder / f"{stem}.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.warns(LabelmeWarning, match=r"street/a.json: shapes\[0\] \('car'\): skipped"):
+        items = list(labelme_items(str(tmp_path / "labelme")))
+    assert [(item.name, len(item.ann.labels)) for item in items] == [("a.png", 1), ("b.png", 1)]
 
 
 @pytest.mark.parametrize(
@@ -421,12 +464,12 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
                 "a.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
                 "b.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
             },
-            r"b.json: imagePath: 'same.png' is already the image",
+            r"b.json: 'same.png' is used twice in dataset 'labelme': give each image its own",
         ),
         # imageData that is not an image.
         (
             {"a.json": json.dumps(labelme_file(image_path="a.png", image_data="aGVsbG8="))},
-            r"a.json: imageData: not an image",
+            r"a.json: the image it embeds is not an image Supervisely can read",
         ),
     ],
 )
@@ -457,3 +500,42 @@ def test_labelme_items_reads_without_writing(tmp_path):
         (("street",), "b.png", "bytes", 0),
     ]
     assert sorted(tmp_path.rglob("*")) == before
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-50, 50)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=4),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=4), children, max_size=3),
+    max_leaves=8,
+)
+SHAPE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        "label": st.sampled_from(["car", "", None, 3]) | JSON_VALUES,
+        "points": st.lists(
+            st.lists(st.integers(-20, 40) | st.floats(-20, 40) | JSON_VALUES, max_size=3),
+            max_size=5,
+        )
+        | JSON_VALUES,
+        "shape_type": st.sampled_from(["polygon", "rectangle", "mask", "point", "circle", None])
+        | JSON_VALUES,
+        "group_id": st.sampled_from([None, 1, "1", 1.5]) | JSON_VALUES,
+        "mask": st.sampled_from([MASK_2X3, EMPTY_MASK_1X2, "aGVsbG8=", "", None]) | JSON_VALUES,
+    },
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shapes=st.lists(SHAPE_FIELDS | JSON_VALUES, max_size=5))
+def test_no_shape_stops_the_file(shapes):
+    # Whatever the shapes, the file is read: bad ones are skipped with a warning, the good one
+    # after them is kept.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LabelmeWarning)
+        ann = labelme_to_annotation(labelme_file(*shapes, GOOD_SHAPE))
+    assert ann.labels[-1].obj_class.name == "sign"
+    assert all(label.geometry.area > 0 for label in ann.labels)

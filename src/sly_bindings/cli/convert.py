@@ -1,21 +1,32 @@
-"""Convert a Supervisely project to LabelMe, CVAT, COCO or YOLO and back, keeping binding groups.
+"""Convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO, keeping binding groups.
 
-    sly-bindings convert FROM TO IN OUT [--json]
+    sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--json]
 
-FROM and TO are ``supervisely``, ``labelme``, ``cvat``, ``coco`` or ``yolo``, one of them
-``supervisely`` (a local project folder, with ``meta.json``). IN is read and OUT is written:
+FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
+``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
+``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
+Supervisely annotations, to the LabelMe and CVAT writers; the COCO and YOLO writers read a
+Supervisely project, made in a temporary folder beside OUT and removed after. IN is read and
+OUT is written:
 
 - ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
-- ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1) and ``images/<dataset>/``;
-- ``coco``: a folder with ``annotations.json`` (COCO instances) and the images at their
-  ``file_name``; reading, IN may also be the JSON file itself, its images beside it;
+- ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1, a task or a project export)
+  and ``images/<subset>/`` (or ``images/``); reading, also Datumaro's ``cvat`` export (one
+  ``<subset>.xml`` per subset);
+- ``coco``: reading, a COCO instances JSON file, or a folder of them: ``annotations.json``,
+  ``annotations/instances_<subset>.json`` (one dataset each), or ``<dataset>/annotations/*.json``;
+  images are looked for where the tools put them, or in ``--images DIR``; writing, the layout
+  ``coco_export`` writes;
 - ``yolo``: a folder with ``data.yaml``, ``images/<dataset>/`` and ``labels/<dataset>/``.
 
-OUT must not exist, and must not be inside IN. It is built in a hidden folder beside it
-(``.OUT.partial-<random>``) and renamed when complete, so an interrupted run leaves nothing
-half-written, and two runs never touch each other's files (the one that finishes second stops
-with an error if the first took OUT). The run prints a warning line for each group the target
-cannot hold as one object (and for anything else it cannot hold), then how many images, labels
+OUT must not exist unless ``--overwrite`` is given (then a folder OUT is replaced whole, once the
+new one is complete); OUT must not be inside IN, nor IN inside OUT, which is checked before
+anything is written. OUT is built in a hidden folder beside it (``.OUT.partial-<random>``) and
+renamed when complete, so an interrupted run leaves nothing half-written, and two runs never
+touch each other's files (the one that finishes second stops with an error if the first took
+OUT, unless it overwrites). Conversions of more than a few images show a progress bar on stderr
+when it is a terminal. The run prints a warning line for each group the target cannot hold as
+one object (and for anything else it cannot hold), then how many images, labels
 and groups it read and wrote. What was written is counted by reading OUT back (its annotations
 only, no image is copied), so the second line says what survives in the target format. Bad
 input ends in one line naming the file and the field, and exit code 2.
@@ -25,13 +36,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Tuple
+from typing import Iterable, Iterator, List, NamedTuple, Tuple
 
 import supervisely as sly
 
@@ -45,10 +57,13 @@ from sly_bindings.formats.registry import (
     CONVERSION_WARNINGS,
     FORMAT_ERRORS,
     FORMATS,
-    WRITE_ONLY,
+    ITEM_WRITERS,
     ITEMS,
+    ITEMS_WITH_IMAGES,
     READERS,
+    READERS_WITH_IMAGES,
     SUPERVISELY,
+    WRITE_ONLY,
     WRITERS,
 )
 
@@ -77,22 +92,55 @@ class Counts(NamedTuple):
 def run_command(args: argparse.Namespace) -> int:
     """Convert IN (in FROM) to OUT (in TO) and say what was read and written; the exit code."""
     source, target = Path(args.IN), Path(args.OUT)
+    overwrite = getattr(args, "overwrite", False)
+    images = getattr(args, "images", None)
     if not source.exists():
         raise UserError(f"IN {source} does not exist: check the path")
     if not source.is_dir() and args.FROM != "coco":
         raise UserError(f"IN {source} is a file: {args.FROM} is read from a folder")
-    check_out(target, source)
+    if images is not None:
+        if args.FROM not in READERS_WITH_IMAGES:
+            raise UserError(
+                f"--images is read with FROM {', '.join(READERS_WITH_IMAGES)}, not {args.FROM}: "
+                "drop it"
+            )
+        if not Path(images).is_dir():
+            raise UserError(f"--images {images} is not a folder: name the images' folder")
+    check_out(target, source, overwrite)
+
+    def read_into(project: Path) -> None:
+        if images is None:
+            READERS[args.FROM](source, project)
+        else:
+            READERS_WITH_IMAGES[args.FROM](source, project, Path(images))
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        if args.FROM == SUPERVISELY:
-            read = project_counts(source)
-            with staged(target) as staging:
+        with staged(target, overwrite) as staging:
+            if args.FROM == SUPERVISELY:
+                read = project_counts(source)
                 WRITERS[args.TO](source, staging, target)
-        else:
-            with staged(target) as staging:
-                READERS[args.FROM](source, staging)
+            elif args.TO == SUPERVISELY:
+                read_into(staging)
                 read = project_counts(staging)
+            elif args.TO in ITEM_WRITERS:  # format to format in memory
+                items = iter(
+                    ITEMS[args.FROM](source)
+                    if images is None
+                    else ITEMS_WITH_IMAGES[args.FROM](source, Path(images))
+                )
+                first = next(items, None)
+                if first is None:  # the reader's own error for an IN with nothing to read
+                    read_into(staging.parent / f".{target.name}.project")
+                totals = [0, 0, 0]
+                items = itertools.chain([] if first is None else [first], items)
+                ITEM_WRITERS[args.TO](counted(items, totals), staging)
+                read = Counts(*totals)
+            else:  # format to format through a Supervisely project, in the staging folder
+                project = staging.parent / f".{target.name}.project"
+                read_into(project)
+                read = project_counts(project)
+                WRITERS[args.TO](project, staging, target)
     shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)
@@ -121,16 +169,29 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def check_out(target: Path, source: Path) -> None:
-    """Refuse an OUT that exists, lies inside IN, or cannot be made, before any work is done."""
-    if target.exists() or target.is_symlink():
-        raise UserError(f"OUT {target} exists: choose a new folder or remove it first")
+def check_out(target: Path, source: Path, overwrite: bool = False) -> None:
+    """Refuse an OUT that exists (unless ``overwrite``, then it must be a folder), lies inside
+    IN or holds IN, or cannot be made, before any work is done."""
+    replaced = overwrite and target.exists()
+    if (target.exists() or target.is_symlink()) and not overwrite:
+        raise UserError(
+            f"OUT {target} exists: choose a new folder or remove it first (or pass --overwrite "
+            "to replace it)"
+        )
+    if replaced and (target.is_symlink() or not target.is_dir()):
+        raise UserError(f"OUT {target} is not a folder: --overwrite replaces only a folder")
     if source.is_dir() and target.resolve().is_relative_to(source.resolve()):
         raise UserError(
             f"OUT {target} is inside IN {source}: choose OUT outside it (the run would read "
             "what it writes)"
         )
-    existing = nearest_existing(target)  # not OUT itself: it does not exist (checked above)
+    if source.resolve().is_relative_to(target.resolve()):
+        raise UserError(
+            f"IN {source} is inside OUT {target}: choose OUT outside it (writing OUT would "
+            "remove what is read)"
+        )
+    # Not OUT itself: it does not exist (checked above), or it is replaced in its folder.
+    existing = nearest_existing(target.parent if replaced else target)
     if not existing.is_dir():
         raise UserError(f"OUT {target} is inside the file {existing}: choose OUT in a folder")
     problem = cannot_create_in(existing)
@@ -164,6 +225,14 @@ def read_back(format_name: str, written_dir: Path) -> Counts:
         return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
 
 
+def counted(items: Iterable, totals: List[int]) -> Iterator:
+    """``items`` (read items: ``.source``, ``.ann``) as they are, adding each one's images,
+    labels and groups to ``totals`` as it passes."""
+    for item in items:
+        totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
+        yield item
+
+
 def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:
     """Images, labels and binding groups of ``(file, annotation)`` pairs."""
     images = labels = groups = 0
@@ -178,17 +247,29 @@ def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:
 
 
 @contextlib.contextmanager
-def staged(target: Path) -> Iterator[Path]:
+def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
     """Build ``target`` in a new hidden folder beside it, renamed to ``target`` when complete.
 
-    The path given does not exist yet (writers create it). On an error the hidden folder is
-    removed and ``target`` never appears; when ``target`` appeared meanwhile, it is left alone.
+    The path given does not exist yet (writers create it); the hidden folder may hold other
+    scratch files beside it, removed with it. On an error the hidden folder is removed and
+    ``target`` is unchanged; when ``target`` appeared meanwhile, it is left alone, unless
+    ``overwrite``: then the old ``target`` is moved into the hidden folder, the new one renamed
+    in its place (the old one put back if that fails), and the old one removed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = staging_folder(target.parent, target.name)
     try:
         staging = scratch / target.name
         yield staging
+        if overwrite and target.is_dir() and not target.is_symlink():
+            replaced = scratch / ".replaced"
+            os.rename(target, replaced)
+            try:
+                os.rename(staging, target)
+            except OSError:
+                os.rename(replaced, target)
+                raise
+            return
         try:
             target.mkdir()  # claim the name: fails when another run took it meanwhile
         except FileExistsError:
@@ -205,7 +286,7 @@ def add_command(commands: argparse._SubParsersAction) -> None:
     """Add ``convert FROM TO IN OUT`` to the ``sly-bindings`` subcommands."""
     parser = commands.add_parser(
         "convert",
-        help="convert a project to LabelMe, CVAT, COCO or YOLO, or back",
+        help="convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -218,16 +299,26 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         help="the format to write OUT in (also yolo-det: YOLO boxes, one per group)",
     )
     parser.add_argument("IN", help="what to read: a folder (or, for coco, a JSON file)")
-    parser.add_argument("OUT", help="the folder to write; it must not exist")
+    parser.add_argument("OUT", help="the folder to write; it must not exist (see --overwrite)")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT if it exists (a folder), once the new one is complete",
+    )
+    parser.add_argument(
+        "--images",
+        metavar="DIR",
+        help="coco: the images' folder, when it is none of those the tools use (see above)",
+    )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
     )
 
 
 def check_args(args: argparse.Namespace) -> None:
-    """A UserError unless exactly one of FROM and TO is supervisely."""
-    if (args.FROM == SUPERVISELY) == (args.TO == SUPERVISELY):
+    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion)."""
+    if args.FROM == SUPERVISELY and args.TO == SUPERVISELY:
         raise UserError(
-            "one of FROM and TO must be supervisely, and the other a format "
+            "FROM and TO are both supervisely: copy the folder instead, or name a format "
             "(see sly-bindings convert --help)"
         )

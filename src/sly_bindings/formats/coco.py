@@ -13,12 +13,21 @@ binding group):
   image's ``[height, width]``: its mask's connected blobs (8-connectivity,
   ``group_split.split_label``) become one ``sly.Bitmap`` each. A crowd (``iscrowd: 1``) stays
   one unbound Bitmap: it is many objects, not one in parts;
-- no segmentation (``[]``, a detection dataset): the ``bbox`` ``[x, y, width, height]`` as a
-  ``sly.Rectangle`` of the pixels it covers;
+- no segmentation (``[]``, or ``[[]]`` as old CVAT and many converters write it: a detection
+  dataset): the ``bbox`` ``[x, y, width, height]`` as the ``sly.Rectangle`` (top ``y``, left
+  ``x``, bottom ``y + height``, right ``x + width``), rounded: the convention of the SDK's own
+  COCO converters, so ``[10, 50, 80, 30]`` read and written is ``[10, 50, 80, 30]`` again.
 - an instance with ``keypoints`` (a category with ``keypoints`` names): one bound group of its
   segmentation's parts (class ``<name>``), its bbox (class ``<name>_bbox``) and its keypoints
   (GraphNodes class ``<name>_keypoints``, the category's template), see
   :func:`keypoint_instance_labels`; ``coco_export`` writes it back as one keypoints instance.
+
+What the tools write and open is read, not refused: a polygon part of fewer than 3 points is
+dropped with a :class:`CocoWarning` (the instance's other parts are kept; with none left, its
+bbox is read); two instances of one image that share an annotation ``id`` stay two objects (the
+second is keyed ``"<image name>:<id>#2"``, with a warning), never one group. A crowd
+(``iscrowd: 1``) is read with the tag ``iscrowd`` (:data:`ISCROWD`) on each of its labels and is
+never bound: it is many objects, not one in parts.
 
 So a round trip through ``coco_export`` keeps every label and every group exactly when each
 Bitmap label is one blob and the Bitmap parts of a group do not touch (a merged RLE cannot tell
@@ -28,14 +37,20 @@ mixing masks and polygons comes back as masks.
 Classes are the categories, in their order: a class has the geometry type of its labels
 (``sly.AnyGeometry`` when they mix types, or when the category has no instance). Each image
 is an item of a dataset named by the folder of ``file_name``, less a last ``img`` folder
-(``coco_export`` writes ``<dataset>/img/<image>``); with no folder, the JSON file's name without
-its extension. Nested folders are nested datasets, built as the SDK builds them: ``a/b/x.jpg``
+(``coco_export`` writes ``<dataset>/img/<image>``); with no folder, the subset the JSON file is
+named for (:func:`subset_of`: ``instances_<subset>.json``, Supervisely's
+``<dataset>/annotations/*.json``, or else the file's name without its extension).
+
+Images are found where the tools put them (:func:`image_candidates`), and a folder given
+instead of a file holds one or several COCO files (:func:`coco_files`): several
+``annotations/instances_<subset>.json`` become one dataset each. Nested folders are nested datasets, built as the SDK builds them: ``a/b/x.jpg``
 and ``a/datasets/b/img/x.jpg`` (what ``coco_export`` writes for a nested dataset) are both
 dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is refused, never
 written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
 ``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project`` skips when it reads.
 
-Copy this file with ``groups/split.py``, ``bindings.py`` and ``files/dataset_names.py``;
+Copy this file with ``groups/split.py``, ``bindings.py``, ``files/dataset_names.py``,
+``formats/items.py`` and ``formats/progress.py``;
 besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 """
 
@@ -44,10 +59,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 import os  # for the examples
 import tempfile  # for the examples
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterator, List, Mapping, NamedTuple, Optional, Set, Tuple, Type
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 import supervisely as sly
@@ -55,21 +71,32 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+)
 from sly_bindings.groups.split import split_label
 
+ISCROWD_TAG = "iscrowd"
+# A crowd region (``iscrowd: 1``) is read with this tag on its label, so a writer can write it
+# back as a crowd; it is never bound to anything.
+ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
 
-class InvalidCocoError(ValueError):
+
+class InvalidCocoError(InvalidFormatError):
     """A COCO file that cannot be read; the message names the file and the field."""
 
 
-class CocoItem(NamedTuple):
-    """One image of a COCO file, read: where it goes and what it holds."""
+class CocoWarning(FormatWarning):
+    """A part of a COCO file that was dropped or read differently; the message says which."""
 
-    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
-    name: str  # the item's name in the dataset
-    image: Path  # the image file
-    ann: sly.Annotation
-    source: str  # the file and the image, for messages
+
+# One image of a COCO file, read: its dataset and its parents' names (top first), name, image
+# file, annotation, and the file and the image for messages.
+CocoItem = FormatItem
 
 
 def coco_to_annotation(
@@ -106,6 +133,7 @@ def coco_to_annotation(
     height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
     image_name = PurePosixPath(str(image.get("file_name"))).name
     labels: List[sly.Label] = []
+    keys_used: Dict[str, int] = {}
     for instance in instances:
         field = f"{source}: annotation {instance.get('id')!r}"
         category_id = instance.get("category_id")
@@ -125,17 +153,26 @@ def coco_to_annotation(
             )
             continue
         parts = _geometries(instance, (height, width), field)
+        crowd = bool(instance.get("iscrowd"))
+        tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
         parts_labels = [
-            sly.Label(geometry, sly.ObjClass(name, type(geometry))) for geometry in parts
+            sly.Label(geometry, sly.ObjClass(name, type(geometry)), tags=tags) for geometry in parts
         ]
-        if (
-            len(parts_labels) == 1
-            and isinstance(parts[0], sly.Bitmap)
-            and not instance.get("iscrowd")
-        ):
+        if crowd:  # many objects in one region, not one object in parts: never bound
+            labels.extend(parts_labels)
+            continue
+        if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
             parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
         if len(parts_labels) > 1:
             key = f"{image_name}:{instance.get('id')}"
+            keys_used[key] = keys_used.get(key, 0) + 1
+            if keys_used[key] > 1:  # an id shared by two instances: two objects, never one
+                key = f"{key}#{keys_used[key]}"
+                warnings.warn(
+                    f"{field}: id: shared with another instance of image {image.get('id')!r}: "
+                    f"read as an object of its own (key {key})",
+                    CocoWarning,
+                )
             parts_labels = [with_binding_key(label, key) for label in parts_labels]
         labels.extend(parts_labels)
     return sly.Annotation((height, width), labels)
@@ -144,15 +181,31 @@ def coco_to_annotation(
 def _geometries(
     instance: Mapping[str, Any], image_size: Tuple[int, int], field: str
 ) -> List[sly.Geometry]:
-    """The geometries of one instance's segmentation (or of its bbox when it has none)."""
+    """The geometries of one instance's segmentation (or of its bbox when it has none).
+
+    ``[]`` and ``[[]]`` (old CVAT and many converters) are box-only; a polygon part of fewer
+    than 3 points is dropped with a warning, and an instance left with no part is its bbox.
+    """
     segmentation = instance.get("segmentation")
-    if isinstance(segmentation, list) and segmentation:
-        return [_polygon(p, f"{field}: segmentation[{i}]") for i, p in enumerate(segmentation)]
     if isinstance(segmentation, dict):
         return [_rle_bitmap(segmentation, image_size, f"{field}: segmentation")]
-    if segmentation in (None, []):
-        return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
-    raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
+    if segmentation is not None and not isinstance(segmentation, list):
+        raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
+    parts = []
+    for index, values in enumerate(segmentation or []):
+        part = f"{field}: segmentation[{index}]"
+        short = isinstance(values, list) and len(values) < 6 and not len(values) % 2
+        if short and all(_is_number(v) for v in values):
+            if values:  # [] is no part at all: [[]] is a box-only instance
+                warnings.warn(
+                    f"{part}: dropped, a polygon needs 3 points, got {len(values) // 2}",
+                    CocoWarning,
+                )
+            continue
+        parts.append(_polygon(values, part))
+    if parts:
+        return parts
+    return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
 
 
 def _polygon(values: Any, field: str) -> sly.Geometry:
@@ -255,11 +308,9 @@ def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
             "above 0"
         )
     x, y, width, height = bbox
-    left, top = round(x), round(y)
-    # The box covers pixels left .. x + width (its far edge); a box under a pixel still has one.
-    return sly.Rectangle(
-        top, left, max(top, round(y + height) - 1), max(left, round(x + width) - 1)
-    )
+    # The SDK's own COCO converters' convention (supervisely/convert/image/coco/coco_helper.py,
+    # Rectangle(y, x, y + h, x + w)), so a bbox read here is written back unchanged.
+    return sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
 
 
 def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
@@ -279,9 +330,10 @@ def _is_number(value: Any) -> bool:
 def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:
     """The images of a COCO instances file, read one by one, without copying anything.
 
-    An image is looked for at ``images_dir/<file_name>``, then ``images_dir/images/<file_name>``
-    (``images_dir`` defaults to the JSON file's folder). Its dataset is the folder of
-    ``file_name`` (see the module's docstring); nested folders are nested datasets.
+    ``coco_path`` is a COCO file or a folder of them (:func:`coco_files`). An image is looked
+    for where the tools put it (:func:`image_candidates`), or in ``images_dir`` when given. Its
+    dataset is the folder of ``file_name`` (see the module's docstring); nested folders are
+    nested datasets.
 
     Raises:
         InvalidCocoError: the JSON is malformed, an image is missing, or a folder of
@@ -303,8 +355,10 @@ def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[Coc
         [(('street',), 'a.png', 2)]
         >>> folder.cleanup()
     """
-    coco = _load(Path(coco_path))
-    yield from _items(coco, coco_path, _category_names(coco, coco_path), images_dir)
+    for json_path in coco_files(coco_path):
+        coco = _load(json_path)
+        category_names = _category_names(coco, str(json_path))
+        yield from _items(coco, str(json_path), category_names, images_dir)
 
 
 def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] = None) -> None:
@@ -335,30 +389,111 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
         [('polygon', 'a.png:7'), ('polygon', 'a.png:7')]
         >>> folder.cleanup()
     """
-    coco = _load(Path(coco_path))
-    category_names = _category_names(coco, coco_path)
-    items = _items(coco, coco_path, category_names, images_dir)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidCocoError(f"{coco_path}: images: empty: pass a COCO file with images")
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {
-        name: set() for name in category_names.values()
-    }
-    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    graph_classes: Dict[str, sly.ObjClass] = {}
-    for item in itertools.chain([first], items):
-        _add_item(_dataset(project, datasets, item.dataset), item)
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-            if type(label.geometry) is sly.GraphNodes:
-                graph_classes[label.obj_class.name] = label.obj_class
-    classes = [
-        graph_classes.get(name)
-        or sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
-        for name, types in geometry_types.items()
+    declared: Dict[str, ClassInfo] = {}  # every category, in order, even with no instance
+    parts, total = [], 0
+    for json_path in coco_files(coco_path):
+        coco = _load(json_path)
+        total += len(coco["images"])
+        category_names = _category_names(coco, str(json_path))
+        declared.update((name, ClassInfo()) for name in category_names.values())
+        parts.append(_items(coco, str(json_path), category_names, images_dir))
+    items_to_project(
+        itertools.chain.from_iterable(parts),
+        project_dir,
+        InvalidCocoError,
+        f"{coco_path}: images: empty: pass a COCO file with images",
+        declared,
+        total=total,
+        description="COCO",
+    )
+
+
+def coco_files(coco_path: str) -> List[Path]:
+    """The COCO instances files of ``coco_path``: the file itself, or those a folder holds.
+
+    In a folder, the first of these that exists: ``annotations.json``; the
+    ``annotations/instances_<subset>.json`` files (CVAT, Datumaro, the official COCO layout),
+    or else every ``annotations/*.json``; the ``*.json`` files in the folder; every
+    ``<dataset>/annotations/*.json`` (Supervisely's import layout).
+
+    Raises:
+        InvalidCocoError: ``coco_path`` does not exist, or a folder holds none of these.
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> (folder / "annotations").mkdir()
+        >>> for subset in ("val", "train"):
+        ...     _ = (folder / "annotations" / f"instances_{subset}.json").write_text("{}")
+        >>> [path.name for path in coco_files(str(folder))]
+        ['instances_train.json', 'instances_val.json']
+    """
+    path = Path(coco_path)
+    if not path.is_dir():
+        if not path.is_file():
+            raise InvalidCocoError(f"{path}: does not exist: pass a COCO instances JSON file")
+        return [path]
+    if (path / "annotations.json").is_file():
+        return [path / "annotations.json"]
+    for pattern in ("annotations/instances_*.json", "annotations/*.json", "*.json"):
+        found = sorted(found for found in path.glob(pattern) if found.is_file())
+        if found:
+            return found
+    found = sorted(found for found in path.glob("*/annotations/*.json") if found.is_file())
+    if found:
+        return found
+    raise InvalidCocoError(
+        f"{path}: no COCO file in it (annotations.json, annotations/instances_<subset>.json, "
+        "<dataset>/annotations/*.json): pass the folder or the JSON file"
+    )
+
+
+def subset_of(json_path: Path) -> str:
+    """The subset a COCO file is named for: ``instances_<subset>.json``, or the file's stem.
+
+    Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder.
+
+    Examples:
+        >>> subset_of(Path("annotations/instances_val2017.json"))
+        'val2017'
+        >>> subset_of(Path("street/annotations/instances.json")), subset_of(Path("street.json"))
+        ('street', 'street')
+    """
+    stem = json_path.stem
+    if stem.startswith("instances_") and len(stem) > len("instances_"):
+        return stem[len("instances_") :]
+    if json_path.parent.name == "annotations" and json_path.parent.parent.name not in ("", "."):
+        return json_path.parent.parent.name
+    return stem
+
+
+def image_candidates(
+    json_path: Path, file_name: PurePosixPath, images_dir: Optional[Path] = None
+) -> List[Path]:
+    """Where the tools put the image ``file_name`` of the COCO file ``json_path``, in order.
+
+    Beside the JSON, in ``images/`` beside it, in ``../images/`` and ``../images/<subset>/``
+    (Supervisely's ``<dataset>/annotations/`` + ``<dataset>/images/``; CVAT and Datumaro's
+    ``annotations/instances_<subset>.json`` + ``images/<subset>/``), in ``../<subset>/`` (the
+    official ``annotations/`` + ``<split>2017/``). With ``images_dir``: in it, and in its
+    ``<subset>/`` folder.
+
+    Examples:
+        >>> [str(path) for path in image_candidates(Path("c/annotations/instances_val.json"),
+        ...                                         PurePosixPath("a.jpg"))]  # doctest: +NORMALIZE_WHITESPACE
+        ['c/annotations/a.jpg', 'c/annotations/images/a.jpg', 'c/images/a.jpg',
+         'c/images/val/a.jpg', 'c/val/a.jpg']
+    """
+    subset = subset_of(json_path)
+    if images_dir is not None:
+        return [images_dir / file_name, images_dir / subset / file_name]
+    here = json_path.parent
+    return [
+        here / file_name,
+        here / "images" / file_name,
+        here.parent / "images" / file_name,
+        here.parent / "images" / subset / file_name,
+        here.parent / subset / file_name,
     ]
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
 
 
 def _items(
@@ -367,7 +502,8 @@ def _items(
     category_names: Mapping[int, str],
     images_dir: Optional[str],
 ) -> Iterator[CocoItem]:
-    images_root = Path(images_dir) if images_dir is not None else Path(coco_path).parent
+    json_path = Path(coco_path)
+    images_root = Path(images_dir) if images_dir is not None else None
     keypoint_classes = _keypoint_classes(coco, coco_path)
     instances: Dict[Any, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
@@ -386,11 +522,15 @@ def _items(
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
         where = f"{coco_path}: image {image['id']!r}: file_name"
         file_name = PurePosixPath(image["file_name"])
-        dataset = _dataset_path(file_name, Path(coco_path).stem, where)
-        candidates = [images_root / file_name, images_root / "images" / file_name]
+        dataset = _dataset_path(file_name, subset_of(json_path), where)
+        candidates = image_candidates(json_path, file_name, images_root)
         image_path = next((path for path in candidates if path.is_file()), None)
         if image_path is None:
-            raise InvalidCocoError(f"{where}: no file {candidates[0]}: put the images there")
+            raise InvalidCocoError(
+                f"{where}: no file {candidates[0]} (nor in the other folders the tools use: "
+                f"{', '.join(str(path.parent) for path in candidates[1:])}): put the images "
+                "there, or name their folder with --images"
+            )
         if not sly.image.has_valid_ext(file_name.name):
             raise InvalidCocoError(
                 f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
@@ -416,21 +556,7 @@ def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[s
     return names
 
 
-def _dataset(
-    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
-) -> sly.Dataset:
-    """The dataset at ``path`` (names, top first), made with its parents when new."""
-    for depth in range(1, len(path) + 1):
-        if path[:depth] not in datasets:
-            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
-            folder = "/datasets/".join(path[:depth])
-            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
-    return datasets[path]
-
-
 def _load(coco_path: Path) -> Dict[str, Any]:
-    if not coco_path.is_file():
-        raise InvalidCocoError(f"{coco_path}: does not exist: pass a COCO instances JSON file")
     try:
         coco = json.loads(coco_path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as error:
@@ -461,22 +587,6 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
         names[category["id"]] = name
     return names
 
-
-def _add_item(dataset: sly.Dataset, item: CocoItem) -> None:
-    if dataset.item_exists(item.name):
-        raise InvalidCocoError(
-            f"{item.source}: {item.name!r} is used twice in dataset {dataset.name!r}: give each "
-            "image its own name"
-        )
-    try:
-        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCocoError(f"{item.source}: {item.image} is not an image") from None
-
-
-# Keypoints instances (COCO person keypoints): one bound group of the segmentation's parts (class
-# <name>), the bbox (class <name>_bbox, as the SDK's COCO import names it) and the keypoints
-# (class <name>_keypoints, GraphNodes with the category's template).
 
 BBOX_TAIL, KEYPOINTS_TAIL = "_bbox", "_keypoints"
 

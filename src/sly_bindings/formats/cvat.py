@@ -38,20 +38,27 @@ Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with 
 ``sly.AlphaMask`` (a Bitmap of opacities) are skipped with a warning like points and lines,
 rather than written as a box without its rotation or a mask without its opacity.
 
-Datasets are CVAT subsets (``subset`` attribute; an image without one is in ``default``), and a
-nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way. A
+Datasets are CVAT subsets: a project export's ``subset`` attribute on each image, a task
+export's ``<meta><task><subset>``, the file's stem in Datumaro's ``cvat`` export (one
+``<subset>.xml`` per subset, read when there is no ``annotations.xml``), else ``default``; a
+nested dataset is the subset ``parent/child``, read back as nested datasets the SDK's way.
+Writing makes a project export with the meta CVAT writes (``<tasks>`` with one ``<task>`` and
+its ``<subset>`` per dataset, ``<labels>``, ``<subsets>``; ``subset`` and ``task_id`` on each
+image), so CVAT's importer and Datumaro's accept it. A
 subset that cannot be a dataset name (``..``, an absolute path, a name ending in ``img``,
 ``ann``, ... that ``sly.Project`` skips: ``files.dataset_names.dataset_name_problem``) is refused, so nothing is ever
 written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
 are skipped with a warning; attributes are not carried; class colours are.
 
-Copy this file with ``bindings.py`` and ``files/dataset_names.py`` (README, "Helpers you can
-copy"); it needs only ``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+``formats/progress.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
+``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings).
 """
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 import os
@@ -59,7 +66,7 @@ import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Type
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +74,15 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+    project_items,
+)
+from sly_bindings.formats.progress import progress
 
 CVAT_VERSION = "1.1"
 # Larger than any image Supervisely takes (and than the SDK's own limit for a mask): a size
@@ -80,21 +96,16 @@ CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
 }
 
 
-class InvalidCvatError(ValueError):
+class InvalidCvatError(InvalidFormatError):
     """A CVAT XML file that cannot be read; the message names the file and the field."""
 
 
-class CvatItem(NamedTuple):
-    """One image of a CVAT export, read: where it goes and what it holds."""
-
-    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
-    name: str  # the item's name in the dataset
-    image: Path  # the image file
-    ann: sly.Annotation
-    source: str  # the file and the image, for messages
+# One image of a CVAT export, read: its dataset (the subset, split at "/"), name, image file,
+# annotation, and the file and the image for messages.
+CvatItem = FormatItem
 
 
-class CvatWarning(UserWarning):
+class CvatWarning(FormatWarning):
     """Something that CVAT cannot hold, or a shape that was skipped; the message says which."""
 
 
@@ -204,11 +215,14 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
     return None
 
 
-def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly.Annotation:
+def cvat_image_to_annotation(
+    image: ET.Element, source: str = "CVAT XML", subset: Optional[str] = None
+) -> sly.Annotation:
     """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type.
     Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
+    Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
         InvalidCvatError: an attribute is missing or malformed; the message names the file, the
@@ -226,7 +240,7 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
     where = f"{source}: <image id={image.get('id')!r}>"
     if not name:
         raise InvalidCvatError(f"{where}: name: missing")
-    where = f"{source}: <image name={name!r}>"
+    where = _where(source, name, image.get("subset") or subset)
     height = _whole_number(image, "height", where, minimum=1)
     width = _whole_number(image, "width", where, minimum=1)
     if height * width > MAX_IMAGE_PIXELS:
@@ -250,6 +264,11 @@ def cvat_image_to_annotation(image: ET.Element, source: str = "CVAT XML") -> sly
             sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
         )
     return sly.Annotation((height, width), labels)
+
+
+def _where(source: str, name: str, subset: Optional[str]) -> str:
+    """``<file>: <image name='a.png' subset='train'>``, for messages (no subset: none named)."""
+    return f"{source}: <image name={name!r}{'' if not subset else f' subset={subset!r}'}>"
 
 
 def _whole_number(
@@ -366,38 +385,125 @@ def project_to_cvat(project_dir: str, out_dir: str) -> None:
         >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
+    items_to_cvat(project_items(project_dir), out_dir, project.meta.obj_classes, project.name)
+
+
+def items_to_cvat(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    name: str = "project",
+) -> None:
+    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``.
+
+    Each dataset is a subset and a task (a nested one ``parent/child``); its images go to
+    ``images/<subset>/``. The meta's labels are ``classes`` (with their colours and types), then
+    any other class the items' labels have. ``out_dir`` is created and must not exist yet.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or an image name is used twice in a subset.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items_to_cvat([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
+        ...               folder.name + "/cvat")
+        >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
+        >>> [task.findtext("subset") for task in root.iterfind("meta/project/tasks/task")]
+        ['ds']
+        >>> folder.cleanup()
+    """
     os.makedirs(out_dir)
     root = ET.Element("annotations")
     ET.SubElement(root, "version").text = CVAT_VERSION
-    meta = ET.SubElement(ET.SubElement(root, "meta"), "project")
-    ET.SubElement(meta, "name").text = project.name
+    meta_root = ET.SubElement(root, "meta")
+    meta = ET.SubElement(meta_root, "project")
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+    for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
+        ET.SubElement(meta, field).text = text
+    ET.SubElement(meta, "updated").text = now
+    tasks_element = ET.SubElement(meta, "tasks")  # one per subset, filled in at the end
     labels = ET.SubElement(meta, "labels")
-    cvat_types = {geometry: name for name, geometry in CVAT_TYPES.items()}
-    for obj_class in project.meta.obj_classes:
+    declared = {obj_class.name: obj_class for obj_class in classes}
+    seen: Dict[str, Set[Type[sly.Geometry]]] = {}
+    colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
+    sizes: Dict[str, int] = {}
+    image_id, first_group_id = 0, 1
+    for item in progress(items, "CVAT"):
+        subset = "/".join(item.dataset)  # a nested dataset is parent/child
+        if subset not in sizes:
+            sizes[subset] = 0
+            os.makedirs(os.path.join(out_dir, "images", subset))
+        destination = os.path.join(out_dir, "images", subset, item.name)
+        if os.path.exists(destination):
+            raise FileExistsError(
+                f"{item.source}: {item.name!r} is used twice in subset {subset!r}: give each "
+                "image its own name"
+            )
+        image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
+        image.set("task_id", str(list(sizes).index(subset) + 1))
+        root.append(image)
+        if isinstance(item.image, bytes):
+            Path(destination).write_bytes(item.image)
+        else:
+            sly.fs.copy_file(str(item.image), destination)
+        sizes[subset] += 1
+        image_id += 1
+        group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
+        first_group_id = max(group_ids, default=first_group_id - 1) + 1
+        for label in item.ann.labels:
+            seen.setdefault(label.obj_class.name, set()).add(label.obj_class.geometry_type)
+            colors.setdefault(label.obj_class.name, label.obj_class.color)
+    for task_id, (subset, size) in enumerate(sizes.items(), start=1):
+        tasks_element.append(_task_meta(task_id, subset, size, now))
+    cvat_types = {geometry: type_name for type_name, geometry in CVAT_TYPES.items()}
+    for class_name in dict.fromkeys([*declared, *seen]):
+        obj_class = declared.get(class_name)
+        if obj_class is None:
+            types = seen[class_name]
+            geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
+            obj_class = sly.ObjClass(class_name, geometry_type, color=colors[class_name])
         label = ET.SubElement(labels, "label")
         ET.SubElement(label, "name").text = obj_class.name
         ET.SubElement(label, "color").text = sly.color.rgb2hex(obj_class.color)
         ET.SubElement(label, "type").text = cvat_types.get(obj_class.geometry_type, "any")
         ET.SubElement(label, "attributes")
-    image_id, first_group_id = 0, 1
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        subset = dataset.name.replace(os.sep, "/")  # a nested dataset's name is parent/child
-        os.makedirs(os.path.join(out_dir, "images", subset))
-        for item_name in sorted(dataset.get_items_names()):
-            ann = dataset.get_ann(item_name, project.meta)
-            image = annotation_to_cvat_image(ann, image_id, item_name, subset, first_group_id)
-            root.append(image)
-            sly.fs.copy_file(
-                dataset.get_img_path(item_name),
-                os.path.join(out_dir, "images", subset, item_name),
-            )
-            image_id += 1
-            group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
-            first_group_id = max(group_ids, default=first_group_id - 1) + 1
+    ET.SubElement(meta, "subsets").text = "\n".join(sizes)
+    ET.SubElement(meta_root, "dumped").text = now
     ET.indent(root)
     ET.ElementTree(root).write(
         os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
     )
+
+
+def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
+    """The ``<task>`` of a project export's meta, as CVAT writes it (``TaskData.meta_for_task``).
+
+    Datumaro's importer makes one subset per ``<subset>`` element of the meta, and refuses a
+    project export with none ("CVAT XML should include <subset> tags").
+    """
+    task = ET.Element("task")
+    fields = {
+        "id": str(task_id),
+        "name": subset,
+        "size": str(size),
+        "mode": "annotation",
+        "overlap": "0",
+        "bugtracker": "",
+        "created": now,
+        "updated": now,
+        "subset": subset,
+        "start_frame": "0",
+        "stop_frame": str(max(size - 1, 0)),
+        "frame_filter": "",
+    }
+    for field, text in fields.items():
+        ET.SubElement(task, field).text = text
+    segment = ET.SubElement(ET.SubElement(task, "segments"), "segment")
+    for field, number in (("id", task_id), ("start", 0), ("stop", max(size - 1, 0))):
+        ET.SubElement(segment, field).text = str(number)
+    ET.SubElement(segment, "url").text = ""
+    return task
 
 
 def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
@@ -424,8 +530,8 @@ def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
         [(('train',), 'a.png', 1)]
         >>> folder.cleanup()
     """
-    xml_path = Path(cvat_dir, "annotations.xml")
-    yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+    for xml_path in cvat_files(cvat_dir):
+        yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
 
 
 def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
@@ -458,36 +564,58 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         ['a.png:3', 'a.png:3']
         >>> folder.cleanup()
     """
-    xml_path = Path(cvat_dir, "annotations.xml")
-    root = _parse(xml_path)
-    declared_types: Dict[str, Type[sly.Geometry]] = {}
-    colors: Dict[str, List[int]] = {}
-    for label in root.iterfind("./meta/*/labels/label"):
-        name, color = label.findtext("name"), label.findtext("color")
-        if not name:
-            raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
-        declared_types[name] = CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry)
-        if color:
-            colors[name] = _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color")
-    items = _items(root, Path(cvat_dir), xml_path)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
+    declared: Dict[str, ClassInfo] = {}
+    parts, total = [], 0
+    xml_paths = cvat_files(cvat_dir)
+    for xml_path in xml_paths:
+        root = _parse(xml_path)
+        for label in root.iterfind("./meta/*/labels/label"):
+            name, color = label.findtext("name"), label.findtext("color")
+            if not name:
+                raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
+            declared.setdefault(
+                name,
+                ClassInfo(
+                    CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
+                    _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
+                ),
+            )
+        parts.append(_items(root, Path(cvat_dir), xml_path))
+        total += len(root.findall("image"))
+    items_to_project(
+        itertools.chain.from_iterable(parts),
+        project_dir,
+        InvalidCvatError,
+        f"{', '.join(map(str, xml_paths))}: no <image> in it: export a task or project with "
+        "images",
+        declared,
+        total=total,
+        description="CVAT",
+    )
+
+
+def cvat_files(cvat_dir: str) -> List[Path]:
+    """The CVAT XML files of ``cvat_dir``: ``annotations.xml`` (CVAT's export), or else every
+    ``*.xml`` in it (Datumaro's ``cvat`` export: one ``<subset>.xml`` per subset).
+
+    Raises:
+        InvalidCvatError: there is none; the message names ``annotations.xml``.
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "val.xml").write_text("<annotations/>")
+        >>> [path.name for path in cvat_files(str(folder))]
+        ['val.xml']
+    """
+    folder = Path(cvat_dir)
+    if (folder / "annotations.xml").is_file():
+        return [folder / "annotations.xml"]
+    found = sorted(path for path in folder.glob("*.xml") if path.is_file())
+    if not found:
         raise InvalidCvatError(
-            f"{xml_path}: no <image> in it: export a task or project with images"
+            f"{folder / 'annotations.xml'}: does not exist: export CVAT for images 1.1 there"
         )
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    for item in itertools.chain([first], items):
-        _add_item(_dataset(project, datasets, item.dataset), item)
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-    classes = []
-    for name in dict.fromkeys([*declared_types, *geometry_types]):
-        types = geometry_types.get(name) or {declared_types[name]}
-        geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
-        classes.append(sly.ObjClass(name, geometry_type, color=colors.get(name)))
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+    return found
 
 
 def _parse(xml_path: Path) -> ET.Element:
@@ -504,11 +632,35 @@ def _parse(xml_path: Path) -> ET.Element:
 
 
 def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
+    # A project export names each image's subset; a task export names its task's in the meta;
+    # Datumaro's export names the file after the subset.
+    task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
+    if task_subset is None and xml_path.name != "annotations.xml":
+        task_subset = xml_path.stem
+    # The meta's colours go on the labels' classes, so a writer given the items keeps them.
+    colors = {
+        label.findtext("name"): _rgb(label.findtext("color") or "", f"{xml_path}: <meta> <label>")
+        for label in root.iterfind("./meta/*/labels/label")
+        if label.findtext("name") and label.findtext("color")
+    }
     for image in root.iterfind("image"):
-        ann = cvat_image_to_annotation(image, str(xml_path))
+        ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
+        if colors:
+            ann = ann.clone(
+                labels=[
+                    (
+                        label.clone(
+                            obj_class=label.obj_class.clone(color=colors[label.obj_class.name])
+                        )
+                        if label.obj_class.name in colors
+                        else label
+                    )
+                    for label in ann.labels
+                ]
+            )
         name = image.get("name", "")
-        where = f"{xml_path}: <image name={name!r}>"
-        subset = image.get("subset") or DEFAULT_SUBSET
+        where = _where(str(xml_path), name, image.get("subset") or task_subset)
+        subset = image.get("subset") or task_subset or DEFAULT_SUBSET
         dataset = tuple(subset.split("/"))
         for part in dataset:
             problem = dataset_name_problem(part)
@@ -530,18 +682,6 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         yield CvatItem(dataset, item_name, image_path, ann, where)
 
 
-def _dataset(
-    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
-) -> sly.Dataset:
-    """The dataset at ``path`` (names, top first), made with its parents when new."""
-    for depth in range(1, len(path) + 1):
-        if path[:depth] not in datasets:
-            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
-            folder = "/datasets/".join(path[:depth])
-            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
-    return datasets[path]
-
-
 def _rgb(color: str, field: str) -> List[int]:
     """``#rrggbb`` as ``[r, g, b]``."""
     digits = color.strip().lstrip("#")
@@ -551,18 +691,3 @@ def _rgb(color: str, field: str) -> List[int]:
         return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
     except ValueError:
         raise InvalidCvatError(f"{field}: must be #rrggbb, got {color!r}") from None
-
-
-def _add_item(dataset: sly.Dataset, item: CvatItem) -> None:
-    """Add ``item`` to ``dataset``."""
-    if dataset.item_exists(item.name):
-        raise InvalidCvatError(
-            f"{item.source}: name: {item.name!r} is used twice in subset {dataset.name!r}: give "
-            "each image its own name"
-        )
-    try:
-        dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        raise InvalidCvatError(
-            f"{item.source}: name: {item.image} is not an image Supervisely can read"
-        ) from None

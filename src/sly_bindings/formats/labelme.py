@@ -24,9 +24,15 @@ Geometries (pixel coordinates, x = column, y = row):
   fractional points are rounded to the nearest pixel;
 - ``rectangle`` <-> ``sly.Rectangle``: the two corner pixels, both inside, as LabelMe draws them;
 - ``mask`` <-> ``sly.Bitmap``: ``points`` are the top-left and bottom-right pixels of the mask's
-  box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer).
+  box and ``mask`` is a base64 PNG of that box (LabelMe 5.5 and newer). Reading, the bitmap is
+  placed at the first point with its own size, as LabelMe draws it (``_paint_shape_mask``): LabelMe
+  saves masks whose two points no longer span the bitmap (after a corner drag), and opens them.
 
 Other shape types (point, line, circle, ...) and other geometries are skipped with a warning.
+So is a shape LabelMe saves but that is no geometry (a polygon of fewer than 3 points) or a
+malformed shape (no label, bad points or mask): the warning names the file and the shape, and the
+rest of the file and of the folder is read. Only a malformed file (no image size, no shapes
+list, not JSON) is refused.
 Geometries are matched by exact type: an ``sly.OrientedBBox`` (a Rectangle with an angle) and an
 ``sly.AlphaMask`` (a Bitmap of opacities) are skipped too, rather than written without their
 rotation or opacity. Class colours, tags and attributes are not carried.
@@ -35,22 +41,22 @@ Reading a folder, each folder of JSON files is a dataset; a folder whose name ``
 would skip when it reads the project (one ending in ``img``, ``ann``, ...:
 ``files.dataset_names.dataset_name_problem``) is refused.
 
-Copy this file with ``bindings.py`` and ``files/dataset_names.py``; it needs only
-``supervisely``, ``numpy`` and ``opencv``.
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+``formats/progress.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
+(which the SDK brings).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import itertools
 import json
 import math
 import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -59,25 +65,28 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.formats.items import (
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    items_to_project,
+    project_items,
+)
+from sly_bindings.formats.progress import progress
 
 LABELME_VERSION = "5.5.0"
 
 
-class InvalidLabelmeError(ValueError):
+class InvalidLabelmeError(InvalidFormatError):
     """A LabelMe file that cannot be read; the message names the file and the field."""
 
 
-class LabelmeItem(NamedTuple):
-    """One LabelMe file, read: where its image goes and what it holds."""
-
-    dataset: Tuple[str]  # the dataset's name (LabelMe folders are not nested datasets here)
-    name: str  # the item's name in the dataset
-    image: Union[Path, bytes]  # the image file, or the image the JSON embeds
-    ann: sly.Annotation
-    source: str  # the JSON file, for messages
+# One LabelMe file, read: its dataset (a 1-tuple: LabelMe folders are not nested datasets here),
+# the image file or the bytes the JSON embeds, the annotation, the JSON file for messages.
+LabelmeItem = FormatItem
 
 
-class LabelmeWarning(UserWarning):
+class LabelmeWarning(FormatWarning):
     """Something that LabelMe cannot hold, or a shape that was skipped; the message says which."""
 
 
@@ -182,8 +191,12 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         data: the parsed JSON of one LabelMe file.
         source: the file's name, used in messages.
 
+    A shape that cannot be read (malformed, or a polygon of fewer than 3 points) is skipped
+    with a :class:`LabelmeWarning` naming the file and the shape; the other shapes are read.
+
     Raises:
-        InvalidLabelmeError: a field is missing or malformed; the message names file and field.
+        InvalidLabelmeError: a field of the file (not of a shape) is missing or malformed; the
+            message names file and field.
 
     Examples:
         >>> data = {"imagePath": "a.jpg", "imageHeight": 8, "imageWidth": 8, "shapes": [
@@ -204,17 +217,32 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     labels = []
     for index, shape in enumerate(shapes):
         field = f"shapes[{index}]"
-        if not isinstance(shape, dict):
-            raise InvalidLabelmeError(f"{source}: {field}: not a JSON object")
-        name = shape.get("label")
-        if not isinstance(name, str) or not name:
-            raise InvalidLabelmeError(f"{source}: {field}.label: missing or not a non-empty string")
-        geometry = _geometry_of(shape, f"{source}: {field}")
-        if geometry is not None:
-            group_id = _group_id(shape.get("group_id"), f"{source}: {field}.group_id")
-            key = None if group_id is None else f"{image_name}:{name}:{group_id}"
-            labels.append(sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key))
+        try:
+            label = _label_of(shape, image_name, (height, width), f"{source}: {field}")
+        except InvalidLabelmeError as error:
+            # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
+            warnings.warn(f"{error}: the shape is skipped", LabelmeWarning)
+            continue
+        if label is not None:
+            labels.append(label)
     return sly.Annotation((height, width), labels)
+
+
+def _label_of(
+    shape: Dict[str, Any], image_name: str, image_size: Tuple[int, int], field: str
+) -> Optional[sly.Label]:
+    """The label of one shape, or None (warned) for one not converted."""
+    if not isinstance(shape, dict):
+        raise InvalidLabelmeError(f"{field}: not a JSON object")
+    name = shape.get("label")
+    if not isinstance(name, str) or not name:
+        raise InvalidLabelmeError(f"{field}.label: missing or not a non-empty string")
+    geometry = _geometry_of(shape, image_size, field)
+    if geometry is None:
+        return None
+    group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
+    key = None if group_id is None else f"{image_name}:{name}:{group_id}"
+    return sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key)
 
 
 def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
@@ -246,15 +274,21 @@ def _group_id(value: Any, field: str) -> Optional[str]:
     raise InvalidLabelmeError(f"{field}: must be a whole number, a string or null, got {value!r}")
 
 
-def _geometry_of(shape: Dict[str, Any], field: str) -> Optional[sly.Geometry]:
-    """The Supervisely geometry of one shape, or None (warned) for a shape type not converted."""
+def _geometry_of(
+    shape: Dict[str, Any], image_size: Tuple[int, int], field: str
+) -> Optional[sly.Geometry]:
+    """The Supervisely geometry of one shape, or None (warned) for a shape not converted."""
     shape_type = shape.get("shape_type") or "polygon"  # LabelMe before 3.0 wrote no shape_type
     points = _points(shape.get("points"), f"{field}.points")
     if shape_type == "polygon":
         if len(points) < 3:
-            raise InvalidLabelmeError(
-                f"{field}.points: a polygon needs 3 points, got {len(points)}"
+            # LabelMe saves (and opens) a polygon of two points after a point is deleted.
+            warnings.warn(
+                f"{field} ({shape.get('label')!r}): skipped, a polygon needs 3 points, got "
+                f"{len(points)}",
+                LabelmeWarning,
             )
+            return None
         return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:
@@ -262,19 +296,23 @@ def _geometry_of(shape: Dict[str, Any], field: str) -> Optional[sly.Geometry]:
         (x1, y1), (x2, y2) = points
         return sly.Rectangle(min(y1, y2), min(x1, x2), max(y1, y2), max(x1, x2))
     if shape_type == "mask":
-        if len(points) != 2:
-            raise InvalidLabelmeError(f"{field}.points: a mask needs 2, got {len(points)}")
-        (left, top), (right, bottom) = points
+        if len(points) not in (1, 2):  # LabelMe's render_shape asserts 1 or 2
+            raise InvalidLabelmeError(f"{field}.points: a mask needs 1 or 2, got {len(points)}")
+        # LabelMe draws the bitmap at the first point, at the bitmap's own size (Shape.paint in
+        # labelme/shape.py; _paint_shape_mask in labelme/_widgets/_shape_render.py), whatever the
+        # second point says: after a corner drag or a half-pixel move the two points no longer
+        # span it, and LabelMe still opens it.
+        left, top = points[0]
         mask = _decode_mask(shape.get("mask"), f"{field}.mask")
-        if mask.shape != (bottom - top + 1, right - left + 1):
-            raise InvalidLabelmeError(
-                f"{field}.mask: is {mask.shape[1]}x{mask.shape[0]} pixels but points span "
-                f"{right - left + 1}x{bottom - top + 1}: they must describe the same box"
+        height, width = image_size
+        first_row, first_col = max(0, -top), max(0, -left)  # the part inside the image
+        visible = mask[first_row : max(0, height - top), first_col : max(0, width - left)]
+        if not visible.any():
+            warnings.warn(
+                f"{field}: skipped, its mask has no pixel set inside the image", LabelmeWarning
             )
-        if not mask.any():
-            warnings.warn(f"{field}: skipped, its mask has no pixel set", LabelmeWarning)
             return None
-        return sly.Bitmap(mask, origin=sly.PointLocation(top, left))
+        return sly.Bitmap(visible, origin=sly.PointLocation(top + first_row, left + first_col))
     warnings.warn(
         f"{field}: shape_type {shape_type!r} skipped: only polygon, rectangle and mask are read",
         LabelmeWarning,
@@ -336,22 +374,43 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
         [1, 1]
         >>> folder.cleanup()
     """
-    project = sly.Project(project_dir, sly.OpenMode.READ)
+    items_to_labelme(project_items(project_dir), out_dir)
+
+
+def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
+    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it.
+
+    ``out_dir`` is created and must not exist yet; a nested dataset ``("a", "b")`` is the folder
+    ``a/b``. Warns as :func:`annotation_to_labelme` does.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items_to_labelme([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
+        ...                  folder.name + "/labelme")
+        >>> sorted(os.listdir(folder.name + "/labelme/ds"))
+        ['a.json', 'a.png']
+        >>> folder.cleanup()
+    """
     os.makedirs(out_dir)
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        dataset_dir = Path(out_dir, dataset.name)
-        dataset_dir.mkdir()
-        for item_name in sorted(dataset.get_items_names()):
-            json_path = dataset_dir / f"{Path(item_name).stem}.json"
-            if json_path.exists():
-                raise FileExistsError(
-                    f"dataset {dataset.name}: two images have the stem {json_path.stem!r}, and "
-                    "LabelMe names its file after it: rename one of them"
-                )
-            ann = dataset.get_ann(item_name, project.meta)
-            sly.fs.copy_file(dataset.get_img_path(item_name), str(dataset_dir / item_name))
-            text = json.dumps(annotation_to_labelme(ann, item_name), indent=2)
-            json_path.write_text(text, encoding="utf-8")
+    for item in progress(items, "LabelMe"):
+        dataset_dir = Path(out_dir, *item.dataset)
+        dataset_dir.mkdir(parents=True, exist_ok=True)
+        json_path = dataset_dir / f"{Path(item.name).stem}.json"
+        if json_path.exists():
+            raise FileExistsError(
+                f"dataset {'/'.join(item.dataset)}: two images have the stem {json_path.stem!r}, "
+                "and LabelMe names its file after it: rename one of them"
+            )
+        if isinstance(item.image, bytes):
+            (dataset_dir / item.name).write_bytes(item.image)
+        else:
+            sly.fs.copy_file(str(item.image), str(dataset_dir / item.name))
+        text = json.dumps(annotation_to_labelme(item.ann, item.name), indent=2)
+        json_path.write_text(text, encoding="utf-8")
 
 
 def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
@@ -435,28 +494,15 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
         ['a.png:car:7', 'a.png:car:7']
         >>> folder.cleanup()
     """
-    items = labelme_items(labelme_dir)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidLabelmeError(
-            f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
-            "holds them"
-        )
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {}
-    datasets: Dict[str, sly.Dataset] = {}
-    for item in itertools.chain([first], items):
-        (dataset_name,) = item.dataset
-        if dataset_name not in datasets:
-            datasets[dataset_name] = project.create_dataset(dataset_name)
-        _add_item(datasets[dataset_name], item)
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-    classes = [
-        sly.ObjClass(name, types.pop() if len(types) == 1 else sly.AnyGeometry)
-        for name, types in geometry_types.items()
-    ]
-    project.set_meta(sly.ProjectMeta(obj_classes=classes))
+    items_to_project(
+        labelme_items(labelme_dir),
+        project_dir,
+        InvalidLabelmeError,
+        f"{labelme_dir}: no LabelMe file (*.json) in it or its folders: pass the folder that "
+        "holds them",
+        total=sum(1 for _ in Path(labelme_dir).rglob("*.json")),
+        description="LabelMe",
+    )
 
 
 def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, bytes]]:
@@ -478,22 +524,3 @@ def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, byte
         f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
         "the image beside the file"
     )
-
-
-def _add_item(dataset: sly.Dataset, item: LabelmeItem) -> None:
-    """Add the image a LabelMe file names (or embeds) to ``dataset`` with its annotation."""
-    if dataset.item_exists(item.name):
-        raise InvalidLabelmeError(
-            f"{item.source}: imagePath: {item.name!r} is already the image of another file of "
-            "this folder: each LabelMe file needs an image of its own"
-        )
-    try:
-        if isinstance(item.image, bytes):
-            dataset.add_item_raw_bytes(item.name, item.image, ann=item.ann)
-        else:
-            dataset.add_item_file(item.name, str(item.image), ann=item.ann)
-    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
-        field = "imageData" if isinstance(item.image, bytes) else "imagePath"
-        raise InvalidLabelmeError(
-            f"{item.source}: {field}: not an image Supervisely can read"
-        ) from None

@@ -3,7 +3,9 @@
 Each entry holds the format's reader (a folder, or a COCO file, into a local Supervisely
 project), its writer (a local project into a folder), its item reader (each image's annotation,
 nothing written) and the warning and error types it raises. A new format is a module with those
-functions and a line here.
+functions and a line here. Optional tables: ``READERS_WITH_IMAGES`` and ``ITEMS_WITH_IMAGES``
+for a reader that takes ``--images DIR``; ``ITEM_WRITERS`` for a writer of read items
+(``formats.items.FormatItem``), which lets a format-to-format run keep everything in memory.
 
 Examples:
     >>> FORMATS
@@ -18,20 +20,22 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterable, Iterator
 
-from sly_bindings.formats.coco import InvalidCocoError, coco_items, coco_to_project
+from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
 from sly_bindings.formats.coco_export import CocoExportError, write_coco
 from sly_bindings.formats.cvat import (
     CvatWarning,
     InvalidCvatError,
     cvat_items,
     cvat_to_project,
+    items_to_cvat,
     project_to_cvat,
 )
 from sly_bindings.formats.labelme import (
     InvalidLabelmeError,
     LabelmeWarning,
+    items_to_labelme,
     labelme_items,
     labelme_to_project,
     project_to_labelme,
@@ -47,7 +51,7 @@ from sly_bindings.formats.yolo import (
 SUPERVISELY = "supervisely"
 FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
 COCO_FILE = "annotations.json"
-CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, YoloWarning)
+CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, YoloWarning)
 FORMAT_ERRORS = (
     InvalidLabelmeError,
     InvalidCvatError,
@@ -66,11 +70,6 @@ def write_coco_folder(project_dir: Path, out_dir: Path, _final_dir: Path) -> Non
         shutil.copy2(project_dir / image["file_name"], destination)
 
 
-def coco_file(coco_path: Path) -> Path:
-    """The COCO JSON file: ``coco_path``, or ``annotations.json`` in it when it is a folder."""
-    return coco_path / COCO_FILE if coco_path.is_dir() else coco_path
-
-
 WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
     "labelme": lambda project, out, _final: project_to_labelme(str(project), str(out)),
     "cvat": lambda project, out, _final: project_to_cvat(str(project), str(out)),
@@ -85,14 +84,27 @@ WRITE_ONLY = ("yolo-det",)
 READERS: Dict[str, Callable[[Path, Path], None]] = {
     "labelme": lambda folder, project: labelme_to_project(str(folder), str(project)),
     "cvat": lambda folder, project: cvat_to_project(str(folder), str(project)),
-    "coco": lambda path, project: coco_to_project(str(coco_file(path)), str(project)),
+    "coco": lambda path, project: coco_to_project(str(path), str(project)),
     "yolo": lambda folder, project: yolo_to_project(str(folder), str(project)),
+}
+# Readers that take the images' folder (``--images DIR``) when it is none of those they look in.
+READERS_WITH_IMAGES: Dict[str, Callable[[Path, Path, Path], None]] = {
+    "coco": lambda path, project, images: coco_to_project(str(path), str(project), str(images)),
 }
 # The same readers, giving each image's annotation without writing anything.
 ITEMS: Dict[str, Callable[[Path], Iterator]] = {
     "labelme": lambda folder: labelme_items(str(folder)),
     "cvat": lambda folder: cvat_items(str(folder)),
-    "coco": lambda path: coco_items(str(coco_file(path))),
+    "coco": lambda path: coco_items(str(path)),
     "yolo": lambda folder: yolo_items(str(folder)),
     "yolo-det": lambda folder: yolo_items(str(folder)),
+}
+ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
+    "coco": lambda path, images: coco_items(str(path), str(images)),
+}
+# Writers of the items a reader yields: a format-to-format run through them keeps the
+# annotations in memory, with no project on disk.
+ITEM_WRITERS: Dict[str, Callable[[Iterable, Path], None]] = {
+    "labelme": lambda items, out: items_to_labelme(items, str(out)),
+    "cvat": lambda items, out: items_to_cvat(items, str(out)),
 }

@@ -1,0 +1,198 @@
+"""The item type and the project skeleton that the format modules share.
+
+A format's reader yields :class:`FormatItem` objects (one image: its dataset, name, image file or
+bytes, annotation and where it came from, for messages); :func:`items_to_project` makes a local
+Supervisely project of them; :func:`project_items` gives a project's images as items, for a
+writer. Each format keeps its own error and warning types, subclasses of
+:class:`InvalidFormatError` and :class:`FormatWarning`, so a caller can catch them all at once.
+
+Examples:
+    >>> car = sly.ObjClass("car", sly.Rectangle)
+    >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+    >>> image = np.zeros((4, 4, 3), np.uint8).tobytes()
+    >>> FormatItem(("street",), "a.png", image, ann, "a.json").dataset
+    ('street',)
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile  # for the examples
+from pathlib import Path
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
+
+import numpy as np
+import supervisely as sly
+
+from sly_bindings.formats.progress import progress
+
+
+class InvalidFormatError(ValueError):
+    """A file of some format that cannot be read; the message names the file and the field."""
+
+
+class FormatWarning(UserWarning):
+    """Something a format cannot hold, or a part that was skipped; the message says which."""
+
+
+class FormatItem(NamedTuple):
+    """One image of a format's files, read: where it goes and what it holds."""
+
+    dataset: Tuple[str, ...]  # the dataset's name and its parents' names, top first
+    name: str  # the item's name in the dataset
+    image: Union[Path, bytes]  # the image file, or the image's bytes (embedded in the file)
+    ann: sly.Annotation
+    source: str  # the file (and the image in it), for messages
+
+
+class ClassInfo(NamedTuple):
+    """What a format's meta declares about a class (both optional)."""
+
+    geometry_type: Optional[Type[sly.Geometry]] = None  # for a class with no label
+    color: Optional[List[int]] = None
+
+
+def items_to_project(
+    items: Iterable[FormatItem],
+    project_dir: str,
+    error: Type[InvalidFormatError],
+    nothing: str,
+    declared: Optional[Dict[str, ClassInfo]] = None,
+    total: Optional[int] = None,
+    description: str = "images",
+) -> None:
+    """Make a local Supervisely project at ``project_dir`` of ``items``.
+
+    Nested datasets (``("a", "b")``) are made the SDK's way (``a/datasets/b``), with their
+    parents. A class gets the geometry type of its labels (``sly.AnyGeometry`` when they mix
+    types; with no label, the declared type, else ``AnyGeometry``) and its declared colour; the
+    classes declared come first, in their order. Tag metas are those the labels carry.
+
+    Args:
+        items: the items, read one by one (the first before the project is made, so a wrong
+            start leaves no folder).
+        project_dir: where to make the project; it must not exist or be empty.
+        error: the format's error type, for the messages below.
+        nothing: the message when there is no item.
+        declared: classes the format's meta declares, by name.
+        total: the number of items, for the progress bar.
+        description: the progress bar's label.
+
+    Raises:
+        InvalidFormatError: (``error``) there is no item, an image name is used twice in a
+            dataset, or an image is not one Supervisely reads; the message names the source.
+        RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
+
+    Examples:
+        >>> folder = tempfile.mkdtemp()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items = [FormatItem(("a", "b"), "x.png", png, ann, "x.json")]
+        >>> items_to_project(items, folder + "/p", InvalidFormatError, "no item")
+        >>> project = sly.Project(folder + "/p", sly.OpenMode.READ)
+        >>> [dataset.name for dataset in project.datasets], project.meta.obj_classes.keys()
+        (['a', 'a/b'], ['car'])
+    """
+    declared = declared or {}
+    iterator = iter(items)
+    first = next(iterator, None)
+    if first is None:
+        raise error(nothing)
+    project = sly.Project(project_dir, sly.OpenMode.CREATE)
+    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {name: set() for name in declared}
+    tag_metas: Dict[str, sly.TagMeta] = {}
+    # Classes whose geometry needs its class's configuration (GraphNodes: the skeleton).
+    configured: Dict[str, sly.ObjClass] = {}
+    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    for item in progress(itertools.chain([first], iterator), description, total):
+        add_item(dataset_at(project, datasets, item.dataset), item, error)
+        for label in item.ann.labels:
+            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
+            if label.obj_class.geometry_config:
+                configured.setdefault(label.obj_class.name, label.obj_class)
+            for tag in label.tags:
+                tag_metas.setdefault(tag.meta.name, tag.meta)
+    classes = []
+    for name, types in geometry_types.items():
+        info = declared.get(name, ClassInfo())
+        types = types or {info.geometry_type or sly.AnyGeometry}
+        geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
+        if name in configured and geometry_type is configured[name].geometry_type:
+            classes.append(configured[name])
+        else:
+            classes.append(sly.ObjClass(name, geometry_type, color=info.color))
+    project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=list(tag_metas.values())))
+
+
+def dataset_at(
+    project: sly.Project, datasets: Dict[Tuple[str, ...], sly.Dataset], path: Tuple[str, ...]
+) -> sly.Dataset:
+    """The dataset at ``path`` (names, top first), made with its parents when new.
+
+    Examples:
+        >>> project = sly.Project(tempfile.mkdtemp() + "/p", sly.OpenMode.CREATE)
+        >>> dataset_at(project, {}, ("a", "b")).directory.endswith("a/datasets/b")
+        True
+    """
+    for depth in range(1, len(path) + 1):
+        if path[:depth] not in datasets:
+            # The SDK keeps a nested dataset in the "datasets" folder of its parent.
+            folder = "/datasets/".join(path[:depth])
+            datasets[path[:depth]] = project.create_dataset("/".join(path[:depth]), folder)
+    return datasets[path]
+
+
+def add_item(dataset: sly.Dataset, item: FormatItem, error: Type[InvalidFormatError]) -> None:
+    """Add ``item`` (its image and annotation) to ``dataset``.
+
+    Raises:
+        InvalidFormatError: (``error``) the name is used twice in the dataset, or the image is
+            not one Supervisely reads; the message names ``item.source``.
+
+    Examples:
+        >>> project = sly.Project(tempfile.mkdtemp() + "/p", sly.OpenMode.CREATE)
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> item = FormatItem(("a",), "x.png", png, sly.Annotation((4, 4)), "x.json")
+        >>> dataset = project.create_dataset("a")
+        >>> add_item(dataset, item, InvalidFormatError)
+        >>> add_item(dataset, item, InvalidFormatError)
+        Traceback (most recent call last):
+        ...
+        sly_bindings.formats.items.InvalidFormatError: x.json: 'x.png' is used twice in dataset 'a': give each image its own name
+    """
+    if dataset.item_exists(item.name):
+        raise error(
+            f"{item.source}: {item.name!r} is used twice in dataset {dataset.name!r}: give each "
+            "image its own name"
+        )
+    try:
+        if isinstance(item.image, bytes):
+            dataset.add_item_raw_bytes(item.name, item.image, ann=item.ann)
+        else:
+            dataset.add_item_file(item.name, str(item.image), ann=item.ann)
+    except (sly.image.UnsupportedImageFormat, sly.image.ImageReadException):
+        what = "the image it embeds" if isinstance(item.image, bytes) else str(item.image)
+        raise error(f"{item.source}: {what} is not an image Supervisely can read") from None
+
+
+def project_items(project_dir: str) -> Iterator[FormatItem]:
+    """The images of a local Supervisely project as items, datasets and images sorted by name.
+
+    A nested dataset's path is its name split at ``/`` (``("a", "b")``).
+
+    Examples:
+        >>> folder = tempfile.mkdtemp()
+        >>> project = sly.Project(folder + "/p", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta())
+        >>> project.create_dataset("a").add_item_np("x.png", np.zeros((4, 4, 3), np.uint8))
+        >>> [(item.dataset, item.name) for item in project_items(folder + "/p")]
+        [(('a',), 'x.png')]
+    """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
+        path = tuple(dataset.name.replace("\\", "/").split("/"))
+        for item_name in sorted(dataset.get_items_names()):
+            ann = dataset.get_ann(item_name, project.meta)
+            image = Path(dataset.get_img_path(item_name))
+            yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
