@@ -138,7 +138,11 @@ def image_header(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(os.fspath(path)) as image:
                 width, height = image.size
-                orientation = image.getexif().get(EXIF_ORIENTATION_TAG, 1)
+                # From the header's EXIF block only: Image.getexif() may decode the pixels.
+                exif = Image.Exif()
+                if isinstance(image.info.get("exif"), bytes):
+                    exif.load(image.info["exif"])
+                orientation = exif.get(EXIF_ORIENTATION_TAG, 1)
     except Image.DecompressionBombError:
         width, height, orientation = MAX_PIXELS + 1, 1, 1  # Pillow refuses above 2x its limit
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
