@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import json
 import logging
 import os
@@ -28,6 +27,7 @@ from urllib.parse import quote, quote_plus
 
 import requests
 
+from sly_bindings.files.write_checks import disk_problem, is_disk_problem
 from sly_bindings.server.timeouts import TimeoutSettingError, request_timeouts
 
 EXIT_UNEXPECTED = 1
@@ -311,8 +311,9 @@ def describe(
             "the wait for an answer)",
             EXIT_USER_ERROR,
         )
-    if isinstance(error, OSError) and error.errno in DISK_PROBLEMS:
-        return disk_problem(error), EXIT_USER_ERROR
+    if is_disk_problem(error):
+        cause, fix = disk_problem(error)  # type: ignore[arg-type]
+        return f"{cause}: {fix}", EXIT_USER_ERROR
     return (
         f"unexpected {type(error).__name__}: {error} (rerun with LOG_LEVEL=DEBUG for the traceback)",
         EXIT_UNEXPECTED,
@@ -375,7 +376,7 @@ def token_forms(token: str) -> set[str]:
 
     Examples:
         >>> sorted(token_forms("ab cd"))
-        ['ab cd', 'ab%20cd', 'ab+cd']
+        ['ab cd', 'ab%20cd', 'ab%2520cd', 'ab%2Bcd', 'ab+cd']
     """
     escapes: tuple[Callable[[str], str], ...] = (
         lambda text: repr(text)[1:-1],
@@ -388,33 +389,3 @@ def token_forms(token: str) -> set[str]:
     for _ in range(2):
         forms |= {escape(form) for form in forms for escape in escapes}
     return {form for form in forms if len(form) >= 4 or form == token}
-
-
-# Errors of the disk rather than of the program: the line names the folder and the cause.
-DISK_PROBLEMS = {
-    errno.ENOSPC: "no space left on the disk of",
-    errno.EDQUOT: "disk quota exceeded in",
-    errno.EROFS: "read-only file system at",
-    errno.EACCES: "no permission to write in",
-    errno.EPERM: "not allowed to change (an immutable file?)",
-}
-
-
-def disk_problem(error: OSError) -> str:
-    """The line for an OSError of the disk: the cause, the folder, what to do.
-
-    Examples:
-        >>> disk_problem(OSError(errno.ENOSPC, "No space left on device", "/data/p/ann/a.json"))
-        'no space left on the disk of /data/p/ann (No space left on device): free space and run again'
-    """
-    path = error.filename or "the output folder"
-    folder = os.path.dirname(os.fspath(path)) if error.filename else path
-    cause = DISK_PROBLEMS.get(error.errno or 0, "cannot write in")
-    fix = {
-        errno.ENOSPC: "free space and run again",
-        errno.EDQUOT: "free space and run again",
-    }.get(error.errno or 0, "make it writable (or copy the project elsewhere) and run again")
-    where = f"{folder} ({error.strerror})"
-    if error.errno == errno.EPERM:
-        where = f"{path} ({error.strerror})"
-    return f"{cause} {where}: {fix}"
