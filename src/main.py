@@ -21,23 +21,27 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-import requests
-import supervisely as sly
+from sly_bindings.cli.runner import interrupted_while_loading
 
-from bindings import bind_labels, binding_groups, discard_bindings
-from sly_bindings.cli.runner import ArgumentParser, UserError, run
-from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
-from sly_bindings.files.atomic import save_annotation
-from sly_bindings.files.images import (
-    InvalidImageError,
-    InvalidMaskError,
-    masks_to_labels,
-    read_image_size,
-)
-from sly_bindings.files.staging import publish_folder, staging_folder
-from sly_bindings.groups.merge import merge_bindings
-from sly_bindings.groups.preview import save_preview
-from sly_bindings.server import retry_safe
+# Loading the SDK takes a few seconds: Ctrl+C meanwhile ends with one line, not a traceback.
+with interrupted_while_loading():
+    import requests
+    import supervisely as sly
+
+    from bindings import bind_labels, binding_groups, discard_bindings
+    from sly_bindings.cli.runner import ArgumentParser, UserError, run
+    from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
+    from sly_bindings.files.atomic import save_annotation
+    from sly_bindings.files.images import (
+        InvalidImageError,
+        InvalidMaskError,
+        masks_to_labels,
+        read_image_size,
+    )
+    from sly_bindings.files.staging import publish_folder, staging_folder
+    from sly_bindings.groups.merge import merge_bindings
+    from sly_bindings.groups.preview import save_preview
+    from sly_bindings.server import retry_safe
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_DIR = REPO_DIR / "output"

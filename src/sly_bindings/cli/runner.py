@@ -133,6 +133,26 @@ def run(
 
 
 @contextlib.contextmanager
+def interrupted_while_loading(
+    line: str = "interrupted while loading the SDK: nothing was done",
+) -> Iterator[None]:
+    """Around a script's imports: Ctrl+C (or SIGTERM) while they load ends the process with
+    ``line`` on stderr and exit code 130 (143), instead of a traceback through the SDK.
+
+    Examples:
+        >>> with interrupted_while_loading():
+        ...     import json
+    """
+    with sigterm_as_interrupt():
+        try:
+            yield
+        except KeyboardInterrupt as interruption:
+            print(line, file=sys.stderr)
+            terminated = isinstance(interruption, Terminated)
+            raise SystemExit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+
+
+@contextlib.contextmanager
 def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> Iterator[None]:
     """``quiet`` on the SDK's logger; ``secrets`` on it, on the root logger and on their
     handlers (a logger's filter sees only the records logged on it, a handler's every record)."""
