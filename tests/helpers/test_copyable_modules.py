@@ -16,8 +16,8 @@ import pytest
 REPO_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_DIR / "src"
 README = (REPO_DIR / "README.md").read_text()
-# Besides the standard library, every helper may use these (the SDK brings requests).
-ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests"}
+# Besides the standard library, every helper may use these (the SDK brings requests, Pillow).
+ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "PIL"}
 LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml"}
 
 

@@ -7,8 +7,8 @@ either as it was or as edited, and running it again finishes the job. One annota
 memory at a time. A file that is not UTF-8 JSON, or that the edit cannot take, is left as it is
 and named in the summary.
 
-Copy this file with ``project/edits.py``, ``files/project_folder.py`` and ``files/atomic.py``
-(and ``bindings.py``); it needs only ``supervisely``.
+Copy this file with ``project/edits.py``, ``files/project_folder.py``, ``files/atomic.py`` and
+``files/write_checks.py`` (and ``bindings.py``); it needs only ``supervisely``.
 """
 
 from __future__ import annotations
