@@ -156,9 +156,16 @@ def image_header(
 
 
 def _check_regular_file(
-    path: Union[str, "os.PathLike[str]"], name: str, error: type, what: str
+    path: Union[str, "os.PathLike[str]"],
+    name: str,
+    error: type,
+    what: str,
+    folder_fix: Optional[str] = None,
 ) -> None:
-    """Raise unless ``path`` is a regular file; ``stat`` only, so a FIFO is never opened."""
+    """Raise unless ``path`` is a regular file; ``stat`` only, so a FIFO is never opened.
+
+    ``what`` is the fix to show; ``folder_fix`` the one for a folder (default: ``what``).
+    """
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
@@ -166,7 +173,7 @@ def _check_regular_file(
     except OSError as failure:
         raise error(f"{name} cannot be read ({failure.strerror}): {what}") from None
     if stat.S_ISDIR(mode):
-        raise error(f"{name} is a folder: {what}")
+        raise error(f"{name} is a folder: {folder_fix or what}")
     if not stat.S_ISREG(mode):
         raise error(f"{name} is not a regular file (a FIFO, socket or device): {what}")
 
@@ -215,7 +222,11 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
     if not isinstance(source, np.ndarray):
         name = f"mask {os.fspath(source)}"
         _check_regular_file(
-            source, name, InvalidMaskError, f"pass one file per mask, e.g. {name[5:]}/*.png"
+            source,
+            name,
+            InvalidMaskError,
+            "pass a mask saved as an image file",
+            folder_fix=f"pass one file per mask, e.g. {name[5:]}/*.png",
         )
         header = image_header(source, name, InvalidMaskError)
         if header is not None and header[:2] != tuple(image_size):

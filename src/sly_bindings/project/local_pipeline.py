@@ -24,11 +24,12 @@ from sly_bindings.files.write_checks import disk_problem, is_disk_problem
 from sly_bindings.project.edits import EditSummary, JsonEdit, edit_one
 
 
-class SavingStopped(Exception):
+class SavingStopped(OSError):
     """The disk refused to write an annotation (full, read-only, an immutable file): the
     message names the folder and the cause, and says how many annotations were saved.
 
-    Every file counted as saved holds the edit; the file being written is as it was.
+    Every file counted as saved holds the edit; the file being written is as it was. An
+    OSError, so that code which handles a failed write handles this one too.
 
     Examples:
         >>> import errno
