@@ -220,3 +220,35 @@ def test_an_annotation_without_its_image_is_a_warning(tmp_path, capsys, orphans)
     ]
     dataset = next(d for d in project.datasets if Path(d.directory) == dataset_dir)
     assert [Path(path).name for path in annotations_without_image(dataset)] == sorted(orphans)
+
+
+def test_a_project_scale_run_leaves_hostile_files_out_names_them_and_goes_on(tmp_path):
+    import subprocess
+    import sys
+
+    from commands import SLY_BINDINGS
+
+    project = write_local_project(tmp_path / "project")
+    deep, long_number = (
+        sorted((project / dataset / "ann").iterdir())[0] for dataset in ("ds0", "ds1")
+    )
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    long_number.write_text('{"size": ' + "9" * 5000 + "}")
+
+    result = subprocess.run(
+        [*SLY_BINDINGS, "discard", "--local", str(project)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 2
+    assert f"ds0: 4 images, 2 changed, 2 written, 1 skipped ({deep}: JSON nested too deep" in (
+        result.stdout
+    )
+    assert f"1 skipped ({long_number}: a value cannot be read (a number of more than 4300 " in (
+        result.stdout
+    )
+    assert result.stderr.startswith("error: 2 images were left out") and "Traceback" not in (
+        result.stderr
+    )

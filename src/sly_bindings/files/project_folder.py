@@ -193,8 +193,10 @@ def read_json(path: PathLike) -> Any:
     except RecursionError:
         problem = "JSON nested too deep to read: fix the file or export it again"
     except ValueError as error:  # an integer of more digits than int() converts
-        reason = " ".join(str(error).split())[:120]
-        problem = f"a value cannot be read ({reason}): fix the file or export it again"
+        reason = " ".join(str(error).split())
+        if "integer string conversion" in reason:
+            reason = f"a number of more than {sys.get_int_max_str_digits()} digits"
+        problem = f"a value cannot be read ({reason[:120]}): fix the file or export it again"
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
