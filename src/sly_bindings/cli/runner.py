@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -98,6 +99,7 @@ def run(
     """
     quiet = QuietSdkWarnings(silent=not any(map(os.environ.get, ("LOG_LEVEL", "LOGLEVEL"))))
     secrets = RedactingFilter()
+    LAST_RETRIED_STATUS[0] = None
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(filters_installed(quiet, secrets))
         cleanup.enter_context(sigterm_as_interrupt())
@@ -217,6 +219,11 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+# The status of the last answer the SDK retried in this process (None: no answer), for commands
+# that describe a failure outside ``run`` (project_commands.stopped_run_failure).
+LAST_RETRIED_STATUS: list[Optional[int]] = [None]
+
+
 class QuietSdkWarnings(logging.Filter):
     """A filter for the SDK's logger: its retries as plain notes, its failed-request warnings off.
 
@@ -261,6 +268,7 @@ class QuietSdkWarnings(logging.Filter):
             return not (self.silent and message.startswith(self.FAILED_REQUEST))
         status = self.HTTP_ERROR.search(str(getattr(record, "details", "")))
         self.last_status = int(status.group(1)) if status else None
+        LAST_RETRIED_STATUS[0] = self.last_status
         if not self.silent:
             return True
         method = getattr(record, "method", None)
@@ -286,8 +294,11 @@ def describe(
 ) -> Tuple[str, int]:
     """The line to show for ``error`` and the exit code to end with.
 
-    ``last_status`` is the HTTP status of the last answer the SDK retried (None: no answer).
+    ``last_status`` is the HTTP status of the last answer the SDK retried (None: no answer);
+    by default the one :class:`QuietSdkWarnings` saw last.
     """
+    if last_status is None:
+        last_status = LAST_RETRIED_STATUS[0]
     otherwise = f", or {offline_option}" if offline_option else ""
     if isinstance(error, CommandFailed):
         return str(error), error.exit_code
@@ -303,6 +314,12 @@ def describe(
                 EXIT_USER_ERROR,
             )
         endpoint = error.response.url.rsplit("/", 1)[-1]
+        if status == 429:
+            return (
+                f"{server} is limiting the rate of requests (429 Too Many Requests) on "
+                f"{endpoint}: wait a few minutes and run again{otherwise}",
+                EXIT_USER_ERROR,
+            )
         return (
             f"{server} refused {endpoint} ({status}): {server_message(error.response)}; "
             "rerun with LOG_LEVEL=DEBUG for details",
@@ -388,7 +405,8 @@ def redact(text: str) -> str:
     return text
 
 
-def token_forms(token: str) -> set[str]:
+@functools.lru_cache(maxsize=4)
+def token_forms(token: str) -> frozenset[str]:
     """The spellings of ``token`` that may reach output: plain, escaped, encoded, one-lined.
 
     Escapes nest (a server quotes the token with ``repr`` in a JSON body, which a JSON log line
@@ -408,4 +426,4 @@ def token_forms(token: str) -> set[str]:
     forms = {token, " ".join(token.split())}
     for _ in range(2):
         forms |= {escape(form) for form in forms for escape in escapes}
-    return {form for form in forms if len(form) >= 4 or form == token}
+    return frozenset(form for form in forms if len(form) >= 4 or form == token)
