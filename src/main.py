@@ -21,25 +21,29 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-import requests
-import supervisely as sly
+from sly_bindings.cli.runner import interrupted_while_loading
 
-from bindings import bind_labels, binding_groups, discard_bindings
-from sly_bindings.cli.runner import ArgumentParser, UserError, run
-from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
-from sly_bindings.files.atomic import save_annotation
-from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import (
-    InvalidImageError,
-    InvalidMaskError,
-    masks_to_labels,
-    read_image_size,
-)
-from sly_bindings.files.staging import publish_folder, staging_folder
-from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
-from sly_bindings.groups.merge import merge_bindings
-from sly_bindings.groups.preview import PREVIEW_EXTENSIONS, save_preview
-from sly_bindings.server import retry_safe
+# Loading the SDK takes a few seconds: Ctrl+C meanwhile ends with one line, not a traceback.
+with interrupted_while_loading():
+    import requests
+    import supervisely as sly
+
+    from bindings import bind_labels, binding_groups, discard_bindings
+    from sly_bindings.cli.runner import ArgumentParser, UserError, run
+    from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
+    from sly_bindings.files.atomic import save_annotation
+    from sly_bindings.files.dataset_names import dataset_name_problem
+    from sly_bindings.files.images import (
+        InvalidImageError,
+        InvalidMaskError,
+        masks_to_labels,
+        read_image_size,
+    )
+    from sly_bindings.files.staging import publish_folder, staging_folder
+    from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+    from sly_bindings.groups.merge import merge_bindings
+    from sly_bindings.groups.preview import PREVIEW_EXTENSIONS, save_preview
+    from sly_bindings.server import retry_safe
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_LOCAL_DIR = REPO_DIR / "output"
@@ -153,6 +157,9 @@ def preview_bindings(image_path: Path, ann: sly.Annotation, preview_path: Path) 
         save_preview(image_path, ann, preview_path)
     except OSError as error:  # a picture to look at: not a reason to stop before Part 2
         print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
+        return
+    except ValueError as error:  # e.g. an image that EXIF turns: the preview draws it as stored
+        print(f"warning: no preview ({' '.join(str(error).split())})", file=sys.stderr)
         return
     print(f"Bindings preview saved: {preview_path}")
 

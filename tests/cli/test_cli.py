@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import logging
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -52,7 +55,13 @@ class MaskProblem(ValueError):
                     "http://h/public/api/v3/images.info"), (),
          EXIT_UNEXPECTED, "error: http://h:1 refused images.info (404): image 9 not found;"),
         (requests.ConnectionError("refused"), (), EXIT_USER_ERROR,
-         "error: no usable answer from http://h:1 after all retries (connection errors or 5xx): check SERVER_ADDRESS"),
+         "error: no usable answer from http://h:1 after all retries (connection errors, timeouts or 5xx): check SERVER_ADDRESS"),
+        (requests.exceptions.ReadTimeout("read timed out"), (), EXIT_USER_ERROR,
+         "error: no usable answer from http://h:1 after all retries (connection errors, timeouts"),
+        (OSError(errno.ENOSPC, "No space left on device", "/data/p/ann/a.json"), (), EXIT_USER_ERROR,
+         "error: no space left on the disk of /data/p/ann (No space left on device): free space and run again"),
+        (OSError(errno.EROFS, "Read-only file system", "/ro/p/meta.json"), (), EXIT_USER_ERROR,
+         "error: read-only file system at /ro/p (Read-only file system): copy the project"),
         (requests.exceptions.RetryError("Retry limit exceeded"), (), EXIT_USER_ERROR,
          "error: no usable answer from http://h:1 after all retries"),
         (RuntimeError("boom"), (), EXIT_UNEXPECTED, "error: unexpected RuntimeError: boom"),
@@ -189,3 +198,109 @@ def test_a_log_level_leaves_the_sdks_warnings_as_they_are(sdk_log, monkeypatch, 
     monkeypatch.setenv(variable, "INFO")
     assert run(log_failed_request_and_other) == 0
     assert sdk_log == ["Request has failed. 401", "something else"]
+
+
+# What the SDK logs while it retries, and the last line after its last try, by status.
+RETRIED_ANSWERS = [
+    pytest.param(
+        "HTTPError('429 Client Error: Too Many Requests for url: ...')",
+        "note: http://h/public/api/v3/images.info is limiting the rate of requests (429); "
+        "trying again",
+        "error: http://h:1 kept limiting the rate of requests (429 Too Many Requests)",
+        id="429",
+    ),
+    pytest.param(
+        "HTTPError('503 Server Error: Service Unavailable for url: ...')",
+        "note: http://h/public/api/v3/images.info answered 503; trying again",
+        "error: no usable answer from http://h:1 after all retries",
+        id="503",
+    ),
+    pytest.param(
+        'ReadTimeout(ReadTimeoutError("HTTPConnectionPool: Read timed out."))',
+        "note: no answer from http://h/public/api/v3/images.info; trying again",
+        "error: no usable answer from http://h:1 after all retries",
+        id="read timeout",
+    ),
+    pytest.param(
+        "HTTPError('408 Client Error: Request Timeout for url: ...')",
+        "note: http://h/public/api/v3/images.info answered 408; trying again",
+        "error: no usable answer from http://h:1 after all retries",
+        id="408",
+    ),
+]
+
+
+@pytest.mark.parametrize("details, note, line", RETRIED_ANSWERS)
+def test_a_retried_answer_is_named_by_its_status(capsys, monkeypatch, details, note, line):
+    monkeypatch.setenv("SERVER_ADDRESS", "http://h:1")
+
+    def main():
+        logging.getLogger(SDK_LOGGER_NAME).warning(
+            "Temporary connection error, please wait ...:  Retrying (1/5).",
+            extra={"method": "images.info", "url": "http://h/public/api/v3/images.info",
+                   "details": details},
+        )  # fmt: skip
+        raise requests.exceptions.RetryError("Retry limit exceeded")
+
+    assert run(main) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == note
+    assert err[1].startswith(line)
+
+
+# The SDK's JSON warnings that only repeat the final line, or warn of an older server.
+SDK_WARNINGS_OFF = [
+    "Request has failed. This may be due to connection problems or invalid requests.",
+    "Failed to get instance version from server: 401",
+    "The current version of the Supervisely instance is not supported by the SDK. Some features",
+]
+
+
+@pytest.mark.parametrize("message", SDK_WARNINGS_OFF)
+def test_the_sdks_json_warnings_stay_off_the_terminal_by_default(sdk_log, message):
+    def main():
+        logging.getLogger(SDK_LOGGER_NAME).warning(message)
+
+    assert run(main) == 0
+    assert sdk_log == []
+
+
+# Forms in which a log record may carry the token; each must reach no handler.
+TOKEN = 'RECOGNISABLE/"t\\oken+1 é'
+LOGGED_FORMS = [
+    pytest.param(lambda: ("body: %s", (TOKEN,), {}), id="argument"),
+    pytest.param(lambda: (f"body: {TOKEN!r}", (), {}), id="repr"),
+    pytest.param(lambda: (json.dumps({"t": TOKEN}), (), {}), id="json"),
+    pytest.param(lambda: (quote(TOKEN, safe=""), (), {}), id="url-encoded"),
+    pytest.param(
+        lambda: ("failed", (), {"extra": {"details": f"HTTPError({TOKEN!r})"}}), id="extra"
+    ),
+    pytest.param(lambda: (json.dumps(repr(TOKEN)), (), {}), id="repr in json"),
+]
+
+
+@pytest.mark.parametrize("form", LOGGED_FORMS)
+@pytest.mark.parametrize("logger_name", [SDK_LOGGER_NAME, "urllib3.connectionpool", ""])
+def test_log_records_are_redacted_whatever_the_logger(monkeypatch, form, logger_name):
+    monkeypatch.setenv("API_TOKEN", TOKEN)
+    monkeypatch.setenv("LOG_LEVEL", "DEBUG")
+    root, sdk = logging.getLogger(), logging.getLogger(SDK_LOGGER_NAME)
+    seen = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(self.format(record) + " " + repr(vars(record)))
+
+    handler = Keep()
+    target = sdk if logger_name == SDK_LOGGER_NAME else root
+    target.addHandler(handler)
+    try:
+        message, args, kwargs = form()
+
+        def main():
+            logging.getLogger(logger_name).warning(message, *args, **kwargs)
+
+        run(main)
+    finally:
+        target.removeHandler(handler)
+    assert seen and "RECOGNISABLE" not in " ".join(seen)

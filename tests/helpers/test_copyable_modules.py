@@ -16,8 +16,9 @@ import pytest
 REPO_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_DIR / "src"
 README = (REPO_DIR / "README.md").read_text()
-# Besides the standard library, every helper may use these (the SDK brings requests and tqdm).
-ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm"}
+# Besides the standard library, every helper may use these (the SDK brings requests, tqdm and
+# Pillow).
+ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm", "PIL"}
 LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml"}
 
 

@@ -528,3 +528,29 @@ def test_discard_drops_a_hand_edited_key_with_the_others(tmp_path, capsys):
     assert "instance" not in json.loads(ann_path.read_text())["objects"][0]
     groups = local_groups(directory)
     assert all(group == [] for images in groups.values() for group in images.values())
+
+
+# Answers the SDK retries until it gives up, and the words of the line that ends the run.
+RETRIED_FAILURES = [
+    pytest.param(429, "kept limiting the rate of requests (429 Too Many Requests)", id="429"),
+    pytest.param(503, "no usable answer from", id="503"),
+    pytest.param(502, "no usable answer from", id="502"),
+    pytest.param(408, "no usable answer from", id="408"),
+]
+
+
+@pytest.mark.parametrize("status, words", RETRIED_FAILURES)
+def test_a_stopped_run_names_rate_limiting_apart_from_no_answer(
+    sly_server, monkeypatch, status, words
+):
+    for name, value in server_settings(sly_server).items():
+        monkeypatch.setenv(name, value)
+    project_id = seed_server_project(sly_server)
+    sly_server.fail_next(1000, status, "annotations.bulk.add")
+
+    stopped = run_script("discard", "--project-id", str(project_id))
+
+    assert stopped.returncode == 2
+    errors = [line for line in stopped.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and words in errors[0], stopped.stderr
+    assert errors[0].endswith("were saved: run the same command again to finish")

@@ -2,11 +2,13 @@
 
 import hmac
 import http
+import json
 import logging
 import secrets
 import threading
 import time
 import traceback
+import urllib.parse
 from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -76,6 +78,9 @@ class SlyTestServer:
         self.token = token or secrets.token_hex(64)
         self.latency = latency
         self.log_requests = log_requests
+        # Like a careless server: planned failures quote the token, plain, as repr, JSON-escaped
+        # and URL-encoded (tests/cli/test_secrets.py checks that none of it is shown).
+        self.echo_token_in_errors = False
         self.store = Store(
             team_id=team_id,
             workspace_id=workspace_id,
@@ -365,7 +370,14 @@ class SlyTestServer:
             self._finish(method, endpoint, None)
             return None
         phrase = http.HTTPStatus(fault.status).phrase
-        error = ApiError(fault.status, phrase, "Planned failure of the test server")
+        message = "Planned failure of the test server"
+        if self.echo_token_in_errors:
+            token = self.token
+            message += (
+                f" for x-api-key {token} {token!r} {json.dumps(token)} "
+                f"{urllib.parse.quote(token, safe='')}"
+            )
+        error = ApiError(fault.status, phrase, message)
         return self._finish(method, endpoint, error.to_response())
 
     def _finish(

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import cv2
@@ -40,8 +42,16 @@ def write_inputs(folder: Path) -> dict:
             ("rgba", "rgba.png"),
             ("sixteen_bit", "sixteen_bit.png"),
             ("a_file", "a_file"),
+            ("fifo_image", "fifo.jpg"),
+            ("fifo_mask", "fifo.png"),
+            ("huge_image", "huge.png"),
+            ("huge_mask", "huge_mask.png"),
         ]
     }
+    os.mkfifo(paths["fifo_image"])
+    os.mkfifo(paths["fifo_mask"])
+    png_header_only(paths["huge_image"], 40000, 30000)
+    png_header_only(paths["huge_mask"], 30000, 30000)
     demo_image = (REPO_DIR / "images" / "image.jpg").read_bytes()
     paths["corrupt"].write_bytes(demo_image[:400])
     paths["truncated"].write_bytes(demo_image[: len(demo_image) // 2])
@@ -52,6 +62,17 @@ def write_inputs(folder: Path) -> dict:
     cv2.imwrite(str(paths["sixteen_bit"]), (mask > 0).astype(np.uint16) * 65535)
     paths["a_file"].write_text("")
     return {name: str(path) for name, path in paths.items()}
+
+
+def png_header_only(path: Path, width: int, height: int) -> None:
+    """A PNG whose header says ``width`` x ``height`` and which holds no pixel data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b""))
 
 
 CASES = [
@@ -93,6 +114,22 @@ CASES = [
      f"{DEMO_MASK.parent}/*.png"),
     ("a folder as the image", ["--image", str(DEMO_MASK.parent), *TWO_MASKS], {},
      f"image {DEMO_MASK.parent} is a folder: pass one image file"),
+    ("a FIFO as the image", ["--image", "{fifo_image}", *TWO_MASKS], {},
+     "image {fifo_image} is not a regular file (a FIFO, socket or device): pass one image file"),
+    ("a FIFO as a mask", ["--masks", str(DEMO_MASK), "{fifo_mask}"], {},
+     "mask {fifo_mask} is not a regular file (a FIFO, socket or device): pass a mask saved as "
+     "an image file"),
+    ("an image header over 2^30 pixels", ["--image", "{huge_image}", *TWO_MASKS], {},
+     "image {huge_image}: its header gives 40000x30000 pixels, over the 2^30 that OpenCV "
+     "decodes: give a smaller image (or a tile of it)"),
+    ("a 30000x30000 mask header", ["--masks", str(DEMO_MASK), "{huge_mask}"], {},
+     "mask {huge_mask} is 30000x30000 but the image is 1280x720: masks must have the image's "
+     "size"),
+    ("a token with a newline", [], {**SERVER, "API_TOKEN": "t0k\nen"},
+     "API_TOKEN (in the environment) contains a newline: copy the token again, on one line and "
+     "without quotes split over lines"),
+    ("a read timeout of nothing", [], {**SERVER, "SLY_READ_TIMEOUT_SEC": "0"},
+     "SLY_READ_TIMEOUT_SEC='0' must be a number of seconds above 0: fix or unset it"),
     ("--local is a file", ["--local", "{a_file}"], {},
      "--local {a_file} is a file: give a folder to write the project into"),
     ("--local inside a file", ["--local", "{a_file}/projects"], {},

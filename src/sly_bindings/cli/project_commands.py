@@ -69,10 +69,11 @@ from sly_bindings.project.operations import (
     server_dataset,
     server_project,
 )
+from sly_bindings.project.local_pipeline import SavingStopped
 from sly_bindings.project.server_pipeline import RunStopped
 
 EXIT_PROBLEMS_FOUND = 1
-USER_ERRORS = (ProjectTargetError, ProjectFolderError)
+USER_ERRORS = (ProjectTargetError, ProjectFolderError, SavingStopped)
 
 REPORT_COLUMNS = {
     "images": "images",

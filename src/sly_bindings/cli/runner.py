@@ -6,29 +6,45 @@ here has the API token blanked out, whatever produced it.
 
 Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
 (the error line says it in words) and its retries show as one ``note:`` line per API method.
+Every request gets a connect and a read timeout (``server/timeouts.py``). SIGTERM ends the run
+as Ctrl+C does, so the ``finally`` blocks that remove staging folders and temporary files run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import json
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 import traceback
-from typing import Callable, NoReturn, Optional, Tuple, Type
+from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple, Type
+from urllib.parse import quote, quote_plus
 
 import requests
+
+from sly_bindings.files.write_checks import disk_problem, is_disk_problem
+from sly_bindings.server.timeouts import TimeoutSettingError, request_timeouts
 
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 SDK_LOGGER_NAME = "logger"  # what supervisely/sly_logger.py calls the SDK's logger
 
 
 class UserError(Exception):
     """Bad input or set-up that the user can fix; the message names the problem and the fix."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it unwinds as for Ctrl+C."""
 
 
 class CommandFailed(Exception):
@@ -81,31 +97,131 @@ def run(
         >>> run(main)  # prints "error: --image photo.jpg does not exist: check the path"
         2
     """
-    quiet = None if any(map(os.environ.get, ("LOG_LEVEL", "LOGLEVEL"))) else QuietSdkWarnings()
-    if quiet:
-        logging.getLogger(SDK_LOGGER_NAME).addFilter(quiet)
+    quiet = QuietSdkWarnings(silent=not any(map(os.environ.get, ("LOG_LEVEL", "LOGLEVEL"))))
+    secrets = RedactingFilter()
+    LAST_RETRIED_STATUS[0] = None
+    with contextlib.ExitStack() as cleanup:
+        cleanup.enter_context(filters_installed(quiet, secrets))
+        cleanup.enter_context(sigterm_as_interrupt())
+        try:
+            cleanup.enter_context(request_timeouts())
+            return main() or 0
+        except BrokenPipeError:
+            # Whoever read our output has gone (`| head`): say on stderr that the run was cut short.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            print(
+                "error: the output was closed early (a pipe): the run stopped there",
+                file=sys.stderr,
+            )
+            return EXIT_UNEXPECTED
+        except KeyboardInterrupt as interruption:
+            print(interrupted, file=sys.stderr)
+            return EXIT_TERMINATED if isinstance(interruption, Terminated) else EXIT_INTERRUPTED
+        except Exception as error:  # noqa: BLE001 - the point of this function
+            if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
+                print(redact(traceback.format_exc()), file=sys.stderr, end="")
+            message, code = describe(
+                error,
+                (UserError, FileNotFoundError, TimeoutSettingError) + user_errors,
+                server_address,
+                offline_option,
+                quiet.last_status,
+            )
+            # One line, whatever the message holds (SDK errors and server pages have newlines);
+            # redacted first, so that a token with a newline in it is found as it is.
+            print(f"error: {' '.join(redact(message).split())}", file=sys.stderr)
+            return code
+    raise AssertionError("unreachable: the block returns")
+
+
+@contextlib.contextmanager
+def interrupted_while_loading(
+    line: str = "interrupted while loading the SDK: nothing was done",
+) -> Iterator[None]:
+    """Around a script's imports: Ctrl+C (or SIGTERM) while they load ends the process with
+    ``line`` on stderr and exit code 130 (143), instead of a traceback through the SDK.
+
+    Examples:
+        >>> with interrupted_while_loading():
+        ...     import json
+    """
+    with sigterm_as_interrupt():
+        try:
+            yield
+        except KeyboardInterrupt as interruption:
+            print(line, file=sys.stderr)
+            terminated = isinstance(interruption, Terminated)
+            raise SystemExit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+
+
+@contextlib.contextmanager
+def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> Iterator[None]:
+    """``quiet`` on the SDK's logger; ``secrets`` on it, on the root logger and on their
+    handlers (a logger's filter sees only the records logged on it, a handler's every record)."""
+    sdk, root = logging.getLogger(SDK_LOGGER_NAME), logging.getLogger()
+    places: list[Any] = [sdk, root, *sdk.handlers, *root.handlers]
+    sdk.addFilter(quiet)
+    for place in places:
+        place.addFilter(secrets)
     try:
-        return main() or 0
-    except BrokenPipeError:
-        # Whoever read our output has gone (`| head`): say on stderr that the run was cut short.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        print("error: the output was closed early (a pipe): the run stopped there", file=sys.stderr)
-        return EXIT_UNEXPECTED
-    except KeyboardInterrupt:
-        print(interrupted, file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Exception as error:  # noqa: BLE001 - the point of this function
-        if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
-            print(redact(traceback.format_exc()), file=sys.stderr, end="")
-        message, code = describe(
-            error, (UserError, FileNotFoundError) + user_errors, server_address, offline_option
-        )
-        # One line, whatever the message holds (SDK errors and server pages have newlines).
-        print(f"error: {redact(' '.join(message.split()))}", file=sys.stderr)
-        return code
+        yield
     finally:
-        if quiet:
-            logging.getLogger(SDK_LOGGER_NAME).removeFilter(quiet)
+        sdk.removeFilter(quiet)
+        for place in places:
+            place.removeFilter(secrets)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) in the main
+    thread, so the program cleans up as for Ctrl+C. Elsewhere than the main thread: nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    saved = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
+class RedactingFilter(logging.Filter):
+    """Blank the API token out of every log record: its message, its extra fields, its traceback.
+
+    Examples:
+        >>> os.environ["API_TOKEN"] = "s3cr3t"
+        >>> record = logging.makeLogRecord({"msg": "body: %s", "args": ('{"t": "s3cr3t"}',),
+        ...                                 "details": "x-api-key=s3cr3t"})
+        >>> RedactingFilter().filter(record), record.getMessage(), record.details
+        (True, 'body: {"t": "***"}', 'x-api-key=***')
+        >>> del os.environ["API_TOKEN"]
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not os.environ.get("API_TOKEN"):
+            return True
+        message = record.getMessage()
+        record.msg, record.args = redact(message), ()
+        for name, value in list(vars(record).items()):
+            if name not in ("msg", "args") and isinstance(value, (str, dict, list, tuple)):
+                text = value if isinstance(value, str) else repr(value)
+                if redact(text) != text:
+                    setattr(record, name, redact(text))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
+# The status of the last answer the SDK retried in this process (None: no answer), for commands
+# that describe a failure outside ``run`` (project_commands.stopped_run_failure).
+LAST_RETRIED_STATUS: list[Optional[int]] = [None]
 
 
 class QuietSdkWarnings(logging.Filter):
@@ -114,6 +230,8 @@ class QuietSdkWarnings(logging.Filter):
     The SDK logs a JSON warning for every request that fails, then raises; ``run`` turns what it
     raises into one line, so those warnings only repeat it. A retry is news while it waits, so
     the first retry of each API method prints one ``note:`` line. Other records pass unchanged.
+    With ``silent=False`` (LOG_LEVEL set) every record passes. Either way ``last_status`` keeps
+    the HTTP status of the last retried answer (None: no answer), for the final line.
 
     Examples:
         >>> quiet = QuietSdkWarnings()
@@ -128,24 +246,41 @@ class QuietSdkWarnings(logging.Filter):
     """
 
     RETRY = re.compile(r"Retrying \(\d+/\d+\)")
-    SERVER_ERROR = re.compile(r"\b(5\d\d) Server Error")
-    # The SDK's words before a failed request raises (network_exceptions.py, api.py).
-    FAILED_REQUEST = ("Request has failed.", "Failed to get instance version from server")
+    HTTP_ERROR = re.compile(r"\b([45]\d\d) (?:Client|Server) Error")
+    # The SDK's words before a failed request raises (network_exceptions.py, api.py), and its
+    # JSON warning against a server older than itself (api.py, _check_version).
+    FAILED_REQUEST = (
+        "Request has failed.",
+        "Failed to get instance version from server",
+        "The current version of the Supervisely instance",
+        "Supervisely instance version",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, silent: bool = True) -> None:
         super().__init__()
+        self.silent = silent
         self.retried_methods: set[Optional[str]] = set()
+        self.last_status: Optional[int] = None
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if not self.RETRY.search(message):
-            return not message.startswith(self.FAILED_REQUEST)
+            return not (self.silent and message.startswith(self.FAILED_REQUEST))
+        status = self.HTTP_ERROR.search(str(getattr(record, "details", "")))
+        self.last_status = int(status.group(1)) if status else None
+        LAST_RETRIED_STATUS[0] = self.last_status
+        if not self.silent:
+            return True
         method = getattr(record, "method", None)
         if method not in self.retried_methods:
             self.retried_methods.add(method)
             url = getattr(record, "url", "the server")
-            status = self.SERVER_ERROR.search(str(getattr(record, "details", "")))
-            what = f"{url} answered {status.group(1)}" if status else f"no answer from {url}"
+            if self.last_status == 429:
+                what = f"{url} is limiting the rate of requests (429)"
+            elif self.last_status is not None:
+                what = f"{url} answered {self.last_status}"
+            else:
+                what = f"no answer from {url}"
             print(redact(f"note: {what}; trying again"), file=sys.stderr)
         return False
 
@@ -155,8 +290,15 @@ def describe(
     user_errors: Tuple[Type[BaseException], ...],
     server_address: Callable[[], Optional[str]],
     offline_option: str = "",
+    last_status: Optional[int] = None,
 ) -> Tuple[str, int]:
-    """The line to show for ``error`` and the exit code to end with."""
+    """The line to show for ``error`` and the exit code to end with.
+
+    ``last_status`` is the HTTP status of the last answer the SDK retried (None: no answer);
+    by default the one :class:`QuietSdkWarnings` saw last.
+    """
+    if last_status is None:
+        last_status = LAST_RETRIED_STATUS[0]
     otherwise = f", or {offline_option}" if offline_option else ""
     if isinstance(error, CommandFailed):
         return str(error), error.exit_code
@@ -172,18 +314,43 @@ def describe(
                 EXIT_USER_ERROR,
             )
         endpoint = error.response.url.rsplit("/", 1)[-1]
+        if status == 429:
+            return (
+                f"{server} is limiting the rate of requests (429 Too Many Requests) on "
+                f"{endpoint}: wait a few minutes and run again{otherwise}",
+                EXIT_USER_ERROR,
+            )
         return (
             f"{server} refused {endpoint} ({status}): {server_message(error.response)}; "
             "rerun with LOG_LEVEL=DEBUG for details",
             EXIT_UNEXPECTED,
         )
-    if isinstance(error, (requests.ConnectionError, requests.exceptions.RetryError)):
+    if isinstance(error, requests.exceptions.RetryError) and last_status == 429:
         return (
-            f"no usable answer from {server} after all retries (connection errors or 5xx): check "
-            f"SERVER_ADDRESS and that the server is up, then run again{otherwise} "
-            "(SUPERVISELY_PUBLIC_API_RETRIES sets the number of attempts)",
+            f"{server} kept limiting the rate of requests (429 Too Many Requests) after all "
+            "retries: wait a few minutes and run again, or raise SUPERVISELY_PUBLIC_API_RETRIES"
+            f" and SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC{otherwise}",
             EXIT_USER_ERROR,
         )
+    if isinstance(error, requests.exceptions.InvalidHeader) and "API_TOKEN" not in str(error):
+        return (
+            "API_TOKEN cannot be sent in a request header (a newline or other control "
+            "character, or a character outside Latin-1): copy the token again",
+            EXIT_USER_ERROR,
+        )
+    if isinstance(
+        error, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
+    ):
+        return (
+            f"no usable answer from {server} after all retries (connection errors, timeouts or "
+            f"5xx): check SERVER_ADDRESS and that the server is up, then run again{otherwise} "
+            "(SUPERVISELY_PUBLIC_API_RETRIES sets the number of attempts, SLY_READ_TIMEOUT_SEC "
+            "the wait for an answer)",
+            EXIT_USER_ERROR,
+        )
+    if is_disk_problem(error):
+        cause, fix = disk_problem(error)  # type: ignore[arg-type]
+        return f"{cause}: {fix}", EXIT_USER_ERROR
     return (
         f"unexpected {type(error).__name__}: {error} (rerun with LOG_LEVEL=DEBUG for the traceback)",
         EXIT_UNEXPECTED,
@@ -216,13 +383,47 @@ def server_message(response: requests.Response) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with the API token, if one is set, replaced by ``***``.
+    r"""``text`` with the API token, if one is set, replaced by ``***``, in any form it may take.
+
+    The forms: as it is, as ``repr`` and JSON escape it, URL-encoded, and with its whitespace
+    runs turned into single spaces (as a one-line message does).
 
     Examples:
         >>> os.environ["API_TOKEN"] = "s3cr3t"
         >>> redact("x-api-key: s3cr3t")
         'x-api-key: ***'
+        >>> os.environ["API_TOKEN"] = "s3cr\n3t"
+        >>> redact("'s3cr\\n3t' and s3cr 3t")
+        "'***' and ***"
         >>> del os.environ["API_TOKEN"]
     """
     token = os.environ.get("API_TOKEN")
-    return text.replace(token, "***") if token else text
+    if not token:
+        return text
+    for form in sorted(token_forms(token), key=len, reverse=True):
+        text = text.replace(form, "***")
+    return text
+
+
+@functools.lru_cache(maxsize=4)
+def token_forms(token: str) -> frozenset[str]:
+    """The spellings of ``token`` that may reach output: plain, escaped, encoded, one-lined.
+
+    Escapes nest (a server quotes the token with ``repr`` in a JSON body, which a JSON log line
+    escapes again), so every form escaped once more is a form too.
+
+    Examples:
+        >>> sorted(token_forms("ab cd"))
+        ['ab cd', 'ab%20cd', 'ab%2520cd', 'ab%2Bcd', 'ab+cd']
+    """
+    escapes: tuple[Callable[[str], str], ...] = (
+        lambda text: repr(text)[1:-1],
+        lambda text: json.dumps(text)[1:-1],
+        lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
+        lambda text: quote(text, safe=""),
+        lambda text: quote_plus(text, safe=""),
+    )
+    forms = {token, " ".join(token.split())}
+    for _ in range(2):
+        forms |= {escape(form) for form in forms for escape in escapes}
+    return frozenset(form for form in forms if len(form) >= 4 or form == token)

@@ -136,7 +136,7 @@ def read_credentials(sources: Dict[str, str]) -> Optional[Credentials]:
         )
     return Credentials(
         address=checked_address(address),
-        token=token,
+        token=checked_token(token, sources.get("API_TOKEN", "the environment")),
         retry_count=int(number_setting(RETRIES_VARIABLE, DEFAULT_RETRIES, minimum=1, whole=True)),
         retry_sleep_sec=number_setting(RETRY_SLEEP_VARIABLE, DEFAULT_RETRY_SLEEP_SEC, minimum=0),
         source=sources["API_TOKEN"],
@@ -159,6 +159,51 @@ def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
             f"cannot write into {existing} ({problem}): pass --local with a folder you can write"
         )
     return LocalTarget(free_project_dir(parent, project_name), reason)
+
+
+def checked_token(token: str, source: str) -> str:
+    r"""API_TOKEN as it is, or a UserError saying what is wrong with it, never showing it.
+
+    A token must be sendable as the ``x-api-key`` header: no newline, tab or other control
+    character (a quoted value split over two lines in ``~/supervisely.env`` gives one), only
+    Latin-1 characters, and no space at either end. Checked before the first request, so the
+    HTTP library never gets to print it in an error.
+
+    Examples:
+        >>> checked_token("abc123", "~/supervisely.env")
+        'abc123'
+        >>> checked_token("abc\n123", "~/supervisely.env")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: API_TOKEN (in ~/supervisely.env) contains a newline: copy the token again, on one line and without quotes split over lines
+    """
+    problem = token_problem(token)
+    if problem is None:
+        return token
+    raise UserError(
+        f"API_TOKEN (in {source}) contains {problem}: copy the token again, on one line and "
+        "without quotes split over lines"
+    )
+
+
+def token_problem(token: str) -> Optional[str]:
+    r"""What makes ``token`` unusable as a header value, in words, or None.
+
+    Examples:
+        >>> [token_problem(t) for t in ("ok", "a\tb", "caf\u00e9", "\u20ac1", " a")]
+        [None, 'a tab', None, 'a character outside Latin-1 (position 1)', 'a space at an end']
+    """
+    named = {"\n": "a newline", "\r": "a carriage return", "\t": "a tab"}
+    for position, character in enumerate(token, start=1):
+        if character in named:
+            return named[character]
+        if ord(character) < 32 or ord(character) == 127:
+            return f"a control character (position {position})"
+        if ord(character) > 255:
+            return f"a character outside Latin-1 (position {position})"
+    if token != token.strip():
+        return "a space at an end"
+    return None
 
 
 def checked_address(address: str) -> str:

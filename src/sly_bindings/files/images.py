@@ -7,17 +7,33 @@ Mask rule (what :func:`read_mask` accepts):
       in-between values of a JPEG-compressed mask, is rejected rather than guessed at;
     - the same height and width as the image, and at least one pixel set.
 
-Copy this file into your own script: it needs only ``supervisely``, ``numpy`` and ``opencv``.
+Before anything is opened or decoded, a path must name a regular file (a FIFO would block the
+read forever) and its header, read with Pillow, must give at most 2^30 pixels (OpenCV's own
+limit, ``CV_IO_MAX_IMAGE_PIXELS``); a mask's header must give the image's size.
+
+EXIF orientation rule: an image is sized as the SDK's ``sly.image.read`` sizes it, that is with
+its EXIF orientation applied (``cv2.imread(path, cv2.IMREAD_COLOR)`` rotates). The SDK sends
+and copies the bytes unchanged (``api.image.upload_path``, ``Dataset.add_item_file``) and sizes
+an item without an annotation with ``sly.image.read``, and reading the image back from either
+target (``sly.image.read``, ``api.image.download_np``) gives the rotated pixels, so masks are
+drawn on the rotated image. A mask at the other orientation is refused with a message naming
+EXIF.
+
+Copy this file into your own script: it needs only ``supervisely``, ``numpy``, ``opencv`` and
+``Pillow`` (which the SDK brings).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
+import warnings
 from typing import (
     Iterator,
     List,
+    Optional,
     Sequence,
     Tuple,
     Union,
@@ -27,11 +43,15 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
+from PIL import Image, UnidentifiedImageError
 
 MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 
 
 ALLOWED_MASK_VALUES = ({0, 1}, {0, 255})
+MAX_PIXELS = 2**30  # OpenCV's CV_IO_MAX_IMAGE_PIXELS: it refuses to decode more
+EXIF_ORIENTATION_TAG = 0x0112
+ROTATED_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
 
 class InvalidMaskError(ValueError):
@@ -49,23 +69,23 @@ def read_image(
 
     Raises:
         FileNotFoundError: the path does not exist.
-        InvalidImageError: the file is not an image Supervisely accepts, it is corrupt, or it is
-            a JPEG cut short (which ``cv2.imread`` decodes with a grey bottom, and no error).
+        InvalidImageError: the path is a folder, a FIFO or another non-regular file (refused
+            without opening it), the file is not an image Supervisely accepts, its header gives
+            over 2^30 pixels, it is corrupt, or it is a JPEG cut short (which ``cv2.imread``
+            decodes with a grey bottom, and no error).
 
     Examples:
         >>> read_image("images/image.jpg", cv2.IMREAD_GRAYSCALE).shape
         (720, 1280)
     """
     name = f"image {os.fspath(path)}"
-    if os.path.isdir(path):
-        raise InvalidImageError(f"{name} is a folder: pass one image file")
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{name} does not exist: check the path")
+    _check_regular_file(path, name, InvalidImageError, "pass one image file")
     if not sly.image.has_valid_ext(os.fspath(path)):
         raise InvalidImageError(
             f"{name} is not a format Supervisely accepts: use one of "
             + ", ".join(sly.image.SUPPORTED_IMG_EXTS)
         )
+    image_header(path, name, InvalidImageError)
     # cv2.imread raises nothing: a corrupt file gives None, and a JPEG cut short decodes while
     # libjpeg warns on the process's stderr, which we read instead of showing.
     with _c_stderr_captured() as c_stderr:
@@ -80,14 +100,82 @@ def read_image(
 def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
     """The ``(height, width)`` of the image at ``path``, after :func:`read_image` checked it.
 
-    The pixels as stored: no EXIF rotation, as Supervisely sizes an image.
+    Sized as ``sly.image.read`` sizes it: with the EXIF orientation applied, so an image stored
+    as 640x480 with orientation 6 (rotate 90) is ``(640, 480)``. See the module's rule.
+
+    Raises:
+        FileNotFoundError, InvalidImageError: as :func:`read_image`.
 
     Examples:
         >>> read_image_size("images/image.jpg")
         (720, 1280)
     """
     image = read_image(path)
-    return image.shape[0], image.shape[1]
+    height, width = image.shape[0], image.shape[1]
+    header = image_header(path, f"image {os.fspath(path)}", InvalidImageError)
+    if header is not None and header[2] in ROTATED_ORIENTATIONS:
+        return width, height
+    return height, width
+
+
+def image_header(
+    path: Union[str, "os.PathLike[str]"], name: str, error: type = InvalidImageError
+) -> Optional[Tuple[int, int, int]]:
+    """``(height, width, EXIF orientation)`` from the file's header, without decoding pixels.
+
+    None when Pillow does not know the format (OpenCV may still decode it). The orientation is
+    1 when the file has none.
+
+    Raises:
+        ``error``: the header gives more than 2^30 pixels (what OpenCV refuses to decode).
+
+    Examples:
+        >>> image_header("images/image.jpg", "image images/image.jpg")
+        (720, 1280, 1)
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(os.fspath(path)) as image:
+                width, height = image.size
+                # From the header's EXIF block only: Image.getexif() may decode the pixels.
+                exif = Image.Exif()
+                if isinstance(image.info.get("exif"), bytes):
+                    exif.load(image.info["exif"])
+                orientation = exif.get(EXIF_ORIENTATION_TAG, 1)
+    except Image.DecompressionBombError:
+        width, height, orientation = MAX_PIXELS + 1, 1, 1  # Pillow refuses above 2x its limit
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    if width * height > MAX_PIXELS:
+        raise error(
+            f"{name}: its header gives {width}x{height} pixels, over the 2^30 that OpenCV "
+            "decodes: give a smaller image (or a tile of it)"
+        )
+    return height, width, int(orientation) if isinstance(orientation, int) else 1
+
+
+def _check_regular_file(
+    path: Union[str, "os.PathLike[str]"],
+    name: str,
+    error: type,
+    what: str,
+    folder_fix: Optional[str] = None,
+) -> None:
+    """Raise unless ``path`` is a regular file; ``stat`` only, so a FIFO is never opened.
+
+    ``what`` is the fix to show; ``folder_fix`` the one for a folder (default: ``what``).
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{name} does not exist: check the path") from None
+    except OSError as failure:
+        raise error(f"{name} cannot be read ({failure.strerror}): {what}") from None
+    if stat.S_ISDIR(mode):
+        raise error(f"{name} is a folder: {folder_fix or what}")
+    if not stat.S_ISREG(mode):
+        raise error(f"{name} is not a regular file (a FIFO, socket or device): {what}")
 
 
 @contextlib.contextmanager
@@ -133,12 +221,16 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
     name = "mask array"
     if not isinstance(source, np.ndarray):
         name = f"mask {os.fspath(source)}"
-        if os.path.isdir(source):
-            raise InvalidMaskError(
-                f"{name} is a folder: pass one file per mask, e.g. {name[5:]}/*.png"
-            )
-        if not os.path.isfile(source):
-            raise FileNotFoundError(f"{name} does not exist: check the path")
+        _check_regular_file(
+            source,
+            name,
+            InvalidMaskError,
+            "pass a mask saved as an image file",
+            folder_fix=f"pass one file per mask, e.g. {name[5:]}/*.png",
+        )
+        header = image_header(source, name, InvalidMaskError)
+        if header is not None and header[:2] != tuple(image_size):
+            raise InvalidMaskError(_size_mismatch(name, header[:2], image_size))
         # IMREAD_UNCHANGED keeps 16-bit and alpha data visible, so they are rejected, not mangled.
         with _c_stderr_captured():
             source = cv2.imread(os.fspath(source), cv2.IMREAD_UNCHANGED)
@@ -150,10 +242,7 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
             )
     mask = _single_channel(source, name)
     if mask.shape != tuple(image_size):
-        raise InvalidMaskError(
-            f"{name} is {mask.shape[1]}x{mask.shape[0]} but the image is "
-            f"{image_size[1]}x{image_size[0]}: masks must have the image's size"
-        )
+        raise InvalidMaskError(_size_mismatch(name, mask.shape[:2], image_size))
     values = set(np.unique(mask).tolist())
     if mask.dtype != np.bool_ and not any(values <= allowed for allowed in ALLOWED_MASK_VALUES):
         raise InvalidMaskError(
@@ -164,6 +253,26 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
     if not binary.any():
         raise InvalidMaskError(f"{name} is empty (no pixel set): remove it or redraw it")
     return binary
+
+
+def _size_mismatch(name: str, mask_size: Tuple[int, int], image_size: Tuple[int, int]) -> str:
+    """The message for a mask whose ``(height, width)`` is not the image's.
+
+    Examples:
+        >>> _size_mismatch("mask m.png", (4, 6), (6, 4))[:55]
+        'mask m.png is 6x4 but the image is 4x6, turned by 90 de'
+    """
+    line = (
+        f"{name} is {mask_size[1]}x{mask_size[0]} but the image is "
+        f"{image_size[1]}x{image_size[0]}"
+    )
+    if tuple(mask_size) == tuple(image_size)[::-1]:
+        return (
+            f"{line}, turned by 90 degrees: masks must have the image's size as "
+            "sly.image.read gives it, with its EXIF orientation applied; draw the mask on the "
+            "image as shown (or save the image without EXIF orientation)"
+        )
+    return f"{line}: masks must have the image's size"
 
 
 def _single_channel(array: npt.NDArray, name: str) -> npt.NDArray:

@@ -11,9 +11,11 @@ import contextlib
 import json
 import logging
 import os
+import stat
+import sys
 import tempfile  # for the examples
 from pathlib import Path
-from typing import Any, Iterator, List, Set, Union
+from typing import Any, Iterator, List, Optional, Set, Union
 
 import supervisely as sly
 
@@ -43,17 +45,25 @@ def open_project(directory: PathLike) -> sly.Project:
         raise ProjectFolderError(
             f"{directory} {what}: pass a Supervisely project folder, the one that holds meta.json"
         )
-    if not (directory / "meta.json").is_file():
+    if not os.path.lexists(directory / "meta.json"):
         raise ProjectFolderError(
             f"{directory} is not a Supervisely project (no meta.json): pass the folder that "
             "holds meta.json and a folder per dataset"
         )
-    try:
-        sly.ProjectMeta.from_json(read_json(directory / "meta.json"))
-    except (KeyError, TypeError, RuntimeError, AttributeError) as error:
+    meta_path = directory / "meta.json"
+    meta_json = read_json(meta_path)
+    problem = meta_problem(meta_json)
+    if problem is not None:
         raise ProjectFolderError(
-            f"{directory / 'meta.json'}: not a Supervisely project meta ({error}): export the "
-            "project again"
+            f"{meta_path}: {problem}: fix meta.json or export the project again"
+        )
+    try:
+        with _sdk_log_silenced():
+            sly.ProjectMeta.from_json(meta_json)
+    except Exception as error:  # noqa: BLE001 - the SDK raises a bare Exception for classes
+        reason = " ".join(str(error).split())[:200]
+        raise ProjectFolderError(
+            f"{meta_path}: not a Supervisely project meta ({reason}): export the project again"
         ) from error
     try:
         with _sdk_log_silenced():
@@ -75,11 +85,82 @@ def open_project(directory: PathLike) -> sly.Project:
             f"{directory} holds no images: add a dataset folder with img/ and ann/, or pass "
             "another project"
         )
+    for dataset in project.datasets:
+        for path in annotations_without_image(dataset):
+            print(
+                f"warning: {path}: an annotation without its image in img/, so it is left out: "
+                "add the image or remove the file",
+                file=sys.stderr,
+            )
     return project
+
+
+def annotations_without_image(dataset: sly.Dataset) -> List[str]:
+    """The ``ann/*.json`` files of ``dataset`` that belong to no image (the SDK skips them).
+
+    Examples:
+        >>> import numpy as np
+        >>> project = sly.Project(os.path.join(tempfile.mkdtemp(), "p"), sly.OpenMode.CREATE)
+        >>> dataset = project.create_dataset("ds")
+        >>> dataset.add_item_np("a.png", np.zeros((2, 2, 3), np.uint8))
+        >>> _ = open(os.path.join(dataset.ann_dir, "gone.png.json"), "w").write("{}")
+        >>> [os.path.basename(path) for path in annotations_without_image(dataset)]
+        ['gone.png.json']
+    """
+    if not os.path.isdir(dataset.ann_dir):
+        return []
+    used = {os.path.abspath(dataset.get_ann_path(name)) for name in dataset.get_items_names()}
+    return sorted(
+        path
+        for path in (os.path.join(dataset.ann_dir, name) for name in os.listdir(dataset.ann_dir))
+        if path.endswith(".json") and os.path.abspath(path) not in used
+    )
+
+
+def meta_problem(meta_json: Any) -> Optional[str]:
+    """What makes ``meta_json`` unreadable as a project meta, naming the class, or None.
+
+    Checks what the SDK reports only as "Failed to deserialize classes": each class is an
+    object with a ``title`` and a ``shape``, and no title appears twice (nor a tag name).
+
+    Examples:
+        >>> meta_problem({"classes": [{"title": "car", "shape": "bitmap", "color": "#FF0000"}]})
+        >>> meta_problem({"classes": [{"title": "car", "color": "#FF0000"}]})
+        "classes[0] ('car'): no 'shape'"
+        >>> meta_problem({"classes": [{"title": "car", "shape": "bitmap"}] * 2})
+        "classes[1]: the class 'car' is there twice"
+    """
+    if not isinstance(meta_json, dict):
+        return f"not a JSON object but {type(meta_json).__name__}"
+    for field, key in (("classes", "title"), ("tags", "name")):
+        entries = meta_json.get(field, [])
+        if not isinstance(entries, list):
+            return f"{field}: not a list but {type(entries).__name__}"
+        seen: Set[str] = set()
+        for index, entry in enumerate(entries):
+            where = f"{field}[{index}]"
+            if not isinstance(entry, dict):
+                return f"{where}: not an object but {type(entry).__name__}"
+            title = entry.get(key)
+            if not isinstance(title, str) or not title:
+                return f"{where}: no {key!r} (a non-empty string)"
+            if field == "classes" and not isinstance(entry.get("shape"), str):
+                return f"{where} ({title!r}): no 'shape'"
+            if field == "tags" and not isinstance(entry.get("value_type"), str):
+                return f"{where} ({title!r}): no 'value_type'"
+            if title in seen:
+                kind = "class" if field == "classes" else "tag"
+                return f"{where}: the {kind} {title!r} is there twice"
+            seen.add(title)
+    return None
 
 
 def read_json(path: PathLike) -> Any:
     """The JSON in the file at ``path``, or a ProjectFolderError that names the file.
+
+    The path must be a regular file, checked with ``stat`` before opening (a FIFO would block
+    the read forever); nesting too deep for Python's parser and integers too long to convert
+    (over 4,300 digits) are refused as other malformed JSON is.
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically
@@ -88,6 +169,17 @@ def read_json(path: PathLike) -> Any:
         >>> read_json(path)
         {'objects': []}
     """
+    try:
+        mode: Optional[int] = os.stat(path).st_mode
+    except OSError:
+        mode = None  # open() below says why, as for any file it cannot read
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ProjectFolderError(f"{os.fspath(path)}: a folder, not a JSON file: rename it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
+            "with the JSON file"
+        )
     try:
         with open(path, encoding="utf-8") as file:
             return json.load(file)
@@ -98,6 +190,13 @@ def read_json(path: PathLike) -> Any:
             f"not valid JSON ({error.msg}, line {error.lineno} column {error.colno}): fix the "
             "file or export it again"
         )
+    except RecursionError:
+        problem = "JSON nested too deep to read: fix the file or export it again"
+    except ValueError as error:  # an integer of more digits than int() converts
+        reason = " ".join(str(error).split())
+        if "integer string conversion" in reason:
+            reason = f"a number of more than {sys.get_int_max_str_digits()} digits"
+        problem = f"a value cannot be read ({reason[:120]}): fix the file or export it again"
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")

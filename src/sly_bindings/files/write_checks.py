@@ -1,11 +1,13 @@
-"""Whether an output folder can be created: asked of the file system, not of permission bits."""
+"""Whether an output folder can be created (asked of the file system, not of permission bits),
+and what to say when the disk refuses a write."""
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 
 def nearest_existing(path: Path) -> Path:
@@ -34,3 +36,40 @@ def cannot_create_in(folder: Path) -> Optional[str]:
     except OSError as error:
         return error.strerror
     return None
+
+
+# Errors of the disk rather than of the program: (cause, fix) for the one line that names them.
+DISK_PROBLEMS = {
+    errno.ENOSPC: ("no space left on the disk of", "free space and run again"),
+    errno.EDQUOT: ("disk quota exceeded in", "free space and run again"),
+    errno.EROFS: ("read-only file system at", "copy the project to a writable disk and run again"),
+    errno.EACCES: ("no permission to write in", "make it writable and run again"),
+    errno.EPERM: ("not allowed to write in", "make its files writable (chattr -i) and run again"),
+}
+
+
+def is_disk_problem(error: BaseException) -> bool:
+    """Whether ``error`` is the disk refusing a write (full, read-only, no permission).
+
+    Examples:
+        >>> is_disk_problem(OSError(errno.ENOSPC, "No space left on device"))
+        True
+        >>> is_disk_problem(OSError(errno.ENOENT, "No such file or directory"))
+        False
+    """
+    return isinstance(error, OSError) and error.errno in DISK_PROBLEMS
+
+
+def disk_problem(error: OSError, folder: Optional[str] = None) -> Tuple[str, str]:
+    """``(what happened, naming the folder; the fix)`` for a disk error, e.g. a full disk.
+
+    ``folder`` is where the write went; by default the folder of ``error.filename``.
+
+    Examples:
+        >>> disk_problem(OSError(errno.ENOSPC, "No space left on device"), "/data/p/ann")
+        ('no space left on the disk of /data/p/ann (No space left on device)', 'free space and run again')
+    """
+    if folder is None:
+        folder = os.path.dirname(os.fspath(error.filename)) if error.filename else "the output"
+    cause, fix = DISK_PROBLEMS.get(error.errno or 0, ("cannot write in", "check the disk"))
+    return f"{cause} {folder} ({error.strerror})", fix

@@ -7,19 +7,44 @@ either as it was or as edited, and running it again finishes the job. One annota
 memory at a time. A file that is not UTF-8 JSON, or that the edit cannot take, is left as it is
 and named in the summary.
 
-Copy this file with ``project/edits.py``, ``files/project_folder.py`` and ``files/atomic.py``
-(and ``bindings.py``); it needs only ``supervisely``.
+Copy this file with ``project/edits.py``, ``files/project_folder.py``, ``files/atomic.py`` and
+``files/write_checks.py`` (and ``bindings.py``); it needs only ``supervisely``.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Callable, Optional
 
 import supervisely as sly
 
 from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import read_json
+from sly_bindings.files.write_checks import disk_problem, is_disk_problem
 from sly_bindings.project.edits import EditSummary, JsonEdit, edit_one
+
+
+class SavingStopped(OSError):
+    """The disk refused to write an annotation (full, read-only, an immutable file): the
+    message names the folder and the cause, and says how many annotations were saved.
+
+    Every file counted as saved holds the edit; the file being written is as it was. An
+    OSError, so that code which handles a failed write handles this one too.
+
+    Examples:
+        >>> import errno
+        >>> full = OSError(errno.ENOSPC, "No space left on device")
+        >>> str(SavingStopped(full, "/p/ds0/ann", "ds0", EditSummary(images=9, changed=5, saved=4)))
+        'no space left on the disk of /p/ds0/ann (No space left on device): 4 annotations of dataset ds0 saved (earlier datasets are done); free space and run again'
+    """
+
+    def __init__(self, error: OSError, folder: str, dataset_name: str, summary: EditSummary):
+        cause, fix = disk_problem(error, folder)
+        super().__init__(
+            f"{cause}: {summary.saved} annotations of dataset {dataset_name} saved (earlier "
+            f"datasets are done); {fix}"
+        )
+        self.summary = summary
 
 
 def edit_local_dataset(
@@ -45,6 +70,10 @@ def edit_local_dataset(
     Returns:
         What was done (``saved``: files rewritten).
 
+    Raises:
+        SavingStopped: the disk refused a write (ENOSPC, EROFS, EACCES, EPERM); it says how
+            many files were saved before.
+
     Examples:
         >>> import os, tempfile, numpy as np
         >>> from sly_bindings.project.edits import discard_in_json
@@ -67,7 +96,13 @@ def edit_local_dataset(
         new_json, outcome = edit_one(edit, name, lambda: read_json(path), path)
         summary += outcome
         if new_json is not None and not dry_run:
-            write_json_atomically(new_json, path)
+            try:
+                write_json_atomically(new_json, path)
+            except OSError as error:
+                if not is_disk_problem(error):
+                    raise
+                folder = os.path.dirname(os.path.abspath(path))
+                raise SavingStopped(error, folder, dataset.name, summary) from error
             summary += EditSummary(saved=1)
         if progress is not None:
             progress(1)

@@ -1,0 +1,142 @@
+"""SIGTERM ends a run as Ctrl+C does: one line, and what the run started (a staging folder,
+a hidden temporary file in ann/) is removed. Ctrl+C while the SDK loads: one line, no traceback.
+
+Each run is held at a known point by a driver that blocks there and says READY, so the signal
+arrives mid-way by construction, not by timing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bound_projects import write_local_project
+from commands import MAIN
+
+HOLD = """
+def hold(*args, **kwargs):
+    print("READY", flush=True)
+    sys.stdin.readline()  # blocks until the test signals
+"""
+
+# Drivers: each holds the run at one point. {main}, {project}, {out} are filled in by the test.
+DRIVERS = {
+    "main.py, while adding the image to the staging project": """
+        import sys
+        sys.argv = ["main.py", "--local", {out!r}]
+        sys.path.insert(0, {src!r})
+        import main, supervisely as sly
+        {hold}
+        sly.Dataset.add_item_file = hold
+        from sly_bindings.cli.runner import run
+        sys.exit(run(main.main))
+    """,
+    "sly-bindings discard, while an annotation's temporary file is written": """
+        import sys, os
+        from sly_bindings.files import atomic
+        {hold}
+        real_fsync = os.fsync
+        def fsync(fd):
+            hold()
+            real_fsync(fd)
+        atomic.os.fsync = fsync
+        from sly_bindings.cli.main import USER_ERRORS, main
+        from sly_bindings.cli.runner import run
+        sys.exit(run(lambda: main(["discard", "--local", {project!r}]), user_errors=USER_ERRORS))
+    """,
+}
+
+
+def held_run(tmp_path: Path, driver: str) -> subprocess.Popen:
+    project = write_local_project(tmp_path / "project")
+    (tmp_path / "out").mkdir()
+    source = textwrap.dedent(driver).format(
+        out=str(tmp_path / "out"),
+        src=str(MAIN.parent),
+        project=str(project),
+        hold=textwrap.indent(HOLD, " " * 8).strip(),
+    )
+    script = tmp_path / "driver.py"
+    script.write_text(textwrap.dedent(source))
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in process.stdout:
+        if line.strip() == "READY":
+            return process
+    raise AssertionError(f"the run ended before its hold point: {process.communicate()}")
+
+
+def leftovers(tmp_path: Path) -> list:
+    return sorted(
+        str(path.relative_to(tmp_path))
+        for path in tmp_path.rglob(".*")
+        if ".partial-" in path.name or path.suffix == ".tmp"
+    )
+
+
+@pytest.mark.parametrize("signal_number, exit_code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.parametrize("driver", DRIVERS)
+def test_a_signal_mid_run_ends_with_one_line_and_leaves_nothing(
+    tmp_path, driver, signal_number, exit_code
+):
+    process = held_run(tmp_path, DRIVERS[driver])
+    assert leftovers(tmp_path)  # the run really had started something
+
+    process.send_signal(signal_number)
+    _, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == exit_code
+    assert [line for line in stderr.splitlines() if line.strip()][-1].startswith("interrupted")
+    assert "Traceback" not in stderr
+    assert leftovers(tmp_path) == []
+
+
+IMPORT_DRIVER = """
+import importlib.abc, runpy, sys
+
+class HoldOnSdk(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "supervisely":
+            sys.meta_path.remove(self)
+            print("READY", flush=True)
+            sys.stdin.readline()  # the SDK is loading: blocks until the test signals
+        return None
+
+sys.meta_path.insert(0, HoldOnSdk())
+sys.argv = ["main.py", "--local", {out!r}]
+runpy.run_path({main!r}, run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("signal_number, exit_code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_sdk_loads_is_one_line(tmp_path, signal_number, exit_code):
+    script = tmp_path / "driver.py"
+    script.write_text(IMPORT_DRIVER.format(out=str(tmp_path / "out"), main=str(MAIN)))
+    process = subprocess.Popen(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(MAIN.parent), *sys.path])},
+    )
+    assert process.stdout.readline().strip() == "READY"
+
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == exit_code
+    assert stderr.splitlines() == ["interrupted while loading the SDK: nothing was done"]
+    assert not (tmp_path / "out").exists()
