@@ -17,11 +17,12 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 
 def run_case(case: dict, folder: Path) -> dict:
-    from sly_bindings.cli.main import USER_ERRORS, main
+    from sly_bindings.cli.main import USER_ERRORS, main  # imported once, by the first case
     from sly_bindings.cli.runner import run
 
     source, target = folder / "in", folder / "out"
@@ -30,6 +31,7 @@ def run_case(case: dict, folder: Path) -> dict:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
     stderr = io.StringIO()
+    started = time.perf_counter()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         try:
             code = run(
@@ -38,7 +40,21 @@ def run_case(case: dict, folder: Path) -> dict:
             )
         except SystemExit as exit:  # argparse
             code = exit.code
-    return {"code": code, "stderr": stderr.getvalue().splitlines()}
+    return {
+        "code": code,
+        "stderr": stderr.getvalue().splitlines(),
+        "seconds": time.perf_counter() - started,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far (VmHWM), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def main() -> None:
