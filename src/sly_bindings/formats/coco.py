@@ -71,6 +71,7 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
@@ -558,16 +559,9 @@ def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[s
 
 def _load(coco_path: Path) -> Dict[str, Any]:
     try:
-        coco = json.loads(coco_path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise InvalidCocoError(
-            f"{coco_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
-        ) from None
-    except json.JSONDecodeError as error:
-        raise InvalidCocoError(
-            f"{coco_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
-            f"{error.colno}): fix the file or export it again"
-        ) from None
+        coco = read_json(coco_path)  # the one checked JSON read: not a FIFO, not a bomb
+    except ProjectFolderError as error:
+        raise InvalidCocoError(str(error)) from None
     if not isinstance(coco, dict):
         raise InvalidCocoError(f"{coco_path}: not a COCO file (a JSON object with images)")
     for field in ("images", "annotations", "categories"):

@@ -65,6 +65,7 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
@@ -440,16 +441,9 @@ def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
     """
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
         try:
-            data = json.loads(json_path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as error:
-            raise InvalidLabelmeError(
-                f"{json_path}: not UTF-8 text (byte {error.start}): save it as UTF-8 JSON"
-            ) from None
-        except json.JSONDecodeError as error:
-            raise InvalidLabelmeError(
-                f"{json_path}: not valid JSON ({error.msg} at line {error.lineno}, column "
-                f"{error.colno}): fix the file or save it again from LabelMe"
-            ) from None
+            data = read_json(json_path)  # the one checked JSON read: not a FIFO, not a bomb
+        except ProjectFolderError as error:
+            raise InvalidLabelmeError(str(error)) from None
         ann = labelme_to_annotation(data, str(json_path))
         parts = json_path.parent.relative_to(labelme_dir).parts
         dataset_name = "_".join(parts) or Path(labelme_dir).resolve().name
