@@ -77,6 +77,8 @@ from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
+    MAX_COORDINATE,
+    is_coordinate,
     items_to_project,
 )
 from sly_bindings.groups.split import split_label
@@ -214,9 +216,12 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
         not isinstance(values, list)
         or len(values) < 6
         or len(values) % 2
-        or not all(_is_number(v) for v in values)
+        or not all(is_coordinate(v) for v in values)
     ):
-        raise InvalidCocoError(f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers")
+        raise InvalidCocoError(
+            f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within "
+            f"{MAX_COORDINATE} of 0"
+        )
     xs = [round(v) for v in values[::2]]
     ys = [round(v) for v in values[1::2]]
     left, top, right, bottom = xs[0], ys[0], xs[1], ys[2]
@@ -228,7 +233,7 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
 
 def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str) -> sly.Bitmap:
     size, counts = rle.get("size"), rle.get("counts")
-    if list(size or []) != list(image_size):
+    if not isinstance(size, list) or size != list(image_size):
         raise InvalidCocoError(
             f"{field}.size: {size!r} is not the image's [height, width] {list(image_size)}"
         )
@@ -300,13 +305,13 @@ def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
     if (
         not isinstance(bbox, list)
         or len(bbox) != 4
-        or not all(_is_number(v) for v in bbox)
+        or not all(is_coordinate(v) for v in bbox)
         or bbox[2] <= 0
         or bbox[3] <= 0
     ):
         raise InvalidCocoError(
             f"{field}: with no segmentation, bbox must be [x, y, width, height], width and height "
-            "above 0"
+            f"above 0, each within {MAX_COORDINATE} of 0"
         )
     x, y, width, height = bbox
     # The SDK's own COCO converters' convention (supervisely/convert/image/coco/coco_helper.py,

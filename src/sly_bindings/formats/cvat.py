@@ -79,6 +79,8 @@ from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
+    MAX_COORDINATE,
+    is_coordinate,
     items_to_project,
     project_items,
 )
@@ -311,7 +313,7 @@ def _geometry_of(
             )
             return None
         left, top, right, bottom = (
-            round(_number(shape, a, where)) for a in ("xtl", "ytl", "xbr", "ybr")
+            _coordinate(shape, a, where) for a in ("xtl", "ytl", "xbr", "ybr")
         )
         # xbr/ybr are the far pixel edges; a box thinner than a pixel still covers one.
         return sly.Rectangle(top, left, max(top, bottom - 1), max(left, right - 1))
@@ -347,13 +349,31 @@ def _geometry_of(
     return None
 
 
+def _coordinate(element: ET.Element, attribute: str, where: str) -> int:
+    """A pixel coordinate attribute, rounded; refused beyond ``MAX_COORDINATE``."""
+    value = _number(element, attribute, where)
+    if not is_coordinate(value):
+        raise InvalidCvatError(
+            f"{where}: {attribute}: {element.get(attribute, '')[:30]!r} is further than "
+            f"{MAX_COORDINATE} pixels from 0: check the file"
+        )
+    return round(value)
+
+
 def _points(text: Optional[str], field: str) -> List[Tuple[int, int]]:
     """``"x,y;x,y"`` as whole pixels (rounded)."""
     try:
-        pairs = [pair.split(",") for pair in (text or "").split(";")]
-        return [(round(float(x)), round(float(y))) for x, y in pairs]
-    except (ValueError, OverflowError):  # not numbers, or NaN or infinite
-        raise InvalidCvatError(f"{field}: must be 'x,y;x,y;...' numbers, got {text!r}") from None
+        pairs = [
+            [float(x), float(y)] for x, y in (pair.split(",") for pair in (text or "").split(";"))
+        ]
+        if not all(is_coordinate(value) for pair in pairs for value in pair):
+            raise ValueError
+        return [(round(x), round(y)) for x, y in pairs]
+    except ValueError:  # not numbers, NaN or infinite, or far beyond any image
+        raise InvalidCvatError(
+            f"{field}: must be 'x,y;x,y;...' numbers, each within {MAX_COORDINATE} of 0, got "
+            f"{(text or '')[:60]!r}"
+        ) from None
 
 
 def project_to_cvat(project_dir: str, out_dir: str) -> None:

@@ -17,6 +17,7 @@ Examples:
 from __future__ import annotations
 
 import itertools
+import math
 import tempfile  # for the examples
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple, Type, Union
@@ -25,6 +26,11 @@ import numpy as np
 import supervisely as sly
 
 from sly_bindings.formats.progress import progress
+
+# A coordinate read from a file is a pixel position: none is further than this from 0 (an image
+# side of 2^20 pixels is far beyond any image Supervisely takes). Larger ones, 1e300 or 2^64,
+# overflow the SDK's and OpenCV's integers.
+MAX_COORDINATE = 2**20
 
 
 class InvalidFormatError(ValueError):
@@ -196,3 +202,18 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
             ann = dataset.get_ann(item_name, project.meta)
             image = Path(dataset.get_img_path(item_name))
             yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
+
+
+def is_coordinate(value: object) -> bool:
+    """A finite number no further than ``MAX_COORDINATE`` from 0: a pixel position in a file.
+
+    Examples:
+        >>> [is_coordinate(v) for v in (12, -3.5, 1e300, float("nan"), True, "7")]
+        [True, True, False, False, False, False]
+    """
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_COORDINATE
+    )

@@ -70,6 +70,8 @@ from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
+    MAX_COORDINATE,
+    is_coordinate,
     items_to_project,
     project_items,
 )
@@ -324,10 +326,12 @@ def _geometry_of(
 def _points(value: Any, field: str) -> List[Tuple[int, int]]:
     """``[[x, y], ...]`` as whole pixels (rounded)."""
     if not isinstance(value, list) or not all(
-        isinstance(point, list) and len(point) == 2 and all(_is_number(c) for c in point)
+        isinstance(point, list) and len(point) == 2 and all(is_coordinate(c) for c in point)
         for point in value
     ):
-        raise InvalidLabelmeError(f"{field}: must be a list of [x, y] number pairs")
+        raise InvalidLabelmeError(
+            f"{field}: must be a list of [x, y] number pairs, each within {MAX_COORDINATE} of 0"
+        )
     return [(int(round(x)), int(round(y))) for x, y in value]
 
 
