@@ -100,3 +100,51 @@ def test_convert_prints_json(tmp_path):
     summary = json.loads(result.stdout)
     assert summary["read"] == {"images": 4, "labels": 12, "groups": 5}
     assert (summary["from"], summary["to"]) == ("supervisely", "labelme")
+
+
+@pytest.mark.parametrize(
+    "classes, expected",
+    [
+        (["car"], [EXPECTED_PROBLEMS[0]]),  # the group of one car label
+        (["person"], [EXPECTED_PROBLEMS[1]]),  # the person key on two images
+        (["car", "person"], EXPECTED_PROBLEMS),
+    ],
+)
+def test_validate_with_classes_reports_the_groups_that_hold_them(
+    tmp_path, capsys, classes, expected
+):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+
+    code, out, _ = call(capsys, "validate", "--local", project, "--classes", *classes)
+
+    assert code == 1
+    assert sorted(out.splitlines()[1:-1]) == sorted(line.format(ds="ds0") for line in expected)
+
+
+def test_a_project_of_one_empty_dataset_is_named_as_empty(tmp_path, capsys):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    for folder in ("img", "ann"):
+        for path in (project / "ds0" / folder).iterdir():
+            path.unlink()
+
+    code, out, err = call(capsys, "validate", "--local", project)
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {(project / 'ds0').resolve()}: holds no images (img/ is empty): add images with "
+        "their annotations, or remove it\n"
+    )
+
+
+def test_output_closed_early_exits_141_not_the_problems_code(tmp_path):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    child = subprocess.Popen(
+        [*SLY_BINDINGS, "validate", "--local", str(project), "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    child.stdout.close()  # the reader is gone before the command writes a byte (`| head -c 0`)
+    stderr = child.stderr.read()
+    assert child.wait(timeout=120) == 141
+    assert stderr == "error: the output was closed early (a pipe): the run stopped there\n"

@@ -350,7 +350,10 @@ def test_a_file_name_that_cannot_be_a_dataset_is_refused(tmp_path, file_name, me
     "coco, message",
     [
         ("{not json", "coco.json: not valid JSON (Expecting property name enclosed in double"),
-        (b'{"images": "caf\xe9"}', "coco.json: not UTF-8 text (byte 15): fix the file or export it again"),
+        (
+            b'{"images": "caf\xe9"}',
+            "coco.json: not UTF-8 text (byte 15): fix the file or export it again",
+        ),
         ({**COCO_FILE, "images": [], "annotations": []}, "coco.json: images: empty"),
         ([], "coco.json: not a COCO file"),
         ({**COCO_FILE, "images": None}, "coco.json: images: missing or not a list"),

@@ -248,7 +248,7 @@ def run_command(args: argparse.Namespace) -> int:
             counts, summaries = report(project, args.classes)
             print_report(project.dataset_names, counts, args.json)
         elif args.command == "validate":
-            problems, summaries = validate(project, args.primary_class)
+            problems, summaries = validate(project, args.primary_class, args.classes)
             print_problems(project.dataset_names, problems, args.json)
             exit_code = EXIT_PROBLEMS_FOUND if any(problems) else 0
         else:
@@ -287,12 +287,15 @@ def server_api(option: str) -> sly.Api:
 
 
 def validate(
-    project: Project, primary_classes: Optional[List[str]] = None
+    project: Project,
+    primary_classes: Optional[List[str]] = None,
+    class_names: Optional[List[str]] = None,
 ) -> tuple[List[List[BindingProblem]], List[EditSummary]]:
     """The binding problems of each dataset of ``project`` and what was read of each.
 
     Each image gets ``find_problems``; keys are compared across the images of one dataset
     (``ReusedKeys``), as keys read from files carry the image name and a server's are unique.
+    With ``class_names`` (``--classes``), only the problems of groups holding one of them.
     """
     problems: List[List[BindingProblem]] = []
     summaries: List[EditSummary] = []
@@ -306,7 +309,13 @@ def validate(
             reused.add(name, ann)
 
         (summary,) = apply_edit(one_dataset(project, index), check, dry_run=True)
-        problems.append(found + reused.problems())
+        problems.append(
+            [
+                problem
+                for problem in found + reused.problems()
+                if not class_names or set(problem.class_names) & set(class_names)
+            ]
+        )
         summaries.append(summary)
     return problems, summaries
 

@@ -1,7 +1,7 @@
 """Run a command-line entry point so that every failure ends in one line and an exit code.
 
 Exit codes: 0 done, 2 bad input or set-up (the line says what to fix), 1 an unexpected failure,
-130 interrupted. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
+130 interrupted, 143 terminated, 141 when whoever read the output closed it early. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
 here has the API token blanked out, whatever produced it.
 
 Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
@@ -35,6 +35,8 @@ EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
 EXIT_TERMINATED = 128 + signal.SIGTERM
+# As a shell reports a process that SIGPIPE ended: not 1 (``validate``: problems found).
+EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 SDK_LOGGER_NAME = "logger"  # what supervisely/sly_logger.py calls the SDK's logger
 
@@ -113,7 +115,7 @@ def run(
                 "error: the output was closed early (a pipe): the run stopped there",
                 file=sys.stderr,
             )
-            return EXIT_UNEXPECTED
+            return EXIT_BROKEN_PIPE
         except KeyboardInterrupt as interruption:
             print(interrupted, file=sys.stderr)
             return EXIT_TERMINATED if isinstance(interruption, Terminated) else EXIT_INTERRUPTED

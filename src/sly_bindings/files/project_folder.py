@@ -262,11 +262,13 @@ def _sdk_log_silenced() -> Iterator[None]:
 def _dataset_problem(folder: Path) -> str:
     """Why the SDK could not read the dataset in ``folder``, with the fix."""
     try:
-        sly.Dataset(str(folder), sly.OpenMode.READ)
+        dataset = sly.Dataset(str(folder), sly.OpenMode.READ)
     except FileNotFoundError as error:  # img/ or ann/ is missing
         return f"{error}: a dataset needs both img/ and ann/"
     except RuntimeError as error:  # an image without its annotation, or the reverse
         return f"{error} Add or remove files so that every image has its annotation."
+    if len(dataset) == 0:  # the SDK calls a project of empty datasets empty
+        return "holds no images (img/ is empty): add images with their annotations, or remove it"
     return (
         "sly.Project skips this dataset (a folder whose name ends in img, ann, meta, ...?): "
         "rename it or move it out of the project"
