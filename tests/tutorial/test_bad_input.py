@@ -116,13 +116,13 @@ CASES = [
      f"image {DEMO_MASK.parent} is a folder: pass one image file"),
     ("a FIFO as the image", ["--image", "{fifo_image}", *TWO_MASKS], {},
      "image {fifo_image} is not a regular file (a FIFO, socket or device): pass one image file"),
-    ("a FIFO as a mask", ["--masks", str(DEMO_MASK), "{fifo_mask}"], {},
+    ("a FIFO as a mask", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{fifo_mask}"], {},
      "mask {fifo_mask} is not a regular file (a FIFO, socket or device): pass a mask saved as "
      "an image file"),
     ("an image header over 2^30 pixels", ["--image", "{huge_image}", *TWO_MASKS], {},
      "image {huge_image}: its header gives 40000x30000 pixels, over the 2^30 that OpenCV "
      "decodes: give a smaller image (or a tile of it)"),
-    ("a 30000x30000 mask header", ["--masks", str(DEMO_MASK), "{huge_mask}"], {},
+    ("a 30000x30000 mask header", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "{huge_mask}"], {},
      "mask {huge_mask} is 30000x30000 but the image is 1280x720: masks must have the image's "
      "size"),
     ("a token with a newline", [], {**SERVER, "API_TOKEN": "t0k\nen"},

@@ -153,5 +153,5 @@ def test_a_bad_mask_stops_before_the_server_is_contacted(api, server_settings, t
     empty_mask = tmp_path / "empty.png"
     __import__("cv2").imwrite(str(empty_mask), __import__("numpy").zeros((720, 1280), "uint8"))
     with pytest.raises(ValueError, match="empty"):
-        main.main([*server_settings, "--masks", str(empty_mask)])
+        main.main([*server_settings, "--image", str(main.DEMO_IMAGE), "--masks", str(empty_mask)])
     assert api.mock_calls == []
