@@ -85,6 +85,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     MAX_COORDINATE,
     check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
 )
@@ -329,12 +330,14 @@ def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
 def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
     value = data.get(field)
     if not _is_number(value) or value != int(value):
-        raise InvalidCocoError(f"{where}: {field}: missing or not a whole number, got {value!r}")
+        raise InvalidCocoError(
+            f"{where}: {field}: missing or not a whole number, got {excerpt(value)}"
+        )
     if value < minimum:
         raise InvalidCocoError(f"{where}: {field}: must be at least {minimum}, got {value!r}")
     if value > MAX_COORDINATE:  # 1e300 is a whole number too
         raise InvalidCocoError(
-            f"{where}: {field}: {str(value)[:20]} is more than {MAX_COORDINATE} pixels, larger "
+            f"{where}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
             "than any image Supervisely takes: check the file"
         )
     return int(value)
@@ -342,7 +345,9 @@ def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int)
 
 def _is_number(value: Any) -> bool:
     """A finite JSON number (Python's json reads NaN and Infinity too)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
 def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:

@@ -87,6 +87,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     MAX_COORDINATE,
     check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
     project_items,
@@ -310,7 +311,9 @@ def _number(element: ET.Element, attribute: str, where: str) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidCvatError(f"{where}: {attribute}: missing or not a number, got {text!r}")
+        raise InvalidCvatError(
+            f"{where}: {attribute}: missing or not a number, got {excerpt(text)}"
+        )
     return value
 
 

@@ -272,3 +272,16 @@ def check_image_size(
         f"{where}: declares {declared[1]}x{declared[0]} (width x height) but {what} is "
         f"{width}x{height}{turned}"
     )
+
+
+def excerpt(value: object, limit: int = 24) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message quoting a bad value.
+
+    Examples:
+        >>> excerpt(10**400)
+        '100000000000000000000...'
+        >>> excerpt("a.png"), excerpt(1e300)
+        ("'a.png'", '1e+300')
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

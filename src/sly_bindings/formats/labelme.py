@@ -79,6 +79,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     MAX_COORDINATE,
     check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
     project_items,
@@ -264,13 +265,13 @@ def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
     value = data.get(field)
     if not _is_number(value) or value != int(value):
         raise InvalidLabelmeError(
-            f"{source}: {field}: missing or not a whole number, got {value!r}"
+            f"{source}: {field}: missing or not a whole number, got {excerpt(value)}"
         )
     if value < 1:
         raise InvalidLabelmeError(f"{source}: {field}: must be at least 1, got {value!r}")
     if value > MAX_COORDINATE:  # 1e300 is a whole number too
         raise InvalidLabelmeError(
-            f"{source}: {field}: {str(value)[:20]} is more than {MAX_COORDINATE} pixels, larger "
+            f"{source}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
             "than any image Supervisely takes: check the file"
         )
     return int(value)
@@ -354,7 +355,9 @@ def _points(value: Any, field: str) -> List[Tuple[int, int]]:
 
 def _is_number(value: Any) -> bool:
     """A finite JSON number (Python's json reads NaN and Infinity too)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
 def _decode_mask(value: Any, field: str) -> npt.NDArray[np.bool_]:
