@@ -4,8 +4,8 @@ and on export; nothing outside IN is read or copied, nothing is rescaled or drop
 
 from __future__ import annotations
 
+import base64
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +178,7 @@ def test_labelme_reads_the_embedded_image_rather_than_follow_a_path_out(tmp_path
     embedded = sly.image.write_bytes(np.zeros((HEIGHT, WIDTH, 3), np.uint8), ".png")
     path = write_labelme(tmp_path / "in", f"../../{SECRET}")
     data = json.loads(path.read_text())
-    data["imageData"] = __import__("base64").b64encode(embedded).decode()
+    data["imageData"] = base64.b64encode(embedded).decode()
     path.write_text(json.dumps(data))
 
     (item,) = labelme_items(str(tmp_path / "in"))
@@ -385,4 +385,3 @@ def test_an_annotation_of_an_image_exif_turns_has_the_turned_size(tmp_path):
     assert dataset.get_ann("a.jpg", project.meta).img_size == (60, 40)
 
     assert read_annotation(dataset, "a.jpg", project.meta).img_size == (60, 40)
-    os.remove(photo)
