@@ -158,9 +158,6 @@ def preview_bindings(image_path: Path, ann: sly.Annotation, preview_path: Path) 
     except OSError as error:  # a picture to look at: not a reason to stop before Part 2
         print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
         return
-    except ValueError as error:  # e.g. an image that EXIF turns: the preview draws it as stored
-        print(f"warning: no preview ({' '.join(str(error).split())})", file=sys.stderr)
-        return
     print(f"Bindings preview saved: {preview_path}")
 
 

@@ -322,10 +322,12 @@ def test_the_folders_of_file_name_are_the_dataset_and_its_parents(tmp_path, file
 @pytest.mark.parametrize(
     "file_name, message",
     [
-        # A folder that would put the dataset outside the project.
-        ("../a.png", "file_name: '../a.png': dataset name '..' is not a plain folder name"),
-        ("/tmp/a.png", "file_name: '/tmp/a.png': dataset name '/' is not a plain folder name"),
-        ("street/../../a.png", "dataset name '..' is not a plain folder name"),
+        # A path out of the input folder (the one rule of files/input_paths.py), or a folder
+        # that would put the dataset outside the project.
+        ("../a.png", "file_name: '../a.png' climbs out of the input folder"),
+        ("/tmp/a.png", "file_name: '/tmp/a.png' is an absolute path"),
+        ("street/../../a.png", "file_name: 'street/../../a.png' climbs out of the input folder"),
+        ("street/../a.png", "dataset name '..' is not a plain folder name"),
         # A name sly.Project would skip when it reads the project: its images would be lost.
         ("train_img/a.png", "dataset name 'train_img' ends with 'img', which sly.Project skips"),
         ("datasets/a.png", "dataset name 'datasets' ends with 'datasets'"),

@@ -321,7 +321,7 @@ def convert_in_process(*args) -> int:
             "coco",
             lambda root: coco_folder(root, file_name="../a.png"),
             "supervisely",
-            "annotations.json: image 1: file_name: '../a.png': dataset name '..' is not a plain",
+            "annotations.json: image 1: file_name: '../a.png' climbs out of the input folder",
         ),
         (
             "cvat",

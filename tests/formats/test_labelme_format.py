@@ -450,7 +450,11 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
         ({"notes.txt": "to do"}, r"labelme: no LabelMe file \(\*.json\) in it or its folders"),
         # A folder whose name the SDK would skip when it reads the project.
         (
-            {"cars_img/a.json": json.dumps(labelme_file(image_path="a.png", image_data=IMAGE_8X6))},
+            {
+                "cars_img/a.json": json.dumps(
+                    labelme_file(image_path="a.png", image_data=IMAGE_8X6, height=6, width=8)
+                )
+            },
             r"a.json: its folder gives the dataset name 'cars_img', which ends with 'img'",
         ),
         # The image is neither beside the file nor embedded.
@@ -461,15 +465,19 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
         # Two files that claim one image.
         (
             {
-                "a.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
-                "b.json": json.dumps(labelme_file(image_path="same.png", image_data=IMAGE_8X6)),
+                "a.json": json.dumps(
+                    labelme_file(image_path="same.png", image_data=IMAGE_8X6, height=6, width=8)
+                ),
+                "b.json": json.dumps(
+                    labelme_file(image_path="same.png", image_data=IMAGE_8X6, height=6, width=8)
+                ),
             },
             r"b.json: 'same.png' is used twice in dataset 'labelme': give each image its own",
         ),
         # imageData that is not an image.
         (
             {"a.json": json.dumps(labelme_file(image_path="a.png", image_data="aGVsbG8="))},
-            r"a.json: the image it embeds is not an image Supervisely can read",
+            r"a.json: imageData: the image it embeds is not an image Supervisely can read",
         ),
     ],
 )

@@ -325,3 +325,35 @@ def test_a_group_of_two_classes_is_one_colour_and_its_box_is_the_leaders_own():
     preview = render_preview(np.zeros((HEIGHT, WIDTH, 3), np.uint8), ann)
     assert preview[30, 30].tolist() == on_black(group_colour(1))  # the mask's fill
     assert preview[50, 35].tolist() == list(group_colour(1))  # the person_bbox's bottom edge
+
+
+def jpeg_with_orientation(path, orientation: int, width: int, height: int):
+    """A JPEG stored ``width`` x ``height``, its left half red and right half blue, whose EXIF
+    orientation is ``orientation``."""
+    from PIL import Image
+
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (220, 20, 20)
+    pixels[:, width // 2 :] = (20, 20, 220)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels).save(path, exif=exif.tobytes(), quality=95)
+    return path
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 5, 6, 7, 8])
+def test_the_preview_shows_the_image_as_sly_image_read_gives_it(tmp_path, orientation):
+    # Stored 80 wide and 60 high; orientations 5-8 turn it to 60 wide and 80 high.
+    image = jpeg_with_orientation(tmp_path / "photo.jpg", orientation, WIDTH, HEIGHT)
+    expected = sly.image.read(str(image))
+    height, width = expected.shape[:2]
+    assert (height, width) == ((WIDTH, HEIGHT) if orientation >= 5 else (HEIGHT, WIDTH))
+    box_in_turned_image = box(2, 2, height // 4, width // 4, key="a")
+
+    save_preview(image, sly.Annotation((height, width), [box_in_turned_image]), tmp_path / "p.png")
+
+    saved = cv2.cvtColor(cv2.imread(str(tmp_path / "p.png")), cv2.COLOR_BGR2RGB)
+    assert saved.shape[1] == width
+    # Away from the box, the picture is the image's pixels as sly.image.read turns them.
+    untouched = saved[height // 2 : height, width // 2 : width].astype(int)
+    assert np.abs(untouched - expected[height // 2 :, width // 2 :]).max() <= 1

@@ -113,3 +113,34 @@ def test_the_tutorial_photo_with_its_three_channel_masks(tmp_path):
     project, ann = reopen(tmp_path / "tutorial-bindings")
     assert ann.img_size == (1282, 1920)
     assert len(ann.labels) == 3
+
+
+def test_a_photo_exif_turns_is_annotated_and_previewed_turned(tmp_path):
+    # Stored 90 wide and 60 high with EXIF orientation 6: sly.image.read gives 60 wide, 90 high.
+    from PIL import Image
+
+    import cv2
+    import numpy as np
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (90, 60), (200, 30, 30)).save(tmp_path / "photo.jpg", exif=exif.tobytes())
+    masks = []
+    for number, rows in enumerate([(5, 20), (40, 60)], start=1):
+        mask = np.zeros((90, 60), np.uint8)  # drawn on the image as shown: 60 wide, 90 high
+        mask[rows[0] : rows[1], 10:30] = 255
+        cv2.imwrite(str(tmp_path / f"car_{number}.png"), mask)
+        masks.append(str(tmp_path / f"car_{number}.png"))
+    preview = tmp_path / "preview.png"
+
+    result = run_main(
+        "--local", str(tmp_path / "projects"), "--image", str(tmp_path / "photo.jpg"),
+        "--masks", *masks, "--preview", str(preview), cwd=tmp_path,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+    assert f"Bindings preview saved: {preview}" in result.stdout
+    assert cv2.imread(str(preview)).shape[1] == 60  # the turned width, as the annotation's
+    _, ann = reopen(tmp_path / "projects" / "tutorial-bindings")
+    assert ann.img_size == (90, 60)

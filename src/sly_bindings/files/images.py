@@ -26,6 +26,7 @@ Copy this file into your own script: it needs only ``supervisely``, ``numpy``, `
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import tempfile
@@ -118,13 +119,52 @@ def read_image_size(path: Union[str, "os.PathLike[str]"]) -> Tuple[int, int]:
     return height, width
 
 
+def oriented_size(
+    image: Union[str, "os.PathLike[str]", bytes], name: str, error: type = InvalidImageError
+) -> Tuple[int, int]:
+    """The ``(height, width)`` that ``sly.image.read`` gives ``image``, from its header.
+
+    ``image`` is a path or the image's bytes. The size is read from the header without decoding
+    the pixels, with the EXIF orientation applied (the module's rule): an image stored as
+    640x480 with orientation 6 is ``(640, 480)``. When Pillow does not know the format, the
+    image is decoded as OpenCV decodes it (``read_image_size``, or ``cv2.imdecode``).
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+        ``error``: the path is not a regular file (a FIFO is not opened), the header gives
+            over 2^30 pixels, or the image cannot be decoded; the message names the image.
+
+    Examples:
+        >>> oriented_size("images/image.jpg", "image images/image.jpg")
+        (720, 1280)
+        >>> oriented_size(sly.image.write_bytes(np.zeros((4, 6, 3), np.uint8), ".png"), "a.png")
+        (4, 6)
+    """
+    if not isinstance(image, bytes):
+        _check_regular_file(image, name, error, "give the image file")  # a FIFO: not opened
+    header = image_header(image, name, error)
+    if header is not None:
+        height, width, orientation = header
+        return (width, height) if orientation in ROTATED_ORIENTATIONS else (height, width)
+    if not isinstance(image, bytes):
+        try:
+            return read_image_size(image)
+        except InvalidImageError as failure:
+            raise error(str(failure)) from None
+    with _c_stderr_captured():
+        decoded = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise error(f"{name} is not an image Supervisely can read: give a PNG or JPEG image")
+    return decoded.shape[0], decoded.shape[1]
+
+
 def image_header(
-    path: Union[str, "os.PathLike[str]"], name: str, error: type = InvalidImageError
+    path: Union[str, "os.PathLike[str]", bytes], name: str, error: type = InvalidImageError
 ) -> Optional[Tuple[int, int, int]]:
     """``(height, width, EXIF orientation)`` from the file's header, without decoding pixels.
 
-    None when Pillow does not know the format (OpenCV may still decode it). The orientation is
-    1 when the file has none.
+    ``path`` may also be the image's bytes (an image a file embeds). None when Pillow does not
+    know the format (OpenCV may still decode it). The orientation is 1 when the file has none.
 
     Raises:
         ``error``: the header gives more than 2^30 pixels (what OpenCV refuses to decode).
@@ -136,7 +176,8 @@ def image_header(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(os.fspath(path)) as image:
+            source = io.BytesIO(path) if isinstance(path, bytes) else os.fspath(path)
+            with Image.open(source) as image:
                 width, height = image.size
                 # From the header's EXIF block only: Image.getexif() may decode the pixels.
                 exif = Image.Exif()

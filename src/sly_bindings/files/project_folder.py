@@ -19,6 +19,8 @@ from typing import Any, Iterator, List, Optional, Set, Union
 
 import supervisely as sly
 
+from sly_bindings.files.images import oriented_size
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 
@@ -205,6 +207,17 @@ def read_json(path: PathLike) -> Any:
 def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
     """``dataset.get_ann(item_name, meta)``, or a ProjectFolderError naming the file and the fix.
 
+    The annotation's ``size`` must be its image's real size, read from the image's header
+    (without decoding it) with its EXIF orientation applied, as ``sly.image.read`` sizes it
+    (``files.images.oriented_size``): a writer never normalises or clips labels by another
+    size. A ``size`` of ``null`` height and width takes the image's size, the SDK's own rule
+    when it downloads such an annotation (``Annotation(img_size=(image_info.height, ...))``).
+
+    Raises:
+        ProjectFolderError: the file is not JSON or not an annotation of ``meta``, its image
+            cannot be read, or its ``size`` is not its image's; the message names the file, the
+            image and both sizes.
+
     Examples:
         >>> import numpy as np
         >>> project = sly.Project(os.path.join(tempfile.mkdtemp(), "p"), sly.OpenMode.CREATE)
@@ -216,13 +229,27 @@ def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta)
     path = dataset.get_ann_path(item_name)
     data = read_json(path)
     try:
-        return sly.Annotation.from_json(data, meta)
+        ann = sly.Annotation.from_json(data, meta)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
         reason = " ".join(f"{type(error).__name__}: {error}".split())  # the SDK's has newlines
         raise ProjectFolderError(
             f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
             "add its classes to meta.json"
         ) from error
+    image_path = dataset.get_img_path(item_name)
+    height, width = oriented_size(
+        image_path, f"{path}: size: image {image_path}", ProjectFolderError
+    )
+    if ann.img_size == (None, None):
+        return ann.clone(img_size=(height, width))
+    if tuple(ann.img_size) != (height, width):
+        declared = "x".join(str(side)[:20] for side in ann.img_size[::-1])
+        raise ProjectFolderError(
+            f"{path}: size: declares {declared} (width x height) but its image {image_path} is "
+            f"{width}x{height}: labels would be normalised and clipped by the wrong size; fix "
+            "the size (or set height and width to null) or give the image it was drawn on"
+        )
+    return ann
 
 
 def _dataset_folders(directory: Path) -> List[Path]:

@@ -49,7 +49,12 @@ dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is re
 written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
 ``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project`` skips when it reads.
 
+A ``file_name`` that is absolute or climbs out with ``../`` is refused (``files.input_paths``,
+the rule every reader follows), and an image's ``height`` and ``width`` must be its file's real
+size (``formats.items.check_image_size``), checked before any instance is read.
+
 Copy this file with ``groups/split.py``, ``bindings.py``, ``files/dataset_names.py``,
+``files/input_paths.py``, ``files/images.py``, ``files/project_folder.py``,
 ``formats/items.py`` and ``formats/progress.py``;
 besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 """
@@ -71,6 +76,7 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     ClassInfo,
@@ -78,6 +84,8 @@ from sly_bindings.formats.items import (
     FormatWarning,
     InvalidFormatError,
     MAX_COORDINATE,
+    check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
 )
@@ -322,15 +330,24 @@ def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
 def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
     value = data.get(field)
     if not _is_number(value) or value != int(value):
-        raise InvalidCocoError(f"{where}: {field}: missing or not a whole number, got {value!r}")
+        raise InvalidCocoError(
+            f"{where}: {field}: missing or not a whole number, got {excerpt(value)}"
+        )
     if value < minimum:
         raise InvalidCocoError(f"{where}: {field}: must be at least {minimum}, got {value!r}")
+    if value > MAX_COORDINATE:  # 1e300 is a whole number too
+        raise InvalidCocoError(
+            f"{where}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
+            "than any image Supervisely takes: check the file"
+        )
     return int(value)
 
 
 def _is_number(value: Any) -> bool:
     """A finite JSON number (Python's json reads NaN and Infinity too)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
 def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:
@@ -527,6 +544,9 @@ def _items(
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
         where = f"{coco_path}: image {image['id']!r}: file_name"
+        outside = outside_input_problem(image["file_name"])  # the one rule for every reader
+        if outside is not None:
+            raise InvalidCocoError(f"{where}: {outside}")
         file_name = PurePosixPath(image["file_name"])
         dataset = _dataset_path(file_name, subset_of(json_path), where)
         candidates = image_candidates(json_path, file_name, images_root)
@@ -541,6 +561,10 @@ def _items(
             raise InvalidCocoError(
                 f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
             )
+        # The declared size is checked against the image before any instance is read.
+        image_where = f"{coco_path}: image {image['id']!r}"
+        declared = tuple(_whole_number(image, side, image_where, 1) for side in ("height", "width"))
+        check_image_size(declared, image_path, image_where, "height, width", InvalidCocoError)
         ann = coco_to_annotation(
             image, instances.get(image["id"], []), category_names, coco_path, keypoint_classes
         )

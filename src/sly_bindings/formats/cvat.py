@@ -51,7 +51,12 @@ written outside the project. Images live in ``images/<subset>/<name>`` (``images
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
 are skipped with a warning; attributes are not carried; class colours are.
 
-Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+Reading, an image ``name`` that is absolute or climbs out of the export's folder with ``../``
+(``files.input_paths``) is refused, and an image's ``width`` and ``height`` must be its file's
+real size (``formats.items.check_image_size``), checked before any shape is read.
+
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
+``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
 ``formats/progress.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
 ``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings).
 """
@@ -74,12 +79,15 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
     FormatWarning,
     InvalidFormatError,
     MAX_COORDINATE,
+    check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
     project_items,
@@ -238,19 +246,7 @@ def cvat_image_to_annotation(
         >>> [label.binding_key for label in cvat_image_to_annotation(image).labels]
         ['a.jpg:7', 'a.jpg:7', None]
     """
-    name = image.get("name")
-    where = f"{source}: <image id={image.get('id')!r}>"
-    if not name:
-        raise InvalidCvatError(f"{where}: name: missing")
-    where = _where(source, name, image.get("subset") or subset)
-    height = _whole_number(image, "height", where, minimum=1)
-    width = _whole_number(image, "width", where, minimum=1)
-    if height * width > MAX_IMAGE_PIXELS:
-        raise InvalidCvatError(
-            f"{where}: width, height: {image.get('width', '')[:20]}x{image.get('height', '')[:20]} "
-            f"is more than {MAX_IMAGE_PIXELS} pixels, "
-            "larger than any image Supervisely takes: check the file"
-        )
+    name, where, (height, width) = _declared_size(image, source, subset)
     labels = []
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
@@ -266,6 +262,26 @@ def cvat_image_to_annotation(
             sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
         )
     return sly.Annotation((height, width), labels)
+
+
+def _declared_size(
+    image: ET.Element, source: str, subset: Optional[str]
+) -> Tuple[str, str, Tuple[int, int]]:
+    """The ``name`` of an ``<image>``, where it is (for messages) and its declared
+    ``(height, width)``, checked to be whole numbers of at most ``MAX_IMAGE_PIXELS`` pixels."""
+    name = image.get("name")
+    if not name:
+        raise InvalidCvatError(f"{source}: <image id={image.get('id')!r}>: name: missing")
+    where = _where(source, name, image.get("subset") or subset)
+    height = _whole_number(image, "height", where, minimum=1)
+    width = _whole_number(image, "width", where, minimum=1)
+    if height * width > MAX_IMAGE_PIXELS:
+        raise InvalidCvatError(
+            f"{where}: width, height: {image.get('width', '')[:20]}x{image.get('height', '')[:20]} "
+            f"is more than {MAX_IMAGE_PIXELS} pixels, "
+            "larger than any image Supervisely takes: check the file"
+        )
+    return name, where, (height, width)
 
 
 def _where(source: str, name: str, subset: Optional[str]) -> str:
@@ -295,7 +311,9 @@ def _number(element: ET.Element, attribute: str, where: str) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value):
-        raise InvalidCvatError(f"{where}: {attribute}: missing or not a number, got {text!r}")
+        raise InvalidCvatError(
+            f"{where}: {attribute}: missing or not a number, got {excerpt(text)}"
+        )
     return value
 
 
@@ -664,6 +682,33 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         if label.findtext("name") and label.findtext("color")
     }
     for image in root.iterfind("image"):
+        name, where, declared = _declared_size(image, str(xml_path), task_subset)
+        subset = image.get("subset") or task_subset or DEFAULT_SUBSET
+        dataset = tuple(subset.split("/"))
+        for part in dataset:
+            problem = dataset_name_problem(part)
+            if problem is not None:
+                raise InvalidCvatError(
+                    f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
+                    "dataset is parent/child)"
+                )
+        # A name is followed only inside the export's folder (files.input_paths); a name that
+        # stays inside it from the top stays inside from images/ and images/<subset>/ too.
+        outside = outside_input_problem(name)
+        if outside is not None:
+            raise InvalidCvatError(f"{where}: name: {outside}")
+        candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name]
+        candidates.append(cvat_dir / name)
+        image_path = next((path for path in candidates if path.is_file()), None)
+        if image_path is None:
+            raise InvalidCvatError(
+                f"{where}: name: no file {candidates[0]}: export the images with it"
+            )
+        item_name = os.path.basename(name)
+        if not sly.image.has_valid_ext(item_name):
+            raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
+        # The declared size is checked against the image before any shape is read.
+        check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
         ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
         if colors:
             ann = ann.clone(
@@ -678,27 +723,6 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
                     for label in ann.labels
                 ]
             )
-        name = image.get("name", "")
-        where = _where(str(xml_path), name, image.get("subset") or task_subset)
-        subset = image.get("subset") or task_subset or DEFAULT_SUBSET
-        dataset = tuple(subset.split("/"))
-        for part in dataset:
-            problem = dataset_name_problem(part)
-            if problem is not None:
-                raise InvalidCvatError(
-                    f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
-                    "dataset is parent/child)"
-                )
-        candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name]
-        candidates.append(cvat_dir / name)
-        image_path = next((path for path in candidates if path.is_file()), None)
-        if image_path is None:
-            raise InvalidCvatError(
-                f"{where}: name: no file {candidates[0]}: export the images with it"
-            )
-        item_name = os.path.basename(name)
-        if not sly.image.has_valid_ext(item_name):
-            raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         yield CvatItem(dataset, item_name, image_path, ann, where)
 
 

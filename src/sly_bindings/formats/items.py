@@ -25,6 +25,8 @@ from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tu
 import numpy as np
 import supervisely as sly
 
+from sly_bindings.files.images import oriented_size
+from sly_bindings.files.project_folder import read_annotation
 from sly_bindings.formats.progress import progress
 
 # A coordinate read from a file is a pixel position: none is further than this from 0 (an image
@@ -199,7 +201,8 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         path = tuple(dataset.name.replace("\\", "/").split("/"))
         for item_name in sorted(dataset.get_items_names()):
-            ann = dataset.get_ann(item_name, project.meta)
+            # The shared read: the annotation's size is checked against its image's.
+            ann = read_annotation(dataset, item_name, project.meta)
             image = Path(dataset.get_img_path(item_name))
             yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
 
@@ -217,3 +220,68 @@ def is_coordinate(value: object) -> bool:
         and math.isfinite(value)
         and abs(value) <= MAX_COORDINATE
     )
+
+
+def check_image_size(
+    declared: Tuple[int, int],
+    image: Union[Path, bytes],
+    source: str,
+    fields: str,
+    error: Type[InvalidFormatError],
+) -> None:
+    """Refuse an annotation whose declared ``(height, width)`` is not its image's real size.
+
+    The real size is read from the image's header, without decoding it, with its EXIF
+    orientation applied, as ``sly.image.read`` sizes it (``files.images.oriented_size``): a
+    label is never rescaled, moved or dropped to fit another size.
+
+    Args:
+        declared: ``(height, width)`` as the annotation file gives it.
+        image: the image file, or the image's bytes (embedded in the file).
+        source: the file (and the image in it), for messages.
+        fields: the file's fields of the size (``imageHeight, imageWidth``); an image that
+            cannot be read is named with ``imageData`` (bytes) or ``image`` (a file).
+        error: the format's error type.
+
+    Raises:
+        InvalidFormatError: (``error``) the sizes differ, or the image cannot be read; the
+            message names the file, the fields, the image and both sizes (width x height).
+
+    Examples:
+        >>> png = sly.image.write_bytes(np.zeros((64, 96, 3), np.uint8), ".png")
+        >>> check_image_size((64, 96), png, "a.json", "imageHeight, imageWidth", InvalidFormatError)
+        >>> check_image_size((100, 100), png, "a.json", "imageHeight, imageWidth", InvalidFormatError)
+        Traceback (most recent call last):
+        ...
+        sly_bindings.formats.items.InvalidFormatError: a.json: imageHeight, imageWidth: declares 100x100 (width x height) but the image it embeds is 96x64: give the size of the image the labels were drawn on, or that image
+    """
+    embedded = isinstance(image, bytes)
+    what = "the image it embeds" if embedded else f"the image {image}"
+    field = "imageData" if embedded else "image"
+    height, width = oriented_size(image, f"{source}: {field}: {what}", error)
+    where = f"{source}: {fields}"
+    if tuple(declared) == (height, width):
+        return
+    turned = (
+        ", turned by 90 degrees: Supervisely sizes an image with its EXIF orientation applied, "
+        "as sly.image.read does; give that size"
+        if tuple(declared) == (width, height)
+        else ": give the size of the image the labels were drawn on, or that image"
+    )
+    raise error(
+        f"{where}: declares {declared[1]}x{declared[0]} (width x height) but {what} is "
+        f"{width}x{height}{turned}"
+    )
+
+
+def excerpt(value: object, limit: int = 24) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for a message quoting a bad value.
+
+    Examples:
+        >>> excerpt(10**400)
+        '100000000000000000000...'
+        >>> excerpt("a.png"), excerpt(1e300)
+        ("'a.png'", '1e+300')
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

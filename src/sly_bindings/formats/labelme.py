@@ -41,7 +41,13 @@ Reading a folder, each folder of JSON files is a dataset; a folder whose name ``
 would skip when it reads the project (one ending in ``img``, ``ann``, ...:
 ``files.dataset_names.dataset_name_problem``) is refused.
 
-Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``formats/items.py`` and
+Reading, an ``imagePath`` that leads out of the input folder (absolute, or climbing out with
+``../``: ``files.input_paths``) is never followed: the file's ``imageData`` is read instead, as
+LabelMe does, and without it the file is refused. ``imageHeight`` and ``imageWidth`` must be the
+image's real size (``formats.items.check_image_size``), checked before any shape is read.
+
+Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
+``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
 ``formats/progress.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
 (which the SDK brings).
 """
@@ -65,12 +71,15 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
     MAX_COORDINATE,
+    check_image_size,
+    excerpt,
     is_coordinate,
     items_to_project,
     project_items,
@@ -209,10 +218,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         >>> [label.binding_key for label in labelme_to_annotation(data).labels]
         ['a.jpg:car:7', 'a.jpg:car:7', None]
     """
-    if not isinstance(data, dict):
-        raise InvalidLabelmeError(f"{source}: not a LabelMe file (a JSON object with shapes)")
-    height = _positive_int(data, "imageHeight", source)
-    width = _positive_int(data, "imageWidth", source)
+    height, width = _declared_size(data, source)
     image_name = os.path.basename(_image_path(data, source))
     shapes = data.get("shapes")
     if not isinstance(shapes, list):
@@ -248,14 +254,26 @@ def _label_of(
     return sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key)
 
 
+def _declared_size(data: Any, source: str) -> Tuple[int, int]:
+    """``(imageHeight, imageWidth)`` of a LabelMe file (parsed), checked to be whole numbers."""
+    if not isinstance(data, dict):
+        raise InvalidLabelmeError(f"{source}: not a LabelMe file (a JSON object with shapes)")
+    return _positive_int(data, "imageHeight", source), _positive_int(data, "imageWidth", source)
+
+
 def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
     value = data.get(field)
     if not _is_number(value) or value != int(value):
         raise InvalidLabelmeError(
-            f"{source}: {field}: missing or not a whole number, got {value!r}"
+            f"{source}: {field}: missing or not a whole number, got {excerpt(value)}"
         )
     if value < 1:
         raise InvalidLabelmeError(f"{source}: {field}: must be at least 1, got {value!r}")
+    if value > MAX_COORDINATE:  # 1e300 is a whole number too
+        raise InvalidLabelmeError(
+            f"{source}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
+            "than any image Supervisely takes: check the file"
+        )
     return int(value)
 
 
@@ -337,7 +355,9 @@ def _points(value: Any, field: str) -> List[Tuple[int, int]]:
 
 def _is_number(value: Any) -> bool:
     """A finite JSON number (Python's json reads NaN and Infinity too)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
 def _decode_mask(value: Any, field: str) -> npt.NDArray[np.bool_]:
@@ -448,8 +468,14 @@ def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
             data = read_json(json_path)  # the one checked JSON read: not a FIFO, not a bomb
         except ProjectFolderError as error:
             raise InvalidLabelmeError(str(error)) from None
-        ann = labelme_to_annotation(data, str(json_path))
+        # The declared size is checked against the image before any shape is read.
+        declared = _declared_size(data, str(json_path))
         parts = json_path.parent.relative_to(labelme_dir).parts
+        item_name, image = _image(json_path, data, "/".join(parts))
+        check_image_size(
+            declared, image, str(json_path), "imageHeight, imageWidth", InvalidLabelmeError
+        )
+        ann = labelme_to_annotation(data, str(json_path))
         dataset_name = "_".join(parts) or Path(labelme_dir).resolve().name
         problem = dataset_name_problem(dataset_name)
         if problem is not None:
@@ -457,7 +483,7 @@ def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
                 f"{json_path}: its folder gives the dataset name {dataset_name!r}, which "
                 f"{problem}"
             )
-        yield LabelmeItem((dataset_name,), *_image(json_path, data), ann, str(json_path))
+        yield LabelmeItem((dataset_name,), item_name, image, ann, str(json_path))
 
 
 def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
@@ -503,21 +529,30 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
     )
 
 
-def _image(json_path: Path, data: Dict[str, Any]) -> Tuple[str, Union[Path, bytes]]:
-    """The item name and the image (a file beside the JSON, or embedded bytes) of a file."""
-    image_path = json_path.parent / _image_path(data, str(json_path))
+def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Union[Path, bytes]]:
+    """The item name and the image (a file beside the JSON, or embedded bytes) of a file.
+
+    ``folder`` is the JSON file's folder relative to the input folder: an ``imagePath`` that
+    leads out of the input folder (``files.input_paths``) is never followed; the file's
+    ``imageData`` is read instead, as LabelMe does, and without it the file is refused.
+    """
+    relative = _image_path(data, str(json_path))
+    outside = outside_input_problem(relative, folder)
+    image_path = json_path.parent / relative
     item_name = image_path.name
     if not sly.image.has_valid_ext(item_name):
         raise InvalidLabelmeError(
             f"{json_path}: imagePath: {item_name!r} is not an image format Supervisely accepts"
         )
-    if image_path.is_file():
+    if outside is None and image_path.is_file():
         return item_name, image_path
     if isinstance(data.get("imageData"), str) and data["imageData"]:
         try:
             return item_name, base64.b64decode(data["imageData"], validate=True)
         except binascii.Error:
             raise InvalidLabelmeError(f"{json_path}: imageData: not valid base64") from None
+    if outside is not None:
+        raise InvalidLabelmeError(f"{json_path}: imagePath: {outside}")
     raise InvalidLabelmeError(
         f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
         "the image beside the file"

@@ -172,8 +172,9 @@ def save_preview(
         )
     if not out_path.parent.is_dir():
         raise FileNotFoundError(f"folder {out_path.parent} does not exist: create it first")
-    # The pixels as stored, as files.images.read_image_size measures them: no EXIF rotation.
-    bgr = read_image(image_path, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    # As sly.image.read reads it (cv2.IMREAD_COLOR: EXIF orientation applied), the size
+    # files.images.read_image_size gives and the annotation has (see files/images.py's rule).
+    bgr = read_image(image_path, cv2.IMREAD_COLOR)
 
     preview = render_preview(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), ann)
     encoded = cv2.imencode(extension, cv2.cvtColor(preview, cv2.COLOR_RGB2BGR))[1]

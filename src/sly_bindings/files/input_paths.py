@@ -1,0 +1,47 @@
+"""The one rule for a path that an input file names: it stays inside the input folder.
+
+A LabelMe ``imagePath``, a CVAT image ``name`` and a COCO ``file_name`` are paths written by
+someone else. A reader follows one only when it is relative and, joined to the folder it is
+relative to, stays inside the input folder (IN): an absolute path (``/etc/passwd``,
+``C:/x.jpg``, ``//server/share/x.jpg``) or one that climbs out of IN with ``../`` is refused,
+so nothing outside IN is ever read, or copied into OUT. A ``../`` that stays inside IN is
+fine: LabelMe's usual ``../images/a.jpg`` from a JSON file in ``IN/labels/``.
+
+The rule is lexical (``..`` cancels the folder before it, as ``os.path.normpath`` does):
+symbolic links inside IN are the owner's choice, and are followed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Optional
+
+
+def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
+    """Why ``path``, relative to ``folder`` (a folder of IN, relative to IN), leads out of IN.
+
+    Args:
+        path: the path as the file gives it; ``\\`` is taken as ``/`` (files written on
+            Windows).
+        folder: the folder ``path`` is relative to, as a path inside IN (``""``: IN itself).
+
+    Returns:
+        None when ``path`` stays inside IN; else what is wrong with it, with the fix, for the
+        reader's one-line message (``<file>: <field>: <this>``).
+
+    Examples:
+        >>> outside_input_problem("../images/a.jpg", "labels") is None
+        True
+        >>> outside_input_problem("../../a.jpg", "labels")
+        "'../../a.jpg' climbs out of the input folder: give a path inside it"
+        >>> outside_input_problem("/etc/passwd")
+        "'/etc/passwd' is an absolute path: give a path relative to the input folder"
+    """
+    text = path.replace("\\", "/")
+    if PurePosixPath(text).is_absolute() or PureWindowsPath(path).anchor:
+        return f"{path[:80]!r} is an absolute path: give a path relative to the input folder"
+    joined = posixpath.normpath(posixpath.join(folder.replace("\\", "/") or ".", text))
+    if joined == ".." or joined.startswith("../"):
+        return f"{path[:80]!r} climbs out of the input folder: give a path inside it"
+    return None
