@@ -148,3 +148,28 @@ def test_output_closed_early_exits_141_not_the_problems_code(tmp_path):
     stderr = child.stderr.read()
     assert child.wait(timeout=120) == 141
     assert stderr == "error: the output was closed early (a pipe): the run stopped there\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["auto-bind", "--parents", "person", "--children", "tree"],
+         "--children tree: the project has no class 'tree'; its classes are car, person"),
+        (["auto-bind", "--parents", "bus", "--children", "person"],
+         "--parents bus: the project has no class 'bus'; its classes are car, person"),
+        (["validate", "--primary-class", "bus"],
+         "--primary-class bus: the project has no class 'bus'; its classes are car, person"),
+        (["auto-bind", "--max-gap", "3", "--min-overlap", "0.5"],
+         "--min-overlap goes with --parents and --children, not with --max-gap"),
+        (["auto-bind", "--parents", "car", "--children", "person", "--min-overlap", "2"],
+         "--min-overlap 2.0: give a share above 0, at most 1"),
+    ],
+)  # fmt: skip
+def test_class_options_name_a_class_the_project_lacks_in_one_line(tmp_path, capsys, args, message):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    before = sorted((path, path.stat().st_mtime_ns) for path in project.rglob("*"))
+
+    code, out, err = call(capsys, *args, "--local", project)
+
+    assert (code, err) == (2, f"error: {message}\n")
+    assert sorted((path, path.stat().st_mtime_ns) for path in project.rglob("*")) == before

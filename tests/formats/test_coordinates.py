@@ -11,6 +11,7 @@ from sly_bindings.formats.coco import InvalidCocoError, coco_to_annotation
 from sly_bindings.formats.cvat import InvalidCvatError, cvat_image_to_annotation
 from sly_bindings.formats.items import MAX_COORDINATE
 from sly_bindings.formats.labelme import LabelmeWarning, labelme_to_annotation
+from sly_bindings.formats.yolo import InvalidYoloError, yolo_to_annotation
 
 HUGE = [1e300, -1e300, 2**64, MAX_COORDINATE + 1]
 CATEGORY_NAMES = {1: "car"}
@@ -52,7 +53,14 @@ def cvat_box(value):
     return lambda: cvat_image_to_annotation(ET.fromstring(xml), "annotations.xml")
 
 
+def yolo(value):
+    normalised = value / 8  # 7 pixels is 0.875 of the side, 1e300 stays far beyond
+    text = f"0 0 0 {normalised} 0.1 0.2 0.2\n"
+    return lambda: yolo_to_annotation(text, ["car"], (8, 8), "a.txt")
+
+
 READERS = [
+    (yolo, InvalidYoloError, "a.txt: line 1: a coordinate lies beyond any image"),
     (coco_polygon, InvalidCocoError, "segmentation[0]: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within 1048576 of 0"),
     (coco_bbox, InvalidCocoError, "with no segmentation, bbox must be [x, y, width, height], width and height above 0, each within 1048576 of 0"),
     (cvat_polygon, InvalidCvatError, "<polygon> #1: points: must be 'x,y;x,y;...' numbers, each within 1048576 of 0"),

@@ -525,6 +525,18 @@ def test_a_data_yaml_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
         yolo_to_project(str(root), str(tmp_path / "project"))
 
 
+def test_a_label_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
+    root = tmp_path / "yolo"
+    (root / "images" / "train").mkdir(parents=True)
+    (root / "labels" / "train").mkdir(parents=True)
+    (root / "data.yaml").write_text("names: [car]\n")
+    cv2.imwrite(str(root / "images" / "train" / "a.png"), np.zeros((4, 4, 3), np.uint8))
+    os.mkfifo(root / "labels" / "train" / "a.txt")  # its labels must not be lost silently
+
+    with pytest.raises(InvalidYoloError, match="a.txt: not a regular file"):
+        yolo_to_project(str(root), str(tmp_path / "project"))
+
+
 def test_yolo_items_reads_without_writing(tmp_path):
     root = tmp_path / "yolo"
     (root / "images" / "val").mkdir(parents=True)

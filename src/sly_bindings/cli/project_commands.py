@@ -238,7 +238,8 @@ def report_table(names: List[str], counts: List[BindingStats]) -> str:
 def run_command(args: argparse.Namespace) -> int:
     """Run ``args.command`` (report, discard, auto-bind or validate); the exit code."""
     project = open_local_project(args.local) if args.local else open_server_project(args)
-    check_classes(args.classes, project.meta)
+    for option in ("--classes", "--parents", "--children", "--primary-class"):
+        check_classes(getattr(args, option[2:].replace("-", "_"), None), project.meta, option)
     if not args.json:
         count = len(project.datasets)
         print(f"Target: {project.description}, {count} dataset{'' if count == 1 else 's'}")
@@ -391,7 +392,6 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     bind.add_argument(
         "--min-overlap",
         type=float,
-        default=0.5,
         metavar="SHARE",
         help="with --parents: the least share of a child inside its parent (default 0.5)",
     )
@@ -441,11 +441,14 @@ def check_args(args: argparse.Namespace) -> None:
         if not args.children:
             raise UserError("--parents needs --children: name the classes of the parts")
         args.children = [name for names in args.children for name in names]
+        args.min_overlap = 0.5 if args.min_overlap is None else args.min_overlap
         if not (math.isfinite(args.min_overlap) and 0 < args.min_overlap <= 1):
             raise UserError(f"--min-overlap {args.min_overlap}: give a share above 0, at most 1")
         if args.across_classes:
             raise UserError("--across-classes goes with --max-gap, not with --parents")
     elif args.children:
         raise UserError("--children goes with --parents: name the classes of the holding objects")
+    elif args.min_overlap is not None:
+        raise UserError("--min-overlap goes with --parents and --children, not with --max-gap")
     elif not (math.isfinite(args.max_gap) and args.max_gap >= 0):
         raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")

@@ -63,8 +63,14 @@ import yaml
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
+from sly_bindings.formats.items import is_coordinate
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import group_class, group_roles, mask_members, object_bbox
+from sly_bindings.groups.roles import (
+    group_class,
+    group_roles,
+    mask_members,
+    object_bbox,
+)
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 # A data.yaml names folders and classes: a larger one is not what we are looking for.
@@ -320,6 +326,11 @@ def yolo_to_annotation(
                 raise ValueError
         except ValueError:
             raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
+        if not all(is_coordinate(value * max(height, width)) for value in coordinates):
+            raise InvalidYoloError(
+                f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the image): "
+                "check the file"
+            )
         if not 0 <= class_id < len(classes):
             raise InvalidYoloError(
                 f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
@@ -522,7 +533,7 @@ def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
             continue
         relative = image_path.relative_to(images_root)
         label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
-        text = _read_text(label_path) if label_path.is_file() else ""
+        text = _read_text(label_path) if label_path.exists() else ""
         ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
         dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
         problem = dataset_name_problem(dataset_name)
@@ -534,7 +545,12 @@ def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
 
 
 def _read_text(path: Path) -> str:
-    """The UTF-8 text of ``path``, or an InvalidYoloError naming the file."""
+    """The UTF-8 text of ``path``, or an InvalidYoloError naming the file.
+
+    A path that is no regular file (a FIFO would block the read forever) is refused unopened.
+    """
+    if not path.is_file():
+        raise InvalidYoloError(f"{path}: not a regular file (a FIFO, socket or folder): replace it")
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:

@@ -118,17 +118,20 @@ def dataset_paths(datasets: Sequence[sly.DatasetInfo]) -> List[str]:
     return [path(dataset) for dataset in datasets]
 
 
-def check_classes(class_names: Optional[List[str]], meta: sly.ProjectMeta) -> None:
-    """A ProjectTargetError naming the first of ``class_names`` that the project lacks or that repeats."""
+def check_classes(
+    class_names: Optional[List[str]], meta: sly.ProjectMeta, option: str = "--classes"
+) -> None:
+    """A ProjectTargetError naming the first of ``class_names`` (given as ``option``) that the
+    project lacks or that repeats."""
     known = [obj_class.name for obj_class in meta.obj_classes]
     for position, name in enumerate(class_names or []):
         if name not in known:
             raise ProjectTargetError(
-                f"--classes {name}: the project has no class {name!r}; its classes are "
+                f"{option} {name}: the project has no class {name!r}; its classes are "
                 + (", ".join(sorted(known)) or "none")
             )
         if name in class_names[:position]:
-            raise ProjectTargetError(f"--classes names {name!r} twice: name each class once")
+            raise ProjectTargetError(f"{option} names {name!r} twice: name each class once")
 
 
 def apply_edit(project: Project, edit: JsonEdit, dry_run: bool) -> List[EditSummary]:
