@@ -533,7 +533,7 @@ def test_a_label_file_that_is_a_fifo_is_refused_without_opening_it(tmp_path):
     cv2.imwrite(str(root / "images" / "train" / "a.png"), np.zeros((4, 4, 3), np.uint8))
     os.mkfifo(root / "labels" / "train" / "a.txt")  # its labels must not be lost silently
 
-    with pytest.raises(InvalidYoloError, match="a.txt: not a regular file"):
+    with pytest.raises(InvalidYoloError, match="a.txt: is not a regular file"):
         yolo_to_project(str(root), str(tmp_path / "project"))
 
 

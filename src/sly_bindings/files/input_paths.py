@@ -13,6 +13,8 @@ symbolic links inside IN are the owner's choice, and are followed.
 
 from __future__ import annotations
 
+import os
+
 import posixpath
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Optional
@@ -45,3 +47,15 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
     if joined == ".." or joined.startswith("../"):
         return f"{path[:80]!r} climbs out of the input folder: give a path inside it"
     return None
+
+
+def absence(path: "os.PathLike[str] | str") -> str:
+    """Why ``path``, which is not a regular file, cannot be read: missing, or another kind.
+
+    Examples:
+        >>> absence("/no/such/file"), absence("/dev/null")
+        ('does not exist', 'is not a regular file (a folder, FIFO, socket or device)')
+    """
+    if not os.path.lexists(path):
+        return "does not exist"
+    return "is not a regular file (a folder, FIFO, socket or device)"

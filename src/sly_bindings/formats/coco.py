@@ -64,9 +64,9 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import warnings
 import os  # for the examples
 import tempfile  # for the examples
+import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -76,14 +76,14 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.input_paths import outside_input_problem
+from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
+    MAX_COORDINATE,
     ClassInfo,
     FormatItem,
     FormatWarning,
     InvalidFormatError,
-    MAX_COORDINATE,
     check_image_size,
     excerpt,
     is_coordinate,
@@ -453,7 +453,7 @@ def coco_files(coco_path: str) -> List[Path]:
     path = Path(coco_path)
     if not path.is_dir():
         if not path.is_file():
-            raise InvalidCocoError(f"{path}: does not exist: pass a COCO instances JSON file")
+            raise InvalidCocoError(f"{path}: {absence(path)}: pass a COCO instances JSON file")
         return [path]
     if (path / "annotations.json").is_file():
         return [path / "annotations.json"]

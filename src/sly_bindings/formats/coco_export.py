@@ -82,7 +82,12 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import group_class, group_roles, mask_members, object_bbox
+from sly_bindings.groups.roles import (
+    group_class,
+    group_roles,
+    mask_members,
+    object_bbox,
+)
 
 
 class CocoExportError(ValueError):

@@ -79,13 +79,13 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.input_paths import outside_input_problem
+from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.formats.items import (
+    MAX_COORDINATE,
     ClassInfo,
     FormatItem,
     FormatWarning,
     InvalidFormatError,
-    MAX_COORDINATE,
     check_image_size,
     excerpt,
     is_coordinate,
@@ -651,7 +651,8 @@ def cvat_files(cvat_dir: str) -> List[Path]:
     found = sorted(path for path in folder.glob("*.xml") if path.is_file())
     if not found:
         raise InvalidCvatError(
-            f"{folder / 'annotations.xml'}: does not exist: export CVAT for images 1.1 there"
+            f"{folder / 'annotations.xml'}: {absence(folder / 'annotations.xml')}: export CVAT "
+            "for images 1.1 there"
         )
     return found
 
@@ -659,7 +660,7 @@ def cvat_files(cvat_dir: str) -> List[Path]:
 def _parse(xml_path: Path) -> ET.Element:
     """The ``<annotations>`` root of a CVAT XML file."""
     if not xml_path.is_file():
-        raise InvalidCvatError(f"{xml_path}: does not exist: export CVAT for images 1.1 there")
+        raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
     try:
         root = ET.parse(xml_path).getroot()
     except ET.ParseError as error:

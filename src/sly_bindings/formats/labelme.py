@@ -71,13 +71,13 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.input_paths import outside_input_problem
+from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
+    MAX_COORDINATE,
     FormatItem,
     FormatWarning,
     InvalidFormatError,
-    MAX_COORDINATE,
     check_image_size,
     excerpt,
     is_coordinate,
@@ -554,6 +554,6 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
     if outside is not None:
         raise InvalidLabelmeError(f"{json_path}: imagePath: {outside}")
     raise InvalidLabelmeError(
-        f"{json_path}: imagePath: {image_path} does not exist and imageData is empty: put "
-        "the image beside the file"
+        f"{json_path}: imagePath: {image_path} {absence(image_path)} and imageData is empty: "
+        "put the image beside the file"
     )

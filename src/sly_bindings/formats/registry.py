@@ -22,7 +22,12 @@ import shutil
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator
 
-from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
+from sly_bindings.formats.coco import (
+    CocoWarning,
+    InvalidCocoError,
+    coco_items,
+    coco_to_project,
+)
 from sly_bindings.formats.coco_export import CocoExportError, write_coco
 from sly_bindings.formats.cvat import (
     CvatWarning,

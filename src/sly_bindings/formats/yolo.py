@@ -62,6 +62,7 @@ import yaml
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.input_paths import absence
 from sly_bindings.files.images import read_image_size
 from sly_bindings.formats.items import is_coordinate
 from sly_bindings.groups.merge import group_mask
@@ -550,7 +551,7 @@ def _read_text(path: Path) -> str:
     A path that is no regular file (a FIFO would block the read forever) is refused unopened.
     """
     if not path.is_file():
-        raise InvalidYoloError(f"{path}: not a regular file (a FIFO, socket or folder): replace it")
+        raise InvalidYoloError(f"{path}: {absence(path)}: replace it with the file")
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
@@ -566,8 +567,9 @@ def _class_names(yaml_path: Path) -> List[str]:
     a file over ``MAX_YAML_BYTES``; a message quotes at most a short excerpt of a bad value.
     """
     if not yaml_path.is_file():
-        what = "is not a regular file" if yaml_path.exists() else "does not exist"
-        raise InvalidYoloError(f"{yaml_path}: {what}: a YOLO dataset needs its data.yaml")
+        raise InvalidYoloError(
+            f"{yaml_path}: {absence(yaml_path)}: a YOLO dataset needs its data.yaml"
+        )
     if yaml_path.stat().st_size > MAX_YAML_BYTES:
         raise InvalidYoloError(
             f"{yaml_path}: larger than {MAX_YAML_BYTES // 1024} KiB: a data.yaml lists paths and "
