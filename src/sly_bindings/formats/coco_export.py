@@ -67,9 +67,11 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -82,7 +84,15 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import group_class, group_roles, mask_members, object_bbox
+from sly_bindings.formats.coco import ISCROWD_TAG
+from sly_bindings.formats.progress import progress
+from sly_bindings.groups.roles import (
+    group_class,
+    group_roles,
+    mask_members,
+    object_bbox,
+    own_boxes,
+)
 
 
 class CocoExportError(ValueError):
@@ -198,6 +208,27 @@ def project_to_coco(
         >>> folder.cleanup()
     """
     project = open_project(project_dir)
+    pairs = [
+        (dataset, item_name)
+        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
+        for item_name in sorted(dataset.get_items_names())
+    ]
+
+    def file_name_of(dataset: sly.Dataset, item_name: str) -> str:
+        relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
+        return relative.replace(os.sep, "/")
+
+    return _coco_of(project, pairs, file_name_of, primary_classes)
+
+
+def _coco_of(
+    project: sly.Project,
+    pairs: Iterable[Tuple[sly.Dataset, str]],
+    file_name_of: Callable[[sly.Dataset, str], str],
+    primary_classes: Optional[Sequence[str]] = None,
+) -> Dict[str, Any]:
+    """The COCO dict of the images ``pairs`` (dataset, item name) of ``project``; each image's
+    ``file_name`` is ``file_name_of(dataset, item_name)``, called once per image in order."""
     categories = [
         {"id": number, "name": obj_class.name, "supercategory": obj_class.name}
         for number, obj_class in enumerate(project.meta.obj_classes, start=1)
@@ -205,35 +236,31 @@ def project_to_coco(
     category_ids = {category["name"]: category["id"] for category in categories}
     images: List[Dict[str, Any]] = []
     annotations: List[Dict[str, Any]] = []
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        for item_name in sorted(dataset.get_items_names()):
-            ann = read_annotation(dataset, item_name, project.meta)
-            relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
-            file_name = relative.replace(os.sep, "/")
-            image_id = len(images) + 1
-            height, width = ann.img_size
-            images.append(
-                {"id": image_id, "file_name": file_name, "height": height, "width": width}
-            )
-            try:
-                found = _instances(
-                    ann, image_id, category_ids, len(annotations) + 1, primary_classes
+    for dataset, item_name in pairs:
+        ann = read_annotation(dataset, item_name, project.meta)
+        file_name = file_name_of(dataset, item_name)
+        relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
+        where = relative.replace(os.sep, "/")
+        image_id = len(images) + 1
+        height, width = ann.img_size
+        images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
+        try:
+            found = _instances(ann, image_id, category_ids, len(annotations) + 1, primary_classes)
+        except (ValueError, TypeError) as error:
+            raise CocoExportError(f"{where}: {error}") from error
+        for instance, keypoint_class in found:
+            annotations.append(instance)
+            if keypoint_class is None:
+                continue
+            skeleton = coco_keypoint_category(keypoint_class)
+            category = categories[instance["category_id"] - 1]
+            if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
+                raise CocoExportError(
+                    f"{where}: instance {instance['id']}: category {category['name']!r} "
+                    f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
+                    "give each category one skeleton"
                 )
-            except (ValueError, TypeError) as error:
-                raise CocoExportError(f"{file_name}: {error}") from error
-            for instance, keypoint_class in found:
-                annotations.append(instance)
-                if keypoint_class is None:
-                    continue
-                skeleton = coco_keypoint_category(keypoint_class)
-                category = categories[instance["category_id"] - 1]
-                if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
-                    raise CocoExportError(
-                        f"{file_name}: instance {instance['id']}: category {category['name']!r} "
-                        f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
-                        "give each category one skeleton"
-                    )
-                category.setdefault("skeleton", skeleton["skeleton"])
+            category.setdefault("skeleton", skeleton["skeleton"])
     return {
         "info": {
             "description": f"Supervisely project {project.name}: one instance per binding group"
@@ -242,6 +269,72 @@ def project_to_coco(
         "annotations": annotations,
         "categories": categories,
     }
+
+
+def write_coco_layout(
+    project_dir: str, out_dir: str, primary_classes: Optional[Sequence[str]] = None
+) -> Dict[str, Dict[str, Any]]:
+    """Write the project in the COCO layout the tools read, and return each subset's COCO dict.
+
+    The layout of CVAT's and Datumaro's ``coco_instances`` export, which MMDetection reads too::
+
+        out_dir/annotations/instances_<dataset>.json
+        out_dir/images/<dataset>/<image>
+
+    one JSON file per top-level dataset with images, each image's ``file_name`` its path in
+    ``images/<dataset>/`` (a nested dataset ``<dataset>/<child>`` as ``<child>/<image>``), image and instance ids from 1 in each file, every class of the
+    meta as a category in each. Instances as :func:`project_to_coco` makes them. ``out_dir`` is
+    created and must not exist yet. A progress bar on a terminal (``formats.progress``).
+
+    Raises:
+        FileExistsError: ``out_dir`` exists.
+        as :func:`project_to_coco`.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("val").add_item_np("a.png", image, ann=ann)
+        >>> coco = write_coco_layout(project.directory, folder.name + "/coco")
+        >>> coco["val"]["images"]
+        [{'id': 1, 'file_name': 'a.png', 'height': 4, 'width': 4}]
+        >>> sorted(str(p.relative_to(folder.name)) for p in Path(folder.name, "coco").rglob("*.*"))
+        ['coco/annotations/instances_val.json', 'coco/images/val/a.png']
+        >>> folder.cleanup()
+    """
+    project = open_project(project_dir)
+    os.makedirs(out_dir)
+    pairs = [
+        (dataset, item_name)
+        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
+        for item_name in sorted(dataset.get_items_names())
+    ]
+    written: Dict[str, Dict[str, Any]] = {}
+    shown = progress(pairs, "COCO")
+    # A nested dataset goes with its top-level dataset, in its folder (as the COCO reader
+    # builds nested datasets from the folders of file_name, the SDK's way).
+    for subset, subset_pairs in itertools.groupby(
+        shown, key=lambda pair: pair[0].name.split("/")[0]
+    ):
+        images_dir = Path(out_dir, "images", subset)
+
+        def copied(dataset: sly.Dataset, item_name: str) -> str:
+            file_name = "/".join(dataset.name.split("/")[1:] + [item_name])
+            destination = images_dir / file_name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(dataset.get_item_path(item_name), destination)
+            return file_name
+
+        coco = _coco_of(project, subset_pairs, copied, primary_classes)
+        json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
+        json_path.parent.mkdir(exist_ok=True)
+        write_json_atomically(coco, str(json_path))
+        written[subset] = coco
+    return written
 
 
 def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
@@ -326,6 +419,7 @@ def _instance(
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
     box = object_bbox(labels, primary_classes)
+    crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,
@@ -333,18 +427,24 @@ def _instance(
         # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
         # y = top, width = right - left, height = bottom - top.
         "bbox": [float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)],
-        "iscrowd": 0,
+        "iscrowd": 1 if crowd else 0,
     }
     if parts:
-        rle = _encode(group_mask(parts, image_size))
-        if all(_fits_coco_polygon(label.geometry) for label in parts):
-            instance["segmentation"] = [_coco_polygon(label.geometry) for label in parts]
+        height, width = image_size
+        if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
+            polygons = [_coco_polygon(label.geometry) for label in parts]
+            instance["segmentation"] = polygons
+            # The segmentation as pycocotools reads it (COCO.annToRLE): its area and box.
+            rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
         else:
+            rle = _encode(group_mask(parts, image_size))
             instance["segmentation"] = {
                 "size": list(rle["size"]),
                 "counts": rle["counts"].decode("ascii"),
             }
         instance["area"] = int(mask_utils.area(rle))
+        if len(own_boxes(labels, leader)) != 1:  # the leader's one own box stays its bbox
+            instance["bbox"] = [float(v) for v in mask_utils.toBbox(rle)]
     else:
         # No mask: the area of the box, as the SDK gives a keypoints instance.
         instance["segmentation"] = []
