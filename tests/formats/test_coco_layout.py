@@ -159,3 +159,9 @@ def test_the_layout_refuses_an_existing_folder(tmp_path):
     (tmp_path / "coco").mkdir()
     with pytest.raises(FileExistsError):
         write_coco_layout(str(original), str(tmp_path / "coco"))
+
+
+def test_the_writer_s_crowd_tag_is_the_reader_s():
+    from sly_bindings.formats import coco, coco_export
+
+    assert coco_export.ISCROWD_TAG == coco.ISCROWD_TAG == coco.ISCROWD.name

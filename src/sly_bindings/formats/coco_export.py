@@ -9,9 +9,13 @@ From the command line (one line and exit code 2 when the project cannot be expor
 
     .venv/bin/sly-bindings convert supervisely coco output/tutorial-bindings output/coco
 
+writes, with :func:`write_coco_layout`, the layout CVAT, Datumaro and MMDetection read:
+``output/coco/annotations/instances_<dataset>.json`` and ``output/coco/images/<dataset>/``.
+:func:`write_coco` writes one JSON file of the whole project instead.
+
 Copy this file together with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/atomic.py``,
-``files/project_folder.py`` and ``files/write_checks.py`` (opening the project, atomic
-writing). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+``files/project_folder.py``, ``files/write_checks.py`` and ``formats/progress.py`` (opening the
+project, atomic writing, a progress bar). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 
 Output format (what :func:`project_to_coco` returns and :func:`write_coco` writes as JSON)::
 
@@ -29,11 +33,13 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
   SDK's exporter gives); ``supercategory`` is the class name.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
-  ``file_name`` is the image's path relative to the project folder, with ``/``; height and
+  ``file_name`` is the image's path relative to the project folder, with ``/`` (in
+  :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
   width come from the annotation.
 - ``annotations``: per image, one instance per object in the order of its first label in the
-  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the project; ``iscrowd``
-  is always 0.
+  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the file; ``iscrowd`` is
+  1 for an object with a label tagged ``iscrowd`` (:data:`ISCROWD_TAG`, as the COCO reader
+  reads a crowd), written as an RLE, else 0.
 - ``category_id``: the group's class, its leader (``roles.group_class``: the class of its
   largest mask or polygon; a ``car_bbox`` box never leads a ``car``).
 - ``segmentation``, of the group's mask members (``roles.mask_members``: its masks and
@@ -42,19 +48,23 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
       ``[left, top, right, top, right, bottom, left, bottom]``;
-    - anything with a Bitmap, or a polygon with holes (a COCO polygon cannot hold one): one
+    - anything with a Bitmap, a polygon with holes (a COCO polygon cannot hold one), or a crowd: one
       compressed RLE of the union of the labels, ``{"size": [height, width], "counts": str}``
       (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
-      back exactly the union as ``group_mask`` draws it.
-- ``area``: the number of pixels of the union as ``groups.merge.group_mask`` draws it (the
-  Supervisely rule: a rectangle from column 2 to 5 is 4 pixels wide), an int. For a polygon
-  list, pycocotools' own rasterisation (``COCO.annToMask``) differs from this at the edges.
-  Keypoints without a mask: ``segmentation`` is ``[]`` and ``area`` the bbox's ``w * h``.
-- ``bbox``: ``roles.object_bbox``, the leader's own box (its one Rectangle of class ``<leader>``
-  or ``<leader>_bbox``) or else the union of the members' boxes, written as the SDK writes and
-  reads a COCO bbox (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle
-  ``left = x, top = y, right = x + w, bottom = y + h``, floats. So a ``car_bbox`` imported from
-  ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``.
+      back exactly the union as ``groups.merge.group_mask`` draws it (the Supervisely rule: a
+      rectangle from column 2 to 5 is 4 pixels wide).
+- ``area`` and ``bbox`` agree with the ``segmentation`` written, as pycocotools reads it:
+  ``mask.area`` (an int) and ``mask.toBbox`` (floats) of the encoded segmentation (the RLE
+  itself, or ``mask.merge(mask.frPyObjects(polygons, h, w))``, as ``COCO.annToRLE``). So a
+  polygon's area is the pixels whose centres it covers (a Rectangle (5,5)-(14,14), the polygon
+  ``[5, 5, 14, 5, 14, 14, 5, 14]``, has bbox ``[5, 5, 9, 9]`` and area 81), and a mask's bbox
+  spans its pixels (``w`` and ``h`` count columns and rows). This is the SDK's bbox convention
+  (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle ``top = y,
+  left = x, bottom = y + h, right = x + w`` and back. One exception, the group semantics
+  (``roles.object_bbox``): when the leader has exactly one box of its own (a Rectangle of class
+  ``<leader>`` or ``<leader>_bbox``), that box is the bbox, so a ``car_bbox`` imported from
+  ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``. Keypoints without a mask:
+  ``segmentation`` is ``[]``, ``bbox`` the group's box and ``area`` its ``w * h``.
 - ``keypoints`` and ``num_keypoints``, for a group with a GraphNodes member
   (:func:`coco_keypoints`; ``num_keypoints`` counts those with ``v > 0``), and the category's
   ``keypoints`` names and ``skeleton`` from that class's template
@@ -84,7 +94,6 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.formats.coco import ISCROWD_TAG
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.roles import (
     group_class,
@@ -93,6 +102,10 @@ from sly_bindings.groups.roles import (
     object_bbox,
     own_boxes,
 )
+
+# A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
+# (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
+ISCROWD_TAG = "iscrowd"
 
 
 class CocoExportError(ValueError):
@@ -136,7 +149,7 @@ def annotation_to_coco(
         ...     sly.Label(sly.Bitmap(part, sly.PointLocation(2, 2)), car, binding_key="a")])
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"car": 1})
         >>> instance["area"], instance["bbox"], instance["segmentation"]["size"]
-        (4, [0.0, 0.0, 3.0, 2.0], [3, 4])
+        (4, [0.0, 0.0, 4.0, 3.0], [3, 4])
         >>> mask_utils.decode(instance["segmentation"])
         array([[1, 1, 0, 0],
                [0, 0, 0, 0],
@@ -144,8 +157,8 @@ def annotation_to_coco(
         >>> box = sly.ObjClass("sign", sly.Rectangle)
         >>> ann = sly.Annotation((9, 9), [sly.Label(sly.Rectangle(1, 2, 3, 5), box)])
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"sign": 2}, first_id=7)
-        >>> instance["id"], instance["area"], instance["segmentation"]
-        (7, 12, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]])
+        >>> instance["id"], instance["segmentation"], instance["bbox"], instance["area"]
+        (7, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]], [2.0, 1.0, 3.0, 2.0], 6)
     """
     found = _instances(ann, image_id, category_ids, first_id, primary_classes)
     return [instance for instance, _ in found]
@@ -204,7 +217,7 @@ def project_to_coco(
         >>> coco["categories"]
         [{'id': 1, 'name': 'car', 'supercategory': 'car'}]
         >>> [(instance["area"], instance["segmentation"]) for instance in coco["annotations"]]
-        [(4, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
+        [(1, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
         >>> folder.cleanup()
     """
     project = open_project(project_dir)
