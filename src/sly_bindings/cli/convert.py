@@ -6,7 +6,7 @@
 FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
 ``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
-Supervisely annotations, to the LabelMe and CVAT writers; the COCO and YOLO writers read a
+Supervisely annotations, to the LabelMe, CVAT and COCO writers; the YOLO writer reads a
 Supervisely project, made in a temporary folder beside OUT and removed after. IN is read and
 OUT is written:
 
@@ -143,7 +143,7 @@ def run_command(args: argparse.Namespace) -> int:
                     read_into(staging.parent / f".{target.name}.project")
                 totals = [0, 0, 0]
                 items = itertools.chain([] if first is None else [first], items)
-                ITEM_WRITERS[args.TO](counted(items, totals), staging)
+                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary)
                 read = Counts(*totals)
             else:  # format to format through a Supervisely project, in the staging folder
                 project = staging.parent / f".{target.name}.project"

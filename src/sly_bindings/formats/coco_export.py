@@ -94,6 +94,7 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.groups.merge import group_mask
+from sly_bindings.formats.items import FormatItem
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.roles import (
     group_class,
@@ -246,42 +247,137 @@ def _coco_of(
         {"id": number, "name": obj_class.name, "supercategory": obj_class.name}
         for number, obj_class in enumerate(project.meta.obj_classes, start=1)
     ]
-    category_ids = {category["name"]: category["id"] for category in categories}
-    images: List[Dict[str, Any]] = []
-    annotations: List[Dict[str, Any]] = []
+    coco: Dict[str, Any] = {
+        "info": {
+            "description": f"Supervisely project {project.name}: one instance per binding group"
+        },
+        "images": [],
+        "annotations": [],
+        "categories": categories,
+    }
     for dataset, item_name in pairs:
         ann = read_annotation(dataset, item_name, project.meta)
         file_name = file_name_of(dataset, item_name)
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
-        where = relative.replace(os.sep, "/")
-        image_id = len(images) + 1
-        height, width = ann.img_size
-        images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
-        try:
-            found = _instances(ann, image_id, category_ids, len(annotations) + 1, primary_classes)
-        except (ValueError, TypeError) as error:
-            raise CocoExportError(f"{where}: {error}") from error
-        for instance, keypoint_class in found:
-            annotations.append(instance)
-            if keypoint_class is None:
-                continue
-            skeleton = coco_keypoint_category(keypoint_class)
-            category = categories[instance["category_id"] - 1]
-            if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
-                raise CocoExportError(
-                    f"{where}: instance {instance['id']}: category {category['name']!r} "
-                    f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
-                    "give each category one skeleton"
-                )
-            category.setdefault("skeleton", skeleton["skeleton"])
-    return {
-        "info": {
-            "description": f"Supervisely project {project.name}: one instance per binding group"
-        },
-        "images": images,
-        "annotations": annotations,
-        "categories": categories,
-    }
+        _add_image(coco, ann, file_name, relative.replace(os.sep, "/"), primary_classes)
+    return coco
+
+
+def _add_image(
+    coco: Dict[str, Any],
+    ann: sly.Annotation,
+    file_name: str,
+    where: str,
+    primary_classes: Optional[Sequence[str]] = None,
+) -> None:
+    """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
+    the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
+    the image in messages."""
+    images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
+    category_ids = {category["name"]: category["id"] for category in categories}
+    image_id = len(images) + 1
+    height, width = ann.img_size
+    images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
+    try:
+        found = _instances(ann, image_id, category_ids, len(annotations) + 1, primary_classes)
+    except (ValueError, TypeError) as error:
+        raise CocoExportError(f"{where}: {error}") from error
+    for instance, keypoint_class in found:
+        annotations.append(instance)
+        if keypoint_class is None:
+            continue
+        skeleton = coco_keypoint_category(keypoint_class)
+        category = categories[instance["category_id"] - 1]
+        if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
+            raise CocoExportError(
+                f"{where}: instance {instance['id']}: category {category['name']!r} "
+                f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
+                "give each category one skeleton"
+            )
+        category.setdefault("skeleton", skeleton["skeleton"])
+
+
+def items_to_coco(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    name: str = "items",
+) -> Dict[str, Dict[str, Any]]:
+    """Write read items (``formats.items.FormatItem``) in the layout of :func:`write_coco_layout`.
+
+    What a format-to-format conversion uses: the items pass in memory, no project on disk.
+    Each top-level dataset is a subset (``annotations/instances_<dataset>.json``), a nested
+    one's images go into its parent's as ``<child>/<image>``. Categories are ``classes``, then
+    every other class of the items' labels in the order first seen, ids 1, 2, ..., the same in
+    every file. Instances as :func:`project_to_coco` makes them. ``out_dir`` is created and
+    must not exist yet. A progress bar on a terminal (``formats.progress``).
+
+    Returns:
+        The COCO dict written for each subset.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two items of a subset have one ``file_name``.
+        CocoExportError: an image has an object that cannot be exported (the message starts
+            with the item's source).
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> written = items_to_coco([FormatItem(("ds",), "a.png", png, ann, "a")],
+        ...                         folder.name + "/coco")
+        >>> written["ds"]["images"], [c["name"] for c in written["ds"]["categories"]]
+        ([{'id': 1, 'file_name': 'a.png', 'height': 4, 'width': 4}], ['car'])
+        >>> sorted(str(p.relative_to(folder.name)) for p in Path(folder.name, "coco").rglob("*.*"))
+        ['coco/annotations/instances_ds.json', 'coco/images/ds/a.png']
+        >>> folder.cleanup()
+    """
+    os.makedirs(out_dir)
+    categories: List[Dict[str, Any]] = []
+    known: Dict[str, int] = {}
+
+    def add_category(class_name: str) -> None:
+        if class_name not in known:
+            known[class_name] = len(categories) + 1
+            categories.append({"id": known[class_name], "name": class_name})
+            categories[-1]["supercategory"] = class_name
+
+    for obj_class in classes:
+        add_category(obj_class.name)
+    written: Dict[str, Dict[str, Any]] = {}
+    for item in progress(items, "COCO"):
+        for label in item.ann.labels:
+            add_category(label.obj_class.name)
+        subset = item.dataset[0]
+        coco = written.setdefault(
+            subset,
+            {
+                "info": {"description": f"{name}: one instance per binding group"},
+                "images": [],
+                "annotations": [],
+                "categories": categories,  # one list, shared by every subset
+            },
+        )
+        file_name = "/".join(item.dataset[1:] + (item.name,))
+        destination = Path(out_dir, "images", subset, file_name)
+        if destination.exists():
+            raise FileExistsError(
+                f"{item.source}: subset {subset} has two images {file_name!r}: rename one"
+            )
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(item.image, bytes):
+            destination.write_bytes(item.image)
+        else:
+            shutil.copyfile(item.image, destination)
+        _add_image(coco, item.ann, file_name, item.source, primary_classes)
+    for subset, coco in written.items():
+        json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
+        json_path.parent.mkdir(exist_ok=True)
+        write_json_atomically(coco, str(json_path))
+    return written
 
 
 def write_coco_layout(

@@ -19,10 +19,10 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator, Optional, Sequence
+from typing import Callable, Dict, Iterator, Optional, Sequence
 
 from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
-from sly_bindings.formats.coco_export import CocoExportError, write_coco_layout
+from sly_bindings.formats.coco_export import CocoExportError, items_to_coco, write_coco_layout
 from sly_bindings.formats.cvat import (
     CvatWarning,
     InvalidCvatError,
@@ -108,7 +108,11 @@ ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
 }
 # Writers of the items a reader yields: a format-to-format run through them keeps the
 # annotations in memory, with no project on disk.
-ITEM_WRITERS: Dict[str, Callable[[Iterable, Path], None]] = {
-    "labelme": lambda items, out: items_to_labelme(items, str(out)),
-    "cvat": lambda items, out: items_to_cvat(items, str(out)),
+# Each: (items, folder to write, primary classes).
+ITEM_WRITERS: Dict[str, Callable[..., None]] = {
+    "labelme": lambda items, out, _primary=None: items_to_labelme(items, str(out)),
+    "cvat": lambda items, out, _primary=None: items_to_cvat(items, str(out)),
+    "coco": lambda items, out, primary=None: items_to_coco(
+        items, str(out), primary_classes=primary
+    ),
 }
