@@ -165,3 +165,44 @@ def test_the_writer_s_crowd_tag_is_the_reader_s():
     from sly_bindings.formats import coco, coco_export
 
     assert coco_export.ISCROWD_TAG == coco.ISCROWD_TAG == coco.ISCROWD.name
+
+
+def test_format_to_coco_in_memory_writes_what_the_project_export_writes(tmp_path):
+    from sly_bindings.cli.main import USER_ERRORS, main
+    from sly_bindings.cli.runner import run
+    from sly_bindings.formats.cvat import project_to_cvat
+
+    original = make_sample_project(tmp_path / "project")
+    project_to_cvat(str(original), str(tmp_path / "cvat"))
+    expected = write_coco_layout(str(original), str(tmp_path / "from-project"))
+
+    code = run(
+        lambda: main(["convert", "cvat", "coco", str(tmp_path / "cvat"), str(tmp_path / "out")]),
+        USER_ERRORS,
+    )
+
+    assert code == 0
+    assert not list(tmp_path.glob(".out*"))  # no project left beside OUT
+    for subset, coco in expected.items():
+        written = json.loads(
+            (tmp_path / "out" / "annotations" / f"instances_{subset}.json").read_text()
+        )
+        names = {c["id"]: c["name"] for c in written["categories"]}
+        expected_names = {c["id"]: c["name"] for c in coco["categories"]}
+
+        def instances(coco_dict, by_id):
+            return [
+                (
+                    i["image_id"],
+                    by_id[i["category_id"]],
+                    i["bbox"],
+                    i["area"],
+                    i["iscrowd"],
+                    i["segmentation"],
+                )
+                for i in coco_dict["annotations"]
+            ]
+
+        assert written["images"] == coco["images"]
+        assert instances(written, names) == instances(coco, expected_names)
+        assert (tmp_path / "out" / "images" / subset).is_dir()
