@@ -527,7 +527,9 @@ def _instance(
             f"{name} has {len(roles.keypoints)} keypoints labels: one object has one skeleton, "
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
-    box = object_bbox(labels, primary_classes)
+    boxes = own_boxes(labels, leader)
+    # The group's box (roles.object_bbox): its leader's one own box, else the members' extent.
+    box = boxes[0].geometry if len(boxes) == 1 else object_bbox(labels, primary_classes)
     crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
@@ -552,7 +554,7 @@ def _instance(
                 "counts": rle["counts"].decode("ascii"),
             }
         instance["area"] = int(mask_utils.area(rle))
-        if len(own_boxes(labels, leader)) != 1:  # the leader's one own box stays its bbox
+        if len(boxes) != 1:  # the leader's one own box stays its bbox
             instance["bbox"] = [float(v) for v in mask_utils.toBbox(rle)]
     else:
         # No mask: the area of the box, as the SDK gives a keypoints instance.
