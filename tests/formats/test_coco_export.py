@@ -77,7 +77,9 @@ IMAGE_C = sly.Annotation((3, 3))  # no labels
 # (for an RLE) or the polygon list. A bbox [x, y, w, h] is the SDK's: right = x + w (issue 13),
 # so a box of one pixel is [x, y, 0, 0].
 EXPECTED = [
-    (1, "car", 9, [0, 0, 7, 5], "rle", [
+    # bbox and area of the segmentation as pycocotools reads it (mask.toBbox, mask.area): a
+    # mask's box spans its pixels, [x, y, w, h] with w the number of columns.
+    (1, "car", 9, [0, 0, 8, 6], "rle", [
         [1, 1, 0, 0, 0, 0, 0, 0],
         [1, 1, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -85,7 +87,7 @@ EXPECTED = [
         [0, 0, 0, 0, 0, 0, 0, 1],
         [0, 0, 0, 0, 0, 0, 0, 1],
     ]),
-    (1, "car", 1, [0, 5, 0, 0], "rle", [
+    (1, "car", 1, [0, 5, 1, 1], "rle", [
         [0, 0, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0, 0, 0],
@@ -93,11 +95,12 @@ EXPECTED = [
         [0, 0, 0, 0, 0, 0, 0, 0],
         [1, 0, 0, 0, 0, 0, 0, 0],
     ]),
-    # Triangle: 3 + 2 + 1 pixels; square: 2 x 2.
-    (1, "person", 10, [4, 0, 2, 5], "polygons",
+    # The polygons as pycocotools fills them (pixel centres inside): the triangle's 1 pixel
+    # (its hypotenuse passes through the centre of (5, 0)), the unit square's 1.
+    (1, "person", 2, [4, 0, 1, 5], "polygons",
      [[4.0, 0.0, 6.0, 0.0, 4.0, 2.0], [4.0, 4.0, 5.0, 4.0, 5.0, 5.0, 4.0, 5.0]]),
-    (1, "sign", 4, [2, 1, 1, 1], "polygons", [[2.0, 1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0]]),
-    (2, "thing", 5, [0, 0, 3, 3], "rle", [
+    (1, "sign", 1, [2, 1, 1, 1], "polygons", [[2.0, 1.0, 3.0, 1.0, 3.0, 2.0, 2.0, 2.0]]),
+    (2, "thing", 5, [0, 0, 4, 4], "rle", [
         [1, 1, 0, 0, 0, 0],
         [0, 0, 0, 0, 0, 0],
         [0, 0, 1, 1, 0, 0],
@@ -106,7 +109,7 @@ EXPECTED = [
         [0, 0, 0, 0, 0, 0],
     ]),
     # A 5x5 square less a triangular hole of 3 + 2 + 1 pixels.
-    (2, "person", 19, [1, 1, 4, 4], "rle", [
+    (2, "person", 19, [1, 1, 5, 5], "rle", [
         [0, 0, 0, 0, 0, 0],
         [0, 1, 1, 1, 1, 1],
         [0, 1, 0, 0, 0, 1],
@@ -192,13 +195,14 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
         ([], 1, [], does_not_raise()),  # no labels: no instance
         (  # one label: one instance, ids from first_id
             [bitmap([[1, 1]], 1, 1)], 5,
-            [(5, 1, 2, [1.0, 1.0, 1.0, 0.0], "rle")],
+            [(5, 1, 2, [1.0, 1.0, 2.0, 1.0], "rle")],
             does_not_raise(),
         ),
-        (  # polygons and a rectangle of the polygons' class: the rectangle is the bbox
+        (  # polygons and a rectangle of the polygons' class: the rectangle is the bbox; the
+            # triangle holds no pixel centre, so pycocotools reads an area of 0
             [polygon([(0, 0), (0, 1), (1, 0)], obj_class=THING, key="g"),
              sly.Label(sly.Rectangle(2, 2, 3, 3), THING, binding_key="g")], 1,
-            [(1, 4, 3, [2.0, 2.0, 1.0, 1.0], [[0.0, 0.0, 1.0, 0.0, 0.0, 1.0]])],
+            [(1, 4, 0, [2.0, 2.0, 1.0, 1.0], [[0.0, 0.0, 1.0, 0.0, 0.0, 1.0]])],
             does_not_raise(),
         ),
         (  # a rectangle and a mask in one group: the mask's RLE, the rectangle's bbox
@@ -207,33 +211,34 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
             [(1, 4, 1, [2.0, 2.0, 1.0, 1.0], "rle")],
             does_not_raise(),
         ),
-        (  # rectangles only (of two classes): the rectangles are the object, sign leads by area
+        (  # rectangles only (of two classes): the rectangles are the object, sign leads by area;
+            # pycocotools reads the one-point rectangles as empty: area and box of the square
             [sly.Label(sly.Rectangle(0, 0, 0, 0), SIGN, binding_key="g"),
              sly.Label(sly.Rectangle(2, 2, 3, 3), SIGN, binding_key="g"),
              sly.Label(sly.Rectangle(3, 0, 3, 0), THING, binding_key="g")], 1,
-            [(1, 3, 6, [0.0, 0.0, 3.0, 3.0], [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            [(1, 3, 1, [2.0, 2.0, 1.0, 1.0], [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
                                             [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0],
                                             [0.0, 3.0, 0.0, 3.0, 0.0, 3.0, 0.0, 3.0]])],
             does_not_raise(),
         ),
         (  # a group of a car mask and a larger person polygon (issue 12): one person instance
             [bitmap([[1]], key="mixed"), polygon([(0, 0), (0, 2), (2, 0)], key="mixed")], 1,
-            [(1, 2, 6, [0.0, 0.0, 2.0, 2.0], "rle")],
+            [(1, 2, 6, [0.0, 0.0, 3.0, 3.0], "rle")],
             does_not_raise(),
         ),
         (  # a group's point is left out
             [bitmap([[1, 1]], key="k"), sly.Label(sly.Point(3, 3), POINT, binding_key="k")], 1,
-            [(1, 1, 2, [0.0, 0.0, 3.0, 3.0], "rle")],
+            [(1, 1, 2, [0.0, 0.0, 2.0, 1.0], "rle")],
             does_not_raise(),
         ),
         (  # parts over the border: the SDK crops them to the image, a part outside is dropped
             [bitmap([[1, 1, 1]], 3, 2, key="g"), bitmap([[1]], 9, 9, key="g")], 1,
-            [(1, 1, 2, [2.0, 3.0, 1.0, 0.0], "rle")],
+            [(1, 1, 2, [2.0, 3.0, 2.0, 1.0], "rle")],
             does_not_raise(),
         ),
         (  # a triangle over two borders: the SDK crops it to rows 0-2, columns 0-3
             [polygon([(-2, 0), (2, 0), (2, 6)])], 1,
-            [(1, 2, 12, [0.0, 0.0, 3.0, 2.0], [[0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 3.0, 2.0]])],
+            [(1, 2, 6, [0.0, 0.0, 3.0, 2.0], [[0.0, 2.0, 0.0, 0.0, 3.0, 0.0, 3.0, 2.0]])],
             does_not_raise(),
         ),
         ([], 0, None, pytest.raises(ValueError, match="first_id must be a whole number from 1")),
@@ -319,7 +324,13 @@ def test_command_line_writes_the_folder(project_dir, tmp_path):
     result = run_cli(project_dir, "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].startswith("Written coco out: 3 images")
-    assert len(json.loads((tmp_path / "out" / "annotations.json").read_text())["annotations"]) == 6
+    written = json.loads((tmp_path / "out" / "annotations" / "instances_ds.json").read_text())
+    assert len(written["annotations"]) == 6
+    assert sorted(path.name for path in (tmp_path / "out" / "images" / "ds").iterdir()) == [
+        "a.png",
+        "b.png",
+        "c.png",
+    ]
 
 
 def lone_point_project(tmp_path: Path) -> None:

@@ -1,11 +1,12 @@
 """Convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO, keeping binding groups.
 
-    sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--json]
+    sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--primary-class CLASS]
+                         [--json]
 
 FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
 ``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
-Supervisely annotations, to the LabelMe and CVAT writers; the COCO and YOLO writers read a
+Supervisely annotations, to the LabelMe, CVAT and COCO writers; the YOLO writer reads a
 Supervisely project, made in a temporary folder beside OUT and removed after. IN is read and
 OUT is written:
 
@@ -43,7 +44,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, List, NamedTuple, Tuple
+from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -67,6 +68,8 @@ from sly_bindings.formats.registry import (
     WRITERS,
 )
 
+# The targets that write a group as one object of one class, which --primary-class chooses.
+PRIMARY_CLASS_TARGETS = ("coco", "yolo", "yolo-det")
 USER_ERRORS = FORMAT_ERRORS + (ProjectFolderError, InvalidImageError, FileExistsError)
 
 
@@ -94,6 +97,12 @@ def run_command(args: argparse.Namespace) -> int:
     source, target = Path(args.IN), Path(args.OUT)
     overwrite = getattr(args, "overwrite", False)
     images = getattr(args, "images", None)
+    primary = primary_classes(getattr(args, "primary_class", None))
+    if primary is not None and args.TO not in PRIMARY_CLASS_TARGETS:
+        raise UserError(
+            f"--primary-class is used writing {', '.join(PRIMARY_CLASS_TARGETS)}, not {args.TO} "
+            "(which keeps every label of a group): drop it"
+        )
     if not source.exists():
         raise UserError(f"IN {source} does not exist: check the path")
     if not source.is_dir() and args.FROM != "coco":
@@ -119,7 +128,7 @@ def run_command(args: argparse.Namespace) -> int:
         with staged(target, overwrite) as staging:
             if args.FROM == SUPERVISELY:
                 read = project_counts(source)
-                WRITERS[args.TO](source, staging, target)
+                WRITERS[args.TO](source, staging, target, primary)
             elif args.TO == SUPERVISELY:
                 read_into(staging)
                 read = project_counts(staging)
@@ -134,13 +143,13 @@ def run_command(args: argparse.Namespace) -> int:
                     read_into(staging.parent / f".{target.name}.project")
                 totals = [0, 0, 0]
                 items = itertools.chain([] if first is None else [first], items)
-                ITEM_WRITERS[args.TO](counted(items, totals), staging)
+                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary)
                 read = Counts(*totals)
             else:  # format to format through a Supervisely project, in the staging folder
                 project = staging.parent / f".{target.name}.project"
                 read_into(project)
                 read = project_counts(project)
-                WRITERS[args.TO](project, staging, target)
+                WRITERS[args.TO](project, staging, target, primary)
     shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)
@@ -167,6 +176,34 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"Read {args.FROM} {source}: {read}")
         print(f"Written {args.TO} {target}: {written}")
     return 0
+
+
+def primary_classes(values: Optional[Sequence[str]]) -> Optional[List[str]]:
+    """The class names of ``--primary-class`` options (each may list several, with commas), in
+    order, once each; None when none is given.
+
+    Raises:
+        UserError: a name is empty.
+
+    Examples:
+        >>> primary_classes(["person", "car,truck", "person"])
+        ['person', 'car', 'truck']
+        >>> primary_classes(None) is None
+        True
+    """
+    if not values:
+        return None
+    names: List[str] = []
+    for value in values:
+        for name in value.split(","):
+            if not name.strip():
+                raise UserError(
+                    f"--primary-class {value!r}: an empty class name: name classes, e.g. "
+                    "--primary-class person,car"
+                )
+            if name.strip() not in names:
+                names.append(name.strip())
+    return names
 
 
 def check_out(target: Path, source: Path, overwrite: bool = False) -> None:
@@ -309,6 +346,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         "--images",
         metavar="DIR",
         help="coco: the images' folder, when it is none of those the tools use (see above)",
+    )
+    parser.add_argument(
+        "--primary-class",
+        action="append",
+        metavar="CLASS",
+        help="coco, yolo, yolo-det: a class that leads any group holding it (the group's class); "
+        "repeat it, or separate classes with commas, most important first",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"

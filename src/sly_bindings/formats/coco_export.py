@@ -9,9 +9,13 @@ From the command line (one line and exit code 2 when the project cannot be expor
 
     .venv/bin/sly-bindings convert supervisely coco output/tutorial-bindings output/coco
 
+writes, with :func:`write_coco_layout`, the layout CVAT, Datumaro and MMDetection read:
+``output/coco/annotations/instances_<dataset>.json`` and ``output/coco/images/<dataset>/``.
+:func:`write_coco` writes one JSON file of the whole project instead.
+
 Copy this file together with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/atomic.py``,
-``files/project_folder.py`` and ``files/write_checks.py`` (opening the project, atomic
-writing). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+``files/project_folder.py``, ``files/write_checks.py`` and ``formats/progress.py`` (opening the
+project, atomic writing, a progress bar). Besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
 
 Output format (what :func:`project_to_coco` returns and :func:`write_coco` writes as JSON)::
 
@@ -29,11 +33,13 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
   SDK's exporter gives); ``supercategory`` is the class name.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
-  ``file_name`` is the image's path relative to the project folder, with ``/``; height and
+  ``file_name`` is the image's path relative to the project folder, with ``/`` (in
+  :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
   width come from the annotation.
 - ``annotations``: per image, one instance per object in the order of its first label in the
-  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the project; ``iscrowd``
-  is always 0.
+  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the file; ``iscrowd`` is
+  1 for an object with a label tagged ``iscrowd`` (:data:`ISCROWD_TAG`, as the COCO reader
+  reads a crowd), written as an RLE, else 0.
 - ``category_id``: the group's class, its leader (``roles.group_class``: the class of its
   largest mask or polygon; a ``car_bbox`` box never leads a ``car``).
 - ``segmentation``, of the group's mask members (``roles.mask_members``: its masks and
@@ -42,19 +48,23 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
       ``[left, top, right, top, right, bottom, left, bottom]``;
-    - anything with a Bitmap, or a polygon with holes (a COCO polygon cannot hold one): one
+    - anything with a Bitmap, a polygon with holes (a COCO polygon cannot hold one), or a crowd: one
       compressed RLE of the union of the labels, ``{"size": [height, width], "counts": str}``
       (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
-      back exactly the union as ``group_mask`` draws it.
-- ``area``: the number of pixels of the union as ``groups.merge.group_mask`` draws it (the
-  Supervisely rule: a rectangle from column 2 to 5 is 4 pixels wide), an int. For a polygon
-  list, pycocotools' own rasterisation (``COCO.annToMask``) differs from this at the edges.
-  Keypoints without a mask: ``segmentation`` is ``[]`` and ``area`` the bbox's ``w * h``.
-- ``bbox``: ``roles.object_bbox``, the leader's own box (its one Rectangle of class ``<leader>``
-  or ``<leader>_bbox``) or else the union of the members' boxes, written as the SDK writes and
-  reads a COCO bbox (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle
-  ``left = x, top = y, right = x + w, bottom = y + h``, floats. So a ``car_bbox`` imported from
-  ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``.
+      back exactly the union as ``groups.merge.group_mask`` draws it (the Supervisely rule: a
+      rectangle from column 2 to 5 is 4 pixels wide).
+- ``area`` and ``bbox`` agree with the ``segmentation`` written, as pycocotools reads it:
+  ``mask.area`` (an int) and ``mask.toBbox`` (floats) of the encoded segmentation (the RLE
+  itself, or ``mask.merge(mask.frPyObjects(polygons, h, w))``, as ``COCO.annToRLE``). So a
+  polygon's area is the pixels whose centres it covers (a Rectangle (5,5)-(14,14), the polygon
+  ``[5, 5, 14, 5, 14, 14, 5, 14]``, has bbox ``[5, 5, 9, 9]`` and area 81), and a mask's bbox
+  spans its pixels (``w`` and ``h`` count columns and rows). This is the SDK's bbox convention
+  (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle ``top = y,
+  left = x, bottom = y + h, right = x + w`` and back. One exception, the group semantics
+  (``roles.object_bbox``): when the leader has exactly one box of its own (a Rectangle of class
+  ``<leader>`` or ``<leader>_bbox``), that box is the bbox, so a ``car_bbox`` imported from
+  ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``. Keypoints without a mask:
+  ``segmentation`` is ``[]``, ``bbox`` the group's box and ``area`` its ``w * h``.
 - ``keypoints`` and ``num_keypoints``, for a group with a GraphNodes member
   (:func:`coco_keypoints`; ``num_keypoints`` counts those with ``v > 0``), and the category's
   ``keypoints`` names and ``skeleton`` from that class's template
@@ -67,9 +77,11 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 
 from __future__ import annotations
 
+import itertools
 import os
+import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -81,13 +93,20 @@ from bindings import annotation_objects, binding_key_of
 from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.formats.items import FormatItem
+from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     group_class,
     group_roles,
     mask_members,
     object_bbox,
+    own_boxes,
 )
+
+# A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
+# (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
+ISCROWD_TAG = "iscrowd"
 
 
 class CocoExportError(ValueError):
@@ -131,7 +150,7 @@ def annotation_to_coco(
         ...     sly.Label(sly.Bitmap(part, sly.PointLocation(2, 2)), car, binding_key="a")])
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"car": 1})
         >>> instance["area"], instance["bbox"], instance["segmentation"]["size"]
-        (4, [0.0, 0.0, 3.0, 2.0], [3, 4])
+        (4, [0.0, 0.0, 4.0, 3.0], [3, 4])
         >>> mask_utils.decode(instance["segmentation"])
         array([[1, 1, 0, 0],
                [0, 0, 0, 0],
@@ -139,8 +158,8 @@ def annotation_to_coco(
         >>> box = sly.ObjClass("sign", sly.Rectangle)
         >>> ann = sly.Annotation((9, 9), [sly.Label(sly.Rectangle(1, 2, 3, 5), box)])
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"sign": 2}, first_id=7)
-        >>> instance["id"], instance["area"], instance["segmentation"]
-        (7, 12, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]])
+        >>> instance["id"], instance["segmentation"], instance["bbox"], instance["area"]
+        (7, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]], [2.0, 1.0, 3.0, 2.0], 6)
     """
     found = _instances(ann, image_id, category_ids, first_id, primary_classes)
     return [instance for instance, _ in found]
@@ -199,54 +218,232 @@ def project_to_coco(
         >>> coco["categories"]
         [{'id': 1, 'name': 'car', 'supercategory': 'car'}]
         >>> [(instance["area"], instance["segmentation"]) for instance in coco["annotations"]]
-        [(4, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
+        [(1, [[0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]])]
         >>> folder.cleanup()
     """
     project = open_project(project_dir)
+    pairs = [
+        (dataset, item_name)
+        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
+        for item_name in sorted(dataset.get_items_names())
+    ]
+
+    def file_name_of(dataset: sly.Dataset, item_name: str) -> str:
+        relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
+        return relative.replace(os.sep, "/")
+
+    return _coco_of(project, pairs, file_name_of, primary_classes)
+
+
+def _coco_of(
+    project: sly.Project,
+    pairs: Iterable[Tuple[sly.Dataset, str]],
+    file_name_of: Callable[[sly.Dataset, str], str],
+    primary_classes: Optional[Sequence[str]] = None,
+) -> Dict[str, Any]:
+    """The COCO dict of the images ``pairs`` (dataset, item name) of ``project``; each image's
+    ``file_name`` is ``file_name_of(dataset, item_name)``, called once per image in order."""
     categories = [
         {"id": number, "name": obj_class.name, "supercategory": obj_class.name}
         for number, obj_class in enumerate(project.meta.obj_classes, start=1)
     ]
-    category_ids = {category["name"]: category["id"] for category in categories}
-    images: List[Dict[str, Any]] = []
-    annotations: List[Dict[str, Any]] = []
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        for item_name in sorted(dataset.get_items_names()):
-            ann = read_annotation(dataset, item_name, project.meta)
-            relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
-            file_name = relative.replace(os.sep, "/")
-            image_id = len(images) + 1
-            height, width = ann.img_size
-            images.append(
-                {"id": image_id, "file_name": file_name, "height": height, "width": width}
-            )
-            try:
-                found = _instances(
-                    ann, image_id, category_ids, len(annotations) + 1, primary_classes
-                )
-            except (ValueError, TypeError) as error:
-                raise CocoExportError(f"{file_name}: {error}") from error
-            for instance, keypoint_class in found:
-                annotations.append(instance)
-                if keypoint_class is None:
-                    continue
-                skeleton = coco_keypoint_category(keypoint_class)
-                category = categories[instance["category_id"] - 1]
-                if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
-                    raise CocoExportError(
-                        f"{file_name}: instance {instance['id']}: category {category['name']!r} "
-                        f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
-                        "give each category one skeleton"
-                    )
-                category.setdefault("skeleton", skeleton["skeleton"])
-    return {
+    coco: Dict[str, Any] = {
         "info": {
             "description": f"Supervisely project {project.name}: one instance per binding group"
         },
-        "images": images,
-        "annotations": annotations,
+        "images": [],
+        "annotations": [],
         "categories": categories,
     }
+    for dataset, item_name in pairs:
+        ann = read_annotation(dataset, item_name, project.meta)
+        file_name = file_name_of(dataset, item_name)
+        relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
+        _add_image(coco, ann, file_name, relative.replace(os.sep, "/"), primary_classes)
+    return coco
+
+
+def _add_image(
+    coco: Dict[str, Any],
+    ann: sly.Annotation,
+    file_name: str,
+    where: str,
+    primary_classes: Optional[Sequence[str]] = None,
+) -> None:
+    """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
+    the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
+    the image in messages."""
+    images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
+    category_ids = {category["name"]: category["id"] for category in categories}
+    image_id = len(images) + 1
+    height, width = ann.img_size
+    images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
+    try:
+        found = _instances(ann, image_id, category_ids, len(annotations) + 1, primary_classes)
+    except (ValueError, TypeError) as error:
+        raise CocoExportError(f"{where}: {error}") from error
+    for instance, keypoint_class in found:
+        annotations.append(instance)
+        if keypoint_class is None:
+            continue
+        skeleton = coco_keypoint_category(keypoint_class)
+        category = categories[instance["category_id"] - 1]
+        if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
+            raise CocoExportError(
+                f"{where}: instance {instance['id']}: category {category['name']!r} "
+                f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
+                "give each category one skeleton"
+            )
+        category.setdefault("skeleton", skeleton["skeleton"])
+
+
+def items_to_coco(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    name: str = "items",
+) -> Dict[str, Dict[str, Any]]:
+    """Write read items (``formats.items.FormatItem``) in the layout of :func:`write_coco_layout`.
+
+    What a format-to-format conversion uses: the items pass in memory, no project on disk.
+    Each top-level dataset is a subset (``annotations/instances_<dataset>.json``), a nested
+    one's images go into its parent's as ``<child>/<image>``. Categories are ``classes``, then
+    every other class of the items' labels in the order first seen, ids 1, 2, ..., the same in
+    every file. Instances as :func:`project_to_coco` makes them. ``out_dir`` is created and
+    must not exist yet. A progress bar on a terminal (``formats.progress``).
+
+    Returns:
+        The COCO dict written for each subset.
+
+    Raises:
+        FileExistsError: ``out_dir`` exists, or two items of a subset have one ``file_name``.
+        CocoExportError: an image has an object that cannot be exported (the message starts
+            with the item's source).
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> written = items_to_coco([FormatItem(("ds",), "a.png", png, ann, "a")],
+        ...                         folder.name + "/coco")
+        >>> written["ds"]["images"], [c["name"] for c in written["ds"]["categories"]]
+        ([{'id': 1, 'file_name': 'a.png', 'height': 4, 'width': 4}], ['car'])
+        >>> sorted(str(p.relative_to(folder.name)) for p in Path(folder.name, "coco").rglob("*.*"))
+        ['coco/annotations/instances_ds.json', 'coco/images/ds/a.png']
+        >>> folder.cleanup()
+    """
+    os.makedirs(out_dir)
+    categories: List[Dict[str, Any]] = []
+    known: Dict[str, int] = {}
+
+    def add_category(class_name: str) -> None:
+        if class_name not in known:
+            known[class_name] = len(categories) + 1
+            categories.append({"id": known[class_name], "name": class_name})
+            categories[-1]["supercategory"] = class_name
+
+    for obj_class in classes:
+        add_category(obj_class.name)
+    written: Dict[str, Dict[str, Any]] = {}
+    for item in progress(items, "COCO"):
+        for label in item.ann.labels:
+            add_category(label.obj_class.name)
+        subset = item.dataset[0]
+        coco = written.setdefault(
+            subset,
+            {
+                "info": {"description": f"{name}: one instance per binding group"},
+                "images": [],
+                "annotations": [],
+                "categories": categories,  # one list, shared by every subset
+            },
+        )
+        file_name = "/".join(item.dataset[1:] + (item.name,))
+        destination = Path(out_dir, "images", subset, file_name)
+        if destination.exists():
+            raise FileExistsError(
+                f"{item.source}: subset {subset} has two images {file_name!r}: rename one"
+            )
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(item.image, bytes):
+            destination.write_bytes(item.image)
+        else:
+            shutil.copyfile(item.image, destination)
+        _add_image(coco, item.ann, file_name, item.source, primary_classes)
+    for subset, coco in written.items():
+        json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
+        json_path.parent.mkdir(exist_ok=True)
+        write_json_atomically(coco, str(json_path))
+    return written
+
+
+def write_coco_layout(
+    project_dir: str, out_dir: str, primary_classes: Optional[Sequence[str]] = None
+) -> Dict[str, Dict[str, Any]]:
+    """Write the project in the COCO layout the tools read, and return each subset's COCO dict.
+
+    The layout of CVAT's and Datumaro's ``coco_instances`` export, which MMDetection reads too::
+
+        out_dir/annotations/instances_<dataset>.json
+        out_dir/images/<dataset>/<image>
+
+    one JSON file per top-level dataset with images, each image's ``file_name`` its path in
+    ``images/<dataset>/`` (a nested dataset ``<dataset>/<child>`` as ``<child>/<image>``), image and instance ids from 1 in each file, every class of the
+    meta as a category in each. Instances as :func:`project_to_coco` makes them. ``out_dir`` is
+    created and must not exist yet. A progress bar on a terminal (``formats.progress``).
+
+    Raises:
+        FileExistsError: ``out_dir`` exists.
+        as :func:`project_to_coco`.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> project = sly.Project(folder.name + "/cars", sly.OpenMode.CREATE)
+        >>> project.set_meta(sly.ProjectMeta([car]))
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> project.create_dataset("val").add_item_np("a.png", image, ann=ann)
+        >>> coco = write_coco_layout(project.directory, folder.name + "/coco")
+        >>> coco["val"]["images"]
+        [{'id': 1, 'file_name': 'a.png', 'height': 4, 'width': 4}]
+        >>> sorted(str(p.relative_to(folder.name)) for p in Path(folder.name, "coco").rglob("*.*"))
+        ['coco/annotations/instances_val.json', 'coco/images/val/a.png']
+        >>> folder.cleanup()
+    """
+    project = open_project(project_dir)
+    os.makedirs(out_dir)
+    pairs = [
+        (dataset, item_name)
+        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
+        for item_name in sorted(dataset.get_items_names())
+    ]
+    written: Dict[str, Dict[str, Any]] = {}
+    shown = progress(pairs, "COCO")
+    # A nested dataset goes with its top-level dataset, in its folder (as the COCO reader
+    # builds nested datasets from the folders of file_name, the SDK's way).
+    for subset, subset_pairs in itertools.groupby(
+        shown, key=lambda pair: pair[0].name.split("/")[0]
+    ):
+        images_dir = Path(out_dir, "images", subset)
+
+        def copied(dataset: sly.Dataset, item_name: str) -> str:
+            file_name = "/".join(dataset.name.split("/")[1:] + [item_name])
+            destination = images_dir / file_name
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(dataset.get_item_path(item_name), destination)
+            return file_name
+
+        coco = _coco_of(project, subset_pairs, copied, primary_classes)
+        json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
+        json_path.parent.mkdir(exist_ok=True)
+        write_json_atomically(coco, str(json_path))
+        written[subset] = coco
+    return written
 
 
 def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
@@ -330,7 +527,10 @@ def _instance(
             f"{name} has {len(roles.keypoints)} keypoints labels: one object has one skeleton, "
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
-    box = object_bbox(labels, primary_classes)
+    boxes = own_boxes(labels, leader)
+    # The group's box (roles.object_bbox): its leader's one own box, else the members' extent.
+    box = boxes[0].geometry if len(boxes) == 1 else object_bbox(labels, primary_classes)
+    crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,
@@ -338,18 +538,24 @@ def _instance(
         # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
         # y = top, width = right - left, height = bottom - top.
         "bbox": [float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)],
-        "iscrowd": 0,
+        "iscrowd": 1 if crowd else 0,
     }
     if parts:
-        rle = _encode(group_mask(parts, image_size))
-        if all(_fits_coco_polygon(label.geometry) for label in parts):
-            instance["segmentation"] = [_coco_polygon(label.geometry) for label in parts]
+        height, width = image_size
+        if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
+            polygons = [_coco_polygon(label.geometry) for label in parts]
+            instance["segmentation"] = polygons
+            # The segmentation as pycocotools reads it (COCO.annToRLE): its area and box.
+            rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
         else:
+            rle = _encode(group_mask(parts, image_size))
             instance["segmentation"] = {
                 "size": list(rle["size"]),
                 "counts": rle["counts"].decode("ascii"),
             }
         instance["area"] = int(mask_utils.area(rle))
+        if len(boxes) != 1:  # the leader's one own box stays its bbox
+            instance["bbox"] = [float(v) for v in mask_utils.toBbox(rle)]
     else:
         # No mask: the area of the box, as the SDK gives a keypoints instance.
         instance["segmentation"] = []

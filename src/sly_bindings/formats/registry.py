@@ -18,17 +18,11 @@ Examples:
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-from typing import Callable, Dict, Iterable, Iterator
+from typing import Callable, Dict, Iterator, Optional, Sequence
 
-from sly_bindings.formats.coco import (
-    CocoWarning,
-    InvalidCocoError,
-    coco_items,
-    coco_to_project,
-)
-from sly_bindings.formats.coco_export import CocoExportError, write_coco
+from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
+from sly_bindings.formats.coco_export import CocoExportError, items_to_coco, write_coco_layout
 from sly_bindings.formats.cvat import (
     CvatWarning,
     InvalidCvatError,
@@ -55,7 +49,7 @@ from sly_bindings.formats.yolo import (
 
 SUPERVISELY = "supervisely"
 FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
-COCO_FILE = "annotations.json"
+Primary = Optional[Sequence[str]]
 CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, YoloWarning)
 FORMAT_ERRORS = (
     InvalidLabelmeError,
@@ -66,22 +60,27 @@ FORMAT_ERRORS = (
 )
 
 
-def write_coco_folder(project_dir: Path, out_dir: Path, _final_dir: Path) -> None:
-    """``annotations.json`` (``coco_export.write_coco``) and the images at their file_name."""
-    coco = write_coco(str(project_dir), str(out_dir / COCO_FILE))
-    for image in coco["images"]:
-        destination = out_dir / image["file_name"]
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(project_dir / image["file_name"], destination)
+def write_coco_folder(
+    project_dir: Path, out_dir: Path, _final_dir: Path, primary_classes: Primary = None
+) -> None:
+    """``annotations/instances_<dataset>.json`` + ``images/<dataset>/`` (the layout CVAT,
+    Datumaro and MMDetection read): ``coco_export.write_coco_layout``."""
+    write_coco_layout(str(project_dir), str(out_dir), primary_classes)
 
 
-WRITERS: Dict[str, Callable[[Path, Path, Path], None]] = {
-    "labelme": lambda project, out, _final: project_to_labelme(str(project), str(out)),
-    "cvat": lambda project, out, _final: project_to_cvat(str(project), str(out)),
+# Each writer: (project folder, folder to write, OUT as the user named it, primary classes);
+# the primary classes name the classes that lead a group (``groups.roles.group_class``).
+WRITERS: Dict[str, Callable[..., None]] = {
+    "labelme": lambda project, out, _final, _primary=None: project_to_labelme(
+        str(project), str(out)
+    ),
+    "cvat": lambda project, out, _final, _primary=None: project_to_cvat(str(project), str(out)),
     "coco": write_coco_folder,
-    "yolo": lambda project, out, final: project_to_yolo(str(project), str(out), str(final)),
-    "yolo-det": lambda project, out, final: project_to_yolo(
-        str(project), str(out), str(final), task="detect"
+    "yolo": lambda project, out, _final, primary=None: project_to_yolo(
+        str(project), str(out), primary_classes=primary
+    ),
+    "yolo-det": lambda project, out, _final, primary=None: project_to_yolo(
+        str(project), str(out), task="detect", primary_classes=primary
     ),
 }
 # Targets written only: YOLO detection (one box per object), read back by the yolo reader.
@@ -109,7 +108,11 @@ ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
 }
 # Writers of the items a reader yields: a format-to-format run through them keeps the
 # annotations in memory, with no project on disk.
-ITEM_WRITERS: Dict[str, Callable[[Iterable, Path], None]] = {
-    "labelme": lambda items, out: items_to_labelme(items, str(out)),
-    "cvat": lambda items, out: items_to_cvat(items, str(out)),
+# Each: (items, folder to write, primary classes).
+ITEM_WRITERS: Dict[str, Callable[..., None]] = {
+    "labelme": lambda items, out, _primary=None: items_to_labelme(items, str(out)),
+    "cvat": lambda items, out, _primary=None: items_to_cvat(items, str(out)),
+    "coco": lambda items, out, primary=None: items_to_coco(
+        items, str(out), primary_classes=primary
+    ),
 }

@@ -35,7 +35,10 @@ round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per g
 label, with every pixel of it) but not the parts or the bindings.
 
 Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and ``data.yaml``
-(``path``, ``train``, ``val``, ``nc``, ``names``). Datasets named ``val``, ``valid`` or
+(``train``, ``val``, ``test``, ``nc``, ``names``: a mapping of ids to names), the layout of
+Ultralytics and of Datumaro's ``yolo_ultralytics`` format. ``data.yaml`` has no absolute
+``path``: Ultralytics then resolves the split folders relative to the folder of ``data.yaml``, so
+the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one).
 
@@ -62,9 +65,11 @@ import yaml
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.input_paths import absence
 from sly_bindings.files.images import read_image_size
+from sly_bindings.files.input_paths import absence
+from sly_bindings.files.project_folder import read_annotation
 from sly_bindings.formats.items import is_coordinate
+from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     group_class,
@@ -275,6 +280,11 @@ def annotation_to_yolo(
         if not parts:
             continue
         outline, joined = object_outline(parts, ann.img_size)
+        if has_holes(parts, ann.img_size):
+            warnings.warn(
+                f"{what}: has holes, filled: a YOLO segment is one outline without holes",
+                YoloWarning,
+            )
         if joined > 1:
             count = len(parts)
             names = {label.obj_class.name for label in parts}
@@ -289,6 +299,31 @@ def annotation_to_yolo(
         coordinates = (outline / [width, height]).ravel()
         lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
     return lines
+
+
+def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
+    """Whether the area of ``labels`` (one object) has a hole, which a YOLO segment fills.
+
+    A single polygon has one when it has an interior ring; a rectangle never; anything else
+    when the union of its pixels (``groups.merge.group_mask``) has an inner contour
+    (``cv2.findContours`` with ``RETR_CCOMP``: 8-connected background enclosed by the object).
+
+    Examples:
+        >>> ring = np.ones((5, 5), bool)
+        >>> ring[2, 2] = False
+        >>> car = sly.ObjClass("car", sly.Bitmap)
+        >>> has_holes([sly.Label(sly.Bitmap(ring), car)], (6, 6))
+        True
+        >>> has_holes([sly.Label(sly.Bitmap(np.ones((2, 2), bool)), car)], (6, 6))
+        False
+    """
+    if len(labels) == 1 and type(labels[0].geometry) is sly.Rectangle:
+        return False
+    if len(labels) == 1 and type(labels[0].geometry) is sly.Polygon:
+        return len(labels[0].geometry.interior) > 0
+    mask = group_mask(labels, image_size).astype(np.uint8)
+    _, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
 
 
 def yolo_to_annotation(
@@ -373,14 +408,21 @@ def _pixel(normalised: float, size: int) -> int:
 
 
 def project_to_yolo(
-    project_dir: str, out_dir: str, dataset_path: Optional[str] = None, task: str = "segment"
+    project_dir: str,
+    out_dir: str,
+    dataset_path: Optional[str] = None,
+    task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
 ) -> None:
     """Write a Supervisely project as a YOLO dataset in ``out_dir`` (see the layout).
 
-    ``out_dir`` is created and must not exist yet. ``dataset_path`` is the ``path`` written in
-    ``data.yaml`` (where the dataset will live; default: ``out_dir``, absolute). ``task`` is
-    ``"segment"`` (polygons) or ``"detect"`` (boxes), as :func:`annotation_to_yolo` writes them.
-    Warns as :func:`annotation_to_yolo` does.
+    ``out_dir`` is created and must not exist yet. ``data.yaml`` has no ``path`` by default:
+    Ultralytics then takes the folder that holds ``data.yaml`` as the dataset root and resolves
+    ``train``, ``val`` and ``test`` from there, so the folder still works after it is moved or
+    copied. ``dataset_path`` writes a ``path`` (where the dataset will live) as given. ``task`` is
+    ``"segment"`` (polygons) or ``"detect"`` (boxes), and ``primary_classes`` the classes that
+    lead a group, as :func:`annotation_to_yolo` takes them. Warns as :func:`annotation_to_yolo`
+    does. A progress bar on a terminal (``formats.progress``).
 
     Raises:
         FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
@@ -394,14 +436,14 @@ def project_to_yolo(
         >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
         >>> image = np.zeros((4, 4, 3), np.uint8)
         >>> project.create_dataset("train").add_item_np("a.png", image, ann=ann)
-        >>> project_to_yolo(project.directory, folder.name + "/yolo", dataset_path="/data/cars")
+        >>> project_to_yolo(project.directory, folder.name + "/yolo")
         >>> with open(folder.name + "/yolo/labels/train/a.txt", encoding="utf-8") as file:
         ...     file.read()
         '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
         >>> with open(folder.name + "/yolo/data.yaml", encoding="utf-8") as file:
         ...     config = yaml.safe_load(file)
-        >>> config["path"], config["train"], config["val"], config["names"]
-        ('/data/cars', ['images/train'], ['images/train'], {0: 'car'})
+        >>> "path" in config, config["train"], config["val"], config["names"]
+        (False, ['images/train'], ['images/train'], {0: 'car'})
         >>> folder.cleanup()
     """
     if task not in TASKS:
@@ -410,30 +452,37 @@ def project_to_yolo(
     class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
     os.makedirs(out_dir)
     splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
+    pairs = [
+        (dataset, item_name)
+        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
+        for item_name in sorted(dataset.get_items_names())
+    ]
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        images_dir = Path(out_dir, "images", dataset.name)
-        labels_dir = Path(out_dir, "labels", dataset.name)
-        images_dir.mkdir(parents=True)
-        labels_dir.mkdir(parents=True)
+        Path(out_dir, "images", dataset.name).mkdir(parents=True)
+        Path(out_dir, "labels", dataset.name).mkdir(parents=True)
         # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
         # the top-level dataset that holds it, listed once, in that dataset's split.
         top_level = dataset.name.split("/")[0]
         split = splits[SPLIT_NAMES.get(top_level, "train")]
         if f"images/{top_level}" not in split:
             split.append(f"images/{top_level}")
-        for item_name in sorted(dataset.get_items_names()):
-            label_path = labels_dir / f"{Path(item_name).stem}.txt"
-            if label_path.exists():
-                raise FileExistsError(
-                    f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
-                    "YOLO names the label file after it: rename one of them"
-                )
-            ann = dataset.get_ann(item_name, project.meta)
-            lines = annotation_to_yolo(ann, class_ids, f"{dataset.name}/{item_name}", task)
-            label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-            sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
+    for dataset, item_name in progress(pairs, "YOLO"):
+        images_dir = Path(out_dir, "images", dataset.name)
+        label_path = Path(out_dir, "labels", dataset.name, f"{Path(item_name).stem}.txt")
+        if label_path.exists():
+            raise FileExistsError(
+                f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
+                "YOLO names the label file after it: rename one of them"
+            )
+        ann = read_annotation(
+            dataset, item_name, project.meta
+        )  # its size checked, as every writer's
+        where = f"{dataset.name}/{item_name}"
+        lines = annotation_to_yolo(ann, class_ids, where, task, primary_classes)
+        label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
     config = {
-        "path": os.path.abspath(dataset_path or out_dir),
+        **({"path": dataset_path} if dataset_path is not None else {}),
         "train": splits["train"],
         "val": splits["val"] or list(splits["train"]),
         **({"test": splits["test"]} if splits["test"] else {}),

@@ -1,0 +1,81 @@
+"""Datumaro reads our COCO layout and our moved YOLO folder (opt-in, as
+``test_tools_read_our_output.py``: set ``SLY_BINDINGS_DATUMARO_PYTHON`` to a Python with
+``datumaro==1.13.12``). Datumaro 1.13.12's ``yolo`` importer takes detection lines only (5
+fields), so the YOLO check uses our ``yolo-det`` output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import warnings
+
+import pytest
+
+from format_samples import make_sample_project
+from sly_bindings.formats.coco_export import write_coco_layout
+from sly_bindings.formats.yolo import YoloWarning, project_to_yolo
+
+DATUMARO_PYTHON = os.environ.get("SLY_BINDINGS_DATUMARO_PYTHON")
+pytestmark = [
+    pytest.mark.skipif(not DATUMARO_PYTHON, reason="SLY_BINDINGS_DATUMARO_PYTHON is not set"),
+    pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning"),
+]
+SCRIPT = """
+import json, sys
+import datumaro as dm
+dataset = dm.Dataset.import_from(sys.argv[1], sys.argv[2])
+print(json.dumps({
+    "labels": [c.name for c in dataset.categories()[dm.AnnotationType.label]],
+    "items": sorted([item.subset, item.id, item.media.path,
+                     sorted(a.type.name for a in item.annotations)] for item in dataset),
+}))
+"""
+
+
+def datumaro_import(path, format_name):
+    result = subprocess.run(
+        [DATUMARO_PYTHON, "-c", SCRIPT, str(path), format_name],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_datumaro_reads_our_coco_layout(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+    written = write_coco_layout(str(original), str(tmp_path / "coco"))
+
+    found = datumaro_import(tmp_path / "coco", "coco_instances")
+
+    assert found["labels"] == ["car", "person", "sign"]
+    assert [(subset, item_id) for subset, item_id, _, _ in found["items"]] == [
+        ("dataset-01", "image"),
+        ("dataset-02", "small"),
+    ]
+    for subset, _, path, annotations in found["items"]:
+        assert path.startswith(str(tmp_path / "coco" / "images" / subset))
+        # Datumaro reads each instance as its bbox beside its polygons or mask.
+        assert annotations.count("bbox") == len(written[subset]["annotations"])
+        assert set(annotations) - {"bbox"} <= {"polygon", "mask"}
+
+
+def test_datumaro_reads_our_yolo_folder_after_a_move(tmp_path):
+    original = make_sample_project(tmp_path / "project")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", YoloWarning)
+        project_to_yolo(str(original), str(tmp_path / "yolo"), task="detect")
+    shutil.move(tmp_path / "yolo", tmp_path / "moved")
+
+    found = datumaro_import(tmp_path / "moved", "yolo")
+
+    assert found["labels"] == ["car", "person", "sign"]
+    lines = {
+        path.parent.name: len(path.read_text().splitlines())
+        for path in (tmp_path / "moved" / "labels").rglob("*.txt")
+    }
+    assert {subset: len(annotations) for subset, _, _, annotations in found["items"]} == lines
+    assert all(path.startswith(str(tmp_path / "moved")) for _, _, path, _ in found["items"])
