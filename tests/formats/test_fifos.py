@@ -52,3 +52,17 @@ def test_a_fifo_where_a_reader_needs_a_file_is_named_as_such(tmp_path, capsys, s
     assert code == 2, err
     assert err.count("\n") == 1 and "is not a regular file" in err and hint in err, err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_fifo_in_a_projects_ann_folder_is_named_before_the_sdk_reads(tmp_path, capsys):
+    project = write_local_project(tmp_path / "project", datasets=["ds0"])
+    replace_with_fifo(project / "ds0" / "ann" / "bound.png.json")
+
+    code = run(lambda: main(["validate", "--local", str(project)]), USER_ERRORS)
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (
+        f"error: {project / 'ds0' / 'ann' / 'bound.png.json'}: is not a regular file (a folder, "
+        "FIFO, socket or device): replace it with the file it stands for\n"
+    )

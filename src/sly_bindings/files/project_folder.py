@@ -20,6 +20,7 @@ from typing import Any, Iterator, List, Optional, Set, Union
 import supervisely as sly
 
 from sly_bindings.files.images import oriented_size
+from sly_bindings.files.input_paths import absence
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -67,6 +68,13 @@ def open_project(directory: PathLike) -> sly.Project:
         raise ProjectFolderError(
             f"{meta_path}: not a Supervisely project meta ({reason}): export the project again"
         ) from error
+    for folder in _dataset_folders(directory):
+        for kind in ("img", "ann"):
+            odd = next((f for f in sorted((folder / kind).glob("*")) if not f.is_file()), None)
+            if odd is not None and not odd.is_dir():  # a FIFO would block the SDK's read
+                raise ProjectFolderError(
+                    f"{odd}: {absence(odd)}: replace it with the file it stands for"
+                )
     try:
         with _sdk_log_silenced():
             project = sly.Project(str(directory), sly.OpenMode.READ)
