@@ -21,6 +21,11 @@ second for both, the ratio ours / Datumaro, and whether every group came out as 
 
     .venv/bin/python benchmarks/convert_speed.py [--sizes 1000 10000] [--datumaro-python PATH]
 
+Then, in the same run, the floors the SDK sets for any conversion that goes through
+Supervisely annotations (as ``convert`` does): the time to ``import supervisely``, and the time
+the SDK takes to make the 6 labels of one image and their ``sly.Annotation`` (every reader makes
+them once), beside Datumaro's whole run and its whole cost per image.
+
 Targets (issue 13): at most 1.5x Datumaro's wall time at 1,000 images, 1.0x at 10,000.
 """
 
@@ -116,6 +121,43 @@ def instances_per_image(out: Path) -> List[int]:
     return counts
 
 
+# What the SDK costs before any of our code runs, measured in this run (see the floors below).
+IMPORT_SCRIPT = "import supervisely"
+ANNOTATION_SCRIPT = """
+import time
+import supervisely as sly
+car, person = sly.ObjClass("car", sly.Polygon), sly.ObjClass("person", sly.Polygon)
+sign = sly.ObjClass("sign", sly.Rectangle)
+
+def corners(left, top):
+    return [sly.PointLocation(row, col) for row, col in
+            ((top, left), (top, left + 8), (top + 6, left + 8), (top + 6, left))]
+
+start = time.perf_counter()
+for _ in range(1000):
+    labels = [sly.Label(sly.Polygon(corners(2 + 10 * i, 2)), car, binding_key="1") for i in range(3)]
+    labels += [sly.Label(sly.Polygon(corners(2 + 10 * i, 20)), person, binding_key="2")
+               for i in range(2)]
+    labels.append(sly.Label(sly.Rectangle(30, 40, 43, 59), sign))
+    sly.Annotation((48, 64), labels)
+print((time.perf_counter() - start) / 1000)
+"""
+
+
+def sdk_floors(python: str) -> Tuple[float, float]:
+    """Seconds to import the SDK (the median of 3 runs), and seconds per image for the SDK to
+    make the benchmark's 6 labels and their ``sly.Annotation`` (every reader makes them once)."""
+    imports = []
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run([python, "-c", IMPORT_SCRIPT], check=True)
+        imports.append(time.perf_counter() - start)
+    result = subprocess.run(
+        [python, "-c", ANNOTATION_SCRIPT], check=True, capture_output=True, text=True
+    )
+    return sorted(imports)[1], float(result.stdout.split()[-1])
+
+
 def datumaro_python(given: str | None) -> str:
     """The Python of a venv with Datumaro 1.13.12, made under the cache folder if missing."""
     given = given or os.environ.get("SLY_BINDINGS_DATUMARO_PYTHON")
@@ -145,6 +187,7 @@ def main() -> None:
     dm_python = datumaro_python(args.datumaro_python)
     ours_env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}"}
     results = []
+    walls: Dict[int, Tuple[float, float]] = {}  # size: (ours, Datumaro's) wall seconds
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
             cvat = Path(scratch, f"cvat-{size}")
@@ -172,6 +215,24 @@ def main() -> None:
                 f"ours {intact['ours']}, datumaro {intact['datumaro']}"
             )
             results.append((size, ratio))
+            walls[size] = (ours[0], theirs[0])
+    # The floors the SDK sets, beside Datumaro's own costs: its whole run, and its cost per image
+    # (the difference between two sizes per image; its whole run per image with one size).
+    sdk_import, per_annotation = sdk_floors(sys.executable)
+    sizes = sorted(walls)
+    first, last = sizes[0], sizes[-1]
+    dm_per_image = (
+        (walls[last][1] - walls[first][1]) / (last - first)
+        if last != first
+        else walls[first][1] / first
+    )
+    print(
+        f"SDK floors: import supervisely {sdk_import:.2f} s (Datumaro's whole run at "
+        f"{first:,} images: {walls[first][1]:.2f} s, {sdk_import / walls[first][1]:.2f}x); "
+        f"making the 6 labels' sly.Annotation {1000 * per_annotation:.3f} ms per image "
+        f"(Datumaro's whole conversion: {1000 * dm_per_image:.3f} ms per image, "
+        f"{per_annotation / dm_per_image:.2f}x)"
+    )
     print(
         "CVAT->COCO with groups, wall time ours/Datumaro: "
         + ", ".join(f"{ratio:.2f}x at {size:,} images" for size, ratio in results)

@@ -661,6 +661,16 @@ def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
         f"Written labelme {tmp_path / 'out'}: 1 image, 2 labels, 2 groups"
     )
 
+    # --json lists the same warnings, the counts' one included.
+    json_out = tmp_path / "json-out"
+    code = convert_in_process("supervisely", "labelme", tmp_path / "mixed", json_out, "--json")
+    output = capsys.readouterr()
+    assert code == 0, output.err
+    assert ["warning: " + line for line in json.loads(output.out)["warnings"]] == warning_lines(
+        output.err
+    )
+    assert len(warning_lines(output.err)) == 2
+
 
 @pytest.fixture(scope="module")
 def sample_formats(sample, tmp_path_factory) -> Path:
@@ -745,6 +755,29 @@ def test_overwrite_replaces_an_existing_out_whole(
     assert not (out / "stale.txt").exists()
     assert any(out.iterdir())
     assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # no staging, no old OUT
+
+
+@pytest.mark.parametrize(
+    "make_out",
+    [
+        lambda out: out.write_text("a file"),
+        lambda out: out.symlink_to(out.parent / "elsewhere"),  # dangling
+        lambda out: (out.parent / "folder").mkdir() or out.symlink_to(out.parent / "folder"),
+        lambda out: out.write_text("x") or out.rename(out.parent / "f") or out.symlink_to("f"),
+    ],
+    ids=["file", "dangling link", "link to a folder", "link to a file"],
+)
+def test_overwrite_replaces_only_a_folder(tmp_path, capsys, sample, make_out):
+    out = tmp_path / "out"
+    make_out(out)
+    before = sorted(path.name for path in tmp_path.iterdir())
+
+    assert convert_in_process("supervisely", "cvat", sample, out, "--overwrite") == 2
+
+    assert capsys.readouterr().err == (
+        f"error: OUT {out} is not a folder: --overwrite replaces only a folder\n"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
 
 
 def test_a_failed_overwrite_leaves_out_as_it_was(tmp_path, capsys):

@@ -439,6 +439,42 @@ def test_a_bad_export_names_the_file_and_the_field(tmp_path, xml, images, messag
     assert not (tmp_path.parent / "evil").exists()
 
 
+LAUGHS = "".join(
+    f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
+)  # lol9 is 10^9 "lol"s
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # Entity expansion: a billion laughs, and a quadratic blow-up (one long entity, used often).
+        f'<!DOCTYPE annotations [<!ENTITY lol0 "lol">{LAUGHS}]>',
+        f'<!DOCTYPE annotations [<!ENTITY big "{"x" * 100_000}">]>',
+        # External references: a local file, a URL, a parameter entity.
+        '<!DOCTYPE annotations [<!ENTITY secret SYSTEM "file:///etc/passwd">]>',
+        '<!DOCTYPE annotations [<!ENTITY remote SYSTEM "http://127.0.0.1:9/x.xml">]>',
+        '<!DOCTYPE annotations [<!ENTITY % p SYSTEM "file:///etc/passwd"> %p;]>',
+        # A DTD that declares nothing is refused too: CVAT writes none.
+        '<!DOCTYPE annotations SYSTEM "annotations.dtd">',
+    ],
+)
+def test_a_dtd_is_refused_unread_nothing_expanded_or_fetched(tmp_path, doctype):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    (tmp_path / "cvat" / "images" / "a.png").write_bytes(IMAGE_8X6)
+    used = "&lol9;" if "lol9" in doctype else "&big;" * 1000 if "big" in doctype else "a.png"
+    body = f'<annotations><image id="0" name="{used}" width="8" height="6"/></annotations>'
+    (tmp_path / "cvat" / "annotations.xml").write_text(f'<?xml version="1.0"?>{doctype}{body}')
+
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert str(raised.value) == (
+        f"{tmp_path / 'cvat' / 'annotations.xml'}: <!DOCTYPE>: a DTD (entities, external "
+        "references) is not read: export the file from CVAT again, which writes none"
+    )
+    assert not (tmp_path / "project").exists()
+
+
 @pytest.mark.parametrize(
     "subset, dataset, folder",
     [

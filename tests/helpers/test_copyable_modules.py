@@ -19,7 +19,7 @@ README = (REPO_DIR / "README.md").read_text()
 # Besides the standard library, every helper may use these (the SDK brings requests, tqdm and
 # Pillow).
 ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm", "PIL"}
-LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml"}
+LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml", "defusedxml": "defusedxml"}
 
 
 def copyable_rows() -> list[tuple[str, list[str], set[str]]]:

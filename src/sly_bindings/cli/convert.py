@@ -156,11 +156,11 @@ def run_command(args: argparse.Namespace) -> int:
 
     written = read if args.TO == SUPERVISELY else read_back(args.TO, target)
     if written != read:
-        print(
-            f"warning: {args.TO} holds {written} where the project had {read} "
-            f"(README, 'Convert bindings to other formats', says what survives)",
-            file=sys.stderr,
+        shown.append(
+            f"{args.TO} holds {written} where the project had {read} "
+            f"(README, 'Convert bindings to other formats', says what survives)"
         )
+        print(f"warning: {shown[-1]}", file=sys.stderr)
     if args.json:
         summary = {
             "from": args.FROM,
@@ -209,7 +209,8 @@ def primary_classes(values: Optional[Sequence[str]]) -> Optional[List[str]]:
 def check_out(target: Path, source: Path, overwrite: bool = False) -> None:
     """Refuse an OUT that exists (unless ``overwrite``, then it must be a folder), lies inside
     IN or holds IN, or cannot be made, before any work is done."""
-    replaced = overwrite and target.exists()
+    # A symbolic link, even a dangling one, is what --overwrite would replace: refused below.
+    replaced = overwrite and (target.exists() or target.is_symlink())
     if (target.exists() or target.is_symlink()) and not overwrite:
         raise UserError(
             f"OUT {target} exists: choose a new folder or remove it first (or pass --overwrite "

@@ -88,6 +88,7 @@ from sly_bindings.formats.items import (
     excerpt,
     is_coordinate,
     items_to_project,
+    label_class,
 )
 from sly_bindings.groups.split import split_label
 
@@ -167,7 +168,7 @@ def coco_to_annotation(
         crowd = bool(instance.get("iscrowd"))
         tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
         parts_labels = [
-            sly.Label(geometry, sly.ObjClass(name, type(geometry)), tags=tags) for geometry in parts
+            sly.Label(geometry, label_class(name, type(geometry)), tags=tags) for geometry in parts
         ]
         if crowd:  # many objects in one region, not one object in parts: never bound
             labels.extend(parts_labels)
@@ -702,7 +703,7 @@ def keypoint_instance_labels(
     labels: List[sly.Label] = []
     if instance.get("segmentation"):
         labels.extend(
-            sly.Label(geometry, sly.ObjClass(name, type(geometry)))
+            sly.Label(geometry, label_class(name, type(geometry)))
             for geometry in _geometries(instance, image_size, field)
         )
     bbox = instance.get("bbox")
@@ -711,7 +712,7 @@ def keypoint_instance_labels(
             raise InvalidCocoError(f"{field}: bbox: must be [x, y, width, height] numbers")
         x, y, width, height = bbox
         rectangle = sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
-        labels.append(sly.Label(rectangle, sly.ObjClass(f"{name}{BBOX_TAIL}", sly.Rectangle)))
+        labels.append(sly.Label(rectangle, label_class(f"{name}{BBOX_TAIL}", sly.Rectangle)))
     nodes = {
         point: sly.geometry.graph.Node(
             sly.PointLocation(round(values[3 * i + 1]), round(values[3 * i])),

@@ -376,7 +376,7 @@ def items_to_coco(
     for subset, coco in written.items():
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
-        write_json_atomically(coco, str(json_path))
+        write_json_atomically(coco, str(json_path), indent=None)
     return written
 
 
@@ -441,7 +441,7 @@ def write_coco_layout(
         coco = _coco_of(project, subset_pairs, copied, primary_classes)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
-        write_json_atomically(coco, str(json_path))
+        write_json_atomically(coco, str(json_path), indent=None)
         written[subset] = coco
     return written
 
@@ -474,7 +474,7 @@ def write_coco(project_dir: str, out_path: str) -> Dict[str, Any]:
     _check_out_path(out_path)
     coco = project_to_coco(project_dir)
     os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
-    write_json_atomically(coco, os.fspath(out_path))
+    write_json_atomically(coco, os.fspath(out_path), indent=None)
     return coco
 
 
@@ -528,18 +528,23 @@ def _instance(
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
     boxes = own_boxes(labels, leader)
-    # The group's box (roles.object_bbox): its leader's one own box, else the members' extent.
-    box = boxes[0].geometry if len(boxes) == 1 else object_bbox(labels, primary_classes)
     crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,
         "category_id": category_ids[leader],
-        # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
-        # y = top, width = right - left, height = bottom - top.
-        "bbox": [float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)],
         "iscrowd": 1 if crowd else 0,
     }
+    box = None
+    if len(boxes) == 1 or not parts:
+        # The group's box (roles.object_bbox): its leader's one own box, else the members'
+        # extent (with a mask, the box of the segmentation written, below).
+        box = boxes[0].geometry if len(boxes) == 1 else object_bbox(labels, primary_classes)
+        # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
+        # y = top, width = right - left, height = bottom - top.
+        instance["bbox"] = [
+            float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)
+        ]
     if parts:
         height, width = image_size
         if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
@@ -554,7 +559,7 @@ def _instance(
                 "counts": rle["counts"].decode("ascii"),
             }
         instance["area"] = int(mask_utils.area(rle))
-        if len(boxes) != 1:  # the leader's one own box stays its bbox
+        if box is None:  # the leader's one own box stays its bbox
             instance["bbox"] = [float(v) for v in mask_utils.toBbox(rle)]
     else:
         # No mask: the area of the box, as the SDK gives a keypoints instance.

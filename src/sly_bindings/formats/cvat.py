@@ -58,7 +58,7 @@ real size (``formats.items.check_image_size``), checked before any shape is read
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
 ``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
 ``formats/progress.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
-``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings).
+``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings), and ``defusedxml``.
 """
 
 from __future__ import annotations
@@ -71,11 +71,13 @@ import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple, Type
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type
 
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as defused_et
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
@@ -90,6 +92,7 @@ from sly_bindings.formats.items import (
     excerpt,
     is_coordinate,
     items_to_project,
+    label_class,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -226,11 +229,15 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
 
 
 def cvat_image_to_annotation(
-    image: ET.Element, source: str = "CVAT XML", subset: Optional[str] = None
+    image: ET.Element,
+    source: str = "CVAT XML",
+    subset: Optional[str] = None,
+    colors: Optional[Mapping[str, Sequence[int]]] = None,
 ) -> sly.Annotation:
     """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
 
-    Each label's class is named by the shape's ``label`` and has the shape's geometry type.
+    Each label's class is named by the shape's ``label`` and has the shape's geometry type, and
+    the colour ``colors`` gives that name (``[r, g, b]``, from the meta), if any.
     Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
     Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
@@ -258,9 +265,9 @@ def cvat_image_to_annotation(
             raise InvalidCvatError(f"{field}: label: missing")
         group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
         key = f"{name}:{group_id}" if group_id else None
-        labels.append(
-            sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
-        )
+        color = (colors or {}).get(class_name)
+        obj_class = label_class(class_name, type(geometry), None if color is None else tuple(color))
+        labels.append(sly.Label(geometry, obj_class, binding_key=key))
     return sly.Annotation((height, width), labels)
 
 
@@ -662,9 +669,15 @@ def _parse(xml_path: Path) -> ET.Element:
     if not xml_path.is_file():
         raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
     try:
-        root = ET.parse(xml_path).getroot()
+        # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
+        root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
     except ET.ParseError as error:
         raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
+    except DefusedXmlException:
+        raise InvalidCvatError(
+            f"{xml_path}: <!DOCTYPE>: a DTD (entities, external references) is not read: "
+            "export the file from CVAT again, which writes none"
+        ) from None
     if root.tag != "annotations":
         raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
     return root
@@ -710,20 +723,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
             raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         # The declared size is checked against the image before any shape is read.
         check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
-        ann = cvat_image_to_annotation(image, str(xml_path), task_subset)
-        if colors:
-            ann = ann.clone(
-                labels=[
-                    (
-                        label.clone(
-                            obj_class=label.obj_class.clone(color=colors[label.obj_class.name])
-                        )
-                        if label.obj_class.name in colors
-                        else label
-                    )
-                    for label in ann.labels
-                ]
-            )
+        ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors)
         yield CvatItem(dataset, item_name, image_path, ann, where)
 
 

@@ -82,6 +82,7 @@ from sly_bindings.formats.items import (
     excerpt,
     is_coordinate,
     items_to_project,
+    label_class,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -251,7 +252,7 @@ def _label_of(
         return None
     group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
     key = None if group_id is None else f"{image_name}:{name}:{group_id}"
-    return sly.Label(geometry, sly.ObjClass(name, type(geometry)), binding_key=key)
+    return sly.Label(geometry, label_class(name, type(geometry)), binding_key=key)
 
 
 def _declared_size(data: Any, source: str) -> Tuple[int, int]:

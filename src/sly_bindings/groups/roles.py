@@ -130,7 +130,9 @@ def group_class(
     ):
         members = [label for label in members if id(label) in chosen_ids]
         if members:
-            if not by_area:
+            # Members of one class lead with that class whatever their areas (which are not
+            # worth computing then: a polygon's area is its shoelace sum).
+            if not by_area or len({label.obj_class.name for label in members}) == 1:
                 return members[0].obj_class
             # max keeps the first of equal areas: ties go to the first in the annotation.
             return max(members, key=lambda label: label.geometry.area).obj_class
