@@ -25,9 +25,11 @@ A group is one object whatever its classes (``groups/roles.py``): one line of th
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
 reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
-positions in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
-by the image size, with 6 decimals, so reading them back gives the same pixels for images up to
-a million pixels wide.
+positions in the project meta (:func:`project_to_yolo`); items read from another format
+(:func:`items_to_yolo`, ``formats.items.FormatItem``) number the classes in the order first
+seen. Points are whole pixels (x = column, y = row, clipped to the image) divided by the image
+size, with 6 decimals, so reading them back gives the same pixels for images up to a million
+pixels wide.
 
 Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
@@ -42,9 +44,10 @@ the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one).
 
-Copy this file with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/images.py`` and
-``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
-``opencv``.
+Copy this file with ``bindings.py``, ``groups/merge.py``, ``groups/roles.py``,
+``files/images.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
+``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (README's "Helpers
+you can copy"); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
@@ -598,11 +601,13 @@ def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
 def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
     """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
 
-    Images, labels and datasets as :func:`yolo_items` finds them. Classes are ``names`` in id
-    order, as Polygon classes. Warns once that YOLO has no groups.
+    Images, labels and datasets as :func:`yolo_items` finds them, made into a project by
+    ``formats.items.items_to_project``. Classes are ``names`` in id order, as Polygon classes.
+    Warns once that YOLO has no groups.
 
     Raises:
-        InvalidYoloError: as :func:`yolo_items`, or there is no image.
+        InvalidYoloError: as :func:`yolo_items`, there is no image, or an image name is used
+            twice in a dataset (two folders ``a/b`` and ``a_b``).
         InvalidImageError: an image cannot be decoded.
         RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
 
