@@ -6,9 +6,8 @@
 FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
 ``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
-Supervisely annotations, to the LabelMe, CVAT and COCO writers; the YOLO writer reads a
-Supervisely project, made in a temporary folder beside OUT and removed after. IN is read and
-OUT is written:
+Supervisely annotations, from the reader to the writer (every writer, YOLO's too): no project is
+made on disk. IN is read and OUT is written:
 
 - ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
 - ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1, a task or a project export)
@@ -145,11 +144,6 @@ def run_command(args: argparse.Namespace) -> int:
                 items = itertools.chain([] if first is None else [first], items)
                 ITEM_WRITERS[args.TO](counted(items, totals), staging, primary)
                 read = Counts(*totals)
-            else:  # format to format through a Supervisely project, in the staging folder
-                project = staging.parent / f".{target.name}.project"
-                read_into(project)
-                read = project_counts(project)
-                WRITERS[args.TO](project, staging, target, primary)
     shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)

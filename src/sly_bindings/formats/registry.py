@@ -14,6 +14,8 @@ Examples:
     True
     >>> sorted(WRITERS) == sorted(ITEMS) == sorted(FORMATS[1:] + WRITE_ONLY)
     True
+    >>> sorted(ITEM_WRITERS) == sorted(WRITERS)  # every format to format run is in memory
+    True
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from sly_bindings.formats.labelme import (
 from sly_bindings.formats.yolo import (
     InvalidYoloError,
     YoloWarning,
+    items_to_yolo,
     project_to_yolo,
     yolo_items,
     yolo_to_project,
@@ -114,5 +117,11 @@ ITEM_WRITERS: Dict[str, Callable[..., None]] = {
     "cvat": lambda items, out, _primary=None: items_to_cvat(items, str(out)),
     "coco": lambda items, out, primary=None: items_to_coco(
         items, str(out), primary_classes=primary
+    ),
+    "yolo": lambda items, out, primary=None: items_to_yolo(
+        items, str(out), primary_classes=primary
+    ),
+    "yolo-det": lambda items, out, primary=None: items_to_yolo(
+        items, str(out), task="detect", primary_classes=primary
     ),
 }

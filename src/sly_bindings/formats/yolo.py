@@ -25,9 +25,11 @@ A group is one object whatever its classes (``groups/roles.py``): one line of th
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
 reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
-positions in the project meta. Points are whole pixels (x = column, y = row, clipped to the image) divided
-by the image size, with 6 decimals, so reading them back gives the same pixels for images up to
-a million pixels wide.
+positions in the project meta (:func:`project_to_yolo`); items read from another format
+(:func:`items_to_yolo`, ``formats.items.FormatItem``) number the classes in the order first
+seen. Points are whole pixels (x = column, y = row, clipped to the image) divided by the image
+size, with 6 decimals, so reading them back gives the same pixels for images up to a million
+pixels wide.
 
 Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
@@ -42,20 +44,20 @@ the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one).
 
-Copy this file with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/images.py`` and
-``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
-``opencv``.
+Copy this file with ``bindings.py``, ``groups/merge.py``, ``groups/roles.py``,
+``files/images.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
+``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (README's "Helpers
+you can copy"); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -67,8 +69,15 @@ from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.files.input_paths import absence
-from sly_bindings.files.project_folder import read_annotation
-from sly_bindings.formats.items import is_coordinate
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    is_coordinate,
+    items_to_project,
+    project_items,
+)
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
@@ -85,21 +94,11 @@ TASKS = ("segment", "detect")
 SPLIT_NAMES = {"val": "val", "valid": "val", "validation": "val", "test": "test"}
 
 
-class InvalidYoloError(ValueError):
+class InvalidYoloError(InvalidFormatError):
     """A YOLO dataset that cannot be read; the message names the file and the field."""
 
 
-class YoloItem(NamedTuple):
-    """One image of a YOLO dataset, read: where it goes and what it holds."""
-
-    dataset: Tuple[str]  # the dataset's name (YOLO folders are not nested datasets here)
-    name: str  # the item's name in the dataset
-    image: Path  # the image file
-    ann: sly.Annotation
-    source: str  # the label file, for messages
-
-
-class YoloWarning(UserWarning):
+class YoloWarning(FormatWarning):
     """Something that YOLO cannot hold as it was; the message says what and where."""
 
 
@@ -446,56 +445,131 @@ def project_to_yolo(
         (False, ['images/train'], ['images/train'], {0: 'car'})
         >>> folder.cleanup()
     """
+    project = sly.Project(project_dir, sly.OpenMode.READ)
+    items_to_yolo(
+        project_items(project_dir),
+        out_dir,
+        task,
+        primary_classes,
+        classes=project.meta.obj_classes,
+        name=f"the Supervisely project {project.name}",
+        dataset_path=dataset_path,
+        datasets=[
+            tuple(dataset.name.replace("\\", "/").split("/")) for dataset in project.datasets
+        ],
+        total=project.total_items,
+    )
+
+
+def items_to_yolo(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
+    classes: Iterable[sly.ObjClass] = (),
+    name: Optional[str] = None,
+    dataset_path: Optional[str] = None,
+    datasets: Iterable[Tuple[str, ...]] = (),
+    total: Optional[int] = None,
+) -> None:
+    """Write read items (``formats.items.FormatItem``) as a YOLO dataset in ``out_dir``.
+
+    What a format-to-format conversion uses: the items pass in memory, no project on disk. The
+    layout is the module's: ``images/<dataset>/<image>`` (a copy of the image file, or its
+    bytes), ``labels/<dataset>/<image stem>.txt`` (lines of :func:`annotation_to_yolo`) and
+    ``data.yaml``; a nested dataset ``("a", "b")`` is the folder ``a/b``, listed in
+    ``data.yaml`` with its top-level dataset ``a``, in that one's split. Class ids are
+    ``classes`` in their order (a project's meta), then every other class of the items' labels
+    in the order first seen, as ``coco_export.items_to_coco`` numbers its categories.
+    ``data.yaml`` has no ``path`` unless ``dataset_path`` gives one (see
+    :func:`project_to_yolo`). ``out_dir`` is created and must not exist yet. Warns as
+    :func:`annotation_to_yolo` does. A progress bar on a terminal (``formats.progress``).
+
+    Args:
+        items: the items, read one by one.
+        out_dir: the folder to write.
+        task: ``"segment"`` (polygons) or ``"detect"`` (boxes).
+        primary_classes: the classes that lead a group (``roles.group_class``).
+        classes: the classes whose ids come first, in this order.
+        name: what the dataset is of, for the comment at the top of ``data.yaml``.
+        dataset_path: a ``path`` for ``data.yaml``, written as given.
+        datasets: datasets laid out (folders, splits) even when no item is in them.
+        total: the number of items, for the progress bar.
+
+    Raises:
+        ValueError: ``task`` is neither.
+        FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
+            (``a.jpg``, ``a.png``): rename one.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> items_to_yolo([FormatItem(("val",), "a.png", png, ann, "a.json")], folder.name + "/y")
+        >>> Path(folder.name, "y/labels/val/a.txt").read_text(encoding="utf-8")
+        '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
+        >>> config = yaml.safe_load(Path(folder.name, "y/data.yaml").read_text(encoding="utf-8"))
+        >>> config["train"], config["val"], config["names"]
+        ([], ['images/val'], {0: 'car'})
+        >>> folder.cleanup()
+    """
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
-    project = sly.Project(project_dir, sly.OpenMode.READ)
-    class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
+    class_ids = {obj_class.name: i for i, obj_class in enumerate(classes)}
     os.makedirs(out_dir)
     splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
-    pairs = [
-        (dataset, item_name)
-        for dataset in sorted(project.datasets, key=lambda dataset: dataset.name)
-        for item_name in sorted(dataset.get_items_names())
-    ]
-    for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
-        Path(out_dir, "images", dataset.name).mkdir(parents=True)
-        Path(out_dir, "labels", dataset.name).mkdir(parents=True)
+
+    def lay_out(dataset: Tuple[str, ...]) -> str:
+        """The dataset's folder name (``a/b``), its folders made and its split noted once."""
+        folder = "/".join(dataset)
+        Path(out_dir, "images", folder).mkdir(parents=True, exist_ok=True)
+        Path(out_dir, "labels", folder).mkdir(parents=True, exist_ok=True)
         # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
         # the top-level dataset that holds it, listed once, in that dataset's split.
-        top_level = dataset.name.split("/")[0]
-        split = splits[SPLIT_NAMES.get(top_level, "train")]
-        if f"images/{top_level}" not in split:
-            split.append(f"images/{top_level}")
-    for dataset, item_name in progress(pairs, "YOLO"):
-        images_dir = Path(out_dir, "images", dataset.name)
-        label_path = Path(out_dir, "labels", dataset.name, f"{Path(item_name).stem}.txt")
+        split = splits[SPLIT_NAMES.get(dataset[0], "train")]
+        if f"images/{dataset[0]}" not in split:
+            split.append(f"images/{dataset[0]}")
+        return folder
+
+    laid_out = {dataset: lay_out(dataset) for dataset in datasets}
+    for item in progress(items, "YOLO", total):
+        if item.dataset not in laid_out:
+            laid_out[item.dataset] = lay_out(item.dataset)
+        folder = laid_out[item.dataset]
+        label_path = Path(out_dir, "labels", folder, f"{Path(item.name).stem}.txt")
         if label_path.exists():
             raise FileExistsError(
-                f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
+                f"dataset {folder}: two images have the stem {label_path.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
             )
-        ann = read_annotation(
-            dataset, item_name, project.meta
-        )  # its size checked, as every writer's
-        where = f"{dataset.name}/{item_name}"
-        lines = annotation_to_yolo(ann, class_ids, where, task, primary_classes)
+        for label in item.ann.labels:
+            class_ids.setdefault(label.obj_class.name, len(class_ids))
+        where = f"{folder}/{item.name}"
+        lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes)
         label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
+        destination = Path(out_dir, "images", folder, item.name)
+        if isinstance(item.image, bytes):
+            destination.write_bytes(item.image)
+        else:
+            sly.fs.copy_file(str(item.image), str(destination))
+    # Sorted, as a project's datasets are read (by name): the same lists in any item order.
+    splits = {split: sorted(folders) for split, folders in splits.items()}
     config = {
         **({"path": dataset_path} if dataset_path is not None else {}),
         "train": splits["train"],
         "val": splits["val"] or list(splits["train"]),
         **({"test": splits["test"]} if splits["test"] else {}),
         "nc": len(class_ids),
-        "names": {i: name for name, i in class_ids.items()},
+        "names": {i: class_name for class_name, i in class_ids.items()},
     }
     kind = "segmentation" if task == "segment" else "detection"
-    header = f"# YOLO {kind} dataset of the Supervisely project {project.name}\n"
+    header = f"# YOLO {kind} dataset{'' if name is None else ' of ' + name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
 
 
-def yolo_items(yolo_dir: str) -> Iterator[YoloItem]:
+def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
     """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
 
     Every image under ``yolo_dir/images`` is read with its label file, the same path under
@@ -527,11 +601,13 @@ def yolo_items(yolo_dir: str) -> Iterator[YoloItem]:
 def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
     """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
 
-    Images, labels and datasets as :func:`yolo_items` finds them. Classes are ``names`` in id
-    order, as Polygon classes. Warns once that YOLO has no groups.
+    Images, labels and datasets as :func:`yolo_items` finds them, made into a project by
+    ``formats.items.items_to_project``. Classes are ``names`` in id order, as Polygon classes.
+    Warns once that YOLO has no groups.
 
     Raises:
-        InvalidYoloError: as :func:`yolo_items`, or there is no image.
+        InvalidYoloError: as :func:`yolo_items`, there is no image, or an image name is used
+            twice in a dataset (two folders ``a/b`` and ``a_b``).
         InvalidImageError: an image cannot be decoded.
         RuntimeError: ``project_dir`` exists and is not empty (from ``sly.Project``).
 
@@ -549,38 +625,46 @@ def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
         >>> folder.cleanup()
     """
     class_names = _class_names(Path(yolo_dir, "data.yaml"))
-    items = _items(yolo_dir, class_names)
-    first = next(items, None)  # read before the project is made: a wrong start leaves no folder
-    if first is None:
-        raise InvalidYoloError(
-            f"{Path(yolo_dir, 'images')}: no image in it: put the images in "
-            "images/<dataset>/ and their labels in labels/<dataset>/"
-        )
-    project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    project.set_meta(
-        sly.ProjectMeta(obj_classes=[sly.ObjClass(name, sly.Polygon) for name in class_names])
+    lines = [0]
+
+    def counted(items: Iterator[FormatItem]) -> Iterator[FormatItem]:
+        for item in items:
+            lines[0] += len(item.ann.labels)
+            yield item
+
+    image_paths = _image_paths(yolo_dir)
+    items_to_project(
+        counted(_items(yolo_dir, class_names, image_paths)),
+        project_dir,
+        InvalidYoloError,
+        f"{Path(yolo_dir, 'images')}: no image in it: put the images in "
+        "images/<dataset>/ and their labels in labels/<dataset>/",
+        {name: ClassInfo(sly.Polygon) for name in class_names},
+        total=len(image_paths),
+        description="YOLO",
     )
-    datasets: Dict[str, sly.Dataset] = {}
-    lines = 0
-    for item in itertools.chain([first], items):
-        lines += len(item.ann.labels)
-        (dataset_name,) = item.dataset
-        if dataset_name not in datasets:
-            datasets[dataset_name] = project.create_dataset(dataset_name)
-        datasets[dataset_name].add_item_file(item.name, str(item.image), ann=item.ann)
-    if lines:
+    if lines[0]:
         warnings.warn(
-            f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one unbound "
-            "label, and polygons joined from several parts are not split back",
+            f"{yolo_dir}: YOLO has no groups: every line ({lines[0]} in all) is read as one "
+            "unbound label, and polygons joined from several parts are not split back",
             YoloWarning,
         )
 
 
-def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
+def _image_paths(yolo_dir: str) -> List[Path]:
+    """The image files under ``yolo_dir/images``, sorted."""
+    return [
+        path
+        for path in sorted(Path(yolo_dir, "images").rglob("*"))
+        if path.is_file() and sly.image.has_valid_ext(path.name)
+    ]
+
+
+def _items(
+    yolo_dir: str, class_names: List[str], image_paths: Optional[List[Path]] = None
+) -> Iterator[FormatItem]:
     images_root = Path(yolo_dir, "images")
-    for image_path in sorted(images_root.rglob("*")):
-        if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
-            continue
+    for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
         relative = image_path.relative_to(images_root)
         label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
         text = _read_text(label_path) if label_path.exists() else ""
@@ -591,7 +675,7 @@ def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
             raise InvalidYoloError(
                 f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
             )
-        yield YoloItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
+        yield FormatItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
 
 
 def _read_text(path: Path) -> str:
