@@ -604,16 +604,12 @@ def nested_project(root: Path) -> Path:
 @pytest.mark.parametrize(
     "format_name, expected",
     [
-        # CVAT (subset train/cars) and COCO keep the nesting.
+        # CVAT (subset train/cars) and COCO keep the nesting. The COCO writer puts nested
+        # dataset train/cars in subset train as file_name cars/b.png (images/train/cars/b.png,
+        # as Datumaro writes an item id with a folder); the reader reads the folders of
+        # file_name in a subset file as datasets nested in the subset.
         ("cvat", ["train/a.png", "train/cars/b.png"]),
-        pytest.param(
-            "coco",
-            ["train/a.png", "train/cars/b.png"],
-            # The writer puts nested dataset train/cars in subset train as file_name
-            # cars/b.png (images/train/cars/b.png, as Datumaro writes an item id with a
-            # folder); the reader still takes the folder of file_name as a top-level dataset.
-            marks=pytest.mark.xfail(reason="coco reader: file_name folders under the subset"),
-        ),
+        ("coco", ["train/a.png", "train/cars/b.png"]),
         # LabelMe and YOLO folders become flat datasets, their names joined by "_".
         ("labelme", ["train/a.png", "train_cars/b.png"]),
         ("yolo", ["train/a.png", "train_cars/b.png"]),
