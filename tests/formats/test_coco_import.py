@@ -678,10 +678,40 @@ def test_folders_of_file_name_in_a_subset_file_are_nested_in_the_subset(
 
 
 @pytest.mark.parametrize(
+    "working_folder, coco_path",
+    [
+        ("", "street"),
+        ("", "street/annotations/instances.json"),
+        ("street", "."),
+        ("street", "annotations/instances.json"),
+        ("street/annotations", "instances.json"),
+    ],
+)
+def test_a_dataset_s_annotations_file_is_named_alike_however_in_is_written(
+    tmp_path, monkeypatch, working_folder, coco_path
+):
+    # Supervisely's <dataset>/annotations/*.json: the dataset is the folder above annotations/,
+    # also when IN is written relative to a folder inside it.
+    (tmp_path / "street" / "annotations").mkdir(parents=True)
+    (tmp_path / "street" / "annotations" / "instances.json").write_text(
+        json.dumps(coco_of("cars/b.png", "a.png"))
+    )
+    write_images(tmp_path / "street" / "images", {"a.png": (6, 8)})
+    write_images(tmp_path / "street" / "images" / "cars", {"b.png": (6, 8)})
+    monkeypatch.chdir(tmp_path / working_folder)
+
+    assert [(item.dataset, item.name) for item in coco_items(coco_path)] == [
+        (("street", "cars"), "b.png"),
+        (("street",), "a.png"),
+    ]
+
+
+@pytest.mark.parametrize(
     "json_file, folders",
     [
-        # A relative coco.json: its folder's parent is the folder itself; images/ once.
-        ("coco.json", ["images", "images/coco", "coco"]),
+        # A relative coco.json: ../ is the folder above the working folder (Path(".").parent
+        # is "." itself, which listed images/ twice).
+        ("coco.json", ["images", "../images", "../images/coco", "../coco"]),
         # Subset "images": ../images/ and ../<subset>/ are one folder, named once.
         (
             "annotations/instances_images.json",

@@ -82,7 +82,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os  # for the examples
+import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
@@ -493,7 +493,9 @@ def coco_files(coco_path: str) -> List[Path]:
 def subset_of(json_path: Path) -> str:
     """The subset a COCO file is named for: ``instances_<subset>.json``, or the file's stem.
 
-    Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder.
+    Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder, found
+    from the file's absolute path: ``annotations/instances.json`` read from inside ``street/``
+    is named ``street``, as it is when read as ``street/annotations/instances.json``.
 
     Examples:
         >>> subset_of(Path("annotations/instances_val2017.json"))
@@ -509,8 +511,9 @@ def _named_subset(json_path: Path) -> Optional[str]:
     stem = json_path.stem
     if stem.startswith("instances_") and len(stem) > len("instances_"):
         return stem[len("instances_") :]
-    if json_path.parent.name == "annotations" and json_path.parent.parent.name not in ("", "."):
-        return json_path.parent.parent.name
+    folder = Path(os.path.abspath(json_path)).parent  # the same name however IN is written
+    if folder.name == "annotations" and folder.parent.name:
+        return folder.parent.name
     return None
 
 
@@ -523,8 +526,10 @@ def image_candidates(
     (Supervisely's ``<dataset>/annotations/`` + ``<dataset>/images/``; CVAT and Datumaro's
     ``annotations/instances_<subset>.json`` + ``images/<subset>/``), in ``../<subset>/`` (the
     official ``annotations/`` + ``<split>2017/``). With ``images_dir``: in it, and in its
-    ``<subset>/`` folder. Each path once: the parent of a relative ``coco.json`` is the folder
-    it is in, and the subset ``images`` makes ``../images/`` and ``../<subset>/`` one folder.
+    ``<subset>/`` folder. ``..`` is the folder above the JSON's folder also for a JSON named
+    relative to the working folder (``coco.json``: ``../images/``, not ``images/`` again), and
+    each path is listed once (the subset ``images`` makes ``../images/`` and ``../<subset>/``
+    one folder).
 
     Examples:
         >>> [str(path) for path in image_candidates(Path("c/annotations/instances_val.json"),
@@ -532,19 +537,20 @@ def image_candidates(
         ['c/annotations/a.jpg', 'c/annotations/images/a.jpg', 'c/images/a.jpg',
          'c/images/val/a.jpg', 'c/val/a.jpg']
         >>> [str(path) for path in image_candidates(Path("coco.json"), PurePosixPath("a.jpg"))]
-        ['a.jpg', 'images/a.jpg', 'images/coco/a.jpg', 'coco/a.jpg']
+        ['a.jpg', 'images/a.jpg', '../images/a.jpg', '../images/coco/a.jpg', '../coco/a.jpg']
     """
     subset = subset_of(json_path)
     if images_dir is not None:
         return _unique([images_dir / file_name, images_dir / subset / file_name])
     here = json_path.parent
+    up = Path(os.path.normpath(here / ".."))  # Path(".").parent is "." itself
     return _unique(
         [
             here / file_name,
             here / "images" / file_name,
-            here.parent / "images" / file_name,
-            here.parent / "images" / subset / file_name,
-            here.parent / subset / file_name,
+            up / "images" / file_name,
+            up / "images" / subset / file_name,
+            up / subset / file_name,
         ]
     )
 
