@@ -630,6 +630,37 @@ def test_nested_datasets_come_back_the_sdk_s_way(tmp_path, capsys, format_name, 
     )
 
 
+def test_two_levels_of_nested_datasets_come_back_through_coco(tmp_path, capsys):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign]))
+    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
+    image = np.zeros((6, 8, 3), np.uint8)
+    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
+    red = project.create_dataset("red", "train/datasets/cars/datasets/red")
+    red.add_item_np("c.png", image, ann=ann)
+
+    there = convert_in_process("supervisely", "coco", tmp_path / "project", tmp_path / "coco")
+    back = convert_in_process("coco", "supervisely", tmp_path / "coco", tmp_path / "back")
+
+    assert (there, back) == (0, 0), capsys.readouterr().err
+    # One subset file; the nested datasets are folders of file_name, as Datumaro writes ids.
+    written = json.loads((tmp_path / "coco" / "annotations" / "instances_train.json").read_text())
+    assert [image["file_name"] for image in written["images"]] == [
+        "a.png",
+        "cars/b.png",
+        "cars/red/c.png",
+    ]
+    assert (tmp_path / "coco" / "images" / "train" / "cars" / "red" / "c.png").is_file()
+    assert sorted(read_project(tmp_path / "back")[1]) == [
+        "train/a.png",
+        "train/cars/b.png",
+        "train/cars/red/c.png",
+    ]
+    assert (tmp_path / "back/train/datasets/cars/datasets/red/img/c.png").is_file()
+
+
 def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
     project = sly.Project(str(tmp_path / "mixed"), sly.OpenMode.CREATE)
     sign, car = sly.ObjClass("sign", sly.Rectangle), sly.ObjClass("car", sly.Rectangle)
