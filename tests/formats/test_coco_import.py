@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
+from sly_bindings.cli.main import USER_ERRORS, main
+from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco_export import write_coco
 from sly_bindings.formats.coco import (
     ISCROWD_TAG,
@@ -612,6 +615,126 @@ def test_images_elsewhere_are_named_with_images_dir(tmp_path):
         tmp_path / "pictures" / "a.png",
         tmp_path / "pictures" / "coco" / "b.png",
     ]
+
+
+@pytest.mark.parametrize(
+    "json_file, file_name, image_folder, dataset",
+    [
+        # A file that holds one subset (CVAT, Datumaro: annotations/instances_<subset>.json +
+        # images/<subset>/): the folders of file_name are datasets nested in the subset, as
+        # Datumaro reads them as the item id cars/b of subset train.
+        ("annotations/instances_train.json", "cars/b.png", "images/train/cars", ("train", "cars")),
+        (
+            "annotations/instances_train.json",
+            "cars/red/b.png",
+            "images/train/cars/red",
+            ("train", "cars", "red"),
+        ),
+        ("annotations/instances_train.json", "b.png", "images/train", ("train",)),
+        # The SDK's own nesting inside a subset, and the official layout's <split>2017/.
+        (
+            "annotations/instances_train.json",
+            "cars/datasets/red/img/b.png",
+            "images/train/cars/datasets/red/img",
+            ("train", "cars", "red"),
+        ),
+        ("annotations/instances_val2017.json", "cars/b.png", "val2017/cars", ("val2017", "cars")),
+        # Supervisely's <dataset>/annotations/*.json holds one dataset too.
+        (
+            "street/annotations/instances.json",
+            "cars/b.png",
+            "street/images/cars",
+            ("street", "cars"),
+        ),
+        # Any other file (coco_export.write_coco's one file): the folders are the datasets.
+        ("coco.json", "street/cars/b.png", "street/cars", ("street", "cars")),
+        ("annotations.json", "b.png", "images", ("annotations",)),
+    ],
+)
+def test_folders_of_file_name_in_a_subset_file_are_nested_in_the_subset(
+    tmp_path, json_file, file_name, image_folder, dataset
+):
+    root = tmp_path / "in"
+    (root / json_file).parent.mkdir(parents=True, exist_ok=True)
+    (root / json_file).write_text(json.dumps(coco_of(file_name)))
+    write_images(root / image_folder, {"b.png": (6, 8)})
+
+    [item] = coco_items(str(root / json_file))
+    code = run(
+        lambda: main(["convert", "coco", "supervisely", str(root), str(tmp_path / "project")]),
+        USER_ERRORS,
+    )
+
+    assert (item.dataset, item.name, item.image) == (
+        dataset,
+        "b.png",
+        root / image_folder / "b.png",
+    )
+    assert code == 0
+    assert sorted(read_project(tmp_path / "project")[1]) == ["/".join(dataset) + "/b.png"]
+    # Laid out as the SDK lays out nested datasets: train/datasets/cars/img/b.png.
+    folder = tmp_path.joinpath("project", *"/datasets/".join(dataset).split("/"))
+    assert sorted(path.name for path in (folder / "img").iterdir()) == ["b.png"]
+
+
+@pytest.mark.parametrize(
+    "working_folder, coco_path",
+    [
+        ("", "street"),
+        ("", "street/annotations/instances.json"),
+        ("street", "."),
+        ("street", "annotations/instances.json"),
+        ("street/annotations", "instances.json"),
+    ],
+)
+def test_a_dataset_s_annotations_file_is_named_alike_however_in_is_written(
+    tmp_path, monkeypatch, working_folder, coco_path
+):
+    # Supervisely's <dataset>/annotations/*.json: the dataset is the folder above annotations/,
+    # also when IN is written relative to a folder inside it.
+    (tmp_path / "street" / "annotations").mkdir(parents=True)
+    (tmp_path / "street" / "annotations" / "instances.json").write_text(
+        json.dumps(coco_of("cars/b.png", "a.png"))
+    )
+    write_images(tmp_path / "street" / "images", {"a.png": (6, 8)})
+    write_images(tmp_path / "street" / "images" / "cars", {"b.png": (6, 8)})
+    monkeypatch.chdir(tmp_path / working_folder)
+
+    assert [(item.dataset, item.name) for item in coco_items(coco_path)] == [
+        (("street", "cars"), "b.png"),
+        (("street",), "a.png"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "json_file, folders",
+    [
+        # A relative coco.json: ../ is the folder above the working folder (Path(".").parent
+        # is "." itself, which listed images/ twice).
+        ("coco.json", ["images", "../images", "../images/coco", "../coco"]),
+        # Subset "images": ../images/ and ../<subset>/ are one folder, named once.
+        (
+            "annotations/instances_images.json",
+            ["annotations/images", "images", "images/images"],
+        ),
+        ("annotations/instances_val.json", ["annotations/images", "images", "images/val", "val"]),
+    ],
+)
+def test_a_missing_image_names_each_folder_looked_in_once(
+    tmp_path, monkeypatch, json_file, folders
+):
+    monkeypatch.chdir(tmp_path)  # the JSON named relative to the working folder, as users do
+    Path(json_file).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_file).write_text(json.dumps(coco_of("gone.png")))
+    first = Path(json_file).parent / "gone.png"
+
+    with pytest.raises(InvalidCocoError) as raised:
+        list(coco_items(json_file))
+
+    assert str(raised.value) == (
+        f"{json_file}: image 0: file_name: no file {first} (nor in the other folders the tools "
+        f"use: {', '.join(folders)}): put the images there, or name their folder with --images"
+    )
 
 
 def test_a_folder_with_no_coco_file_is_refused(tmp_path):

@@ -604,16 +604,12 @@ def nested_project(root: Path) -> Path:
 @pytest.mark.parametrize(
     "format_name, expected",
     [
-        # CVAT (subset train/cars) and COCO keep the nesting.
+        # CVAT (subset train/cars) and COCO keep the nesting. The COCO writer puts nested
+        # dataset train/cars in subset train as file_name cars/b.png (images/train/cars/b.png,
+        # as Datumaro writes an item id with a folder); the reader reads the folders of
+        # file_name in a subset file as datasets nested in the subset.
         ("cvat", ["train/a.png", "train/cars/b.png"]),
-        pytest.param(
-            "coco",
-            ["train/a.png", "train/cars/b.png"],
-            # The writer puts nested dataset train/cars in subset train as file_name
-            # cars/b.png (images/train/cars/b.png, as Datumaro writes an item id with a
-            # folder); the reader still takes the folder of file_name as a top-level dataset.
-            marks=pytest.mark.xfail(reason="coco reader: file_name folders under the subset"),
-        ),
+        ("coco", ["train/a.png", "train/cars/b.png"]),
         # LabelMe and YOLO folders become flat datasets, their names joined by "_".
         ("labelme", ["train/a.png", "train_cars/b.png"]),
         ("yolo", ["train/a.png", "train_cars/b.png"]),
@@ -632,6 +628,37 @@ def test_nested_datasets_come_back_the_sdk_s_way(tmp_path, capsys, format_name, 
     assert sorted(dataset.name for dataset in project.datasets if len(dataset)) == sorted(
         item.rsplit("/", 1)[0] for item in expected
     )
+
+
+def test_two_levels_of_nested_datasets_come_back_through_coco(tmp_path, capsys):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign]))
+    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
+    image = np.zeros((6, 8, 3), np.uint8)
+    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
+    red = project.create_dataset("red", "train/datasets/cars/datasets/red")
+    red.add_item_np("c.png", image, ann=ann)
+
+    there = convert_in_process("supervisely", "coco", tmp_path / "project", tmp_path / "coco")
+    back = convert_in_process("coco", "supervisely", tmp_path / "coco", tmp_path / "back")
+
+    assert (there, back) == (0, 0), capsys.readouterr().err
+    # One subset file; the nested datasets are folders of file_name, as Datumaro writes ids.
+    written = json.loads((tmp_path / "coco" / "annotations" / "instances_train.json").read_text())
+    assert [image["file_name"] for image in written["images"]] == [
+        "a.png",
+        "cars/b.png",
+        "cars/red/c.png",
+    ]
+    assert (tmp_path / "coco" / "images" / "train" / "cars" / "red" / "c.png").is_file()
+    assert sorted(read_project(tmp_path / "back")[1]) == [
+        "train/a.png",
+        "train/cars/b.png",
+        "train/cars/red/c.png",
+    ]
+    assert (tmp_path / "back/train/datasets/cars/datasets/red/img/c.png").is_file()
 
 
 def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):

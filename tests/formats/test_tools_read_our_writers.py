@@ -11,9 +11,12 @@ import shutil
 import subprocess
 import warnings
 
+import numpy as np
 import pytest
+import supervisely as sly
 
 from format_samples import make_sample_project
+from sly_bindings.formats.coco import coco_items
 from sly_bindings.formats.coco_export import write_coco_layout
 from sly_bindings.formats.yolo import YoloWarning, project_to_yolo
 
@@ -79,3 +82,65 @@ def test_datumaro_reads_our_yolo_folder_after_a_move(tmp_path):
     }
     assert {subset: len(annotations) for subset, _, _, annotations in found["items"]} == lines
     assert all(path.startswith(str(tmp_path / "moved")) for _, _, path, _ in found["items"])
+
+
+def test_datumaro_reads_our_nested_datasets_as_ids_with_folders(tmp_path):
+    # Nested dataset train/cars is file_name cars/b.png of subset train: Datumaro's item
+    # cars/b of subset train, the analogue our reader reads back as dataset train/cars.
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign]))
+    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
+    image = np.zeros((6, 8, 3), np.uint8)
+    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
+    red = project.create_dataset("red", "train/datasets/cars/datasets/red")
+    red.add_item_np("c.png", image, ann=ann)
+    write_coco_layout(project.directory, str(tmp_path / "coco"))
+
+    found = datumaro_import(tmp_path / "coco", "coco_instances")
+
+    assert [(subset, item_id) for subset, item_id, _, _ in found["items"]] == [
+        ("train", "a"),
+        ("train", "cars/b"),
+        ("train", "cars/red/c"),
+    ]
+    assert found["items"][2][2] == str(tmp_path / "coco/images/train/cars/red/c.png")
+    assert [(item.dataset, item.name) for item in coco_items(str(tmp_path / "coco"))] == [
+        (("train",), "a.png"),
+        (("train", "cars"), "b.png"),
+        (("train", "cars", "red"), "c.png"),
+    ]
+
+
+EXPORT_SCRIPT = """
+import sys
+import numpy as np
+import datumaro as dm
+items = [
+    dm.DatasetItem(id=item_id, subset=subset, media=dm.Image.from_numpy(np.zeros((6, 8, 3))),
+                   annotations=[dm.Bbox(1, 1, 2, 2, label=0)])
+    for subset, item_id in [("train", "a"), ("train", "cars/b"), ("val", "cars/red/c")]
+]
+dataset = dm.Dataset.from_iterable(items, categories=["sign"])
+dataset.export(sys.argv[1], "coco_instances", save_media=True)
+"""
+
+
+def test_what_datumaro_writes_of_ids_with_folders_reads_as_nested_datasets(tmp_path):
+    result = subprocess.run(
+        [DATUMARO_PYTHON, "-c", EXPORT_SCRIPT, str(tmp_path / "coco")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+
+    items = [(item.dataset, item.name, item.image) for item in coco_items(str(tmp_path / "coco"))]
+
+    images = tmp_path / "coco" / "images"
+    assert items == [
+        (("train",), "a.jpg", images / "train" / "a.jpg"),
+        (("train", "cars"), "b.jpg", images / "train" / "cars" / "b.jpg"),
+        (("val", "cars", "red"), "c.jpg", images / "val" / "cars" / "red" / "c.jpg"),
+    ]

@@ -35,19 +35,37 @@ touching parts apart); a group of polygons and rectangles always comes back exac
 mixing masks and polygons comes back as masks.
 
 Classes are the categories, in their order: a class has the geometry type of its labels
-(``sly.AnyGeometry`` when they mix types, or when the category has no instance). Each image
-is an item of a dataset named by the folder of ``file_name``, less a last ``img`` folder
-(``coco_export`` writes ``<dataset>/img/<image>``); with no folder, the subset the JSON file is
-named for (:func:`subset_of`: ``instances_<subset>.json``, Supervisely's
-``<dataset>/annotations/*.json``, or else the file's name without its extension).
+(``sly.AnyGeometry`` when they mix types, or when the category has no instance).
+
+Each image is an item of a dataset given by the folders of its ``file_name`` (less a last
+``img`` folder, and the SDK's ``<parent>/datasets/<child>`` read as ``<parent>/<child>``) and
+by the COCO file it is in. The rule, per layout:
+
+- a file that holds one subset, ``annotations/instances_<subset>.json`` (CVAT, Datumaro, the
+  official ``annotations/instances_val2017.json`` + ``val2017/``) or Supervisely's
+  ``<dataset>/annotations/*.json`` (:func:`subset_of` names it): the dataset is the subset, and
+  the folders of ``file_name`` are datasets nested in it, top first. ``cars/b.png`` in
+  ``instances_train.json`` (image ``images/train/cars/b.png``) is dataset ``cars`` inside
+  ``train``, ``cars/red/c.png`` is ``red`` inside ``cars`` inside ``train``, ``a.png`` is
+  ``train``. Source: Datumaro's COCO importer (``plugins/data_formats/coco/base.py``,
+  ``_CocoBase._parse_item``) reads such an image as the item ``id=cars/b`` of subset ``train``
+  (the id keeps the folders, ``file_name`` less its extension, and the image is
+  ``images/<subset>/<file_name>``); its exporter writes an item id with a folder so, and so does
+  ``coco_export.write_coco_layout`` for a nested dataset. A nested dataset is the analogue of
+  an id with ``/``;
+- any other file, a single ``annotations.json`` or ``<name>.json`` beside its images (what
+  ``coco_export.write_coco`` writes, ``file_name`` ``<dataset>/img/<image>`` relative to the
+  project): the folders of ``file_name`` are the dataset and its parents, top first
+  (``street/cars/a.png`` is dataset ``cars`` inside ``street``); with no folder, the dataset is
+  named for the file (its name without the extension).
 
 Images are found where the tools put them (:func:`image_candidates`), and a folder given
 instead of a file holds one or several COCO files (:func:`coco_files`): several
-``annotations/instances_<subset>.json`` become one dataset each. Nested folders are nested datasets, built as the SDK builds them: ``a/b/x.jpg``
-and ``a/datasets/b/img/x.jpg`` (what ``coco_export`` writes for a nested dataset) are both
-dataset ``b`` inside dataset ``a``. A folder that cannot be a dataset name is refused, never
+``annotations/instances_<subset>.json`` become one dataset each. Nested datasets are built as
+the SDK builds them (``a/datasets/b``). A folder that cannot be a dataset name is refused, never
 written outside the project: ``..``, ``.``, an absolute path, or a name ending in ``img``,
-``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project`` skips when it reads.
+``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project``
+skips when it reads.
 
 A ``file_name`` that is absolute or climbs out with ``../`` is refused (``files.input_paths``,
 the rule every reader follows), and an image's ``height`` and ``width`` must be its file's real
@@ -64,7 +82,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os  # for the examples
+import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
@@ -356,8 +374,10 @@ def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[Coc
 
     ``coco_path`` is a COCO file or a folder of them (:func:`coco_files`). An image is looked
     for where the tools put it (:func:`image_candidates`), or in ``images_dir`` when given. Its
-    dataset is the folder of ``file_name`` (see the module's docstring); nested folders are
-    nested datasets.
+    dataset is a tuple of names, top first: in a file that holds one subset
+    (``instances_<subset>.json``, ``<dataset>/annotations/*.json``), the subset and then the
+    folders of ``file_name``; in any other file, the folders of ``file_name``, or the file's
+    name when it has none (see the module's docstring).
 
     Raises:
         InvalidCocoError: the JSON is malformed, an image is missing, or a folder of
@@ -474,7 +494,9 @@ def coco_files(coco_path: str) -> List[Path]:
 def subset_of(json_path: Path) -> str:
     """The subset a COCO file is named for: ``instances_<subset>.json``, or the file's stem.
 
-    Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder.
+    Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder, found
+    from the file's absolute path: ``annotations/instances.json`` read from inside ``street/``
+    is named ``street``, as it is when read as ``street/annotations/instances.json``.
 
     Examples:
         >>> subset_of(Path("annotations/instances_val2017.json"))
@@ -482,12 +504,18 @@ def subset_of(json_path: Path) -> str:
         >>> subset_of(Path("street/annotations/instances.json")), subset_of(Path("street.json"))
         ('street', 'street')
     """
+    return _named_subset(json_path) or json_path.stem
+
+
+def _named_subset(json_path: Path) -> Optional[str]:
+    """The subset a file that holds one subset is named for; None for any other file."""
     stem = json_path.stem
     if stem.startswith("instances_") and len(stem) > len("instances_"):
         return stem[len("instances_") :]
-    if json_path.parent.name == "annotations" and json_path.parent.parent.name not in ("", "."):
-        return json_path.parent.parent.name
-    return stem
+    folder = Path(os.path.abspath(json_path)).parent  # the same name however IN is written
+    if folder.name == "annotations" and folder.parent.name:
+        return folder.parent.name
+    return None
 
 
 def image_candidates(
@@ -499,25 +527,38 @@ def image_candidates(
     (Supervisely's ``<dataset>/annotations/`` + ``<dataset>/images/``; CVAT and Datumaro's
     ``annotations/instances_<subset>.json`` + ``images/<subset>/``), in ``../<subset>/`` (the
     official ``annotations/`` + ``<split>2017/``). With ``images_dir``: in it, and in its
-    ``<subset>/`` folder.
+    ``<subset>/`` folder. ``..`` is the folder above the JSON's folder also for a JSON named
+    relative to the working folder (``coco.json``: ``../images/``, not ``images/`` again), and
+    each path is listed once (the subset ``images`` makes ``../images/`` and ``../<subset>/``
+    one folder).
 
     Examples:
         >>> [str(path) for path in image_candidates(Path("c/annotations/instances_val.json"),
         ...                                         PurePosixPath("a.jpg"))]  # doctest: +NORMALIZE_WHITESPACE
         ['c/annotations/a.jpg', 'c/annotations/images/a.jpg', 'c/images/a.jpg',
          'c/images/val/a.jpg', 'c/val/a.jpg']
+        >>> [str(path) for path in image_candidates(Path("coco.json"), PurePosixPath("a.jpg"))]
+        ['a.jpg', 'images/a.jpg', '../images/a.jpg', '../images/coco/a.jpg', '../coco/a.jpg']
     """
     subset = subset_of(json_path)
     if images_dir is not None:
-        return [images_dir / file_name, images_dir / subset / file_name]
+        return _unique([images_dir / file_name, images_dir / subset / file_name])
     here = json_path.parent
-    return [
-        here / file_name,
-        here / "images" / file_name,
-        here.parent / "images" / file_name,
-        here.parent / "images" / subset / file_name,
-        here.parent / subset / file_name,
-    ]
+    up = Path(os.path.normpath(here / ".."))  # Path(".").parent is "." itself
+    return _unique(
+        [
+            here / file_name,
+            here / "images" / file_name,
+            up / "images" / file_name,
+            up / "images" / subset / file_name,
+            up / subset / file_name,
+        ]
+    )
+
+
+def _unique(paths: List[Path]) -> List[Path]:
+    """``paths`` less the repeats, in order."""
+    return list(dict.fromkeys(paths))
 
 
 def _items(
@@ -549,7 +590,7 @@ def _items(
         if outside is not None:
             raise InvalidCocoError(f"{where}: {outside}")
         file_name = PurePosixPath(image["file_name"])
-        dataset = _dataset_path(file_name, subset_of(json_path), where)
+        dataset = _dataset_path(file_name, json_path, where)
         candidates = image_candidates(json_path, file_name, images_root)
         image_path = next((path for path in candidates if path.is_file()), None)
         if image_path is None:
@@ -572,14 +613,22 @@ def _items(
         yield CocoItem(dataset, file_name.name, image_path, ann, where)
 
 
-def _dataset_path(file_name: PurePosixPath, default: str, where: str) -> Tuple[str, ...]:
-    """The dataset of ``file_name`` and its parents, top first (see the module's docstring)."""
+def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tuple[str, ...]:
+    """The dataset of ``file_name`` and its parents, top first (see the module's docstring).
+
+    In a file that holds one subset, the folders of ``file_name`` are nested in the subset
+    (Datumaro's item id ``<folder>/<name>`` in that subset); elsewhere they are the datasets.
+    """
     folders = list(file_name.parts[:-1])
     if folders and folders[-1] == "img":  # coco_export's <dataset>/img/<image>
         folders.pop()
     if len(folders) % 2 and all(folder == "datasets" for folder in folders[1::2]):
         folders = folders[::2]  # the SDK's <parent>/datasets/<child>
-    names = tuple(folders) or (default,)
+    subset = _named_subset(json_path)
+    if subset is not None:
+        names = (subset, *folders)
+    else:
+        names = tuple(folders) or (json_path.stem,)
     for name in names:
         problem = dataset_name_problem(name)
         if problem is not None:
