@@ -6,11 +6,14 @@ import json
 import stat
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import List
 
 import numpy as np
 import pytest
 import supervisely as sly
+import yaml
 
 from commands import SLY_BINDINGS
 from sly_bindings.cli.main import USER_ERRORS, main
@@ -883,3 +886,69 @@ def test_cvat_to_cvat_in_memory_keeps_the_class_colours(tmp_path, sample, sample
     assert {c.name: c.color for c in meta.obj_classes} == {
         c.name: c.color for c in read_project(sample)[0].obj_classes
     }
+
+
+# A CVAT task whose meta declares car, person, sign (sign with no shape) and whose first shape is
+# a person: a class's number and place come from the declaration, not from the first shape.
+DECLARED_CVAT = """<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version><meta><task><name>t</name><labels>
+<label><name>car</name><color>#ff0000</color><type>polygon</type></label>
+<label><name>person</name><color>#00ff00</color><type>rectangle</type></label>
+<label><name>sign</name><color>#0000ff</color><type>rectangle</type></label>
+</labels></task></meta>
+<image id="0" name="a.png" width="8" height="6">
+<box label="person" xtl="0" ytl="0" xbr="2" ybr="2"/>
+<polygon label="car" points="4,1;7,1;7,4"/>
+</image></annotations>
+"""
+
+
+def declared_order(format_name: str, out: Path) -> List[str]:
+    """The class names ``out`` (in ``format_name``) lists, in the order of their ids."""
+    if format_name == "cvat":
+        root = ET.parse(out / "annotations.xml").getroot()
+        return [label.findtext("name") for label in root.iterfind("./meta/*/labels/label")]
+    if format_name == "coco":
+        coco = json.loads(next((out / "annotations").glob("*.json")).read_text())
+        return [category["name"] for category in sorted(coco["categories"], key=lambda c: c["id"])]
+    names = yaml.safe_load((out / "data.yaml").read_text())["names"]
+    return [names[i] for i in range(len(names))]
+
+
+@pytest.mark.parametrize(
+    "chain",
+    [
+        # In memory, every writer lists IN's classes as IN declares them, unused ones too...
+        ["cvat", "coco"],
+        ["cvat", "yolo"],
+        ["cvat", "yolo-det"],
+        ["cvat", "cvat"],
+        # ... and so the classes keep their numbers through a second conversion.
+        ["cvat", "coco", "yolo"],
+        ["cvat", "yolo", "coco"],
+        ["cvat", "coco", "cvat"],
+    ],
+)
+def test_format_to_format_keeps_the_classes_in_declares_in_order(tmp_path, capsys, chain):
+    write_text(tmp_path / "0-cvat" / "annotations.xml", DECLARED_CVAT)
+    image_png(tmp_path / "0-cvat" / "images" / "a.png")
+
+    for step, (source, target) in enumerate(zip(chain, chain[1:]), start=1):
+        source_dir = tmp_path / f"{step - 1}-{source}"
+        assert convert_in_process(source, target, source_dir, tmp_path / f"{step}-{target}") == 0
+    capsys.readouterr()
+
+    # As the way through a Supervisely project has them: the reader's declared classes first.
+    last = tmp_path / f"{len(chain) - 1}-{chain[-1]}"
+    assert declared_order(chain[-1].split("-")[0], last) == ["car", "person", "sign"]
+    if chain[-1].startswith("yolo"):  # the person box is class 1, the car polygon class 0
+        lines = (last / "labels" / "default" / "a.txt").read_text().splitlines()
+        assert [line.split()[0] for line in lines] == ["1", "0"]
+    if chain == ["cvat", "cvat"]:  # the declared colours and types are kept
+        root = ET.parse(last / "annotations.xml").getroot()
+        labels = root.iterfind("./meta/*/labels/label")
+        assert [(label.findtext("color").lower(), label.findtext("type")) for label in labels] == [
+            ("#ff0000", "polygon"),
+            ("#00ff00", "rectangle"),
+            ("#0000ff", "rectangle"),
+        ]

@@ -7,7 +7,9 @@ FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
 ``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
 Supervisely annotations, from the reader to the writer (every writer, YOLO's too): no project is
-made on disk. IN is read and OUT is written:
+made on disk. The classes IN declares (CVAT's meta labels, COCO's categories, YOLO's names) are
+listed and numbered first, in their order, as a project the reader made would have them; other
+classes follow in the order first seen. IN is read and OUT is written:
 
 - ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
 - ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1, a task or a project export)
@@ -65,6 +67,7 @@ from sly_bindings.formats.registry import (
     SUPERVISELY,
     WRITE_ONLY,
     WRITERS,
+    declared_classes,
 )
 
 # The targets that write a group as one object of one class, which --primary-class chooses.
@@ -142,7 +145,8 @@ def run_command(args: argparse.Namespace) -> int:
                     read_into(staging.parent / f".{target.name}.project")
                 totals = [0, 0, 0]
                 items = itertools.chain([] if first is None else [first], items)
-                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary)
+                classes = declared_classes(args.FROM, source)  # numbered and listed first
+                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary, classes)
                 read = Counts(*totals)
     shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
     for message in shown:

@@ -452,6 +452,30 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
     )
 
 
+def coco_classes(coco_path: str) -> Dict[str, ClassInfo]:
+    """The categories of the COCO file (or folder of files) ``coco_path``, as classes in the
+    files' order (as :func:`coco_to_project` declares them): names only (a COCO category
+    declares no shape or colour).
+
+    Raises:
+        InvalidCocoError: as :func:`coco_items`.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> with open(folder.name + "/annotations.json", "w") as file:
+        ...     _ = file.write('{"images": [], "annotations": [], "categories": '
+        ...                    '[{"id": 2, "name": "sign"}, {"id": 1, "name": "car"}]}')
+        >>> list(coco_classes(folder.name + "/annotations.json"))
+        ['sign', 'car']
+        >>> folder.cleanup()
+    """
+    declared: Dict[str, ClassInfo] = {}
+    for json_path in coco_files(coco_path):
+        names = _category_names(_load(json_path), str(json_path))
+        declared.update((name, ClassInfo()) for name in names.values())
+    return declared
+
+
 def coco_files(coco_path: str) -> List[Path]:
     """The COCO instances files of ``coco_path``: the file itself, or those a folder holds.
 

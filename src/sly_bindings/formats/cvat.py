@@ -614,17 +614,8 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
     xml_paths = cvat_files(cvat_dir)
     for xml_path in xml_paths:
         root = _parse(xml_path)
-        for label in root.iterfind("./meta/*/labels/label"):
-            name, color = label.findtext("name"), label.findtext("color")
-            if not name:
-                raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
-            declared.setdefault(
-                name,
-                ClassInfo(
-                    CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
-                    _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
-                ),
-            )
+        for name, info in _meta_classes(root, xml_path).items():
+            declared.setdefault(name, info)
         parts.append(_items(root, Path(cvat_dir), xml_path))
         total += len(root.findall("image"))
     items_to_project(
@@ -637,6 +628,49 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         total=total,
         description="CVAT",
     )
+
+
+def cvat_classes(cvat_dir: str) -> Dict[str, ClassInfo]:
+    """The classes the meta of ``cvat_dir``'s XML files declares, in order: each ``<label>``'s
+    ``<type>`` (``rectangle``, ``polygon``, ``mask``; any other type: ``sly.AnyGeometry``) and
+    ``<color>``, the first file's first when two files declare one name.
+
+    Raises:
+        InvalidCvatError: as :func:`cvat_items`, or a ``<label>`` has no name or a colour that
+            is not ``#rrggbb``.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> with open(folder.name + "/annotations.xml", "w") as file:
+        ...     _ = file.write('<annotations><meta><task><labels><label><name>car</name>'
+        ...                    '<color>#ff0000</color><type>polygon</type></label></labels>'
+        ...                    '</task></meta></annotations>')
+        >>> cvat_classes(folder.name)
+        {'car': ClassInfo(geometry_type=<class 'supervisely.geometry.polygon.Polygon'>, color=[255, 0, 0])}
+        >>> folder.cleanup()
+    """
+    declared: Dict[str, ClassInfo] = {}
+    for xml_path in cvat_files(cvat_dir):
+        for name, info in _meta_classes(_parse(xml_path), xml_path).items():
+            declared.setdefault(name, info)
+    return declared
+
+
+def _meta_classes(root: ET.Element, xml_path: Path) -> Dict[str, ClassInfo]:
+    """The classes the meta of one parsed CVAT XML file declares, in order."""
+    declared: Dict[str, ClassInfo] = {}
+    for label in root.iterfind("./meta/*/labels/label"):
+        name, color = label.findtext("name"), label.findtext("color")
+        if not name:
+            raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
+        declared.setdefault(
+            name,
+            ClassInfo(
+                CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
+                _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
+            ),
+        )
+    return declared
 
 
 def cvat_files(cvat_dir: str) -> List[Path]:

@@ -21,18 +21,28 @@ Examples:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Dict, Iterator, Optional, Sequence
+from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
-from sly_bindings.formats.coco import CocoWarning, InvalidCocoError, coco_items, coco_to_project
+import supervisely as sly
+
+from sly_bindings.formats.coco import (
+    CocoWarning,
+    InvalidCocoError,
+    coco_classes,
+    coco_items,
+    coco_to_project,
+)
 from sly_bindings.formats.coco_export import CocoExportError, items_to_coco, write_coco_layout
 from sly_bindings.formats.cvat import (
     CvatWarning,
     InvalidCvatError,
+    cvat_classes,
     cvat_items,
     cvat_to_project,
     items_to_cvat,
     project_to_cvat,
 )
+from sly_bindings.formats.items import ClassInfo, label_class
 from sly_bindings.formats.labelme import (
     InvalidLabelmeError,
     LabelmeWarning,
@@ -46,6 +56,7 @@ from sly_bindings.formats.yolo import (
     YoloWarning,
     items_to_yolo,
     project_to_yolo,
+    yolo_classes,
     yolo_items,
     yolo_to_project,
 )
@@ -109,19 +120,48 @@ ITEMS: Dict[str, Callable[[Path], Iterator]] = {
 ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
     "coco": lambda path, images: coco_items(str(path), str(images)),
 }
+# The classes each format's files declare, in order (LabelMe declares none): a writer of items
+# numbers and lists them first, as a project made by the reader would have them.
+CLASSES: Dict[str, Callable[[Path], Dict[str, ClassInfo]]] = {
+    "labelme": lambda folder: {},
+    "cvat": lambda folder: cvat_classes(str(folder)),
+    "coco": lambda path: coco_classes(str(path)),
+    "yolo": lambda folder: yolo_classes(str(folder)),
+}
 # Writers of the items a reader yields: a format-to-format run through them keeps the
 # annotations in memory, with no project on disk.
-# Each: (items, folder to write, primary classes).
+# Each: (items, folder to write, primary classes, the classes IN declares).
 ITEM_WRITERS: Dict[str, Callable[..., None]] = {
-    "labelme": lambda items, out, _primary=None: items_to_labelme(items, str(out)),
-    "cvat": lambda items, out, _primary=None: items_to_cvat(items, str(out)),
-    "coco": lambda items, out, primary=None: items_to_coco(
-        items, str(out), primary_classes=primary
+    "labelme": lambda items, out, _primary=None, _classes=(): items_to_labelme(items, str(out)),
+    "cvat": lambda items, out, _primary=None, classes=(): items_to_cvat(
+        items, str(out), classes=classes
     ),
-    "yolo": lambda items, out, primary=None: items_to_yolo(
-        items, str(out), primary_classes=primary
+    "coco": lambda items, out, primary=None, classes=(): items_to_coco(
+        items, str(out), classes=classes, primary_classes=primary
     ),
-    "yolo-det": lambda items, out, primary=None: items_to_yolo(
-        items, str(out), task="detect", primary_classes=primary
+    "yolo": lambda items, out, primary=None, classes=(): items_to_yolo(
+        items, str(out), primary_classes=primary, classes=classes
+    ),
+    "yolo-det": lambda items, out, primary=None, classes=(): items_to_yolo(
+        items, str(out), task="detect", primary_classes=primary, classes=classes
     ),
 }
+
+
+def declared_classes(format_name: str, source: Path) -> List[sly.ObjClass]:
+    """The classes ``source`` (in ``format_name``) declares, as ``sly.ObjClass`` objects in
+    order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
+    the SDK picks).
+
+    Examples:
+        >>> declared_classes("labelme", Path("."))
+        []
+    """
+    return [
+        label_class(
+            name,
+            info.geometry_type or sly.AnyGeometry,
+            None if info.color is None else tuple(info.color),
+        )
+        for name, info in CLASSES[format_name](source).items()
+    ]

@@ -598,6 +598,23 @@ def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
     yield from _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml")))
 
 
+def yolo_classes(yolo_dir: str) -> Dict[str, ClassInfo]:
+    """The classes of ``yolo_dir/data.yaml``'s ``names``, in id order, as Polygon classes.
+
+    Raises:
+        InvalidYoloError: ``data.yaml`` is missing or malformed; the message names it.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> with open(folder.name + "/data.yaml", "w", encoding="utf-8") as file:
+        ...     _ = file.write("names: {1: sign, 0: car}\\n")
+        >>> list(yolo_classes(folder.name))
+        ['car', 'sign']
+        >>> folder.cleanup()
+    """
+    return {name: ClassInfo(sly.Polygon) for name in _class_names(Path(yolo_dir, "data.yaml"))}
+
+
 def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
     """Read a YOLO segmentation dataset (``data.yaml``, ``images/``, ``labels/``) into a project.
 
