@@ -124,11 +124,6 @@ class CocoWarning(FormatWarning):
     """A part of a COCO file that was dropped or read differently; the message says which."""
 
 
-# One image of a COCO file, read: its dataset and its parents' names (top first), name, image
-# file, annotation, and the file and the image for messages.
-CocoItem = FormatItem
-
-
 def coco_to_annotation(
     image: Mapping[str, Any],
     instances: List[Mapping[str, Any]],
@@ -369,7 +364,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
-def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[CocoItem]:
+def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[FormatItem]:
     """The images of a COCO instances file, read one by one, without copying anything.
 
     ``coco_path`` is a COCO file or a folder of them (:func:`coco_files`). An image is looked
@@ -590,7 +585,7 @@ def _items(
     coco_path: str,
     category_names: Mapping[int, str],
     images_dir: Optional[str],
-) -> Iterator[CocoItem]:
+) -> Iterator[FormatItem]:
     json_path = Path(coco_path)
     images_root = Path(images_dir) if images_dir is not None else None
     keypoint_classes = _keypoint_classes(coco, coco_path)
@@ -634,7 +629,7 @@ def _items(
         ann = coco_to_annotation(
             image, instances.get(image["id"], []), category_names, coco_path, keypoint_classes
         )
-        yield CocoItem(dataset, file_name.name, image_path, ann, where)
+        yield FormatItem(dataset, file_name.name, image_path, ann, where)
 
 
 def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tuple[str, ...]:

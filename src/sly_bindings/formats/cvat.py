@@ -113,11 +113,6 @@ class InvalidCvatError(InvalidFormatError):
     """A CVAT XML file that cannot be read; the message names the file and the field."""
 
 
-# One image of a CVAT export, read: its dataset (the subset, split at "/"), name, image file,
-# annotation, and the file and the image for messages.
-CvatItem = FormatItem
-
-
 class CvatWarning(FormatWarning):
     """Something that CVAT cannot hold, or a shape that was skipped; the message says which."""
 
@@ -551,7 +546,7 @@ def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
     return task
 
 
-def cvat_items(cvat_dir: str) -> Iterator[CvatItem]:
+def cvat_items(cvat_dir: str) -> Iterator[FormatItem]:
     """The images of ``cvat_dir/annotations.xml``, read one by one, without copying anything.
 
     Each image's dataset is its subset (``default`` when it has none); a subset
@@ -717,7 +712,7 @@ def _parse(xml_path: Path) -> ET.Element:
     return root
 
 
-def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatItem]:
+def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatItem]:
     # A project export names each image's subset; a task export names its task's in the meta;
     # Datumaro's export names the file after the subset.
     task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
@@ -758,7 +753,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[CvatIte
         # The declared size is checked against the image before any shape is read.
         check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
         ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors)
-        yield CvatItem(dataset, item_name, image_path, ann, where)
+        yield FormatItem(dataset, item_name, image_path, ann, where)
 
 
 def _rgb(color: str, field: str) -> List[int]:

@@ -94,11 +94,6 @@ class InvalidLabelmeError(InvalidFormatError):
     """A LabelMe file that cannot be read; the message names the file and the field."""
 
 
-# One LabelMe file, read: its dataset (a 1-tuple: LabelMe folders are not nested datasets here),
-# the image file or the bytes the JSON embeds, the annotation, the JSON file for messages.
-LabelmeItem = FormatItem
-
-
 class LabelmeWarning(FormatWarning):
     """Something that LabelMe cannot hold, or a shape that was skipped; the message says which."""
 
@@ -439,7 +434,7 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
         json_path.write_text(text, encoding="utf-8")
 
 
-def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
+def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
     """The LabelMe files under ``labelme_dir`` (every ``*.json``), read one by one, not copied.
 
     Each folder of JSON files is a dataset named after the folder (relative to ``labelme_dir``,
@@ -484,7 +479,7 @@ def labelme_items(labelme_dir: str) -> Iterator[LabelmeItem]:
                 f"{json_path}: its folder gives the dataset name {dataset_name!r}, which "
                 f"{problem}"
             )
-        yield LabelmeItem((dataset_name,), item_name, image, ann, str(json_path))
+        yield FormatItem((dataset_name,), item_name, image, ann, str(json_path))
 
 
 def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
