@@ -724,17 +724,19 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
         for label in root.iterfind("./meta/*/labels/label")
         if label.findtext("name") and label.findtext("color")
     }
+    checked: Set[Tuple[str, ...]] = set()
     for image in root.iterfind("image"):
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
         subset = image.get("subset") or task_subset or DEFAULT_SUBSET
         dataset = tuple(subset.split("/"))
-        for part in dataset:
+        for part in dataset if dataset not in checked else ():
             problem = dataset_name_problem(part)
             if problem is not None:
                 raise InvalidCvatError(
                     f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
                     "dataset is parent/child)"
                 )
+        checked.add(dataset)  # each subset's names are checked once
         # A name is followed only inside the export's folder (files.input_paths); a name that
         # stays inside it from the top stays inside from images/ and images/<subset>/ too.
         outside = outside_input_problem(name)
