@@ -40,7 +40,9 @@ Ultralytics and of Datumaro's ``yolo_ultralytics`` format. ``data.yaml`` has no 
 ``path``: Ultralytics then resolves the split folders relative to the folder of ``data.yaml``, so
 the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
-dataset, ``val`` repeats ``train`` (Ultralytics needs one).
+dataset, ``val`` repeats ``train`` (Ultralytics needs one). A label file lies where
+Ultralytics looks for it (:func:`label_path`): in a dataset named ``images`` (or nested in one),
+``images/images/a.png`` has its labels in ``images/labels/a.txt``.
 
 Copy this file with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/images.py`` and
 ``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
@@ -54,7 +56,7 @@ import math
 import os
 import tempfile  # for the examples
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Dict, Iterator, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
@@ -407,6 +409,30 @@ def _pixel(normalised: float, size: int) -> int:
     return min(max(round(normalised * size), 0), size - 1)
 
 
+def label_path(image: PurePosixPath) -> PurePosixPath:
+    """Where Ultralytics reads the labels of ``image``: its last ``images`` folder is ``labels``.
+
+    The rule of Ultralytics' ``img2label_paths`` (``ultralytics/data/utils.py``): the last
+    ``/images/`` of the image's path becomes ``/labels/`` and the extension ``.txt``. Paths are
+    relative to the dataset's root and start with ``images/``.
+
+    Raises:
+        ValueError: ``image`` is not in a folder named ``images``.
+
+    Examples:
+        >>> str(label_path(PurePosixPath("images/train/night/a.png")))
+        'labels/train/night/a.txt'
+        >>> str(label_path(PurePosixPath("images/images/a.png")))
+        'images/labels/a.txt'
+    """
+    folders = list(image.parts[:-1])
+    if "images" not in folders:
+        raise ValueError(f"{image}: not in a folder named images")
+    last = len(folders) - 1 - folders[::-1].index("images")
+    folders[last] = "labels"
+    return PurePosixPath(*folders, image.name).with_suffix(".txt")
+
+
 def project_to_yolo(
     project_dir: str,
     out_dir: str,
@@ -459,7 +485,8 @@ def project_to_yolo(
     ]
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         Path(out_dir, "images", dataset.name).mkdir(parents=True)
-        Path(out_dir, "labels", dataset.name).mkdir(parents=True)
+        label_dir = label_path(PurePosixPath("images", dataset.name, "a.png")).parent
+        Path(out_dir, label_dir).mkdir(parents=True, exist_ok=True)
         # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
         # the top-level dataset that holds it, listed once, in that dataset's split.
         top_level = dataset.name.split("/")[0]
@@ -468,10 +495,10 @@ def project_to_yolo(
             split.append(f"images/{top_level}")
     for dataset, item_name in progress(pairs, "YOLO"):
         images_dir = Path(out_dir, "images", dataset.name)
-        label_path = Path(out_dir, "labels", dataset.name, f"{Path(item_name).stem}.txt")
-        if label_path.exists():
+        label_file = Path(out_dir, label_path(PurePosixPath("images", dataset.name, item_name)))
+        if label_file.exists():
             raise FileExistsError(
-                f"dataset {dataset.name}: two images have the stem {label_path.stem!r}, and "
+                f"dataset {dataset.name}: two images have the stem {label_file.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
             )
         ann = read_annotation(
@@ -479,7 +506,7 @@ def project_to_yolo(
         )  # its size checked, as every writer's
         where = f"{dataset.name}/{item_name}"
         lines = annotation_to_yolo(ann, class_ids, where, task, primary_classes)
-        label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
     config = {
         **({"path": dataset_path} if dataset_path is not None else {}),
@@ -498,8 +525,8 @@ def project_to_yolo(
 def yolo_items(yolo_dir: str) -> Iterator[YoloItem]:
     """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
 
-    Every image under ``yolo_dir/images`` is read with its label file, the same path under
-    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
+    Every image under ``yolo_dir/images`` is read with its label file, where Ultralytics looks
+    for it (:func:`label_path`; none: no labels); ``data.yaml``'s ``path`` is not used, so the
     folder can have moved. Each folder of images is a dataset named after it (relative to
     ``images``, ``/`` replaced by ``_``; images at the top: the name of ``yolo_dir``).
 
@@ -582,16 +609,16 @@ def _items(yolo_dir: str, class_names: List[str]) -> Iterator[YoloItem]:
         if not image_path.is_file() or not sly.image.has_valid_ext(image_path.name):
             continue
         relative = image_path.relative_to(images_root)
-        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
-        text = _read_text(label_path) if label_path.exists() else ""
-        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
+        label_file = Path(yolo_dir, label_path(PurePosixPath("images", relative.as_posix())))
+        text = _read_text(label_file) if label_file.exists() else ""
+        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_file))
         dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
         problem = dataset_name_problem(dataset_name)
         if problem is not None:
             raise InvalidYoloError(
                 f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
             )
-        yield YoloItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
+        yield YoloItem((dataset_name,), image_path.name, image_path, ann, str(label_file))
 
 
 def _read_text(path: Path) -> str:
