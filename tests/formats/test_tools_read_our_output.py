@@ -305,3 +305,41 @@ def test_ultralytics_reads_our_yolo_output_after_a_move(tmp_path, task):
             assert segments == [], name
         else:
             assert pixel_extents(segments, *SIZE) == [car, person_polygon, sign], name
+
+
+@needs_ultralytics
+def test_ultralytics_misses_just_the_images_we_warn_about(tmp_path):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([sly.ObjClass("sign", sly.Rectangle)]))
+    image = np.full((*SIZE, 3), 90, np.uint8)
+    for name, path, item_names in [
+        ("train", None, ["a.png", ".a.png", "a.b.png"]),
+        (".night", "train/datasets/.night", ["a.png"]),
+        ("day", "train/datasets/day", [".a.png", "b.png"]),
+        (".hidden", None, ["a.png"]),
+    ]:
+        dataset = project.create_dataset(name, ds_path=path)
+        for item_name in item_names:
+            dataset.add_item_np(item_name, image)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project_to_yolo(project.directory, str(tmp_path / "yolo"))
+    warned = {str(w.message).split(": ")[0] for w in caught if w.category is YoloWarning}
+
+    result = subprocess.run(
+        [ULTRALYTICS_PYTHON, "-c", ULTRALYTICS_SCRIPT, str(tmp_path / "yolo/data.yaml"), "detect"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "YOLO_CONFIG_DIR": str(tmp_path / "config"), "YOLO_OFFLINE": "true"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    found = set(json.loads(result.stdout.splitlines()[-1])["splits"]["train"]["images"])
+    written = {
+        path.relative_to(tmp_path / "yolo").as_posix()
+        for path in (tmp_path / "yolo" / "images").rglob("*.png")
+    }
+    assert len(written) == 7
+    assert {name.replace("images/", "", 1) for name in written - found} == warned
+    assert warned == {"train/.a.png", "train/.night/a.png", "train/day/.a.png"}

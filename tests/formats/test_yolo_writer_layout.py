@@ -141,3 +141,36 @@ def test_label_files_lie_where_ultralytics_reads_them(tmp_path, name, parents, l
     # Our reader finds the label file at the same place.
     [item] = [item for item in yolo_items(str(tmp_path / "yolo")) if item.name == "a.png"]
     assert len(item.ann.labels) == 1
+
+
+# Ultralytics finds the images of a listed folder with glob("<folder>/**/*.*"), which leaves out
+# files and folders whose names start with "." (seen with its own reader on these layouts).
+# (dataset, parent dataset, image, warned?)
+@pytest.mark.parametrize(
+    "name, parent, image, warned",
+    [
+        ("train", None, ".a.png", True),
+        (".night", "train", "a.png", True),
+        ("day", "train", ".a.png", True),
+        ("train", None, "a.png", False),
+        (".hidden", None, "a.png", False),  # listed in data.yaml itself: found
+        ("train", None, "a.b.png", False),
+    ],
+)
+def test_a_warning_for_each_image_ultralytics_will_not_find(tmp_path, name, parent, image, warned):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON]))
+    if parent is not None:
+        project.create_dataset(parent)
+    path = f"{parent}/datasets/{name}" if parent else None
+    dataset = project.create_dataset(name, ds_path=path)
+    dataset.add_item_np(image, np.zeros((10, 10, 3), np.uint8))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project_to_yolo(project.directory, str(tmp_path / "yolo"))
+
+    messages = [str(w.message) for w in caught if issubclass(w.category, YoloWarning)]
+    where = f"{parent}/{name}/{image}" if parent else f"{name}/{image}"
+    expected = [f"{where}: Ultralytics will not find this image"] if warned else []
+    assert [message.split(" (")[0] for message in messages] == expected

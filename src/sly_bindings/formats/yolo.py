@@ -42,7 +42,9 @@ the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
 dataset, ``val`` repeats ``train`` (Ultralytics needs one). A label file lies where
 Ultralytics looks for it (:func:`label_path`): in a dataset named ``images`` (or nested in one),
-``images/images/a.png`` has its labels in ``images/labels/a.txt``.
+``images/images/a.png`` has its labels in ``images/labels/a.txt``. An image whose name, or
+the name of a nested dataset that holds it, starts with ``.`` is written with a warning:
+Ultralytics' search for images (``glob``) leaves it out.
 
 Copy this file with ``groups/merge.py``, ``groups/roles.py``, ``bindings.py``, ``files/images.py`` and
 ``files/dataset_names.py``; it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and
@@ -448,7 +450,8 @@ def project_to_yolo(
     copied. ``dataset_path`` writes a ``path`` (where the dataset will live) as given. ``task`` is
     ``"segment"`` (polygons) or ``"detect"`` (boxes), and ``primary_classes`` the classes that
     lead a group, as :func:`annotation_to_yolo` takes them. Warns as :func:`annotation_to_yolo`
-    does. A progress bar on a terminal (``formats.progress``).
+    does, and for each image Ultralytics will not find (a name starting with ``.``, its own or a
+    nested dataset's). A progress bar on a terminal (``formats.progress``).
 
     Raises:
         FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
@@ -505,6 +508,14 @@ def project_to_yolo(
             dataset, item_name, project.meta
         )  # its size checked, as every writer's
         where = f"{dataset.name}/{item_name}"
+        # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
+        hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
+        if hidden:
+            warnings.warn(
+                f"{where}: Ultralytics will not find this image ({hidden[0]!r} starts with '.', "
+                "and its search for images leaves such names out): rename it",
+                YoloWarning,
+            )
         lines = annotation_to_yolo(ann, class_ids, where, task, primary_classes)
         label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         sly.fs.copy_file(dataset.get_img_path(item_name), str(images_dir / item_name))
