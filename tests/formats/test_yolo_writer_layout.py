@@ -107,3 +107,70 @@ def test_one_warning_per_object_whose_holes_are_filled(labels, warned):
     assert len(holes) == warned
     assert all(str(w.message).startswith("a.png: ") for w in holes)
     assert len(lines) == len({label.binding_key or id(label) for label in labels})
+
+
+# Ultralytics reads the labels of an image from its path with the LAST /images/ made /labels/
+# (ultralytics.data.utils.img2label_paths); with a dataset named images, labels/<dataset>/ is
+# not where it looks, and it trained such images as backgrounds (found with its own reader,
+# tests/formats/test_tools_read_our_output.py). (dataset name, parent datasets, label file).
+@pytest.mark.parametrize(
+    "name, parents, label_file",
+    [
+        ("train", [], "labels/train/a.txt"),
+        ("images", [], "images/labels/a.txt"),
+        ("images", ["train"], "images/train/labels/a.txt"),
+        ("night", ["images"], "images/labels/night/a.txt"),
+        ("images", ["images"], "images/images/labels/a.txt"),
+        ("labels", [], "labels/labels/a.txt"),
+    ],
+)
+def test_label_files_lie_where_ultralytics_reads_them(tmp_path, name, parents, label_file):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON]))
+    path = ""
+    for parent in parents:
+        project.create_dataset(parent, ds_path=path or None)
+        path = f"{path}/datasets/{parent}" if path else parent
+    dataset = project.create_dataset(name, ds_path=f"{path}/datasets/{name}" if path else None)
+    ann = sly.Annotation((10, 10), [sly.Label(square(1, 1, 5), PERSON)])
+    dataset.add_item_np("a.png", np.zeros((10, 10, 3), np.uint8), ann=ann)
+
+    project_to_yolo(project.directory, str(tmp_path / "yolo"))
+
+    assert (tmp_path / "yolo" / label_file).read_text().count("\n") == 1
+    # Our reader finds the label file at the same place.
+    [item] = [item for item in yolo_items(str(tmp_path / "yolo")) if item.name == "a.png"]
+    assert len(item.ann.labels) == 1
+
+
+# Ultralytics finds the images of a listed folder with glob("<folder>/**/*.*"), which leaves out
+# files and folders whose names start with "." (seen with its own reader on these layouts).
+# (dataset, parent dataset, image, warned?)
+@pytest.mark.parametrize(
+    "name, parent, image, warned",
+    [
+        ("train", None, ".a.png", True),
+        (".night", "train", "a.png", True),
+        ("day", "train", ".a.png", True),
+        ("train", None, "a.png", False),
+        (".hidden", None, "a.png", False),  # listed in data.yaml itself: found
+        ("train", None, "a.b.png", False),
+    ],
+)
+def test_a_warning_for_each_image_ultralytics_will_not_find(tmp_path, name, parent, image, warned):
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON]))
+    if parent is not None:
+        project.create_dataset(parent)
+    path = f"{parent}/datasets/{name}" if parent else None
+    dataset = project.create_dataset(name, ds_path=path)
+    dataset.add_item_np(image, np.zeros((10, 10, 3), np.uint8))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        project_to_yolo(project.directory, str(tmp_path / "yolo"))
+
+    messages = [str(w.message) for w in caught if issubclass(w.category, YoloWarning)]
+    where = f"{parent}/{name}/{image}" if parent else f"{name}/{image}"
+    expected = [f"{where}: Ultralytics will not find this image"] if warned else []
+    assert [message.split(" (")[0] for message in messages] == expected

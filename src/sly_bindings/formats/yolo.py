@@ -42,7 +42,11 @@ Ultralytics and of Datumaro's ``yolo_ultralytics`` format. ``data.yaml`` has no 
 ``path``: Ultralytics then resolves the split folders relative to the folder of ``data.yaml``, so
 the dataset works after it is moved. Datasets named ``val``, ``valid`` or
 ``validation`` are ``val``, ``test`` is ``test``, all others are ``train``; with no validation
-dataset, ``val`` repeats ``train`` (Ultralytics needs one).
+dataset, ``val`` repeats ``train`` (Ultralytics needs one). A label file lies where
+Ultralytics looks for it (:func:`label_path`): in a dataset named ``images`` (or nested in one),
+``images/images/a.png`` has its labels in ``images/labels/a.txt``. An image whose name, or
+the name of a nested dataset that holds it, starts with ``.`` is written with a warning:
+Ultralytics' search for images (``glob``) leaves it out.
 
 Copy this file with ``bindings.py``, ``groups/merge.py``, ``groups/roles.py``,
 ``files/images.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
@@ -56,7 +60,7 @@ import math
 import os
 import tempfile  # for the examples
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import cv2
@@ -406,6 +410,30 @@ def _pixel(normalised: float, size: int) -> int:
     return min(max(round(normalised * size), 0), size - 1)
 
 
+def label_path(image: PurePosixPath) -> PurePosixPath:
+    """Where Ultralytics reads the labels of ``image``: its last ``images`` folder is ``labels``.
+
+    The rule of Ultralytics' ``img2label_paths`` (``ultralytics/data/utils.py``): the last
+    ``/images/`` of the image's path becomes ``/labels/`` and the extension ``.txt``. Paths are
+    relative to the dataset's root and start with ``images/``.
+
+    Raises:
+        ValueError: ``image`` is not in a folder named ``images``.
+
+    Examples:
+        >>> str(label_path(PurePosixPath("images/train/night/a.png")))
+        'labels/train/night/a.txt'
+        >>> str(label_path(PurePosixPath("images/images/a.png")))
+        'images/labels/a.txt'
+    """
+    folders = list(image.parts[:-1])
+    if "images" not in folders:
+        raise ValueError(f"{image}: not in a folder named images")
+    last = len(folders) - 1 - folders[::-1].index("images")
+    folders[last] = "labels"
+    return PurePosixPath(*folders, image.name).with_suffix(".txt")
+
+
 def project_to_yolo(
     project_dir: str,
     out_dir: str,
@@ -483,7 +511,9 @@ def items_to_yolo(
     in the order first seen, as ``coco_export.items_to_coco`` numbers its categories.
     ``data.yaml`` has no ``path`` unless ``dataset_path`` gives one (see
     :func:`project_to_yolo`). ``out_dir`` is created and must not exist yet. Warns as
-    :func:`annotation_to_yolo` does. A progress bar on a terminal (``formats.progress``).
+    :func:`annotation_to_yolo` does, and for each image Ultralytics will not find (a name
+    starting with ``.``, its own or a nested dataset's). A progress bar on a terminal
+    (``formats.progress``).
 
     Args:
         items: the items, read one by one.
@@ -524,7 +554,8 @@ def items_to_yolo(
         """The dataset's folder name (``a/b``), its folders made and its split noted once."""
         folder = "/".join(dataset)
         Path(out_dir, "images", folder).mkdir(parents=True, exist_ok=True)
-        Path(out_dir, "labels", folder).mkdir(parents=True, exist_ok=True)
+        label_dir = label_path(PurePosixPath("images", folder, "a.png")).parent
+        Path(out_dir, label_dir).mkdir(parents=True, exist_ok=True)
         # Ultralytics reads a listed folder with its subfolders, so a nested dataset goes with
         # the top-level dataset that holds it, listed once, in that dataset's split.
         split = splits[SPLIT_NAMES.get(dataset[0], "train")]
@@ -537,17 +568,25 @@ def items_to_yolo(
         if item.dataset not in laid_out:
             laid_out[item.dataset] = lay_out(item.dataset)
         folder = laid_out[item.dataset]
-        label_path = Path(out_dir, "labels", folder, f"{Path(item.name).stem}.txt")
-        if label_path.exists():
+        label_file = Path(out_dir, label_path(PurePosixPath("images", folder, item.name)))
+        if label_file.exists():
             raise FileExistsError(
-                f"dataset {folder}: two images have the stem {label_path.stem!r}, and "
+                f"dataset {folder}: two images have the stem {label_file.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
             )
         for label in item.ann.labels:
             class_ids.setdefault(label.obj_class.name, len(class_ids))
         where = f"{folder}/{item.name}"
         lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes)
-        label_path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
+        hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
+        if hidden:
+            warnings.warn(
+                f"{where}: Ultralytics will not find this image ({hidden[0]!r} starts with '.', "
+                "and its search for images leaves such names out): rename it",
+                YoloWarning,
+            )
+        label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         destination = Path(out_dir, "images", folder, item.name)
         if isinstance(item.image, bytes):
             destination.write_bytes(item.image)
@@ -572,8 +611,8 @@ def items_to_yolo(
 def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
     """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
 
-    Every image under ``yolo_dir/images`` is read with its label file, the same path under
-    ``labels`` with ``.txt`` (none: no labels); ``data.yaml``'s ``path`` is not used, so the
+    Every image under ``yolo_dir/images`` is read with its label file, where Ultralytics looks
+    for it (:func:`label_path`; none: no labels); ``data.yaml``'s ``path`` is not used, so the
     folder can have moved. Each folder of images is a dataset named after it (relative to
     ``images``, ``/`` replaced by ``_``; images at the top: the name of ``yolo_dir``).
 
@@ -683,16 +722,16 @@ def _items(
     images_root = Path(yolo_dir, "images")
     for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
         relative = image_path.relative_to(images_root)
-        label_path = Path(yolo_dir, "labels", relative).with_suffix(".txt")
-        text = _read_text(label_path) if label_path.exists() else ""
-        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_path))
+        label_file = Path(yolo_dir, label_path(PurePosixPath("images", relative.as_posix())))
+        text = _read_text(label_file) if label_file.exists() else ""
+        ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_file))
         dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
         problem = dataset_name_problem(dataset_name)
         if problem is not None:
             raise InvalidYoloError(
                 f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
             )
-        yield FormatItem((dataset_name,), image_path.name, image_path, ann, str(label_path))
+        yield FormatItem((dataset_name,), image_path.name, image_path, ann, str(label_file))
 
 
 def _read_text(path: Path) -> str:
