@@ -23,3 +23,15 @@ def checkout_copy(folder: Path) -> Path:
     shutil.copytree(REPO_DIR / "images", folder / "images")
     shutil.copy(REPO_DIR / "local.env", folder / "local.env")
     return folder
+
+
+def convert_in_process(*args: object) -> int:
+    """What ``sly-bindings convert ARGS`` does, run in this process (its output goes to pytest's
+    capture); returns the exit code, argparse's own errors included."""
+    from sly_bindings.cli.main import USER_ERRORS, main
+    from sly_bindings.cli.runner import run
+
+    try:
+        return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
+    except SystemExit as exit:  # argparse's own errors
+        return int(exit.code or 0)

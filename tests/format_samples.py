@@ -145,3 +145,20 @@ def bridge_lines(outline: np.ndarray, image_size: Tuple[int, int]) -> np.ndarray
         if (end, start) in edges:
             cv2.line(canvas, start, end, 1)
     return canvas.astype(bool)
+
+
+def make_nested_project(project_dir: Path, depth: int = 1) -> Path:
+    """Dataset ``train`` with ``a.png`` and, nested in it, ``cars`` with ``b.png`` (the SDK keeps
+    it in ``train/datasets/cars``); with ``depth`` 2, also ``red`` with ``c.png`` in ``cars``.
+    Each image (8x6) has one unbound ``sign`` box."""
+    project = sly.Project(str(project_dir), sly.OpenMode.CREATE)
+    sign = sly.ObjClass("sign", sly.Rectangle)
+    project.set_meta(sly.ProjectMeta([sign]))
+    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
+    image = np.zeros((6, 8, 3), np.uint8)
+    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
+    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
+    if depth >= 2:
+        red = project.create_dataset("red", "train/datasets/cars/datasets/red")
+        red.add_item_np("c.png", image, ann=ann)
+    return project_dir

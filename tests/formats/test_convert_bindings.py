@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import List
@@ -15,12 +14,16 @@ import pytest
 import supervisely as sly
 import yaml
 
-from commands import SLY_BINDINGS
-from sly_bindings.cli.main import USER_ERRORS, main
-from sly_bindings.cli.runner import UserError, run
+from commands import SLY_BINDINGS, convert_in_process
+from sly_bindings.cli.runner import UserError
 from sly_bindings.cli.convert import staged
 from sly_bindings.formats.registry import READERS
-from format_samples import make_sample_project, project_objects, read_project
+from format_samples import (
+    make_nested_project,
+    make_sample_project,
+    project_objects,
+    read_project,
+)
 from bindings import annotation_objects
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.files.atomic import current_umask
@@ -263,14 +266,6 @@ def yolo_folder(root: Path, data_yaml: bytes = b"names: [car]\n", label: bytes =
 
 
 NOT_UTF8 = b'{"name": "caf\xe9"}'  # Latin-1, as an old editor saves it
-
-
-def convert_in_process(*args) -> int:
-    """What ``sly-bindings convert ARGS`` does, in this process; returns the exit code."""
-    try:
-        return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
-    except SystemExit as exit:  # argparse's own errors
-        return exit.code
 
 
 @pytest.mark.parametrize(
@@ -592,18 +587,6 @@ def test_alpha_masks_and_oriented_boxes_are_skipped_with_a_warning(
     )
 
 
-def nested_project(root: Path) -> Path:
-    """Dataset ``train`` with ``a.png`` and, nested in it, dataset ``cars`` with ``b.png``."""
-    project = sly.Project(str(root), sly.OpenMode.CREATE)
-    sign = sly.ObjClass("sign", sly.Rectangle)
-    project.set_meta(sly.ProjectMeta([sign]))
-    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
-    image = np.zeros((6, 8, 3), np.uint8)
-    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
-    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
-    return root
-
-
 @pytest.mark.parametrize(
     "format_name, expected",
     [
@@ -619,7 +602,7 @@ def nested_project(root: Path) -> Path:
     ],
 )
 def test_nested_datasets_come_back_the_sdk_s_way(tmp_path, capsys, format_name, expected):
-    nested_project(tmp_path / "project")
+    make_nested_project(tmp_path / "project")
 
     there = convert_in_process("supervisely", format_name, tmp_path / "project", tmp_path / "f")
     back = convert_in_process(format_name, "supervisely", tmp_path / "f", tmp_path / "back")
@@ -634,15 +617,7 @@ def test_nested_datasets_come_back_the_sdk_s_way(tmp_path, capsys, format_name, 
 
 
 def test_two_levels_of_nested_datasets_come_back_through_coco(tmp_path, capsys):
-    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
-    sign = sly.ObjClass("sign", sly.Rectangle)
-    project.set_meta(sly.ProjectMeta([sign]))
-    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
-    image = np.zeros((6, 8, 3), np.uint8)
-    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
-    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
-    red = project.create_dataset("red", "train/datasets/cars/datasets/red")
-    red.add_item_np("c.png", image, ann=ann)
+    make_nested_project(tmp_path / "project", depth=2)
 
     there = convert_in_process("supervisely", "coco", tmp_path / "project", tmp_path / "coco")
     back = convert_in_process("coco", "supervisely", tmp_path / "coco", tmp_path / "back")

@@ -13,8 +13,7 @@ import pytest
 import supervisely as sly
 from PIL import Image
 
-from sly_bindings.cli.main import USER_ERRORS, main
-from sly_bindings.cli.runner import run
+from commands import convert_in_process
 from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_annotation
 from sly_bindings.formats.coco import InvalidCocoError, coco_items
@@ -39,11 +38,6 @@ def jpeg_with_orientation(path: Path, orientation: int, width: int, height: int)
     exif[0x0112] = orientation
     Image.new("RGB", (width, height), (200, 30, 30)).save(path, exif=exif.tobytes())
     return path
-
-
-def convert_in_process(*args) -> int:
-    """What ``sly-bindings convert ARGS`` does, in this process; returns the exit code."""
-    return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
 
 
 # --- writing one input of each format: one image, its declared size and its path -------------

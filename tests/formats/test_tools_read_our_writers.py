@@ -11,11 +11,9 @@ import shutil
 import subprocess
 import warnings
 
-import numpy as np
 import pytest
-import supervisely as sly
 
-from format_samples import make_sample_project
+from format_samples import make_nested_project, make_sample_project
 from sly_bindings.formats.coco import coco_items
 from sly_bindings.formats.coco_export import write_coco_layout
 from sly_bindings.formats.yolo import YoloWarning, project_to_yolo
@@ -87,16 +85,8 @@ def test_datumaro_reads_our_yolo_folder_after_a_move(tmp_path):
 def test_datumaro_reads_our_nested_datasets_as_ids_with_folders(tmp_path):
     # Nested dataset train/cars is file_name cars/b.png of subset train: Datumaro's item
     # cars/b of subset train, the analogue our reader reads back as dataset train/cars.
-    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
-    sign = sly.ObjClass("sign", sly.Rectangle)
-    project.set_meta(sly.ProjectMeta([sign]))
-    ann = sly.Annotation((6, 8), [sly.Label(sly.Rectangle(1, 1, 2, 2), sign)])
-    image = np.zeros((6, 8, 3), np.uint8)
-    project.create_dataset("train").add_item_np("a.png", image, ann=ann)
-    project.create_dataset("cars", "train/datasets/cars").add_item_np("b.png", image, ann=ann)
-    red = project.create_dataset("red", "train/datasets/cars/datasets/red")
-    red.add_item_np("c.png", image, ann=ann)
-    write_coco_layout(project.directory, str(tmp_path / "coco"))
+    project_dir = make_nested_project(tmp_path / "project", depth=2)
+    write_coco_layout(str(project_dir), str(tmp_path / "coco"))
 
     found = datumaro_import(tmp_path / "coco", "coco_instances")
 

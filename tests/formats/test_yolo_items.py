@@ -12,9 +12,8 @@ import pytest
 import supervisely as sly
 import yaml
 
+from commands import convert_in_process
 from format_samples import make_sample_project
-from sly_bindings.cli.main import USER_ERRORS, main
-from sly_bindings.cli.runner import run
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.yolo import (
     InvalidYoloError,
@@ -29,11 +28,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:Depreca
 CAR = sly.ObjClass("car", sly.Rectangle)
 PERSON = sly.ObjClass("person", sly.Rectangle)
 SOURCES = ("labelme", "cvat", "coco")
-
-
-def convert_in_process(*args) -> int:
-    """What ``sly-bindings convert ARGS`` does, in this process; returns the exit code."""
-    return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
 
 
 def written_files(yolo_dir: Path) -> Dict[str, object]:
