@@ -11,7 +11,7 @@ import pytest
 
 from bound_projects import write_local_project
 from commands import SLY_BINDINGS
-from sly_bindings.cli.main import USER_ERRORS, main
+from sly_bindings.cli.main import USER_ERRORS, build_parser, main
 from sly_bindings.cli.runner import run
 
 # What validate finds in each dataset of bound_projects, by hand: odd.png holds a car alone in
@@ -173,3 +173,30 @@ def test_class_options_name_a_class_the_project_lacks_in_one_line(tmp_path, caps
 
     assert (code, err) == (2, f"error: {message}\n")
     assert sorted((path, path.stat().st_mtime_ns) for path in project.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    "command, option, dest",
+    [
+        (["report", "--local", "p"], "--classes", "classes"),
+        (["validate", "--local", "p"], "--classes", "classes"),
+        (["validate", "--local", "p"], "--primary-class", "primary_class"),
+        (["discard", "--local", "p"], "--classes", "classes"),
+        (["auto-bind", "--local", "p", "--children", "hand"], "--parents", "parents"),
+        (["auto-bind", "--local", "p", "--parents", "hand"], "--children", "children"),
+    ],
+)
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        ["{option}", "car", "person"],
+        ["{option}", "car,person"],
+        ["{option}", "car", "{option}", "person"],
+        ["{option}", " car , person "],
+    ],
+    ids=["spaces", "commas", "repeated", "commas with spaces"],
+)
+def test_every_class_option_takes_spaces_commas_and_repeats(command, option, dest, spelling):
+    args = build_parser().parse_args(command + [part.format(option=option) for part in spelling])
+
+    assert getattr(args, dest) == ["car", "person"]

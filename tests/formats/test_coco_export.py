@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import warnings
 from contextlib import nullcontext as does_not_raise
 from pathlib import Path
 
@@ -17,11 +18,12 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
-from commands import SLY_BINDINGS
+from commands import SLY_BINDINGS, convert_in_process
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco_export import (
     CocoExportError,
+    CocoExportWarning,
     annotation_to_coco,
     project_to_coco,
     write_coco,
@@ -460,3 +462,58 @@ def test_the_process_prints_one_line_for_an_image_without_its_annotation_file(tm
         "corresponding annotation file. Add or remove files so that every image has its "
         "annotation.\n"
     )
+
+
+def _label(class_name: str, geometry: sly.Geometry, key: str = "k") -> sly.Label:
+    return sly.Label(geometry, sly.ObjClass(class_name, type(geometry)), binding_key=key)
+
+
+TRIANGLE = sly.Polygon([sly.PointLocation(1, 1), sly.PointLocation(1, 8), sly.PointLocation(8, 1)])
+SMALL = sly.Polygon([sly.PointLocation(1, 1), sly.PointLocation(1, 3), sly.PointLocation(3, 1)])
+
+
+@pytest.mark.parametrize(
+    "members, lost",
+    [
+        # Classes the instance does not keep are named: one class per COCO object.
+        ([("car", TRIANGLE), ("person", SMALL)], "person is not kept"),
+        (
+            [("person", TRIANGLE), ("hat", sly.Rectangle(0, 0, 2, 2)), ("hand", SMALL)],
+            "hat, hand are",
+        ),
+        # What the SDK's own COCO import binds is kept whole: no warning.
+        ([("car", TRIANGLE), ("car_bbox", sly.Rectangle(1, 1, 8, 8))], None),
+        ([("car", TRIANGLE), ("car", SMALL)], None),
+    ],
+)
+def test_a_group_of_classes_coco_cannot_keep_is_warned_about(members, lost):
+    ann = sly.Annotation((10, 10), [_label(name, geometry) for name, geometry in members])
+    names = dict.fromkeys(name for name, _ in members)
+    category_ids = {name: number for number, name in enumerate(names, start=1)}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        [instance] = annotation_to_coco(ann, 1, category_ids)
+
+    shown = [str(w.message) for w in caught if w.category is CocoExportWarning]
+    assert instance["category_id"] == 1  # the largest member leads
+    if lost is None:
+        assert shown == []
+    else:
+        assert len(shown) == 1 and shown[0].startswith(f"group 'k' ({members[0][0]} + ")
+        assert lost in shown[0]
+
+
+def test_the_warning_names_the_image_in_a_conversion(tmp_path, capsys):
+    project = sly.Project(str(tmp_path / "mixed"), sly.OpenMode.CREATE)
+    car, person = sly.ObjClass("car", sly.Polygon), sly.ObjClass("person", sly.Polygon)
+    project.set_meta(sly.ProjectMeta([car, person]))
+    ann = sly.Annotation((10, 10), [_label("car", TRIANGLE), _label("person", SMALL)])
+    project.create_dataset("ds").add_item_np("a.png", np.zeros((10, 10, 3), np.uint8), ann=ann)
+
+    assert convert_in_process("supervisely", "coco", tmp_path / "mixed", tmp_path / "out") == 0
+
+    assert capsys.readouterr().err.splitlines() == [
+        "warning: ds/img/a.png: group 'k' (car + person) is one car instance: COCO keeps one "
+        "class per object, so person is not kept (--primary-class chooses the class)"
+    ]

@@ -350,7 +350,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--local", type=Path, metavar="DIR", help="a local Supervisely project folder"
     )
     common.add_argument(
-        "--classes", nargs="+", metavar="CLASS", help="only labels of these classes (default: all)"
+        "--classes",
+        nargs="+",
+        type=class_list,
+        action=ClassNames,
+        metavar="CLASS",
+        help="only labels of these classes, and the groups that hold one, counted whole "
+        "(default: all); names separated by spaces or commas",
     )
     common.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
@@ -378,6 +384,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--parents",
         nargs="+",
         type=class_list,
+        action=ClassNames,
         metavar="CLASS",
         help="bind each label of the --children classes to the label of these classes that "
         "covers the largest share of it (groups/nested.py)",
@@ -386,6 +393,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
         "--children",
         nargs="+",
         type=class_list,
+        action=ClassNames,
         metavar="CLASS",
         help="with --parents: the classes of the parts (head hand, or head,hand)",
     )
@@ -412,14 +420,33 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--primary-class",
         nargs="+",
+        type=class_list,
+        action=ClassNames,
         metavar="CLASS",
         help="classes that lead a group that holds them (groups/roles.py), whose boxes are "
         "the group's own",
     )
 
 
+class ClassNames(argparse.Action):
+    """An option of class names, the same in every command: names separated by spaces or by
+    commas (``--classes car person``, ``--classes car,person``), the option repeatable; the
+    value is the flat list of names, in order.
+
+    Examples:
+        >>> parser = argparse.ArgumentParser()
+        >>> _ = parser.add_argument("--classes", nargs="+", type=class_list, action=ClassNames)
+        >>> parser.parse_args(["--classes", "car,person", "sign", "--classes", "hat"]).classes
+        ['car', 'person', 'sign', 'hat']
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        names = list(getattr(namespace, self.dest) or [])
+        setattr(namespace, self.dest, names + [name for group in values for name in group])
+
+
 def class_list(text: str) -> List[str]:
-    """``head,hand`` -> ``["head", "hand"]``: --parents and --children take both spellings.
+    """``head,hand`` -> ``["head", "hand"]``: every class option takes both spellings.
 
     Examples:
         >>> class_list("head,hand"), class_list("person")
@@ -437,10 +464,8 @@ def check_args(args: argparse.Namespace) -> None:
     if args.command != "auto-bind":
         return
     if args.parents:
-        args.parents = [name for names in args.parents for name in names]
         if not args.children:
             raise UserError("--parents needs --children: name the classes of the parts")
-        args.children = [name for names in args.children for name in names]
         args.min_overlap = 0.5 if args.min_overlap is None else args.min_overlap
         if not (math.isfinite(args.min_overlap) and 0 < args.min_overlap <= 1):
             raise UserError(f"--min-overlap {args.min_overlap}: give a share above 0, at most 1")

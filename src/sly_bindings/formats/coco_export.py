@@ -80,6 +80,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -93,10 +94,12 @@ from bindings import annotation_objects, binding_key_of
 from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
-from sly_bindings.formats.items import FormatItem
+from sly_bindings.formats.items import FormatItem, FormatWarning
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
+    BBOX_SUFFIX,
+    describe_group,
     group_class,
     group_roles,
     mask_members,
@@ -107,6 +110,11 @@ from sly_bindings.groups.roles import (
 # A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
 # (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
 ISCROWD_TAG = "iscrowd"
+
+
+class CocoExportWarning(FormatWarning):
+    """Something of a group that COCO cannot hold (the classes of its other members); the
+    message names the image and the group."""
 
 
 class CocoExportError(ValueError):
@@ -171,8 +179,10 @@ def _instances(
     category_ids: Mapping[str, int],
     first_id: int,
     primary_classes: Optional[Sequence[str]] = None,
+    where: str = "",
 ) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
-    """The instances of ``ann`` with the keypoints class of each (None without keypoints)."""
+    """The instances of ``ann`` with the keypoints class of each (None without keypoints);
+    ``where`` names the image in warnings."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
@@ -185,6 +195,7 @@ def _instances(
                 image_id,
                 category_ids,
                 primary_classes,
+                where,
             )
         )
     return instances
@@ -279,7 +290,8 @@ def _add_image(
     height, width = ann.img_size
     images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
     try:
-        found = _instances(ann, image_id, category_ids, len(annotations) + 1, primary_classes)
+        first_id = len(annotations) + 1
+        found = _instances(ann, image_id, category_ids, first_id, primary_classes, where)
     except (ValueError, TypeError) as error:
         raise CocoExportError(f"{where}: {error}") from error
     for instance, keypoint_class in found:
@@ -504,8 +516,13 @@ def _instance(
     image_id: int,
     category_ids: Mapping[str, int],
     primary_classes: Optional[Sequence[str]] = None,
+    where: str = "",
 ) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
-    """One COCO instance for the labels of one object, and the class of its keypoints if any."""
+    """One COCO instance for the labels of one object, and the class of its keypoints if any.
+
+    Warns (:class:`CocoExportWarning`) when the group holds classes the instance does not keep:
+    any but its leader's, the leader's ``<leader>_bbox`` box and the class of its keypoints.
+    """
     key = binding_key_of(labels[0])
     name = f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
     leader = group_class(labels, primary_classes).name
@@ -528,6 +545,17 @@ def _instance(
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
     boxes = own_boxes(labels, leader)
+    kept = {leader, leader + BBOX_SUFFIX, *(label.obj_class.name for label in roles.keypoints)}
+    classes = dict.fromkeys(label.obj_class.name for label in labels)
+    lost = [class_name for class_name in classes if class_name not in kept]
+    if lost:
+        warnings.warn(
+            f"{where + ': ' if where else ''}{name} ({describe_group(labels, primary_classes)}) "
+            f"is one {leader} instance: COCO keeps one class per object, so "
+            f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not kept (--primary-class "
+            "chooses the class)",
+            CocoExportWarning,
+        )
     crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,

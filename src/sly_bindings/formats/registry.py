@@ -32,7 +32,12 @@ from sly_bindings.formats.coco import (
     coco_items,
     coco_to_project,
 )
-from sly_bindings.formats.coco_export import CocoExportError, items_to_coco, write_coco_layout
+from sly_bindings.formats.coco_export import (
+    CocoExportError,
+    CocoExportWarning,
+    items_to_coco,
+    write_coco_layout,
+)
 from sly_bindings.formats.cvat import (
     CvatWarning,
     InvalidCvatError,
@@ -64,7 +69,7 @@ from sly_bindings.formats.yolo import (
 SUPERVISELY = "supervisely"
 FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
 Primary = Optional[Sequence[str]]
-CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, YoloWarning)
+CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, CocoExportWarning, YoloWarning)
 FORMAT_ERRORS = (
     InvalidLabelmeError,
     InvalidCvatError,
