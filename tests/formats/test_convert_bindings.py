@@ -927,3 +927,15 @@ def test_format_to_format_keeps_the_classes_in_declares_in_order(tmp_path, capsy
             ("#00ff00", "rectangle"),
             ("#0000ff", "rectangle"),
         ]
+
+
+def test_yolo_det_output_is_read_back_named_as_it_was_written(tmp_path, capsys, sample):
+    assert convert_in_process("supervisely", "yolo-det", sample, tmp_path / "det") == 0
+    capsys.readouterr()
+
+    assert convert_in_process("yolo-det", "supervisely", tmp_path / "det", tmp_path / "a") == 0
+    assert convert_in_process("yolo", "supervisely", tmp_path / "det", tmp_path / "b") == 0
+
+    first, second = capsys.readouterr().out.splitlines()[::2]
+    assert first.replace(str(tmp_path / "det"), "") == second.replace(str(tmp_path / "det"), "")
+    assert project_objects(tmp_path / "a") == project_objects(tmp_path / "b")

@@ -327,7 +327,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     names = ", ".join(FORMATS)
-    parser.add_argument("FROM", choices=FORMATS, metavar="FROM", help=f"the format of IN: {names}")
+    parser.add_argument(
+        "FROM",
+        choices=FORMATS + WRITE_ONLY,
+        metavar="FROM",
+        help=f"the format of IN: {names} (yolo-det: read as yolo, which reads box lines too)",
+    )
     parser.add_argument(
         "TO",
         choices=FORMATS + WRITE_ONLY,
@@ -359,7 +364,12 @@ def add_command(commands: argparse._SubParsersAction) -> None:
 
 
 def check_args(args: argparse.Namespace) -> None:
-    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion)."""
+    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion).
+
+    FROM ``yolo-det`` is read as ``yolo``: the YOLO reader reads box lines as well.
+    """
+    if args.FROM in WRITE_ONLY:
+        args.FROM = "yolo"
     if args.FROM == SUPERVISELY and args.TO == SUPERVISELY:
         raise UserError(
             "FROM and TO are both supervisely: copy the folder instead, or name a format "
