@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import subprocess
 import xml.etree.ElementTree as ET
@@ -475,7 +476,7 @@ def test_bad_input_ends_the_process_with_one_line_and_exit_code_2(tmp_path):
         # --overwrite replaces a folder, never a file.
         (["supervisely", "cvat", "{sample}", "{tmp}/a.txt", "--overwrite"], "is not a folder"),
         # IN inside OUT: overwriting OUT would remove what is read; refused before writing.
-        (["supervisely", "cvat", "{sample}", "{sample}/..", "--overwrite"], "is inside OUT"),
+        (["supervisely", "cvat", "{sample}", "{sample.parent}", "--overwrite"], "is inside OUT"),
         (
             ["supervisely", "cvat", "{sample}", "{sample}", "--overwrite"],
             "OUT {sample} is inside IN",
@@ -939,3 +940,153 @@ def test_yolo_det_output_is_read_back_named_as_it_was_written(tmp_path, capsys, 
     first, second = capsys.readouterr().out.splitlines()[::2]
     assert first.replace(str(tmp_path / "det"), "") == second.replace(str(tmp_path / "det"), "")
     assert project_objects(tmp_path / "a") == project_objects(tmp_path / "b")
+
+
+def coco_subset_folder(root: Path, file_names: List[str]) -> Path:
+    """``root/annotations/instances_train.json`` naming ``file_names`` (each with one box),
+    their images in ``root/images/train/``."""
+    images = [
+        {"id": number, "file_name": name, "height": 6, "width": 8}
+        for number, name in enumerate(file_names, start=1)
+    ]
+    boxes = [
+        {"id": number, "image_id": number, "category_id": 1, "bbox": [1, 1, 3, 2]}
+        for number in range(1, len(file_names) + 1)
+    ]
+    coco = {"images": images, "annotations": boxes, "categories": [{"id": 1, "name": "sign"}]}
+    write_text(root / "annotations" / "instances_train.json", json.dumps(coco))
+    for name in file_names:
+        image_png(root / "images" / "train" / name)
+    return root
+
+
+@pytest.mark.parametrize(
+    "in_path, out_path, extra",
+    [
+        # The images of a COCO file IN lie beside it: OUT must not replace their folder...
+        ("in/annotations/instances_train.json", "in/images", []),
+        ("in/annotations/instances_train.json", "in/images/train", []),
+        ("in/annotations", "in/images", []),
+        # ... nor the folder --images names.
+        ("in/annotations/instances_train.json", "pics", ["--images", "pics"]),
+        ("in/annotations/instances_train.json", ".", ["--images", "pics"]),
+    ],
+)
+def test_overwrite_never_replaces_the_folder_in_s_images_are_read_from(
+    tmp_path, capsys, monkeypatch, in_path, out_path, extra
+):
+    coco_subset_folder(tmp_path / "in", ["a.png"])
+    image_png(tmp_path / "pics" / "train" / "a.png")
+    monkeypatch.chdir(tmp_path)
+    out = Path(out_path) if out_path != "." else Path("pics/..")
+    before = sorted(str(path) for path in tmp_path.rglob("*"))
+
+    code = convert_in_process("coco", "yolo", in_path, out, "--overwrite", *extra)
+
+    assert code == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: OUT {out} ") and error.count("\n") == 1, error
+    assert sorted(str(path) for path in tmp_path.rglob("*")) == before
+
+
+@pytest.mark.parametrize("target", ["cvat", "coco", "labelme", "yolo"])
+def test_a_nested_dataset_listed_before_its_parent_converts(tmp_path, capsys, target):
+    coco_subset_folder(tmp_path / "in", ["cars/b.png", "a.png"])
+
+    assert (
+        convert_in_process("coco", target, tmp_path / "in", tmp_path / "out") == 0
+    ), capsys.readouterr().err
+    assert capsys.readouterr().out.splitlines()[-1].endswith(": 2 images, 2 labels, 0 groups")
+
+
+@pytest.mark.parametrize(
+    "out, message",
+    [
+        (".", "names no folder of its own"),
+        ("..", "names no folder of its own"),
+        ("sub/..", "names no folder of its own"),
+        ("x" * 250, None),  # a name the file system takes: the staging folder's is cut to fit
+    ],
+)
+def test_out_names_a_folder_of_its_own(tmp_path, capsys, monkeypatch, sample, out, message):
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+
+    code = convert_in_process("supervisely", "cvat", sample, out, "--overwrite")
+
+    error = capsys.readouterr().err
+    if message is None:
+        assert code == 0, error
+        assert sorted(path.name for path in Path(".").iterdir()) == [out]
+    else:
+        assert (code, error) == (
+            2,
+            f"error: OUT {out} {message}: end it with the name of a new folder\n",
+        )
+        assert not list(Path(".").iterdir())
+
+
+def test_a_failed_run_removes_the_folders_it_made_on_the_way_to_out(tmp_path, capsys):
+    (tmp_path / "in").mkdir()  # no LabelMe file: the reader fails
+
+    out = tmp_path / "made" / "on" / "the" / "way" / "out"
+    assert convert_in_process("labelme", "cvat", tmp_path / "in", out) == 2
+
+    assert "no LabelMe file" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
+
+
+def test_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
+    # 70,000 classes make a data.yaml over the 1 MiB the YOLO reader takes: the read-back fails.
+    coco = json.loads(
+        (
+            coco_subset_folder(tmp_path / "in", ["a.png"]) / "annotations" / "instances_train.json"
+        ).read_text()
+    )
+    coco["categories"] += [{"id": number, "name": f"c{number}"} for number in range(2, 70_002)]
+    write_text(tmp_path / "in" / "annotations" / "instances_train.json", json.dumps(coco))
+
+    assert convert_in_process("coco", "yolo", tmp_path / "in", tmp_path / "out") == 2
+
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {tmp_path / 'out' / 'data.yaml'}: larger than 1024 KiB")
+    assert error.rstrip().endswith(
+        "(found reading back what this run wrote, to count it: OUT is not written)"
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
+
+
+@pytest.mark.parametrize(
+    "order, message",
+    [
+        (
+            ["a.png", "a.png/b.png"],
+            "OUT {out}: images/train/a.png would be both a file and a folder (an image and a "
+            "dataset of IN share its name): rename one of them in IN",
+        ),
+        # The folder first: the writer's own check names the image in IN.
+        (
+            ["a.png/b.png", "a.png"],
+            "{json}: image 2: file_name: 'a.png' is used twice in subset 'train': give each "
+            "image its own name",
+        ),
+    ],
+)
+def test_an_image_and_a_dataset_of_one_name_are_named(tmp_path, capsys, order, message):
+    # Found in two of the folders COCO images are looked for in: beside the JSON, and in
+    # images/train/.
+    coco_subset_folder(tmp_path / "in", ["a.png/b.png"])
+    image_png(tmp_path / "in" / "annotations" / "a.png")
+    json_path = tmp_path / "in" / "annotations" / "instances_train.json"
+    coco = json.loads(json_path.read_text())
+    coco["images"] = [
+        {"id": number, "file_name": name, "height": 6, "width": 8}
+        for number, name in enumerate(order, start=1)
+    ]
+    json_path.write_text(json.dumps(coco))
+
+    assert convert_in_process("coco", "cvat", tmp_path / "in", tmp_path / "out") == 2
+
+    expected = message.format(out=tmp_path / "out", json=json_path)
+    assert capsys.readouterr().err == f"error: {expected}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]

@@ -68,6 +68,7 @@ from sly_bindings.formats.registry import (
     WRITE_ONLY,
     WRITERS,
     declared_classes,
+    input_folders,
 )
 
 # The targets that write a group as one object of one class, which --primary-class chooses.
@@ -117,7 +118,7 @@ def run_command(args: argparse.Namespace) -> int:
             )
         if not Path(images).is_dir():
             raise UserError(f"--images {images} is not a folder: name the images' folder")
-    check_out(target, source, overwrite)
+    check_out(target, source, overwrite, input_folders(args.FROM, source, images and Path(images)))
 
     def read_into(project: Path) -> None:
         if images is None:
@@ -148,11 +149,13 @@ def run_command(args: argparse.Namespace) -> int:
                 classes = declared_classes(args.FROM, source)  # numbered and listed first
                 ITEM_WRITERS[args.TO](counted(items, totals), staging, primary, classes)
                 read = Counts(*totals)
+            # What OUT holds, read back before it is published: OUT is never left behind by a
+            # run that fails.
+            written = read if args.TO == SUPERVISELY else read_back(args.TO, staging, target)
     shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)
 
-    written = read if args.TO == SUPERVISELY else read_back(args.TO, target)
     if written != read:
         shown.append(
             f"{args.TO} holds {written} where the project had {read} "
@@ -204,9 +207,16 @@ def primary_classes(values: Optional[Sequence[str]]) -> Optional[List[str]]:
     return names
 
 
-def check_out(target: Path, source: Path, overwrite: bool = False) -> None:
+def check_out(
+    target: Path, source: Path, overwrite: bool = False, read_folders: Sequence[Path] = ()
+) -> None:
     """Refuse an OUT that exists (unless ``overwrite``, then it must be a folder), lies inside
-    IN or holds IN, or cannot be made, before any work is done."""
+    IN or holds IN or a folder the reader reads (``read_folders``: a COCO file's images), names
+    no folder of its own (``.``, ``..``), or cannot be made, before any work is done."""
+    if target.name in ("", ".", ".."):
+        raise UserError(
+            f"OUT {target} names no folder of its own: end it with the name of a new folder"
+        )
     # A symbolic link, even a dangling one, is what --overwrite would replace: refused below.
     replaced = overwrite and (target.exists() or target.is_symlink())
     if (target.exists() or target.is_symlink()) and not overwrite:
@@ -226,6 +236,12 @@ def check_out(target: Path, source: Path, overwrite: bool = False) -> None:
             f"IN {source} is inside OUT {target}: choose OUT outside it (writing OUT would "
             "remove what is read)"
         )
+    for folder in read_folders:
+        if folder.resolve().is_relative_to(target.resolve()):
+            raise UserError(
+                f"OUT {target} holds {folder}, where IN's images are read from: choose OUT "
+                "outside it (writing OUT would remove what is read)"
+            )
     # Not OUT itself: it does not exist (checked above), or it is replaced in its folder.
     existing = nearest_existing(target.parent if replaced else target)
     if not existing.is_dir():
@@ -254,11 +270,24 @@ def project_counts(project_dir: Path) -> Counts:
     )
 
 
-def read_back(format_name: str, written_dir: Path) -> Counts:
-    """What ``written_dir`` holds, read back in ``format_name`` (annotations only, no image)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CONVERSION_WARNINGS)
-        return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
+def read_back(format_name: str, written_dir: Path, target: Path) -> Counts:
+    """What ``written_dir`` (OUT ``target``, not yet published) holds, read back in
+    ``format_name`` (annotations only, no image).
+
+    Raises:
+        UserError: the reader refuses what was written; the message names the file as it would
+            be in ``target``.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CONVERSION_WARNINGS)
+            return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
+    except USER_ERRORS as error:
+        problem = str(error).replace(str(written_dir), str(target))
+        raise UserError(
+            f"{problem} (found reading back what this run wrote, to count it: OUT is not "
+            "written)"
+        ) from None
 
 
 def counted(items: Iterable, totals: List[int]) -> Iterator:
@@ -290,13 +319,31 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
     scratch files beside it, removed with it. On an error the hidden folder is removed and
     ``target`` is unchanged; when ``target`` appeared meanwhile, it is left alone, unless
     ``overwrite``: then the old ``target`` is moved into the hidden folder, the new one renamed
-    in its place (the old one put back if that fails), and the old one removed.
+    in its place (the old one put back if that fails), and the old one removed. Folders made on
+    the way to ``target`` are removed again when the run fails (those left empty). A file and a
+    folder of one name in the new folder (an image and a dataset of IN that share it) end in a
+    UserError naming the name.
     """
+    made = [folder for folder in reversed(target.parents) if not folder.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = staging_folder(target.parent, target.name)
+    try:
+        scratch = staging_folder(target.parent, target.name)
+    except BaseException:
+        _remove_empty(made)
+        raise
+    published = False
     try:
         staging = scratch / target.name
-        yield staging
+        try:
+            yield staging
+        except (FileExistsError, NotADirectoryError, IsADirectoryError) as error:
+            if error.filename is None:  # a writer's own message
+                raise
+            relative = os.path.relpath(error.filename, staging)
+            raise UserError(
+                f"OUT {target}: {relative} would be both a file and a folder (an image and a "
+                "dataset of IN share its name): rename one of them in IN"
+            ) from None
         if overwrite and target.is_dir() and not target.is_symlink():
             replaced = scratch / ".replaced"
             os.rename(target, replaced)
@@ -305,6 +352,7 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
             except OSError:
                 os.rename(replaced, target)
                 raise
+            published = True
             return
         try:
             target.mkdir()  # claim the name: fails when another run took it meanwhile
@@ -314,8 +362,20 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
                 "as it is; choose a new folder or remove it, then run again"
             ) from None
         os.rename(staging, target)  # over the empty folder just made, which rename allows
+        published = True
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if not published:
+            _remove_empty(made)
+
+
+def _remove_empty(folders: Sequence[Path]) -> None:
+    """Remove the folders a failed run made on the way to OUT (top first), those still empty."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another run's files), or already gone
+            pass
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:

@@ -35,7 +35,9 @@ def staging_folder(parent: Path, name: str) -> Path:
         >>> staging_folder(Path(tempfile.mkdtemp()), "p").name.startswith(".p.partial-")
         True
     """
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name}.partial-"))
+    # The name cut to 200 characters: with the prefix and suffix it stays a valid file name
+    # (255 bytes at most) wherever ``name`` itself is one.
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{name[:200]}.partial-"))
     # mkdtemp makes the folder private (0700); give it the mode a plain mkdir would.
     os.chmod(staging, 0o777 & ~current_umask())
     return staging

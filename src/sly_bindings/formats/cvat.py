@@ -473,7 +473,9 @@ def items_to_cvat(
         subset = "/".join(item.dataset)  # a nested dataset is parent/child
         if subset not in sizes:
             sizes[subset] = 0
-            os.makedirs(os.path.join(out_dir, "images", subset))
+            os.makedirs(
+                os.path.join(out_dir, "images", subset), exist_ok=True
+            )  # a child may come first
         destination = os.path.join(out_dir, "images", subset, item.name)
         if os.path.exists(destination):
             raise FileExistsError(

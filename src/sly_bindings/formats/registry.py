@@ -20,7 +20,7 @@ Examples:
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import supervisely as sly
@@ -29,8 +29,10 @@ from sly_bindings.formats.coco import (
     CocoWarning,
     InvalidCocoError,
     coco_classes,
+    coco_files,
     coco_items,
     coco_to_project,
+    image_candidates,
 )
 from sly_bindings.formats.coco_export import (
     CocoExportError,
@@ -151,6 +153,28 @@ ITEM_WRITERS: Dict[str, Callable[..., None]] = {
         items, str(out), task="detect", primary_classes=primary, classes=classes
     ),
 }
+
+
+def input_folders(format_name: str, source: Path, images: Optional[Path] = None) -> List[Path]:
+    """The existing folders a reader of ``format_name`` reads from, given IN ``source`` (and
+    ``--images``): IN itself for every reader, and for COCO also the folders its images are
+    looked for in (``coco.image_candidates``), which may lie beside IN. A writer must not
+    replace any of them.
+
+    Examples:
+        >>> input_folders("cvat", Path("/nonexistent"))
+        [PosixPath('/nonexistent')]
+    """
+    folders = [source]
+    if format_name == "coco":
+        try:
+            json_paths = coco_files(str(source))
+        except InvalidCocoError:  # the reader names the problem when it runs
+            json_paths = []
+        for json_path in json_paths:
+            candidates = image_candidates(json_path, PurePosixPath("image.png"), images)
+            folders.extend(path.parent for path in candidates if path.parent.is_dir())
+    return list(dict.fromkeys(folders))
 
 
 def declared_classes(format_name: str, source: Path) -> List[sly.ObjClass]:
