@@ -22,15 +22,17 @@ classes follow in the order first seen. IN is read and OUT is written:
 - ``yolo``: a folder with ``data.yaml``, ``images/<dataset>/`` and ``labels/<dataset>/``.
 
 OUT must not exist unless ``--overwrite`` is given (then a folder OUT is replaced whole, once the
-new one is complete); OUT must not be inside IN, nor IN inside OUT, which is checked before
-anything is written. OUT is built in a hidden folder beside it (``.OUT.partial-<random>``) and
+new one is complete); OUT must not be inside IN, nor hold IN or the folders a COCO file's
+images are read from (or ``--images DIR``), which is checked before anything is written. OUT is
+built in a hidden folder beside it (``.OUT.partial-<random>``) and
 renamed when complete, so an interrupted run leaves nothing half-written, and two runs never
 touch each other's files (the one that finishes second stops with an error if the first took
 OUT, unless it overwrites). Conversions of more than a few images show a progress bar on stderr
 when it is a terminal. The run prints a warning line for each group the target cannot hold as
 one object (and for anything else it cannot hold), then how many images, labels
 and groups it read and wrote. What was written is counted by reading OUT back (its annotations
-only, no image is copied), so the second line says what survives in the target format. Bad
+only, no image is copied) before it is published, so the second line says what survives in the
+target format, and an OUT its own reader refuses is not left behind. Bad
 input ends in one line naming the file and the field, and exit code 2.
 """
 
