@@ -476,6 +476,26 @@ def test_an_id_that_is_not_a_plain_id_is_refused(tmp_path, coco, message):
     assert not (tmp_path / "project").exists()
 
 
+@pytest.mark.parametrize(
+    "file_name, message",
+    [
+        ("a\0.png", "'a\\x00.png' holds a NUL character: give the file's real name"),
+        ("b" * 300 + ".png", "has a name longer than 255 bytes, which no file system holds"),
+        ("cars/" + "c" * 256 + "/a.png", "has a name longer than 255 bytes"),
+    ],
+)
+def test_a_file_name_no_file_system_holds_is_refused(tmp_path, file_name, message):
+    (tmp_path / "coco.json").write_text(json.dumps(with_image(file_name=file_name)))
+    write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(f"{tmp_path / 'coco.json'}: image 10: file_name: ")
+    assert message in str(raised.value)
+    assert len(str(raised.value)) < len(str(tmp_path)) + 250
+
+
 @pytest.mark.parametrize("image_id, category_id", [(10.0, 3.0), ("10", "3")])
 def test_whole_float_and_string_ids_are_read(tmp_path, image_id, category_id):
     coco = {
