@@ -632,8 +632,12 @@ def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
         ...     _ = file.write("names: [car]\\n")
         >>> with open(folder.name + "/labels/train/a.txt", "w", encoding="utf-8") as file:
         ...     _ = file.write("0 0 0 0.5 0 0.5 0.5\\n")
-        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in yolo_items(folder.name)]
-        [(('train',), 'a.png', 1)]
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     read = [(item.dataset, item.name, len(item.ann.labels))
+        ...             for item in yolo_items(folder.name)]
+        >>> read, [warning.category.__name__ for warning in caught]
+        ([(('train',), 'a.png', 1)], ['YoloWarning'])
         >>> folder.cleanup()
     """
     yield from _warned_items(yolo_dir, _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml"))))
