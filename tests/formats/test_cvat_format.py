@@ -830,3 +830,19 @@ def test_reading_datumaro_s_cvat_export_one_file_per_subset(tmp_path):
     for ann in anns.values():
         assert [len(group) for group in binding_groups(ann).groups.values()] == [2]
     assert class_types(meta) == {"car": "bitmap", "sign": "rectangle"}
+
+
+@pytest.mark.parametrize("color", ["#-1-2-3", "#+f+f+f", "ff0000"])
+def test_converting_a_bad_colour_is_one_line_naming_the_label(tmp_path, capsys, color):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    for name in ("a.png", "b.png"):
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+    xml_path = tmp_path / "cvat" / "annotations.xml"
+    xml_path.write_text(TASK_XML.replace("#33ddff", color))
+
+    code = convert_in_process("cvat", "coco", tmp_path / "cvat", tmp_path / "out")
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {xml_path}: <meta> <label> 'sign': color: must be #rrggbb, got {color!r}"
+    ]

@@ -742,7 +742,10 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
         task_subset = xml_path.stem
     # The meta's colours go on the labels' classes, so a writer given the items keeps them.
     colors = {
-        label.findtext("name"): _rgb(label.findtext("color") or "", f"{xml_path}: <meta> <label>")
+        label.findtext("name"): _rgb(
+            label.findtext("color") or "",
+            f"{xml_path}: <meta> <label> {excerpt(label.findtext('name'), NAME_EXCERPT)}: color",
+        )
         for label in root.iterfind("./meta/*/labels/label")
         if label.findtext("name") and label.findtext("color")
     }
