@@ -406,6 +406,116 @@ def test_a_bad_file_names_the_file_and_the_field(tmp_path, coco, message):
     assert not (tmp_path / "project").exists()  # the file is read before anything is made
 
 
+def with_annotation(**change):
+    """COCO_FILE with its first annotation changed."""
+    return {**COCO_FILE, "annotations": [{**COCO_FILE["annotations"][0], **change}]}
+
+
+def with_image(**change):
+    """COCO_FILE with its first image changed."""
+    return {**COCO_FILE, "images": [{**COCO_FILE["images"][0], **change}, COCO_FILE["images"][1]]}
+
+
+@pytest.mark.parametrize(
+    "coco, message",
+    [
+        # Two categories sharing an id: which class is an instance of id 3?
+        (
+            {**COCO_FILE, "categories": COCO_FILE["categories"] + [{"id": 3, "name": "bus"}]},
+            "categories[3]: id: 3 is the id of category 'car' too: give each category its own id",
+        ),
+        # true is Python's 1: it would be one id with 1.
+        (
+            {**COCO_FILE, "categories": [{"id": True, "name": "car"}, {"id": 1, "name": "bus"}]},
+            "categories[0]: id: True is not an id: write a whole number (or a string)",
+        ),
+        (
+            {**COCO_FILE, "categories": [{"id": [3], "name": "car"}]},
+            "categories[0]: id: [3] is not an id",
+        ),
+        (
+            {**COCO_FILE, "categories": [{"id": 3.5, "name": "car"}]},
+            "categories[0]: id: 3.5 is not an id",
+        ),
+        (
+            {**COCO_FILE, "images": [COCO_FILE["images"][0], {**COCO_FILE["images"][1], "id": 10}]},
+            "images[1]: id: 10 is the id of images[0] too: give each image its own id",
+        ),
+        (with_image(id=None), "images[0]: id: missing: write a whole number (or a string)"),
+        (
+            {**COCO_FILE, "images": [{"file_name": "a.png", "height": 6, "width": 8}]},
+            "images[0]: id: missing",
+        ),
+        (with_image(id=[10]), "images[0]: id: [10] is not an id"),
+        (with_image(id={"a": 10}), "images[0]: id: {'a': 10} is not an id"),
+        (with_image(id=False), "images[0]: id: False is not an id"),
+        (with_annotation(image_id=[10]), "annotation 1: image_id: [10] is not an id"),
+        (with_annotation(image_id={"a": 1}), "annotation 1: image_id: {'a': 1} is not an id"),
+        (with_annotation(image_id=10.5), "annotation 1: image_id: 10.5 is not an id"),
+        (with_annotation(image_id=None), "annotation 1: image_id: missing"),
+        (with_annotation(category_id=[3]), "annotation 1: category_id: [3] is not an id"),
+        (with_annotation(category_id=True), "annotation 1: category_id: True is not an id"),
+        (with_annotation(category_id=None), "annotation 1: category_id: missing"),
+        (with_annotation(id=[1]), "annotations[0]: id: [1] is not an id"),
+        # A quoted value is cut short: the line stays one short line.
+        (
+            with_annotation(image_id=[1] * 100_000),
+            "annotation 1: image_id: [1, 1, 1, 1, 1, 1, 1,... is not an id",
+        ),
+    ],
+)
+def test_an_id_that_is_not_a_plain_id_is_refused(tmp_path, coco, message):
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(f"{tmp_path / 'coco.json'}: {message}")
+    assert len(str(raised.value)) < len(str(tmp_path)) + 200
+    assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize(
+    "file_name, message",
+    [
+        ("a\0.png", "'a\\x00.png' holds a NUL character: give the file's real name"),
+        ("b" * 300 + ".png", "has a name longer than 255 bytes, which no file system holds"),
+        ("cars/" + "c" * 256 + "/a.png", "has a name longer than 255 bytes"),
+    ],
+)
+def test_a_file_name_no_file_system_holds_is_refused(tmp_path, file_name, message):
+    (tmp_path / "coco.json").write_text(json.dumps(with_image(file_name=file_name)))
+    write_images(tmp_path / "images", {"a.png": (6, 8), "b.png": (4, 5)})
+
+    with pytest.raises(InvalidCocoError) as raised:
+        coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    assert str(raised.value).startswith(f"{tmp_path / 'coco.json'}: image 10: file_name: ")
+    assert message in str(raised.value)
+    assert len(str(raised.value)) < len(str(tmp_path)) + 250
+
+
+@pytest.mark.parametrize("image_id, category_id", [(10.0, 3.0), ("10", "3")])
+def test_whole_float_and_string_ids_are_read(tmp_path, image_id, category_id):
+    coco = {
+        **COCO_FILE,
+        "images": [{**COCO_FILE["images"][0], "id": image_id}],
+        "annotations": [
+            {**COCO_FILE["annotations"][0], "image_id": image_id, "category_id": category_id}
+        ],
+        "categories": [{"id": category_id, "name": "car"}],
+    }
+    (tmp_path / "coco.json").write_text(json.dumps(coco))
+    write_images(tmp_path / "images", {"a.png": (6, 8)})
+
+    coco_to_project(str(tmp_path / "coco.json"), str(tmp_path / "project"))
+
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.READ)
+    ann = project.datasets.get("coco").get_ann("a.png", project.meta)
+    assert [label.obj_class.name for label in ann.labels] == ["car", "car"]
+
+
 IMAGE_8X6 = {"id": 10, "file_name": "a.png", "height": 6, "width": 8}
 TRIANGLE = [0, 0, 2, 0, 1, 2]
 OTHER_TRIANGLE = [5, 3, 7, 3, 6, 5]

@@ -20,6 +20,7 @@ from sly_bindings.formats.cvat import (
     mask_to_cvat_rle,
     project_to_cvat,
 )
+from commands import convert_in_process
 from format_samples import (
     CAR,
     PERSON,
@@ -439,6 +440,104 @@ def test_a_bad_export_names_the_file_and_the_field(tmp_path, xml, images, messag
     assert not (tmp_path.parent / "evil").exists()
 
 
+ENCODING_FIX = "is no encoding an XML reader takes: save the file as UTF-8 (CVAT writes utf-8)"
+
+
+@pytest.mark.parametrize(
+    "encoding",
+    [
+        "x-nonsense",  # no such codec
+        "rot13",  # a codec, but not a text encoding
+        "base64",
+        "utf-7",  # a text encoding expat cannot read (several bytes a character)
+        "shift_jis",
+    ],
+)
+def test_an_encoding_no_xml_reader_takes_is_refused_naming_it(tmp_path, capsys, encoding):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    (tmp_path / "cvat" / "images" / "a.png").write_bytes(IMAGE_8X6)
+    xml_path = tmp_path / "cvat" / "annotations.xml"
+    xml_path.write_text(
+        f'<?xml version="1.0" encoding="{encoding}"?><annotations><version>1.1</version>'
+        '<image id="0" name="a.png" width="8" height="6"/></annotations>'
+    )
+
+    code = convert_in_process("cvat", "yolo", tmp_path / "cvat", tmp_path / "out")
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {xml_path}: <?xml encoding>: {encoding!r} {ENCODING_FIX}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "color",
+    [
+        "#-1-2-3",  # int(..., 16) takes a sign
+        "#+f+f+f",
+        "#-f-f-f",
+        "ff0000",  # no #
+        "##ff0000",
+        "# ff000",  # int() takes spaces too
+        "#ff00٠٠",  # Arabic-Indic zeros are digits to int()
+    ],
+)
+def test_a_colour_other_than_hash_and_6_hex_digits_is_refused(tmp_path, color):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    for name in ("a.png", "b.png"):
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+    (tmp_path / "cvat" / "annotations.xml").write_text(TASK_XML.replace("#33ddff", color))
+
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert str(raised.value) == (
+        f"{tmp_path / 'cvat' / 'annotations.xml'}: <meta> <label> 'sign': color: must be "
+        f"#rrggbb, got {color!r}"
+    )
+
+
+@pytest.mark.parametrize(
+    "change, quoted",
+    [
+        # A colour of a megabyte.
+        (lambda xml: xml.replace("#33ddff", "#" + "f" * 1_000_000), "color: must be #rrggbb"),
+        # A name of a megabyte in a message about its image.
+        (lambda xml: xml.replace('name="b.png"', 'name="' + "b" * 1_000_000 + '.png"'), "name"),
+        # A label name of a megabyte in a message about its colour.
+        (
+            lambda xml: xml.replace(
+                "<name>sign</name>", "<name>" + "s" * 1_000_000 + "</name>"
+            ).replace("#33ddff", "blue"),
+            "color",
+        ),
+        # A subset of a megabyte that is no dataset name.
+        (
+            lambda xml: xml.replace(
+                'name="a.png"', 'name="a.png" subset="' + "../" * 300_000 + '"'
+            ),
+            "subset",
+        ),
+        # A group id of a megabyte.
+        (
+            lambda xml: xml.replace('group_id="1"', 'group_id="' + "-1." + "0" * 1_000_000 + '"'),
+            "group_id",
+        ),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::sly_bindings.formats.cvat.CvatWarning")  # TASK_XML's polyline
+def test_a_message_quotes_a_long_value_cut_short(tmp_path, change, quoted):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    (tmp_path / "cvat" / "images" / "a.png").write_bytes(IMAGE_8X6)
+    (tmp_path / "cvat" / "annotations.xml").write_text(change(TASK_XML))
+
+    with pytest.raises(InvalidCvatError) as raised:
+        cvat_to_project(str(tmp_path / "cvat"), str(tmp_path / "project"))
+
+    assert quoted in str(raised.value)
+    assert len(str(raised.value)) < len(str(tmp_path)) + 400
+
+
 LAUGHS = "".join(
     f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
 )  # lol9 is 10^9 "lol"s
@@ -731,3 +830,19 @@ def test_reading_datumaro_s_cvat_export_one_file_per_subset(tmp_path):
     for ann in anns.values():
         assert [len(group) for group in binding_groups(ann).groups.values()] == [2]
     assert class_types(meta) == {"car": "bitmap", "sign": "rectangle"}
+
+
+@pytest.mark.parametrize("color", ["#-1-2-3", "#+f+f+f", "ff0000"])
+def test_converting_a_bad_colour_is_one_line_naming_the_label(tmp_path, capsys, color):
+    (tmp_path / "cvat" / "images").mkdir(parents=True)
+    for name in ("a.png", "b.png"):
+        (tmp_path / "cvat" / "images" / name).write_bytes(IMAGE_8X6)
+    xml_path = tmp_path / "cvat" / "annotations.xml"
+    xml_path.write_text(TASK_XML.replace("#33ddff", color))
+
+    code = convert_in_process("cvat", "coco", tmp_path / "cvat", tmp_path / "out")
+
+    assert code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {xml_path}: <meta> <label> 'sign': color: must be #rrggbb, got {color!r}"
+    ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import struct
 import warnings
+import zlib
 
 import numpy as np
 import pytest
@@ -28,6 +30,7 @@ from format_samples import (
     small_annotation,
     street_annotation,
 )
+import sly_bindings.formats.labelme as labelme_module
 from sly_bindings.formats.labelme import (
     InvalidLabelmeError,
     LabelmeWarning,
@@ -198,6 +201,64 @@ def test_a_bad_shape_is_skipped_with_a_warning_and_the_rest_is_read(bad, message
         ann = labelme_to_annotation(labelme_file(bad, GOOD_SHAPE), source="street.json")
     assert [label.obj_class.name for label in ann.labels] == ["sign"]
     assert all(str(w.message).startswith("street.json: shapes[0]") for w in caught)
+
+
+def png_declaring(width, height):
+    """A grey PNG whose header declares ``width`` x ``height`` pixels, with one tiny IDAT: what a
+    decoder would allocate is the declared size, what the file holds is a few bytes."""
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * (width + 1)))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize(
+    "width, height, message",
+    [
+        # The attack: 20000x20000 pixels (400 MB decoded) on the 12x10 image.
+        (20000, 20000, "its PNG is 20000x20000 pixels, larger than the 12x10 image"),
+        (13, 10, "its PNG is 13x10 pixels, larger than the 12x10 image"),  # one column too wide
+        (12, 11, "its PNG is 12x11 pixels, larger than the 12x10 image"),  # one row too tall
+        (1, 100000, "its PNG is 1x100000 pixels"),
+        # Beyond what OpenCV decodes at all: refused from the header too.
+        (40000, 40000, "its header gives 40000x40000 pixels, over the 2^30"),
+    ],
+)
+def test_a_mask_larger_than_its_image_is_skipped_before_it_is_decoded(
+    monkeypatch, width, height, message
+):
+    bomb = png_declaring(width, height)
+    decoded = []
+    real_imdecode = labelme_module.cv2.imdecode
+
+    def recording_imdecode(buffer, flags):
+        decoded.append(bytes(buffer))
+        if bytes(buffer) == bomb:
+            raise AssertionError("the oversized mask was decoded")
+        return real_imdecode(buffer, flags)
+
+    monkeypatch.setattr(labelme_module.cv2, "imdecode", recording_imdecode)
+    bad = shape("car", [[0, 0], [1, 1]], "mask", mask=base64.b64encode(bomb).decode())
+    good = shape("car", [[2, 3], [4, 4]], "mask", mask=MASK_2X3)
+
+    with pytest.warns(LabelmeWarning) as caught:
+        ann = labelme_to_annotation(labelme_file(bad, good, GOOD_SHAPE), source="street.json")
+
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(f"street.json: shapes[0].mask: {message}")
+    assert str(caught[0].message).endswith(": the shape is skipped")
+    assert bomb not in decoded  # never decoded: refused from its header
+    assert base64.b64decode(MASK_2X3) in decoded  # the good mask is decoded as before
+    assert [label.obj_class.name for label in ann.labels] == ["car", "sign"]
 
 
 @pytest.mark.parametrize(

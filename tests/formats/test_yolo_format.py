@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 
 import contextlib
+import warnings
 
 import cv2
 import numpy as np
@@ -21,6 +22,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from commands import convert_in_process
 from format_samples import (
     CAR,
     PERSON,
@@ -546,8 +548,51 @@ def test_yolo_items_reads_without_writing(tmp_path):
     (root / "labels" / "val" / "a.txt").write_text("1 0.1 0.2 0.5 0.2 0.3 0.6\n")
     before = sorted(tmp_path.rglob("*"))
 
-    [item] = yolo_items(str(root))
+    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line \(1 in all\)"):
+        [item] = yolo_items(str(root))
 
     assert (item.dataset, item.name, item.ann.img_size) == (("val",), "a.png", (10, 20))
     assert [label.obj_class.name for label in item.ann.labels] == ["sign"]
     assert sorted(tmp_path.rglob("*")) == before
+
+
+def make_yolo_folder(folder):
+    """A YOLO segmentation folder written by hand: 3 lines in two images of two subsets."""
+    for subset, name, lines in (
+        ("train", "a", ["0 0.1 0.1 0.5 0.1 0.3 0.5", "1 0.6 0.6 0.9 0.6 0.9 0.9"]),
+        ("val", "b", ["0 0.2 0.2 0.6 0.2 0.4 0.6"]),
+    ):
+        (folder / "images" / subset).mkdir(parents=True)
+        (folder / "labels" / subset).mkdir(parents=True)
+        cv2.imwrite(str(folder / "images" / subset / f"{name}.png"), np.zeros((8, 8, 3), np.uint8))
+        (folder / "labels" / subset / f"{name}.txt").write_text("\n".join(lines) + "\n")
+    (folder / "data.yaml").write_text("names: [car, sign]\n")
+    return folder
+
+
+NO_GROUPS = (
+    "YOLO has no groups: every line (3 in all) is read as one unbound label, and polygons "
+    "joined from several parts are not split back"
+)
+
+
+def test_reading_yolo_items_warns_once_that_yolo_has_no_groups(tmp_path):
+    folder = make_yolo_folder(tmp_path / "yolo")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        items = list(yolo_items(str(folder)))
+
+    assert [len(item.ann.labels) for item in items] == [2, 1]
+    assert [str(w.message) for w in caught] == [f"{folder}: {NO_GROUPS}"]
+
+
+@pytest.mark.parametrize("target", ["labelme", "cvat", "coco", "supervisely", "yolo"])
+def test_converting_from_yolo_shows_the_no_groups_warning_once(tmp_path, capsys, target):
+    folder = make_yolo_folder(tmp_path / "yolo")
+
+    code = convert_in_process("yolo", target, folder, tmp_path / "out")
+
+    assert code == 0
+    warning_lines = [line for line in capsys.readouterr().err.splitlines() if "no groups" in line]
+    assert warning_lines == [f"warning: {folder}: {NO_GROUPS}"]

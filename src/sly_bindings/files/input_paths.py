@@ -4,7 +4,8 @@ A LabelMe ``imagePath``, a CVAT image ``name`` and a COCO ``file_name`` are path
 someone else. A reader follows one only when it is relative and, joined to the folder it is
 relative to, stays inside the input folder (IN): an absolute path (``/etc/passwd``,
 ``C:/x.jpg``, ``//server/share/x.jpg``) or one that climbs out of IN with ``../`` is refused,
-so nothing outside IN is ever read, or copied into OUT. A ``../`` that stays inside IN is
+so nothing outside IN is ever read, or copied into OUT. A name no file system holds (a NUL
+character, or a part longer than 255 bytes) is refused too, before any file is looked for. A ``../`` that stays inside IN is
 fine: LabelMe's usual ``../images/a.jpg`` from a JSON file in ``IN/labels/``.
 
 The rule is lexical (``..`` cancels the folder before it, as ``os.path.normpath`` does):
@@ -18,6 +19,10 @@ import os
 import posixpath
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Optional
+
+# The longest file or folder name (bytes) of Linux, macOS and Windows file systems; a longer
+# one makes os.stat fail with "File name too long" rather than say the file is not there.
+NAME_MAX = 255
 
 
 def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
@@ -39,8 +44,17 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
         "'../../a.jpg' climbs out of the input folder: give a path inside it"
         >>> outside_input_problem("/etc/passwd")
         "'/etc/passwd' is an absolute path: give a path relative to the input folder"
+        >>> "longer than 255 bytes" in outside_input_problem("a" * 300 + ".png")
+        True
     """
+    if "\0" in path:  # no file system path holds it (os.stat refuses it with ValueError)
+        return f"{path[:80]!r} holds a NUL character: give the file's real name"
     text = path.replace("\\", "/")
+    if any(len(part.encode("utf-8", "surrogatepass")) > NAME_MAX for part in text.split("/")):
+        return (
+            f"{path[:80]!r}... has a name longer than {NAME_MAX} bytes, which no file system "
+            "holds: give the file's real name"
+        )
     if PurePosixPath(text).is_absolute() or PureWindowsPath(path).anchor:
         return f"{path[:80]!r} is an absolute path: give a path relative to the input folder"
     joined = posixpath.normpath(posixpath.join(folder.replace("\\", "/") or ".", text))

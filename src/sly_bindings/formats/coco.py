@@ -67,6 +67,13 @@ written outside the project: ``..``, ``.``, an absolute path, or a name ending i
 ``ann``, ``seg``, ... (``files.dataset_names.dataset_name_problem``), which ``sly.Project``
 skips when it reads.
 
+Ids are plain ids (:func:`coco_id`): an integer, as the COCO format declares every ``id``,
+``image_id`` and ``category_id``; a whole float (``7.0``) is read as that integer, and a
+non-empty string is kept as it is (pycocotools only uses ids as dictionary keys, and converters
+write ``"7"``). A ``bool`` (``true`` would be ``1``), a float that is not whole, a list, an
+object or a missing id is refused, as are two images or two categories sharing an id; the
+message names the field (``categories[1]: id``, ``images[0]: id``, ``annotation 5: image_id``).
+
 A ``file_name`` that is absolute or climbs out with ``../`` is refused (``files.input_paths``,
 the rule every reader follows), and an image's ``height`` and ``width`` must be its file's real
 size (``formats.items.check_image_size``), checked before any instance is read.
@@ -86,7 +93,7 @@ import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import supervisely as sly
@@ -154,16 +161,18 @@ def coco_to_annotation(
         >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
         [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('rectangle', None)]
     """
-    where = f"{source}: image {image.get('id')!r}"
+    where = f"{source}: image {excerpt(image.get('id'))}"
     height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
     image_name = PurePosixPath(str(image.get("file_name"))).name
     labels: List[sly.Label] = []
     keys_used: Dict[str, int] = {}
     for instance in instances:
-        field = f"{source}: annotation {instance.get('id')!r}"
-        category_id = instance.get("category_id")
+        field = f"{source}: annotation {excerpt(instance.get('id'))}"
+        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
         if category_id not in category_names:
-            raise InvalidCocoError(f"{field}: category_id: {category_id!r} is no category's id")
+            raise InvalidCocoError(
+                f"{field}: category_id: {excerpt(category_id)} is no category's id"
+            )
         name = category_names[category_id]
         if "keypoints" in instance and category_id in (keypoint_classes or {}):
             labels.extend(
@@ -194,7 +203,7 @@ def coco_to_annotation(
             if keys_used[key] > 1:  # an id shared by two instances: two objects, never one
                 key = f"{key}#{keys_used[key]}"
                 warnings.warn(
-                    f"{field}: id: shared with another instance of image {image.get('id')!r}: "
+                    f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
                     f"read as an object of its own (key {key})",
                     CocoWarning,
                 )
@@ -257,7 +266,7 @@ def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str)
     size, counts = rle.get("size"), rle.get("counts")
     if not isinstance(size, list) or size != list(image_size):
         raise InvalidCocoError(
-            f"{field}.size: {size!r} is not the image's [height, width] {list(image_size)}"
+            f"{field}.size: {excerpt(size)} is not the image's [height, width] {list(image_size)}"
         )
     try:
         # pycocotools decodes runs that do not add up to the image from memory it never set:
@@ -348,7 +357,9 @@ def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int)
             f"{where}: {field}: missing or not a whole number, got {excerpt(value)}"
         )
     if value < minimum:
-        raise InvalidCocoError(f"{where}: {field}: must be at least {minimum}, got {value!r}")
+        raise InvalidCocoError(
+            f"{where}: {field}: must be at least {minimum}, got {excerpt(value)}"
+        )
     if value > MAX_COORDINATE:  # 1e300 is a whole number too
         raise InvalidCocoError(
             f"{where}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
@@ -589,22 +600,32 @@ def _items(
     json_path = Path(coco_path)
     images_root = Path(images_dir) if images_dir is not None else None
     keypoint_classes = _keypoint_classes(coco, coco_path)
-    instances: Dict[Any, List[Mapping[str, Any]]] = {}
+    image_ids: Dict[CocoId, int] = {}  # id -> its index in images
+    for index, image in enumerate(coco["images"]):
+        if isinstance(image, dict):
+            image_id = coco_id(image.get("id"), f"{coco_path}: images[{index}]: id")
+            if image_id in image_ids:
+                raise InvalidCocoError(
+                    f"{coco_path}: images[{index}]: id: {excerpt(image_id)} is the id of "
+                    f"images[{image_ids[image_id]}] too: give each image its own id"
+                )
+            image_ids[image_id] = index
+    instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
         if not isinstance(instance, dict) or "id" not in instance:
             raise InvalidCocoError(f"{coco_path}: annotations[{index}]: not an object with an id")
-        instances.setdefault(instance.get("image_id"), []).append(instance)
-    image_ids = {image.get("id") for image in coco["images"] if isinstance(image, dict)}
-    for image_id, orphans in instances.items():
+        field = f"{coco_path}: annotation {excerpt(instance['id'])}"
+        coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
+        image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
+        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
         if image_id not in image_ids:
-            raise InvalidCocoError(
-                f"{coco_path}: annotation {orphans[0]['id']!r}: image_id: {image_id!r} is no "
-                "image's id"
-            )
+            raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
+        instance = {**instance, "image_id": image_id, "category_id": category_id}
+        instances.setdefault(image_id, []).append(instance)
     for index, image in enumerate(coco["images"]):
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
-        where = f"{coco_path}: image {image['id']!r}: file_name"
+        where = f"{coco_path}: image {excerpt(image['id'])}: file_name"
         outside = outside_input_problem(image["file_name"])  # the one rule for every reader
         if outside is not None:
             raise InvalidCocoError(f"{where}: {outside}")
@@ -620,14 +641,15 @@ def _items(
             )
         if not sly.image.has_valid_ext(file_name.name):
             raise InvalidCocoError(
-                f"{where}: {file_name.name!r} is not an image name Supervisely accepts"
+                f"{where}: {excerpt(file_name.name)} is not an image name Supervisely accepts"
             )
         # The declared size is checked against the image before any instance is read.
-        image_where = f"{coco_path}: image {image['id']!r}"
+        image_where = f"{coco_path}: image {excerpt(image['id'])}"
         declared = tuple(_whole_number(image, side, image_where, 1) for side in ("height", "width"))
         check_image_size(declared, image_path, image_where, "height, width", InvalidCocoError)
+        image_id = coco_id(image["id"], f"{coco_path}: images[{index}]: id")
         ann = coco_to_annotation(
-            image, instances.get(image["id"], []), category_names, coco_path, keypoint_classes
+            image, instances.get(image_id, []), category_names, coco_path, keypoint_classes
         )
         yield FormatItem(dataset, file_name.name, image_path, ann, where)
 
@@ -651,7 +673,9 @@ def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tupl
     for name in names:
         problem = dataset_name_problem(name)
         if problem is not None:
-            raise InvalidCocoError(f"{where}: {str(file_name)!r}: dataset name {name!r} {problem}")
+            raise InvalidCocoError(
+                f"{where}: {excerpt(str(file_name))}: dataset name {excerpt(name)} {problem}"
+            )
     return names
 
 
@@ -674,10 +698,51 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
         name = category.get("name") if isinstance(category, dict) else None
         if not isinstance(name, str) or not name or "id" not in category:
             raise InvalidCocoError(f"{coco_path}: categories[{index}]: needs an id and a name")
+        category_id = coco_id(category["id"], f"{coco_path}: categories[{index}]: id")
+        if category_id in names:
+            raise InvalidCocoError(
+                f"{coco_path}: categories[{index}]: id: {excerpt(category_id)} is the id of "
+                f"category {excerpt(names[category_id])} too: give each category its own id"
+            )
         if name in names.values():
-            raise InvalidCocoError(f"{coco_path}: categories[{index}]: name {name!r} is repeated")
-        names[category["id"]] = name
+            raise InvalidCocoError(
+                f"{coco_path}: categories[{index}]: name {excerpt(name)} is repeated"
+            )
+        names[category_id] = name
     return names
+
+
+CocoId = Union[int, str]
+
+
+def coco_id(value: Any, where: str) -> CocoId:
+    """``value`` as a COCO id: an integer, or a non-empty string; a whole float is its integer.
+
+    The COCO format declares every id an ``int``; pycocotools uses ids only as dictionary keys
+    (so a string works there too, and converters write ``"7"``). A ``bool`` (JSON ``true`` is
+    Python's ``1``), a float that is not whole, a list, an object or a missing id is no id: it
+    would make ``true`` and ``1`` one id, or fail as a dictionary key.
+
+    Raises:
+        InvalidCocoError: ``value`` is no id; the message starts with ``where``.
+
+    Examples:
+        >>> coco_id(7, "c.json: images[0]: id"), coco_id(7.0, "x"), coco_id("a7", "x")
+        (7, 7, 'a7')
+        >>> coco_id(True, "c.json: images[0]: id")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.formats.coco.InvalidCocoError: c.json: images[0]: id: True is not an id: \
+write a whole number (or a string)
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    if isinstance(value, str) and value:
+        return value
+    what = "missing" if value is None else f"{excerpt(value)} is not an id"
+    raise InvalidCocoError(f"{where}: {what}: write a whole number (or a string)")
 
 
 BBOX_TAIL, KEYPOINTS_TAIL = "_bbox", "_keypoints"
@@ -700,7 +765,7 @@ def keypoint_class(category: Mapping[str, Any], where: str = "COCO JSON") -> sly
         ('face_keypoints', ['nose', 'eye'], 'eye')
     """
     names = category.get("keypoints")
-    field = f"{where}: category {category.get('id')!r}"
+    field = f"{where}: category {excerpt(category.get('id'))}"
     if (
         not isinstance(names, list)
         or not names
@@ -718,7 +783,7 @@ def keypoint_class(category: Mapping[str, Any], where: str = "COCO JSON") -> sly
             or not all(isinstance(n, int) and 1 <= n <= len(names) for n in edge)
         ):
             raise InvalidCocoError(
-                f"{field}: skeleton: {edge!r} is not a pair of keypoint numbers 1 to {len(names)}"
+                f"{field}: skeleton: {excerpt(edge)} is not a pair of keypoint numbers 1 to {len(names)}"
             )
         template.add_edge(src=names[edge[0] - 1], dst=names[edge[1] - 1])
     return sly.ObjClass(
@@ -797,7 +862,7 @@ def keypoint_instance_labels(
 def _keypoint_classes(coco: Mapping[str, Any], coco_path: str) -> Dict[Any, sly.ObjClass]:
     """Category id -> GraphNodes class, for the categories with ``keypoints``."""
     return {
-        category["id"]: keypoint_class(category, coco_path)
+        coco_id(category.get("id"), f"{coco_path}: category"): keypoint_class(category, coco_path)
         for category in coco["categories"]
         if isinstance(category, dict) and category.get("keypoints")
     }

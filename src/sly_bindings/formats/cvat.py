@@ -67,6 +67,7 @@ import datetime
 import itertools
 import math
 import os
+import re
 import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
@@ -102,6 +103,10 @@ CVAT_VERSION = "1.1"
 # read from a file is checked against it before anything is allocated.
 MAX_IMAGE_PIXELS = 2**30
 DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
+RGB_PATTERN = re.compile(r"#[0-9A-Fa-f]{6}")
+NAME_EXCERPT = 80  # a name quoted in a message is cut to this many characters
+# The encoding an XML declaration names, read from the file's first bytes.
+XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 CVAT_TYPES: Dict[str, Type[sly.Geometry]] = {
     "rectangle": sly.Rectangle,
     "polygon": sly.Polygon,
@@ -273,7 +278,7 @@ def _declared_size(
     ``(height, width)``, checked to be whole numbers of at most ``MAX_IMAGE_PIXELS`` pixels."""
     name = image.get("name")
     if not name:
-        raise InvalidCvatError(f"{source}: <image id={image.get('id')!r}>: name: missing")
+        raise InvalidCvatError(f"{source}: <image id={excerpt(image.get('id'))}>: name: missing")
     where = _where(source, name, image.get("subset") or subset)
     height = _whole_number(image, "height", where, minimum=1)
     width = _whole_number(image, "width", where, minimum=1)
@@ -288,7 +293,8 @@ def _declared_size(
 
 def _where(source: str, name: str, subset: Optional[str]) -> str:
     """``<file>: <image name='a.png' subset='train'>``, for messages (no subset: none named)."""
-    return f"{source}: <image name={name!r}{'' if not subset else f' subset={subset!r}'}>"
+    shown = "" if not subset else f" subset={excerpt(subset, NAME_EXCERPT)}"
+    return f"{source}: <image name={excerpt(name, NAME_EXCERPT)}{shown}>"
 
 
 def _whole_number(
@@ -301,7 +307,7 @@ def _whole_number(
     value = _number(element, attribute, where)
     if value != int(value) or value < minimum:
         raise InvalidCvatError(
-            f"{where}: {attribute}: must be a whole number of at least {minimum}, got {text!r}"
+            f"{where}: {attribute}: must be a whole number of at least {minimum}, got {excerpt(text)}"
         )
     return int(value)
 
@@ -374,7 +380,7 @@ def _coordinate(element: ET.Element, attribute: str, where: str) -> int:
     value = _number(element, attribute, where)
     if not is_coordinate(value):
         raise InvalidCvatError(
-            f"{where}: {attribute}: {element.get(attribute, '')[:30]!r} is further than "
+            f"{where}: {attribute}: {excerpt(element.get(attribute, ''), 30)} is further than "
             f"{MAX_COORDINATE} pixels from 0: check the file"
         )
     return round(value)
@@ -392,7 +398,7 @@ def _points(text: Optional[str], field: str) -> List[Tuple[int, int]]:
     except ValueError:  # not numbers, NaN or infinite, or far beyond any image
         raise InvalidCvatError(
             f"{field}: must be 'x,y;x,y;...' numbers, each within {MAX_COORDINATE} of 0, got "
-            f"{(text or '')[:60]!r}"
+            f"{excerpt(text or '', 60)}"
         ) from None
 
 
@@ -479,7 +485,7 @@ def items_to_cvat(
         destination = os.path.join(out_dir, "images", subset, item.name)
         if os.path.exists(destination):
             raise FileExistsError(
-                f"{item.source}: {item.name!r} is used twice in subset {subset!r}: give each "
+                f"{item.source}: {excerpt(item.name, NAME_EXCERPT)} is used twice in subset {excerpt(subset, NAME_EXCERPT)}: give each "
                 "image its own name"
             )
         image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
@@ -664,7 +670,11 @@ def _meta_classes(root: ET.Element, xml_path: Path) -> Dict[str, ClassInfo]:
             name,
             ClassInfo(
                 CVAT_TYPES.get(label.findtext("type") or "", sly.AnyGeometry),
-                _rgb(color, f"{xml_path}: <meta> <label> {name!r}: color") if color else None,
+                (
+                    _rgb(color, f"{xml_path}: <meta> <label> {excerpt(name, NAME_EXCERPT)}: color")
+                    if color
+                    else None
+                ),
             ),
         )
     return declared
@@ -709,9 +719,21 @@ def _parse(xml_path: Path) -> ET.Element:
             f"{xml_path}: <!DOCTYPE>: a DTD (entities, external references) is not read: "
             "export the file from CVAT again, which writes none"
         ) from None
+    except (LookupError, ValueError):  # expat reads only one-byte encodings besides UTF
+        raise InvalidCvatError(
+            f"{xml_path}: <?xml encoding>: {excerpt(_declared_encoding(xml_path))} is no encoding "
+            "an XML reader takes: save the file as UTF-8 (CVAT writes utf-8)"
+        ) from None
     if root.tag != "annotations":
         raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
     return root
+
+
+def _declared_encoding(xml_path: Path) -> str:
+    """The encoding the XML declaration of ``xml_path`` names ("" if none), from its start."""
+    with open(xml_path, "rb") as file:
+        found = XML_ENCODING.search(file.read(1024))
+    return found.group(1).decode("ascii", "replace") if found else ""
 
 
 def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatItem]:
@@ -722,7 +744,10 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
         task_subset = xml_path.stem
     # The meta's colours go on the labels' classes, so a writer given the items keeps them.
     colors = {
-        label.findtext("name"): _rgb(label.findtext("color") or "", f"{xml_path}: <meta> <label>")
+        label.findtext("name"): _rgb(
+            label.findtext("color") or "",
+            f"{xml_path}: <meta> <label> {excerpt(label.findtext('name'), NAME_EXCERPT)}: color",
+        )
         for label in root.iterfind("./meta/*/labels/label")
         if label.findtext("name") and label.findtext("color")
     }
@@ -735,7 +760,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
             problem = dataset_name_problem(part)
             if problem is not None:
                 raise InvalidCvatError(
-                    f"{where}: subset: {subset!r}: dataset name {part!r} {problem} (a nested "
+                    f"{where}: subset: {excerpt(subset, NAME_EXCERPT)}: dataset name {excerpt(part, NAME_EXCERPT)} {problem} (a nested "
                     "dataset is parent/child)"
                 )
         checked.add(dataset)  # each subset's names are checked once
@@ -761,11 +786,21 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
 
 
 def _rgb(color: str, field: str) -> List[int]:
-    """``#rrggbb`` as ``[r, g, b]``."""
-    digits = color.strip().lstrip("#")
-    try:
-        if len(digits) != 6:
-            raise ValueError
-        return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
-    except ValueError:
-        raise InvalidCvatError(f"{field}: must be #rrggbb, got {color!r}") from None
+    """``#rrggbb`` (``#`` and exactly 6 hex digits, spaces around them aside) as ``[r, g, b]``.
+
+    ``int(..., 16)`` alone takes signs and underscores (``#-1-2-3``, ``#+f+f+f``): the digits
+    are checked first.
+
+    Examples:
+        >>> _rgb("#fa3253", "color")
+        [250, 50, 83]
+        >>> try:
+        ...     _rgb("#-1-2-3", "color")
+        ... except InvalidCvatError as error:
+        ...     print(error)
+        color: must be #rrggbb, got '#-1-2-3'
+    """
+    if not RGB_PATTERN.fullmatch(color.strip()):
+        raise InvalidCvatError(f"{field}: must be #rrggbb, got {excerpt(color)}")
+    digits = color.strip()[1:]
+    return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]

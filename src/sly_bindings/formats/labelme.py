@@ -71,6 +71,7 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.images import image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
@@ -264,7 +265,7 @@ def _positive_int(data: Dict[str, Any], field: str, source: str) -> int:
             f"{source}: {field}: missing or not a whole number, got {excerpt(value)}"
         )
     if value < 1:
-        raise InvalidLabelmeError(f"{source}: {field}: must be at least 1, got {value!r}")
+        raise InvalidLabelmeError(f"{source}: {field}: must be at least 1, got {excerpt(value)}")
     if value > MAX_COORDINATE:  # 1e300 is a whole number too
         raise InvalidLabelmeError(
             f"{source}: {field}: {excerpt(value)} is more than {MAX_COORDINATE} pixels, larger "
@@ -288,7 +289,9 @@ def _group_id(value: Any, field: str) -> Optional[str]:
         return value.strip()
     if _is_number(value) and value == int(value):
         return str(int(value))
-    raise InvalidLabelmeError(f"{field}: must be a whole number, a string or null, got {value!r}")
+    raise InvalidLabelmeError(
+        f"{field}: must be a whole number, a string or null, got {excerpt(value)}"
+    )
 
 
 def _geometry_of(
@@ -301,7 +304,7 @@ def _geometry_of(
         if len(points) < 3:
             # LabelMe saves (and opens) a polygon of two points after a point is deleted.
             warnings.warn(
-                f"{field} ({shape.get('label')!r}): skipped, a polygon needs 3 points, got "
+                f"{field} ({excerpt(shape.get('label'), 80)}): skipped, a polygon needs 3 points, got "
                 f"{len(points)}",
                 LabelmeWarning,
             )
@@ -320,7 +323,7 @@ def _geometry_of(
         # second point says: after a corner drag or a half-pixel move the two points no longer
         # span it, and LabelMe still opens it.
         left, top = points[0]
-        mask = _decode_mask(shape.get("mask"), f"{field}.mask")
+        mask = _decode_mask(shape.get("mask"), f"{field}.mask", image_size)
         height, width = image_size
         first_row, first_col = max(0, -top), max(0, -left)  # the part inside the image
         visible = mask[first_row : max(0, height - top), first_col : max(0, width - left)]
@@ -331,7 +334,7 @@ def _geometry_of(
             return None
         return sly.Bitmap(visible, origin=sly.PointLocation(top + first_row, left + first_col))
     warnings.warn(
-        f"{field}: shape_type {shape_type!r} skipped: only polygon, rectangle and mask are read",
+        f"{field}: shape_type {excerpt(shape_type)} skipped: only polygon, rectangle and mask are read",
         LabelmeWarning,
     )
     return None
@@ -356,14 +359,46 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int) or math.isfinite(value)  # isfinite(10**400) overflows
 
 
-def _decode_mask(value: Any, field: str) -> npt.NDArray[np.bool_]:
+def _decode_mask(
+    value: Any, field: str, image_size: Tuple[int, int] = (MAX_COORDINATE, MAX_COORDINATE)
+) -> npt.NDArray[np.bool_]:
+    """The mask of a base64 PNG, its size read from the PNG's header first.
+
+    A mask is never larger than its image (LabelMe cuts it to the shape's box, inside the image):
+    one whose header says so is refused before a pixel is decoded, so a small file that declares
+    20000x20000 pixels costs nothing. LabelMe reads masks with Pillow (``img_b64_to_arr``): one
+    Pillow cannot read is no mask LabelMe opens either.
+
+    Raises:
+        InvalidLabelmeError: not base64, not a PNG, or larger than ``image_size``
+            (``(height, width)``); the message starts with ``field``.
+
+    Examples:
+        >>> png = base64.b64encode(cv2.imencode(".png", np.full((2, 3), 255, np.uint8))[1])
+        >>> _decode_mask(png.decode(), "shapes[0].mask", (8, 8)).shape
+        (2, 3)
+        >>> try:
+        ...     _decode_mask(png.decode(), "shapes[0].mask", (2, 2))
+        ... except InvalidLabelmeError as error:
+        ...     print(error)
+        shapes[0].mask: its PNG is 3x2 pixels, larger than the 2x2 image
+    """
     if not isinstance(value, str) or not value:
         raise InvalidLabelmeError(f"{field}: missing: a mask shape needs a base64 PNG")
     try:
-        encoded = np.frombuffer(base64.b64decode(value, validate=True), dtype=np.uint8)
+        data = base64.b64decode(value, validate=True)
     except binascii.Error:
         raise InvalidLabelmeError(f"{field}: not valid base64") from None
-    image = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if encoded.size else None
+    header = image_header(data, field, InvalidLabelmeError) if data else None
+    if header is None:
+        raise InvalidLabelmeError(f"{field}: not a PNG image")
+    mask_height, mask_width = header[:2]
+    if mask_height > image_size[0] or mask_width > image_size[1]:
+        raise InvalidLabelmeError(
+            f"{field}: its PNG is {mask_width}x{mask_height} pixels, larger than the "
+            f"{image_size[1]}x{image_size[0]} image"
+        )
+    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise InvalidLabelmeError(f"{field}: not a PNG image")
     return image > 0
@@ -538,7 +573,7 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
     item_name = image_path.name
     if not sly.image.has_valid_ext(item_name):
         raise InvalidLabelmeError(
-            f"{json_path}: imagePath: {item_name!r} is not an image format Supervisely accepts"
+            f"{json_path}: imagePath: {excerpt(item_name, 80)} is not an image format Supervisely accepts"
         )
     if outside is None and image_path.is_file():
         return item_name, image_path

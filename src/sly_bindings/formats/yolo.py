@@ -611,6 +611,8 @@ def items_to_yolo(
 def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
     """The images of a YOLO segmentation dataset with their labels, read one by one, not copied.
 
+    After the last image, warns once (:class:`YoloWarning`) that YOLO has no groups.
+
     Every image under ``yolo_dir/images`` is read with its label file, where Ultralytics looks
     for it (:func:`label_path`; none: no labels); ``data.yaml``'s ``path`` is not used, so the
     folder can have moved. Each folder of images is a dataset named after it (relative to
@@ -630,11 +632,15 @@ def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
         ...     _ = file.write("names: [car]\\n")
         >>> with open(folder.name + "/labels/train/a.txt", "w", encoding="utf-8") as file:
         ...     _ = file.write("0 0 0 0.5 0 0.5 0.5\\n")
-        >>> [(item.dataset, item.name, len(item.ann.labels)) for item in yolo_items(folder.name)]
-        [(('train',), 'a.png', 1)]
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     read = [(item.dataset, item.name, len(item.ann.labels))
+        ...             for item in yolo_items(folder.name)]
+        >>> read, [warning.category.__name__ for warning in caught]
+        ([(('train',), 'a.png', 1)], ['YoloWarning'])
         >>> folder.cleanup()
     """
-    yield from _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml")))
+    yield from _warned_items(yolo_dir, _items(yolo_dir, _class_names(Path(yolo_dir, "data.yaml"))))
 
 
 def yolo_classes(yolo_dir: str) -> Dict[str, ClassInfo]:
@@ -681,16 +687,9 @@ def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
         >>> folder.cleanup()
     """
     class_names = _class_names(Path(yolo_dir, "data.yaml"))
-    lines = [0]
-
-    def counted(items: Iterator[FormatItem]) -> Iterator[FormatItem]:
-        for item in items:
-            lines[0] += len(item.ann.labels)
-            yield item
-
     image_paths = _image_paths(yolo_dir)
     items_to_project(
-        counted(_items(yolo_dir, class_names, image_paths)),
+        _warned_items(yolo_dir, _items(yolo_dir, class_names, image_paths)),
         project_dir,
         InvalidYoloError,
         f"{Path(yolo_dir, 'images')}: no image in it: put the images in "
@@ -699,9 +698,22 @@ def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
         total=len(image_paths),
         description="YOLO",
     )
-    if lines[0]:
+
+
+def _warned_items(yolo_dir: str, items: Iterator[FormatItem]) -> Iterator[FormatItem]:
+    """``items`` as they are; after the last one, one :class:`YoloWarning` that YOLO has no
+    groups, giving the number of lines read (none: no warning).
+
+    Every reader of a YOLO folder (:func:`yolo_items`, format to format in memory, and
+    :func:`yolo_to_project`) gives the warning through this, so it is given once a read.
+    """
+    lines = 0
+    for item in items:
+        lines += len(item.ann.labels)
+        yield item
+    if lines:
         warnings.warn(
-            f"{yolo_dir}: YOLO has no groups: every line ({lines[0]} in all) is read as one "
+            f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one "
             "unbound label, and polygons joined from several parts are not split back",
             YoloWarning,
         )
