@@ -1006,6 +1006,7 @@ def test_a_nested_dataset_listed_before_its_parent_converts(tmp_path, capsys, ta
         ("..", "names no folder of its own"),
         ("sub/..", "names no folder of its own"),
         ("x" * 250, None),  # a name the file system takes: the staging folder's is cut to fit
+        ("x" * 256, "its name is longer than 255 bytes"),
     ],
 )
 def test_out_names_a_folder_of_its_own(tmp_path, capsys, monkeypatch, sample, out, message):
@@ -1018,6 +1019,8 @@ def test_out_names_a_folder_of_its_own(tmp_path, capsys, monkeypatch, sample, ou
     if message is None:
         assert code == 0, error
         assert sorted(path.name for path in Path(".").iterdir()) == [out]
+    elif out.startswith("x"):
+        assert (code, error.count("\n")) == (2, 1) and message in error, error
     else:
         assert (code, error) == (
             2,

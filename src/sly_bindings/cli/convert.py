@@ -57,6 +57,7 @@ from sly_bindings.files.images import InvalidImageError
 from sly_bindings.files.project_folder import ProjectFolderError, open_project, read_annotation
 from sly_bindings.files.staging import staging_folder
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.formats.items import excerpt
 from sly_bindings.formats.registry import (
     CONVERSION_WARNINGS,
     FORMAT_ERRORS,
@@ -218,6 +219,11 @@ def check_out(
     if target.name in ("", ".", ".."):
         raise UserError(
             f"OUT {target} names no folder of its own: end it with the name of a new folder"
+        )
+    if len(os.fsencode(target.name)) > 255:
+        raise UserError(
+            f"OUT {excerpt(str(target), 80)}: its name is longer than 255 bytes, the most a file "
+            "system takes: choose a shorter name"
         )
     # A symbolic link, even a dangling one, is what --overwrite would replace: refused below.
     replaced = overwrite and (target.exists() or target.is_symlink())
