@@ -423,7 +423,7 @@ UNKNOWN_CLASS = {
             lone_point_project,
             "bad",
             ".",
-            "OUT . exists: choose a new folder or remove it first",
+            "OUT . names no folder of its own: end it with the name of a new folder",
         ),
         (
             lambda tmp_path: lone_point_project(tmp_path) or (tmp_path / "a.txt").touch(),
