@@ -654,7 +654,7 @@ def cvat_classes(cvat_dir: str) -> Dict[str, ClassInfo]:
     """
     declared: Dict[str, ClassInfo] = {}
     for xml_path in cvat_files(cvat_dir):
-        for name, info in _meta_classes(_parse(xml_path), xml_path).items():
+        for name, info in _meta_classes(_parse(xml_path, meta_only=True), xml_path).items():
             declared.setdefault(name, info)
     return declared
 
@@ -705,13 +705,24 @@ def cvat_files(cvat_dir: str) -> List[Path]:
     return found
 
 
-def _parse(xml_path: Path) -> ET.Element:
-    """The ``<annotations>`` root of a CVAT XML file."""
+def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
+    """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
+    first ``<image>`` (the meta comes first: its classes without parsing every image)."""
     if not xml_path.is_file():
         raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
     try:
         # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
-        root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
+        if meta_only:
+            root = None
+            for _, element in defused_et.iterparse(xml_path, ("start",), forbid_dtd=True):
+                if root is None:
+                    root = element
+                elif element.tag == "image":  # what comes before it is complete
+                    break
+            if root is None:
+                raise ET.ParseError("no element found")
+        else:
+            root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
     except ET.ParseError as error:
         raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
     except DefusedXmlException:
