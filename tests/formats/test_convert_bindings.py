@@ -967,16 +967,21 @@ def coco_subset_folder(root: Path, file_names: List[str]) -> Path:
         ("in/annotations/instances_train.json", "in/images", []),
         ("in/annotations/instances_train.json", "in/images/train", []),
         ("in/annotations", "in/images", []),
-        # ... nor the folder --images names.
+        # ... nor a folder inside it, where a file_name with folders (sub/b.png) is read...
+        ("in/annotations/instances_train.json", "in/images/train/sub", []),
+        ("in/annotations", "in/images/train/sub", []),
+        # ... nor the folder --images names, or one inside it.
         ("in/annotations/instances_train.json", "pics", ["--images", "pics"]),
         ("in/annotations/instances_train.json", ".", ["--images", "pics"]),
+        ("in/annotations/instances_train.json", "pics/train/sub", ["--images", "pics"]),
     ],
 )
 def test_overwrite_never_replaces_the_folder_in_s_images_are_read_from(
     tmp_path, capsys, monkeypatch, in_path, out_path, extra
 ):
-    coco_subset_folder(tmp_path / "in", ["a.png"])
+    coco_subset_folder(tmp_path / "in", ["a.png", "sub/b.png"])
     image_png(tmp_path / "pics" / "train" / "a.png")
+    image_png(tmp_path / "pics" / "train" / "sub" / "b.png")
     monkeypatch.chdir(tmp_path)
     out = Path(out_path) if out_path != "." else Path("pics/..")
     before = sorted(str(path) for path in tmp_path.rglob("*"))
@@ -1092,4 +1097,31 @@ def test_an_image_and_a_dataset_of_one_name_are_named(tmp_path, capsys, order, m
 
     expected = message.format(out=tmp_path / "out", json=json_path)
     assert capsys.readouterr().err == f"error: {expected}\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_failed_run_removes_only_the_folders_it_made(tmp_path, capsys, monkeypatch):
+    (tmp_path / "in").mkdir()  # no LabelMe file: the reader fails
+    (tmp_path / "keep").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    assert convert_in_process("labelme", "cvat", "in", "new/../keep/out") == 2
+
+    assert "no LabelMe file" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in", "keep"]
+
+
+@pytest.mark.parametrize("name", ["car\x00", "car\x01", "car\ud800", "car\uffff"])
+def test_a_class_name_xml_cannot_hold_is_refused_writing_cvat(tmp_path, capsys, name):
+    folder = coco_subset_folder(tmp_path / "in", ["a.png"])
+    json_path = folder / "annotations" / "instances_train.json"
+    coco = json.loads(json_path.read_text())
+    coco["categories"][0]["name"] = name
+    json_path.write_text(json.dumps(coco))
+
+    assert convert_in_process("coco", "cvat", folder, tmp_path / "out") == 2
+
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds a character XML cannot hold" in error, error
+    assert f"class {name!r}" in error
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]

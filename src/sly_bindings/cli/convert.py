@@ -250,6 +250,12 @@ def check_out(
                 f"OUT {target} holds {folder}, where IN's images are read from: choose OUT "
                 "outside it (writing OUT would remove what is read)"
             )
+        if folder != source and target.resolve().is_relative_to(folder.resolve()):
+            # Images may lie in subfolders of it (a file_name with folders): OUT could be one.
+            raise UserError(
+                f"OUT {target} is inside {folder}, where IN's images are read from: choose OUT "
+                "outside it (writing OUT could remove what is read)"
+            )
     # Not OUT itself: it does not exist (checked above), or it is replaced in its folder.
     existing = nearest_existing(target.parent if replaced else target)
     if not existing.is_dir():
@@ -332,9 +338,15 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
     folder of one name in the new folder (an image and a dataset of IN that share it) end in a
     UserError naming the name.
     """
-    made = [folder for folder in reversed(target.parents) if not folder.exists()]
-    target.parent.mkdir(parents=True, exist_ok=True)
+    made: List[Path] = []  # the folders this run makes on the way to OUT, top first
     try:
+        for folder in reversed(target.parents):
+            if not folder.exists():
+                try:
+                    folder.mkdir()
+                except FileExistsError:  # made meanwhile by another run: not ours
+                    continue
+                made.append(folder)
         scratch = staging_folder(target.parent, target.name)
     except BaseException:
         _remove_empty(made)

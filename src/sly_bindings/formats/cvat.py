@@ -103,6 +103,9 @@ CVAT_VERSION = "1.1"
 # read from a file is checked against it before anything is allocated.
 MAX_IMAGE_PIXELS = 2**30
 DEFAULT_SUBSET = "default"  # CVAT's name for images of no subset
+# What an XML 1.0 document cannot hold (its Char production): most control characters, lone
+# surrogates and U+FFFE/U+FFFF. A name holding one is refused before it is written.
+NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 RGB_PATTERN = re.compile(r"#[0-9A-Fa-f]{6}")
 NAME_EXCERPT = 80  # a name quoted in a message is cut to this many characters
 # The encoding an XML declaration names, read from the file's first bytes.
@@ -488,6 +491,14 @@ def items_to_cvat(
                 f"{item.source}: {excerpt(item.name, NAME_EXCERPT)} is used twice in subset {excerpt(subset, NAME_EXCERPT)}: give each "
                 "image its own name"
             )
+        texts = [("image name", item.name), ("dataset", subset)]
+        texts += [("class", label.obj_class.name) for label in item.ann.labels]
+        for what, text in texts:
+            if NOT_XML_TEXT.search(text):
+                raise InvalidCvatError(
+                    f"{item.source}: {what} {excerpt(text)} holds a character XML cannot hold "
+                    "(a control character or a lone surrogate): rename it"
+                )
         image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
         image.set("task_id", str(list(sizes).index(subset) + 1))
         root.append(image)
