@@ -41,7 +41,7 @@ import supervisely as sly
 from supervisely.geometry.geometry import Geometry
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of, with_binding_key
-from sly_bindings.groups.roles import group_class, group_roles, mask_members
+from sly_bindings.groups.roles import group_class, group_roles, mask_members, members_extent
 
 KEEP_ROLES = ("box", "keypoints", "other")
 
@@ -116,13 +116,7 @@ def group_bbox(labels: Sequence[sly.Label]) -> sly.Rectangle:
     if len(labels) == 0:
         raise ValueError("no labels to box: pass at least one label")
     _check_labels(labels)
-    boxes = [label.geometry.to_bbox() for label in labels]
-    return sly.Rectangle(
-        top=min(box.top for box in boxes),
-        left=min(box.left for box in boxes),
-        bottom=max(box.bottom for box in boxes),
-        right=max(box.right for box in boxes),
-    )
+    return members_extent(labels)
 
 
 def merge_group(

@@ -201,6 +201,25 @@ def object_bbox(
     boxes = own_boxes(labels, leader)
     if len(boxes) == 1:
         return boxes[0].geometry
+    return members_extent(labels)
+
+
+def members_extent(labels: Sequence[sly.Label]) -> sly.Rectangle:
+    """The smallest box holding every label's extent (``geometry.to_bbox()``), in Supervisely
+    pixels (``bottom`` and ``right`` inclusive).
+
+    Raises:
+        ValueError: ``labels`` is empty.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> box = members_extent([sly.Label(sly.Rectangle(2, 3, 4, 5), car),
+        ...                       sly.Label(sly.Rectangle(0, 6, 1, 9), car)])
+        >>> box.top, box.left, box.bottom, box.right
+        (0, 3, 4, 9)
+    """
+    if len(labels) == 0:
+        raise ValueError("no labels to box: pass at least one label")
     extents = [label.geometry.to_bbox() for label in labels]
     return sly.Rectangle(
         top=min(box.top for box in extents),
