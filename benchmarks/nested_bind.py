@@ -23,9 +23,7 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Dict, List
@@ -33,7 +31,7 @@ from typing import Dict, List
 REPO_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_DIR / "src"), str(REPO_DIR / "tests"), str(Path(__file__).parent)]
 
-from project_discard import peak_rss_mb  # noqa: E402  (the same VmHWM measure)
+from project_discard import peak_rss_mb, run_client  # noqa: E402  (the same VmHWM measure)
 
 LATENCY_SEC = 0.02
 DATASETS = 2
@@ -108,27 +106,10 @@ def run_row(row: str, images: int) -> Dict[str, float]:
     """Seed a fresh server, run the row's client in a subprocess, and measure it."""
     from sly_test_server import SlyTestServer
 
-    with SlyTestServer(latency=LATENCY_SEC) as server, tempfile.TemporaryDirectory() as home:
+    with SlyTestServer(latency=LATENCY_SEC) as server:
         project_id = seed_project(server, images, bound=row == "discard")
         server.reset_requests()
-        env = {
-            **os.environ,
-            "HOME": home,  # never a developer's ~/supervisely.env
-            "SERVER_ADDRESS": server.url,
-            "API_TOKEN": server.token,
-            "PROJECT_ID": str(project_id),
-        }
-        result = subprocess.run(
-            [sys.executable, __file__, "--client", row],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(f"row {row} failed:\n{result.stderr[-3000:]}")
-        measured = json.loads(result.stdout.strip().splitlines()[-1])
-        measured["requests"] = sum(server.request_counts.values())
+        measured = run_client(__file__, row, server, project_id)
         expected = [] if row == "discard" else [[0, 1]]
         measured["correct"] = all(grouping == expected for grouping in groupings(server))
     return measured

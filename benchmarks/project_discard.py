@@ -94,13 +94,11 @@ def all_unbound(server) -> bool:
     return True
 
 
-def run_row(row: str, images: int) -> Dict[str, float]:
-    """Seed a fresh server, run the row's client in a subprocess, and measure it."""
-    from sly_test_server import SlyTestServer
-
-    with SlyTestServer(latency=LATENCY_SEC) as server, tempfile.TemporaryDirectory() as home:
-        project_id = seed_project(server, images)
-        server.reset_requests()
+def run_client(script: str, row: str, server, project_id: int) -> Dict[str, float]:
+    """Run ``script --client row`` in a subprocess against ``server`` (an empty HOME, the
+    server's address and token, PROJECT_ID), and return what it printed as JSON on its last
+    line, with the number of requests the server answered."""
+    with tempfile.TemporaryDirectory() as home:
         env = {
             **os.environ,
             "HOME": home,  # never a developer's ~/supervisely.env
@@ -109,16 +107,27 @@ def run_row(row: str, images: int) -> Dict[str, float]:
             "PROJECT_ID": str(project_id),
         }
         result = subprocess.run(
-            [sys.executable, __file__, "--client", row],
+            [sys.executable, script, "--client", row],
             env=env,
             capture_output=True,
             text=True,
             check=False,
         )
-        if result.returncode != 0:
-            sys.exit(f"row {row} failed:\n{result.stderr[-3000:]}")
-        measured = json.loads(result.stdout.strip().splitlines()[-1])
-        measured["requests"] = sum(server.request_counts.values())
+    if result.returncode != 0:
+        sys.exit(f"row {row} failed:\n{result.stderr[-3000:]}")
+    measured = json.loads(result.stdout.strip().splitlines()[-1])
+    measured["requests"] = sum(server.request_counts.values())
+    return measured
+
+
+def run_row(row: str, images: int) -> Dict[str, float]:
+    """Seed a fresh server, run the row's client in a subprocess, and measure it."""
+    from sly_test_server import SlyTestServer
+
+    with SlyTestServer(latency=LATENCY_SEC) as server:
+        project_id = seed_project(server, images)
+        server.reset_requests()
+        measured = run_client(__file__, row, server, project_id)
         measured["correct"] = all_unbound(server)
     return measured
 
