@@ -1,4 +1,4 @@
-"""sly_bindings.formats.coco_export: a hand-checked project exported and read back with pycocotools, beside the SDK's
+"""sly_bindings.formats.coco.write: a hand-checked project exported and read back with pycocotools, beside the SDK's
 own exporter, which writes the Bitmaps of a group as separate instances."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from bindings import binding_groups
 from commands import SLY_BINDINGS, convert_in_process
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
-from sly_bindings.formats.coco_export import (
+from sly_bindings.formats.coco.write import (
     CocoExportError,
     CocoExportWarning,
     annotation_to_coco,

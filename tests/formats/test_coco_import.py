@@ -17,8 +17,8 @@ from pycocotools.coco import COCO
 from bindings import binding_groups
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
-from sly_bindings.formats.coco_export import write_coco
-from sly_bindings.formats.coco import (
+from sly_bindings.formats.coco.write import write_coco
+from sly_bindings.formats.coco.read import (
     ISCROWD_TAG,
     CocoWarning,
     InvalidCocoError,

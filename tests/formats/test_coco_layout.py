@@ -18,8 +18,8 @@ from pycocotools.coco import COCO
 
 from bound_projects import write_local_project
 from format_samples import make_demo_project, make_sample_project, project_objects
-from sly_bindings.formats.coco import ISCROWD, coco_to_project
-from sly_bindings.formats.coco_export import annotation_to_coco, write_coco_layout
+from sly_bindings.formats.coco.read import ISCROWD, coco_to_project
+from sly_bindings.formats.coco.write import annotation_to_coco, write_coco_layout
 from sly_bindings.groups.roles import group_class, own_boxes
 from bindings import annotation_objects
 
@@ -162,7 +162,7 @@ def test_the_layout_refuses_an_existing_folder(tmp_path):
 
 
 def test_the_writer_s_crowd_tag_is_the_reader_s():
-    from sly_bindings.formats import coco, coco_export
+    from sly_bindings.formats.coco import read as coco, write as coco_export
 
     assert coco_export.ISCROWD_TAG == coco.ISCROWD_TAG == coco.ISCROWD.name
 

@@ -16,9 +16,9 @@ import supervisely as sly
 import yaml
 
 from commands import SLY_BINDINGS, convert_in_process
+from registry_tables import FILE_FORMATS, GROUP_FORMATS
 from sly_bindings.cli.runner import UserError
 from sly_bindings.cli.convert import staged
-from sly_bindings.formats.registry import READERS
 from format_samples import (
     make_nested_project,
     make_sample_project,
@@ -31,7 +31,7 @@ from sly_bindings.files.atomic import current_umask
 from sly_bindings.files.project_folder import open_project
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-FORMATS = ["labelme", "cvat", "coco", "yolo"]
+FORMATS = FILE_FORMATS
 # The sample project: 2 images; 10 labels in 3 groups (the car, the walkers, the signs 7/"7").
 SAMPLE_READ = "2 images, 10 labels, 3 groups"
 
@@ -85,7 +85,7 @@ def round_trips(sample, tmp_path_factory) -> dict:
     return {name: (*runs[name], folder) for name in FORMATS}
 
 
-@pytest.mark.parametrize("format_name", ["labelme", "cvat", "coco"])
+@pytest.mark.parametrize("format_name", GROUP_FORMATS)
 def test_round_trip_keeps_every_label_and_the_groups(sample, round_trips, format_name):
     # The sample's first image is the tutorial's demo image with its car bound in three parts.
     there, back, folder = round_trips[format_name]
@@ -485,7 +485,10 @@ def test_bad_input_ends_the_process_with_one_line_and_exit_code_2(tmp_path):
         (["labelme", "cvat", "{sample}", "{tmp}/out", "--images", "{tmp}"], "--images is read"),
         (["coco", "cvat", "{sample}", "{tmp}/out", "--images", "{tmp}/none"], "is not a folder"),
         # A format that does not exist.
-        (["supervisely", "voc", "{sample}", "{tmp}/out"], "invalid choice: 'voc'"),
+        (
+            ["supervisely", "voc", "{sample}", "{tmp}/out"],
+            "unknown format 'voc': use one of supervisely (sly), labelme",
+        ),
         # OUT under a file, at any depth: the file is named, not "[Errno 17] File exists".
         (
             ["supervisely", "labelme", "{sample}", "{tmp}/a.txt/out"],
@@ -842,11 +845,11 @@ def test_a_coco_folder_of_subsets_reads_as_one_dataset_each(tmp_path, capsys):
 def test_format_to_labelme_or_cvat_passes_annotations_in_memory(
     tmp_path, monkeypatch, capsys, sample_formats, source, target
 ):
-    # No Supervisely project is made on the way: the project readers are never called.
-    def no_project(*args):
+    # No Supervisely project is made on the way: sly.Project is never opened or created.
+    def no_project(*args, **kwargs):
         raise AssertionError("a project was made")
 
-    monkeypatch.setitem(READERS, source, no_project)
+    monkeypatch.setattr(sly.Project, "__init__", no_project)
     out = tmp_path / "out"
 
     assert convert_in_process(source, target, sample_formats / source, out) == 0
@@ -994,7 +997,7 @@ def test_overwrite_never_replaces_the_folder_in_s_images_are_read_from(
     assert sorted(str(path) for path in tmp_path.rglob("*")) == before
 
 
-@pytest.mark.parametrize("target", ["cvat", "coco", "labelme", "yolo"])
+@pytest.mark.parametrize("target", FILE_FORMATS)
 def test_a_nested_dataset_listed_before_its_parent_converts(tmp_path, capsys, target):
     coco_subset_folder(tmp_path / "in", ["cars/b.png", "a.png"])
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sly_bindings.formats.coco import InvalidCocoError, coco_to_annotation
+from sly_bindings.formats.coco.read import InvalidCocoError, coco_to_annotation
 from sly_bindings.formats.cvat import InvalidCvatError, cvat_image_to_annotation
 from sly_bindings.formats.items import MAX_COORDINATE
 from sly_bindings.formats.labelme import LabelmeWarning, labelme_to_annotation

@@ -17,8 +17,8 @@ from supervisely.convert.image.image_converter import ImageConverter
 
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
-from sly_bindings.formats.coco import coco_to_project
-from sly_bindings.formats.coco_export import annotation_to_coco, project_to_coco, write_coco
+from sly_bindings.formats.coco.read import coco_to_project
+from sly_bindings.formats.coco.write import annotation_to_coco, project_to_coco, write_coco
 from sly_bindings.formats.cvat import cvat_image_to_annotation
 from sly_bindings.formats.yolo import YoloWarning, annotation_to_yolo
 from sly_bindings.groups.validate import find_problems

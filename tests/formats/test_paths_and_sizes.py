@@ -16,8 +16,8 @@ from PIL import Image
 from commands import convert_in_process
 from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_annotation
-from sly_bindings.formats.coco import InvalidCocoError, coco_items
-from sly_bindings.formats.coco_export import project_to_coco
+from sly_bindings.formats.coco.read import InvalidCocoError, coco_items
+from sly_bindings.formats.coco.write import project_to_coco
 from sly_bindings.formats.cvat import InvalidCvatError, cvat_items, project_to_cvat
 from sly_bindings.formats.labelme import InvalidLabelmeError, labelme_items, project_to_labelme
 

@@ -38,7 +38,7 @@ import supervisely as sly
 
 from bindings import bind_labels
 from format_samples import make_sample_project, polygon, project_objects
-from sly_bindings.formats.coco import coco_to_project
+from sly_bindings.formats.coco.read import coco_to_project
 from sly_bindings.formats.cvat import cvat_to_project, project_to_cvat
 from sly_bindings.formats.items import project_items
 from sly_bindings.formats.labelme import LabelmeWarning, items_to_labelme, labelme_items

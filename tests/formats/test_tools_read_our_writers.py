@@ -14,8 +14,8 @@ import warnings
 import pytest
 
 from format_samples import make_nested_project, make_sample_project
-from sly_bindings.formats.coco import coco_items
-from sly_bindings.formats.coco_export import write_coco_layout
+from sly_bindings.formats.coco.read import coco_items
+from sly_bindings.formats.coco.write import write_coco_layout
 from sly_bindings.formats.yolo import YoloWarning, project_to_yolo
 
 DATUMARO_PYTHON = os.environ.get("SLY_BINDINGS_DATUMARO_PYTHON")

@@ -231,8 +231,9 @@ def test_missing_workspace_id_in_server_mode(tmp_path):
         (["-m", "sly_bindings", "discard", "--local", "x", "--max-gap", "3"],
          "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
         (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
-         "argument TO: invalid choice: 'json' (choose from 'supervisely', 'labelme', 'cvat', "
-         "'coco', 'yolo', 'yolo-det') (see sly-bindings convert --help)"),
+         "argument TO: unknown format 'json': use one of supervisely (sly), labelme, cvat "
+         "(cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, "
+         "ultralytics), yolo-det (see sly-bindings convert --help)"),
         (["-m", "sly_bindings", "validate"],
          "one of the arguments --project-id --dataset-id --local is required "
          "(see sly-bindings validate --help)"),

@@ -40,43 +40,43 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import itertools
 import json
 import os
 import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
 from bindings import InvalidBindingKeyError, binding_groups
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
-from sly_bindings.files.project_folder import ProjectFolderError, open_project, read_annotation
+from sly_bindings.files.project_folder import ProjectFolderError
 from sly_bindings.files.staging import staging_folder
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
-from sly_bindings.formats.items import excerpt
+from sly_bindings.formats.items import (
+    ClassInfo,
+    FormatWarning,
+    InvalidFormatError,
+    excerpt,
+    label_class,
+)
 from sly_bindings.formats.registry import (
-    CONVERSION_WARNINGS,
-    FORMAT_ERRORS,
     FORMATS,
-    ITEM_WRITERS,
-    ITEMS,
-    ITEMS_WITH_IMAGES,
-    READERS,
-    READERS_WITH_IMAGES,
-    SUPERVISELY,
-    WRITE_ONLY,
-    WRITERS,
-    declared_classes,
-    input_folders,
+    READ,
+    WRITE,
+    Format,
+    Option,
+    UnknownFormatError,
+    WriteOptions,
+    find,
+    listing,
+    reader,
 )
 
-# The targets that write a group as one object of one class, which --primary-class chooses.
-PRIMARY_CLASS_TARGETS = ("coco", "yolo", "yolo-det")
-USER_ERRORS = FORMAT_ERRORS + (ProjectFolderError, InvalidImageError, FileExistsError)
+USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
 
 
 class Counts(NamedTuple):
@@ -99,76 +99,52 @@ class Counts(NamedTuple):
 
 
 def run_command(args: argparse.Namespace) -> int:
-    """Convert IN (in FROM) to OUT (in TO) and say what was read and written; the exit code."""
+    """Convert IN (in FROM) to OUT (in TO) and say what was read and written; the exit code.
+
+    Both names are resolved in the registry (``formats.registry.find``); then IN is read as
+    items and the items written, in memory, whatever the formats.
+    """
     source, target = Path(args.IN), Path(args.OUT)
     overwrite = getattr(args, "overwrite", False)
-    images = getattr(args, "images", None)
-    primary = primary_classes(getattr(args, "primary_class", None))
-    if primary is not None and args.TO not in PRIMARY_CLASS_TARGETS:
-        raise UserError(
-            f"--primary-class is used writing {', '.join(PRIMARY_CLASS_TARGETS)}, not {args.TO} "
-            "(which keeps every label of a group): drop it"
-        )
+    source_format, target_format = reader(args.FROM), find(args.TO)
+    read_options, write_values = option_values(args, source_format, target_format)
     if not source.exists():
         raise UserError(f"IN {source} does not exist: check the path")
-    if not source.is_dir() and args.FROM != "coco":
-        raise UserError(f"IN {source} is a file: {args.FROM} is read from a folder")
-    if images is not None:
-        if args.FROM not in READERS_WITH_IMAGES:
-            raise UserError(
-                f"--images is read with FROM {', '.join(READERS_WITH_IMAGES)}, not {args.FROM}: "
-                "drop it"
-            )
-        if not Path(images).is_dir():
-            raise UserError(f"--images {images} is not a folder: name the images' folder")
-    check_out(target, source, overwrite, input_folders(args.FROM, source, images and Path(images)))
-
-    def read_into(project: Path) -> None:
-        if images is None:
-            READERS[args.FROM](source, project)
-        else:
-            READERS_WITH_IMAGES[args.FROM](source, project, Path(images))
+    if not source.is_dir() and source_format.input == "folder":
+        raise UserError(f"IN {source} is a file: {source_format.name} is read from a folder")
+    images = read_options.get("images")
+    check_out(target, source, overwrite, source_format.input_folders(source, images))
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with staged(target, overwrite) as staging:
-            if args.FROM == SUPERVISELY:
-                read = project_counts(source)
-                WRITERS[args.TO](source, staging, target, primary)
-            elif args.TO == SUPERVISELY:
-                read_into(staging)
-                read = project_counts(staging)
-            elif args.TO in ITEM_WRITERS:  # format to format in memory
-                items = iter(
-                    ITEMS[args.FROM](source)
-                    if images is None
-                    else ITEMS_WITH_IMAGES[args.FROM](source, Path(images))
-                )
-                first = next(items, None)
-                if first is None:  # the reader's own error for an IN with nothing to read
-                    read_into(staging.parent / f".{target.name}.project")
-                totals = [0, 0, 0]
-                items = itertools.chain([] if first is None else [first], items)
-                classes = declared_classes(args.FROM, source)  # numbered and listed first
-                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary, classes)
-                read = Counts(*totals)
+            items = source_format.read_items(source, **read_options)
+            options = WriteOptions(
+                primary_classes=write_values.pop("primary_classes", None),
+                # Listed and numbered first, as a project the reader made would have them.
+                classes=obj_classes(source_format.declared_classes(source)),
+                extra=write_values,
+            )
+            totals = [0, 0, 0]
+            target_format.write_items(counted(items, totals), staging, options)
+            read = Counts(*totals)
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
-            written = read if args.TO == SUPERVISELY else read_back(args.TO, staging, target)
-    shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
+            written = read_back(target_format, staging, target)
+    shown = [str(w.message) for w in caught if issubclass(w.category, FormatWarning)]
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)
 
     if written != read:
         shown.append(
-            f"{args.TO} holds {written} where the project had {read} "
+            f"{target_format.name} holds {written} where the project had {read} "
             f"(README, 'Convert bindings to other formats', says what survives)"
         )
         print(f"warning: {shown[-1]}", file=sys.stderr)
     if args.json:
         summary = {
-            "from": args.FROM,
-            "to": args.TO,
+            "from": source_format.name,
+            "to": target_format.name,
             "in": str(source),
             "out": str(target),
             "read": read._asdict(),
@@ -177,22 +153,80 @@ def run_command(args: argparse.Namespace) -> int:
         }
         print(json.dumps(summary, indent=2))
     else:
-        print(f"Read {args.FROM} {source}: {read}")
-        print(f"Written {args.TO} {target}: {written}")
+        print(f"Read {source_format.name} {source}: {read}")
+        print(f"Written {target_format.name} {target}: {written}")
     return 0
 
 
-def primary_classes(values: Optional[Sequence[str]]) -> Optional[List[str]]:
-    """The class names of ``--primary-class`` options (each may list several, with commas), in
-    order, once each; None when none is given.
+def option_values(
+    args: argparse.Namespace, source_format: Format, target_format: Format
+) -> Tuple[dict, dict]:
+    """The format-specific options given (``Format.options``), as ``(read options, write
+    options)`` by ``Option.dest``: a folder as a ``Path``, names as a tuple.
+
+    Raises:
+        UserError: an option given belongs to no format of this run (on its side), or its value
+            is wrong (a folder that is none, an empty class name).
+    """
+    values: Tuple[dict, dict] = ({}, {})
+    for option in command_options():
+        value = getattr(args, option.dest, None)
+        if value is None:
+            continue
+        side, run_format = (READ, source_format) if option.side == READ else (WRITE, target_format)
+        if option not in run_format.options:
+            users = [record.name for record in FORMATS if option in record.options]
+            role = "read with FROM" if side == READ else "used writing"
+            raise UserError(
+                f"{option.flag} is {role} {', '.join(users)}, not {run_format.name}: drop it"
+            )
+        if option.kind == "folder":
+            if not Path(value).is_dir():
+                raise UserError(f"{option.flag} {value} is not a folder: name the folder")
+            value = Path(value)
+        elif option.kind == "names":
+            value = tuple(class_names(value, option.flag))
+        values[0 if side == READ else 1][option.dest] = value
+    return values
+
+
+def command_options() -> List[Option]:
+    """Every format-specific option of the registry, once each, in the registry's order."""
+    return list(dict.fromkeys(option for record in FORMATS for option in record.options))
+
+
+def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
+    """The classes a reader declares (``{name: ClassInfo}``), as ``sly.ObjClass`` objects in
+    order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
+    the SDK picks).
+
+    Examples:
+        >>> [(c.name, c.geometry_type.__name__) for c in obj_classes({"car": ClassInfo()})]
+        [('car', 'AnyGeometry')]
+    """
+    return [
+        label_class(
+            name,
+            info.geometry_type or sly.AnyGeometry,
+            None if info.color is None else tuple(info.color),
+        )
+        for name, info in declared.items()
+    ]
+
+
+def class_names(
+    values: Optional[Sequence[str]], flag: str = "--primary-class"
+) -> Optional[List[str]]:
+    """The class names of ``flag`` options (each may list several, with commas), in order, once
+    each; None when none is given.
 
     Raises:
         UserError: a name is empty.
 
     Examples:
-        >>> primary_classes(["person", "car,truck", "person"])
+        >>> class_names(["person", "car,truck", "person"])
         ['person', 'car', 'truck']
-        >>> primary_classes(None) is None
+        >>> class_names(None) is None
         True
     """
     if not values:
@@ -202,8 +236,8 @@ def primary_classes(values: Optional[Sequence[str]]) -> Optional[List[str]]:
         for name in value.split(","):
             if not name.strip():
                 raise UserError(
-                    f"--primary-class {value!r}: an empty class name: name classes, e.g. "
-                    "--primary-class person,car"
+                    f"{flag} {value!r}: an empty class name: name classes, e.g. "
+                    f"{flag} person,car"
                 )
             if name.strip() not in names:
                 names.append(name.strip())
@@ -268,25 +302,9 @@ def check_out(
         )
 
 
-def project_counts(project_dir: Path) -> Counts:
-    """Images, labels and binding groups of the local Supervisely project in ``project_dir``.
-
-    Raises:
-        ProjectFolderError: the folder is not a readable project, or an
-            annotation file is not one of its annotations; the message names it.
-        UserError: a binding key is malformed; the message names the file.
-    """
-    project = open_project(project_dir)
-    return count(
-        (dataset.get_ann_path(item_name), read_annotation(dataset, item_name, project.meta))
-        for dataset in project.datasets
-        for item_name in dataset.get_items_names()
-    )
-
-
-def read_back(format_name: str, written_dir: Path, target: Path) -> Counts:
+def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
     """What ``written_dir`` (OUT ``target``, not yet published) holds, read back in
-    ``format_name`` (annotations only, no image).
+    ``target_format`` (annotations only, no image).
 
     Raises:
         UserError: the reader refuses what was written; the message names the file as it would
@@ -294,8 +312,9 @@ def read_back(format_name: str, written_dir: Path, target: Path) -> Counts:
     """
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", CONVERSION_WARNINGS)
-            return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
+            warnings.simplefilter("ignore", FormatWarning)
+            items = reader(target_format.name).read_items(written_dir)
+            return count((item.source, item.ann) for item in items)
     except USER_ERRORS as error:
         problem = str(error).replace(str(written_dir), str(target))
         raise UserError(
@@ -399,25 +418,22 @@ def _remove_empty(folders: Sequence[Path]) -> None:
 
 
 def add_command(commands: argparse._SubParsersAction) -> None:
-    """Add ``convert FROM TO IN OUT`` to the ``sly-bindings`` subcommands."""
+    """Add ``convert FROM TO IN OUT`` to the ``sly-bindings`` subcommands: the formats and
+    their options are the registry's (``formats.registry``)."""
     parser = commands.add_parser(
         "convert",
         help="convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO",
-        description=__doc__,
+        description=__doc__ + "\nFormats (FROM, TO; any case):\n" + format_lines(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    names = ", ".join(FORMATS)
     parser.add_argument(
         "FROM",
-        choices=FORMATS + WRITE_ONLY,
+        type=format_name,
         metavar="FROM",
-        help=f"the format of IN: {names} (yolo-det: read as yolo, which reads box lines too)",
+        help=f"the format of IN: {listing()}",
     )
     parser.add_argument(
-        "TO",
-        choices=FORMATS + WRITE_ONLY,
-        metavar="TO",
-        help="the format to write OUT in (also yolo-det: YOLO boxes, one per group)",
+        "TO", type=format_name, metavar="TO", help="the format to write OUT in (as FROM)"
     )
     parser.add_argument("IN", help="what to read: a folder (or, for coco, a JSON file)")
     parser.add_argument("OUT", help="the folder to write; it must not exist (see --overwrite)")
@@ -426,31 +442,47 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         action="store_true",
         help="replace OUT if it exists (a folder), once the new one is complete",
     )
-    parser.add_argument(
-        "--images",
-        metavar="DIR",
-        help="coco: the images' folder, when it is none of those the tools use (see above)",
-    )
-    parser.add_argument(
-        "--primary-class",
-        action="append",
-        metavar="CLASS",
-        help="coco, yolo, yolo-det: a class that leads any group holding it (the group's class); "
-        "repeat it, or separate classes with commas, most important first",
-    )
+    for option in command_options():
+        users = ", ".join(record.name for record in FORMATS if option in record.options)
+        parser.add_argument(
+            option.flag,
+            dest=option.dest,
+            metavar=option.metavar,
+            action="append" if option.kind == "names" else "store",
+            help=f"{users} ({'reading' if option.side == READ else 'writing'}): {option.help}",
+        )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
     )
 
 
-def check_args(args: argparse.Namespace) -> None:
-    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion).
+def format_lines() -> str:
+    """One line per format of the registry: its names and what it is, for ``--help``."""
+    return "\n".join(
+        f"  {', '.join(record.names)}: {record.title}" + ("" if record.reads else " (written only)")
+        for record in FORMATS
+    )
 
-    FROM ``yolo-det`` is read as ``yolo``: the YOLO reader reads box lines as well.
+
+def format_name(name: str) -> str:
+    """The canonical name of the format called ``name`` (any case, or an alias), for argparse.
+
+    Raises:
+        argparse.ArgumentTypeError: no format has that name; the message lists the names.
+
+    Examples:
+        >>> format_name("SLY"), format_name("yolov8")
+        ('supervisely', 'yolo')
     """
-    if args.FROM in WRITE_ONLY:
-        args.FROM = "yolo"
-    if args.FROM == SUPERVISELY and args.TO == SUPERVISELY:
+    try:
+        return find(name).name
+    except UnknownFormatError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion)."""
+    if reader(args.FROM).name == "supervisely" and find(args.TO).name == "supervisely":
         raise UserError(
             "FROM and TO are both supervisely: copy the folder instead, or name a format "
             "(see sly-bindings convert --help)"

@@ -72,7 +72,19 @@ import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -94,6 +106,7 @@ from sly_bindings.formats.items import (
     is_coordinate,
     items_to_project,
     label_class,
+    non_empty,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -826,3 +839,34 @@ def _rgb(color: str, field: str) -> List[int]:
         raise InvalidCvatError(f"{field}: must be #rrggbb, got {excerpt(color)}")
     digits = color.strip()[1:]
     return [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
+
+
+# The format interface (``formats/registry.py``): what ``sly-bindings convert`` calls.
+if TYPE_CHECKING:  # a record type only; a copy of this module alone does not need it
+    from sly_bindings.formats.registry import WriteOptions
+
+
+def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatItem]:
+    """The images of the CVAT folder ``source``, as :func:`cvat_items` reads them (``images``
+    is not used: images are found in ``images/``).
+
+    Raises:
+        InvalidCvatError: as :func:`cvat_items`, or no file has an ``<image>``.
+    """
+    return non_empty(
+        cvat_items(str(source)),
+        lambda: InvalidCvatError(
+            f"{', '.join(map(str, cvat_files(str(source))))}: no <image> in it: export a task "
+            "or project with images"
+        ),
+    )
+
+
+def declared_classes(source: Path) -> Dict[str, ClassInfo]:
+    """The labels the meta declares: :func:`cvat_classes`."""
+    return cvat_classes(str(source))
+
+
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+    """:func:`items_to_cvat`, the meta's labels ``options.classes`` first."""
+    items_to_cvat(items, str(out), classes=options.classes)

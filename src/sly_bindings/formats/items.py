@@ -22,6 +22,7 @@ import math
 import tempfile  # for the examples
 from pathlib import Path
 from typing import (
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -236,6 +237,26 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
             ann = read_annotation(dataset, item_name, project.meta)
             image = Path(dataset.get_img_path(item_name))
             yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
+
+
+def non_empty(
+    items: Iterable[FormatItem], nothing: Callable[[], InvalidFormatError]
+) -> Iterator[FormatItem]:
+    """``items`` as they are, read one by one; ``nothing()`` raised when there is none (an input
+    with nothing to read ends the run, in the format's words).
+
+    Examples:
+        >>> list(non_empty([], lambda: InvalidFormatError("a: no image in it")))
+        Traceback (most recent call last):
+        ...
+        sly_bindings.formats.items.InvalidFormatError: a: no image in it
+    """
+    iterator = iter(items)
+    first = next(iterator, None)
+    if first is None:
+        raise nothing()
+    yield first
+    yield from iterator
 
 
 def is_coordinate(value: object) -> bool:

@@ -62,7 +62,7 @@ import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import cv2
 import numpy as np
@@ -76,6 +76,7 @@ from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
+    ClassInfo,
     FormatItem,
     FormatWarning,
     InvalidFormatError,
@@ -84,6 +85,7 @@ from sly_bindings.formats.items import (
     is_coordinate,
     items_to_project,
     label_class,
+    non_empty,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -588,3 +590,39 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
         f"{json_path}: imagePath: {image_path} {absence(image_path)} and imageData is empty: "
         "put the image beside the file"
     )
+
+
+# The format interface (``formats/registry.py``): what ``sly-bindings convert`` calls.
+if TYPE_CHECKING:  # a record type only; a copy of this module alone does not need it
+    from sly_bindings.formats.registry import WriteOptions
+
+
+def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatItem]:
+    """The images of the LabelMe folder ``source``, as :func:`labelme_items` reads them
+    (``images`` is not used: each file names its image).
+
+    Raises:
+        InvalidLabelmeError: as :func:`labelme_items`, or there is no LabelMe file.
+    """
+    return non_empty(
+        labelme_items(str(source)),
+        lambda: InvalidLabelmeError(
+            f"{source}: no LabelMe file (*.json) in it or its folders: pass the folder that "
+            "holds them"
+        ),
+    )
+
+
+def declared_classes(source: Path) -> Dict[str, ClassInfo]:
+    """None: a LabelMe file declares no class.
+
+    Examples:
+        >>> declared_classes(Path("."))
+        {}
+    """
+    return {}
+
+
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+    """:func:`items_to_labelme` (LabelMe keeps every label of a group: ``options`` unused)."""
+    items_to_labelme(items, str(out))

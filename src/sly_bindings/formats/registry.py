@@ -1,196 +1,278 @@
-"""The formats ``sly-bindings convert`` reads and writes, by name: one entry per format module.
+"""The formats ``sly-bindings convert`` reads and writes: one :class:`Format` record each.
 
-Each entry holds the format's reader (a folder, or a COCO file, into a local Supervisely
-project), its writer (a local project into a folder), its item reader (each image's annotation,
-nothing written) and the warning and error types it raises. A new format is a module with those
-functions and a line here. Optional tables: ``READERS_WITH_IMAGES`` and ``ITEMS_WITH_IMAGES``
-for a reader that takes ``--images DIR``; ``ITEM_WRITERS`` for a writer of read items
-(``formats.items.FormatItem``), which lets a format-to-format run keep everything in memory.
+A format is one module (or package) that exposes, around ``formats.items.FormatItem``::
+
+    read_items(source: Path, images: Optional[Path] = None, **read_options) -> Iterator[FormatItem]
+    declared_classes(source: Path) -> Dict[str, ClassInfo]   # {} when the format declares none
+    write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None
+    input_folders(source: Path, images: Optional[Path]) -> List[Path]  # optional: folders read
+                                                                       # besides IN
+
+and one record in :data:`FORMATS`, which names the module as a string: the module is imported
+only when the format is used, so this module (and ``convert --help``, and a usage error) never
+imports the SDK. A format's errors subclass ``formats.items.InvalidFormatError`` and its warnings
+``formats.items.FormatWarning``. README's "Add a format" says what else a new format needs (its
+test file and README's format table row).
 
 Examples:
-    >>> FORMATS
-    ('supervisely', 'labelme', 'cvat', 'coco', 'yolo')
-    >>> sorted(READERS) == sorted(FORMATS[1:])
-    True
-    >>> sorted(WRITERS) == sorted(ITEMS) == sorted(FORMATS[1:] + WRITE_ONLY)
-    True
-    >>> sorted(ITEM_WRITERS) == sorted(WRITERS)  # every format to format run is in memory
-    True
+    >>> [record.name for record in FORMATS]
+    ['supervisely', 'labelme', 'cvat', 'coco', 'yolo', 'yolo-det']
+    >>> find("SLY").name, find("Ultralytics").name, find("coco_instances").name
+    ('supervisely', 'yolo', 'coco')
+    >>> find("voc")
+    Traceback (most recent call last):
+    ...
+    sly_bindings.formats.registry.UnknownFormatError: unknown format 'voc': use one of supervisely (sly), labelme, cvat (cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, ultralytics), yolo-det
 """
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, Iterator, List, Optional, Sequence
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType, ModuleType
+from typing import Any, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-import supervisely as sly
-
-from sly_bindings.formats.coco import (
-    CocoWarning,
-    InvalidCocoError,
-    coco_classes,
-    coco_files,
-    coco_items,
-    coco_to_project,
-    image_candidates,
-)
-from sly_bindings.formats.coco_export import (
-    CocoExportError,
-    CocoExportWarning,
-    items_to_coco,
-    write_coco_layout,
-)
-from sly_bindings.formats.cvat import (
-    CvatWarning,
-    InvalidCvatError,
-    cvat_classes,
-    cvat_items,
-    cvat_to_project,
-    items_to_cvat,
-    project_to_cvat,
-)
-from sly_bindings.formats.items import ClassInfo, label_class
-from sly_bindings.formats.labelme import (
-    InvalidLabelmeError,
-    LabelmeWarning,
-    items_to_labelme,
-    labelme_items,
-    labelme_to_project,
-    project_to_labelme,
-)
-from sly_bindings.formats.yolo import (
-    InvalidYoloError,
-    YoloWarning,
-    items_to_yolo,
-    project_to_yolo,
-    yolo_classes,
-    yolo_items,
-    yolo_to_project,
-)
-
-SUPERVISELY = "supervisely"
-FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
-Primary = Optional[Sequence[str]]
-CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, CocoExportWarning, YoloWarning)
-FORMAT_ERRORS = (
-    InvalidLabelmeError,
-    InvalidCvatError,
-    InvalidCocoError,
-    InvalidYoloError,
-    CocoExportError,
+READ, WRITE = "read", "write"
+# What a target can hold (``Format.holds``): the label kinds it writes, and groups of labels.
+GROUPS, BOXES, POLYGONS, MASKS, KEYPOINTS, POLYLINES, POINTS = (
+    "groups",
+    "boxes",
+    "polygons",
+    "masks",
+    "keypoints",
+    "polylines",
+    "points",
 )
 
 
-def write_coco_folder(
-    project_dir: Path, out_dir: Path, _final_dir: Path, primary_classes: Primary = None
-) -> None:
-    """``annotations/instances_<dataset>.json`` + ``images/<dataset>/`` (the layout CVAT,
-    Datumaro and MMDetection read): ``coco_export.write_coco_layout``."""
-    write_coco_layout(str(project_dir), str(out_dir), primary_classes)
+class UnknownFormatError(ValueError):
+    """A format name that no record has; the message lists the names (one line)."""
 
 
-# Each writer: (project folder, folder to write, OUT as the user named it, primary classes);
-# the primary classes name the classes that lead a group (``groups.roles.group_class``).
-WRITERS: Dict[str, Callable[..., None]] = {
-    "labelme": lambda project, out, _final, _primary=None: project_to_labelme(
-        str(project), str(out)
-    ),
-    "cvat": lambda project, out, _final, _primary=None: project_to_cvat(str(project), str(out)),
-    "coco": write_coco_folder,
-    "yolo": lambda project, out, _final, primary=None: project_to_yolo(
-        str(project), str(out), primary_classes=primary
-    ),
-    "yolo-det": lambda project, out, _final, primary=None: project_to_yolo(
-        str(project), str(out), task="detect", primary_classes=primary
-    ),
-}
-# Targets written only: YOLO detection (one box per object), read back by the yolo reader.
-WRITE_ONLY = ("yolo-det",)
-READERS: Dict[str, Callable[[Path, Path], None]] = {
-    "labelme": lambda folder, project: labelme_to_project(str(folder), str(project)),
-    "cvat": lambda folder, project: cvat_to_project(str(folder), str(project)),
-    "coco": lambda path, project: coco_to_project(str(path), str(project)),
-    "yolo": lambda folder, project: yolo_to_project(str(folder), str(project)),
-}
-# Readers that take the images' folder (``--images DIR``) when it is none of those they look in.
-READERS_WITH_IMAGES: Dict[str, Callable[[Path, Path, Path], None]] = {
-    "coco": lambda path, project, images: coco_to_project(str(path), str(project), str(images)),
-}
-# The same readers, giving each image's annotation without writing anything.
-ITEMS: Dict[str, Callable[[Path], Iterator]] = {
-    "labelme": lambda folder: labelme_items(str(folder)),
-    "cvat": lambda folder: cvat_items(str(folder)),
-    "coco": lambda path: coco_items(str(path)),
-    "yolo": lambda folder: yolo_items(str(folder)),
-    "yolo-det": lambda folder: yolo_items(str(folder)),
-}
-ITEMS_WITH_IMAGES: Dict[str, Callable[[Path, Path], Iterator]] = {
-    "coco": lambda path, images: coco_items(str(path), str(images)),
-}
-# The classes each format's files declare, in order (LabelMe declares none): a writer of items
-# numbers and lists them first, as a project made by the reader would have them.
-CLASSES: Dict[str, Callable[[Path], Dict[str, ClassInfo]]] = {
-    "labelme": lambda folder: {},
-    "cvat": lambda folder: cvat_classes(str(folder)),
-    "coco": lambda path: coco_classes(str(path)),
-    "yolo": lambda folder: yolo_classes(str(folder)),
-}
-# Writers of the items a reader yields: a format-to-format run through them keeps the
-# annotations in memory, with no project on disk.
-# Each: (items, folder to write, primary classes, the classes IN declares).
-ITEM_WRITERS: Dict[str, Callable[..., None]] = {
-    "labelme": lambda items, out, _primary=None, _classes=(): items_to_labelme(items, str(out)),
-    "cvat": lambda items, out, _primary=None, classes=(): items_to_cvat(
-        items, str(out), classes=classes
-    ),
-    "coco": lambda items, out, primary=None, classes=(): items_to_coco(
-        items, str(out), classes=classes, primary_classes=primary
-    ),
-    "yolo": lambda items, out, primary=None, classes=(): items_to_yolo(
-        items, str(out), primary_classes=primary, classes=classes
-    ),
-    "yolo-det": lambda items, out, primary=None, classes=(): items_to_yolo(
-        items, str(out), task="detect", primary_classes=primary, classes=classes
-    ),
-}
+@dataclass(frozen=True)
+class Option:
+    """A format-specific command-line option of ``convert``, on the read or the write side.
 
-
-def input_folders(format_name: str, source: Path, images: Optional[Path] = None) -> List[Path]:
-    """The existing folders a reader of ``format_name`` reads from, given IN ``source`` (and
-    ``--images``): IN itself for every reader, and for COCO also the folders its images are
-    looked for in (``coco.image_candidates``), which may lie beside IN. A writer must not
-    replace any of them.
+    ``kind`` says how ``convert`` takes the value: ``"folder"`` (an existing folder, passed as a
+    ``Path``), ``"names"`` (repeatable, comma-separated names, passed as a tuple) or ``"value"``
+    (the string as given). The value reaches the reader as the keyword ``dest``
+    (``read_items(source, images=...)``), or the writer in ``WriteOptions``: the field ``dest``
+    when it has one (``primary_classes``), else ``WriteOptions.extra[dest]``.
 
     Examples:
-        >>> input_folders("cvat", Path("/nonexistent"))
-        [PosixPath('/nonexistent')]
+        >>> Option("--images", READ, "images", "the images' folder", "folder", "DIR").side
+        'read'
     """
-    folders = [source]
-    if format_name == "coco":
-        try:
-            json_paths = coco_files(str(source))
-        except InvalidCocoError:  # the reader names the problem when it runs
-            json_paths = []
-        for json_path in json_paths:
-            candidates = image_candidates(json_path, PurePosixPath("image.png"), images)
-            folders.extend(path.parent for path in candidates if path.parent.is_dir())
-    return list(dict.fromkeys(folders))
+
+    flag: str
+    side: str  # READ or WRITE
+    dest: str
+    help: str
+    kind: str = "value"
+    metavar: Optional[str] = None
 
 
-def declared_classes(format_name: str, source: Path) -> List[sly.ObjClass]:
-    """The classes ``source`` (in ``format_name``) declares, as ``sly.ObjClass`` objects in
-    order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
-    the SDK picks).
+@dataclass(frozen=True)
+class WriteOptions:
+    """What every writer may use.
 
     Examples:
-        >>> declared_classes("labelme", Path("."))
-        []
+        >>> WriteOptions(primary_classes=("person",), extra={"task": "detect"}).extra["task"]
+        'detect'
     """
-    return [
-        label_class(
-            name,
-            info.geometry_type or sly.AnyGeometry,
-            None if info.color is None else tuple(info.color),
-        )
-        for name, info in CLASSES[format_name](source).items()
-    ]
+
+    # The classes that lead a group (``groups.roles.group_class``), most important first.
+    primary_classes: Optional[Tuple[str, ...]] = None
+    # The classes IN declares, as ``sly.ObjClass``, listed (and numbered) first, in order.
+    classes: Tuple[Any, ...] = ()
+    # Format-specific options by name (YOLO's ``task``), from ``Format.fixed`` and ``Option``.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
+        object.__setattr__(self, "classes", tuple(self.classes))
+        if self.primary_classes is not None:
+            object.__setattr__(self, "primary_classes", tuple(self.primary_classes))
+
+
+@dataclass(frozen=True)
+class Format:
+    """One format: its names, its module (imported on first use) and what it reads and holds.
+
+    Examples:
+        >>> record = find("yolo-det")
+        >>> record.module, dict(record.fixed), record.read_as
+        ('sly_bindings.formats.yolo', {'task': 'detect'}, 'yolo')
+    """
+
+    name: str  # the canonical name
+    module: str  # the module that has read_items, declared_classes, write_items
+    title: str  # what the format is, for --help and README
+    aliases: Tuple[str, ...] = ()  # other names people type; lookup ignores case
+    reads: bool = True
+    writes: bool = True
+    input: str = "folder"  # or "file or folder"
+    options: Tuple[Option, ...] = ()
+    fixed: Mapping[str, Any] = field(default_factory=dict)  # WriteOptions.extra it always has
+    holds: FrozenSet[str] = frozenset()  # what the target can hold: GROUPS, MASKS, ...
+    read_as: Optional[str] = None  # reading this name reads that format (yolo-det: yolo)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fixed", MappingProxyType(dict(self.fixed)))
+
+    @property
+    def names(self) -> Tuple[str, ...]:
+        """The canonical name, then the aliases."""
+        return (self.name,) + self.aliases
+
+    def load(self) -> ModuleType:
+        """The format's module, imported now (the SDK with it)."""
+        return importlib.import_module(self.module)
+
+    def read_items(
+        self, source: Path, images: Optional[Path] = None, **read_options: Any
+    ) -> Iterator:
+        """The module's ``read_items``: each image of ``source`` as a ``FormatItem``."""
+        return self.load().read_items(Path(source), images, **read_options)
+
+    def declared_classes(self, source: Path) -> Mapping[str, Any]:
+        """The module's ``declared_classes``: ``{name: ClassInfo}`` in order."""
+        return self.load().declared_classes(Path(source))
+
+    def write_items(
+        self, items: Iterable, out: Path, options: WriteOptions = WriteOptions()
+    ) -> None:
+        """The module's ``write_items``, with this record's ``fixed`` options in ``extra``."""
+        extra = {**options.extra, **self.fixed}
+        options = WriteOptions(options.primary_classes, options.classes, extra)
+        self.load().write_items(items, Path(out), options)
+
+    def input_folders(self, source: Path, images: Optional[Path] = None) -> List[Path]:
+        """The folders a reader of this format reads: IN itself, and those the module's
+        ``input_folders`` names (COCO's images beside IN). A writer must not replace any."""
+        module = self.load()
+        folders = [Path(source)]
+        if hasattr(module, "input_folders"):
+            folders.extend(module.input_folders(Path(source), images))
+        return list(dict.fromkeys(folders))
+
+
+IMAGES = Option(
+    "--images",
+    READ,
+    "images",
+    "the images' folder, when it is none of those the tools use",
+    kind="folder",
+    metavar="DIR",
+)
+PRIMARY_CLASS = Option(
+    "--primary-class",
+    WRITE,
+    "primary_classes",
+    "a class that leads any group holding it (the group's class); repeat it, or separate "
+    "classes with commas, most important first",
+    kind="names",
+    metavar="CLASS",
+)
+SHAPES = frozenset({BOXES, POLYGONS, MASKS})
+
+FORMATS: Tuple[Format, ...] = (
+    Format(
+        "supervisely",
+        "sly_bindings.formats.supervisely",
+        "a local Supervisely project folder (meta.json, <dataset>/img, <dataset>/ann)",
+        aliases=("sly",),
+        holds=SHAPES | {GROUPS, KEYPOINTS, POLYLINES, POINTS},
+    ),
+    Format(
+        "labelme",
+        "sly_bindings.formats.labelme",
+        "LabelMe (<dataset>/<image> and <dataset>/<image stem>.json)",
+        holds=SHAPES | {GROUPS, POLYLINES, POINTS},
+    ),
+    Format(
+        "cvat",
+        "sly_bindings.formats.cvat",
+        "CVAT for images 1.1 (annotations.xml + images/<subset>/)",
+        aliases=("cvat_images", "cvat-images"),
+        holds=SHAPES | {GROUPS, POLYLINES, POINTS},
+    ),
+    Format(
+        "coco",
+        "sly_bindings.formats.coco",
+        "COCO instances (a JSON file, or annotations/instances_<subset>.json + images/<subset>/)",
+        aliases=("coco_instances", "coco-instances"),
+        input="file or folder",
+        options=(IMAGES, PRIMARY_CLASS),
+        holds=SHAPES | {GROUPS, KEYPOINTS},
+    ),
+    Format(
+        "yolo",
+        "sly_bindings.formats.yolo",
+        "YOLO segmentation, Ultralytics (data.yaml, images/<dataset>/, labels/<dataset>/)",
+        aliases=("yolov8", "ultralytics"),
+        options=(PRIMARY_CLASS,),
+        holds=frozenset({POLYGONS}),
+    ),
+    Format(
+        "yolo-det",
+        "sly_bindings.formats.yolo",
+        "YOLO detection (as yolo, one box per object); read as yolo",
+        options=(PRIMARY_CLASS,),
+        fixed={"task": "detect"},
+        holds=frozenset({BOXES}),
+        read_as="yolo",
+    ),
+)
+
+
+def names() -> List[str]:
+    """Every name ``find`` takes: each format's name, then its aliases, in registry order.
+
+    Examples:
+        >>> names()[:3]
+        ['supervisely', 'sly', 'labelme']
+    """
+    return [name for record in FORMATS for name in record.names]
+
+
+def listing() -> str:
+    """The formats as one line: each name with its aliases in brackets.
+
+    Examples:
+        >>> listing().split(", ")[:2]
+        ['supervisely (sly)', 'labelme']
+    """
+    return ", ".join(
+        record.name + (f" ({', '.join(record.aliases)})" if record.aliases else "")
+        for record in FORMATS
+    )
+
+
+def find(name: str) -> Format:
+    """The record of the format called ``name`` (its name or an alias, in any case).
+
+    Raises:
+        UnknownFormatError: no format has that name; the message lists the names, one line.
+
+    Examples:
+        >>> find("CVAT_images").name, find("Coco").name
+        ('cvat', 'coco')
+    """
+    wanted = str(name).strip().lower()
+    for record in FORMATS:
+        if wanted in (known.lower() for known in record.names):
+            return record
+    raise UnknownFormatError(f"unknown format {name!r}: use one of {listing()}")
+
+
+def reader(name: str) -> Format:
+    """The record that reads the format called ``name``: its own, or its ``read_as`` one.
+
+    Examples:
+        >>> reader("yolo-det").name
+        'yolo'
+    """
+    record = find(name)
+    return record if record.read_as is None else find(record.read_as)

@@ -61,7 +61,17 @@ import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import cv2
 import numpy as np
@@ -80,6 +90,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     is_coordinate,
     items_to_project,
+    non_empty,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -811,3 +822,41 @@ def _excerpt(value: object, limit: int = 60) -> str:
     """``repr(value)``, cut to ``limit`` characters."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# The format interface (``formats/registry.py``): what ``sly-bindings convert`` calls.
+if TYPE_CHECKING:  # a record type only; a copy of this module alone does not need it
+    from sly_bindings.formats.registry import WriteOptions
+
+
+def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatItem]:
+    """The images of the YOLO folder ``source``, as :func:`yolo_items` reads them (``images``
+    is not used: images are in ``images/``).
+
+    Raises:
+        InvalidYoloError: as :func:`yolo_items`, or there is no image.
+    """
+    return non_empty(
+        yolo_items(str(source)),
+        lambda: InvalidYoloError(
+            f"{Path(source, 'images')}: no image in it: put the images in "
+            "images/<dataset>/ and their labels in labels/<dataset>/"
+        ),
+    )
+
+
+def declared_classes(source: Path) -> Dict[str, ClassInfo]:
+    """The classes of ``data.yaml``: :func:`yolo_classes`."""
+    return yolo_classes(str(source))
+
+
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+    """:func:`items_to_yolo`: ``options.extra["task"]`` (``"segment"``, the default, or
+    ``"detect"``), the classes and primary classes of ``options``."""
+    items_to_yolo(
+        items,
+        str(out),
+        task=options.extra.get("task", "segment"),
+        primary_classes=options.primary_classes,
+        classes=options.classes,
+    )

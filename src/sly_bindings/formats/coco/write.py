@@ -94,7 +94,7 @@ from bindings import annotation_objects, binding_key_of
 from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
-from sly_bindings.formats.items import FormatItem, FormatWarning
+from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
@@ -117,7 +117,7 @@ class CocoExportWarning(FormatWarning):
     message names the image and the group."""
 
 
-class CocoExportError(ValueError):
+class CocoExportError(InvalidFormatError):
     """A project that cannot be exported, or a place it cannot be written to; the message names
     the image, the project or the path, and the fix."""
 

@@ -732,7 +732,7 @@ def coco_id(value: Any, where: str) -> CocoId:
         >>> coco_id(True, "c.json: images[0]: id")
         Traceback (most recent call last):
         ...
-        sly_bindings.formats.coco.InvalidCocoError: c.json: images[0]: id: True is not an id: \
+        sly_bindings.formats.coco.read.InvalidCocoError: c.json: images[0]: id: True is not an id: \
 write a whole number (or a string)
     """
     if isinstance(value, int) and not isinstance(value, bool):
