@@ -14,12 +14,13 @@ import supervisely as sly
 from PIL import Image
 
 from commands import convert_in_process
+from registry_tables import TARGETS
+from sly_bindings.formats.registry import find
 from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_annotation
 from sly_bindings.formats.coco.read import InvalidCocoError, coco_items
-from sly_bindings.formats.coco.write import project_to_coco
-from sly_bindings.formats.cvat import InvalidCvatError, cvat_items, project_to_cvat
-from sly_bindings.formats.labelme import InvalidLabelmeError, labelme_items, project_to_labelme
+from sly_bindings.formats.cvat import InvalidCvatError, cvat_items
+from sly_bindings.formats.labelme import InvalidLabelmeError, labelme_items
 
 HEIGHT, WIDTH = 64, 96  # the real image: 96 wide, 64 high
 SECRET = "secret.png"  # an image outside IN, which no reader may follow
@@ -321,14 +322,7 @@ def project_with_size(folder: Path, size) -> Path:
     return folder
 
 
-WRITERS = {
-    "labelme": lambda project, out: project_to_labelme(str(project), str(out)),
-    "cvat": lambda project, out: project_to_cvat(str(project), str(out)),
-    "coco": lambda project, out: project_to_coco(str(project)),
-}
-
-
-@pytest.mark.parametrize("writer", sorted(WRITERS))
+@pytest.mark.parametrize("writer", TARGETS)
 @pytest.mark.parametrize("declared, expected", WRONG_SIZES)
 def test_a_writer_refuses_an_annotation_whose_size_is_not_its_images(
     tmp_path, writer, declared, expected
@@ -336,14 +330,15 @@ def test_a_writer_refuses_an_annotation_whose_size_is_not_its_images(
     project = project_with_size(tmp_path / "project", declared)
 
     with pytest.raises(ProjectFolderError) as refused:
-        WRITERS[writer](project, tmp_path / "out")
+        # Every writer of the registry, from the project's items, as convert runs it.
+        find(writer).write_items(find("supervisely").read_items(project), tmp_path / "out")
 
     message = str(refused.value)
     assert message.startswith(f"{project / 'ds' / 'ann' / 'a.png.json'}: size: declares ")
     assert f"but its image {project / 'ds' / 'img' / 'a.png'} is {WIDTH}x{HEIGHT}" in message
 
 
-@pytest.mark.parametrize("target", ["yolo", "yolo-det", "coco", "labelme", "cvat"])
+@pytest.mark.parametrize("target", TARGETS)
 def test_convert_refuses_the_issues_project_for_every_target(tmp_path, capsys, target):
     # The issue's case: an annotation saying 100x100 for a 96x64 image.
     project = project_with_size(tmp_path / "project", (100, 100))

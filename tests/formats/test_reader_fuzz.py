@@ -25,9 +25,10 @@ from hypothesis import strategies as st
 
 from bindings import bind_labels
 from sly_bindings.cli.main import main
+from registry_tables import FILE_FORMATS
 
 CHILD = Path(__file__).resolve().parents[1] / "reader_fuzz_child.py"
-FORMATS = ["labelme", "cvat", "coco", "yolo"]
+FORMATS = FILE_FORMATS  # every format of the registry, from its own files
 CASES_PER_FORMAT = 24
 MEMORY_LIMIT = 6 * 2**30  # bytes of address space: the SDK and OpenCV take about 2 GiB of it
 TEXT_SUFFIXES = (".json", ".xml", ".txt", ".yaml")

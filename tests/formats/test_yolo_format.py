@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commands import convert_in_process
+from registry_tables import SOURCES
 from format_samples import (
     CAR,
     PERSON,
@@ -587,7 +588,7 @@ def test_reading_yolo_items_warns_once_that_yolo_has_no_groups(tmp_path):
     assert [str(w.message) for w in caught] == [f"{folder}: {NO_GROUPS}"]
 
 
-@pytest.mark.parametrize("target", ["labelme", "cvat", "coco", "supervisely", "yolo"])
+@pytest.mark.parametrize("target", SOURCES)  # every format read back by its own reader
 def test_converting_from_yolo_shows_the_no_groups_warning_once(tmp_path, capsys, target):
     folder = make_yolo_folder(tmp_path / "yolo")
 

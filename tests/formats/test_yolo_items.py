@@ -14,6 +14,7 @@ import yaml
 
 from commands import convert_in_process
 from format_samples import make_sample_project
+from registry_tables import FILE_FORMATS
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.yolo import (
     InvalidYoloError,
@@ -27,7 +28,7 @@ from sly_bindings.formats.yolo import (
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 CAR = sly.ObjClass("car", sly.Rectangle)
 PERSON = sly.ObjClass("person", sly.Rectangle)
-SOURCES = ("labelme", "cvat", "coco")
+SOURCES = tuple(name for name in FILE_FORMATS if name != "yolo")  # every other format
 
 
 def written_files(yolo_dir: Path) -> Dict[str, object]:
