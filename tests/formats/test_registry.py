@@ -252,3 +252,39 @@ def test_the_group_table_covers_every_format_that_holds_groups():
     # A format that says it holds groups is in the table above; the project is one of them.
     assert PROJECT in HOLDING_GROUPS and len(HOLDING_GROUPS) >= 4
     assert set(HOLDING_GROUPS) == {r.name for r in FORMATS if GROUPS in r.holds}
+
+
+def readme_format_rows() -> list:
+    """(format, aliases, reads, writes, groups) of each row of README's formats table."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    header = "| format | aliases | what | reads | writes | groups |"
+    table = readme.split(header, 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.strip().splitlines()[1:]:
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        rows.append(
+            (
+                cells[0].strip("`"),
+                tuple(alias.strip(" `") for alias in cells[1].split(",") if alias.strip()),
+                cells[3],
+                cells[4],
+                cells[5],
+            )
+        )
+    return rows
+
+
+def test_readme_s_format_table_is_the_registry():
+    def yes(flag: bool) -> str:
+        return "yes" if flag else "no"
+
+    assert readme_format_rows() == [
+        (
+            record.name,
+            record.aliases,
+            f"as `{record.read_as}`" if record.read_as else yes(record.reads),
+            yes(record.writes),
+            yes(GROUPS in record.holds),
+        )
+        for record in FORMATS
+    ]

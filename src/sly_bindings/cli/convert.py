@@ -3,11 +3,12 @@
     sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--primary-class CLASS]
                          [--json]
 
-FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
-``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
-``supervisely`` to ``supervisely``. Between two formats the annotations pass in memory, as
-Supervisely annotations, from the reader to the writer (every writer, YOLO's too): no project is
-made on disk. The classes IN declares (CVAT's meta labels, COCO's categories, YOLO's names) are
+FROM and TO are the names of the formats in ``formats/registry.py`` (listed below, with the
+names people type for them, in any case): ``supervisely`` (a local project folder, with
+``meta.json``), ``labelme``, ``cvat``, ``coco``, ``yolo``, ``yolo-det``; any reader to any
+writer (``convert labelme cvat IN OUT``), not ``supervisely`` to ``supervisely``. Every run is
+the same: IN's items are read by FROM's reader and passed in memory, as Supervisely
+annotations, to TO's writer; no project is made on the way. The classes IN declares (CVAT's meta labels, COCO's categories, YOLO's names) are
 listed and numbered first, in their order, as a project the reader made would have them; other
 classes follow in the order first seen. IN is read and OUT is written:
 
@@ -18,7 +19,7 @@ classes follow in the order first seen. IN is read and OUT is written:
 - ``coco``: reading, a COCO instances JSON file, or a folder of them: ``annotations.json``,
   ``annotations/instances_<subset>.json`` (one dataset each), or ``<dataset>/annotations/*.json``;
   images are looked for where the tools put them, or in ``--images DIR``; writing, the layout
-  ``coco_export`` writes;
+  ``formats/coco/write.py`` writes;
 - ``yolo``: a folder with ``data.yaml``, ``images/<dataset>/`` and ``labels/<dataset>/``.
 
 OUT must not exist unless ``--overwrite`` is given (then a folder OUT is replaced whole, once the
