@@ -10,11 +10,12 @@ import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_DIR / "src"
-# bindings.py and every module of the sly_bindings package (main.py is the tutorial: no examples).
+# bindings.py and every module of the sly_bindings package (main.py is the tutorial: no examples),
+# and a package's __init__.py when it has examples (formats/coco: the format's interface).
 MODULES = ["bindings"] + sorted(
-    ".".join(path.relative_to(SRC_DIR).with_suffix("").parts)
+    ".".join(path.relative_to(SRC_DIR).with_suffix("").parts).removesuffix(".__init__")
     for path in (SRC_DIR / "sly_bindings").rglob("*.py")
-    if path.name not in ("__init__.py", "__main__.py")
+    if path.name != "__main__.py" and (path.name != "__init__.py" or ">>>" in path.read_text())
 )
 # Modules whose examples need a server or a command line, so every one is marked +SKIP.
 WITHOUT_RUNNABLE_EXAMPLES = {"sly_bindings.cli.main"}

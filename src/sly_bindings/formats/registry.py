@@ -104,6 +104,8 @@ class Format:
         >>> record = find("yolo-det")
         >>> record.module, dict(record.fixed), record.read_as
         ('sly_bindings.formats.yolo', {'task': 'detect'}, 'yolo')
+        >>> len({find("yolo"), find("YOLOv8"), record})
+        2
     """
 
     name: str  # the canonical name
@@ -120,6 +122,9 @@ class Format:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fixed", MappingProxyType(dict(self.fixed)))
+
+    def __hash__(self) -> int:  # one record per name; ``fixed`` is a mapping, not hashable
+        return hash(self.name)
 
     @property
     def names(self) -> Tuple[str, ...]:

@@ -5,11 +5,10 @@
 Examples:
     >>> folder = tempfile.TemporaryDirectory()
     >>> coco = {"images": [], "annotations": [], "categories": [{"id": 1, "name": "car"}]}
-    >>> Path(folder.name, "annotations.json").write_text(json.dumps(coco), encoding="utf-8")
-    88
+    >>> _ = Path(folder.name, "annotations.json").write_text(json.dumps(coco), encoding="utf-8")
     >>> list(declared_classes(Path(folder.name)))
     ['car']
-    >>> next(read_items(Path(folder.name)))
+    >>> next(read_items(Path(folder.name)))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     sly_bindings.formats.coco.read.InvalidCocoError: ...: images: empty: pass a COCO file with images
