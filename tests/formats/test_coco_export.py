@@ -381,7 +381,8 @@ UNKNOWN_CLASS = {
             lone_point_project,
             "bad",
             "out",
-            "ds/img/x.png: label of class 'point' has a point geometry",
+            # A project's item is named by its annotation file, as for every target.
+            "bad/ds/ann/x.png.json: label of class 'point' has a point geometry",
         ),
         # An empty folder, or one with a stray file: no project.
         (lambda tmp_path: (tmp_path / "bad").mkdir(), "bad", "out", "(no meta.json)"),
@@ -513,7 +514,9 @@ def test_the_warning_names_the_image_in_a_conversion(tmp_path, capsys):
 
     assert convert_in_process("supervisely", "coco", tmp_path / "mixed", tmp_path / "out") == 0
 
+    # The image named by its annotation file, as every target names a project's item.
+    annotation = tmp_path / "mixed" / "ds" / "ann" / "a.png.json"
     assert capsys.readouterr().err.splitlines() == [
-        "warning: ds/img/a.png: group 'k' (car + person) is one car instance: COCO keeps one "
+        f"warning: {annotation}: group 'k' (car + person) is one car instance: COCO keeps one "
         "class per object, so person is not kept (--primary-class chooses the class)"
     ]
