@@ -7,8 +7,11 @@ binding group):
 
 - a polygon list ``[[x1, y1, x2, y2, ...], ...]``: one ``sly.Polygon`` per polygon, points
   rounded to whole pixels (x = column, y = row, not shifted, as ``coco_export`` writes them).
-  A polygon of exactly the four corners ``[left, top, right, top, right, bottom, left, bottom]``
-  is how ``coco_export`` writes a rectangle, and is read back as that ``sly.Rectangle``;
+  A polygon is always a polygon, also one of the four corners of an axis-aligned box: no shape
+  is guessed from its points. Our own rectangles come back by a means no other file has: the
+  instance's ``sly_rectangles`` (:data:`RECTANGLES_FIELD`) lists the parts ``coco_export``
+  wrote from a ``sly.Rectangle`` (its corners ``[left, top, right, top, right, bottom, left,
+  bottom]``), and those parts are read as that ``sly.Rectangle``;
 - an RLE, compressed (``counts`` a string) or not (``counts`` a list), with ``size`` the
   image's ``[height, width]``: its mask's connected blobs (8-connectivity,
   ``group_split.split_label``) become one ``sly.Bitmap`` each. A crowd (``iscrowd: 1``) stays
@@ -118,9 +121,24 @@ from sly_bindings.formats.items import (
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
+# ``coco_export`` lists here the parts of a segmentation it wrote from rectangles.
+RECTANGLES_FIELD = "sly_rectangles"
 # A crowd region (``iscrowd: 1``) is read with this tag on its label, so a writer can write it
 # back as a crowd; it is never bound to anything.
 ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
+IGNORE_TAG = "ignore"
+# MMDetection's ``ignore: 1`` (an instance its ``CocoDataset`` leaves out of training) is read
+# with this tag on the instance's labels, and written back as ``ignore: 1``.
+IGNORE = sly.TagMeta(IGNORE_TAG, sly.TagValueType.NONE)
+
+
+def _flag_tags(instance: Mapping[str, Any]) -> Optional[sly.TagCollection]:
+    """The tags of an instance's flags: ``iscrowd`` (:data:`ISCROWD`) and MMDetection's
+    ``ignore`` (:data:`IGNORE`); None when it has neither."""
+    tags = [sly.Tag(ISCROWD)] if instance.get("iscrowd") else []
+    if instance.get("ignore"):
+        tags.append(sly.Tag(IGNORE))
+    return sly.TagCollection(tags) if tags else None
 
 
 class InvalidCocoError(InvalidFormatError):
@@ -156,10 +174,11 @@ def coco_to_annotation(
         >>> image = {"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}
         >>> instances = [
         ...     {"id": 5, "category_id": 1, "segmentation": [[0, 0, 2, 0, 1, 2], [5, 5, 7, 5, 6, 7]]},
-        ...     {"id": 6, "category_id": 1, "segmentation": [[0, 4, 3, 4, 3, 6, 0, 6]]}]
+        ...     {"id": 6, "category_id": 1, "segmentation": [[0, 4, 3, 4, 3, 6, 0, 6]]},
+        ...     {"id": 7, "category_id": 1, "segmentation": [], "bbox": [4, 0, 3, 2]}]
         >>> ann = coco_to_annotation(image, instances, {1: "car"})
         >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
-        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('rectangle', None)]
+        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('polygon', None), ('rectangle', None)]
     """
     where = f"{source}: image {excerpt(image.get('id'))}"
     height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
@@ -226,6 +245,8 @@ def _geometries(
     if segmentation is not None and not isinstance(segmentation, list):
         raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
     parts = []
+    rectangles = instance.get(RECTANGLES_FIELD)
+    rectangles = rectangles if isinstance(rectangles, list) else []
     for index, values in enumerate(segmentation or []):
         part = f"{field}: segmentation[{index}]"
         short = isinstance(values, list) and len(values) < 6 and not len(values) % 2
@@ -236,7 +257,8 @@ def _geometries(
                     CocoWarning,
                 )
             continue
-        parts.append(_polygon(values, part))
+        polygon = _polygon(values, part)
+        parts.append(_written_rectangle(polygon) if index in rectangles else polygon)
     if parts:
         return parts
     return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
@@ -253,13 +275,24 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
             f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within "
             f"{MAX_COORDINATE} of 0"
         )
+    # A polygon in a file is a polygon, whatever its shape: four corners of an axis-aligned box
+    # are not read as a Rectangle (our own rectangles are marked: ``_written_rectangle``).
     xs = [round(v) for v in values[::2]]
     ys = [round(v) for v in values[1::2]]
-    left, top, right, bottom = xs[0], ys[0], xs[1], ys[2]
-    if len(xs) == 4 and xs == [left, right, right, left] and ys == [top, top, bottom, bottom]:
-        if left <= right and top <= bottom:
-            return sly.Rectangle(top, left, bottom, right)
     return sly.Polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
+
+
+def _written_rectangle(polygon: sly.Polygon) -> sly.Geometry:
+    """The Rectangle ``coco_export`` wrote as ``polygon`` (a part its ``sly_rectangles`` lists):
+    its corners ``[left, top, right, top, right, bottom, left, bottom]``; any other shape (the
+    file was edited since) stays the polygon."""
+    points = [(point.col, point.row) for point in polygon.exterior]
+    if len(points) == 4:
+        (left, top), (right, _), _, (_, bottom) = points
+        if points == [(left, top), (right, top), (right, bottom), (left, bottom)]:
+            if left <= right and top <= bottom:
+                return sly.Rectangle(top, left, bottom, right)
+    return polygon
 
 
 def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str) -> sly.Bitmap:

@@ -47,7 +47,10 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
     - only polygons without holes and rectangles: a polygon list, one list per label,
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
-      ``[left, top, right, top, right, bottom, left, bottom]``;
+      ``[left, top, right, top, right, bottom, left, bottom]``, and the instance's
+      ``sly_rectangles`` (:data:`RECTANGLES_FIELD`) lists the positions of those parts, so the
+      reader reads them back as rectangles while a polygon of another tool's file stays a
+      polygon whatever its corners (pycocotools and Datumaro ignore the field);
     - anything with a Bitmap, a polygon with holes (a COCO polygon cannot hold one), or a crowd: one
       compressed RLE of the union of the labels, ``{"size": [height, width], "counts": str}``
       (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
@@ -110,6 +113,12 @@ from sly_bindings.groups.roles import (
 # A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
 # (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
 ISCROWD_TAG = "iscrowd"
+# The positions of the segmentation's parts that are our rectangles (``formats.coco`` reads
+# them back as rectangles; a polygon in any other file stays a polygon).
+RECTANGLES_FIELD = "sly_rectangles"
+# MMDetection's ignored instance: the tag the COCO reader puts on the labels of ``ignore: 1``
+# (``formats.coco.IGNORE_TAG``); an object with it is written back with ``ignore: 1``.
+IGNORE_TAG = "ignore"
 
 
 class CocoExportWarning(FormatWarning):
@@ -168,6 +177,8 @@ def annotation_to_coco(
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"sign": 2}, first_id=7)
         >>> instance["id"], instance["segmentation"], instance["bbox"], instance["area"]
         (7, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]], [2.0, 1.0, 3.0, 2.0], 6)
+        >>> instance["sly_rectangles"]
+        [0]
     """
     found = _instances(ann, image_id, category_ids, first_id, primary_classes)
     return [instance for instance, _ in found]
@@ -578,6 +589,11 @@ def _instance(
         if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
             polygons = [_coco_polygon(label.geometry) for label in parts]
             instance["segmentation"] = polygons
+            rectangles = [
+                i for i, label in enumerate(parts) if type(label.geometry) is sly.Rectangle
+            ]
+            if rectangles:  # which parts are rectangles: the reader never guesses from corners
+                instance[RECTANGLES_FIELD] = rectangles
             # The segmentation as pycocotools reads it (COCO.annToRLE): its area and box.
             rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
         else:

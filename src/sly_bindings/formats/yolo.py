@@ -24,14 +24,16 @@ A group is one object whatever its classes (``groups/roles.py``): one line of th
 (its leader); a box beside its masks or polygons is its box and gives no line. The ``detect``
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
-reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
+reader takes such a 4-number line as that box, a ``sly.Rectangle`` (a segmentation line is a
+polygon, whatever its shape). Class ids are the classes'
 positions in the project meta (:func:`project_to_yolo`); items read from another format
 (:func:`items_to_yolo`, ``formats.items.FormatItem``) number the classes in the order first
 seen. Points are whole pixels (x = column, y = row, clipped to the image) divided by the image
 size, with 6 decimals, so reading them back gives the same pixels for images up to a million
 pixels wide.
 
-Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
+Reading (:func:`yolo_to_annotation`), each segmentation line is one unbound ``sly.Polygon``
+label (a detection line one ``sly.Rectangle``): a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
 round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
 label, with every pixel of it) but not the parts or the bindings.
@@ -80,6 +82,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     is_coordinate,
     items_to_project,
+    label_class,
     project_items,
 )
 from sly_bindings.formats.progress import progress
@@ -332,10 +335,10 @@ def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
 def yolo_to_annotation(
     text: str, class_names: Sequence[str], image_size: Tuple[int, int], source: str = "YOLO labels"
 ) -> sly.Annotation:
-    """The annotation of one YOLO label file: one unbound Polygon label per line.
+    """The annotation of one YOLO label file: one unbound label per line.
 
-    A segmentation line gives its polygon; a detection line ``<class id> cx cy w h`` the
-    4 corners of its box.
+    A segmentation line gives its Polygon (whatever its shape: 4 corners of a box stay a
+    polygon); a detection line ``<class id> cx cy w h`` its box, as a Rectangle.
 
     Args:
         text: the file's content.
@@ -374,35 +377,33 @@ def yolo_to_annotation(
             raise InvalidYoloError(
                 f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
             )
-        if len(coordinates) == 4:
-            points = _box_corners(coordinates, image_size)
-        elif len(coordinates) % 2 or len(coordinates) < 6:
+        if len(coordinates) == 4:  # a detection line is a box: a Rectangle, not a polygon
+            top, left, bottom, right = _box_edges(coordinates, image_size)
+            rectangle = sly.Rectangle(top, left, bottom, right)
+            labels.append(sly.Label(rectangle, label_class(class_names[class_id], sly.Rectangle)))
+            continue
+        if len(coordinates) % 2 or len(coordinates) < 6:
             raise InvalidYoloError(
                 f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
                 "numbers (a box line has 4: cx cy w h)"
             )
-        else:
-            points = [
-                sly.PointLocation(_pixel(y, height), _pixel(x, width))
-                for x, y in zip(coordinates[::2], coordinates[1::2])
-            ]
+        points = [
+            sly.PointLocation(_pixel(y, height), _pixel(x, width))
+            for x, y in zip(coordinates[::2], coordinates[1::2])
+        ]
         labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
     return sly.Annotation((height, width), labels)
 
 
-def _box_corners(box: List[float], image_size: Tuple[int, int]) -> List[sly.PointLocation]:
-    """The 4 corners of a detection line's box ``cx cy w h``, as ``annotation_to_yolo`` writes it."""
+def _box_edges(box: List[float], image_size: Tuple[int, int]) -> Tuple[int, int, int, int]:
+    """``(top, left, bottom, right)`` of a detection line's box ``cx cy w h``, as
+    ``annotation_to_yolo`` writes it."""
     height, width = image_size
     cx, cy, w, h = box
     left, top = _pixel(cx - w / 2, width), _pixel(cy - h / 2, height)
     right = max(left, min(round((cx + w / 2) * width) - 1, width - 1))
     bottom = max(top, min(round((cy + h / 2) * height) - 1, height - 1))
-    return [
-        sly.PointLocation(top, left),
-        sly.PointLocation(top, right),
-        sly.PointLocation(bottom, right),
-        sly.PointLocation(bottom, left),
-    ]
+    return top, left, bottom, right
 
 
 def _pixel(normalised: float, size: int) -> int:
