@@ -104,6 +104,7 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
@@ -520,8 +521,11 @@ def coco_files(coco_path: str) -> List[Path]:
 
     In a folder, the first of these that exists: ``annotations.json``; the
     ``annotations/instances_<subset>.json`` files (CVAT, Datumaro, the official COCO layout),
-    or else every ``annotations/*.json``; the ``*.json`` files in the folder; every
-    ``<dataset>/annotations/*.json`` (Supervisely's import layout).
+    or else every ``annotations/*.json`` (CVAT's "COCO Keypoints 1.0" export:
+    ``annotations/person_keypoints_default.json``); the ``*.json`` files in the folder; every
+    ``<split>/_annotations.coco.json`` (Roboflow's export: ``train/``, ``valid/``, ``test/``,
+    each beside its images); every ``<dataset>/annotations/*.json`` (Supervisely's import
+    layout).
 
     Raises:
         InvalidCocoError: ``coco_path`` does not exist, or a folder holds none of these.
@@ -541,7 +545,13 @@ def coco_files(coco_path: str) -> List[Path]:
         return [path]
     if (path / "annotations.json").is_file():
         return [path / "annotations.json"]
-    for pattern in ("annotations/instances_*.json", "annotations/*.json", "*.json"):
+    patterns = (
+        "annotations/instances_*.json",
+        "annotations/*.json",
+        "*.json",
+        f"*/{ROBOFLOW_FILE}",
+    )
+    for pattern in patterns:
         found = sorted(found for found in path.glob(pattern) if found.is_file())
         if found:
             return found
@@ -555,7 +565,9 @@ def coco_files(coco_path: str) -> List[Path]:
 
 
 def subset_of(json_path: Path) -> str:
-    """The subset a COCO file is named for: ``instances_<subset>.json``, or the file's stem.
+    """The subset a COCO file is named for: ``instances_<subset>.json`` (or
+    ``person_keypoints_<subset>.json``), the folder of Roboflow's ``_annotations.coco.json``,
+    or the file's stem.
 
     Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder, found
     from the file's absolute path: ``annotations/instances.json`` read from inside ``street/``
@@ -566,16 +578,30 @@ def subset_of(json_path: Path) -> str:
         'val2017'
         >>> subset_of(Path("street/annotations/instances.json")), subset_of(Path("street.json"))
         ('street', 'street')
+        >>> subset_of(Path("e/annotations/person_keypoints_default.json"))
+        'default'
+        >>> subset_of(Path("export/valid/_annotations.coco.json"))
+        'valid'
     """
     return _named_subset(json_path) or json_path.stem
+
+
+# The tasks whose files hold one subset each, ``<task>_<subset>.json`` (CVAT's and Datumaro's
+# ``coco_instances`` and ``coco_person_keypoints`` exports: ``person_keypoints_default.json``).
+SUBSET_FILE_PREFIXES = ("instances_", "person_keypoints_")
+# Roboflow's COCO export: ``<split>/_annotations.coco.json`` beside the split's images.
+ROBOFLOW_FILE = "_annotations.coco.json"
 
 
 def _named_subset(json_path: Path) -> Optional[str]:
     """The subset a file that holds one subset is named for; None for any other file."""
     stem = json_path.stem
-    if stem.startswith("instances_") and len(stem) > len("instances_"):
-        return stem[len("instances_") :]
+    for prefix in SUBSET_FILE_PREFIXES:
+        if stem.startswith(prefix) and len(stem) > len(prefix):
+            return stem[len(prefix) :]
     folder = Path(os.path.abspath(json_path)).parent  # the same name however IN is written
+    if json_path.name == ROBOFLOW_FILE and folder.name:
+        return folder.name  # Roboflow's train/, valid/, test/
     if folder.name == "annotations" and folder.parent.name:
         return folder.parent.name
     return None
@@ -665,16 +691,16 @@ def _items(
         file_name = PurePosixPath(image["file_name"])
         dataset = _dataset_path(file_name, json_path, where)
         candidates = image_candidates(json_path, file_name, images_root)
-        image_path = next((path for path in candidates if path.is_file()), None)
+        image_path = find_image(candidates)  # the one image-finding rule (files.images)
         if image_path is None:
             raise InvalidCocoError(
                 f"{where}: no file {candidates[0]} (nor in the other folders the tools use: "
                 f"{', '.join(str(path.parent) for path in candidates[1:])}): put the images "
                 "there, or name their folder with --images"
             )
-        if not sly.image.has_valid_ext(file_name.name):
+        if not sly.image.has_valid_ext(image_path.name):
             raise InvalidCocoError(
-                f"{where}: {excerpt(file_name.name)} is not an image name Supervisely accepts"
+                f"{where}: {excerpt(image_path.name)} is not an image name Supervisely accepts"
             )
         # The declared size is checked against the image before any instance is read.
         image_where = f"{coco_path}: image {excerpt(image['id'])}"
@@ -684,7 +710,30 @@ def _items(
         ann = coco_to_annotation(
             image, instances.get(image_id, []), category_names, coco_path, keypoint_classes
         )
-        yield FormatItem(dataset, file_name.name, image_path, ann, where)
+        yield FormatItem(dataset, image_path.name, image_path, ann, where)
+
+
+def _warn_unnamed_keypoints(
+    coco: Mapping[str, Any], coco_path: str, keypoint_classes: Mapping[Any, sly.ObjClass]
+) -> None:
+    """One :class:`CocoWarning` for the keypoints a file holds in categories that name none
+    (``"keypoints": []``, as Datumaro writes a category without point names): they cannot be
+    a GraphNodes template, so they are dropped and the rest of each instance is read."""
+    dropped = [
+        instance.get("id")
+        for instance in coco["annotations"]
+        if isinstance(instance, dict)
+        and _labelled_keypoints(instance.get("keypoints"))
+        and not instance.get("iscrowd")
+        and instance.get("category_id") not in keypoint_classes
+    ]
+    if dropped:
+        warnings.warn(
+            f"{coco_path}: keypoints of {len(dropped)} instance(s) dropped (annotation "
+            f"{', '.join(excerpt(i) for i in dropped[:5])}{', ...' if len(dropped) > 5 else ''}): "
+            "their category names no keypoints (categories[].keypoints): name them to read them",
+            CocoWarning,
+        )
 
 
 def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tuple[str, ...]:
@@ -742,7 +791,46 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
                 f"{coco_path}: categories[{index}]: name {excerpt(name)} is repeated"
             )
         names[category_id] = name
-    return names
+    return _without_grouping_categories(names, coco)
+
+
+def _without_grouping_categories(
+    names: Dict[CocoId, str], coco: Mapping[str, Any]
+) -> Dict[CocoId, str]:
+    """``names`` less the categories that only group others: named as another category's
+    ``supercategory`` and held by no annotation.
+
+    Roboflow's COCO export puts such a root first, ``{"id": 0, "name": "peixos",
+    "supercategory": "none"}`` before ``{"id": 1, "name": "peix", "supercategory": "peixos"}``
+    (roboflow-100-benchmark issue #45); its YOLO export of the same dataset has ``names:
+    ['peix', 'taca']``, so read as a class it would shift every class number by one. The rule
+    is rf-detr's (``filter_parent_categories``, roboflow/rf-detr pull request #1303): a parent
+    that an annotation uses stays.
+
+    Examples:
+        >>> coco = {"categories": [{"id": 0, "name": "fish", "supercategory": "none"},
+        ...                        {"id": 1, "name": "peix", "supercategory": "fish"}],
+        ...         "annotations": [{"category_id": 1}]}
+        >>> _without_grouping_categories({0: "fish", 1: "peix"}, coco)
+        {1: 'peix'}
+    """
+    parents = {
+        category.get("supercategory")
+        for category in coco["categories"]
+        if isinstance(category, dict) and category.get("supercategory") != category.get("name")
+    }
+    used = set()
+    for instance in coco["annotations"]:
+        value = instance.get("category_id") if isinstance(instance, dict) else None
+        try:
+            used.add(coco_id(value, "category_id"))
+        except InvalidCocoError:  # named where the instance is read
+            pass
+    return {
+        category_id: name
+        for category_id, name in names.items()
+        if name not in parents or category_id in used
+    }
 
 
 CocoId = Union[int, str]
