@@ -30,7 +30,13 @@ dropped with a :class:`CocoWarning` (the instance's other parts are kept; with n
 bbox is read); two instances of one image that share an annotation ``id`` stay two objects (the
 second is keyed ``"<image name>:<id>#2"``, with a warning), never one group. A crowd
 (``iscrowd: 1``) is read with the tag ``iscrowd`` (:data:`ISCROWD`) on each of its labels and is
-never bound: it is many objects, not one in parts.
+never bound: it is many objects, not one in parts; in a keypoints file too (its region, not a
+keypoints group: the crowds of ``person_keypoints_*.json`` have no keypoint labelled).
+MMDetection's ``ignore: 1`` is read as the tag ``ignore`` (:data:`IGNORE`) on the instance's
+labels; ``coco_export`` writes both flags back. A keypoints instance keeps its visibility flags
+(``v = 1`` a disabled node, ``v = 2`` a node, ``v = 0`` no node) and its category's
+``skeleton`` (the GraphNodes template), so a file COCOeval reads with ``iouType="keypoints"``
+reads the same after a round trip.
 
 So a round trip through ``coco_export`` keeps every label and every group exactly when each
 Bitmap label is one blob and the Bitmap parts of a group do not touch (a merged RLE cannot tell
@@ -194,7 +200,10 @@ def coco_to_annotation(
                 f"{field}: category_id: {excerpt(category_id)} is no category's id"
             )
         name = category_names[category_id]
-        if "keypoints" in instance and category_id in (keypoint_classes or {}):
+        crowd = bool(instance.get("iscrowd"))
+        tags = _flag_tags(instance)
+        keypoints_read = category_id in (keypoint_classes or {}) and "keypoints" in instance
+        if keypoints_read and not crowd:
             labels.extend(
                 keypoint_instance_labels(
                     instance,
@@ -203,12 +212,18 @@ def coco_to_annotation(
                     (height, width),
                     f"{image_name}:{instance.get('id')}",
                     field,
+                    tags,
                 )
             )
             continue
+        if keypoints_read and _labelled_keypoints(instance.get("keypoints")):
+            # A crowd region of a keypoints file (COCO's person crowds have none labelled).
+            warnings.warn(
+                f"{field}: keypoints: dropped, a crowd region (iscrowd: 1) is many people, "
+                "its region is read and written back as a crowd",
+                CocoWarning,
+            )
         parts = _geometries(instance, (height, width), field)
-        crowd = bool(instance.get("iscrowd"))
-        tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
         parts_labels = [
             sly.Label(geometry, label_class(name, type(geometry)), tags=tags) for geometry in parts
         ]
@@ -669,6 +684,7 @@ def _items(
                     f"images[{image_ids[image_id]}] too: give each image its own id"
                 )
             image_ids[image_id] = index
+    _warn_unnamed_keypoints(coco, coco_path, keypoint_classes)
     instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
         if not isinstance(instance, dict) or "id" not in instance:
@@ -919,8 +935,14 @@ def keypoint_instance_labels(
     image_size: Tuple[int, int],
     key: str,
     field: str = "COCO JSON",
+    tags: Optional[sly.TagCollection] = None,
 ) -> List[sly.Label]:
-    """The labels of one COCO keypoints instance, bound under ``key``.
+    """The labels of one COCO keypoints instance, bound under ``key``, each with ``tags``
+    (the instance's flags: :func:`_flag_tags`).
+
+    ``num_keypoints`` is the number of keypoints with ``v > 0`` (what pycocotools' COCOeval
+    reads it as, and what ``coco_export`` writes back); a file whose ``num_keypoints`` says
+    otherwise is read with a :class:`CocoWarning` that the count is written back as counted.
 
     The segmentation's parts (class ``name``; none for ``[]``), the ``bbox`` ``[x, y, w, h]``
     as the Rectangle ``top = y, left = x, bottom = y + h, right = x + w`` (class
@@ -954,6 +976,14 @@ def keypoint_instance_labels(
             f"{field}: keypoints: must be [x, y, v] for each of the category's {len(points)} "
             "keypoints"
         )
+    declared = instance.get("num_keypoints")
+    counted = _labelled_keypoints(values)
+    if declared is not None and declared != counted:
+        warnings.warn(
+            f"{field}: num_keypoints: {excerpt(declared)}, but {counted} keypoints have v > 0: "
+            f"written back as {counted}",
+            CocoWarning,
+        )
     labels: List[sly.Label] = []
     if instance.get("segmentation"):
         labels.extend(
@@ -977,7 +1007,16 @@ def keypoint_instance_labels(
     }
     if nodes:
         labels.append(sly.Label(sly.GraphNodes(nodes), graph_class))
+    if tags is not None:
+        labels = [label.clone(tags=tags) for label in labels]
     return [with_binding_key(label, key) for label in labels]
+
+
+def _labelled_keypoints(values: Any) -> int:
+    """The number of keypoints with ``v > 0`` in ``[x, y, v] * n`` (0 for anything else)."""
+    if not isinstance(values, list) or len(values) % 3:
+        return 0
+    return sum(1 for v in values[2::3] if _is_number(v) and v > 0)
 
 
 def _keypoint_classes(coco: Mapping[str, Any], coco_path: str) -> Dict[Any, sly.ObjClass]:

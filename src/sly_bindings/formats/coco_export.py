@@ -282,6 +282,33 @@ def _coco_of(
         file_name = file_name_of(dataset, item_name)
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
         _add_image(coco, ann, file_name, relative.replace(os.sep, "/"), primary_classes)
+    return complete_keypoints(coco)
+
+
+def complete_keypoints(coco: Dict[str, Any]) -> Dict[str, Any]:
+    """``coco`` with ``keypoints`` (all 0) and ``num_keypoints: 0`` on each instance of a
+    keypoints category that has none (a crowd region of people, say); changed in place (the
+    dict being built) and returned.
+
+    pycocotools' COCOeval with ``iouType="keypoints"`` reads ``num_keypoints`` and
+    ``keypoints`` of every instance of the categories it evaluates (``_prepare``,
+    ``computeOks``), as COCO's own ``person_keypoints_*.json`` give them to crowds.
+
+    Examples:
+        >>> coco = {"categories": [{"id": 1, "name": "person", "keypoints": ["nose", "eye"]}],
+        ...         "annotations": [{"id": 1, "category_id": 1, "iscrowd": 1}]}
+        >>> complete_keypoints(coco)["annotations"]
+        [{'id': 1, 'category_id': 1, 'iscrowd': 1, 'keypoints': [0, 0, 0, 0, 0, 0], 'num_keypoints': 0}]
+    """
+    points = {
+        category["id"]: len(category["keypoints"])
+        for category in coco["categories"]
+        if category.get("keypoints")
+    }
+    for instance in coco["annotations"]:
+        if instance["category_id"] in points and "keypoints" not in instance:
+            instance["keypoints"] = [0] * 3 * points[instance["category_id"]]
+            instance["num_keypoints"] = 0
     return coco
 
 
@@ -397,6 +424,7 @@ def items_to_coco(
             shutil.copyfile(item.image, destination)
         _add_image(coco, item.ann, file_name, item.source, primary_classes)
     for subset, coco in written.items():
+        complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
         write_json_atomically(coco, str(json_path), indent=None)
@@ -574,6 +602,8 @@ def _instance(
         "category_id": category_ids[leader],
         "iscrowd": 1 if crowd else 0,
     }
+    if any(label.tags.has_key(IGNORE_TAG) for label in labels):
+        instance["ignore"] = 1
     box = None
     if len(boxes) == 1 or not parts:
         # The group's box (roles.object_bbox): its leader's one own box, else the members'
