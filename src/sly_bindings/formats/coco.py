@@ -602,8 +602,9 @@ def subset_of(json_path: Path) -> str:
 
 
 # The tasks whose files hold one subset each, ``<task>_<subset>.json`` (CVAT's and Datumaro's
-# ``coco_instances`` and ``coco_person_keypoints`` exports: ``person_keypoints_default.json``).
-SUBSET_FILE_PREFIXES = ("instances_", "person_keypoints_")
+# ``coco_instances``, ``coco_person_keypoints`` and ``coco_stuff`` exports:
+# ``person_keypoints_default.json``; a stuff file holds instances too).
+SUBSET_FILE_PREFIXES = ("instances_", "person_keypoints_", "stuff_")
 # Roboflow's COCO export: ``<split>/_annotations.coco.json`` beside the split's images.
 ROBOFLOW_FILE = "_annotations.coco.json"
 
