@@ -246,9 +246,11 @@ def test_a_detect_line_reads_back_as_its_box():
     ann = sly.Annotation((10, 20), [sly.Label(sly.Rectangle(4, 8, 5, 11), SIGN)])
     (line,) = annotation_to_yolo(ann, {"sign": 0}, task="detect")
     back = yolo_to_annotation(line, ["sign"], (10, 20))
-    assert [label.geometry.exterior_np.tolist() for label in back.labels] == [
-        [[4, 8], [4, 11], [5, 11], [5, 8]]
+    # A box, read as the Rectangle it is (issue 17, kind 3), not as a 4-corner polygon.
+    assert [label.geometry.to_json()["points"]["exterior"] for label in back.labels] == [
+        [[8, 4], [11, 5]]
     ]
+    assert [type(label.geometry) for label in back.labels] == [sly.Rectangle]
 
 
 def test_an_unknown_task_is_refused():
@@ -303,14 +305,20 @@ def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
         ),
         # An empty file: no labels.
         ("", []),
-        # A detection line cx cy w h: its box's corners, columns 8..11, rows 4..5.
+        # A detection line cx cy w h: its box, a Rectangle (the corners of its outline, as
+        # the SDK gives a Rectangle's corners), columns 8..11, rows 4..5.
         ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 11], [5, 11], [5, 8]])]),
     ],
 )
 def test_yolo_lines_become_unbound_polygons(text, expected):
     ann = yolo_to_annotation(text, ["car", "sign"], (10, 20))
 
-    assert [(l.obj_class.name, l.geometry.exterior_np.tolist()) for l in ann.labels] == expected
+    def corners(geometry):
+        if isinstance(geometry, sly.Rectangle):
+            return [[p.row, p.col] for p in geometry.corners]
+        return geometry.exterior_np.tolist()
+
+    assert [(l.obj_class.name, corners(l.geometry)) for l in ann.labels] == expected
     assert all(label.binding_key is None for label in ann.labels)
 
 

@@ -26,12 +26,15 @@ Copy this file into your own script: it needs only ``supervisely``, ``numpy``, `
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import stat
 import tempfile
 import warnings
+from pathlib import Path
 from typing import (
+    Dict,
     Iterator,
     List,
     Optional,
@@ -53,6 +56,73 @@ ALLOWED_MASK_VALUES = ({0, 1}, {0, 255})
 MAX_PIXELS = 2**30  # OpenCV's CV_IO_MAX_IMAGE_PIXELS: it refuses to decode more
 EXIF_ORIENTATION_TAG = 0x0112
 ROTATED_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
+
+
+def find_image(candidates: Sequence[Path]) -> Optional[Path]:
+    """The image file a format names, found by the one rule every reader follows; None if none.
+
+    ``candidates`` are the paths where the format's tools put the image, in order (each reader
+    knows its layout: COCO's ``coco.image_candidates``, CVAT's ``images/<subset>/<name>``, a
+    LabelMe ``imagePath`` beside its JSON). The rule, in two passes:
+
+    1. the first candidate that is a file, as named;
+    2. else, in the order of the candidates, the one image file in the candidate's folder whose
+       name less its extension is the candidate's name less its image extension, the
+       extension's case ignored: CVAT matches an image to a frame by its path without the
+       extension (``match_frame`` in ``cvat/apps/dataset_manager/bindings.py``), so a video
+       task's frame ``frame_000000`` is the file ``frame_000000.PNG``. Two such files (``a.png``
+       and ``a.jpg`` for ``a``) match none: which one was meant cannot be told.
+
+    Only names are compared (``os.scandir`` of the candidate's folder, once per folder and
+    change); nothing is opened.
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "frame_000000.PNG").write_bytes(b"")
+        >>> find_image([folder / "frame_000000"]).name
+        'frame_000000.PNG'
+        >>> find_image([folder / "images" / "frame_000000.png", folder / "frame_000000.png"]).name
+        'frame_000000.PNG'
+        >>> find_image([folder / "frame_000001"]) is None
+        True
+    """
+    for path in candidates:
+        if path.is_file():
+            return path
+    for path in candidates:
+        stem = _image_stem(path.name)
+        found = _image_stems(path.parent, _mtime(path.parent)).get(stem)
+        if found is not None and len(found) == 1:
+            return path.parent / found[0]
+    return None
+
+
+def _image_stem(name: str) -> str:
+    """``name`` less its extension when that is an image extension (any case), else ``name``."""
+    stem, extension = os.path.splitext(name)
+    return stem if extension.lower() in sly.image.SUPPORTED_IMG_EXTS else name
+
+
+def _mtime(folder: Path) -> int:
+    try:
+        return os.stat(folder).st_mtime_ns
+    except OSError:
+        return -1
+
+
+@functools.lru_cache(maxsize=64)
+def _image_stems(folder: Path, _mtime_ns: int) -> Dict[str, Tuple[str, ...]]:
+    """The image files of ``folder`` by their name less the extension (cached per change)."""
+    stems: Dict[str, List[str]] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                stem, extension = os.path.splitext(entry.name)
+                if extension.lower() in sly.image.SUPPORTED_IMG_EXTS and entry.is_file():
+                    stems.setdefault(stem, []).append(entry.name)
+    except OSError:
+        return {}
+    return {stem: tuple(sorted(names)) for stem, names in stems.items()}
 
 
 class InvalidMaskError(ValueError):

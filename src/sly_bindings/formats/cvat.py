@@ -71,7 +71,7 @@ import re
 import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import (
     TYPE_CHECKING,
     Dict,
@@ -94,6 +94,7 @@ from defusedxml import ElementTree as defused_et
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -789,8 +790,16 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
     checked: Set[Tuple[str, ...]] = set()
     for image in root.iterfind("image"):
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
+        # A name is followed only inside the export's folder (files.input_paths); a name that
+        # stays inside it from the top stays inside from images/ and images/<subset>/ too.
+        outside = outside_input_problem(name)
+        if outside is not None:
+            raise InvalidCvatError(f"{where}: name: {outside}")
         subset = image.get("subset") or task_subset or DEFAULT_SUBSET
-        dataset = tuple(subset.split("/"))
+        # The folders of a name are datasets nested in the subset: ``cam1/000001.png`` and
+        # ``cam2/000001.png`` are two images, as Datumaro reads them (item ids ``cam1/000001``
+        # and ``cam2/000001``), and as the COCO reader reads the folders of a file_name.
+        dataset = tuple(subset.split("/")) + PurePosixPath(name).parts[:-1]
         for part in dataset if dataset not in checked else ():
             problem = dataset_name_problem(part)
             if problem is not None:
@@ -799,19 +808,16 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
                     "dataset is parent/child)"
                 )
         checked.add(dataset)  # each subset's names are checked once
-        # A name is followed only inside the export's folder (files.input_paths); a name that
-        # stays inside it from the top stays inside from images/ and images/<subset>/ too.
-        outside = outside_input_problem(name)
-        if outside is not None:
-            raise InvalidCvatError(f"{where}: name: {outside}")
         candidates = [cvat_dir / "images" / subset / name, cvat_dir / "images" / name]
         candidates.append(cvat_dir / name)
-        image_path = next((path for path in candidates if path.is_file()), None)
+        # The one image-finding rule (files.images): a video task's frame ``frame_000000``
+        # (no extension) is the file ``frame_000000.PNG``, as CVAT matches them.
+        image_path = find_image(candidates)
         if image_path is None:
             raise InvalidCvatError(
                 f"{where}: name: no file {candidates[0]}: export the images with it"
             )
-        item_name = os.path.basename(name)
+        item_name = image_path.name
         if not sly.image.has_valid_ext(item_name):
             raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         # The declared size is checked against the image before any shape is read.

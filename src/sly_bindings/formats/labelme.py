@@ -71,7 +71,7 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import image_header
+from sly_bindings.files.images import find_image, image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
@@ -577,8 +577,9 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
         raise InvalidLabelmeError(
             f"{json_path}: imagePath: {excerpt(item_name, 80)} is not an image format Supervisely accepts"
         )
-    if outside is None and image_path.is_file():
-        return item_name, image_path
+    found = find_image([image_path]) if outside is None else None  # the one rule (files.images)
+    if found is not None:
+        return found.name, found
     if isinstance(data.get("imageData"), str) and data["imageData"]:
         try:
             return item_name, base64.b64decode(data["imageData"], validate=True)

@@ -24,14 +24,16 @@ A group is one object whatever its classes (``groups/roles.py``): one line of th
 (its leader); a box beside its masks or polygons is its box and gives no line. The ``detect``
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
-reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
+reader takes such a 4-number line as that box, a ``sly.Rectangle`` (a segmentation line is a
+polygon, whatever its shape). Class ids are the classes'
 positions in the project meta (:func:`project_to_yolo`); items read from another format
 (:func:`items_to_yolo`, ``formats.items.FormatItem``) number the classes in the order first
 seen. Points are whole pixels (x = column, y = row, clipped to the image) divided by the image
 size, with 6 decimals, so reading them back gives the same pixels for images up to a million
 pixels wide.
 
-Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
+Reading (:func:`yolo_to_annotation`), each segmentation line is one unbound ``sly.Polygon``
+label (a detection line one ``sly.Rectangle``): a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
 round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
 label, with every pixel of it) but not the parts or the bindings.
@@ -90,6 +92,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     is_coordinate,
     items_to_project,
+    label_class,
     non_empty,
     project_items,
 )
@@ -343,10 +346,10 @@ def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
 def yolo_to_annotation(
     text: str, class_names: Sequence[str], image_size: Tuple[int, int], source: str = "YOLO labels"
 ) -> sly.Annotation:
-    """The annotation of one YOLO label file: one unbound Polygon label per line.
+    """The annotation of one YOLO label file: one unbound label per line.
 
-    A segmentation line gives its polygon; a detection line ``<class id> cx cy w h`` the
-    4 corners of its box.
+    A segmentation line gives its Polygon (whatever its shape: 4 corners of a box stay a
+    polygon); a detection line ``<class id> cx cy w h`` its box, as a Rectangle.
 
     Args:
         text: the file's content.
@@ -385,35 +388,33 @@ def yolo_to_annotation(
             raise InvalidYoloError(
                 f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
             )
-        if len(coordinates) == 4:
-            points = _box_corners(coordinates, image_size)
-        elif len(coordinates) % 2 or len(coordinates) < 6:
+        if len(coordinates) == 4:  # a detection line is a box: a Rectangle, not a polygon
+            top, left, bottom, right = _box_edges(coordinates, image_size)
+            rectangle = sly.Rectangle(top, left, bottom, right)
+            labels.append(sly.Label(rectangle, label_class(class_names[class_id], sly.Rectangle)))
+            continue
+        if len(coordinates) % 2 or len(coordinates) < 6:
             raise InvalidYoloError(
                 f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
                 "numbers (a box line has 4: cx cy w h)"
             )
-        else:
-            points = [
-                sly.PointLocation(_pixel(y, height), _pixel(x, width))
-                for x, y in zip(coordinates[::2], coordinates[1::2])
-            ]
+        points = [
+            sly.PointLocation(_pixel(y, height), _pixel(x, width))
+            for x, y in zip(coordinates[::2], coordinates[1::2])
+        ]
         labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
     return sly.Annotation((height, width), labels)
 
 
-def _box_corners(box: List[float], image_size: Tuple[int, int]) -> List[sly.PointLocation]:
-    """The 4 corners of a detection line's box ``cx cy w h``, as ``annotation_to_yolo`` writes it."""
+def _box_edges(box: List[float], image_size: Tuple[int, int]) -> Tuple[int, int, int, int]:
+    """``(top, left, bottom, right)`` of a detection line's box ``cx cy w h``, as
+    ``annotation_to_yolo`` writes it."""
     height, width = image_size
     cx, cy, w, h = box
     left, top = _pixel(cx - w / 2, width), _pixel(cy - h / 2, height)
     right = max(left, min(round((cx + w / 2) * width) - 1, width - 1))
     bottom = max(top, min(round((cy + h / 2) * height) - 1, height - 1))
-    return [
-        sly.PointLocation(top, left),
-        sly.PointLocation(top, right),
-        sly.PointLocation(bottom, right),
-        sly.PointLocation(bottom, left),
-    ]
+    return top, left, bottom, right
 
 
 def _pixel(normalised: float, size: int) -> int:
@@ -624,10 +625,12 @@ def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
 
     After the last image, warns once (:class:`YoloWarning`) that YOLO has no groups.
 
-    Every image under ``yolo_dir/images`` is read with its label file, where Ultralytics looks
-    for it (:func:`label_path`; none: no labels); ``data.yaml``'s ``path`` is not used, so the
-    folder can have moved. Each folder of images is a dataset named after it (relative to
-    ``images``, ``/`` replaced by ``_``; images at the top: the name of ``yolo_dir``).
+    Every image under the folders of :func:`image_roots` (``yolo_dir/images``, the split
+    folders ``data.yaml`` names, Roboflow's ``<split>/images``) is read with its label file,
+    where Ultralytics looks for it (:func:`label_path`; none: no labels); ``data.yaml``'s
+    ``path`` is not used, so the folder can have moved. Each folder of images is a dataset
+    named after it (relative to ``images``, ``/`` replaced by ``_``; images at the top: the
+    name of ``yolo_dir``; in Roboflow's ``<split>/images``: the split's name first).
 
     Raises:
         InvalidYoloError: ``data.yaml`` or a label file is malformed or not UTF-8, or a folder
@@ -730,11 +733,56 @@ def _warned_items(yolo_dir: str, items: Iterator[FormatItem]) -> Iterator[Format
         )
 
 
+SPLITS = ("train", "val", "test")
+
+
+def image_roots(yolo_dir: str) -> List[Path]:
+    """The folders of images of a YOLO dataset, in order, each read whole.
+
+    ``yolo_dir/images`` (Ultralytics' and Datumaro's layout: ``images/<split>/``); the folders
+    ``data.yaml``'s ``train``, ``val`` and ``test`` name, resolved as Ultralytics'
+    ``check_det_dataset`` resolves them (relative to the folder of ``data.yaml``, and a
+    ``../x`` that does not exist as ``x``: Roboflow's ``train: ../train/images``), when they lie
+    inside ``yolo_dir`` (``path`` is not used, so the folder can have moved); and every
+    ``yolo_dir/<split>/images`` (Roboflow's export: ``train/``, ``valid/``, ``test/``, each
+    with ``images/`` and ``labels/``, as Datumaro's Roboflow importer finds them). A folder
+    inside one already listed is not listed again.
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for split in ("train", "valid"):
+        ...     (folder / split / "images").mkdir(parents=True)
+        >>> _ = (folder / "data.yaml").write_text("train: ../train/images\\nnames: [car]\\n")
+        >>> [str(root.relative_to(folder)) for root in image_roots(str(folder))]
+        ['train/images', 'valid/images']
+    """
+    top = Path(yolo_dir).resolve()
+    found = [top / "images"]
+    config = _config(Path(yolo_dir, "data.yaml")) if Path(yolo_dir, "data.yaml").is_file() else {}
+    for split in SPLITS:
+        value = config.get(split) if isinstance(config, dict) else None
+        for entry in value if isinstance(value, list) else [value]:
+            if not isinstance(entry, str) or not entry:
+                continue
+            folder = (top / entry).resolve()
+            if not folder.exists() and entry.startswith("../"):
+                folder = (top / entry[3:]).resolve()
+            if folder.is_dir() and top in (folder, *folder.parents):
+                found.append(folder)
+    found.extend(sorted(path.resolve() for path in top.glob("*/images")))
+    roots: List[Path] = []
+    for folder in found:
+        if folder.is_dir() and not any(r in (folder, *folder.parents) for r in roots):
+            roots.append(folder)
+    return roots
+
+
 def _image_paths(yolo_dir: str) -> List[Path]:
-    """The image files under ``yolo_dir/images``, sorted."""
+    """The image files under the folders of :func:`image_roots`, sorted in each."""
     return [
         path
-        for path in sorted(Path(yolo_dir, "images").rglob("*"))
+        for root in image_roots(yolo_dir)
+        for path in sorted(root.rglob("*"))
         if path.is_file() and sly.image.has_valid_ext(path.name)
     ]
 
@@ -742,19 +790,36 @@ def _image_paths(yolo_dir: str) -> List[Path]:
 def _items(
     yolo_dir: str, class_names: List[str], image_paths: Optional[List[Path]] = None
 ) -> Iterator[FormatItem]:
-    images_root = Path(yolo_dir, "images")
+    top = Path(yolo_dir).resolve()
+    roots = image_roots(yolo_dir)
     for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
-        relative = image_path.relative_to(images_root)
-        label_file = Path(yolo_dir, label_path(PurePosixPath("images", relative.as_posix())))
+        root = next(root for root in roots if root in image_path.parents)
+        relative = image_path.relative_to(root)
+        label_file = Path(yolo_dir, _label_path_of(PurePosixPath(image_path.relative_to(top))))
         text = _read_text(label_file) if label_file.exists() else ""
         ann = yolo_to_annotation(text, class_names, read_image_size(image_path), str(label_file))
-        dataset_name = "_".join(relative.parent.parts) or Path(yolo_dir).resolve().name
+        # images/<split>/...: the split's folders; <split>/images/...: the split's name first.
+        split = (
+            ()
+            if root == top / "images"
+            else (root.parent if root.name == "images" else root).relative_to(top).parts
+        )
+        dataset_name = "_".join(split + relative.parent.parts) or top.name
         problem = dataset_name_problem(dataset_name)
         if problem is not None:
             raise InvalidYoloError(
                 f"{image_path.parent}: gives the dataset name {dataset_name!r}, which {problem}"
             )
         yield FormatItem((dataset_name,), image_path.name, image_path, ann, str(label_file))
+
+
+def _label_path_of(image: PurePosixPath) -> PurePosixPath:
+    """:func:`label_path`; an image in no ``images`` folder has its labels beside it, as
+    Ultralytics' ``img2label_paths`` leaves a path without ``/images/`` but for the suffix."""
+    try:
+        return label_path(image)
+    except ValueError:
+        return image.with_suffix(".txt")
 
 
 def _read_text(path: Path) -> str:
@@ -787,11 +852,7 @@ def _class_names(yaml_path: Path) -> List[str]:
             f"{yaml_path}: larger than {MAX_YAML_BYTES // 1024} KiB: a data.yaml lists paths and "
             "class names; check that this is the right file"
         )
-    try:
-        config = yaml.load(_read_text(yaml_path), Loader=_NoAliasLoader)
-    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 5,000 digits
-        problem = _excerpt(" ".join(str(error).split()), 200).strip("'")
-        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({problem})") from None
+    config = _config(yaml_path)
     names = config.get("names") if isinstance(config, dict) else None
     if isinstance(names, dict) and all(type(key) is int for key in names):
         if sorted(names) == list(range(len(names))):
@@ -804,6 +865,15 @@ def _class_names(yaml_path: Path) -> List[str]:
     if len(set(names)) < len(names):
         raise InvalidYoloError(f"{yaml_path}: names: a class name appears twice")
     return names
+
+
+def _config(yaml_path: Path) -> object:
+    """The parsed ``data.yaml`` (checked for size by :func:`_class_names` first)."""
+    try:
+        return yaml.load(_read_text(yaml_path), Loader=_NoAliasLoader)
+    except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 5,000 digits
+        problem = _excerpt(" ".join(str(error).split()), 200).strip("'")
+        raise InvalidYoloError(f"{yaml_path}: not valid YAML ({problem})") from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):

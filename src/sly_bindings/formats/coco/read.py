@@ -7,8 +7,11 @@ binding group):
 
 - a polygon list ``[[x1, y1, x2, y2, ...], ...]``: one ``sly.Polygon`` per polygon, points
   rounded to whole pixels (x = column, y = row, not shifted, as ``coco_export`` writes them).
-  A polygon of exactly the four corners ``[left, top, right, top, right, bottom, left, bottom]``
-  is how ``coco_export`` writes a rectangle, and is read back as that ``sly.Rectangle``;
+  A polygon is always a polygon, also one of the four corners of an axis-aligned box: no shape
+  is guessed from its points. Our own rectangles come back by a means no other file has: the
+  instance's ``sly_rectangles`` (:data:`RECTANGLES_FIELD`) lists the parts ``coco_export``
+  wrote from a ``sly.Rectangle`` (its corners ``[left, top, right, top, right, bottom, left,
+  bottom]``), and those parts are read as that ``sly.Rectangle``;
 - an RLE, compressed (``counts`` a string) or not (``counts`` a list), with ``size`` the
   image's ``[height, width]``: its mask's connected blobs (8-connectivity,
   ``group_split.split_label``) become one ``sly.Bitmap`` each. A crowd (``iscrowd: 1``) stays
@@ -27,7 +30,13 @@ dropped with a :class:`CocoWarning` (the instance's other parts are kept; with n
 bbox is read); two instances of one image that share an annotation ``id`` stay two objects (the
 second is keyed ``"<image name>:<id>#2"``, with a warning), never one group. A crowd
 (``iscrowd: 1``) is read with the tag ``iscrowd`` (:data:`ISCROWD`) on each of its labels and is
-never bound: it is many objects, not one in parts.
+never bound: it is many objects, not one in parts; in a keypoints file too (its region, not a
+keypoints group: the crowds of ``person_keypoints_*.json`` have no keypoint labelled).
+MMDetection's ``ignore: 1`` is read as the tag ``ignore`` (:data:`IGNORE`) on the instance's
+labels; ``coco_export`` writes both flags back. A keypoints instance keeps its visibility flags
+(``v = 1`` a disabled node, ``v = 2`` a node, ``v = 0`` no node) and its category's
+``skeleton`` (the GraphNodes template), so a file COCOeval reads with ``iouType="keypoints"``
+reads the same after a round trip.
 
 So a round trip through ``coco_export`` keeps every label and every group exactly when each
 Bitmap label is one blob and the Bitmap parts of a group do not touch (a merged RLE cannot tell
@@ -101,6 +110,7 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
+from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
@@ -118,9 +128,24 @@ from sly_bindings.formats.items import (
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
+# ``coco_export`` lists here the parts of a segmentation it wrote from rectangles.
+RECTANGLES_FIELD = "sly_rectangles"
 # A crowd region (``iscrowd: 1``) is read with this tag on its label, so a writer can write it
 # back as a crowd; it is never bound to anything.
 ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
+IGNORE_TAG = "ignore"
+# MMDetection's ``ignore: 1`` (an instance its ``CocoDataset`` leaves out of training) is read
+# with this tag on the instance's labels, and written back as ``ignore: 1``.
+IGNORE = sly.TagMeta(IGNORE_TAG, sly.TagValueType.NONE)
+
+
+def _flag_tags(instance: Mapping[str, Any]) -> Optional[sly.TagCollection]:
+    """The tags of an instance's flags: ``iscrowd`` (:data:`ISCROWD`) and MMDetection's
+    ``ignore`` (:data:`IGNORE`); None when it has neither."""
+    tags = [sly.Tag(ISCROWD)] if instance.get("iscrowd") else []
+    if instance.get("ignore"):
+        tags.append(sly.Tag(IGNORE))
+    return sly.TagCollection(tags) if tags else None
 
 
 class InvalidCocoError(InvalidFormatError):
@@ -156,10 +181,11 @@ def coco_to_annotation(
         >>> image = {"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}
         >>> instances = [
         ...     {"id": 5, "category_id": 1, "segmentation": [[0, 0, 2, 0, 1, 2], [5, 5, 7, 5, 6, 7]]},
-        ...     {"id": 6, "category_id": 1, "segmentation": [[0, 4, 3, 4, 3, 6, 0, 6]]}]
+        ...     {"id": 6, "category_id": 1, "segmentation": [[0, 4, 3, 4, 3, 6, 0, 6]]},
+        ...     {"id": 7, "category_id": 1, "segmentation": [], "bbox": [4, 0, 3, 2]}]
         >>> ann = coco_to_annotation(image, instances, {1: "car"})
         >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
-        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('rectangle', None)]
+        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('polygon', None), ('rectangle', None)]
     """
     where = f"{source}: image {excerpt(image.get('id'))}"
     height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
@@ -174,7 +200,10 @@ def coco_to_annotation(
                 f"{field}: category_id: {excerpt(category_id)} is no category's id"
             )
         name = category_names[category_id]
-        if "keypoints" in instance and category_id in (keypoint_classes or {}):
+        crowd = bool(instance.get("iscrowd"))
+        tags = _flag_tags(instance)
+        keypoints_read = category_id in (keypoint_classes or {}) and "keypoints" in instance
+        if keypoints_read and not crowd:
             labels.extend(
                 keypoint_instance_labels(
                     instance,
@@ -183,12 +212,18 @@ def coco_to_annotation(
                     (height, width),
                     f"{image_name}:{instance.get('id')}",
                     field,
+                    tags,
                 )
             )
             continue
+        if keypoints_read and _labelled_keypoints(instance.get("keypoints")):
+            # A crowd region of a keypoints file (COCO's person crowds have none labelled).
+            warnings.warn(
+                f"{field}: keypoints: dropped, a crowd region (iscrowd: 1) is many people, "
+                "its region is read and written back as a crowd",
+                CocoWarning,
+            )
         parts = _geometries(instance, (height, width), field)
-        crowd = bool(instance.get("iscrowd"))
-        tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
         parts_labels = [
             sly.Label(geometry, label_class(name, type(geometry)), tags=tags) for geometry in parts
         ]
@@ -226,6 +261,8 @@ def _geometries(
     if segmentation is not None and not isinstance(segmentation, list):
         raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
     parts = []
+    rectangles = instance.get(RECTANGLES_FIELD)
+    rectangles = rectangles if isinstance(rectangles, list) else []
     for index, values in enumerate(segmentation or []):
         part = f"{field}: segmentation[{index}]"
         short = isinstance(values, list) and len(values) < 6 and not len(values) % 2
@@ -236,7 +273,8 @@ def _geometries(
                     CocoWarning,
                 )
             continue
-        parts.append(_polygon(values, part))
+        polygon = _polygon(values, part)
+        parts.append(_written_rectangle(polygon) if index in rectangles else polygon)
     if parts:
         return parts
     return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
@@ -253,13 +291,24 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
             f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within "
             f"{MAX_COORDINATE} of 0"
         )
+    # A polygon in a file is a polygon, whatever its shape: four corners of an axis-aligned box
+    # are not read as a Rectangle (our own rectangles are marked: ``_written_rectangle``).
     xs = [round(v) for v in values[::2]]
     ys = [round(v) for v in values[1::2]]
-    left, top, right, bottom = xs[0], ys[0], xs[1], ys[2]
-    if len(xs) == 4 and xs == [left, right, right, left] and ys == [top, top, bottom, bottom]:
-        if left <= right and top <= bottom:
-            return sly.Rectangle(top, left, bottom, right)
     return sly.Polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
+
+
+def _written_rectangle(polygon: sly.Polygon) -> sly.Geometry:
+    """The Rectangle ``coco_export`` wrote as ``polygon`` (a part its ``sly_rectangles`` lists):
+    its corners ``[left, top, right, top, right, bottom, left, bottom]``; any other shape (the
+    file was edited since) stays the polygon."""
+    points = [(point.col, point.row) for point in polygon.exterior]
+    if len(points) == 4:
+        (left, top), (right, _), _, (_, bottom) = points
+        if points == [(left, top), (right, top), (right, bottom), (left, bottom)]:
+            if left <= right and top <= bottom:
+                return sly.Rectangle(top, left, bottom, right)
+    return polygon
 
 
 def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str) -> sly.Bitmap:
@@ -487,8 +536,11 @@ def coco_files(coco_path: str) -> List[Path]:
 
     In a folder, the first of these that exists: ``annotations.json``; the
     ``annotations/instances_<subset>.json`` files (CVAT, Datumaro, the official COCO layout),
-    or else every ``annotations/*.json``; the ``*.json`` files in the folder; every
-    ``<dataset>/annotations/*.json`` (Supervisely's import layout).
+    or else every ``annotations/*.json`` (CVAT's "COCO Keypoints 1.0" export:
+    ``annotations/person_keypoints_default.json``); the ``*.json`` files in the folder; every
+    ``<split>/_annotations.coco.json`` (Roboflow's export: ``train/``, ``valid/``, ``test/``,
+    each beside its images); every ``<dataset>/annotations/*.json`` (Supervisely's import
+    layout).
 
     Raises:
         InvalidCocoError: ``coco_path`` does not exist, or a folder holds none of these.
@@ -508,7 +560,13 @@ def coco_files(coco_path: str) -> List[Path]:
         return [path]
     if (path / "annotations.json").is_file():
         return [path / "annotations.json"]
-    for pattern in ("annotations/instances_*.json", "annotations/*.json", "*.json"):
+    patterns = (
+        "annotations/instances_*.json",
+        "annotations/*.json",
+        "*.json",
+        f"*/{ROBOFLOW_FILE}",
+    )
+    for pattern in patterns:
         found = sorted(found for found in path.glob(pattern) if found.is_file())
         if found:
             return found
@@ -522,7 +580,9 @@ def coco_files(coco_path: str) -> List[Path]:
 
 
 def subset_of(json_path: Path) -> str:
-    """The subset a COCO file is named for: ``instances_<subset>.json``, or the file's stem.
+    """The subset a COCO file is named for: ``instances_<subset>.json`` (or
+    ``person_keypoints_<subset>.json``), the folder of Roboflow's ``_annotations.coco.json``,
+    or the file's stem.
 
     Supervisely's ``<dataset>/annotations/<file>.json`` is named for the dataset's folder, found
     from the file's absolute path: ``annotations/instances.json`` read from inside ``street/``
@@ -533,16 +593,31 @@ def subset_of(json_path: Path) -> str:
         'val2017'
         >>> subset_of(Path("street/annotations/instances.json")), subset_of(Path("street.json"))
         ('street', 'street')
+        >>> subset_of(Path("e/annotations/person_keypoints_default.json"))
+        'default'
+        >>> subset_of(Path("export/valid/_annotations.coco.json"))
+        'valid'
     """
     return _named_subset(json_path) or json_path.stem
+
+
+# The tasks whose files hold one subset each, ``<task>_<subset>.json`` (CVAT's and Datumaro's
+# ``coco_instances``, ``coco_person_keypoints`` and ``coco_stuff`` exports:
+# ``person_keypoints_default.json``; a stuff file holds instances too).
+SUBSET_FILE_PREFIXES = ("instances_", "person_keypoints_", "stuff_")
+# Roboflow's COCO export: ``<split>/_annotations.coco.json`` beside the split's images.
+ROBOFLOW_FILE = "_annotations.coco.json"
 
 
 def _named_subset(json_path: Path) -> Optional[str]:
     """The subset a file that holds one subset is named for; None for any other file."""
     stem = json_path.stem
-    if stem.startswith("instances_") and len(stem) > len("instances_"):
-        return stem[len("instances_") :]
+    for prefix in SUBSET_FILE_PREFIXES:
+        if stem.startswith(prefix) and len(stem) > len(prefix):
+            return stem[len(prefix) :]
     folder = Path(os.path.abspath(json_path)).parent  # the same name however IN is written
+    if json_path.name == ROBOFLOW_FILE and folder.name:
+        return folder.name  # Roboflow's train/, valid/, test/
     if folder.name == "annotations" and folder.parent.name:
         return folder.parent.name
     return None
@@ -610,6 +685,7 @@ def _items(
                     f"images[{image_ids[image_id]}] too: give each image its own id"
                 )
             image_ids[image_id] = index
+    _warn_unnamed_keypoints(coco, coco_path, keypoint_classes)
     instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
         if not isinstance(instance, dict) or "id" not in instance:
@@ -632,16 +708,16 @@ def _items(
         file_name = PurePosixPath(image["file_name"])
         dataset = _dataset_path(file_name, json_path, where)
         candidates = image_candidates(json_path, file_name, images_root)
-        image_path = next((path for path in candidates if path.is_file()), None)
+        image_path = find_image(candidates)  # the one image-finding rule (files.images)
         if image_path is None:
             raise InvalidCocoError(
                 f"{where}: no file {candidates[0]} (nor in the other folders the tools use: "
                 f"{', '.join(str(path.parent) for path in candidates[1:])}): put the images "
                 "there, or name their folder with --images"
             )
-        if not sly.image.has_valid_ext(file_name.name):
+        if not sly.image.has_valid_ext(image_path.name):
             raise InvalidCocoError(
-                f"{where}: {excerpt(file_name.name)} is not an image name Supervisely accepts"
+                f"{where}: {excerpt(image_path.name)} is not an image name Supervisely accepts"
             )
         # The declared size is checked against the image before any instance is read.
         image_where = f"{coco_path}: image {excerpt(image['id'])}"
@@ -651,7 +727,30 @@ def _items(
         ann = coco_to_annotation(
             image, instances.get(image_id, []), category_names, coco_path, keypoint_classes
         )
-        yield FormatItem(dataset, file_name.name, image_path, ann, where)
+        yield FormatItem(dataset, image_path.name, image_path, ann, where)
+
+
+def _warn_unnamed_keypoints(
+    coco: Mapping[str, Any], coco_path: str, keypoint_classes: Mapping[Any, sly.ObjClass]
+) -> None:
+    """One :class:`CocoWarning` for the keypoints a file holds in categories that name none
+    (``"keypoints": []``, as Datumaro writes a category without point names): they cannot be
+    a GraphNodes template, so they are dropped and the rest of each instance is read."""
+    dropped = [
+        instance.get("id")
+        for instance in coco["annotations"]
+        if isinstance(instance, dict)
+        and _labelled_keypoints(instance.get("keypoints"))
+        and not instance.get("iscrowd")
+        and instance.get("category_id") not in keypoint_classes
+    ]
+    if dropped:
+        warnings.warn(
+            f"{coco_path}: keypoints of {len(dropped)} instance(s) dropped (annotation "
+            f"{', '.join(excerpt(i) for i in dropped[:5])}{', ...' if len(dropped) > 5 else ''}): "
+            "their category names no keypoints (categories[].keypoints): name them to read them",
+            CocoWarning,
+        )
 
 
 def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tuple[str, ...]:
@@ -709,7 +808,46 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
                 f"{coco_path}: categories[{index}]: name {excerpt(name)} is repeated"
             )
         names[category_id] = name
-    return names
+    return _without_grouping_categories(names, coco)
+
+
+def _without_grouping_categories(
+    names: Dict[CocoId, str], coco: Mapping[str, Any]
+) -> Dict[CocoId, str]:
+    """``names`` less the categories that only group others: named as another category's
+    ``supercategory`` and held by no annotation.
+
+    Roboflow's COCO export puts such a root first, ``{"id": 0, "name": "peixos",
+    "supercategory": "none"}`` before ``{"id": 1, "name": "peix", "supercategory": "peixos"}``
+    (roboflow-100-benchmark issue #45); its YOLO export of the same dataset has ``names:
+    ['peix', 'taca']``, so read as a class it would shift every class number by one. The rule
+    is rf-detr's (``filter_parent_categories``, roboflow/rf-detr pull request #1303): a parent
+    that an annotation uses stays.
+
+    Examples:
+        >>> coco = {"categories": [{"id": 0, "name": "fish", "supercategory": "none"},
+        ...                        {"id": 1, "name": "peix", "supercategory": "fish"}],
+        ...         "annotations": [{"category_id": 1}]}
+        >>> _without_grouping_categories({0: "fish", 1: "peix"}, coco)
+        {1: 'peix'}
+    """
+    parents = {
+        category.get("supercategory")
+        for category in coco["categories"]
+        if isinstance(category, dict) and category.get("supercategory") != category.get("name")
+    }
+    used = set()
+    for instance in coco["annotations"]:
+        value = instance.get("category_id") if isinstance(instance, dict) else None
+        try:
+            used.add(coco_id(value, "category_id"))
+        except InvalidCocoError:  # named where the instance is read
+            pass
+    return {
+        category_id: name
+        for category_id, name in names.items()
+        if name not in parents or category_id in used
+    }
 
 
 CocoId = Union[int, str]
@@ -798,8 +936,14 @@ def keypoint_instance_labels(
     image_size: Tuple[int, int],
     key: str,
     field: str = "COCO JSON",
+    tags: Optional[sly.TagCollection] = None,
 ) -> List[sly.Label]:
-    """The labels of one COCO keypoints instance, bound under ``key``.
+    """The labels of one COCO keypoints instance, bound under ``key``, each with ``tags``
+    (the instance's flags: :func:`_flag_tags`).
+
+    ``num_keypoints`` is the number of keypoints with ``v > 0`` (what pycocotools' COCOeval
+    reads it as, and what ``coco_export`` writes back); a file whose ``num_keypoints`` says
+    otherwise is read with a :class:`CocoWarning` that the count is written back as counted.
 
     The segmentation's parts (class ``name``; none for ``[]``), the ``bbox`` ``[x, y, w, h]``
     as the Rectangle ``top = y, left = x, bottom = y + h, right = x + w`` (class
@@ -833,6 +977,14 @@ def keypoint_instance_labels(
             f"{field}: keypoints: must be [x, y, v] for each of the category's {len(points)} "
             "keypoints"
         )
+    declared = instance.get("num_keypoints")
+    counted = _labelled_keypoints(values)
+    if declared is not None and declared != counted:
+        warnings.warn(
+            f"{field}: num_keypoints: {excerpt(declared)}, but {counted} keypoints have v > 0: "
+            f"written back as {counted}",
+            CocoWarning,
+        )
     labels: List[sly.Label] = []
     if instance.get("segmentation"):
         labels.extend(
@@ -856,7 +1008,16 @@ def keypoint_instance_labels(
     }
     if nodes:
         labels.append(sly.Label(sly.GraphNodes(nodes), graph_class))
+    if tags is not None:
+        labels = [label.clone(tags=tags) for label in labels]
     return [with_binding_key(label, key) for label in labels]
+
+
+def _labelled_keypoints(values: Any) -> int:
+    """The number of keypoints with ``v > 0`` in ``[x, y, v] * n`` (0 for anything else)."""
+    if not isinstance(values, list) or len(values) % 3:
+        return 0
+    return sum(1 for v in values[2::3] if _is_number(v) and v > 0)
 
 
 def _keypoint_classes(coco: Mapping[str, Any], coco_path: str) -> Dict[Any, sly.ObjClass]:

@@ -47,7 +47,10 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
     - only polygons without holes and rectangles: a polygon list, one list per label,
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
-      ``[left, top, right, top, right, bottom, left, bottom]``;
+      ``[left, top, right, top, right, bottom, left, bottom]``, and the instance's
+      ``sly_rectangles`` (:data:`RECTANGLES_FIELD`) lists the positions of those parts, so the
+      reader reads them back as rectangles while a polygon of another tool's file stays a
+      polygon whatever its corners (pycocotools and Datumaro ignore the field);
     - anything with a Bitmap, a polygon with holes (a COCO polygon cannot hold one), or a crowd: one
       compressed RLE of the union of the labels, ``{"size": [height, width], "counts": str}``
       (``pycocotools.mask.encode``, counts decoded as ASCII). ``pycocotools.mask.decode`` gives
@@ -110,6 +113,12 @@ from sly_bindings.groups.roles import (
 # A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
 # (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
 ISCROWD_TAG = "iscrowd"
+# The positions of the segmentation's parts that are our rectangles (``formats.coco`` reads
+# them back as rectangles; a polygon in any other file stays a polygon).
+RECTANGLES_FIELD = "sly_rectangles"
+# MMDetection's ignored instance: the tag the COCO reader puts on the labels of ``ignore: 1``
+# (``formats.coco.IGNORE_TAG``); an object with it is written back with ``ignore: 1``.
+IGNORE_TAG = "ignore"
 
 
 class CocoExportWarning(FormatWarning):
@@ -168,6 +177,8 @@ def annotation_to_coco(
         >>> [instance] = annotation_to_coco(ann, image_id=1, category_ids={"sign": 2}, first_id=7)
         >>> instance["id"], instance["segmentation"], instance["bbox"], instance["area"]
         (7, [[2.0, 1.0, 5.0, 1.0, 5.0, 3.0, 2.0, 3.0]], [2.0, 1.0, 3.0, 2.0], 6)
+        >>> instance["sly_rectangles"]
+        [0]
     """
     found = _instances(ann, image_id, category_ids, first_id, primary_classes)
     return [instance for instance, _ in found]
@@ -271,6 +282,33 @@ def _coco_of(
         file_name = file_name_of(dataset, item_name)
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
         _add_image(coco, ann, file_name, relative.replace(os.sep, "/"), primary_classes)
+    return complete_keypoints(coco)
+
+
+def complete_keypoints(coco: Dict[str, Any]) -> Dict[str, Any]:
+    """``coco`` with ``keypoints`` (all 0) and ``num_keypoints: 0`` on each instance of a
+    keypoints category that has none (a crowd region of people, say); changed in place (the
+    dict being built) and returned.
+
+    pycocotools' COCOeval with ``iouType="keypoints"`` reads ``num_keypoints`` and
+    ``keypoints`` of every instance of the categories it evaluates (``_prepare``,
+    ``computeOks``), as COCO's own ``person_keypoints_*.json`` give them to crowds.
+
+    Examples:
+        >>> coco = {"categories": [{"id": 1, "name": "person", "keypoints": ["nose", "eye"]}],
+        ...         "annotations": [{"id": 1, "category_id": 1, "iscrowd": 1}]}
+        >>> complete_keypoints(coco)["annotations"]
+        [{'id': 1, 'category_id': 1, 'iscrowd': 1, 'keypoints': [0, 0, 0, 0, 0, 0], 'num_keypoints': 0}]
+    """
+    points = {
+        category["id"]: len(category["keypoints"])
+        for category in coco["categories"]
+        if category.get("keypoints")
+    }
+    for instance in coco["annotations"]:
+        if instance["category_id"] in points and "keypoints" not in instance:
+            instance["keypoints"] = [0] * 3 * points[instance["category_id"]]
+            instance["num_keypoints"] = 0
     return coco
 
 
@@ -386,6 +424,7 @@ def items_to_coco(
             shutil.copyfile(item.image, destination)
         _add_image(coco, item.ann, file_name, item.source, primary_classes)
     for subset, coco in written.items():
+        complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
         write_json_atomically(coco, str(json_path), indent=None)
@@ -563,6 +602,8 @@ def _instance(
         "category_id": category_ids[leader],
         "iscrowd": 1 if crowd else 0,
     }
+    if any(label.tags.has_key(IGNORE_TAG) for label in labels):
+        instance["ignore"] = 1
     box = None
     if len(boxes) == 1 or not parts:
         # The group's box (roles.object_bbox): its leader's one own box, else the members'
@@ -578,6 +619,11 @@ def _instance(
         if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
             polygons = [_coco_polygon(label.geometry) for label in parts]
             instance["segmentation"] = polygons
+            rectangles = [
+                i for i, label in enumerate(parts) if type(label.geometry) is sly.Rectangle
+            ]
+            if rectangles:  # which parts are rectangles: the reader never guesses from corners
+                instance[RECTANGLES_FIELD] = rectangles
             # The segmentation as pycocotools reads it (COCO.annToRLE): its area and box.
             rle = mask_utils.merge(mask_utils.frPyObjects(polygons, height, width))
         else:
