@@ -10,6 +10,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import supervisely as sly
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bindings import binding_groups
 from bound_projects import local_groups, write_local_project
@@ -239,6 +241,19 @@ def test_brush_rle_round_trips_pixel_for_pixel(mask):
     assert np.array_equal(decode_brush_rle(rle, *mask.shape), mask)
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    st.integers(1, 12).flatmap(
+        lambda width: st.lists(
+            st.lists(st.booleans(), min_size=width, max_size=width), min_size=1, max_size=12
+        )
+    )
+)
+def test_brush_rle_round_trips_any_mask(rows):
+    mask = np.array(rows, bool)
+    assert np.array_equal(decode_brush_rle(encode_brush_rle(mask), *mask.shape), mask)
+
+
 def test_brush_rle_as_label_studio_converter_writes_it():
     # label_studio_converter.brush.mask2rle(np.array([[0, 255], [255, 255]], np.uint8)): its
     # encoder repeats each value 4 times (RGBA) and writes runs of 3/4/8/16-bit counts.
@@ -280,6 +295,9 @@ BAD_REGIONS = {
     ),
     "brush not bytes": region("bad", "brushlabels", {"format": "rle", "rle": [1, 300]}, ["car"]),
     "size not the image's": box("bad", 1, 1, 5, 5, original_width=WIDTH * 2),
+    "size not a number": box("bad", 1, 1, 5, 5, original_width=[WIDTH]),
+    "size missing": box("bad", 1, 1, 5, 5, original_height=None),
+    "not an object": "bad",
 }
 
 
@@ -289,7 +307,7 @@ def test_a_bad_region_is_skipped_with_a_warning_naming_file_task_and_region(tmp_
     path = export(tmp_path, [task(results, task_id=7)])
     (item,), messages = read_all(path)
     assert [label.tags.get(labelstudio.ID_TAG).value for label in item.ann.labels] == ["good"]
-    region_messages = [m for m in messages if "region 'bad'" in m]
+    region_messages = [m for m in messages if "region 'bad'" in m or "not a JSON object" in m]
     assert region_messages, messages
     assert all(str(path) in m and "task 7" in m for m in region_messages)
 
@@ -492,3 +510,17 @@ def test_convert_supervisely_to_labelstudio_and_back_end_to_end(tmp_path):
     assert convert_in_process("supervisely", "labelstudio", project, tmp_path / "ls") == 0
     assert convert_in_process("labelstudio", "supervisely", tmp_path / "ls", tmp_path / "back") == 0
     assert local_groups(tmp_path / "back") == local_groups(project)
+
+
+def test_a_task_whose_regions_declare_another_image_size_is_named_and_left_out(tmp_path):
+    results = [box("a", 1, 1, 5, 5, original_width=WIDTH + 1, original_height=HEIGHT)]
+    items, messages = read_all(export(tmp_path, [task(results, task_id=4)]))
+    assert items == []
+    assert len(messages) == 1 and "task 4" in messages[0] and "401x300" in messages[0]
+
+
+def test_a_relation_to_a_region_not_read_is_left_out_with_a_warning(tmp_path):
+    results = [box("a", 1, 1, 5, 5), box("b", 10, 1, 5, 5), relation("a", "ghost")]
+    (item,), messages = read_all(export(tmp_path, [task(results)]))
+    assert groups(item.ann) == []
+    assert len(messages) == 1 and "'ghost'" in messages[0]

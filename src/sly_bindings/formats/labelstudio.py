@@ -597,9 +597,10 @@ def task_annotation(
                     f"{field}: relation without from_id and to_id: skipped", LabelStudioWarning
                 )
                 continue
+            direction, names = result.get("direction"), result.get("labels")
             relation = {
-                "direction": result.get("direction", "right"),
-                "labels": result.get("labels") or [],
+                "direction": direction if isinstance(direction, str) else "right",
+                "labels": [str(name) for name in names] if isinstance(names, list) else [],
             }
             relations.append((str(ends[0]), str(ends[1]), relation))
             continue
@@ -609,27 +610,32 @@ def task_annotation(
         region_id = result.get("id")
         field = f"{field} (region {excerpt(region_id, 40)}, {kind})"
         declared = (result.get("original_height"), result.get("original_width"))
+        if not all(_is_whole(side) for side in declared):
+            warnings.warn(
+                f"{field}: original_height, original_width: {excerpt(declared, 40)} are not "
+                f"whole numbers from 1 to {MAX_COORDINATE}: the region is skipped",
+                LabelStudioWarning,
+            )
+            continue
+        declared = (int(declared[0]), int(declared[1]))
         if declared not in checked:
-            if not all(_is_whole(side) for side in declared):
+            try:
+                check_image_size(
+                    declared,
+                    image,
+                    where,
+                    "original_height, original_width",
+                    InvalidLabelStudioError,
+                )
+                checked[declared] = True
+            except InvalidLabelStudioError:
+                if not checked:  # the first size read: the task's own, wrong
+                    raise
                 checked[declared] = False
-            else:
-                try:
-                    check_image_size(
-                        (int(declared[0]), int(declared[1])),
-                        image,
-                        where,
-                        "original_height, original_width",
-                        InvalidLabelStudioError,
-                    )
-                    checked[declared] = True
-                except InvalidLabelStudioError:
-                    if not checked:  # the first size read: the task's own, wrong
-                        raise
-                    checked[declared] = False
         if not checked[declared]:
             warnings.warn(
-                f"{field}: original_height, original_width: {excerpt(declared, 40)} is not the "
-                f"image's size {height}x{width}: skipped",
+                f"{field}: original_height, original_width: {declared[0]}, {declared[1]} are not "
+                f"the image's size {height}, {width}: the region is skipped",
                 LabelStudioWarning,
             )
             continue
