@@ -26,6 +26,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import supervisely as sly
 
 from bound_projects import local_groups, write_local_project
 from sly_bindings.formats import labelstudio
@@ -157,3 +158,13 @@ def test_label_studio_imports_our_json_and_exports_the_same_groups(label_studio,
         items = list(labelstudio.read_items(export_path))
     items_to_project(items, str(tmp_path / "back"), labelstudio.InvalidLabelStudioError, "none")
     assert local_groups(tmp_path / "back") == local_groups(project_dir)
+    # Every geometry too: the brush masks pixel for pixel, the boxes by the one box rule.
+    before = sly.Project(str(project_dir), sly.OpenMode.READ)
+    after = sly.Project(str(tmp_path / "back"), sly.OpenMode.READ)
+    for dataset in before.datasets:
+        for name in dataset.get_items_names():
+            old = dataset.get_ann(name, before.meta)
+            new = after.datasets.get(dataset.name).get_ann(name, after.meta)
+            assert [label.geometry.to_json() for label in new.labels] == [
+                label.geometry.to_json() for label in old.labels
+            ]
