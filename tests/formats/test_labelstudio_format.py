@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 from pathlib import Path
 from types import SimpleNamespace
@@ -524,3 +525,21 @@ def test_a_relation_to_a_region_not_read_is_left_out_with_a_warning(tmp_path):
     (item,), messages = read_all(export(tmp_path, [task(results)]))
     assert groups(item.ann) == []
     assert len(messages) == 1 and "'ghost'" in messages[0]
+
+
+def test_an_export_of_the_real_label_studio_reads_to_its_groups(tmp_path):
+    # What Label Studio 1.23.2 exported after importing our tasks (tests/data/labelstudio).
+    data = Path(__file__).resolve().parents[1] / "data" / "labelstudio"
+    (tmp_path / "ls").mkdir()
+    shutil.copy(data / "label-studio-1.23.2-export.json", tmp_path / "ls" / "export.json")
+    for name in ("bound.png", "odd.png"):
+        path = tmp_path / "ls" / "images" / "ds0" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sly.image.write(str(path), np.zeros((8, 8, 3), np.uint8))
+    items, messages = read_all(tmp_path / "ls" / "export.json")
+    assert messages == []
+    assert {item.name: groups(item.ann) for item in items} == {
+        "bound.png": [[0, 1], [2, 3]],
+        "odd.png": [[0], [1, 2]],
+    }
+    assert {item.dataset for item in items} == {("ds0",)}
