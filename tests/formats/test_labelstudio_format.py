@@ -543,3 +543,12 @@ def test_an_export_of_the_real_label_studio_reads_to_its_groups(tmp_path):
         "odd.png": [[0], [1, 2]],
     }
     assert {item.dataset for item in items} == {("ds0",)}
+
+
+def test_regions_without_an_id_are_read_unbound_and_never_taken_for_another(tmp_path):
+    results = [{**box("x", 1, 1, 5, 5)}, box("#1", 10, 1, 5, 5), box("b", 20, 1, 5, 5)]
+    del results[0]["id"]
+    results.append(relation("#1", "b"))
+    (item,), messages = read_all(export(tmp_path, [task(results)]))
+    assert groups(item.ann) == [[1, 2]] and messages == []
+    assert item.ann.labels[0].tags.get(labelstudio.ID_TAG) is None

@@ -55,6 +55,7 @@ Copy this file with ``bindings.py``, ``files/``, ``formats/items.py`` and
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -580,8 +581,8 @@ def task_annotation(
     skipped = {} if skipped is None else skipped
     height, width = oriented_size(image, f"{where}: data.image", InvalidLabelStudioError)
     checked: Dict[Tuple[Any, Any], bool] = {}
-    regions: Dict[str, List[sly.Label]] = {}
-    order: List[str] = []
+    regions: Dict[Any, List[sly.Label]] = {}  # region id (or (index,) without one) -> labels
+    order: List[Any] = []
     relations: List[Tuple[str, str, Dict[str, Any]]] = []
     parents: Dict[str, str] = {}
     for index, result in enumerate(results):
@@ -646,7 +647,8 @@ def task_annotation(
             continue
         if label is None:
             continue
-        key = str(region_id) if _is_id(region_id) else f"#{index}"
+        # A region with no id can be in no relation: its key (a tuple) equals no id of the file.
+        key: Any = str(region_id) if _is_id(region_id) else (index,)
         if key not in regions:
             order.append(key)
         regions.setdefault(key, []).append(label)
@@ -662,7 +664,7 @@ def task_annotation(
     for region_id in order:
         key = groups.get(region_id)
         for label in regions[region_id]:
-            tags = [sly.Tag(_tag_meta(ID_TAG), region_id)]
+            tags = [sly.Tag(_tag_meta(ID_TAG), region_id)] if isinstance(region_id, str) else []
             if region_id in own_relations:
                 tags.append(sly.Tag(_tag_meta(RELATIONS_TAG), json.dumps(own_relations[region_id])))
             if region_id in parents and parents[region_id] in regions:
@@ -842,11 +844,10 @@ def _is_id(value: Any) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=None)
 def _tag_meta(name: str) -> sly.TagMeta:
-    return _TAG_METAS.setdefault(name, sly.TagMeta(name, STRING_TAG_TYPE))
-
-
-_TAG_METAS: Dict[str, sly.TagMeta] = {}
+    """The string tag meta ``name``: one object, shared by every label that has the tag."""
+    return sly.TagMeta(name, STRING_TAG_TYPE)
 
 
 def _hex_color(text: Optional[str]) -> Optional[List[int]]:
