@@ -552,3 +552,60 @@ def test_regions_without_an_id_are_read_unbound_and_never_taken_for_another(tmp_
     (item,), messages = read_all(export(tmp_path, [task(results)]))
     assert groups(item.ann) == [[1, 2]] and messages == []
     assert item.ann.labels[0].tags.get(labelstudio.ID_TAG) is None
+
+
+PNG = sly.image.write_bytes(np.zeros((HEIGHT, WIDTH, 3), np.uint8), ".png")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=8, unique=True).flatmap(
+        lambda ids: st.tuples(
+            st.just(ids),
+            st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=10),
+        )
+    )
+)
+def test_groups_are_the_connected_regions_whatever_the_ids(case):
+    ids, links = case
+    results = [box(region_id, 1, 1, 5, 5) for region_id in ids]
+    results += [relation(a, b) for a, b in links]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LabelStudioWarning)
+        ann = labelstudio.task_annotation(results, PNG, "t", "1")
+    # The components by a plain search: regions joined by any link, in either direction.
+    neighbours = {region_id: set() for region_id in ids}
+    for a, b in links:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    expected, seen = [], set()
+    for start in ids:
+        if start in seen or not neighbours[start]:
+            continue
+        component, stack = set(), [start]
+        while stack:
+            region_id = stack.pop()
+            if region_id not in component:
+                component.add(region_id)
+                stack.extend(neighbours[region_id])
+        seen |= component
+        expected.append(sorted(ids.index(region_id) for region_id in component))
+    assert groups(ann) == sorted(expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from("abcd")), min_size=1, max_size=8))
+def test_any_grouping_written_reads_back_the_same(keys):
+    car = sly.ObjClass("car", sly.Rectangle)
+    labels = [
+        sly.Label(sly.Rectangle(i, i, i + 2, i + 3), car, binding_key=key)
+        for i, key in enumerate(keys)
+    ]
+    ann = sly.Annotation((HEIGHT, WIDTH), labels)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LabelStudioWarning)
+        back = labelstudio.task_annotation(labelstudio.annotation_results(ann), PNG, "t", "1")
+    assert groups(back) == groups(ann)
+    assert [label.geometry.to_json() for label in back.labels] == [
+        label.geometry.to_json() for label in labels
+    ]
