@@ -386,6 +386,13 @@ def test_predictions_are_read_when_there_is_no_annotation(tmp_path):
     assert len(item.ann.labels) == 1
 
 
+def test_predictions_exported_as_ids_only_are_named(tmp_path):
+    # Label Studio 1.23.2's quick JSON export lists a task's predictions as ids: [1].
+    (item,), messages = read_all(export(tmp_path, [task(None, predictions=[1])]))
+    assert item.ann.labels == []
+    assert len(messages) == 1 and "task 1: predictions: ids only" in messages[0]
+
+
 def test_not_a_list_of_tasks_is_refused_naming_the_file(tmp_path):
     path = tmp_path / "x.json"
     path.write_text('{"images": []}')

@@ -57,6 +57,30 @@ def _request(base: str, method: str, path: str, body=None) -> bytes:
         return answer.read()
 
 
+def _export(base: str, project_id: int, with_predictions: bool) -> bytes:
+    """The project as Label Studio's JSON exporter writes it: the quick export (*Export* ->
+    JSON), or, for predictions, a snapshot export whose predictions are whole (the quick one
+    lists their ids only)."""
+    if not with_predictions:
+        return _request(base, "GET", f"/api/projects/{project_id}/export?exportType=JSON")
+    options = {
+        "title": "with predictions",
+        "serialization_options": {"predictions": {"only_id": False}},
+        "task_filter_options": {"only_with_annotations": False},
+    }
+    export = json.loads(_request(base, "POST", f"/api/projects/{project_id}/exports/", options))
+    deadline = time.monotonic() + REQUEST_TIMEOUT
+    while export.get("status") != "completed":
+        assert export.get("status") != "failed", export
+        assert time.monotonic() < deadline, f"the export did not complete: {export}"
+        time.sleep(1)
+        export = json.loads(
+            _request(base, "GET", f"/api/projects/{project_id}/exports/{export['id']}")
+        )
+    path = f"/api/projects/{project_id}/exports/{export['id']}/download?exportType=JSON"
+    return _request(base, "GET", path)
+
+
 @pytest.fixture(scope="module")
 def label_studio(tmp_path_factory):
     """The base address of a Label Studio started for these tests, and its document root."""
@@ -115,10 +139,14 @@ def label_studio(tmp_path_factory):
         log.close()
 
 
-def test_label_studio_imports_our_json_and_exports_the_same_groups(label_studio, tmp_path):
+@pytest.mark.parametrize("as_predictions", [False, True], ids=["annotations", "predictions"])
+def test_label_studio_imports_our_json_and_exports_the_same_groups(
+    label_studio, tmp_path, as_predictions
+):
     project_dir = write_local_project(tmp_path / "project")
-    out = label_studio.root / "ls"
-    extra = {"as_predictions": False, "document_root": label_studio.root}
+    field = "predictions" if as_predictions else "annotations"
+    out = label_studio.root / field
+    extra = {"as_predictions": as_predictions, "document_root": label_studio.root}
     labelstudio.write_items(
         project_items(str(project_dir)),
         out,
@@ -135,22 +163,19 @@ def test_label_studio_imports_our_json_and_exports_the_same_groups(label_studio,
     imported = json.loads(
         _request(label_studio.base, "POST", f"/api/projects/{project['id']}/import", tasks)
     )
-    assert imported["task_count"] == len(tasks) and imported["annotation_count"] == len(tasks)
-    exported = _request(
-        label_studio.base, "GET", f"/api/projects/{project['id']}/export?exportType=JSON"
-    )
-    export_path = label_studio.root / "export.json"
+    assert imported["task_count"] == len(tasks)
+    assert imported[field[:-1] + "_count"] == len(tasks)
+    exported = _export(label_studio.base, project["id"], as_predictions)
+    export_path = label_studio.root / f"export-{field}.json"
     export_path.write_bytes(exported)
 
     relations_written = sum(
-        result["type"] == "relation"
-        for task in tasks
-        for result in task["annotations"][0]["result"]
+        result["type"] == "relation" for task in tasks for result in task[field][0]["result"]
     )
     relations_exported = sum(
         result["type"] == "relation"
         for task in json.loads(exported)
-        for result in task["annotations"][0]["result"]
+        for result in task[field][0]["result"]
     )
     assert relations_exported == relations_written
     with warnings.catch_warnings():

@@ -522,6 +522,14 @@ def _results(task: Dict[str, Any], where: str) -> List[Any]:
         entries = task.get(field)
         if not isinstance(entries, list):
             continue
+        if entries and not any(isinstance(entry, dict) for entry in entries):
+            # Label Studio's quick JSON export lists predictions by id only.
+            warnings.warn(
+                f"{where}: {field}: ids only, no results: export them whole (a snapshot export "
+                f"with {field} not as ids)",
+                LabelStudioWarning,
+            )
+            continue
         usable = [
             (index, entry)
             for index, entry in enumerate(entries)
