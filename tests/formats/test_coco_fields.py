@@ -27,7 +27,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 from sly_bindings.formats.coco import CocoWarning
-from sly_bindings.formats.registry import ITEM_WRITERS, ITEMS, declared_classes
+from registry_tables import declared, read, write
 
 HEIGHT, WIDTH = 40, 40
 KEYPOINTS = ["nose", "left_eye", "right_eye", "left_ear", "right_ear"]
@@ -116,8 +116,8 @@ def _keypoints_file(folder: Path) -> Path:
 def _round_trip(source: Path, out: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        items = list(ITEMS["coco"](source))
-        ITEM_WRITERS["coco"](items, out, None, tuple(declared_classes("coco", source)))
+        items = read("coco", source)
+        write("coco", items, out, declared("coco", source))
     (written,) = sorted((out / "annotations").glob("*.json"))
     return items, written
 
@@ -248,4 +248,4 @@ def test_a_num_keypoints_that_is_not_the_count_is_named(tmp_path):
     source.write_text(json.dumps(coco))
 
     with pytest.warns(CocoWarning, match="num_keypoints: 4, but 5 keypoints have v > 0"):
-        list(ITEMS["coco"](tmp_path / "in"))
+        read("coco", tmp_path / "in")

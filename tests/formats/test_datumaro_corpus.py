@@ -21,7 +21,7 @@ from typing import Dict, List, NamedTuple, Optional, Tuple
 import pytest
 
 from bindings import binding_key_of
-from sly_bindings.formats.registry import ITEMS
+from registry_tables import read
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "datumaro"
 DATUMARO_TESTS = "datumaro@3d533b9 tests/unit"
@@ -181,7 +181,7 @@ def _objects(item) -> int:
 def _read(asset: Asset):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        items = list(ITEMS[asset.format_name](CORPUS / asset.path))
+        items = read(asset.format_name, CORPUS / asset.path)
     skipped = [w for w in caught if "skipped" in str(w.message)]
     return items, skipped
 

@@ -30,7 +30,7 @@ import pytest
 import supervisely as sly
 
 from sly_bindings.formats.items import FormatItem
-from sly_bindings.formats.registry import ITEM_WRITERS, ITEMS
+from registry_tables import SOURCES, TARGETS, read, write
 
 HEIGHT, WIDTH = 6, 8
 CORNERS = [(2, 1), (5, 1), (5, 3), (2, 3)]  # (x, y): an axis-aligned 4x3 box's corners
@@ -122,11 +122,42 @@ def _yolo(folder: Path) -> Path:
     return folder
 
 
+def _labelstudio(folder: Path) -> Path:
+    _image(folder, "images/a.png")
+
+    def region(region_id: str, kind: str, value: dict, label: str) -> dict:
+        # As Label Studio's JSON export writes a result (percent of the image's size).
+        return {
+            "id": region_id,
+            "type": kind,
+            "value": {**value, kind: [label]},
+            "from_name": "label",
+            "to_name": "image",
+            "original_width": WIDTH,
+            "original_height": HEIGHT,
+        }
+
+    points = [[100 * x / WIDTH, 100 * y / HEIGHT] for x, y in CORNERS]
+    box = {"x": 25.0, "y": 100 / 6, "width": 37.5, "height": 100 / 3, "rotation": 0}
+    results = [
+        region("p", "polygonlabels", {"points": points}, "polygon"),
+        region("b", "rectanglelabels", box, "box"),
+    ]
+    task = {
+        "id": 1,
+        "data": {"image": "/data/local-files/?d=images/a.png"},
+        "annotations": [{"id": 1, "result": results, "was_cancelled": False}],
+    }
+    (folder / "export.json").write_text(json.dumps([task]))
+    return folder
+
+
 NATIVE: Dict[str, Callable[[Path], Path]] = {
     "coco": _coco,
     "cvat": _cvat,
     "labelme": _labelme,
     "yolo": _yolo,
+    "labelstudio": _labelstudio,
 }
 
 
@@ -144,13 +175,13 @@ def test_a_polygon_in_a_file_is_a_polygon_and_a_box_a_box(format_name, tmp_path)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # YOLO's "no groups" note
-        items = list(ITEMS[format_name](source))
+        items = read(format_name, source)
 
     assert _kinds(items) == [("box", "rectangle"), ("polygon", "polygon")]
 
 
 def test_every_reader_is_in_the_table():
-    assert set(NATIVE) | {"yolo-det"} == set(ITEMS)
+    assert set(NATIVE) | {"supervisely"} == set(SOURCES)
 
 
 # What a writer's format can hold: a lone rectangle and a 4-corner polygon come back as
@@ -162,10 +193,11 @@ ROUND_TRIP = {
     "labelme": [("box", "rectangle"), ("polygon", "polygon")],
     "yolo": [("box", "polygon"), ("polygon", "polygon")],
     "yolo-det": [("box", "rectangle"), ("polygon", "rectangle")],
+    "labelstudio": [("box", "rectangle"), ("polygon", "polygon")],
 }
 
 
-@pytest.mark.parametrize("format_name", sorted(ITEM_WRITERS))
+@pytest.mark.parametrize("format_name", TARGETS)
 def test_our_rectangles_and_polygons_round_trip_as_themselves(format_name, tmp_path):
     image = _image(tmp_path, "in/a.png")
     box_class = sly.ObjClass("box", sly.Rectangle)
@@ -183,8 +215,8 @@ def test_our_rectangles_and_polygons_round_trip_as_themselves(format_name, tmp_p
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ITEM_WRITERS[format_name]([item], out, None, (polygon_class, box_class))
-        read = list(ITEMS[format_name](out))
+        write(format_name, [item], out, (polygon_class, box_class))
+        read_back = read(format_name, out)
 
-    assert _kinds(read) == ROUND_TRIP[format_name]
-    assert set(ROUND_TRIP) == set(ITEM_WRITERS)
+    assert _kinds(read_back) == ROUND_TRIP[format_name]
+    assert set(ROUND_TRIP) == set(TARGETS)

@@ -190,9 +190,9 @@ def test_an_option_of_no_format_of_the_run_is_refused_in_one_line(
     source, target = (format_name, other) if option.side == READ else (other, format_name)
     if PROJECT in (source, target) and source == target:
         pytest.skip("a copy, refused on its own")
-    value = str(tmp_path) if option.kind == "folder" else "car"
+    values = {"folder": [str(tmp_path)], "switch": []}.get(option.kind, ["car"])
 
-    code = convert_in_process(source, target, tmp_path, tmp_path / "out", option.flag, value)
+    code = convert_in_process(source, target, tmp_path, tmp_path / "out", option.flag, *values)
 
     error = capsys.readouterr().err
     assert code == 2

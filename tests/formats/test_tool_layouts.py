@@ -31,7 +31,7 @@ import supervisely as sly
 import yaml
 
 from sly_bindings.files.images import find_image
-from sly_bindings.formats.registry import ITEM_WRITERS, ITEMS, declared_classes
+from registry_tables import declared, read, write
 
 
 def _image(path: Path, height: int = 5, width: int = 10) -> Path:
@@ -43,7 +43,7 @@ def _image(path: Path, height: int = 5, width: int = 10) -> Path:
 def _read(format_name: str, source: Path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return list(ITEMS[format_name](source))
+        return read(format_name, source)
 
 
 def _roboflow_coco(folder: Path) -> Path:
@@ -96,12 +96,12 @@ def test_roboflow_s_coco_export_is_read_split_by_split(tmp_path):
 def test_roboflow_s_placeholder_category_shifts_no_class_number(tmp_path):
     source = _roboflow_coco(tmp_path / "in")
     items = _read("coco", source)
-    classes = declared_classes("coco", source)
+    classes = declared("coco", source)
 
     assert [obj_class.name for obj_class in classes] == ["peix", "taca"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ITEM_WRITERS["yolo-det"](items, tmp_path / "out", None, tuple(classes))
+        write("yolo-det", items, tmp_path / "out", classes)
     config = yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())
     # Roboflow's own YOLO export of the same project: names: ['peix', 'taca'].
     assert list(config["names"].values()) == ["peix", "taca"]
@@ -116,7 +116,7 @@ def test_a_used_parent_category_stays(tmp_path):
     coco["annotations"][0]["category_id"] = 0  # an instance of the parent: it is a class
     path.write_text(json.dumps(coco))
 
-    assert "fish" in [obj_class.name for obj_class in declared_classes("coco", source)]
+    assert "fish" in [obj_class.name for obj_class in declared("coco", source)]
 
 
 def _roboflow_yolo(folder: Path) -> Path:

@@ -125,6 +125,7 @@ def run_command(args: argparse.Namespace) -> int:
                 # Listed and numbered first, as a project the reader made would have them.
                 classes=obj_classes(source_format.declared_classes(source)),
                 extra=write_values,
+                final_out=target,
             )
             totals = [0, 0, 0]
             target_format.write_items(counted(items, totals), staging, options)
@@ -449,7 +450,8 @@ def add_command(commands: argparse._SubParsersAction) -> None:
             option.flag,
             dest=option.dest,
             metavar=option.metavar,
-            action="append" if option.kind == "names" else "store",
+            action={"names": "append", "switch": "store_const"}.get(option.kind, "store"),
+            **({"const": True} if option.kind == "switch" else {}),
             help=f"{users} ({'reading' if option.side == READ else 'writing'}): {option.help}",
         )
     parser.add_argument(

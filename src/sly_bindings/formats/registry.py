@@ -55,8 +55,8 @@ class Option:
     """A format-specific command-line option of ``convert``, on the read or the write side.
 
     ``kind`` says how ``convert`` takes the value: ``"folder"`` (an existing folder, passed as a
-    ``Path``), ``"names"`` (repeatable, comma-separated names, passed as a tuple) or ``"value"``
-    (the string as given). The value reaches the reader as the keyword ``dest``
+    ``Path``), ``"names"`` (repeatable, comma-separated names, passed as a tuple), ``"switch"``
+    (no value: True when given) or ``"value"`` (the string as given). The value reaches the reader as the keyword ``dest``
     (``read_items(source, images=...)``), or the writer in ``WriteOptions``: the field ``dest``
     when it has one (``primary_classes``), else ``WriteOptions.extra[dest]``.
 
@@ -88,6 +88,9 @@ class WriteOptions:
     classes: Tuple[Any, ...] = ()
     # Format-specific options by name (YOLO's ``task``), from ``Format.fixed`` and ``Option``.
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Where OUT will be once published (a writer writes into a staging folder first): for a
+    # writer that puts paths into its files (Label Studio's image references). None: ``out``.
+    final_out: Optional[Path] = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extra", MappingProxyType(dict(self.extra)))
@@ -150,7 +153,7 @@ class Format:
     ) -> None:
         """The module's ``write_items``, with this record's ``fixed`` options in ``extra``."""
         extra = {**options.extra, **self.fixed}
-        options = WriteOptions(options.primary_classes, options.classes, extra)
+        options = WriteOptions(options.primary_classes, options.classes, extra, options.final_out)
         self.load().write_items(items, Path(out), options)
 
     def input_folders(self, source: Path, images: Optional[Path] = None) -> List[Path]:
@@ -181,6 +184,22 @@ PRIMARY_CLASS = Option(
     metavar="CLASS",
 )
 SHAPES = frozenset({BOXES, POLYGONS, MASKS})
+IMAGES_AT = Option(
+    "--document-root",
+    WRITE,
+    "document_root",
+    "the folder Label Studio serves local files from (LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT); "
+    "image references are relative to it (default: OUT)",
+    kind="folder",
+    metavar="DIR",
+)
+AS_PREDICTIONS = Option(
+    "--as-predictions",
+    WRITE,
+    "as_predictions",
+    "write the labels as predictions, not annotations",
+    kind="switch",
+)
 
 FORMATS: Tuple[Format, ...] = (
     Format(
@@ -219,6 +238,15 @@ FORMATS: Tuple[Format, ...] = (
         aliases=("yolov8", "ultralytics"),
         options=(PRIMARY_CLASS,),
         holds=frozenset({POLYGONS}),
+    ),
+    Format(
+        "labelstudio",
+        "sly_bindings.formats.labelstudio",
+        "Label Studio JSON export (tasks; relations and parentID are groups) + images/",
+        aliases=("label-studio", "label_studio", "ls"),
+        input="file or folder",
+        options=(IMAGES, IMAGES_AT, AS_PREDICTIONS),
+        holds=SHAPES | {GROUPS, KEYPOINTS, POINTS},
     ),
     Format(
         "yolo-det",
