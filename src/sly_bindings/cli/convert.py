@@ -47,36 +47,44 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
-
-import supervisely as sly
-
-from bindings import InvalidBindingKeyError, binding_groups
-from sly_bindings.cli.runner import UserError
-from sly_bindings.files.images import InvalidImageError
-from sly_bindings.files.project_folder import ProjectFolderError, open_project, read_annotation
-from sly_bindings.files.staging import staging_folder
-from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
-from sly_bindings.formats.items import excerpt
-from sly_bindings.formats.registry import (
-    CONVERSION_WARNINGS,
-    FORMAT_ERRORS,
-    FORMATS,
-    ITEM_WRITERS,
-    ITEMS,
-    ITEMS_WITH_IMAGES,
-    READERS,
-    READERS_WITH_IMAGES,
-    SUPERVISELY,
-    WRITE_ONLY,
-    WRITERS,
-    declared_classes,
-    input_folders,
+from typing import (
+    TYPE_CHECKING,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
 )
+
+from sly_bindings.cli.runner import UserError
+from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+
+if TYPE_CHECKING:
+    import supervisely as sly
+
+# This module imports no SDK at its top (``--help`` and usage errors answer before it loads):
+# the SDK and the modules that use it are imported in the functions that need them.
 
 # The targets that write a group as one object of one class, which --primary-class chooses.
 PRIMARY_CLASS_TARGETS = ("coco", "yolo", "yolo-det")
-USER_ERRORS = FORMAT_ERRORS + (ProjectFolderError, InvalidImageError, FileExistsError)
+
+
+def user_errors() -> tuple:
+    """The error types whose message is the line to show (imports the formats, so the SDK)."""
+    from sly_bindings.files.images import InvalidImageError
+    from sly_bindings.files.project_folder import ProjectFolderError
+    from sly_bindings.formats.registry import FORMAT_ERRORS
+
+    return FORMAT_ERRORS + (ProjectFolderError, InvalidImageError, FileExistsError)
+
+
+def __getattr__(name: str) -> tuple:
+    """``USER_ERRORS``, computed when first asked for (PEP 562): it imports the SDK."""
+    if name == "USER_ERRORS":
+        return user_errors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Counts(NamedTuple):
@@ -100,6 +108,19 @@ class Counts(NamedTuple):
 
 def run_command(args: argparse.Namespace) -> int:
     """Convert IN (in FROM) to OUT (in TO) and say what was read and written; the exit code."""
+    from sly_bindings.formats.registry import (
+        CONVERSION_WARNINGS,
+        ITEM_WRITERS,
+        ITEMS,
+        ITEMS_WITH_IMAGES,
+        READERS,
+        READERS_WITH_IMAGES,
+        SUPERVISELY,
+        WRITERS,
+        declared_classes,
+        input_folders,
+    )
+
     source, target = Path(args.IN), Path(args.OUT)
     overwrite = getattr(args, "overwrite", False)
     images = getattr(args, "images", None)
@@ -216,6 +237,8 @@ def check_out(
     """Refuse an OUT that exists (unless ``overwrite``, then it must be a folder), lies inside
     IN or holds IN or a folder the reader reads (``read_folders``: a COCO file's images), names
     no folder of its own (``.``, ``..``), or cannot be made, before any work is done."""
+    from sly_bindings.formats.items import excerpt
+
     if target.name in ("", ".", ".."):
         raise UserError(
             f"OUT {target} names no folder of its own: end it with the name of a new folder"
@@ -276,6 +299,8 @@ def project_counts(project_dir: Path) -> Counts:
             annotation file is not one of its annotations; the message names it.
         UserError: a binding key is malformed; the message names the file.
     """
+    from sly_bindings.files.project_folder import open_project, read_annotation
+
     project = open_project(project_dir)
     return count(
         (dataset.get_ann_path(item_name), read_annotation(dataset, item_name, project.meta))
@@ -292,11 +317,13 @@ def read_back(format_name: str, written_dir: Path, target: Path) -> Counts:
         UserError: the reader refuses what was written; the message names the file as it would
             be in ``target``.
     """
+    from sly_bindings.formats.registry import CONVERSION_WARNINGS, ITEMS
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CONVERSION_WARNINGS)
             return count((item.source, item.ann) for item in ITEMS[format_name](written_dir))
-    except USER_ERRORS as error:
+    except user_errors() as error:
         problem = str(error).replace(str(written_dir), str(target))
         raise UserError(
             f"{problem} (found reading back what this run wrote, to count it: OUT is not "
@@ -314,6 +341,8 @@ def counted(items: Iterable, totals: List[int]) -> Iterator:
 
 def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:
     """Images, labels and binding groups of ``(file, annotation)`` pairs."""
+    from bindings import InvalidBindingKeyError, binding_groups
+
     images = labels = groups = 0
     for source, ann in annotations:
         images += 1
@@ -338,6 +367,8 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
     folder of one name in the new folder (an image and a dataset of IN that share it) end in a
     UserError naming the name.
     """
+    from sly_bindings.files.staging import staging_folder
+
     made: List[Path] = []  # the folders this run makes on the way to OUT, top first
     try:
         for folder in reversed(target.parents):
@@ -398,10 +429,12 @@ def _remove_empty(folders: Sequence[Path]) -> None:
             pass
 
 
-def add_command(commands: argparse._SubParsersAction) -> None:
+def add_command(commands: argparse._SubParsersAction, name: str = "convert") -> None:
     """Add ``convert FROM TO IN OUT`` to the ``sly-bindings`` subcommands."""
+    from sly_bindings.formats.registry import FORMATS, WRITE_ONLY
+
     parser = commands.add_parser(
-        "convert",
+        name,
         help="convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -448,6 +481,8 @@ def check_args(args: argparse.Namespace) -> None:
 
     FROM ``yolo-det`` is read as ``yolo``: the YOLO reader reads box lines as well.
     """
+    from sly_bindings.formats.registry import SUPERVISELY, WRITE_ONLY
+
     if args.FROM in WRITE_ONLY:
         args.FROM = "yolo"
     if args.FROM == SUPERVISELY and args.TO == SUPERVISELY:
