@@ -56,7 +56,11 @@ CASES = [
     (["--version"], 0, "sly-bindings "),
     *[([command.name, "--help"], 0, f"usage: sly-bindings {command.name}") for command in COMMANDS],
     (["nosuch"], 2, "error: argument {"),
-    (["report"], 2, "error: one of the arguments --project-id --dataset-id --local is required"),
+    (
+        ["report"],
+        2,
+        "error: one of the arguments DIR --project-id --dataset-id --local is required",
+    ),
     (["validate", "--local"], 2, "error: argument --local: expected one argument"),
     (["discard", "--local", "x", "--bogus"], 2, "error: unrecognized arguments: --bogus"),
     (["auto-bind", "--local", "x", "--max-gap", "nan"], 2, "error: --max-gap nan: give a finite"),
@@ -103,7 +107,7 @@ DRIVER = textwrap.dedent("""
                 sys.stdin.readline()  # blocks until the test signals
             return None
     sys.meta_path.insert(0, HoldSdk())
-    sys.argv = ["sly-bindings", "report", "--local", sys.argv[1]]
+    sys.argv = ["sly-bindings", "report", sys.argv[1]]
     from sly_bindings.cli.main import entry_point
     entry_point()
     """)

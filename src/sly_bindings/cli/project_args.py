@@ -20,11 +20,18 @@ def target_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     target = common.add_mutually_exclusive_group(required=True)
     target.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        metavar="DIR",
+        help="a local Supervisely project folder (or its .zip, read only)",
+    )
+    target.add_argument(
         "--project-id", type=int, metavar="N", help="every dataset of a server project"
     )
     target.add_argument("--dataset-id", type=int, metavar="N", help="one dataset on the server")
     target.add_argument(
-        "--local", type=Path, metavar="DIR", help="a local Supervisely project folder"
+        "--local", type=Path, metavar="DIR", help="the same as DIR (kept for scripts)"
     )
     common.add_argument(
         "--classes",
@@ -168,8 +175,14 @@ def class_list(text: str) -> List[str]:
 
 
 def check_args(args: argparse.Namespace) -> None:
-    """A UserError for values argparse lets through: a --max-gap that is not a finite number."""
+    """A UserError for values argparse lets through: a --max-gap that is not a finite number.
+
+    DIR becomes ``args.local`` (the two name the same target).
+    """
     args.dry_run = getattr(args, "dry_run", False)
+    # DIR and --local are one target: the commands read --local.
+    if getattr(args, "directory", None) is not None:
+        args.local = args.directory
     if args.command != "auto-bind":
         return
     if args.parents:

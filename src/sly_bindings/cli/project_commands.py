@@ -4,9 +4,9 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
 
     sly-bindings report --project-id 101 [--json]
     sly-bindings discard --dataset-id 1001 --classes car --dry-run
-    sly-bindings auto-bind --local output/tutorial-bindings --max-gap 3
+    sly-bindings auto-bind output/tutorial-bindings --max-gap 3
     sly-bindings auto-bind --project-id 101 --parents person --children head hand --min-overlap 0.5
-    sly-bindings validate --local output/tutorial-bindings
+    sly-bindings validate output/tutorial-bindings
 
 - report: per dataset, images, labels, bound labels, groups, groups of one label and groups
   that mix classes (information: a group of several classes is one object, groups/roles.py);
@@ -22,8 +22,8 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
   none, 1 when there are some, 2 for bad input.
 
 --project-id and --dataset-id need SERVER_ADDRESS and API_TOKEN, read as src/main.py reads
-them; annotations go down and up in batches (``project.server_pipeline``). --local DIR works on
-a project folder and rewrites each changed file atomically (``project.local_pipeline``).
+them; annotations go down and up in batches (``project.server_pipeline``). DIR (or --local DIR)
+is a project folder: each changed file is rewritten atomically (``project.local_pipeline``).
 --dry-run (discard, auto-bind) changes nothing and says what would change; --json prints a
 machine-readable summary on stdout instead of the lines for people. A run that stopped, run
 again, finishes the job. An image whose annotation cannot be read or edited is left out, the
@@ -276,7 +276,7 @@ def server_api(option: str) -> sly.Api:
     if credentials is None:
         raise UserError(
             f"{option} needs SERVER_ADDRESS and API_TOKEN: put them in ~/supervisely.env (see "
-            "README, 'Use a Supervisely server'), or pass --local DIR for a project folder"
+            "README, 'Use a Supervisely server'), or name a project folder (DIR)"
         )
     return sly.Api(
         credentials.address,
