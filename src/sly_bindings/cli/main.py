@@ -18,10 +18,14 @@ module that runs it (imported, with the SDK, only when there is work to do).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, List, NamedTuple, Optional, Tuple, Type
+from pathlib import Path
+from typing import Any, Iterator, List, NamedTuple, Optional, TextIO, Tuple, Type
+
+from sly_bindings.files import archives
 
 from sly_bindings.cli.runner import (
     ArgumentParser,
@@ -39,25 +43,30 @@ class Command(NamedTuple):
 
     ``arguments`` names the module with ``add_command(commands, name)`` and
     ``check_args(args)`` (no SDK at its top); ``work`` the module with ``run_command(args)``
-    and ``USER_ERRORS`` (the error types whose message is the line to show).
+    and ``USER_ERRORS`` (the error types whose message is the line to show); ``input`` the
+    argument naming what it reads, which :func:`opened_input` opens.
     """
 
     name: str
     help: str  # the line ``sly-bindings --help`` shows for it
     arguments: str
     work: str
+    # The argument naming what the command reads, opened by ``files.archives`` (a .zip is read
+    # as it is): the attribute of the parsed arguments.
+    input: Optional[str] = None
 
 
 PROJECT_ARGS, PROJECT_WORK = "sly_bindings.cli.project_args", "sly_bindings.cli.project_commands"
 CONVERT = "sly_bindings.cli.convert"
 COMMANDS: Tuple[Command, ...] = (
-    Command("report", "count labels and groups per dataset", PROJECT_ARGS, PROJECT_WORK),
-    Command("discard", "unbind labels", PROJECT_ARGS, PROJECT_WORK),
+    Command("report", "count labels and groups per dataset", PROJECT_ARGS, PROJECT_WORK, "local"),
+    Command("discard", "unbind labels", PROJECT_ARGS, PROJECT_WORK, "local"),
     Command(
         "auto-bind",
         "bind labels that nearly touch, or parts to the object that holds them",
         PROJECT_ARGS,
         PROJECT_WORK,
+        "local",
     ),
     Command(
         "validate",
@@ -65,12 +74,14 @@ COMMANDS: Tuple[Command, ...] = (
         "and keys reused on another image",
         PROJECT_ARGS,
         PROJECT_WORK,
+        "local",
     ),
     Command(
         "convert",
         "convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO",
         CONVERT,
         CONVERT,
+        "IN",
     ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -123,7 +134,69 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser(argv).parse_args(argv)
     command = BY_NAME[args.command]
     importlib.import_module(command.arguments).check_args(args)
-    return load_work(command).run_command(args)
+    with opened_input(args, command.input):
+        return load_work(command).run_command(args)
+
+
+@contextlib.contextmanager
+def opened_input(args: argparse.Namespace, name: Optional[str]) -> Iterator[None]:
+    """Within the block, the input argument ``name`` of ``args`` is what ``files.archives``
+    opens (a .zip: the folder it is unpacked into, removed at the end), and output and errors
+    name the archive where they would name that folder."""
+    given = getattr(args, name, None) if name else None
+    if given is None or not archives.is_archive(given):
+        yield
+        return
+    with archives.opened(Path(given)) as folder:
+        setattr(args, name, type(given)(folder))
+        unpacked = str(folder)
+        with paths_shown_as(unpacked, str(given)):
+            try:
+                yield
+            except Exception as error:
+                shown = shown_as(error, unpacked, str(given))
+                if shown is error:
+                    raise
+                raise shown from error
+            finally:
+                setattr(args, name, given)
+
+
+def shown_as(error: Exception, old: str, new: str) -> Exception:
+    """``error`` as the line to show, with ``old`` (an unpacked folder) named ``new`` (its
+    archive): a CommandFailed or a UserError (for every user error type); others unchanged."""
+    message = str(error).replace(old, new)
+    if isinstance(error, CommandFailed):
+        return CommandFailed(message, error.exit_code)
+    if isinstance(error, (UserError,) + user_errors()):
+        return UserError(message)
+    return error
+
+
+class ReplacingStream:
+    """A text stream that writes to ``stream`` with ``old`` replaced by ``new``."""
+
+    def __init__(self, stream: TextIO, old: str, new: str) -> None:
+        self.stream, self.old, self.new = stream, old, new
+
+    def write(self, text: str) -> int:
+        self.stream.write(text.replace(self.old, self.new))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+@contextlib.contextmanager
+def paths_shown_as(old: str, new: str) -> Iterator[None]:
+    """Within the block, ``old`` written to stdout or stderr is shown as ``new``."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = ReplacingStream(sys.stdout, old, new)  # type: ignore[assignment]
+    sys.stderr = ReplacingStream(sys.stderr, old, new)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def user_errors() -> Tuple[Type[BaseException], ...]:
@@ -131,7 +204,7 @@ def user_errors() -> Tuple[Type[BaseException], ...]:
     found: List[Type[BaseException]] = []
     for work in dict.fromkeys(command.work for command in COMMANDS):
         found.extend(importlib.import_module(work).USER_ERRORS)
-    return tuple(dict.fromkeys(found))
+    return tuple(dict.fromkeys(found + [archives.ArchiveError]))
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 from sly_bindings.cli.runner import UserError
 
@@ -174,6 +174,11 @@ def class_list(text: str) -> List[str]:
     return names
 
 
+def is_zip(path: Optional[Path]) -> bool:
+    """Whether ``path`` names a .zip archive (``files.archives`` reads it, unpacked)."""
+    return path is not None and path.suffix.lower() == ".zip"
+
+
 def check_args(args: argparse.Namespace) -> None:
     """A UserError for values argparse lets through: a --max-gap that is not a finite number.
 
@@ -183,6 +188,11 @@ def check_args(args: argparse.Namespace) -> None:
     # DIR and --local are one target: the commands read --local.
     if getattr(args, "directory", None) is not None:
         args.local = args.directory
+    if args.command in ("discard", "auto-bind") and not args.dry_run and is_zip(args.local):
+        raise UserError(
+            f"DIR {args.local} is a .zip, which is read, not changed: unpack it and name the "
+            f"folder, or add --dry-run to see what {args.command} would change"
+        )
     if args.command != "auto-bind":
         return
     if args.parents:
