@@ -58,6 +58,7 @@ from typing import (
     Tuple,
 )
 
+from sly_bindings.cli import warning_totals
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 
@@ -176,9 +177,10 @@ def run_command(args: argparse.Namespace) -> int:
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
             written = read if args.TO == SUPERVISELY else read_back(args.TO, staging, target)
-    shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
-    for message in shown:
-        print(f"warning: {message}", file=sys.stderr)
+    kept = [w.message for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
+    shown = [str(message) for message in kept]
+    for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
+        print(line, file=sys.stderr)
 
     if written != read:
         shown.append(

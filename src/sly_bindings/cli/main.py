@@ -25,6 +25,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterator, List, NamedTuple, Optional, TextIO, Tuple, Type
 
+from sly_bindings.cli import warning_totals
 from sly_bindings.files import archives
 
 from sly_bindings.cli.runner import (
@@ -135,7 +136,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = BY_NAME[args.command]
     importlib.import_module(command.arguments).check_args(args)
     with opened_input(args, command.input):
-        return load_work(command).run_command(args)
+        work = load_work(command)
+        with warning_totals.collecting(as_json=getattr(args, "json", False)):
+            return work.run_command(args)
 
 
 @contextlib.contextmanager

@@ -58,8 +58,13 @@ def edit_options() -> argparse.ArgumentParser:
 
 
 def add_report(commands: argparse._SubParsersAction, name: str) -> None:
-    commands.add_parser(
+    report = commands.add_parser(
         name, parents=[target_options()], help="count labels and groups per dataset"
+    )
+    report.add_argument(
+        "--groups",
+        action="store_true",
+        help="also list each image's groups: key, classes and number of labels",
     )
 
 

@@ -199,16 +199,72 @@ def summary_line(name: str, summary: EditSummary, dry_run: bool, saved: str) -> 
     return line
 
 
-def print_report(names: List[str], counts: List[BindingStats], as_json: bool) -> None:
-    """A table of the counts per dataset with a total row, or the same as JSON."""
+def print_report(
+    names: List[str],
+    counts: List[BindingStats],
+    as_json: bool,
+    groups: Optional[List[Dict[str, Any]]] = None,
+) -> None:
+    """A table of the counts per dataset with a total row, or the same as JSON; with
+    ``groups`` (``report --groups``), each image's groups after it (or under ``images``)."""
     total = sum(counts, BindingStats())
     if as_json:
         rows = [{"dataset": name, **stats._asdict()} for name, stats in zip(names, counts)]
-        print(json.dumps({"datasets": rows, "total": total._asdict()}, indent=2))
+        data: Dict[str, Any] = {"datasets": rows, "total": total._asdict()}
+        if groups is not None:
+            data["images"] = groups
+        print(json.dumps(data, indent=2))
         return
     if len(counts) > 1:
         names, counts = names + ["total"], counts + [total]
     print(report_table(names, counts))
+    if groups is not None:
+        print("\n".join(group_lines(groups)))
+
+
+def group_lines(images: List[Dict[str, Any]]) -> List[str]:
+    """One line per group, ``dataset: image: key: classes (labels)``.
+
+    Examples:
+        >>> image = {"dataset": "ds0", "image": "a.png", "groups": [
+        ...     {"key": "m", "classes": ["car", "person"], "labels": 2}]}
+        >>> group_lines([image])
+        ["ds0: a.png: group 'm': car, person (2 labels)"]
+    """
+    return [
+        f"{image['dataset']}: {image['image']}: group {group['key']!r}: "
+        f"{', '.join(group['classes'])} ({group['labels']} label{'' if group['labels'] == 1 else 's'})"
+        for image in images
+        for group in image["groups"]
+    ]
+
+
+def image_groups(project: Project, class_names: Optional[List[str]]) -> List[Dict[str, Any]]:
+    """Each image's binding groups (those holding one of ``class_names``, when given): per
+    image, its dataset, name and groups (key, classes in order of appearance, labels)."""
+    from bindings import binding_groups
+
+    images: List[Dict[str, Any]] = []
+    for index, dataset in enumerate(project.dataset_names):
+
+        def collect(name: str, ann_json: Dict[str, Any], dataset: str = dataset) -> None:
+            groups = binding_groups(parse_annotation(ann_json, project.meta)).groups
+            rows = [
+                {
+                    "key": str(key),
+                    "classes": list(dict.fromkeys(label.obj_class.name for label in labels)),
+                    "labels": len(labels),
+                }
+                for key, labels in groups.items()
+            ]
+            rows = [
+                row for row in rows if not class_names or set(row["classes"]) & set(class_names)
+            ]
+            if rows:
+                images.append({"dataset": dataset, "image": name, "groups": rows})
+
+        apply_edit(one_dataset(project, index), collect, dry_run=True)
+    return images
 
 
 def report_table(names: List[str], counts: List[BindingStats]) -> str:
@@ -246,7 +302,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         if args.command == "report":
             counts, summaries = report(project, args.classes)
-            print_report(project.dataset_names, counts, args.json)
+            groups = image_groups(project, args.classes) if args.groups else None
+            print_report(project.dataset_names, counts, args.json, groups)
         elif args.command == "validate":
             problems, summaries = validate(project, args.primary_class, args.classes)
             print_problems(project.dataset_names, problems, args.json)
