@@ -5,6 +5,9 @@
     sly-bindings auto-bind (...the same target...) --max-gap PIXELS [--across-classes] [--regroup]
     sly-bindings validate  (...the same target...) [--classes C ...] [--json]
     sly-bindings convert   FROM TO IN OUT [--json]
+    sly-bindings preview   DIR OUT [--limit N] [--classes C ...]
+
+DIR and IN may be a .zip (``files.archives``: read as it is, never unpacked beside your files).
 
 Every failure ends in one line on stderr: exit code 2 for bad input or set-up (the line says
 what to fix), 1 for a failure nobody could fix by changing the input (``validate``: problems
@@ -59,6 +62,7 @@ class Command(NamedTuple):
 
 PROJECT_ARGS, PROJECT_WORK = "sly_bindings.cli.project_args", "sly_bindings.cli.project_commands"
 CONVERT = "sly_bindings.cli.convert"
+PREVIEW = "sly_bindings.cli.preview"
 COMMANDS: Tuple[Command, ...] = (
     Command("report", "count labels and groups per dataset", PROJECT_ARGS, PROJECT_WORK, "local"),
     Command("discard", "unbind labels", PROJECT_ARGS, PROJECT_WORK, "local"),
@@ -83,6 +87,13 @@ COMMANDS: Tuple[Command, ...] = (
         CONVERT,
         CONVERT,
         "IN",
+    ),
+    Command(
+        "preview",
+        "draw the groups of a local project: a picture per image and an index.html",
+        PREVIEW,
+        PREVIEW,
+        "DIR",
     ),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -152,6 +163,7 @@ def opened_input(args: argparse.Namespace, name: Optional[str]) -> Iterator[None
         return
     with archives.opened(Path(given)) as folder:
         setattr(args, name, type(given)(folder))
+        args.input_as_given = given  # for what a command writes into files (not shown output)
         unpacked = str(folder)
         with paths_shown_as(unpacked, str(given)):
             try:
