@@ -168,3 +168,20 @@ def test_every_project_command_shows_a_bar_with_count_and_time_left_on_a_termina
     assert process.returncode in (0, 1)
     text = shown.decode()
     assert "ds0" in text and "4/4" in text and "<00:00" in text, text
+
+
+def test_json_printed_before_an_error_is_kept(tmp_path, capsys, monkeypatch):
+    """A run that printed its JSON and then ends with an error (an image left out) keeps both."""
+    from sly_bindings.cli import project_commands
+    from sly_bindings.cli.runner import UserError
+
+    def left_out(*args):
+        raise UserError("1 image was left out")
+
+    monkeypatch.setattr(project_commands, "check_nothing_skipped", left_out)
+    project = write_local_project(tmp_path / "project")
+
+    code, out, err = run(capsys, "report", project, "--json")
+
+    assert code == 2 and err == "error: 1 image was left out\n"
+    assert json.loads(out)["total"]["images"] == 8

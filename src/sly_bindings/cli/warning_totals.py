@@ -185,12 +185,14 @@ def collecting(as_json: bool = False) -> Iterator[Collector]:
                 yield collector
             finally:
                 sys.stdout = stdout
-        if captured is not None:
-            stdout.write(with_warnings(captured.getvalue(), collector, caught))
     finally:
-        # Printed whether the run ended well or not (the error line follows them).
+        # Written whether the run ended well or not (a run that printed its JSON and then
+        # stops with an error keeps both; the error line follows).
         CURRENT.remove(collector)
         add_caught(collector, caught)
+        if captured is not None and captured.getvalue():
+            stdout.write(with_warnings(captured.getvalue(), collector))
+            stdout.flush()
         for line in collector.terminal_lines(collector.printed):
             print(line, file=sys.stderr)
 
