@@ -35,3 +35,17 @@ def convert_in_process(*args: object) -> int:
         return run(lambda: main(["convert", *map(str, args)]), USER_ERRORS)
     except SystemExit as exit:  # argparse's own errors
         return int(exit.code or 0)
+
+
+def sly_bindings_in_process(*args: object) -> int:
+    """What ``sly-bindings ARGS`` does (any command), run in this process as the console script
+    runs it (``entry_point``'s ``main_for_users``: an error of a command's own types is one line,
+    exit 2); its output goes to pytest's capture. Returns the exit code, argparse's own errors
+    included."""
+    from sly_bindings.cli.main import main_for_users
+    from sly_bindings.cli.runner import run
+
+    try:
+        return run(lambda: main_for_users([str(arg) for arg in args]))
+    except SystemExit as exit:  # argparse's own errors, and Ctrl+C while the SDK loads
+        return int(exit.code or 0)

@@ -21,7 +21,7 @@ from bindings import bind_labels
 from commands import convert_in_process
 from format_samples import PERSON, objects, polygon, small_annotation
 from registry_tables import PROJECT
-from sly_bindings.cli.convert import command_options
+from sly_bindings.cli.convert_args import command_options
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.registry import (
     FORMATS,

@@ -1,40 +1,6 @@
-"""Convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO, keeping binding groups.
-
-    sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--primary-class CLASS]
-                         [--json]
-
-FROM and TO are the names of the formats in ``formats/registry.py`` (listed below, with the
-names people type for them, in any case): ``supervisely`` (a local project folder, with
-``meta.json``), ``labelme``, ``cvat``, ``coco``, ``yolo``, ``yolo-det``; any reader to any
-writer (``convert labelme cvat IN OUT``), not ``supervisely`` to ``supervisely``. Every run is
-the same: IN's items are read by FROM's reader and passed in memory, as Supervisely
-annotations, to TO's writer; no project is made on the way. The classes IN declares (CVAT's meta labels, COCO's categories, YOLO's names) are
-listed and numbered first, in their order, as a project the reader made would have them; other
-classes follow in the order first seen. IN is read and OUT is written:
-
-- ``labelme``: a folder of ``<dataset>/<image>`` and ``<dataset>/<image stem>.json``;
-- ``cvat``: a folder with ``annotations.xml`` (CVAT for images 1.1, a task or a project export)
-  and ``images/<subset>/`` (or ``images/``); reading, also Datumaro's ``cvat`` export (one
-  ``<subset>.xml`` per subset);
-- ``coco``: reading, a COCO instances JSON file, or a folder of them: ``annotations.json``,
-  ``annotations/instances_<subset>.json`` (one dataset each), or ``<dataset>/annotations/*.json``;
-  images are looked for where the tools put them, or in ``--images DIR``; writing, the layout
-  ``formats/coco/write.py`` writes;
-- ``yolo``: a folder with ``data.yaml``, ``images/<dataset>/`` and ``labels/<dataset>/``.
-
-OUT must not exist unless ``--overwrite`` is given (then a folder OUT is replaced whole, once the
-new one is complete); OUT must not be inside IN, nor hold IN or the folders a COCO file's
-images are read from (or ``--images DIR``), which is checked before anything is written. OUT is
-built in a hidden folder beside it (``.OUT.partial-<random>``) and
-renamed when complete, so an interrupted run leaves nothing half-written, and two runs never
-touch each other's files (the one that finishes second stops with an error if the first took
-OUT, unless it overwrites). Conversions of more than a few images show a progress bar on stderr
-when it is a terminal. The run prints a warning line for each group the target cannot hold as
-one object (and for anything else it cannot hold), then how many images, labels
-and groups it read and wrote. What was written is counted by reading OUT back (its annotations
-only, no image is copied) before it is published, so the second line says what survives in the
-target format, and an OUT its own reader refuses is not left behind. Bad
-input ends in one line naming the file and the field, and exit code 2.
+"""``sly-bindings convert``: the work (``cli/convert_args.py`` has the arguments and what the
+command does). Read IN's items with FROM's reader, write them with TO's writer, in memory;
+count what was read and what OUT holds.
 """
 
 from __future__ import annotations
@@ -47,7 +13,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Sequence, Tuple
 
 import supervisely as sly
 
@@ -64,18 +30,9 @@ from sly_bindings.formats.items import (
     excerpt,
     label_class,
 )
-from sly_bindings.formats.registry import (
-    FORMATS,
-    READ,
-    WRITE,
-    Format,
-    Option,
-    UnknownFormatError,
-    WriteOptions,
-    find,
-    listing,
-    reader,
-)
+from sly_bindings.cli import warning_totals
+from sly_bindings.cli.convert_args import option_values
+from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
 
@@ -133,9 +90,10 @@ def run_command(args: argparse.Namespace) -> int:
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
             written = read_back(target_format, staging, target)
-    shown = [str(w.message) for w in caught if issubclass(w.category, FormatWarning)]
-    for message in shown:
-        print(f"warning: {message}", file=sys.stderr)
+    kept = [w.message for w in caught if issubclass(w.category, FormatWarning)]
+    shown = [str(message) for message in kept]
+    for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
+        print(line, file=sys.stderr)
 
     if written != read:
         shown.append(
@@ -160,43 +118,6 @@ def run_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def option_values(
-    args: argparse.Namespace, source_format: Format, target_format: Format
-) -> Tuple[dict, dict]:
-    """The format-specific options given (``Format.options``), as ``(read options, write
-    options)`` by ``Option.dest``: a folder as a ``Path``, names as a tuple.
-
-    Raises:
-        UserError: an option given belongs to no format of this run (on its side), or its value
-            is wrong (a folder that is none, an empty class name).
-    """
-    values: Tuple[dict, dict] = ({}, {})
-    for option in command_options():
-        value = getattr(args, option.dest, None)
-        if value is None:
-            continue
-        side, run_format = (READ, source_format) if option.side == READ else (WRITE, target_format)
-        if option not in run_format.options:
-            users = [record.name for record in FORMATS if option in record.options]
-            role = "read with FROM" if side == READ else "used writing"
-            raise UserError(
-                f"{option.flag} is {role} {', '.join(users)}, not {run_format.name}: drop it"
-            )
-        if option.kind == "folder":
-            if not Path(value).is_dir():
-                raise UserError(f"{option.flag} {value} is not a folder: name the folder")
-            value = Path(value)
-        elif option.kind == "names":
-            value = tuple(class_names(value, option.flag))
-        values[0 if side == READ else 1][option.dest] = value
-    return values
-
-
-def command_options() -> List[Option]:
-    """Every format-specific option of the registry, once each, in the registry's order."""
-    return list(dict.fromkeys(option for record in FORMATS for option in record.options))
-
-
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
     """The classes a reader declares (``{name: ClassInfo}``), as ``sly.ObjClass`` objects in
     order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
@@ -214,36 +135,6 @@ def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
         )
         for name, info in declared.items()
     ]
-
-
-def class_names(
-    values: Optional[Sequence[str]], flag: str = "--primary-class"
-) -> Optional[List[str]]:
-    """The class names of ``flag`` options (each may list several, with commas), in order, once
-    each; None when none is given.
-
-    Raises:
-        UserError: a name is empty.
-
-    Examples:
-        >>> class_names(["person", "car,truck", "person"])
-        ['person', 'car', 'truck']
-        >>> class_names(None) is None
-        True
-    """
-    if not values:
-        return None
-    names: List[str] = []
-    for value in values:
-        for name in value.split(","):
-            if not name.strip():
-                raise UserError(
-                    f"{flag} {value!r}: an empty class name: name classes, e.g. "
-                    f"{flag} person,car"
-                )
-            if name.strip() not in names:
-                names.append(name.strip())
-    return names
 
 
 def check_out(
@@ -417,76 +308,3 @@ def _remove_empty(folders: Sequence[Path]) -> None:
             folder.rmdir()
         except OSError:  # not empty (another run's files), or already gone
             pass
-
-
-def add_command(commands: argparse._SubParsersAction) -> None:
-    """Add ``convert FROM TO IN OUT`` to the ``sly-bindings`` subcommands: the formats and
-    their options are the registry's (``formats.registry``)."""
-    parser = commands.add_parser(
-        "convert",
-        help="convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO",
-        description=__doc__ + "\nFormats (FROM, TO; any case):\n" + format_lines(),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "FROM",
-        type=format_name,
-        metavar="FROM",
-        help=f"the format of IN: {listing()}",
-    )
-    parser.add_argument(
-        "TO", type=format_name, metavar="TO", help="the format to write OUT in (as FROM)"
-    )
-    parser.add_argument("IN", help="what to read: a folder (or, for coco, a JSON file)")
-    parser.add_argument("OUT", help="the folder to write; it must not exist (see --overwrite)")
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace OUT if it exists (a folder), once the new one is complete",
-    )
-    for option in command_options():
-        users = ", ".join(record.name for record in FORMATS if option in record.options)
-        parser.add_argument(
-            option.flag,
-            dest=option.dest,
-            metavar=option.metavar,
-            action={"names": "append", "switch": "store_const"}.get(option.kind, "store"),
-            **({"const": True} if option.kind == "switch" else {}),
-            help=f"{users} ({'reading' if option.side == READ else 'writing'}): {option.help}",
-        )
-    parser.add_argument(
-        "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
-    )
-
-
-def format_lines() -> str:
-    """One line per format of the registry: its names and what it is, for ``--help``."""
-    return "\n".join(
-        f"  {', '.join(record.names)}: {record.title}" + ("" if record.reads else " (written only)")
-        for record in FORMATS
-    )
-
-
-def format_name(name: str) -> str:
-    """The canonical name of the format called ``name`` (any case, or an alias), for argparse.
-
-    Raises:
-        argparse.ArgumentTypeError: no format has that name; the message lists the names.
-
-    Examples:
-        >>> format_name("SLY"), format_name("yolov8")
-        ('supervisely', 'yolo')
-    """
-    try:
-        return find(name).name
-    except UnknownFormatError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def check_args(args: argparse.Namespace) -> None:
-    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion)."""
-    if reader(args.FROM).name == "supervisely" and find(args.TO).name == "supervisely":
-        raise UserError(
-            "FROM and TO are both supervisely: copy the folder instead, or name a format "
-            "(see sly-bindings convert --help)"
-        )

@@ -4,9 +4,9 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
 
     sly-bindings report --project-id 101 [--json]
     sly-bindings discard --dataset-id 1001 --classes car --dry-run
-    sly-bindings auto-bind --local output/tutorial-bindings --max-gap 3
+    sly-bindings auto-bind output/tutorial-bindings --max-gap 3
     sly-bindings auto-bind --project-id 101 --parents person --children head hand --min-overlap 0.5
-    sly-bindings validate --local output/tutorial-bindings
+    sly-bindings validate output/tutorial-bindings
 
 - report: per dataset, images, labels, bound labels, groups, groups of one label and groups
   that mix classes (information: a group of several classes is one object, groups/roles.py);
@@ -22,8 +22,8 @@ The tutorial's Part 2 for every image at once, on a Supervisely server or a loca
   none, 1 when there are some, 2 for bad input.
 
 --project-id and --dataset-id need SERVER_ADDRESS and API_TOKEN, read as src/main.py reads
-them; annotations go down and up in batches (``project.server_pipeline``). --local DIR works on
-a project folder and rewrites each changed file atomically (``project.local_pipeline``).
+them; annotations go down and up in batches (``project.server_pipeline``). DIR (or --local DIR)
+is a project folder: each changed file is rewritten atomically (``project.local_pipeline``).
 --dry-run (discard, auto-bind) changes nothing and says what would change; --json prints a
 machine-readable summary on stdout instead of the lines for people. A run that stopped, run
 again, finishes the job. An image whose annotation cannot be read or edited is left out, the
@@ -35,9 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import requests
@@ -200,16 +198,72 @@ def summary_line(name: str, summary: EditSummary, dry_run: bool, saved: str) -> 
     return line
 
 
-def print_report(names: List[str], counts: List[BindingStats], as_json: bool) -> None:
-    """A table of the counts per dataset with a total row, or the same as JSON."""
+def print_report(
+    names: List[str],
+    counts: List[BindingStats],
+    as_json: bool,
+    groups: Optional[List[Dict[str, Any]]] = None,
+) -> None:
+    """A table of the counts per dataset with a total row, or the same as JSON; with
+    ``groups`` (``report --groups``), each image's groups after it (or under ``images``)."""
     total = sum(counts, BindingStats())
     if as_json:
         rows = [{"dataset": name, **stats._asdict()} for name, stats in zip(names, counts)]
-        print(json.dumps({"datasets": rows, "total": total._asdict()}, indent=2))
+        data: Dict[str, Any] = {"datasets": rows, "total": total._asdict()}
+        if groups is not None:
+            data["images"] = groups
+        print(json.dumps(data, indent=2))
         return
     if len(counts) > 1:
         names, counts = names + ["total"], counts + [total]
     print(report_table(names, counts))
+    if groups is not None:
+        print("\n".join(group_lines(groups)))
+
+
+def group_lines(images: List[Dict[str, Any]]) -> List[str]:
+    """One line per group, ``dataset: image: key: classes (labels)``.
+
+    Examples:
+        >>> image = {"dataset": "ds0", "image": "a.png", "groups": [
+        ...     {"key": "m", "classes": ["car", "person"], "labels": 2}]}
+        >>> group_lines([image])
+        ["ds0: a.png: group 'm': car, person (2 labels)"]
+    """
+    return [
+        f"{image['dataset']}: {image['image']}: group {group['key']!r}: "
+        f"{', '.join(group['classes'])} ({group['labels']} label{'' if group['labels'] == 1 else 's'})"
+        for image in images
+        for group in image["groups"]
+    ]
+
+
+def image_groups(project: Project, class_names: Optional[List[str]]) -> List[Dict[str, Any]]:
+    """Each image's binding groups (those holding one of ``class_names``, when given): per
+    image, its dataset, name and groups (key, classes in order of appearance, labels)."""
+    from bindings import binding_groups
+
+    images: List[Dict[str, Any]] = []
+    for index, dataset in enumerate(project.dataset_names):
+
+        def collect(name: str, ann_json: Dict[str, Any], dataset: str = dataset) -> None:
+            groups = binding_groups(parse_annotation(ann_json, project.meta)).groups
+            rows = [
+                {
+                    "key": str(key),
+                    "classes": list(dict.fromkeys(label.obj_class.name for label in labels)),
+                    "labels": len(labels),
+                }
+                for key, labels in groups.items()
+            ]
+            rows = [
+                row for row in rows if not class_names or set(row["classes"]) & set(class_names)
+            ]
+            if rows:
+                images.append({"dataset": dataset, "image": name, "groups": rows})
+
+        apply_edit(one_dataset(project, index), collect, dry_run=True)
+    return images
 
 
 def report_table(names: List[str], counts: List[BindingStats]) -> str:
@@ -247,7 +301,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         if args.command == "report":
             counts, summaries = report(project, args.classes)
-            print_report(project.dataset_names, counts, args.json)
+            groups = image_groups(project, args.classes) if args.groups else None
+            print_report(project.dataset_names, counts, args.json, groups)
         elif args.command == "validate":
             problems, summaries = validate(project, args.primary_class, args.classes)
             print_problems(project.dataset_names, problems, args.json)
@@ -277,7 +332,7 @@ def server_api(option: str) -> sly.Api:
     if credentials is None:
         raise UserError(
             f"{option} needs SERVER_ADDRESS and API_TOKEN: put them in ~/supervisely.env (see "
-            "README, 'Use a Supervisely server'), or pass --local DIR for a project folder"
+            "README, 'Use a Supervisely server'), or name a project folder (DIR)"
         )
     return sly.Api(
         credentials.address,
@@ -336,144 +391,3 @@ def print_problems(names: List[str], problems: List[List[BindingProblem]], as_js
             print("\n".join(f"{name}: {line}" for line in format_report(found).splitlines()))
     total = sum(len(found) for found in problems)
     print(f"{total} binding problem{'' if total == 1 else 's'} found")
-
-
-def add_commands(commands: argparse._SubParsersAction) -> None:
-    """Add report, discard, auto-bind and validate to the ``sly-bindings`` subcommands."""
-    common = argparse.ArgumentParser(add_help=False)
-    target = common.add_mutually_exclusive_group(required=True)
-    target.add_argument(
-        "--project-id", type=int, metavar="N", help="every dataset of a server project"
-    )
-    target.add_argument("--dataset-id", type=int, metavar="N", help="one dataset on the server")
-    target.add_argument(
-        "--local", type=Path, metavar="DIR", help="a local Supervisely project folder"
-    )
-    common.add_argument(
-        "--classes",
-        nargs="+",
-        type=class_list,
-        action=ClassNames,
-        metavar="CLASS",
-        help="only labels of these classes, and the groups that hold one, counted whole "
-        "(default: all); names separated by spaces or commas",
-    )
-    common.add_argument(
-        "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
-    )
-    edits = argparse.ArgumentParser(add_help=False, parents=[common])
-    edits.add_argument(
-        "--dry-run", action="store_true", help="change nothing; say what would change"
-    )
-
-    commands.add_parser("report", parents=[common], help="count labels and groups per dataset")
-    commands.add_parser("discard", parents=[edits], help="unbind labels")
-    bind = commands.add_parser(
-        "auto-bind",
-        parents=[edits],
-        help="bind labels that nearly touch, or parts to the object that holds them",
-    )
-    how = bind.add_mutually_exclusive_group(required=True)
-    how.add_argument(
-        "--max-gap",
-        type=float,
-        metavar="PIXELS",
-        help="labels at most this many pixels apart are bound (0: only touching ones)",
-    )
-    how.add_argument(
-        "--parents",
-        nargs="+",
-        type=class_list,
-        action=ClassNames,
-        metavar="CLASS",
-        help="bind each label of the --children classes to the label of these classes that "
-        "covers the largest share of it (groups/nested.py)",
-    )
-    bind.add_argument(
-        "--children",
-        nargs="+",
-        type=class_list,
-        action=ClassNames,
-        metavar="CLASS",
-        help="with --parents: the classes of the parts (head hand, or head,hand)",
-    )
-    bind.add_argument(
-        "--min-overlap",
-        type=float,
-        metavar="SHARE",
-        help="with --parents: the least share of a child inside its parent (default 0.5)",
-    )
-    bind.add_argument(
-        "--across-classes", action="store_true", help="let labels of different classes bind"
-    )
-    bind.add_argument(
-        "--regroup",
-        action="store_true",
-        help="drop the existing groups first and group by geometry alone",
-    )
-    check = commands.add_parser(
-        "validate",
-        parents=[common],
-        help="find groups of one label, ambiguous boxes, two skeletons in a group, unknown "
-        "classes and keys reused on another image",
-    )
-    check.add_argument(
-        "--primary-class",
-        nargs="+",
-        type=class_list,
-        action=ClassNames,
-        metavar="CLASS",
-        help="classes that lead a group that holds them (groups/roles.py), whose boxes are "
-        "the group's own",
-    )
-
-
-class ClassNames(argparse.Action):
-    """An option of class names, the same in every command: names separated by spaces or by
-    commas (``--classes car person``, ``--classes car,person``), the option repeatable; the
-    value is the flat list of names, in order.
-
-    Examples:
-        >>> parser = argparse.ArgumentParser()
-        >>> _ = parser.add_argument("--classes", nargs="+", type=class_list, action=ClassNames)
-        >>> parser.parse_args(["--classes", "car,person", "sign", "--classes", "hat"]).classes
-        ['car', 'person', 'sign', 'hat']
-    """
-
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
-        names = list(getattr(namespace, self.dest) or [])
-        setattr(namespace, self.dest, names + [name for group in values for name in group])
-
-
-def class_list(text: str) -> List[str]:
-    """``head,hand`` -> ``["head", "hand"]``: every class option takes both spellings.
-
-    Examples:
-        >>> class_list("head,hand"), class_list("person")
-        (['head', 'hand'], ['person'])
-    """
-    names = [name.strip() for name in text.split(",")]
-    if not all(names):
-        raise argparse.ArgumentTypeError(f"{text!r}: class names separated by commas, none empty")
-    return names
-
-
-def check_args(args: argparse.Namespace) -> None:
-    """A UserError for values argparse lets through: a --max-gap that is not a finite number."""
-    args.dry_run = getattr(args, "dry_run", False)
-    if args.command != "auto-bind":
-        return
-    if args.parents:
-        if not args.children:
-            raise UserError("--parents needs --children: name the classes of the parts")
-        args.min_overlap = 0.5 if args.min_overlap is None else args.min_overlap
-        if not (math.isfinite(args.min_overlap) and 0 < args.min_overlap <= 1):
-            raise UserError(f"--min-overlap {args.min_overlap}: give a share above 0, at most 1")
-        if args.across_classes:
-            raise UserError("--across-classes goes with --max-gap, not with --parents")
-    elif args.children:
-        raise UserError("--children goes with --parents: name the classes of the holding objects")
-    elif args.min_overlap is not None:
-        raise UserError("--min-overlap goes with --parents and --children, not with --max-gap")
-    elif not (math.isfinite(args.max_gap) and args.max_gap >= 0):
-        raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")

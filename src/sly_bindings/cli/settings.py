@@ -18,7 +18,6 @@ from urllib.parse import urlparse
 from dotenv import dotenv_values, load_dotenv
 
 from sly_bindings.cli.runner import UserError
-from sly_bindings.files.staging import free_project_dir
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 
 # The SDK's own variables; our defaults keep a dead server from costing minutes of retries.
@@ -158,6 +157,9 @@ def local_target(parent: Path, project_name: str, reason: str) -> LocalTarget:
         raise UserError(
             f"cannot write into {existing} ({problem}): pass --local with a folder you can write"
         )
+    # Imported here: files.staging loads the SDK, which only a run needs (not --help).
+    from sly_bindings.files.staging import free_project_dir
+
     return LocalTarget(free_project_dir(parent, project_name), reason)
 
 
