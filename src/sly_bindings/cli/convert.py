@@ -1,7 +1,7 @@
 """Convert between Supervisely projects, LabelMe, CVAT, COCO and YOLO, keeping binding groups.
 
     sly-bindings convert FROM TO IN OUT [--overwrite] [--images DIR] [--primary-class CLASS]
-                         [--json]
+                         [--merge-groups] [--json]
 
 FROM and TO are ``supervisely`` (a local project folder, with ``meta.json``), ``labelme``,
 ``cvat``, ``coco`` or ``yolo``: any reader to any writer (``convert labelme cvat IN OUT``), not
@@ -104,6 +104,13 @@ def run_command(args: argparse.Namespace) -> int:
     overwrite = getattr(args, "overwrite", False)
     images = getattr(args, "images", None)
     primary = primary_classes(getattr(args, "primary_class", None))
+    # --merge-groups: a group as one object of its leading class (WriteOptions.extra later).
+    merge = {"merge_groups": True} if getattr(args, "merge_groups", False) else {}
+    if merge and args.TO not in PRIMARY_CLASS_TARGETS:
+        raise UserError(
+            f"--merge-groups is used writing {', '.join(PRIMARY_CLASS_TARGETS)}, not {args.TO} "
+            "(which keeps every group as it is): drop it"
+        )
     if primary is not None and args.TO not in PRIMARY_CLASS_TARGETS:
         raise UserError(
             f"--primary-class is used writing {', '.join(PRIMARY_CLASS_TARGETS)}, not {args.TO} "
@@ -134,7 +141,7 @@ def run_command(args: argparse.Namespace) -> int:
         with staged(target, overwrite) as staging:
             if args.FROM == SUPERVISELY:
                 read = project_counts(source)
-                WRITERS[args.TO](source, staging, target, primary)
+                WRITERS[args.TO](source, staging, target, primary, **merge)
             elif args.TO == SUPERVISELY:
                 read_into(staging)
                 read = project_counts(staging)
@@ -150,7 +157,7 @@ def run_command(args: argparse.Namespace) -> int:
                 totals = [0, 0, 0]
                 items = itertools.chain([] if first is None else [first], items)
                 classes = declared_classes(args.FROM, source)  # numbered and listed first
-                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary, classes)
+                ITEM_WRITERS[args.TO](counted(items, totals), staging, primary, classes, **merge)
                 read = Counts(*totals)
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
@@ -437,6 +444,13 @@ def add_command(commands: argparse._SubParsersAction) -> None:
         metavar="CLASS",
         help="coco, yolo, yolo-det: a class that leads any group holding it (the group's class); "
         "repeat it, or separate classes with commas, most important first",
+    )
+    parser.add_argument(
+        "--merge-groups",
+        action="store_true",
+        help="coco, yolo, yolo-det: each group as one object of its leading class (CVAT's "
+        "meaning), with a warning naming the classes it does not keep; by default a group's "
+        "members of other classes are objects of their own, linked to it",
     )
     parser.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"

@@ -121,6 +121,9 @@ ISCROWD_TAG = "iscrowd"
 # A crowd region (``iscrowd: 1``) is read with this tag on its label, so a writer can write it
 # back as a crowd; it is never bound to anything.
 ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
+# The field of an annotation's ``attributes`` that links the instances of one group
+# (``coco_export.GROUP_ID_ATTRIBUTE``): instances of an image with one ``group_id`` are one group.
+GROUP_LINK = "group_id"
 
 
 class InvalidCocoError(InvalidFormatError):
@@ -166,8 +169,11 @@ def coco_to_annotation(
     image_name = PurePosixPath(str(image.get("file_name"))).name
     labels: List[sly.Label] = []
     keys_used: Dict[str, int] = {}
+    # Where each instance's labels start in ``labels``, and the group it links to (None: none).
+    starts: List[Tuple[Optional[int], int]] = []
     for instance in instances:
         field = f"{source}: annotation {excerpt(instance.get('id'))}"
+        starts.append((_group_link(instance), len(labels)))
         category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
         if category_id not in category_names:
             raise InvalidCocoError(
@@ -194,6 +200,7 @@ def coco_to_annotation(
         ]
         if crowd:  # many objects in one region, not one object in parts: never bound
             labels.extend(parts_labels)
+            starts[-1] = (None, starts[-1][1])
             continue
         if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
             parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
@@ -209,7 +216,41 @@ def coco_to_annotation(
                 )
             parts_labels = [with_binding_key(label, key) for label in parts_labels]
         labels.extend(parts_labels)
-    return sly.Annotation((height, width), labels)
+    linked: Dict[int, List[Tuple[int, int]]] = {}
+    ends = [start for _, start in starts[1:]] + [len(labels)]
+    for (group_id, start), end in zip(starts, ends):
+        if group_id is not None:
+            linked.setdefault(group_id, []).append((start, end))
+    return sly.Annotation((height, width), _linked_groups(labels, linked, image_name))
+
+
+def _group_link(instance: Mapping[str, Any]) -> Optional[int]:
+    """The group an instance links to: ``attributes.group_id`` (a whole number), as
+    ``coco_export`` writes it on each instance of a group with parts; None for none."""
+    attributes = instance.get("attributes")
+    if not isinstance(attributes, dict):
+        return None
+    value = attributes.get(GROUP_LINK)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _linked_groups(
+    labels: List[sly.Label], linked: Mapping[int, List[Tuple[int, int]]], image_name: str
+) -> List[sly.Label]:
+    """``labels`` with the labels of instances linked by one ``group_id`` bound under one key,
+    ``"<image name>:g<group_id>"``; a group id of one instance binds nothing new (a key shared
+    by a single object is no group)."""
+    result = list(labels)
+    for group_id, spans in linked.items():
+        if len(spans) < 2:
+            continue
+        key = f"{image_name}:g{group_id}"
+        for start, end in spans:
+            for index in range(start, end):
+                result[index] = with_binding_key(result[index], key)
+    return result
 
 
 def _geometries(

@@ -82,11 +82,15 @@ FORMAT_ERRORS = (
 
 
 def write_coco_folder(
-    project_dir: Path, out_dir: Path, _final_dir: Path, primary_classes: Primary = None
+    project_dir: Path,
+    out_dir: Path,
+    _final_dir: Path,
+    primary_classes: Primary = None,
+    merge_groups: bool = False,
 ) -> None:
     """``annotations/instances_<dataset>.json`` + ``images/<dataset>/`` (the layout CVAT,
     Datumaro and MMDetection read): ``coco_export.write_coco_layout``."""
-    write_coco_layout(str(project_dir), str(out_dir), primary_classes)
+    write_coco_layout(str(project_dir), str(out_dir), primary_classes, merge_groups)
 
 
 # Each writer: (project folder, folder to write, OUT as the user named it, primary classes);
@@ -97,11 +101,11 @@ WRITERS: Dict[str, Callable[..., None]] = {
     ),
     "cvat": lambda project, out, _final, _primary=None: project_to_cvat(str(project), str(out)),
     "coco": write_coco_folder,
-    "yolo": lambda project, out, _final, primary=None: project_to_yolo(
-        str(project), str(out), primary_classes=primary
+    "yolo": lambda project, out, _final, primary=None, merge_groups=False: project_to_yolo(
+        str(project), str(out), primary_classes=primary, merge_groups=merge_groups
     ),
-    "yolo-det": lambda project, out, _final, primary=None: project_to_yolo(
-        str(project), str(out), task="detect", primary_classes=primary
+    "yolo-det": lambda project, out, _final, primary=None, merge_groups=False: project_to_yolo(
+        str(project), str(out), task="detect", primary_classes=primary, merge_groups=merge_groups
     ),
 }
 # Targets written only: YOLO detection (one box per object), read back by the yolo reader.
@@ -143,14 +147,19 @@ ITEM_WRITERS: Dict[str, Callable[..., None]] = {
     "cvat": lambda items, out, _primary=None, classes=(): items_to_cvat(
         items, str(out), classes=classes
     ),
-    "coco": lambda items, out, primary=None, classes=(): items_to_coco(
-        items, str(out), classes=classes, primary_classes=primary
+    "coco": lambda items, out, primary=None, classes=(), merge_groups=False: items_to_coco(
+        items, str(out), classes=classes, primary_classes=primary, merge_groups=merge_groups
     ),
-    "yolo": lambda items, out, primary=None, classes=(): items_to_yolo(
-        items, str(out), primary_classes=primary, classes=classes
+    "yolo": lambda items, out, primary=None, classes=(), merge_groups=False: items_to_yolo(
+        items, str(out), primary_classes=primary, classes=classes, merge_groups=merge_groups
     ),
-    "yolo-det": lambda items, out, primary=None, classes=(): items_to_yolo(
-        items, str(out), task="detect", primary_classes=primary, classes=classes
+    "yolo-det": lambda items, out, primary=None, classes=(), merge_groups=False: items_to_yolo(
+        items,
+        str(out),
+        task="detect",
+        primary_classes=primary,
+        classes=classes,
+        merge_groups=merge_groups,
     ),
 }
 
