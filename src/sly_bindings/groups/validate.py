@@ -34,7 +34,7 @@ from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
-from sly_bindings.groups.roles import group_class, group_roles, own_boxes
+from sly_bindings.groups.roles import decompose_group, group_roles
 
 KINDS = ("singleton", "ambiguous_bbox", "two_skeletons", "unknown_class", "key_reused")
 
@@ -102,11 +102,13 @@ def find_problems(
         raise TypeError(f"meta is a {type(meta).__name__}: pass a sly.ProjectMeta or None")
     problems = []
     for key, labels in binding_groups(ann).groups.items():
-        leader = group_class(labels, primary_classes).name
-        roles = group_roles(labels)
-        # In a group of boxes only, the boxes are the object's parts, not its box.
-        boxes = own_boxes(labels, leader) if roles.area or roles.keypoints else []
-        skeletons = roles.keypoints
+        # The object's own boxes and keypoints (roles.decompose_group): a part of another class
+        # is an object of its own and may have its box or skeleton.
+        group = decompose_group(labels, primary_classes)
+        # In an object of boxes only, the boxes are the object's fragments, not its box.
+        has_area = group_roles(group.members).area or group.keypoints
+        boxes = group.boxes if has_area else ()
+        skeletons = group.keypoints
         unknown = (
             []
             if meta is None
