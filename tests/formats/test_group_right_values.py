@@ -408,3 +408,35 @@ def test_convert_supervisely_to_coco_and_yolo_keeps_heads_and_hands(tmp_path, ca
     lines = (tmp_path / "yolo" / "labels" / "ds" / "walk.txt").read_text().splitlines()
     assert len(coco["annotations"]) == len(lines) == (1 if merge else 4)
     assert ("head, hand are not kept" in err) == merge
+
+
+def class_groups(project_dir: Path) -> dict:
+    """Image -> the groups of two or more labels, each as its sorted class names (a key shared
+    by a single label is no group)."""
+    project = sly.Project(str(project_dir), sly.OpenMode.READ)
+    found = {}
+    for dataset in project.datasets:
+        for name in dataset.get_items_names():
+            ann = dataset.get_ann(name, project.meta)
+            groups = [
+                sorted(label.obj_class.name for label in labels)
+                for key, labels in ann.get_bindings().items()
+                if key is not None and len(labels) > 1
+            ]
+            found[f"{dataset.name}/{name}"] = sorted(groups)
+    return found
+
+
+@pytest.mark.parametrize("target", ["coco", "cvat"])
+def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target):
+    from bound_projects import write_local_project
+
+    original = write_local_project(tmp_path / "bound")
+    for args in (
+        ["convert", "supervisely", target, str(original), str(tmp_path / target)],
+        ["convert", target, "supervisely", str(tmp_path / target), str(tmp_path / "back")],
+    ):
+        assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
+    expected = class_groups(original)
+    assert expected["ds0/odd.png"] == [["car", "person"]]  # a group of two classes
+    assert class_groups(tmp_path / "back") == expected
