@@ -17,6 +17,9 @@ binding group):
   dataset): the ``bbox`` ``[x, y, width, height]`` as the ``sly.Rectangle`` (top ``y``, left
   ``x``, bottom ``y + height``, right ``x + width``), rounded: the convention of the SDK's own
   COCO converters, so ``[10, 50, 80, 30]`` read and written is ``[10, 50, 80, 30]`` again.
+- instances of one image that share ``"attributes": {"group_id": N}`` (``coco_export`` writes
+  it on a group's object and its parts, and Datumaro keeps ``attributes``): one group, keyed
+  ``"<image name>:g<N>"``; a ``group_id`` on a single instance binds nothing;
 - an instance with ``keypoints`` (a category with ``keypoints`` names): one bound group of its
   segmentation's parts (class ``<name>``), its bbox (class ``<name>_bbox``) and its keypoints
   (GraphNodes class ``<name>_keypoints``, the category's template), see

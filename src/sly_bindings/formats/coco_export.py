@@ -1,7 +1,14 @@
-"""Export a local Supervisely project to COCO instances, one instance per object, groups merged.
+"""Export a local Supervisely project to COCO instances: a group's object and each of its parts.
 
-A binding group is one object, whatever its classes (``groups/roles.py``), so it becomes one
-COCO instance; each unbound label is an instance of its own. (The SDK's exporter,
+A binding group is an object, its companions and its parts (``groups/roles.py``,
+``decompose_group``): the object (the leading class's fragments, its companion box and keypoints)
+is one COCO instance, each part (a member of another class) an instance of its own category,
+linked to the object by ``"attributes": {"group_id": <the object's instance id>}`` on every
+instance of the group (:data:`GROUP_ID_ATTRIBUTE`: Datumaro's COCO reader keeps ``attributes``
+as they are, pycocotools ignores them, ``formats/coco.py`` binds them back into one group). Each
+unbound label is an instance of its own. ``merge_groups=True`` (``convert --merge-groups``)
+writes one instance of the leading class per group instead, with a :class:`CocoExportWarning`
+naming the classes it does not keep. (The SDK's exporter,
 ``sly.Project.to_coco``, writes each Bitmap of a group as a separate instance, joins only the
 polygons of a group, and refuses a group of keypoints and polygons.)
 
@@ -37,13 +44,13 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
   width come from the annotation.
 - ``annotations``: per image, one instance per object in the order of its first label in the
-  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the file; ``iscrowd`` is
+  annotation (``bindings.annotation_objects``), each group's parts right after its object; ids 1, 2, ... across the file; ``iscrowd`` is
   1 for an object with a label tagged ``iscrowd`` (:data:`ISCROWD_TAG`, as the COCO reader
   reads a crowd), written as an RLE, else 0.
-- ``category_id``: the group's class, its leader (``roles.group_class``: the class of its
-  largest mask or polygon; a ``car_bbox`` box never leads a ``car``).
-- ``segmentation``, of the group's mask members (``roles.mask_members``: its masks and
-  polygons; its boxes when it has neither these nor keypoints), by what they are:
+- ``category_id``: the object's class, the group's leader (``roles.group_class``: the class of
+  its largest mask or polygon; a ``car_bbox`` box never leads a ``car``); a part's own class.
+- ``segmentation``, of the object's mask members (``GroupDecomposition.mask_members``: its masks
+  and polygons; its boxes when it has neither these nor keypoints), by what they are:
     - only polygons without holes and rectangles: a polygon list, one list per label,
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
@@ -71,8 +78,8 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   (:func:`coco_keypoint_category`). A group with two keypoints labels is refused.
 - Nothing lies outside the image: ``sly.Annotation`` crops its labels to the image when it is
   made (a label entirely outside is dropped then).
-- A group's points and polylines are left out; an object of nothing else (an unbound point)
-  stops the export with a message naming the image.
+- A group's points and polylines are left out (a part that is one, with a warning); an object
+  of nothing else (an unbound point) stops the export with a message naming the image.
 """
 
 from __future__ import annotations
@@ -111,8 +118,8 @@ ISCROWD_TAG = "iscrowd"
 
 
 class CocoExportWarning(FormatWarning):
-    """Something of a group that COCO cannot hold (the classes of its other members); the
-    message names the image and the group."""
+    """Something of a group that COCO cannot hold (a part that is a point or a line, the classes
+    a merged group does not keep); the message names the image and the group."""
 
 
 class CocoExportError(ValueError):

@@ -12,7 +12,7 @@ The bridges have no area: filling the joined polygon gives every part, plus the 
 bridge lines pass over.
 
 Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound label
-(``bindings.annotation_objects``); its outline is:
+(``bindings.annotation_objects``) split by ``roles.decompose_group``; its outline is:
 
 - a single polygon or rectangle label: its own vertices (polygon holes dropped);
 - anything else (a mask, or a group of several labels): the union of its pixels
@@ -20,8 +20,11 @@ Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound
   straight runs kept as their end points) are the parts, left to right, joined by bridges.
   Holes are filled and thin details are kept only as the contour traces them.
 
-A group is one object whatever its classes (``groups/roles.py``): one line of the group's class
-(its leader); a box beside its masks or polygons is its box and gives no line. The ``detect``
+A group is its object and its parts (``groups/roles.py``, ``decompose_group``): one line of the
+object's class (the leader) for its fragments, a companion box beside them gives no line, and
+one line of its own class for each part (a member of another class); ``merge_groups=True``
+(``convert --merge-groups``) writes one line of the leader per group, warning with the classes it
+does not keep. The ``detect``
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
 reader takes such a 4-number line as the box's 4-corner polygon. Class ids are the classes'
