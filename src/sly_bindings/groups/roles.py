@@ -398,3 +398,65 @@ def decompose_group(
         parts=tuple(parts),
         merged_classes=merged,
     )
+
+
+# A key shared by a single label is no group: a reader that meets a group number (CVAT's or
+# LabelMe's ``group_id``) on one shape reads it unbound, keeping the number as this tag, so that
+# writing LabelMe or CVAT back gives the same ``group_id`` (LabelMe users put ``group_id`` on lone
+# shapes as an instance number).
+GROUP_ID_TAG = "group_id"
+GROUP_ID_TAG_META = sly.TagMeta(GROUP_ID_TAG, sly.TagValueType.ANY_STRING)
+
+
+def unbind_lone_keys(
+    labels: Sequence[sly.Label], numbers: Sequence[Optional[str]]
+) -> List[sly.Label]:
+    """``labels`` with each key that only one label holds removed, that label's group number
+    (``numbers[i]``, the ``group_id`` it was read from) kept as the tag :data:`GROUP_ID_TAG`.
+
+    A label whose group number another label holds too stays as it is (LabelMe keys a group by
+    label and ``group_id``: a car and a person with ``group_id`` 2 keep their keys).
+
+    Raises:
+        ValueError: ``labels`` and ``numbers`` differ in length.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> box = sly.Rectangle(0, 0, 1, 1)
+        >>> labels = [sly.Label(box, car, binding_key="a:7"), sly.Label(box, car, binding_key="a:3"),
+        ...           sly.Label(box, car, binding_key="a:3")]
+        >>> read = unbind_lone_keys(labels, ["7", "3", "3"])
+        >>> [(label.binding_key, kept_group_number(label)) for label in read]
+        [(None, '7'), ('a:3', None), ('a:3', None)]
+    """
+    if len(labels) != len(numbers):
+        raise ValueError(f"{len(labels)} labels and {len(numbers)} numbers: pass one per label")
+    holders: dict = {}
+    for label, number in zip(labels, numbers):
+        if label.binding_key is not None:
+            holders[str(label.binding_key)] = holders.get(str(label.binding_key), 0) + 1
+        if number is not None:
+            holders[("number", number)] = holders.get(("number", number), 0) + 1
+    result = []
+    for label, number in zip(labels, numbers):
+        key = label.binding_key
+        shared = number is not None and holders[("number", number)] > 1
+        if key is None or holders[str(key)] > 1 or shared:
+            result.append(label)
+            continue
+        tags = label.tags
+        if number is not None:
+            tags = tags.add(sly.Tag(GROUP_ID_TAG_META, value=str(number)))
+        unbound = label.clone(tags=tags)
+        unbound.binding_key = None  # clone(binding_key=None) keeps the key
+        result.append(unbound)
+    return result
+
+
+def kept_group_number(label: sly.Label) -> Optional[str]:
+    """The group number a lone label was read with (:func:`unbind_lone_keys`), or None; only an
+    unbound label keeps one."""
+    if label.binding_key is not None:
+        return None
+    tag = label.tags.get(GROUP_ID_TAG)
+    return None if tag is None or tag.value is None else str(tag.value)
