@@ -264,14 +264,17 @@ def test_arguments_are_checked(call, exception):
 @pytest.mark.parametrize(
     "meta, expected",
     [
-        (sly.ProjectMeta([CAR, PERSON]), []),  # every class known
+        (sly.ProjectMeta([CAR, PERSON, CAR_BBOX]), []),  # every class known
         (  # person missing: the group names it
-            sly.ProjectMeta([CAR]),
+            sly.ProjectMeta([CAR, CAR_BBOX]),
             [problem("unknown_class", "a", ["x.jpg"], 1, ["person"], ["bitmap"])],
         ),
-        (  # nothing known: both members at fault
+        (  # nothing known: both members at fault, and the unbound box in a line of the image
             sly.ProjectMeta(),
-            [problem("unknown_class", "a", ["x.jpg"], 2, ["car", "person"], ["bitmap"])],
+            [
+                problem("unknown_class", "a", ["x.jpg"], 2, ["car", "person"], ["bitmap"]),
+                problem("unknown_class", "", ["x.jpg"], 1, ["car_bbox"], ["rectangle"]),
+            ],
         ),
         (None, []),  # no meta: not checked
     ],
@@ -279,3 +282,14 @@ def test_arguments_are_checked(call, exception):
 def test_find_problems_with_a_meta_names_unknown_classes(meta, expected):
     ann = annotation(label(key="a"), label(PERSON, key="a"), label(CAR_BBOX, geometry=BOX))
     assert find_problems(ann, "x.jpg", meta=meta) == expected
+
+
+def test_a_key_reused_on_many_images_is_one_short_line():
+    reused = problem(
+        "key_reused", "k", [f"{n:04d}.jpg" for n in range(300)], 600, ["car"], ["bitmap"]
+    )
+    (line,) = format_report([reused]).splitlines()
+    assert line == (
+        "0000.jpg, 0001.jpg, 0002.jpg and 297 more: key 'k' is on 300 images (600 labels): "
+        "give each image its own keys"
+    )

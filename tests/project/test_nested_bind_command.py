@@ -179,3 +179,21 @@ def test_validate_with_a_primary_class(tmp_path, capsys):
     code, out, _ = call(capsys, "validate", "--local", project.directory, "--primary-class", "hand")
     assert code == 1
     assert "group 'g' has 2 boxes of its own class (hand)" in out
+
+
+def test_validate_reports_an_unknown_class_and_still_checks_the_image(tmp_path, capsys):
+    """Issue 18: a class the meta lacks is one problem line; the image's other checks run."""
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    lone = polygon(0, 0, 9, 9, PERSON).clone(binding_key="s")  # a group of one: a problem
+    bus = sly.ObjClass("bus", sly.Rectangle)
+    ann = sly.Annotation(SIZE, [lone, sly.Label(sly.Rectangle(1, 1, 3, 3), bus)])
+    dataset = project.create_dataset("ds0")
+    dataset.add_item_np("a.png", np.zeros(SIZE + (3,), np.uint8), ann=ann)  # bus not in META
+
+    code, out, _ = call(capsys, "validate", "--local", project.directory)
+
+    assert code == 1
+    lines = out.splitlines()
+    assert any("group 's' has only 1 label" in line for line in lines)
+    assert any("classes the project meta lacks (bus)" in line for line in lines)

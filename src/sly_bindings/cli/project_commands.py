@@ -334,7 +334,8 @@ def validate(
         reused = ReusedKeys()
 
         def check(name: str, ann_json: Dict[str, Any]) -> None:
-            ann = parse_annotation(ann_json, project.meta)
+            # A class the meta lacks is one problem line; the image's other checks still run.
+            ann = parse_annotation(ann_json, with_unknown_classes(ann_json, project.meta))
             found.extend(find_problems(ann, name, project.meta, primary_classes))
             reused.add(name, ann)
 
@@ -348,6 +349,28 @@ def validate(
         )
         summaries.append(summary)
     return problems, summaries
+
+
+def with_unknown_classes(ann_json: Any, meta: sly.ProjectMeta) -> sly.ProjectMeta:
+    """``meta`` with an AnyGeometry class for each class of ``ann_json``'s labels it lacks, so
+    that ``validate`` reads the image and reports those classes (``unknown_class``).
+
+    Examples:
+        >>> meta = sly.ProjectMeta([sly.ObjClass("car", sly.Rectangle)])
+        >>> ann_json = {"objects": [{"classTitle": "bus"}, {"classTitle": "car"}]}
+        >>> [c.name for c in with_unknown_classes(ann_json, meta).obj_classes]
+        ['car', 'bus']
+    """
+    objects = ann_json.get("objects") if isinstance(ann_json, dict) else None
+    names = [
+        label.get("classTitle")
+        for label in (objects if isinstance(objects, list) else [])
+        if isinstance(label, dict) and isinstance(label.get("classTitle"), str)
+    ]
+    lacking = [name for name in dict.fromkeys(names) if meta.get_obj_class(name) is None]
+    if not lacking:
+        return meta
+    return meta.add_obj_classes([sly.ObjClass(name, sly.AnyGeometry) for name in lacking])
 
 
 def print_problems(names: List[str], problems: List[List[BindingProblem]], as_json: bool) -> None:
