@@ -440,3 +440,29 @@ def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, targ
     expected = class_groups(original)
     assert expected["ds0/odd.png"] == [["car", "person"]]  # a group of two classes
     assert class_groups(tmp_path / "back") == expected
+
+
+def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance():
+    # The SDK's COCO keypoints import binds GraphNodes person to its person_bbox (issue 18).
+    from supervisely.geometry.graph import KeypointsTemplate, Node
+
+    template = KeypointsTemplate()
+    for name in ("nose", "tail"):
+        template.add_point(label=name, row=0, col=0)
+    person = sly.ObjClass("person", sly.GraphNodes, geometry_config=template)
+    person_bbox = sly.ObjClass("person_bbox", sly.Rectangle)
+    nodes = {"nose": Node(sly.PointLocation(2, 3)), "tail": Node(sly.PointLocation(6, 5))}
+    ann = sly.Annotation(
+        (10, 10),
+        [
+            sly.Label(sly.GraphNodes(nodes), person, binding_key="k"),
+            sly.Label(sly.Rectangle(1, 2, 7, 6), person_bbox, binding_key="k"),
+        ],
+    )
+    with pytest.warns(YoloWarning, match="graph skipped"):
+        (line,) = annotation_to_yolo(ann, {"person": 0, "person_bbox": 1})
+    assert line == "0 0.200000 0.100000 0.600000 0.100000 0.600000 0.700000 0.200000 0.700000"
+    (instance,) = annotation_to_coco(ann, 1, {"person": 1, "person_bbox": 2})
+    assert instance["category_id"] == 1
+    assert instance["bbox"] == [2.0, 1.0, 4.0, 6.0]
+    assert instance["keypoints"] == [3, 2, 2, 5, 6, 2]
