@@ -82,6 +82,7 @@ REPORT_COLUMNS = {
     "groups": "groups",
     "singleton_groups": "groups of one",
     "mixed_class_groups": "mixed classes",
+    "parts": "parts",
 }
 
 # HTTP statuses the SDK retries: a run stopped by one of them may well finish when run again.
@@ -242,8 +243,8 @@ def report_table(names: List[str], counts: List[BindingStats]) -> str:
 
     Examples:
         >>> print(report_table(["ds0"], [BindingStats(2, 5, 5, 2, 0, 1)]))
-        dataset  images  labels  bound labels  groups  groups of one  mixed classes
-        ds0           2       5             5       2              0              1
+        dataset  images  labels  bound labels  groups  groups of one  mixed classes  parts
+        ds0           2       5             5       2              0              1      0
     """
     header = ["dataset"] + list(REPORT_COLUMNS.values())
     rows = [
