@@ -82,6 +82,13 @@ def test_a_project_of_the_sdks_coco_import_exports_one_object_per_instance(tmp_p
     assert [coco.cats[i["category_id"]]["name"] for i in instances] == ["car", "sign"]
     assert [i["bbox"] for i in instances] == [[10.0, 50.0, 80.0, 30.0], [100.0, 10.0, 10.0, 10.0]]
     assert len(instances[0]["segmentation"]) == 2  # both polygons, one instance
+    # Every category can hold an instance: car_bbox and sign_bbox became bboxes (issue 18); the
+    # others keep their ids, the meta's positions.
+    meta_ids = {c.name: i for i, c in enumerate(project.meta.obj_classes, start=1)}
+    assert sorted((c["name"], c["id"]) for c in coco.dataset["categories"]) == [
+        ("car", meta_ids["car"]),
+        ("sign", meta_ids["sign"]),
+    ]
     assert coco.annToMask(instances[0]).any()
 
     class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}

@@ -38,7 +38,9 @@ A keypoints instance adds ``"keypoints": [x1, y1, v1, ...], "num_keypoints": n``
 category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
-  SDK's exporter gives); ``supercategory`` is the class name.
+  SDK's exporter gives); ``supercategory`` is the class name. A companion class no instance
+  uses (``<name>_bbox`` or ``<name>_keypoints`` beside ``<name>``, whose labels all became
+  the bbox or keypoints of their objects) is left out; the others keep their ids.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
   ``file_name`` is the image's path relative to the project folder, with ``/`` (in
   :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
@@ -104,7 +106,13 @@ from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.items import FormatItem, FormatWarning
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import GroupDecomposition, decompose_group, describe_group
+from sly_bindings.groups.roles import (
+    BBOX_SUFFIX,
+    KEYPOINTS_SUFFIX,
+    GroupDecomposition,
+    decompose_group,
+    describe_group,
+)
 
 # The link of a part to its object: ``"attributes": {"group_id": <the object's instance id>}`` on
 # every instance of a group with parts. Datumaro's COCO reader keeps an annotation's
@@ -236,6 +244,30 @@ def _instances(
     return instances
 
 
+def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
+    """Leave out of the categories of ``cocos`` (changed in place: the dicts being built; they
+    may share one list) each companion class no instance uses: a ``<name>_bbox`` or
+    ``<name>_keypoints`` class beside ``<name>`` whose labels all became the bbox or keypoints
+    of their objects. Ids stay as they are, so they do not depend on the classes one dataset
+    uses."""
+    used = {instance["category_id"] for coco in cocos for instance in coco["annotations"]}
+    for categories in {id(coco["categories"]): coco["categories"] for coco in cocos}.values():
+        names = {category["name"] for category in categories}
+        categories[:] = [
+            category
+            for category in categories
+            if category["id"] in used or not _is_companion(category["name"], names)
+        ]
+
+
+def _is_companion(name: str, names: Iterable[str]) -> bool:
+    """``car_bbox`` or ``car_keypoints`` when ``car`` is among ``names``."""
+    for tail in (BBOX_SUFFIX, KEYPOINTS_SUFFIX):
+        if name.endswith(tail) and name[: -len(tail)] in names:
+            return True
+    return False
+
+
 def _object_name(labels: Sequence[sly.Label]) -> str:
     """``group 'k'`` or ``label of class 'car'``: an object in messages."""
     key = binding_key_of(labels[0])
@@ -321,6 +353,7 @@ def _coco_of(
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
         where = relative.replace(os.sep, "/")
         _add_image(coco, ann, file_name, where, primary_classes, merge_groups)
+    _drop_unused_companions([coco])
     return coco
 
 
@@ -439,6 +472,7 @@ def items_to_coco(
         else:
             shutil.copyfile(item.image, destination)
         _add_image(coco, item.ann, file_name, item.source, primary_classes, merge_groups)
+    _drop_unused_companions(list(written.values()))
     for subset, coco in written.items():
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
