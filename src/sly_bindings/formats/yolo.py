@@ -569,7 +569,13 @@ def items_to_yolo(
     """
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
-    class_ids = {obj_class.name: i for i, obj_class in enumerate(classes)}
+    # Every class a reason: a class whose labels can give no line (points, lines) is left out
+    # of the names, with a warning; the others are numbered in order, whatever a dataset uses.
+    classes = list(classes)
+    left_out = {c.name for c in classes if not _holds_a_line(c, task)}
+    class_ids = {
+        name: i for i, name in enumerate(c.name for c in classes if c.name not in left_out)
+    }
     os.makedirs(out_dir)
     splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
 
@@ -598,7 +604,13 @@ def items_to_yolo(
                 "YOLO names the label file after it: rename one of them"
             )
         for label in item.ann.labels:
-            class_ids.setdefault(label.obj_class.name, len(class_ids))
+            class_name = label.obj_class.name
+            if class_name in class_ids or class_name in left_out:
+                continue
+            if _holds_a_line(label.obj_class, task):
+                class_ids[class_name] = len(class_ids)
+            else:
+                left_out.add(class_name)
         where = f"{folder}/{item.name}"
         lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes, merge_groups)
         # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
@@ -615,6 +627,13 @@ def items_to_yolo(
             destination.write_bytes(item.image)
         else:
             sly.fs.copy_file(str(item.image), str(destination))
+    if left_out:
+        names = ", ".join(sorted(left_out))
+        warnings.warn(
+            f"{out_dir}: {names} left out of data.yaml's names: a YOLO {task} line holds "
+            "the area of bitmaps, polygons and rectangles (or an object's box)",
+            YoloWarning,
+        )
     # Sorted, as a project's datasets are read (by name): the same lists in any item order.
     splits = {split: sorted(folders) for split, folders in splits.items()}
     config = {
@@ -629,6 +648,21 @@ def items_to_yolo(
     header = f"# YOLO {kind} dataset{'' if name is None else ' of ' + name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+
+
+def _holds_a_line(obj_class: sly.ObjClass, task: str) -> bool:
+    """Whether labels of ``obj_class`` can give a YOLO line: any object gives a box line; a
+    segment line is a mask, a polygon, a rectangle or an object's box (keypoints with their
+    box); a class of points or lines gives none."""
+    if task == "detect":
+        return True
+    return obj_class.geometry_type in (
+        sly.Bitmap,
+        sly.Polygon,
+        sly.Rectangle,
+        sly.GraphNodes,
+        sly.AnyGeometry,
+    )
 
 
 def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
