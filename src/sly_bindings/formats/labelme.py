@@ -47,8 +47,8 @@ LabelMe does, and without it the file is refused. ``imageHeight`` and ``imageWid
 image's real size (``formats.items.check_image_size``), checked before any shape is read.
 
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
-``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
-``formats/progress.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
+``files/images.py``, ``files/project_folder.py``, ``formats/items.py``,
+``formats/progress.py`` and ``groups/roles.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
 (which the SDK brings).
 """
 

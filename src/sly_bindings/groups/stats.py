@@ -4,8 +4,8 @@ A group of one label binds nothing (``groups.validate.find_problems`` reports th
 a group whose labels have different classes is one object of several classes (a car and its
 ``car_bbox``, a person and their head: ``groups/roles.py``), counted as information, not as a
 problem; its ``parts`` (``roles.decompose_group``: members of another class than the group's
-object, each an object of its own in COCO and YOLO) are counted too. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`). Copy this file with ``bindings.py``; it needs only
-``supervisely``.
+object, each an object of its own in COCO and YOLO) are counted too. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`). Copy this file with ``bindings.py`` and
+``groups/roles.py``; it needs only ``supervisely``.
 """
 
 from __future__ import annotations
