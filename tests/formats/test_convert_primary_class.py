@@ -105,3 +105,11 @@ def test_primary_class_refused_where_it_means_nothing(
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["cvat", "labelme"])
+def test_merge_groups_refused_where_groups_are_kept_as_they_are(project_dir, tmp_path, target):
+    result = convert("supervisely", target, project_dir, "out", "--merge-groups", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"--merge-groups is used writing coco, yolo, yolo-det, not {target}" in result.stderr
+    assert not (tmp_path / "out").exists()
