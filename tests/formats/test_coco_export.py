@@ -213,19 +213,22 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
             [(1, 4, 1, [2.0, 2.0, 1.0, 1.0], "rle")],
             does_not_raise(),
         ),
-        (  # rectangles only (of two classes): the rectangles are the object, sign leads by area;
-            # pycocotools reads the one-point rectangles as empty: area and box of the square
+        (  # rectangles only (of two classes): the sign rectangles are the object (sign leads
+            # by area), the thing rectangle its part (issue 18); pycocotools reads the one-point
+            # rectangles as empty: area and box of the square, the part's own box
             [sly.Label(sly.Rectangle(0, 0, 0, 0), SIGN, binding_key="g"),
              sly.Label(sly.Rectangle(2, 2, 3, 3), SIGN, binding_key="g"),
              sly.Label(sly.Rectangle(3, 0, 3, 0), THING, binding_key="g")], 1,
             [(1, 3, 1, [2.0, 2.0, 1.0, 1.0], [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-                                            [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0],
-                                            [0.0, 3.0, 0.0, 3.0, 0.0, 3.0, 0.0, 3.0]])],
+                                            [2.0, 2.0, 3.0, 2.0, 3.0, 3.0, 2.0, 3.0]]),
+             (2, 4, 0, [0.0, 3.0, 0.0, 0.0], [[0.0, 3.0, 0.0, 3.0, 0.0, 3.0, 0.0, 3.0]])],
             does_not_raise(),
         ),
-        (  # a group of a car mask and a larger person polygon (issue 12): one person instance
+        (  # a group of a car mask and a larger person polygon (issue 18): the person instance,
+            # its own polygon, and the car instance, its own mask
             [bitmap([[1]], key="mixed"), polygon([(0, 0), (0, 2), (2, 0)], key="mixed")], 1,
-            [(1, 2, 6, [0.0, 0.0, 3.0, 3.0], "rle")],
+            [(1, 2, 1, [0.0, 0.0, 1.0, 1.0], [[0.0, 0.0, 2.0, 0.0, 0.0, 2.0]]),
+             (2, 1, 1, [0.0, 0.0, 1.0, 1.0], "rle")],
             does_not_raise(),
         ),
         (  # a group's point is left out
@@ -487,16 +490,19 @@ SMALL = sly.Polygon([sly.PointLocation(1, 1), sly.PointLocation(1, 3), sly.Point
         ([("car", TRIANGLE), ("car", SMALL)], None),
     ],
 )
-def test_a_group_of_classes_coco_cannot_keep_is_warned_about(members, lost):
+def test_a_group_merged_names_the_classes_coco_does_not_keep(members, lost):
     ann = sly.Annotation((10, 10), [_label(name, geometry) for name, geometry in members])
     names = dict.fromkeys(name for name, _ in members)
     category_ids = {name: number for number, name in enumerate(names, start=1)}
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        [instance] = annotation_to_coco(ann, 1, category_ids)
+        [instance] = annotation_to_coco(ann, 1, category_ids, merge_groups=True)
+        kept = annotation_to_coco(ann, 1, category_ids)  # issue 18: every class kept
 
     shown = [str(w.message) for w in caught if w.category is CocoExportWarning]
+    own = sum(name in (members[0][0], f"{members[0][0]}_bbox") for name, _ in members)
+    assert len(kept) == 1 + len(members) - own  # the object, then one instance per part
     assert instance["category_id"] == 1  # the largest member leads
     if lost is None:
         assert shown == []
@@ -512,11 +518,12 @@ def test_the_warning_names_the_image_in_a_conversion(tmp_path, capsys):
     ann = sly.Annotation((10, 10), [_label("car", TRIANGLE), _label("person", SMALL)])
     project.create_dataset("ds").add_item_np("a.png", np.zeros((10, 10, 3), np.uint8), ann=ann)
 
-    assert convert_in_process("supervisely", "coco", tmp_path / "mixed", tmp_path / "out") == 0
+    out = tmp_path / "out"
+    assert convert_in_process("supervisely", "coco", tmp_path / "mixed", out, "--merge-groups") == 0
 
     # The image named by its annotation file, as every target names a project's item.
     annotation = tmp_path / "mixed" / "ds" / "ann" / "a.png.json"
     assert capsys.readouterr().err.splitlines() == [
-        f"warning: {annotation}: group 'k' (car + person) is one car instance: COCO keeps one "
-        "class per object, so person is not kept (--primary-class chooses the class)"
+        f"warning: {annotation}: group 'k' (car + person) is one car instance (--merge-groups): "
+        "so person is not kept (--primary-class chooses the class)"
     ]

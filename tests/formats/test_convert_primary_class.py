@@ -54,9 +54,20 @@ def test_coco_category_follows_primary_class(project_dir, tmp_path, options, cat
     result = convert("supervisely", "coco", project_dir, "out", *options, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     coco = json.loads((tmp_path / "out" / "annotations" / "instances_ds.json").read_text())
-    [instance] = coco["annotations"]
     names = {c["id"]: c["name"] for c in coco["categories"]}
+    # Issue 18: the leader's instance first (the object), the other class its linked part.
+    assert [names[i["category_id"]] for i in coco["annotations"]] == [
+        category,
+        ({"person", "hat"} - {category}).pop(),
+    ]
+    merged = convert(
+        "supervisely", "coco", project_dir, "merged", "--merge-groups", *options, cwd=tmp_path
+    )
+    assert merged.returncode == 0, merged.stderr
+    coco = json.loads((tmp_path / "merged" / "annotations" / "instances_ds.json").read_text())
+    [instance] = coco["annotations"]
     assert names[instance["category_id"]] == category
+    assert "is not kept" in merged.stderr
 
 
 @pytest.mark.parametrize("target", ["yolo", "yolo-det"])
@@ -66,7 +77,14 @@ def test_yolo_class_follows_primary_class(project_dir, tmp_path, target):
     )
     assert result.returncode == 0, result.stderr
     names = yaml.safe_load((tmp_path / "out" / "data.yaml").read_text())["names"]
-    [line] = (tmp_path / "out" / "labels" / "ds" / "a.txt").read_text().splitlines()
+    lines = (tmp_path / "out" / "labels" / "ds" / "a.txt").read_text().splitlines()
+    assert [names[int(line.split()[0])] for line in lines] == ["hat", "person"]
+    result = convert(
+        "supervisely", target, project_dir, "merged", "--primary-class", "hat", "--merge-groups",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    [line] = (tmp_path / "merged" / "labels" / "ds" / "a.txt").read_text().splitlines()
     assert names[int(line.split()[0])] == "hat"
 
 
@@ -86,4 +104,12 @@ def test_primary_class_refused_where_it_means_nothing(
     )
     assert result.returncode == 2
     assert message in result.stderr and len(result.stderr.splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("target", ["cvat", "labelme"])
+def test_merge_groups_refused_where_groups_are_kept_as_they_are(project_dir, tmp_path, target):
+    result = convert("supervisely", target, project_dir, "out", "--merge-groups", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"--merge-groups is used writing coco, yolo, yolo-det, not {target}" in result.stderr
     assert not (tmp_path / "out").exists()

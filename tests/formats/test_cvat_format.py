@@ -846,3 +846,18 @@ def test_converting_a_bad_colour_is_one_line_naming_the_label(tmp_path, capsys, 
     assert capsys.readouterr().err.splitlines() == [
         f"error: {xml_path}: <meta> <label> 'sign': color: must be #rrggbb, got {color!r}"
     ]
+
+
+def test_a_group_id_on_a_lone_shape_reads_unbound_and_writes_back_the_same_group_id():
+    # A key shared by a single label is no group (issue 18); the number is kept as a tag.
+    image = ET.fromstring(
+        '<image id="0" name="a.jpg" width="20" height="20">'
+        '<box label="car" xtl="0" ytl="0" xbr="2" ybr="2" group_id="4"/>'
+        '<box label="car" xtl="5" ytl="5" xbr="7" ybr="7" group_id="1"/>'
+        '<box label="hat" xtl="6" ytl="5" xbr="7" ybr="6" group_id="1"/>'
+        "</image>"
+    )
+    ann = cvat_image_to_annotation(image)
+    assert [label.binding_key for label in ann.labels] == [None, "a.jpg:1", "a.jpg:1"]
+    written = annotation_to_cvat_image(ann, 0, "a.jpg", "default")
+    assert [shape.get("group_id") for shape in written] == ["4", "1", "1"]

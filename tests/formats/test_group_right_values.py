@@ -1,5 +1,6 @@
-"""Issue 12's right values: groups of several classes, made by Supervisely's own tools or by CVAT,
-exported as one object each; a COCO keypoints file round trip."""
+"""Issue 12's and 18's right values: groups of several classes, made by Supervisely's own tools or
+by CVAT, exported as their object (fragments and companions) and its parts, each part an object of
+its own linked to it (``--merge-groups``: one object each); a COCO keypoints file round trip."""
 
 from __future__ import annotations
 
@@ -17,8 +18,14 @@ from supervisely.convert.image.image_converter import ImageConverter
 
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
-from sly_bindings.formats.coco.read import coco_to_project
-from sly_bindings.formats.coco.write import annotation_to_coco, project_to_coco, write_coco
+from sly_bindings.formats.coco.read import coco_to_annotation, coco_to_project
+from sly_bindings.formats.coco.write import (
+    GROUP_ID_ATTRIBUTE,
+    CocoExportWarning,
+    annotation_to_coco,
+    project_to_coco,
+    write_coco,
+)
 from sly_bindings.formats.cvat import cvat_image_to_annotation
 from sly_bindings.formats.yolo import YoloWarning, annotation_to_yolo
 from sly_bindings.groups.validate import find_problems
@@ -75,6 +82,13 @@ def test_a_project_of_the_sdks_coco_import_exports_one_object_per_instance(tmp_p
     assert [coco.cats[i["category_id"]]["name"] for i in instances] == ["car", "sign"]
     assert [i["bbox"] for i in instances] == [[10.0, 50.0, 80.0, 30.0], [100.0, 10.0, 10.0, 10.0]]
     assert len(instances[0]["segmentation"]) == 2  # both polygons, one instance
+    # Every category can hold an instance: car_bbox and sign_bbox became bboxes (issue 18); the
+    # others keep their ids, the meta's positions.
+    meta_ids = {c.name: i for i, c in enumerate(project.meta.obj_classes, start=1)}
+    assert sorted((c["name"], c["id"]) for c in coco.dataset["categories"]) == [
+        ("car", meta_ids["car"]),
+        ("sign", meta_ids["sign"]),
+    ]
     assert coco.annToMask(instances[0]).any()
 
     class_ids = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes)}
@@ -109,18 +123,45 @@ CVAT_IMAGE = (
 )
 
 
-def test_a_cvat_person_and_hat_group_is_one_person_instance_with_the_person_box(tmp_path):
+def coco_box(geometry: sly.Rectangle) -> list:
+    return [
+        geometry.left,
+        geometry.top,
+        geometry.right - geometry.left,
+        geometry.bottom - geometry.top,
+    ]
+
+
+def test_a_cvat_person_and_hat_group_is_a_person_and_a_hat_instance_linked(tmp_path):
     ann = cvat_image_to_annotation(ET.fromstring(CVAT_IMAGE))
     person = next(label for label in ann.labels if label.obj_class.name == "person")
+    hat = next(label for label in ann.labels if label.obj_class.name == "hat")
     project = sly.Project(str(tmp_path / "cvat"), sly.OpenMode.CREATE)
     project.set_meta(sly.ProjectMeta([label.obj_class for label in ann.labels]))
     project.create_dataset("ds").add_item_np("walk.jpg", np.zeros((80, 100, 3), np.uint8), ann=ann)
+    names = {obj_class.name: i for i, obj_class in enumerate(project.meta.obj_classes, start=1)}
 
-    (instance,) = project_to_coco(project.directory)["annotations"]
+    person_instance, hat_instance = project_to_coco(project.directory)["annotations"]
 
-    box = person.geometry
-    assert instance["category_id"] == 1  # person, the larger box
-    assert instance["bbox"] == [box.left, box.top, box.right - box.left, box.bottom - box.top]
+    assert person_instance["category_id"] == names["person"]  # the larger box leads
+    assert person_instance["bbox"] == coco_box(person.geometry)
+    assert hat_instance["category_id"] == names["hat"]
+    assert hat_instance["bbox"] == coco_box(hat.geometry)
+    link = {GROUP_ID_ATTRIBUTE: person_instance["id"]}
+    assert person_instance["attributes"] == hat_instance["attributes"] == link
+
+
+def test_a_cvat_person_and_hat_group_merged_is_one_person_instance_with_the_person_box(tmp_path):
+    ann = cvat_image_to_annotation(ET.fromstring(CVAT_IMAGE))
+    person = next(label for label in ann.labels if label.obj_class.name == "person")
+    category_ids = {"person": 1, "hat": 2}
+
+    with pytest.warns(CocoExportWarning, match=r"one person instance \(--merge-groups\).*hat"):
+        (instance,) = annotation_to_coco(ann, 1, category_ids, merge_groups=True)
+
+    assert instance["category_id"] == 1
+    assert instance["bbox"] == coco_box(person.geometry)
+    assert "attributes" not in instance
 
 
 def person_keypoints_file() -> dict:
@@ -224,10 +265,211 @@ def test_primary_classes_name_the_leader_of_the_coco_and_yolo_exports():
     hat = next(label for label in ann.labels if label.obj_class.name == "hat").geometry
     category_ids = {"person": 1, "hat": 2}
 
-    (instance,) = annotation_to_coco(ann, 1, category_ids, primary_classes=["hat"])
+    with pytest.warns(CocoExportWarning, match="person is not kept"):
+        (instance,) = annotation_to_coco(
+            ann, 1, category_ids, primary_classes=["hat"], merge_groups=True
+        )
     assert instance["category_id"] == 2
-    assert instance["bbox"] == [hat.left, hat.top, hat.right - hat.left, hat.bottom - hat.top]
-    (line,) = annotation_to_yolo(
-        ann, {"person": 0, "hat": 1}, task="detect", primary_classes=["hat"]
-    )
+    assert instance["bbox"] == coco_box(hat)
+    with pytest.warns(YoloWarning, match="person is not kept"):
+        (line,) = annotation_to_yolo(
+            ann, {"person": 0, "hat": 1}, task="detect", primary_classes=["hat"], merge_groups=True
+        )
     assert line.startswith("1 ")
+    # Without --merge-groups the hat leads and the person is its part: both kept, hat first.
+    hat_instance, person_instance = annotation_to_coco(
+        ann, 1, category_ids, primary_classes=["hat"]
+    )
+    assert [hat_instance["category_id"], person_instance["category_id"]] == [2, 1]
+    lines = annotation_to_yolo(ann, {"person": 0, "hat": 1}, task="detect", primary_classes=["hat"])
+    assert [line.split()[0] for line in lines] == ["1", "0"]
+
+
+# Issue 18: a person polygon, the head inside it and two hands, bound (auto-bind's result).
+PERSON, HEAD, HAND = (sly.ObjClass(name, sly.Polygon) for name in ("person", "head", "hand"))
+BODY_SIZE = (100, 80)
+
+
+def square(top: int, left: int, bottom: int, right: int) -> sly.Polygon:
+    """A box with one corner cut: a polygon (the COCO reader reads 4 box corners as a box)."""
+    middle = (top + bottom) // 2
+    corners = ((top, left), (top, right), (bottom, right), (bottom, left + 2), (middle, left))
+    return sly.Polygon([sly.PointLocation(row, col) for row, col in corners])
+
+
+def person_group(key: str = "p1") -> sly.Annotation:
+    labels = [
+        sly.Label(square(5, 20, 95, 60), PERSON, binding_key=key),
+        sly.Label(square(8, 32, 24, 48), HEAD, binding_key=key),
+        sly.Label(square(45, 10, 55, 19), HAND, binding_key=key),
+        sly.Label(square(45, 61, 55, 70), HAND, binding_key=key),
+    ]
+    return sly.Annotation(BODY_SIZE, labels)
+
+
+PERSON_IDS = {"person": 1, "head": 2, "hand": 3}
+
+
+def test_a_person_with_head_and_hands_is_four_coco_instances_each_its_own_polygon():
+    ann = person_group()
+    instances = annotation_to_coco(ann, 1, PERSON_IDS)
+
+    assert [i["category_id"] for i in instances] == [1, 2, 3, 3]
+    for instance, label in zip(instances, ann.labels):
+        # each its own polygon: the person's segmentation does not swallow the head
+        assert instance["segmentation"] == [label.geometry.exterior_np[:, ::-1].ravel().tolist()]
+    assert {i["attributes"][GROUP_ID_ATTRIBUTE] for i in instances} == {instances[0]["id"]}
+
+
+def test_the_four_coco_instances_read_back_as_one_group_of_four():
+    ann = person_group()
+    instances = annotation_to_coco(ann, 7, PERSON_IDS)
+    image = {"id": 7, "file_name": "walk.png", "height": BODY_SIZE[0], "width": BODY_SIZE[1]}
+    names = {number: name for name, number in PERSON_IDS.items()}
+
+    back = coco_to_annotation(image, instances, names)
+
+    assert [label.obj_class.name for label in back.labels] == ["person", "head", "hand", "hand"]
+    assert len({label.binding_key for label in back.labels}) == 1
+    assert back.labels[0].binding_key is not None
+    assert [label.geometry.to_json() for label in back.labels] == [
+        label.geometry.to_json() for label in ann.labels
+    ]
+
+
+def test_a_coco_instance_linked_to_nothing_else_reads_unbound():
+    image = {"id": 1, "file_name": "a.png", "height": 10, "width": 10}
+    lone = {"id": 4, "category_id": 1, "segmentation": [[1, 1, 5, 1, 5, 5]],
+            "attributes": {GROUP_ID_ATTRIBUTE: 4}}  # fmt: skip
+    (label,) = coco_to_annotation(image, [lone], {1: "car"}).labels
+    assert label.binding_key is None
+
+
+def test_a_person_with_head_and_hands_is_four_yolo_lines_and_one_merged():
+    ann = person_group()
+    ids = {"person": 0, "head": 1, "hand": 2}
+
+    lines = annotation_to_yolo(ann, ids)
+    assert [line.split()[0] for line in lines] == ["0", "1", "2", "2"]
+    assert len(annotation_to_yolo(ann, ids, task="detect")) == 4
+
+    with pytest.warns(YoloWarning, match=r"one person line \(--merge-groups\).*head, hand"):
+        (line,) = annotation_to_yolo(ann, ids, merge_groups=True)
+    assert line.startswith("0 ")
+
+
+def test_a_person_with_head_and_hands_merged_is_one_person_instance():
+    with pytest.warns(CocoExportWarning, match="head, hand are not kept"):
+        (instance,) = annotation_to_coco(person_group(), 1, PERSON_IDS, merge_groups=True)
+    assert instance["category_id"] == 1
+    assert "attributes" not in instance
+
+
+def test_primary_class_head_makes_the_head_the_object_and_keeps_the_others():
+    ann = person_group()
+    instances = annotation_to_coco(ann, 1, PERSON_IDS, primary_classes=["head"])
+
+    assert [i["category_id"] for i in instances] == [2, 1, 3, 3]  # the head first: the object
+    head = ann.labels[1].geometry
+    assert instances[0]["segmentation"] == [head.exterior_np[:, ::-1].ravel().tolist()]
+    person = ann.labels[0].geometry
+    assert instances[1]["segmentation"] == [person.exterior_np[:, ::-1].ravel().tolist()]
+    assert {i["attributes"][GROUP_ID_ATTRIBUTE] for i in instances} == {instances[0]["id"]}
+
+
+def test_our_coco_loads_in_pycocotools_with_the_links(tmp_path):
+    ann = person_group()
+    project = sly.Project(str(tmp_path / "people"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, HAND]))
+    image = np.zeros((*BODY_SIZE, 3), np.uint8)
+    project.create_dataset("ds").add_item_np("walk.png", image, ann=ann)
+
+    write_coco(project.directory, str(tmp_path / "people.json"))
+    coco = COCO(str(tmp_path / "people.json"))
+
+    anns = coco.loadAnns(coco.getAnnIds(imgIds=[1]))
+    assert [coco.cats[a["category_id"]]["name"] for a in anns] == ["person", "head", "hand", "hand"]
+    assert len({a["attributes"][GROUP_ID_ATTRIBUTE] for a in anns}) == 1
+    masks = [coco.annToMask(a) for a in anns]
+    assert all(mask.any() for mask in masks)
+    assert len(coco.getAnnIds(catIds=[coco.getCatIds(catNms=["hand"])[0]])) == 2
+
+
+@pytest.mark.parametrize("merge", [False, True])
+def test_convert_supervisely_to_coco_and_yolo_keeps_heads_and_hands(tmp_path, capsys, merge):
+    project = sly.Project(str(tmp_path / "people"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, HAND]))
+    image = np.zeros((*BODY_SIZE, 3), np.uint8)
+    project.create_dataset("ds").add_item_np("walk.png", image, ann=person_group())
+    flag = ["--merge-groups"] if merge else []
+
+    for target in ("coco", "yolo"):
+        out = tmp_path / target
+        code = run(
+            lambda: main(["convert", "supervisely", target, project.directory, str(out)] + flag),
+            USER_ERRORS,
+        )
+        assert code == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    coco = json.loads((tmp_path / "coco" / "annotations" / "instances_ds.json").read_text())
+    lines = (tmp_path / "yolo" / "labels" / "ds" / "walk.txt").read_text().splitlines()
+    assert len(coco["annotations"]) == len(lines) == (1 if merge else 4)
+    assert ("head, hand are not kept" in err) == merge
+
+
+def class_groups(project_dir: Path) -> dict:
+    """Image -> the groups of two or more labels, each as its sorted class names (a key shared
+    by a single label is no group)."""
+    project = sly.Project(str(project_dir), sly.OpenMode.READ)
+    found = {}
+    for dataset in project.datasets:
+        for name in dataset.get_items_names():
+            ann = dataset.get_ann(name, project.meta)
+            groups = [
+                sorted(label.obj_class.name for label in labels)
+                for key, labels in ann.get_bindings().items()
+                if key is not None and len(labels) > 1
+            ]
+            found[f"{dataset.name}/{name}"] = sorted(groups)
+    return found
+
+
+@pytest.mark.parametrize("target", ["coco", "cvat"])
+def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target):
+    from bound_projects import write_local_project
+
+    original = write_local_project(tmp_path / "bound")
+    for args in (
+        ["convert", "supervisely", target, str(original), str(tmp_path / target)],
+        ["convert", target, "supervisely", str(tmp_path / target), str(tmp_path / "back")],
+    ):
+        assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
+    expected = class_groups(original)
+    assert expected["ds0/odd.png"] == [["car", "person"]]  # a group of two classes
+    assert class_groups(tmp_path / "back") == expected
+
+
+def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance():
+    # The SDK's COCO keypoints import binds GraphNodes person to its person_bbox (issue 18).
+    from supervisely.geometry.graph import KeypointsTemplate, Node
+
+    template = KeypointsTemplate()
+    for name in ("nose", "tail"):
+        template.add_point(label=name, row=0, col=0)
+    person = sly.ObjClass("person", sly.GraphNodes, geometry_config=template)
+    person_bbox = sly.ObjClass("person_bbox", sly.Rectangle)
+    nodes = {"nose": Node(sly.PointLocation(2, 3)), "tail": Node(sly.PointLocation(6, 5))}
+    ann = sly.Annotation(
+        (10, 10),
+        [
+            sly.Label(sly.GraphNodes(nodes), person, binding_key="k"),
+            sly.Label(sly.Rectangle(1, 2, 7, 6), person_bbox, binding_key="k"),
+        ],
+    )
+    with pytest.warns(YoloWarning, match="graph skipped"):
+        (line,) = annotation_to_yolo(ann, {"person": 0, "person_bbox": 1})
+    assert line == "0 0.200000 0.100000 0.600000 0.100000 0.600000 0.700000 0.200000 0.700000"
+    (instance,) = annotation_to_coco(ann, 1, {"person": 1, "person_bbox": 2})
+    assert instance["category_id"] == 1
+    assert instance["bbox"] == [2.0, 1.0, 4.0, 6.0]
+    assert instance["keypoints"] == [3, 2, 2, 5, 6, 2]

@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bindings import binding_groups
+from sly_bindings.groups.validate import find_problems
 from format_samples import (
     CAR,
     PERSON,
@@ -608,3 +609,23 @@ def test_no_shape_stops_the_file(shapes):
         ann = labelme_to_annotation(labelme_file(*shapes, GOOD_SHAPE))
     assert ann.labels[-1].obj_class.name == "sign"
     assert all(label.geometry.area > 0 for label in ann.labels)
+
+
+def test_a_group_id_on_a_lone_shape_reads_unbound_and_writes_back_the_same_group_id():
+    # LabelMe users number lone shapes with group_id as instance numbers (issue 18).
+    data = labelme_file(
+        shape("car", [[0, 0], [1, 1]], "rectangle", group_id=5),
+        shape("car", [[3, 3], [4, 4]], "rectangle", group_id=1),
+        shape("car", [[6, 6], [7, 7]], "rectangle", group_id=1),
+        shape("sign", [[8, 8], [9, 9]], "rectangle", group_id=9),
+    )
+    ann = labelme_to_annotation(data)
+    assert [label.binding_key for label in ann.labels] == [None, "street.jpg:car:1"] * 1 + [
+        "street.jpg:car:1",
+        None,
+    ]
+    assert not find_problems(ann, "street.jpg")  # nothing the user never grouped is flagged
+    written = annotation_to_labelme(ann, "street.jpg")
+    assert [shape["group_id"] for shape in written["shapes"]] == [5, 1, 1, 9]
+    back = labelme_to_annotation(written)
+    assert [label.binding_key is None for label in back.labels] == [True, False, False, True]

@@ -343,3 +343,41 @@ def test_ultralytics_misses_just_the_images_we_warn_about(tmp_path):
     assert len(written) == 7
     assert {name.replace("images/", "", 1) for name in written - found} == warned
     assert warned == {"train/.a.png", "train/.night/a.png", "train/day/.a.png"}
+
+
+# Load a COCO layout with Datumaro's coco_instances importer; print each polygon's class, its
+# annotation id and the group link it kept in its attributes.
+DATUMARO_COCO_SCRIPT = """
+import json, sys
+import datumaro as dm
+dataset = dm.Dataset.import_from(sys.argv[1], "coco_instances")
+labels = dataset.categories()[dm.AnnotationType.label]
+print(json.dumps([
+    [labels[a.label].name, a.id, a.attributes.get("group_id")]
+    for item in dataset for a in item.annotations if a.type.name == "polygon"
+]))
+"""
+
+
+@needs_datumaro
+def test_datumaro_loads_our_coco_with_the_group_links(tmp_path):
+    """Issue 18: the parts of a group are instances of their own, linked by
+    ``attributes.group_id``, which Datumaro keeps as each annotation's attribute."""
+    from sly_bindings.formats.coco.write import write_coco_layout
+    from test_group_right_values import HAND, HEAD, PERSON, BODY_SIZE, person_group
+
+    project = sly.Project(str(tmp_path / "people"), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, HAND]))
+    image = np.zeros((*BODY_SIZE, 3), np.uint8)
+    project.create_dataset("ds").add_item_np("walk.png", image, ann=person_group())
+    write_coco_layout(project.directory, str(tmp_path / "coco"))
+
+    result = subprocess.run(
+        [DATUMARO_PYTHON, "-c", DATUMARO_COCO_SCRIPT, str(tmp_path / "coco")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout.splitlines()[-1])
+    assert rows == [["person", 1, 1], ["head", 2, 1], ["hand", 3, 1], ["hand", 4, 1]]

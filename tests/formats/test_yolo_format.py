@@ -183,7 +183,7 @@ def test_annotation_to_yolo_writes_one_line_per_object():
     ]
 
 
-def test_a_mixed_class_group_is_one_line_of_its_leading_class():
+def test_a_mixed_class_group_is_a_line_per_object_and_part_or_one_merged():
     ann = sly.Annotation(
         (10, 10),
         [
@@ -196,11 +196,25 @@ def test_a_mixed_class_group_is_one_line_of_its_leading_class():
     with pytest.warns(YoloWarning) as warned:
         lines = annotation_to_yolo(ann, {"person": 0, "sign": 1})
 
-    # One object (issue 12): the person polygon leads, the sign box is its box and no line.
-    assert lines == ["0 0.300000 0.300000 0.600000 0.300000 0.600000 0.600000"]
+    # Issue 18: the person polygon leads, the sign box is a part: a line of its own.
+    assert lines == [
+        "0 0.300000 0.300000 0.600000 0.300000 0.600000 0.600000",
+        "1 0.000000 0.000000 0.100000 0.000000 0.100000 0.100000 0.000000 0.100000",
+    ]
     messages = [str(warning.message) for warning in warned]
     assert messages == ["image: group k: point skipped: a YOLO segment is the area of bitmaps, "
                         "polygons and rectangles"]  # fmt: skip
+
+    with pytest.warns(YoloWarning) as warned:
+        lines = annotation_to_yolo(ann, {"person": 0, "sign": 1}, merge_groups=True)
+
+    # --merge-groups (issue 12's one object): the person's line only, the others named.
+    assert lines == ["0 0.300000 0.300000 0.600000 0.300000 0.600000 0.600000"]
+    messages = [str(warning.message) for warning in warned]
+    assert messages[0] == (
+        "image: group k (person + sign, tip) is one person line (--merge-groups): so sign, tip "
+        "are not kept (--primary-class chooses the class)"
+    )
 
 
 CAR_POLYGON = sly.ObjClass("car", sly.Polygon)
@@ -222,11 +236,12 @@ CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
             ["0 0.400000 0.400000 0.400000 0.400000"],
         ),
-        (  # two boxes of two classes: the boxes are the object, of the larger box's class
+        (  # two boxes of two classes: the larger box's class leads, the other is its part
             [sly.Label(sly.Rectangle(0, 0, 0, 0), CAR_BBOX, binding_key="s"),
              sly.Label(sly.Rectangle(0, 0, 4, 4), SIGN, binding_key="s")],
-            ["1 0.000000 0.000000 0.000000 0.400000 0.400000 0.400000 0.400000 0.000000"],
-            ["1 0.250000 0.250000 0.500000 0.500000"],
+            ["1 0.000000 0.000000 0.400000 0.000000 0.400000 0.400000 0.000000 0.400000",
+             "2 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000"],
+            ["1 0.250000 0.250000 0.500000 0.500000", "2 0.050000 0.050000 0.100000 0.100000"],
         ),
         (  # a box over the border: clipped to the image
             [sly.Label(sly.Rectangle(5, 5, 9, 9), SIGN)],

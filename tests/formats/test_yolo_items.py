@@ -193,3 +193,27 @@ def test_yolo_to_project_with_no_image_names_the_folder_and_makes_nothing(tmp_pa
     with pytest.raises(InvalidYoloError, match="images: no image in it: put the images in"):
         yolo_to_project(str(tmp_path / "yolo"), str(tmp_path / "project"))
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize(
+    "task, names", [("segment", {0: "car"}), ("detect", {0: "lane", 1: "car"})]
+)
+def test_a_class_that_gives_no_line_is_left_out_of_the_names(tmp_path, task, names):
+    # Issue 18, every class a reason: a polyline class gives no segment line (a box in detect).
+    lane, car = sly.ObjClass("lane", sly.Polyline), sly.ObjClass("car", sly.Polygon)
+    triangle = sly.Polygon([sly.PointLocation(r, c) for r, c in ((1, 1), (1, 6), (6, 1))])
+    line = sly.Polyline([sly.PointLocation(0, 0), sly.PointLocation(7, 7)])
+    ann = sly.Annotation((8, 8), [sly.Label(line, lane), sly.Label(triangle, car)])
+    png = sly.image.write_bytes(np.zeros((8, 8, 3), np.uint8), ".png")
+    item = FormatItem(("train",), "a.png", png, ann, "a")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        items_to_yolo([item], str(tmp_path / "yolo"), task=task, classes=[lane, car])
+
+    config = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
+    assert config["names"] == names
+    left_out = [str(w.message) for w in caught if "left out of data.yaml" in str(w.message)]
+    assert len(left_out) == (1 if task == "segment" else 0)
+    lines = (tmp_path / "yolo" / "labels" / "train" / "a.txt").read_text().splitlines()
+    assert [line.split()[0] for line in lines] == (["0"] if task == "segment" else ["0", "1"])

@@ -12,7 +12,13 @@ import supervisely as sly
 from bindings import bind_labels
 from sly_bindings.files.images import masks_to_labels, read_image_size, read_mask
 from bindings import annotation_objects
-from sly_bindings.groups.merge import group_bbox, group_mask, merge_bindings, merge_group
+from sly_bindings.groups.merge import (
+    GroupMergeWarning,
+    group_bbox,
+    group_mask,
+    merge_bindings,
+    merge_group,
+)
 from label_literals import CAR, bitmap, polygon
 
 REPO_DIR = Path(__file__).resolve().parents[2]
@@ -382,14 +388,15 @@ def test_annotation_objects_counts_number_and_string_keys_as_one_group():
             [("point", 0, None, None)],
             does_not_raise(),
         ),
-        (  # a group mixing classes (issue 12): one label of its leading class; the box dropped
+        (  # a group mixing classes (issue 18): the car object merged, the sign box its part
             [bitmap([[1]], key="mixed"), rectangle(1, 1, 1, 1, key="mixed")],
-            [("car", 1, None, [[1, 0, 0], [0, 0, 0], [0, 0, 0]])],
+            [("car", 1, "mixed", [[1, 0, 0], [0, 0, 0], [0, 0, 0]]),
+             ("sign", 1, "mixed", [[0, 0, 0], [0, 1, 0], [0, 0, 0]])],
             does_not_raise(),
         ),
-        (  # a bound point: not drawn, dropped
+        (  # a bound point of another class: a part, kept bound as it is
             [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), ANY, binding_key="k")],
-            [("car", 1, None, [[1, 0, 0], [0, 0, 0], [0, 0, 0]])],
+            [("car", 1, "k", [[1, 0, 0], [0, 0, 0], [0, 0, 0]]), ("thing", 0, "k", None)],
             does_not_raise(),
         ),
         (  # a bound group of only points: no area, kept as it is
@@ -446,7 +453,7 @@ def test_merge_bindings_on_the_demo_car_gives_one_object_of_all_three_masks():
         ),
     ],
 )
-def test_merge_bindings_keeps_the_named_roles_bound(keep, expected):
+def test_merge_bindings_merged_groups_keep_the_named_roles_bound(keep, expected):
     ann = sly.Annotation(
         (3, 3),
         [
@@ -456,11 +463,28 @@ def test_merge_bindings_keeps_the_named_roles_bound(keep, expected):
             rectangle(2, 0, 2, 0),
         ],
     )
-    got = [
+    with pytest.warns(GroupMergeWarning, match=r"is one car object \(merge_groups\): so "):
+        got = [
+            (label.obj_class.name, int(label.geometry.area), label.binding_key)
+            for label in merge_bindings(ann, keep=keep, merge_groups=True).labels
+        ]
+    assert got == [row for row in expected if row != ("sign", 1, None)] + [("sign", 1, None)]
+    # Issue 18: without merge_groups the point and the sign box are parts, always kept bound.
+    assert [
         (label.obj_class.name, int(label.geometry.area), label.binding_key)
         for label in merge_bindings(ann, keep=keep).labels
-    ]
-    assert got == [row for row in expected if row != ("sign", 1, None)] + [("sign", 1, None)]
+    ] == [("car", 1, "g"), ("point", 0, "g"), ("sign", 1, "g"), ("sign", 1, None)]
+
+
+def test_merge_bindings_merged_group_is_one_object_of_its_leading_class():
+    ann = sly.Annotation((3, 3), [bitmap([[1]], key="m"), rectangle(1, 1, 1, 1, key="m")])
+    with pytest.warns(GroupMergeWarning, match="sign is not kept"):
+        (merged,) = merge_bindings(ann, merge_groups=True).labels
+    assert (merged.obj_class.name, int(merged.geometry.area), merged.binding_key) == (
+        "car",
+        1,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from label_literals import bitmap, keypoint_class, polygon
 from label_literals import keypoints as keypoint_label
 from sly_bindings.groups.merge import object_mask
 from sly_bindings.groups.roles import (
+    decompose_group,
     describe_group,
     group_class,
     group_roles,
@@ -210,3 +211,57 @@ def test_own_boxes_and_mask_members_and_description():
     assert own_boxes(labels, "person") == [labels[0]]
     assert mask_members(labels) == (labels[1], labels[2], labels[4])
     assert describe_group(labels) == "person + person_bbox, head, hand"
+
+
+def names(labels) -> list:
+    return [label.obj_class.name for label in labels]
+
+
+@pytest.mark.parametrize(
+    "labels, primary, merge, expected",
+    [
+        (  # the SDK's COCO import: car fragments and the car_bbox companion, no part
+            [poly([(0, 0), (0, 4), (4, 0)], "car"), poly([(6, 6), (6, 9), (9, 6)], "car"),
+             box(0, 0, 9, 9, "car_bbox")], None, False,
+            ("car", ["car", "car"], ["car_bbox"], [], [], ()),
+        ),
+        (  # a person with head and hand: the object and two parts
+            [poly([(0, 0), (0, 9), (9, 0)], "person"), poly([(0, 0), (0, 2), (2, 0)], "head"),
+             box(5, 0, 6, 1, "hand")], None, False,
+            ("person", ["person"], [], [], ["head", "hand"], ()),
+        ),
+        (  # --primary-class head: the head is the object, the person a part
+            [poly([(0, 0), (0, 9), (9, 0)], "person"), poly([(0, 0), (0, 2), (2, 0)], "head")],
+            ["head"], False,
+            ("head", ["head"], [], [], ["person"], ()),
+        ),
+        (  # merged: one object of the leader, the other classes named
+            [poly([(0, 0), (0, 9), (9, 0)], "person"), poly([(0, 0), (0, 2), (2, 0)], "head"),
+             box(5, 0, 6, 1, "hand")], None, True,
+            ("person", ["person", "head", "hand"], [], [], [], ("head", "hand")),
+        ),
+        (  # the SDK's keypoints import: a box and keypoints of person are one object
+            [box(0, 0, 9, 9, "person_bbox"), keypoints([(1, 1), (5, 5)], "person")],
+            None, False,
+            ("person", [], ["person_bbox"], ["person"], [], ()),
+        ),
+        (  # our COCO reader's names: <name>_bbox and <name>_keypoints, no <name> label
+            [box(0, 0, 9, 9, "face_bbox"), keypoints([(1, 1), (5, 5)], "face_keypoints")],
+            None, False,
+            ("face_keypoints", [], ["face_bbox"], ["face_keypoints"], [], ()),
+        ),
+    ],
+)  # fmt: skip
+def test_decompose_group(labels, primary, merge, expected):
+    group = decompose_group(labels, primary, merge)
+    got = (
+        group.object_class.name,
+        names(group.fragments),
+        names(group.boxes),
+        names(group.keypoints),
+        names(group.parts),
+        group.merged_classes,
+    )
+    assert got == expected
+    # Nothing is lost: every label is in the object or a part, once.
+    assert sorted(map(id, group.members + group.parts)) == sorted(map(id, labels))

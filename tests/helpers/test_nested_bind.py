@@ -8,7 +8,8 @@ import pytest
 import supervisely as sly
 
 from bindings import binding_key_of
-from sly_bindings.groups.nested import auto_bind_nested
+from label_literals import keypoint_class, keypoints
+from sly_bindings.groups.nested import auto_bind_nested, auto_bind_nested_counted
 
 PERSON = sly.ObjClass("person", sly.Polygon)
 HEAD = sly.ObjClass("head", sly.Polygon)
@@ -131,3 +132,39 @@ def test_keys_are_deterministic_and_differ_per_parent():
 def test_arguments_are_checked(arguments, exception):
     with exception:
         auto_bind_nested(sly.Annotation((4, 4)), **arguments)
+
+
+def test_a_skeleton_or_a_point_child_is_compared_by_its_box():
+    # Issue 18: the app compares children of every geometry; skeletons were skipped silently.
+    person = sly.ObjClass("person", sly.Rectangle)
+    pose = keypoint_class("pose", ["nose", "tail"])
+    dot = sly.ObjClass("dot", sly.Point)
+    ann = sly.Annotation(
+        (20, 20),
+        [
+            sly.Label(sly.Rectangle(0, 0, 9, 9), person),
+            keypoints({"nose": (1, 1), "tail": (4, 4)}, pose),  # its box all inside
+            sly.Label(sly.Point(15, 15), dot),  # outside every person
+            sly.Label(sly.Point(3, 8), dot),  # inside
+        ],
+    )
+    bound, counts = auto_bind_nested_counted(ann, ["person"], ["pose", "dot"])
+    keys = [label.binding_key for label in bound.labels]
+    assert keys[0] is not None and keys[1] == keys[0] == keys[3] and keys[2] is None
+    assert counts.lines() == ["dot: 1 bound, 1 left unbound (best overlap 0%)", "pose: 1 bound"]
+
+
+def test_a_child_inside_two_parents_joins_the_one_holding_most_of_it():
+    person = sly.ObjClass("person", sly.Rectangle)
+    hand = sly.ObjClass("hand", sly.Rectangle)
+    ann = sly.Annotation(
+        (20, 20),
+        [
+            sly.Label(sly.Rectangle(0, 0, 9, 5), person),
+            sly.Label(sly.Rectangle(0, 6, 9, 19), person),
+            sly.Label(sly.Rectangle(2, 4, 3, 9), hand),  # 2 of 6 columns in the first
+        ],
+    )
+    bound = auto_bind_nested(ann, ["person"], ["hand"], min_overlap=0.5)
+    keys = [label.binding_key for label in bound.labels]
+    assert keys[2] == keys[1] is not None and keys[0] is None

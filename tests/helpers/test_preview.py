@@ -81,7 +81,10 @@ def test_group_colours_are_fixed_distinct_and_never_grey():
         ((35, 68), on_black(GREY)),  # inside the other one
         ((25, 30), [0, 0, 0]),  # between the labels: the image as it was
         ((20, 30), list(group_colour(1))),  # on group a's bounding box, between its labels
-        ((45, 30), list(group_colour(2))),  # on group b's bounding box
+        # group b's box is its object's, the car mask's (issue 18): its bottom edge, row 44;
+        # the person box is a part, an object of its own, not in it
+        ((44, 12), list(group_colour(2))),
+        ((45, 30), [0, 0, 0]),
         ((6, 6), list(group_colour(1))),  # group a's number tab: no room above, inside the box
         ((14, 6), list(group_colour(2))),  # group b's number tab, above its box
     ],

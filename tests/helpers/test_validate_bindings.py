@@ -25,6 +25,8 @@ TRIANGLE = sly.Polygon([sly.PointLocation(r, c) for r, c in [(0, 0), (0, 3), (3,
 CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
 POSE = keypoint_class("pose", ["nose", "tail"])
 FACE = keypoint_class("face", ["nose", "tail"])
+PERSON_KEYPOINTS = keypoint_class("person_keypoints", ["nose", "tail"])
+CAR_KEYPOINTS = keypoint_class("car_keypoints", ["nose", "tail"])
 NODES = keypoints({"nose": (0, 0), "tail": (2, 2)}, POSE).geometry
 
 
@@ -77,10 +79,15 @@ def problem(kind, key, images, count, classes, geometries) -> BindingProblem:
             [label(PERSON, key="a", geometry=sly.Rectangle(0, 0, 3, 3)), label(key="a", geometry=BOX)],
             [],
         ),
-        (  # keypoints of two skeletons in one group
+        (  # skeletons of other classes in a group: parts, each an object of its own (issue 18)
             [label(PERSON, key="a"), label(POSE, key="a", geometry=NODES),
              label(FACE, key="a", geometry=NODES)],
-            [problem("two_skeletons", "a", ["x.jpg"], 2, ["pose", "face"], ["graph"])],
+            [],
+        ),
+        (  # two skeletons of the object's own (<leader>_keypoints) in one group
+            [label(PERSON, key="a"), label(PERSON_KEYPOINTS, key="a", geometry=NODES),
+             label(PERSON_KEYPOINTS, key="a", geometry=NODES)],
+            [problem("two_skeletons", "a", ["x.jpg"], 2, ["person_keypoints"], ["graph"])],
         ),
         (  # one skeleton with its box and mask: no problem
             [label(PERSON, key="a"), label(POSE, key="a", geometry=NODES),
@@ -88,10 +95,10 @@ def problem(kind, key, images, count, classes, geometries) -> BindingProblem:
             [],
         ),
         (  # a singleton with two boxes can't be: each problem of a group, in KINDS order
-            [label(key="a", geometry=BOX), label(key="a", geometry=BOX), label(POSE, key="a",
-             geometry=NODES), label(FACE, key="a", geometry=NODES)],
+            [label(key="a", geometry=BOX), label(key="a", geometry=BOX), label(CAR_KEYPOINTS,
+             key="a", geometry=NODES), label(CAR_KEYPOINTS, key="a", geometry=NODES)],
             [problem("ambiguous_bbox", "a", ["x.jpg"], 2, ["car"], ["rectangle"]),
-             problem("two_skeletons", "a", ["x.jpg"], 2, ["pose", "face"], ["graph"])],
+             problem("two_skeletons", "a", ["x.jpg"], 2, ["car_keypoints"], ["graph"])],
         ),
         (  # several groups: in the order their first label appears
             [label(key="z"), label(key="a"), label(key="a"), label(PERSON, key="m")],
@@ -257,14 +264,17 @@ def test_arguments_are_checked(call, exception):
 @pytest.mark.parametrize(
     "meta, expected",
     [
-        (sly.ProjectMeta([CAR, PERSON]), []),  # every class known
+        (sly.ProjectMeta([CAR, PERSON, CAR_BBOX]), []),  # every class known
         (  # person missing: the group names it
-            sly.ProjectMeta([CAR]),
+            sly.ProjectMeta([CAR, CAR_BBOX]),
             [problem("unknown_class", "a", ["x.jpg"], 1, ["person"], ["bitmap"])],
         ),
-        (  # nothing known: both members at fault
+        (  # nothing known: both members at fault, and the unbound box in a line of the image
             sly.ProjectMeta(),
-            [problem("unknown_class", "a", ["x.jpg"], 2, ["car", "person"], ["bitmap"])],
+            [
+                problem("unknown_class", "a", ["x.jpg"], 2, ["car", "person"], ["bitmap"]),
+                problem("unknown_class", "", ["x.jpg"], 1, ["car_bbox"], ["rectangle"]),
+            ],
         ),
         (None, []),  # no meta: not checked
     ],
@@ -272,3 +282,14 @@ def test_arguments_are_checked(call, exception):
 def test_find_problems_with_a_meta_names_unknown_classes(meta, expected):
     ann = annotation(label(key="a"), label(PERSON, key="a"), label(CAR_BBOX, geometry=BOX))
     assert find_problems(ann, "x.jpg", meta=meta) == expected
+
+
+def test_a_key_reused_on_many_images_is_one_short_line():
+    reused = problem(
+        "key_reused", "k", [f"{n:04d}.jpg" for n in range(300)], 600, ["car"], ["bitmap"]
+    )
+    (line,) = format_report([reused]).splitlines()
+    assert line == (
+        "0000.jpg, 0001.jpg, 0002.jpg and 297 more: key 'k' is on 300 images (600 labels): "
+        "give each image its own keys"
+    )

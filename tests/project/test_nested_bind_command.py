@@ -78,6 +78,9 @@ def test_local_project_binds_the_head_not_the_hand(tmp_path, capsys):
 
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == "ds0: 2 images, 2 changed, 2 written"
+    # What it did and what it left, per child class (issue 18): the hand 30 % inside.
+    assert "children hand: 0 bound, 2 left unbound (best overlap 30%)" in out.splitlines()
+    assert "children head: 2 bound" in out.splitlines()
     assert local_groups(directory) == {"a.png": EXPECTED, "b.png": EXPECTED}
     # Run again: nothing left to do (the head is bound, the hand still below the threshold).
     assert call(capsys, *NESTED, "--local", directory)[1].splitlines()[-1] == (
@@ -93,6 +96,10 @@ def test_dry_run_and_json_change_nothing(tmp_path, capsys):
     assert code == 0
     data = json.loads(out)
     assert data["dry_run"] and data["total"]["changed"] == 2
+    assert data["children"] == {
+        "hand": {"bound": 0, "unbound": 2, "best_unbound_overlap": 0.3},
+        "head": {"bound": 2, "unbound": 0, "best_unbound_overlap": None},
+    }
     assert local_groups(directory) == {"a.png": [], "b.png": []}
 
 
@@ -156,16 +163,37 @@ def test_max_gap_and_parents_are_mutually_exclusive(tmp_path, capsys):
 
 
 def test_validate_with_a_primary_class(tmp_path, capsys):
-    """A person polygon with two hand boxes: by area the person leads and the hands are not its
-    boxes; with --primary-class hand the hand leads and has two boxes of its own."""
+    """A person polygon, a hand polygon and two hand boxes: by area the person leads and the
+    hand labels are its parts (issue 18: objects of their own); with --primary-class hand the
+    hand leads, its polygon beside two boxes of its own."""
     project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
-    project.set_meta(META)
+    hand_area = sly.ObjClass("hand", sly.AnyGeometry)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, hand_area]))
     person = polygon(0, 0, 9, 9, PERSON).clone(binding_key="g")
-    hands = [sly.Label(sly.Rectangle(r, 2, r + 1, 3), HAND, binding_key="g") for r in (2, 6)]
-    ann = sly.Annotation(SIZE, [person, *hands])
+    hand = polygon(2, 2, 4, 4, hand_area).clone(binding_key="g")
+    hands = [sly.Label(sly.Rectangle(r, 2, r + 1, 3), hand_area, binding_key="g") for r in (2, 6)]
+    ann = sly.Annotation(SIZE, [person, hand, *hands])
     project.create_dataset("ds0").add_item_np("a.png", np.zeros(SIZE + (3,), np.uint8), ann=ann)
 
     assert call(capsys, "validate", "--local", project.directory)[0] == 0
     code, out, _ = call(capsys, "validate", "--local", project.directory, "--primary-class", "hand")
     assert code == 1
     assert "group 'g' has 2 boxes of its own class (hand)" in out
+
+
+def test_validate_reports_an_unknown_class_and_still_checks_the_image(tmp_path, capsys):
+    """Issue 18: a class the meta lacks is one problem line; the image's other checks run."""
+    project = sly.Project(str(tmp_path / "project"), sly.OpenMode.CREATE)
+    project.set_meta(META)
+    lone = polygon(0, 0, 9, 9, PERSON).clone(binding_key="s")  # a group of one: a problem
+    bus = sly.ObjClass("bus", sly.Rectangle)
+    ann = sly.Annotation(SIZE, [lone, sly.Label(sly.Rectangle(1, 1, 3, 3), bus)])
+    dataset = project.create_dataset("ds0")
+    dataset.add_item_np("a.png", np.zeros(SIZE + (3,), np.uint8), ann=ann)  # bus not in META
+
+    code, out, _ = call(capsys, "validate", "--local", project.directory)
+
+    assert code == 1
+    lines = out.splitlines()
+    assert any("group 's' has only 1 label" in line for line in lines)
+    assert any("classes the project meta lacks (bus)" in line for line in lines)

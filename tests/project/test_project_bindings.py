@@ -37,6 +37,7 @@ COUNTS_PER_DATASET = {
     "groups": 5,
     "singleton_groups": 1,
     "mixed_class_groups": 1,
+    "parts": 1,  # odd.png: the person bound to the car is a part, an object of its own
 }
 COMMANDS = {
     "discard": ["discard"],
@@ -247,10 +248,10 @@ def test_report_as_a_table(on_server, capsys):
 
     assert code == 0
     assert out.splitlines()[1:] == [
-        "dataset  images  labels  bound labels  groups  groups of one  mixed classes",
-        "ds0           4      12             9       5              1              1",
-        "ds1           4      12             9       5              1              1",
-        "total         8      24            18      10              2              2",
+        "dataset  images  labels  bound labels  groups  groups of one  mixed classes  parts",
+        "ds0           4      12             9       5              1              1      1",
+        "ds1           4      12             9       5              1              1      1",
+        "total         8      24            18      10              2              2      2",
     ]
 
 

@@ -45,7 +45,7 @@ from sly_bindings.cli.runner import CommandFailed, UserError, describe
 from sly_bindings.cli.settings import load_settings, read_credentials
 from sly_bindings.files.project_folder import ProjectFolderError
 from sly_bindings.groups.auto_bind import auto_bind
-from sly_bindings.groups.nested import auto_bind_nested
+from sly_bindings.groups.nested import NestedCounts, auto_bind_nested_counted
 from sly_bindings.groups.stats import BindingStats
 from sly_bindings.groups.validate import BindingProblem, ReusedKeys, find_problems, format_report
 from sly_bindings.project.edits import (
@@ -80,6 +80,7 @@ REPORT_COLUMNS = {
     "groups": "groups",
     "singleton_groups": "groups of one",
     "mixed_class_groups": "mixed classes",
+    "parts": "parts",
 }
 
 # HTTP statuses the SDK retries: a run stopped by one of them may well finish when run again.
@@ -136,17 +137,23 @@ def check_nothing_skipped(names: List[str], summaries: List[EditSummary]) -> Non
         )
 
 
-def json_edit(args: argparse.Namespace, meta: sly.ProjectMeta) -> JsonEdit:
-    """The edit of one image's annotation JSON that ``discard`` or ``auto-bind`` applies."""
+def json_edit(
+    args: argparse.Namespace, meta: sly.ProjectMeta, counts: Optional[List[NestedCounts]] = None
+) -> JsonEdit:
+    """The edit of one image's annotation JSON that ``discard`` or ``auto-bind`` applies;
+    ``auto-bind --parents`` appends what it did and left on each image to ``counts``."""
     if args.command == "discard":
         # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed.
         return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
 
     def bind(ann: sly.Annotation) -> sly.Annotation:
         if args.parents:
-            return auto_bind_nested(
+            bound, counted = auto_bind_nested_counted(
                 ann, args.parents, args.children, args.min_overlap, regroup=args.regroup
             )
+            if counts is not None:
+                counts.append(counted)
+            return bound
         return auto_bind(
             ann, args.max_gap, keep_existing=not args.regroup, across_classes=args.across_classes
         )
@@ -159,14 +166,33 @@ def json_edit(args: argparse.Namespace, meta: sly.ProjectMeta) -> JsonEdit:
 
 
 def print_summaries(
-    names: List[str], summaries: List[EditSummary], dry_run: bool, saved: str, as_json: bool
+    names: List[str],
+    summaries: List[EditSummary],
+    dry_run: bool,
+    saved: str,
+    as_json: bool,
+    children: Optional[NestedCounts] = None,
 ) -> None:
-    """One line per dataset and a total: what changed (or would) and what was saved; or JSON."""
+    """One line per dataset and a total: what changed (or would) and what was saved; or JSON.
+    ``children`` (``auto-bind --parents``): per child class, bound and left unbound, with the
+    best overlap of those left, one line each (in JSON, ``"children"``)."""
     if as_json:
         rows = [{"dataset": name, **summary._asdict()} for name, summary in zip(names, summaries)]
         total = sum(summaries, EditSummary())._asdict()
-        print(json.dumps({"datasets": rows, "total": total, "dry_run": dry_run}, indent=2))
+        result: Dict[str, Any] = {"datasets": rows, "total": total, "dry_run": dry_run}
+        if children is not None:
+            result["children"] = {
+                name: {
+                    "bound": children.bound.get(name, 0),
+                    "unbound": children.unbound.get(name, 0),
+                    "best_unbound_overlap": children.best_unbound.get(name),
+                }
+                for name in sorted({**children.bound, **children.unbound})
+            }
+        print(json.dumps(result, indent=2))
         return
+    for line in children.lines() if children is not None else []:
+        print(f"children {line}")
     for name, summary in zip(names, summaries):
         print(summary_line(name, summary, dry_run, saved))
     if len(summaries) > 1:
@@ -271,8 +297,8 @@ def report_table(names: List[str], counts: List[BindingStats]) -> str:
 
     Examples:
         >>> print(report_table(["ds0"], [BindingStats(2, 5, 5, 2, 0, 1)]))
-        dataset  images  labels  bound labels  groups  groups of one  mixed classes
-        ds0           2       5             5       2              0              1
+        dataset  images  labels  bound labels  groups  groups of one  mixed classes  parts
+        ds0           2       5             5       2              0              1      0
     """
     header = ["dataset"] + list(REPORT_COLUMNS.values())
     rows = [
@@ -308,10 +334,14 @@ def run_command(args: argparse.Namespace) -> int:
             print_problems(project.dataset_names, problems, args.json)
             exit_code = EXIT_PROBLEMS_FOUND if any(problems) else 0
         else:
-            edit = json_edit(args, project.meta)
+            counts: List[NestedCounts] = []
+            edit = json_edit(args, project.meta, counts)
             summaries = apply_edit(project, edit, dry_run=args.dry_run)
             saved = "uploaded" if project.api is not None else "written"
-            print_summaries(project.dataset_names, summaries, args.dry_run, saved, args.json)
+            children = sum(counts, NestedCounts()) if getattr(args, "parents", None) else None
+            print_summaries(
+                project.dataset_names, summaries, args.dry_run, saved, args.json, children
+            )
     except RunStopped as stopped:
         raise stopped_run_failure(stopped) from stopped
     check_nothing_skipped(project.dataset_names, summaries)
@@ -360,7 +390,8 @@ def validate(
         reused = ReusedKeys()
 
         def check(name: str, ann_json: Dict[str, Any]) -> None:
-            ann = parse_annotation(ann_json, project.meta)
+            # A class the meta lacks is one problem line; the image's other checks still run.
+            ann = parse_annotation(ann_json, with_unknown_classes(ann_json, project.meta))
             found.extend(find_problems(ann, name, project.meta, primary_classes))
             reused.add(name, ann)
 
@@ -374,6 +405,28 @@ def validate(
         )
         summaries.append(summary)
     return problems, summaries
+
+
+def with_unknown_classes(ann_json: Any, meta: sly.ProjectMeta) -> sly.ProjectMeta:
+    """``meta`` with an AnyGeometry class for each class of ``ann_json``'s labels it lacks, so
+    that ``validate`` reads the image and reports those classes (``unknown_class``).
+
+    Examples:
+        >>> meta = sly.ProjectMeta([sly.ObjClass("car", sly.Rectangle)])
+        >>> ann_json = {"objects": [{"classTitle": "bus"}, {"classTitle": "car"}]}
+        >>> [c.name for c in with_unknown_classes(ann_json, meta).obj_classes]
+        ['car', 'bus']
+    """
+    objects = ann_json.get("objects") if isinstance(ann_json, dict) else None
+    names = [
+        label.get("classTitle")
+        for label in (objects if isinstance(objects, list) else [])
+        if isinstance(label, dict) and isinstance(label.get("classTitle"), str)
+    ]
+    lacking = [name for name in dict.fromkeys(names) if meta.get_obj_class(name) is None]
+    if not lacking:
+        return meta
+    return meta.add_obj_classes([sly.ObjClass(name, sly.AnyGeometry) for name in lacking])
 
 
 def print_problems(names: List[str], problems: List[List[BindingProblem]], as_json: bool) -> None:

@@ -56,8 +56,8 @@ Reading, an image ``name`` that is absolute or climbs out of the export's folder
 real size (``formats.items.check_image_size``), checked before any shape is read.
 
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
-``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
-``formats/progress.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
+``files/images.py``, ``files/project_folder.py``, ``formats/items.py``,
+``formats/progress.py`` and ``groups/roles.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
 ``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings), and ``defusedxml``.
 """
 
@@ -111,6 +111,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 CVAT_VERSION = "1.1"
 # Larger than any image Supervisely takes (and than the SDK's own limit for a mask): a size
@@ -190,7 +191,10 @@ def annotation_to_cvat_image(
         b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="5.00" ybr="4.00" z_order="0" group_id="5" /></image>'
     """
     groups, _ = binding_groups(ann)
-    group_ids = {key: number for number, key in enumerate(groups, start=first_group_id)}
+    # Lone labels keep the group_id they were read with; groups take the numbers left.
+    kept = {kept_group_number(label) for label in ann.labels}
+    free = (number for number in itertools.count(first_group_id) if str(number) not in kept)
+    group_ids = {key: next(free) for key in groups}
     height, width = ann.img_size
     attributes = {"id": str(image_id), "name": name, "subset": subset}
     image = ET.Element("image", {**attributes, "width": str(width), "height": str(height)})
@@ -198,8 +202,9 @@ def annotation_to_cvat_image(
         shape = _shape_of(label, name)
         if shape is not None:
             key = binding_key_of(label)
-            if key is not None:
-                shape.set("group_id", str(group_ids[key]))
+            number = kept_group_number(label) if key is None else str(group_ids[key])
+            if number is not None and number.isdigit() and number != "0":
+                shape.set("group_id", number)
             image.append(shape)
     return image
 
@@ -271,7 +276,7 @@ def cvat_image_to_annotation(
         ['a.jpg:7', 'a.jpg:7', None]
     """
     name, where, (height, width) = _declared_size(image, source, subset)
-    labels = []
+    labels, numbers = [], []
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
         geometry = _geometry_of(shape, field, (height, width))
@@ -285,7 +290,10 @@ def cvat_image_to_annotation(
         color = (colors or {}).get(class_name)
         obj_class = label_class(class_name, type(geometry), None if color is None else tuple(color))
         labels.append(sly.Label(geometry, obj_class, binding_key=key))
-    return sly.Annotation((height, width), labels)
+        numbers.append(str(group_id) if group_id else None)
+    # A group_id on a single shape is no group (roles.unbind_lone_keys): read unbound, the
+    # number kept as a tag so that writing CVAT or LabelMe back gives the same group_id.
+    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _declared_size(

@@ -47,8 +47,8 @@ LabelMe does, and without it the file is refused. ``imageHeight`` and ``imageWid
 image's real size (``formats.items.check_image_size``), checked before any shape is read.
 
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
-``files/images.py``, ``files/project_folder.py``, ``formats/items.py`` and
-``formats/progress.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
+``files/images.py``, ``files/project_folder.py``, ``formats/items.py``,
+``formats/progress.py`` and ``groups/roles.py``; it needs only ``supervisely``, ``numpy``, ``opencv`` and ``tqdm``
 (which the SDK brings).
 """
 
@@ -57,6 +57,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import itertools
 import math
 import os
 import tempfile  # for the examples
@@ -89,6 +90,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 LABELME_VERSION = "5.5.0"
 
@@ -117,7 +119,10 @@ def annotation_to_labelme(ann: sly.Annotation, image_path: str) -> Dict[str, Any
         [('rectangle', [[2, 1], [4, 3]], 1), ('rectangle', [[5, 5], [6, 6]], None)]
     """
     groups, _ = binding_groups(ann)
-    group_ids = {key: number for number, key in enumerate(groups, start=1)}
+    # Lone labels keep the group_id they were read with; groups take the numbers left.
+    kept = {kept_group_number(label): label for label in ann.labels}
+    free = (number for number in itertools.count(1) if str(number) not in kept)
+    group_ids = {key: next(free) for key in groups}
     for key, labels in groups.items():
         class_names = sorted({label.obj_class.name for label in labels})
         if len(class_names) > 1:
@@ -136,7 +141,7 @@ def annotation_to_labelme(ann: sly.Annotation, image_path: str) -> Dict[str, Any
                 {
                     "label": label.obj_class.name,
                     "points": points,
-                    "group_id": None if key is None else group_ids[key],
+                    "group_id": (_kept_group_id(label) if key is None else group_ids[key]),
                     "description": "",
                     "shape_type": shape_type,
                     "flags": {},
@@ -222,7 +227,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     shapes = data.get("shapes")
     if not isinstance(shapes, list):
         raise InvalidLabelmeError(f"{source}: shapes: missing or not a list")
-    labels = []
+    labels, numbers = [], []
     for index, shape in enumerate(shapes):
         field = f"shapes[{index}]"
         try:
@@ -233,7 +238,9 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
             continue
         if label is not None:
             labels.append(label)
-    return sly.Annotation((height, width), labels)
+            numbers.append(_group_id(shape.get("group_id"), field))
+    # A group_id on a single shape is an instance number, not a group (roles.unbind_lone_keys).
+    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _label_of(
@@ -281,6 +288,13 @@ def _image_path(data: Dict[str, Any], source: str) -> str:
     if not isinstance(path, str) or not path:
         raise InvalidLabelmeError(f"{source}: imagePath: missing or not a non-empty string")
     return path.replace("\\", "/")  # files written on Windows keep its separator
+
+
+def _kept_group_id(label: sly.Label) -> Union[int, str, None]:
+    """The group_id a lone shape was read with (``roles.kept_group_number``), a number when it
+    is one, as LabelMe writes it; None for none."""
+    number = kept_group_number(label)
+    return int(number) if number is not None and number.isdigit() else number
 
 
 def _group_id(value: Any, field: str) -> Optional[str]:

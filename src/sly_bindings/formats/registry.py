@@ -183,6 +183,15 @@ PRIMARY_CLASS = Option(
     kind="names",
     metavar="CLASS",
 )
+MERGE_GROUPS = Option(
+    "--merge-groups",
+    WRITE,
+    "merge_groups",
+    "each group as one object of its leading class (CVAT's meaning), with a warning naming the "
+    "classes it does not keep; by default a group's members of other classes are objects of "
+    "their own, linked to it",
+    kind="switch",
+)
 SHAPES = frozenset({BOXES, POLYGONS, MASKS})
 IMAGES_AT = Option(
     "--document-root",
@@ -228,7 +237,7 @@ FORMATS: Tuple[Format, ...] = (
         "COCO instances (a JSON file, or annotations/instances_<subset>.json + images/<subset>/)",
         aliases=("coco_instances", "coco-instances"),
         input="file or folder",
-        options=(IMAGES, PRIMARY_CLASS),
+        options=(IMAGES, PRIMARY_CLASS, MERGE_GROUPS),
         holds=SHAPES | {GROUPS, KEYPOINTS},
     ),
     Format(
@@ -236,7 +245,7 @@ FORMATS: Tuple[Format, ...] = (
         "sly_bindings.formats.yolo",
         "YOLO segmentation, Ultralytics (data.yaml, images/<dataset>/, labels/<dataset>/)",
         aliases=("yolov8", "ultralytics"),
-        options=(PRIMARY_CLASS,),
+        options=(PRIMARY_CLASS, MERGE_GROUPS),
         holds=frozenset({POLYGONS}),
     ),
     Format(
@@ -252,7 +261,7 @@ FORMATS: Tuple[Format, ...] = (
         "yolo-det",
         "sly_bindings.formats.yolo",
         "YOLO detection (as yolo, one box per object); read as yolo",
-        options=(PRIMARY_CLASS,),
+        options=(PRIMARY_CLASS, MERGE_GROUPS),
         fixed={"task": "detect"},
         holds=frozenset({BOXES}),
         read_as="yolo",

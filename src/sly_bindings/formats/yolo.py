@@ -12,7 +12,7 @@ The bridges have no area: filling the joined polygon gives every part, plus the 
 bridge lines pass over.
 
 Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound label
-(``bindings.annotation_objects``); its outline is:
+(``bindings.annotation_objects``) split by ``roles.decompose_group``; its outline is:
 
 - a single polygon or rectangle label: its own vertices (polygon holes dropped);
 - anything else (a mask, or a group of several labels): the union of its pixels
@@ -20,8 +20,11 @@ Writing (:func:`annotation_to_yolo`), an object is a binding group or an unbound
   straight runs kept as their end points) are the parts, left to right, joined by bridges.
   Holes are filled and thin details are kept only as the contour traces them.
 
-A group is one object whatever its classes (``groups/roles.py``): one line of the group's class
-(its leader); a box beside its masks or polygons is its box and gives no line. The ``detect``
+A group is its object and its parts (``groups/roles.py``, ``decompose_group``): one line of the
+object's class (the leader) for its fragments, a companion box beside them gives no line, and
+one line of its own class for each part (a member of another class); ``merge_groups=True``
+(``convert --merge-groups``) writes one line of the leader per group, warning with the classes it
+does not keep. The ``detect``
 task (``project_to_yolo(task="detect")``, the ``yolo-det`` target of ``sly-bindings convert``)
 writes one ``<class id> cx cy w h`` line per object with the group's bbox instead, and the
 reader takes such a 4-number line as that box, a ``sly.Rectangle`` (a segmentation line is a
@@ -98,12 +101,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import (
-    group_class,
-    group_roles,
-    mask_members,
-    object_bbox,
-)
+from sly_bindings.groups.roles import decompose_group, describe_group
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 # A data.yaml names folders and classes: a larger one is not what we are looking for.
@@ -225,14 +223,19 @@ def annotation_to_yolo(
     image_name: str = "image",
     task: str = "segment",
     primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> List[str]:
-    """The YOLO lines of ``ann``: one per object (group or unbound label), of the group's class.
+    """The YOLO lines of ``ann``: one per object and one per part of a group, one per unbound
+    label (``roles.decompose_group``).
 
-    A group of any classes is one object (``groups/roles.py``): its line has the group's class
-    (its leader). ``task="segment"``: the outline of the group's mask members (its masks and
-    polygons; its boxes when it has neither these nor keypoints); a box beside them is the
-    object's box and gives no line of its own. ``task="detect"``: ``<class id> cx cy w h`` of
-    the group's bbox (``roles.object_bbox``: the leader's own box, else the members' extent),
+    A group is its object (the leading class: its fragments as one line, its companion box and
+    keypoints giving no line of their own) and its parts (members of other classes), each part a
+    line of its own class. ``merge_groups=True``: one line of the leading class per group, with
+    a warning naming the classes it does not keep. ``task="segment"``: the outline of the
+    object's mask members (its masks and polygons; its boxes when it has neither these nor
+    keypoints, and an object known only by its box and keypoints is its box).
+    ``task="detect"``: ``<class id> cx cy w h`` of the object's bbox (its one companion box,
+    else its members' extent),
     the box of the pixels it covers, normalised: ``cx = (left + right + 1) / 2 / width``,
     ``w = (right - left + 1) / width`` (``Rectangle.width``, as the SDK's YOLO export), clipped
     to the image.
@@ -264,13 +267,27 @@ def annotation_to_yolo(
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
     height, width = ann.img_size
     lines = []
+    objects = []
     for labels in annotation_objects(ann):
         key = binding_key_of(labels[0])
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
         what = f"{image_name}: {what}"
-        class_name = group_class(labels, primary_classes).name
+        group = decompose_group(labels, primary_classes, merge_groups)
+        if group.merged_classes:
+            lost = group.merged_classes
+            warnings.warn(
+                f"{what} ({describe_group(labels, primary_classes)}) is one "
+                f"{group.object_class.name} line (--merge-groups): so {', '.join(lost)} "
+                f"{'is' if len(lost) == 1 else 'are'} not kept (--primary-class chooses the "
+                "class)",
+                YoloWarning,
+            )
+        objects.extend((what, key, one) for one in group.objects())
+    for what, key, group in objects:
+        class_name = group.object_class.name
+        labels = list(group.members)
         if task == "detect":
-            box = object_bbox(labels, primary_classes)
+            box = group.bbox
             left, right = max(box.left, 0), min(box.right, width - 1)
             top, bottom = max(box.top, 0), min(box.bottom, height - 1)
             values = (
@@ -281,12 +298,13 @@ def annotation_to_yolo(
             )
             lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in values))
             continue
-        parts = [label for label in mask_members(labels) if type(label.geometry) in AREA_GEOMETRIES]
-        roles = group_roles(labels)
+        parts = [label for label in group.mask_members if type(label.geometry) in AREA_GEOMETRIES]
+        if not parts and group.boxes:  # known by its box and keypoints: its box is its line
+            parts = [group.boxes[0]] if len(group.boxes) == 1 else list(group.boxes)
         skipped = [
             label.geometry.geometry_name()
             for label in labels
-            if label not in parts and not any(label is box for box in roles.box)
+            if label not in parts and not any(label is box for box in group.boxes)
         ]
         if skipped:
             warnings.warn(
@@ -452,6 +470,7 @@ def project_to_yolo(
     dataset_path: Optional[str] = None,
     task: str = "segment",
     primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> None:
     """Write a Supervisely project as a YOLO dataset in ``out_dir`` (see the layout).
 
@@ -459,8 +478,9 @@ def project_to_yolo(
     Ultralytics then takes the folder that holds ``data.yaml`` as the dataset root and resolves
     ``train``, ``val`` and ``test`` from there, so the folder still works after it is moved or
     copied. ``dataset_path`` writes a ``path`` (where the dataset will live) as given. ``task`` is
-    ``"segment"`` (polygons) or ``"detect"`` (boxes), and ``primary_classes`` the classes that
-    lead a group, as :func:`annotation_to_yolo` takes them. Warns as :func:`annotation_to_yolo`
+    ``"segment"`` (polygons) or ``"detect"`` (boxes), ``primary_classes`` the classes that
+    lead a group and ``merge_groups`` one line per group, as :func:`annotation_to_yolo` takes
+    them. Warns as :func:`annotation_to_yolo`
     does. A progress bar on a terminal (``formats.progress``).
 
     Raises:
@@ -492,6 +512,7 @@ def project_to_yolo(
         task,
         primary_classes,
         classes=project.meta.obj_classes,
+        merge_groups=merge_groups,
         name=f"the Supervisely project {project.name}",
         dataset_path=dataset_path,
         datasets=[
@@ -511,6 +532,7 @@ def items_to_yolo(
     dataset_path: Optional[str] = None,
     datasets: Iterable[Tuple[str, ...]] = (),
     total: Optional[int] = None,
+    merge_groups: bool = False,
 ) -> None:
     """Write read items (``formats.items.FormatItem``) as a YOLO dataset in ``out_dir``.
 
@@ -532,6 +554,7 @@ def items_to_yolo(
         out_dir: the folder to write.
         task: ``"segment"`` (polygons) or ``"detect"`` (boxes).
         primary_classes: the classes that lead a group (``roles.group_class``).
+        merge_groups: one line of the leading class per group (:func:`annotation_to_yolo`).
         classes: the classes whose ids come first, in this order.
         name: what the dataset is of, for the comment at the top of ``data.yaml``.
         dataset_path: a ``path`` for ``data.yaml``, written as given.
@@ -558,7 +581,13 @@ def items_to_yolo(
     """
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
-    class_ids = {obj_class.name: i for i, obj_class in enumerate(classes)}
+    # Every class a reason: a class whose labels can give no line (points, lines) is left out
+    # of the names, with a warning; the others are numbered in order, whatever a dataset uses.
+    classes = list(classes)
+    left_out = {c.name for c in classes if not _holds_a_line(c, task)}
+    class_ids = {
+        name: i for i, name in enumerate(c.name for c in classes if c.name not in left_out)
+    }
     os.makedirs(out_dir)
     splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
 
@@ -587,9 +616,15 @@ def items_to_yolo(
                 "YOLO names the label file after it: rename one of them"
             )
         for label in item.ann.labels:
-            class_ids.setdefault(label.obj_class.name, len(class_ids))
+            class_name = label.obj_class.name
+            if class_name in class_ids or class_name in left_out:
+                continue
+            if _holds_a_line(label.obj_class, task):
+                class_ids[class_name] = len(class_ids)
+            else:
+                left_out.add(class_name)
         where = f"{folder}/{item.name}"
-        lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes)
+        lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes, merge_groups)
         # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
         hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
         if hidden:
@@ -604,6 +639,13 @@ def items_to_yolo(
             destination.write_bytes(item.image)
         else:
             sly.fs.copy_file(str(item.image), str(destination))
+    if left_out:
+        names = ", ".join(sorted(left_out))
+        warnings.warn(
+            f"{out_dir}: {names} left out of data.yaml's names: a YOLO {task} line holds "
+            "the area of bitmaps, polygons and rectangles (or an object's box)",
+            YoloWarning,
+        )
     # Sorted, as a project's datasets are read (by name): the same lists in any item order.
     splits = {split: sorted(folders) for split, folders in splits.items()}
     config = {
@@ -618,6 +660,21 @@ def items_to_yolo(
     header = f"# YOLO {kind} dataset{'' if name is None else ' of ' + name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+
+
+def _holds_a_line(obj_class: sly.ObjClass, task: str) -> bool:
+    """Whether labels of ``obj_class`` can give a YOLO line: any object gives a box line; a
+    segment line is a mask, a polygon, a rectangle or an object's box (keypoints with their
+    box); a class of points or lines gives none."""
+    if task == "detect":
+        return True
+    return obj_class.geometry_type in (
+        sly.Bitmap,
+        sly.Polygon,
+        sly.Rectangle,
+        sly.GraphNodes,
+        sly.AnyGeometry,
+    )
 
 
 def yolo_items(yolo_dir: str) -> Iterator[FormatItem]:
@@ -929,4 +986,5 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         task=options.extra.get("task", "segment"),
         primary_classes=options.primary_classes,
         classes=options.classes,
+        merge_groups=bool(options.extra.get("merge_groups")),
     )

@@ -8,11 +8,14 @@ group of an annotation. Inputs are never changed.
 Copy this file together with ``bindings.py`` and ``groups/roles.py``: it needs only
 ``supervisely``, ``numpy`` and ``opencv`` besides.
 
-A group may hold labels of any classes and geometries (see ``groups/roles.py``): the merged
-label has the group's class (its leader), its mask is :func:`object_mask`, the union of the
-group's area members (Bitmap, Polygon; a group of boxes only is drawn by its boxes), and
-``merge_bindings(keep=...)`` keeps the group's boxes, keypoints or other members as separate
-labels bound to it.
+A group may hold labels of any classes and geometries (see ``groups/roles.py``,
+``decompose_group``): the merged label is the group's object, of its leading class, its mask the
+union of the object's area members (Bitmap, Polygon of the leading class; an object of boxes only
+is drawn by its boxes). The group's parts (members of other classes) are objects of their own:
+``merge_bindings`` keeps them, bound to the merged label. ``merge_groups=True`` keeps CVAT's
+meaning instead: the whole group is one object, every area member in its mask, and the classes
+it does not keep are named in a :class:`GroupMergeWarning`. ``merge_bindings(keep=...)`` keeps
+the object's boxes, keypoints or other members as separate labels bound to it.
 
 Rules:
     - ``group_mask`` draws Bitmap, Polygon or Rectangle labels; polygons and rectangles are
@@ -33,6 +36,7 @@ Rules:
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -41,9 +45,20 @@ import supervisely as sly
 from supervisely.geometry.geometry import Geometry
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of, with_binding_key
-from sly_bindings.groups.roles import group_class, group_roles, mask_members, members_extent
+from sly_bindings.groups.roles import (
+    decompose_group,
+    describe_group,
+    group_roles,
+    mask_members,
+    members_extent,
+)
 
 KEEP_ROLES = ("box", "keypoints", "other")
+
+
+class GroupMergeWarning(UserWarning):
+    """A group merged into one object (``merge_groups=True``) whose other classes are not kept;
+    the message names the group and those classes."""
 
 
 def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -124,12 +139,15 @@ def merge_group(
     image_size: Tuple[int, int],
     obj_class: Optional[sly.ObjClass] = None,
     primary_classes: Optional[Iterable[str]] = None,
+    merge_groups: bool = False,
 ) -> sly.Label:
-    """One unbound Bitmap label of the group's class whose mask is the group's mask.
+    """One unbound Bitmap label of the group's class whose mask is the mask of its object.
 
-    The mask is ``object_mask`` of ``labels`` (the union of the area members; the boxes when
-    there are none); keypoints and other members add nothing (``merge_bindings(keep=...)``
-    keeps them beside it).
+    The mask is the union of the object's area members (``roles.decompose_group``: the members
+    of the leading class; its boxes when it has none); keypoints, other members and the parts
+    (members of other classes) add nothing (``merge_bindings`` keeps the parts beside it).
+    ``merge_groups=True``: the mask of the whole group (``object_mask``: every area member),
+    warning (:class:`GroupMergeWarning`) with the classes it does not keep.
 
     Args:
         labels: the labels of one object, of any classes and geometries.
@@ -138,6 +156,7 @@ def merge_group(
             group's class (``roles.group_class``; a Bitmap copy of it when it takes other
             geometries).
         primary_classes: class names that lead the group (see ``roles.group_class``).
+        merge_groups: True to merge the whole group into one object (CVAT's meaning).
 
     Raises:
         ValueError: ``labels`` is empty, has no Bitmap, Polygon or Rectangle member, has no
@@ -165,15 +184,22 @@ def merge_group(
     _check_any_labels(labels)
     if obj_class is not None and not isinstance(obj_class, sly.ObjClass):
         raise TypeError(f"obj_class is a {type(obj_class).__name__}: pass a sly.ObjClass or None")
-    target_class = (
-        _bitmap_class(group_class(labels, primary_classes)) if obj_class is None else obj_class
-    )
+    group = decompose_group(labels, primary_classes, merge_groups)
+    target_class = _bitmap_class(group.object_class) if obj_class is None else obj_class
     if target_class.geometry_type not in (sly.Bitmap, sly.AnyGeometry):
         raise TypeError(
             f"obj_class '{target_class.name}' takes {target_class.geometry_type.__name__} "
             "labels: pass a class with geometry_type sly.Bitmap or sly.AnyGeometry"
         )
-    parts = mask_members(labels)
+    parts = group.mask_members
+    if group.merged_classes:
+        lost = group.merged_classes
+        warnings.warn(
+            f"{_describe(labels)} ({describe_group(labels, primary_classes)}) is one "
+            f"{group.object_class.name} object (merge_groups): so {', '.join(lost)} "
+            f"{'is' if len(lost) == 1 else 'are'} not kept",
+            GroupMergeWarning,
+        )
     if not parts:
         raise ValueError(
             f"{_describe(labels)} has no Bitmap, Polygon or Rectangle label: there is no area to "
@@ -205,15 +231,18 @@ def merge_bindings(
     ann: sly.Annotation,
     keep: Iterable[str] = (),
     primary_classes: Optional[Iterable[str]] = None,
+    merge_groups: bool = False,
 ) -> sly.Annotation:
-    """A copy of ``ann`` with each binding group merged into one Bitmap label of its class.
+    """A copy of ``ann`` with each binding group's object merged into one Bitmap label.
 
-    Each group becomes one label (see :func:`merge_group`) where its first label was; unbound
-    labels stay as they are (as copies), in place. Members of the roles named in ``keep``
-    (``"box"``, ``"keypoints"``, ``"other"``; see ``groups/roles.py``) stay as separate labels
-    right after the merged one, bound to it under the group's key; without ``keep`` the merged
-    label is unbound and those members are dropped. A group with no area to merge (keypoints
-    only, say) stays as it is.
+    Each group's object becomes one label (see :func:`merge_group`) where its first label was;
+    unbound labels stay as they are (as copies), in place. The group's parts (members of other
+    classes, ``roles.decompose_group``) stay as they are, right after it, bound to it under the
+    group's key; ``merge_groups=True`` merges the whole group instead (no parts: CVAT's
+    meaning). Members of the object's roles named in ``keep`` (``"box"``, ``"keypoints"``,
+    ``"other"``; see ``groups/roles.py``) stay as separate labels bound to it too; with nothing
+    kept the merged label is unbound and those members are dropped. A group with no area to
+    merge (keypoints only, say) stays as it is.
 
     Raises:
         ValueError: ``keep`` names an unknown role.
@@ -244,21 +273,24 @@ def merge_bindings(
     labels = []
     for parts in annotation_objects(ann):
         key = binding_key_of(parts[0])
-        roles = group_roles(parts)
-        if key is None or not mask_members(parts):
+        group = decompose_group(parts, primary_classes, merge_groups)
+        if key is None or not group.mask_members:
             # A copy, so that changing a label of the result never reaches back into ``ann``.
             labels.extend(copy.copy(label) for label in parts)
             continue
-        merged_ids = {id(label) for label in mask_members(parts)}
+        roles = group_roles(group.members)
+        merged_ids = {id(label) for label in group.mask_members}
         kept = [
             label
             for role in kept_roles
             for label in getattr(roles, role)
             if id(label) not in merged_ids
-        ]
+        ] + list(group.parts)
         kept_ids = {id(label) for label in kept}
         kept = [label for label in parts if id(label) in kept_ids]  # annotation order
-        merged = merge_group(parts, ann.img_size, primary_classes=primary_classes)
+        merged = merge_group(
+            parts, ann.img_size, primary_classes=primary_classes, merge_groups=merge_groups
+        )
         if kept:
             labels.append(with_binding_key(merged, key))
             labels.extend(with_binding_key(label, key) for label in kept)

@@ -12,7 +12,9 @@ needs only ``supervisely``, ``numpy`` and ``opencv`` besides.
 Rules:
     - **Pixels.** Bitmap, Polygon and Rectangle labels (these types exactly) take part by their
       pixels inside the image, polygons and rectangles as ``geometry.draw`` fills them (the
-      raster rules of ``groups.auto_bind`` and ``groups.merge``). Other geometries take no part.
+      raster rules of ``groups.auto_bind`` and ``groups.merge``). A child of any other geometry
+      (a keypoints skeleton, a point, a line) takes part by its box (``geometry.to_bbox()``), as
+      the app compares every child; a parent must have an area.
     - **Overlap** of a child with a parent: the child's pixels inside the parent over the
       child's pixels (intersection over the child's area), from 0 to 1. A child joins the parent
       that covers the largest share of it (ties: the first parent in the annotation), when that
@@ -26,22 +28,69 @@ Rules:
       every run and machine. (The app uses the parent's label id, which exists only on a
       server.)
     - A label of a class that is both a parent and a child class is never its own parent.
+    - **What it did and left**: :func:`auto_bind_nested_counted` also gives per child class how
+      many children were bound and left unbound, and the best share found for the unbound (so
+      a hand 46 % inside is seen left at ``min_overlap=0.5``) as :class:`NestedCounts`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 import numpy as np
 import supervisely as sly
 
-from bindings import binding_key_of, with_binding_key
+from bindings import AREA_GEOMETRIES, binding_key_of, with_binding_key
 from sly_bindings.groups.auto_bind import _Fragment, _rasterise
 
 # Any fixed namespace will do; this one makes keys of this module differ from other uuid5 keys.
 KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://supervisely.com/auto_bind_nested")
+
+
+class NestedCounts(NamedTuple):
+    """Per child class: children bound, children left unbound, and the best share inside a
+    parent found for an unbound one (0.0 when none touched a parent). Immutable; ``+`` adds
+    the counts of two runs and keeps the larger best share.
+
+    Examples:
+        >>> a = NestedCounts({"hand": 2}, {"hand": 1}, {"hand": 0.46})
+        >>> a + NestedCounts({"head": 1}, {"hand": 1}, {"hand": 0.3})
+        NestedCounts(bound={'hand': 2, 'head': 1}, unbound={'hand': 2}, best_unbound={'hand': 0.46})
+    """
+
+    bound: Dict[str, int] = {}
+    unbound: Dict[str, int] = {}
+    best_unbound: Dict[str, float] = {}
+
+    def __add__(self, other: "NestedCounts") -> "NestedCounts":  # type: ignore[override]
+        def added(mine: Dict[str, int], theirs: Dict[str, int]) -> Dict[str, int]:
+            return {name: mine.get(name, 0) + theirs.get(name, 0) for name in {**mine, **theirs}}
+
+        best = dict(self.best_unbound)
+        for name, share in other.best_unbound.items():
+            best[name] = max(best.get(name, 0.0), share)
+        return NestedCounts(
+            added(self.bound, other.bound), added(self.unbound, other.unbound), best
+        )
+
+    def lines(self) -> List[str]:
+        """One line per child class, e.g. ``hand: 2 bound, 1 left unbound (best overlap 46%)``.
+
+        Examples:
+            >>> NestedCounts({"hand": 2}, {"hand": 1}, {"hand": 0.46}).lines()
+            ['hand: 2 bound, 1 left unbound (best overlap 46%)']
+        """
+        result = []
+        for name in sorted({**self.bound, **self.unbound}):
+            line = f"{name}: {self.bound.get(name, 0)} bound"
+            left = self.unbound.get(name, 0)
+            if left:
+                best = self.best_unbound.get(name, 0.0)
+                line += f", {left} left unbound (best overlap {best:.0%})"
+            result.append(line)
+        return result
 
 
 def auto_bind_nested(
@@ -80,6 +129,32 @@ def auto_bind_nested(
         >>> bound.labels[0].binding_key == bound.labels[2].binding_key
         True
     """
+    return auto_bind_nested_counted(ann, parent_classes, child_classes, min_overlap, regroup)[0]
+
+
+def auto_bind_nested_counted(
+    ann: sly.Annotation,
+    parent_classes: Iterable[str],
+    child_classes: Iterable[str],
+    min_overlap: float = 0.5,
+    regroup: bool = False,
+) -> Tuple[sly.Annotation, NestedCounts]:
+    """:func:`auto_bind_nested`, and what it did and left, per child class (:class:`NestedCounts`).
+
+    Raises:
+        as :func:`auto_bind_nested`.
+
+    Examples:
+        >>> person = sly.ObjClass("person", sly.Rectangle)
+        >>> hand = sly.ObjClass("hand", sly.Rectangle)
+        >>> ann = sly.Annotation((20, 20), [
+        ...     sly.Label(sly.Rectangle(0, 0, 9, 9), person),
+        ...     sly.Label(sly.Rectangle(8, 0, 12, 1), hand),     # 2 of 5 rows inside: 40 %
+        ...     sly.Label(sly.Rectangle(2, 2, 3, 3), hand)])     # all inside
+        >>> _, counts = auto_bind_nested_counted(ann, ["person"], ["hand"], min_overlap=0.5)
+        >>> counts.lines()
+        ['hand: 1 bound, 1 left unbound (best overlap 40%)']
+    """
     if not isinstance(ann, sly.Annotation):
         raise TypeError(f"ann is a {type(ann).__name__}: pass a sly.Annotation")
     parents_named = _names(parent_classes, "parent_classes")
@@ -101,14 +176,19 @@ def auto_bind_nested(
         if not (is_parent or (is_child and (keys[index] is None or regroup))):
             continue
         fragment = _rasterise(index, label.geometry, height, width)
-        if fragment is None:
-            continue
-        if is_parent:
+        if is_parent and fragment is not None:
             parents.append(fragment)
         if is_child and (keys[index] is None or regroup):
-            children.append(fragment)
+            if fragment is None and type(label.geometry) not in AREA_GEOMETRIES:
+                # A skeleton, a point or a line takes part by its box, as the app compares it.
+                fragment = _rasterise(index, label.geometry.to_bbox(), height, width)
+            if fragment is not None:
+                children.append(fragment)
 
     chosen: Dict[int, int] = {}  # child index -> parent index
+    bound: Dict[str, int] = {}
+    unbound: Dict[str, int] = {}
+    best_unbound: Dict[str, float] = {}
     for child in children:
         area = int(child.mask.sum())
         best, best_share = None, 0.0
@@ -118,8 +198,13 @@ def auto_bind_nested(
             share = _inside(child, parent) / area
             if share > best_share:
                 best, best_share = parent.index, share
+        name = labels[child.index].obj_class.name
         if best is not None and best_share >= min_overlap:
             chosen[child.index] = best
+            bound[name] = bound.get(name, 0) + 1
+        else:
+            unbound[name] = unbound.get(name, 0) + 1
+            best_unbound[name] = max(best_unbound.get(name, 0.0), round(best_share, 4))
 
     by_index = {parent.index: parent for parent in parents}
     parent_keys: Dict[int, object] = {}
@@ -131,12 +216,13 @@ def auto_bind_nested(
             parent_keys[parent_index] = _content_key(by_index[parent_index], labels, ann.img_size)
     new_keys = {index: parent_keys[parent] for index, parent in chosen.items()}
     new_keys.update(parent_keys)
-    return ann.clone(
+    bound_ann = ann.clone(
         labels=[
             with_binding_key(label, new_keys[index]) if index in new_keys else label
             for index, label in enumerate(labels)
         ]
     )
+    return bound_ann, NestedCounts(bound, unbound, best_unbound)
 
 
 def _inside(child: _Fragment, parent: _Fragment) -> int:

@@ -1,10 +1,11 @@
 """Draw an image's binding groups so you can check them by eye: one colour per group.
 
 Every group gets its own colour: its labels are filled (semi-transparent) and outlined in it,
-its bounding box (``roles.object_bbox``: the leader's own box when it has one) is drawn in it
-with the group's number at the corner, and a legend below the image names each group: number,
-classes with the leading one first (``person + head, hand``, see ``groups/roles.py``), label
-count. Unbound labels are grey. Nothing of the
+the bounding box of its object (``roles.decompose_group``: the leader's own box when it has one,
+else the extent of the leading class's members; the parts of other classes are objects of their
+own, not in it) is drawn in it with the group's number at the corner, and a legend below the
+image names each group: number, the object's class first, then the classes of its parts
+(``person + head, hand``, see ``groups/roles.py``), label count. Unbound labels are grey. Nothing of the
 image is covered by the legend: the result is taller than the image.
 
 Arrays are **RGB** (as ``sly.image.read`` returns them), not OpenCV's BGR; :func:`save_preview`
@@ -35,7 +36,7 @@ import supervisely as sly
 from bindings import AREA_GEOMETRIES, binding_groups
 from sly_bindings.files.atomic import write_bytes_atomically
 from sly_bindings.files.images import read_image
-from sly_bindings.groups.roles import describe_group, object_bbox
+from sly_bindings.groups.roles import decompose_group, describe_group
 
 Colour = Tuple[int, int, int]
 GREY: Colour = (160, 160, 160)
@@ -114,7 +115,7 @@ def render_preview(image: npt.NDArray[np.uint8], ann: sly.Annotation) -> npt.NDA
         for label in labels:
             _draw_outline(rgb, label.geometry, colour, line)
         if any(type(label.geometry) in AREA_GEOMETRIES for label in labels):
-            _draw_box(rgb, object_bbox(labels), number, colour, line)
+            _draw_box(rgb, decompose_group(labels).bbox, number, colour, line)
 
     entries = [
         (colour, legend_text(number, labels))

@@ -3,8 +3,9 @@
 A group of one label binds nothing (``groups.validate.find_problems`` reports the same groups);
 a group whose labels have different classes is one object of several classes (a car and its
 ``car_bbox``, a person and their head: ``groups/roles.py``), counted as information, not as a
-problem. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`). Copy this file with ``bindings.py``; it needs only
-``supervisely``.
+problem; its ``parts`` (``roles.decompose_group``: members of another class than the group's
+object, each an object of its own in COCO and YOLO) are counted too. Counts of many images add up with ``+`` (:meth:`BindingStats.__add__`). Copy this file with ``bindings.py`` and
+``groups/roles.py``; it needs only ``supervisely``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Iterable, NamedTuple, Optional
 import supervisely as sly
 
 from bindings import binding_groups, class_name_set
+from sly_bindings.groups.roles import decompose_group
 
 
 class BindingStats(NamedTuple):
@@ -25,13 +27,14 @@ class BindingStats(NamedTuple):
     groups: int = 0
     singleton_groups: int = 0
     mixed_class_groups: int = 0
+    parts: int = 0
 
     def __add__(self, other: "BindingStats") -> "BindingStats":  # type: ignore[override]
         """Field by field, so that ``sum(stats, BindingStats())`` gives the totals.
 
         Examples:
             >>> BindingStats(1, 3, 2, 1, 0, 0) + BindingStats(1, 1, 1, 1, 1, 0)
-            BindingStats(images=2, labels=4, bound_labels=3, groups=2, singleton_groups=1, mixed_class_groups=0)
+            BindingStats(images=2, labels=4, bound_labels=3, groups=2, singleton_groups=1, mixed_class_groups=0, parts=0)
         """
         return BindingStats(*(mine + theirs for mine, theirs in zip(self, other)))
 
@@ -58,9 +61,9 @@ def binding_stats(ann: sly.Annotation, class_names: Optional[Iterable[str]] = No
         ...                                 sly.Label(box, person, binding_key="c"),
         ...                                 sly.Label(box, person)])
         >>> binding_stats(ann)
-        BindingStats(images=1, labels=6, bound_labels=5, groups=3, singleton_groups=1, mixed_class_groups=1)
+        BindingStats(images=1, labels=6, bound_labels=5, groups=3, singleton_groups=1, mixed_class_groups=1, parts=1)
         >>> binding_stats(ann, ["car"])
-        BindingStats(images=1, labels=3, bound_labels=3, groups=2, singleton_groups=0, mixed_class_groups=1)
+        BindingStats(images=1, labels=3, bound_labels=3, groups=2, singleton_groups=0, mixed_class_groups=1, parts=1)
     """
     names = class_name_set(class_names)
 
@@ -78,4 +81,5 @@ def binding_stats(ann: sly.Annotation, class_names: Optional[Iterable[str]] = No
         mixed_class_groups=sum(
             len({label.obj_class.name for label in labels}) > 1 for labels in chosen
         ),
+        parts=sum(len(decompose_group(labels).parts) for labels in chosen),
     )

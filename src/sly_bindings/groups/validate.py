@@ -34,7 +34,7 @@ from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Sequence
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
-from sly_bindings.groups.roles import group_class, group_roles, own_boxes
+from sly_bindings.groups.roles import decompose_group, group_roles
 
 KINDS = ("singleton", "ambiguous_bbox", "two_skeletons", "unknown_class", "key_reused")
 
@@ -102,11 +102,13 @@ def find_problems(
         raise TypeError(f"meta is a {type(meta).__name__}: pass a sly.ProjectMeta or None")
     problems = []
     for key, labels in binding_groups(ann).groups.items():
-        leader = group_class(labels, primary_classes).name
-        roles = group_roles(labels)
-        # In a group of boxes only, the boxes are the object's parts, not its box.
-        boxes = own_boxes(labels, leader) if roles.area or roles.keypoints else []
-        skeletons = roles.keypoints
+        # The object's own boxes and keypoints (roles.decompose_group): a part of another class
+        # is an object of its own and may have its box or skeleton.
+        group = decompose_group(labels, primary_classes)
+        # In an object of boxes only, the boxes are the object's fragments, not its box.
+        has_area = group_roles(group.members).area or group.keypoints
+        boxes = group.boxes if has_area else ()
+        skeletons = group.keypoints
         unknown = (
             []
             if meta is None
@@ -130,6 +132,21 @@ def find_problems(
                         _distinct(label.geometry.name() for label in at_fault),
                     )
                 )
+    unbound = binding_groups(ann).unbound
+    lacking = (
+        [] if meta is None else [l for l in unbound if not meta.get_obj_class(l.obj_class.name)]
+    )
+    if lacking:  # unbound labels of unknown classes: one line for the image (key "")
+        problems.append(
+            BindingProblem(
+                "unknown_class",
+                "",
+                (image_name,),
+                len(lacking),
+                _distinct(label.obj_class.name for label in lacking),
+                _distinct(label.geometry.name() for label in lacking),
+            )
+        )
     return problems
 
 
@@ -253,8 +270,14 @@ def format_report(problems: Sequence[BindingProblem]) -> str:
     return "\n".join(_describe(problem) for problem in ordered)
 
 
+# A key reused on many images is one line: the count and the first few images.
+SHOWN_IMAGES = 3
+
+
 def _describe(problem: BindingProblem) -> str:
-    where = ", ".join(problem.image_names)
+    shown = problem.image_names[:SHOWN_IMAGES]
+    more = len(problem.image_names) - len(shown)
+    where = ", ".join(shown) + (f" and {more} more" if more else "")
     count = f"{problem.label_count} label{'' if problem.label_count == 1 else 's'}"
     if problem.kind == "singleton":
         return (
@@ -271,6 +294,11 @@ def _describe(problem: BindingProblem) -> str:
             f"{where}: group {problem.key!r} has {problem.label_count} keypoints labels "
             f"({', '.join(problem.class_names)}): one object has one skeleton, bind the others "
             "to their own objects"
+        )
+    if problem.kind == "unknown_class" and not problem.key:
+        return (
+            f"{where}: {count} not in a group of classes the project meta lacks "
+            f"({', '.join(problem.class_names)}): add the classes to the meta or drop the labels"
         )
     if problem.kind == "unknown_class":
         return (

@@ -70,7 +70,13 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
     """``write.items_to_coco``: ``annotations/instances_<subset>.json`` and
     ``images/<subset>/``, the categories ``options.classes`` first, a group led by
     ``options.primary_classes``."""
-    items_to_coco(items, str(out), classes=options.classes, primary_classes=options.primary_classes)
+    items_to_coco(
+        items,
+        str(out),
+        classes=options.classes,
+        primary_classes=options.primary_classes,
+        merge_groups=bool(options.extra.get("merge_groups")),
+    )
 
 
 def input_folders(source: Path, images: Optional[Path] = None) -> List[Path]:

@@ -20,6 +20,9 @@ binding group):
   dataset): the ``bbox`` ``[x, y, width, height]`` as the ``sly.Rectangle`` (top ``y``, left
   ``x``, bottom ``y + height``, right ``x + width``), rounded: the convention of the SDK's own
   COCO converters, so ``[10, 50, 80, 30]`` read and written is ``[10, 50, 80, 30]`` again.
+- instances of one image that share ``"attributes": {"group_id": N}`` (``coco_export`` writes
+  it on a group's object and its parts, and Datumaro keeps ``attributes``): one group, keyed
+  ``"<image name>:g<N>"``; a ``group_id`` on a single instance binds nothing;
 - an instance with ``keypoints`` (a category with ``keypoints`` names): one bound group of its
   segmentation's parts (class ``<name>``), its bbox (class ``<name>_bbox``) and its keypoints
   (GraphNodes class ``<name>_keypoints``, the category's template), see
@@ -148,6 +151,11 @@ def _flag_tags(instance: Mapping[str, Any]) -> Optional[sly.TagCollection]:
     return sly.TagCollection(tags) if tags else None
 
 
+# The field of an annotation's ``attributes`` that links the instances of one group
+# (``coco_export.GROUP_ID_ATTRIBUTE``): instances of an image with one ``group_id`` are one group.
+GROUP_LINK = "group_id"
+
+
 class InvalidCocoError(InvalidFormatError):
     """A COCO file that cannot be read; the message names the file and the field."""
 
@@ -192,8 +200,11 @@ def coco_to_annotation(
     image_name = PurePosixPath(str(image.get("file_name"))).name
     labels: List[sly.Label] = []
     keys_used: Dict[str, int] = {}
+    # Where each instance's labels start in ``labels``, and the group it links to (None: none).
+    starts: List[Tuple[Optional[int], int]] = []
     for instance in instances:
         field = f"{source}: annotation {excerpt(instance.get('id'))}"
+        starts.append((_group_link(instance), len(labels)))
         category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
         if category_id not in category_names:
             raise InvalidCocoError(
@@ -229,6 +240,7 @@ def coco_to_annotation(
         ]
         if crowd:  # many objects in one region, not one object in parts: never bound
             labels.extend(parts_labels)
+            starts[-1] = (None, starts[-1][1])
             continue
         if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
             parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
@@ -244,7 +256,41 @@ def coco_to_annotation(
                 )
             parts_labels = [with_binding_key(label, key) for label in parts_labels]
         labels.extend(parts_labels)
-    return sly.Annotation((height, width), labels)
+    linked: Dict[int, List[Tuple[int, int]]] = {}
+    ends = [start for _, start in starts[1:]] + [len(labels)]
+    for (group_id, start), end in zip(starts, ends):
+        if group_id is not None:
+            linked.setdefault(group_id, []).append((start, end))
+    return sly.Annotation((height, width), _linked_groups(labels, linked, image_name))
+
+
+def _group_link(instance: Mapping[str, Any]) -> Optional[int]:
+    """The group an instance links to: ``attributes.group_id`` (a whole number), as
+    ``coco_export`` writes it on each instance of a group with parts; None for none."""
+    attributes = instance.get("attributes")
+    if not isinstance(attributes, dict):
+        return None
+    value = attributes.get(GROUP_LINK)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def _linked_groups(
+    labels: List[sly.Label], linked: Mapping[int, List[Tuple[int, int]]], image_name: str
+) -> List[sly.Label]:
+    """``labels`` with the labels of instances linked by one ``group_id`` bound under one key,
+    ``"<image name>:g<group_id>"``; a group id of one instance binds nothing new (a key shared
+    by a single object is no group)."""
+    result = list(labels)
+    for group_id, spans in linked.items():
+        if len(spans) < 2:
+            continue
+        key = f"{image_name}:g{group_id}"
+        for start, end in spans:
+            for index in range(start, end):
+                result[index] = with_binding_key(result[index], key)
+    return result
 
 
 def _geometries(

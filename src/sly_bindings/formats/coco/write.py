@@ -1,7 +1,14 @@
-"""Export a local Supervisely project to COCO instances, one instance per object, groups merged.
+"""Export a local Supervisely project to COCO instances: a group's object and each of its parts.
 
-A binding group is one object, whatever its classes (``groups/roles.py``), so it becomes one
-COCO instance; each unbound label is an instance of its own. (The SDK's exporter,
+A binding group is an object, its companions and its parts (``groups/roles.py``,
+``decompose_group``): the object (the leading class's fragments, its companion box and keypoints)
+is one COCO instance, each part (a member of another class) an instance of its own category,
+linked to the object by ``"attributes": {"group_id": <the object's instance id>}`` on every
+instance of the group (:data:`GROUP_ID_ATTRIBUTE`: Datumaro's COCO reader keeps ``attributes``
+as they are, pycocotools ignores them, ``formats/coco.py`` binds them back into one group). Each
+unbound label is an instance of its own. ``merge_groups=True`` (``convert --merge-groups``)
+writes one instance of the leading class per group instead, with a :class:`CocoExportWarning`
+naming the classes it does not keep. (The SDK's exporter,
 ``sly.Project.to_coco``, writes each Bitmap of a group as a separate instance, joins only the
 polygons of a group, and refuses a group of keypoints and polygons.)
 
@@ -31,19 +38,21 @@ A keypoints instance adds ``"keypoints": [x1, y1, v1, ...], "num_keypoints": n``
 category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
-  SDK's exporter gives); ``supercategory`` is the class name.
+  SDK's exporter gives); ``supercategory`` is the class name. A companion class no instance
+  uses (``<name>_bbox`` or ``<name>_keypoints`` beside ``<name>``, whose labels all became
+  the bbox or keypoints of their objects) is left out; the others keep their ids.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
   ``file_name`` is the image's path relative to the project folder, with ``/`` (in
   :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
   width come from the annotation.
 - ``annotations``: per image, one instance per object in the order of its first label in the
-  annotation (``bindings.annotation_objects``); ids 1, 2, ... across the file; ``iscrowd`` is
+  annotation (``bindings.annotation_objects``), each group's parts right after its object; ids 1, 2, ... across the file; ``iscrowd`` is
   1 for an object with a label tagged ``iscrowd`` (:data:`ISCROWD_TAG`, as the COCO reader
   reads a crowd), written as an RLE, else 0.
-- ``category_id``: the group's class, its leader (``roles.group_class``: the class of its
-  largest mask or polygon; a ``car_bbox`` box never leads a ``car``).
-- ``segmentation``, of the group's mask members (``roles.mask_members``: its masks and
-  polygons; its boxes when it has neither these nor keypoints), by what they are:
+- ``category_id``: the object's class, the group's leader (``roles.group_class``: the class of
+  its largest mask or polygon; a ``car_bbox`` box never leads a ``car``); a part's own class.
+- ``segmentation``, of the object's mask members (``GroupDecomposition.mask_members``: its masks
+  and polygons; its boxes when it has neither these nor keypoints), by what they are:
     - only polygons without holes and rectangles: a polygon list, one list per label,
       ``[x1, y1, x2, y2, ...]`` with x the column and y the row of each Supervisely point, as
       floats and not shifted (as the SDK writes and reads them). A rectangle is its four corners
@@ -74,8 +83,8 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   (:func:`coco_keypoint_category`). A group with two keypoints labels is refused.
 - Nothing lies outside the image: ``sly.Annotation`` crops its labels to the image when it is
   made (a label entirely outside is dropped then).
-- A group's points and polylines are left out; an object of nothing else (an unbound point)
-  stops the export with a message naming the image.
+- A group's points and polylines are left out (a part that is one, with a warning); an object
+  of nothing else (an unbound point) stops the export with a message naming the image.
 """
 
 from __future__ import annotations
@@ -102,13 +111,17 @@ from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     BBOX_SUFFIX,
+    KEYPOINTS_SUFFIX,
+    GroupDecomposition,
+    decompose_group,
     describe_group,
-    group_class,
-    group_roles,
-    mask_members,
-    object_bbox,
-    own_boxes,
 )
+
+# The link of a part to its object: ``"attributes": {"group_id": <the object's instance id>}`` on
+# every instance of a group with parts. Datumaro's COCO reader keeps an annotation's
+# ``attributes`` dict as it is (``plugins/data_formats/coco/base.py``, ``_load_annotations``) and
+# CVAT's COCO export writes ``attributes`` too; pycocotools ignores fields it does not use.
+GROUP_ID_ATTRIBUTE = "group_id"
 
 # A crowd region: the tag the COCO reader puts on the labels of an ``iscrowd: 1`` instance
 # (``formats.coco.ISCROWD_TAG``); an object with it is written back with ``iscrowd: 1``.
@@ -122,8 +135,8 @@ IGNORE_TAG = "ignore"
 
 
 class CocoExportWarning(FormatWarning):
-    """Something of a group that COCO cannot hold (the classes of its other members); the
-    message names the image and the group."""
+    """Something of a group that COCO cannot hold (a part that is a point or a line, the classes
+    a merged group does not keep); the message names the image and the group."""
 
 
 class CocoExportError(InvalidFormatError):
@@ -140,8 +153,10 @@ def annotation_to_coco(
     category_ids: Mapping[str, int],
     first_id: int = 1,
     primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> List[Dict[str, Any]]:
-    """The COCO instances of one annotation: one per binding group, one per unbound label.
+    """The COCO instances of one annotation: one per object and one per part of a group, one per
+    unbound label (``roles.decompose_group``).
 
     Args:
         ann: the image's annotation.
@@ -150,6 +165,8 @@ def annotation_to_coco(
         first_id: the id of the first instance; the next ones count up from it.
         primary_classes: class names that lead a group when it holds one of them
             (``roles.group_class``); None for the rule by area.
+        merge_groups: True for one instance of the leading class per group (CVAT's and
+            Datumaro's meaning), with a warning naming the classes it does not keep.
 
     Returns:
         COCO annotation dicts in the format of the module's docstring, JSON-serialisable.
@@ -180,7 +197,7 @@ def annotation_to_coco(
         >>> instance["sly_rectangles"]
         [0]
     """
-    found = _instances(ann, image_id, category_ids, first_id, primary_classes)
+    found = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
     return [instance for instance, _ in found]
 
 
@@ -191,6 +208,7 @@ def _instances(
     first_id: int,
     primary_classes: Optional[Sequence[str]] = None,
     where: str = "",
+    merge_groups: bool = False,
 ) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
     """The instances of ``ann`` with the keypoints class of each (None without keypoints);
     ``where`` names the image in warnings."""
@@ -198,22 +216,84 @@ def _instances(
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
     for labels in annotation_objects(ann):
-        instances.append(
-            _instance(
-                labels,
-                ann.img_size,
-                first_id + len(instances),
-                image_id,
-                category_ids,
-                primary_classes,
-                where,
+        group = decompose_group(labels, primary_classes, merge_groups)
+        name = _object_name(labels)
+        if group.merged_classes:
+            leader = group.object_class.name
+            lost = group.merged_classes
+            warnings.warn(
+                f"{where + ': ' if where else ''}{name} ({describe_group(labels, primary_classes)}) "
+                f"is one {leader} instance (--merge-groups): so "
+                f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not kept (--primary-class "
+                "chooses the class)",
+                CocoExportWarning,
             )
-        )
+        written = []
+        for number, one in enumerate(group.objects()):
+            if number and not _coco_can_hold(one):
+                warnings.warn(
+                    f"{where + ': ' if where else ''}{name}: a {one.object_class.name} "
+                    f"{one.fragments[0].geometry.geometry_name()} left out: a COCO instance "
+                    "needs a mask, a polygon, a box or keypoints",
+                    CocoExportWarning,
+                )
+                continue
+            written.append(
+                _instance(
+                    one,
+                    name,
+                    ann.img_size,
+                    first_id + len(instances) + len(written),
+                    image_id,
+                    category_ids,
+                )
+            )
+        if len(written) > 1:  # the parts' link to their object: the object's instance id
+            for instance, _ in written:
+                instance["attributes"] = {GROUP_ID_ATTRIBUTE: written[0][0]["id"]}
+        instances.extend(written)
     return instances
 
 
+def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
+    """Leave out of the categories of ``cocos`` (changed in place: the dicts being built; they
+    may share one list) each companion class no instance uses: a ``<name>_bbox`` or
+    ``<name>_keypoints`` class beside ``<name>`` whose labels all became the bbox or keypoints
+    of their objects. Ids stay as they are, so they do not depend on the classes one dataset
+    uses."""
+    used = {instance["category_id"] for coco in cocos for instance in coco["annotations"]}
+    for categories in {id(coco["categories"]): coco["categories"] for coco in cocos}.values():
+        names = {category["name"] for category in categories}
+        categories[:] = [
+            category
+            for category in categories
+            if category["id"] in used or not _is_companion(category["name"], names)
+        ]
+
+
+def _is_companion(name: str, names: Iterable[str]) -> bool:
+    """``car_bbox`` or ``car_keypoints`` when ``car`` is among ``names``."""
+    for tail in (BBOX_SUFFIX, KEYPOINTS_SUFFIX):
+        if name.endswith(tail) and name[: -len(tail)] in names:
+            return True
+    return False
+
+
+def _object_name(labels: Sequence[sly.Label]) -> str:
+    """``group 'k'`` or ``label of class 'car'``: an object in messages."""
+    key = binding_key_of(labels[0])
+    return f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
+
+
+def _coco_can_hold(one: GroupDecomposition) -> bool:
+    """A COCO instance holds a mask, a polygon, a box or keypoints (not a point or a line)."""
+    return bool(one.mask_members or one.keypoints)
+
+
 def project_to_coco(
-    project_dir: str, primary_classes: Optional[Sequence[str]] = None
+    project_dir: str,
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> Dict[str, Any]:
     """The COCO instances dict of the local Supervisely project in ``project_dir``.
 
@@ -254,7 +334,7 @@ def project_to_coco(
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
         return relative.replace(os.sep, "/")
 
-    return _coco_of(project, pairs, file_name_of, primary_classes)
+    return _coco_of(project, pairs, file_name_of, primary_classes, merge_groups)
 
 
 def _coco_of(
@@ -262,6 +342,7 @@ def _coco_of(
     pairs: Iterable[Tuple[sly.Dataset, str]],
     file_name_of: Callable[[sly.Dataset, str], str],
     primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> Dict[str, Any]:
     """The COCO dict of the images ``pairs`` (dataset, item name) of ``project``; each image's
     ``file_name`` is ``file_name_of(dataset, item_name)``, called once per image in order."""
@@ -281,7 +362,9 @@ def _coco_of(
         ann = read_annotation(dataset, item_name, project.meta)
         file_name = file_name_of(dataset, item_name)
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
-        _add_image(coco, ann, file_name, relative.replace(os.sep, "/"), primary_classes)
+        where = relative.replace(os.sep, "/")
+        _add_image(coco, ann, file_name, where, primary_classes, merge_groups)
+    _drop_unused_companions([coco])
     return complete_keypoints(coco)
 
 
@@ -318,6 +401,7 @@ def _add_image(
     file_name: str,
     where: str,
     primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> None:
     """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
     the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
@@ -329,7 +413,9 @@ def _add_image(
     images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
     try:
         first_id = len(annotations) + 1
-        found = _instances(ann, image_id, category_ids, first_id, primary_classes, where)
+        found = _instances(
+            ann, image_id, category_ids, first_id, primary_classes, where, merge_groups
+        )
     except (ValueError, TypeError) as error:
         raise CocoExportError(f"{where}: {error}") from error
     for instance, keypoint_class in found:
@@ -353,6 +439,7 @@ def items_to_coco(
     classes: Iterable[sly.ObjClass] = (),
     primary_classes: Optional[Sequence[str]] = None,
     name: str = "items",
+    merge_groups: bool = False,
 ) -> Dict[str, Dict[str, Any]]:
     """Write read items (``formats.items.FormatItem``) in the layout of :func:`write_coco_layout`.
 
@@ -422,7 +509,8 @@ def items_to_coco(
             destination.write_bytes(item.image)
         else:
             shutil.copyfile(item.image, destination)
-        _add_image(coco, item.ann, file_name, item.source, primary_classes)
+        _add_image(coco, item.ann, file_name, item.source, primary_classes, merge_groups)
+    _drop_unused_companions(list(written.values()))
     for subset, coco in written.items():
         complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
@@ -432,7 +520,10 @@ def items_to_coco(
 
 
 def write_coco_layout(
-    project_dir: str, out_dir: str, primary_classes: Optional[Sequence[str]] = None
+    project_dir: str,
+    out_dir: str,
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
 ) -> Dict[str, Dict[str, Any]]:
     """Write the project in the COCO layout the tools read, and return each subset's COCO dict.
 
@@ -489,7 +580,7 @@ def write_coco_layout(
             shutil.copyfile(dataset.get_item_path(item_name), destination)
             return file_name
 
-        coco = _coco_of(project, subset_pairs, copied, primary_classes)
+        coco = _coco_of(project, subset_pairs, copied, primary_classes, merge_groups)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
         write_json_atomically(coco, str(json_path), indent=None)
@@ -549,52 +640,35 @@ def _check_out_path(out_path: str) -> None:
 
 
 def _instance(
-    labels: List[sly.Label],
+    group: GroupDecomposition,
+    name: str,
     image_size: Tuple[int, int],
     instance_id: int,
     image_id: int,
     category_ids: Mapping[str, int],
-    primary_classes: Optional[Sequence[str]] = None,
-    where: str = "",
 ) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
-    """One COCO instance for the labels of one object, and the class of its keypoints if any.
-
-    Warns (:class:`CocoExportWarning`) when the group holds classes the instance does not keep:
-    any but its leader's, the leader's ``<leader>_bbox`` box and the class of its keypoints.
-    """
-    key = binding_key_of(labels[0])
-    name = f"group {key!r}" if key is not None else f"label of class {labels[0].obj_class.name!r}"
-    leader = group_class(labels, primary_classes).name
+    """One COCO instance for one object (``roles.decompose_group``, no parts), and the class of
+    its keypoints if any; ``name`` names the object in messages."""
+    leader = group.object_class.name
+    labels = group.members
     if leader not in category_ids:
         raise ValueError(
             f"class {leader!r} has no category id: add it to category_ids "
             "(project_to_coco takes them from the project meta)"
         )
-    roles = group_roles(labels)
-    parts = mask_members(labels)
-    if not parts and not roles.keypoints:
+    parts = group.mask_members
+    if not parts and not group.keypoints:
         kinds = ", ".join(dict.fromkeys(label.geometry.name() for label in labels))
         raise TypeError(
             f"{name} has a {kinds} geometry: leave it out, a COCO instance needs a mask, a "
             "polygon, a box or keypoints"
         )
-    if len(roles.keypoints) > 1:
+    if len(group.keypoints) > 1:
         raise ValueError(
-            f"{name} has {len(roles.keypoints)} keypoints labels: one object has one skeleton, "
+            f"{name} has {len(group.keypoints)} keypoints labels: one object has one skeleton, "
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
-    boxes = own_boxes(labels, leader)
-    kept = {leader, leader + BBOX_SUFFIX, *(label.obj_class.name for label in roles.keypoints)}
-    classes = dict.fromkeys(label.obj_class.name for label in labels)
-    lost = [class_name for class_name in classes if class_name not in kept]
-    if lost:
-        warnings.warn(
-            f"{where + ': ' if where else ''}{name} ({describe_group(labels, primary_classes)}) "
-            f"is one {leader} instance: COCO keeps one class per object, so "
-            f"{', '.join(lost)} {'is' if len(lost) == 1 else 'are'} not kept (--primary-class "
-            "chooses the class)",
-            CocoExportWarning,
-        )
+    boxes = group.boxes
     crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
@@ -608,7 +682,7 @@ def _instance(
     if len(boxes) == 1 or not parts:
         # The group's box (roles.object_bbox): its leader's one own box, else the members'
         # extent (with a mask, the box of the segmentation written, below).
-        box = boxes[0].geometry if len(boxes) == 1 else object_bbox(labels, primary_classes)
+        box = group.bbox
         # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
         # y = top, width = right - left, height = bottom - top.
         instance["bbox"] = [
@@ -640,9 +714,9 @@ def _instance(
         instance["segmentation"] = []
         instance["area"] = int((box.right - box.left) * (box.bottom - box.top))
     keypoint_class = None
-    if roles.keypoints:
-        keypoint_class = roles.keypoints[0].obj_class
-        instance["keypoints"] = coco_keypoints(roles.keypoints[0])
+    if group.keypoints:
+        keypoint_class = group.keypoints[0].obj_class
+        instance["keypoints"] = coco_keypoints(group.keypoints[0])
         instance["num_keypoints"] = sum(v > 0 for v in instance["keypoints"][2::3])
     return instance, keypoint_class
 
