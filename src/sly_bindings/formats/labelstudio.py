@@ -984,8 +984,21 @@ def labeling_config(classes: Sequence[sly.ObjClass], relation_labels: Sequence[s
     """
     view = ET.Element("View")
     ET.SubElement(view, "Image", name="image", value="$image")
-    for kind, (tag, name) in CONTROLS.items():
-        members = [c for c in classes if c.geometry_type in (GEOMETRIES[kind], sly.AnyGeometry)]
+    members_of = {
+        kind: [c for c in classes if c.geometry_type in (GEOMETRIES[kind], sly.AnyGeometry)]
+        for kind in CONTROLS
+    }
+    # Controls in the order of their first class, so that a reader lists the classes in their
+    # order wherever the classes of one shape come together (car boxes, then person polygons).
+    first = {c.name: number for number, c in enumerate(classes)}
+    for kind in sorted(
+        CONTROLS,
+        key=lambda kind: (
+            min(first[c.name] for c in members_of[kind]) if members_of[kind] else len(first)
+        ),
+    ):
+        tag, name = CONTROLS[kind]
+        members = members_of[kind]
         if not members:
             continue
         control = ET.SubElement(view, tag, name=name, toName="image")
