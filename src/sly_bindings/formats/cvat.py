@@ -28,8 +28,9 @@ no group. So here:
 
 Geometries (x = column, y = row):
 
-- ``box`` <-> ``sly.Rectangle``: CVAT's corners are pixel edges, so the rectangle of pixels
-  left..right is ``xtl=left``, ``xbr=right + 1`` (likewise for y); a rotated box is skipped;
+- ``box`` <-> ``sly.Rectangle``: ``xtl=left``, ``ytl=top``, ``xbr=right``, ``ybr=bottom``, the
+  one box rule of ``formats.boxes`` (the SDK's, CVAT's and Datumaro's: ``xtl="12" xbr="52"`` is
+  COCO's ``[12, ., 40, .]``); a rotated box is skipped;
 - ``polygon`` <-> ``sly.Polygon``: the outline, rounded to whole pixels; holes are dropped;
 - ``mask`` <-> ``sly.Bitmap``: CVAT's run-length code of the mask's box (``left``, ``top``,
   ``width``, ``height``): run lengths, row by row, alternating and starting with a run of 0s.
@@ -83,6 +84,7 @@ from defusedxml import ElementTree as defused_et
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -173,7 +175,7 @@ def annotation_to_cvat_image(
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(1, 2, 3, 4), car, binding_key="k")])
         >>> ET.tostring(annotation_to_cvat_image(ann, 0, "a.jpg", "train", first_group_id=5))
-        b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="5.00" ybr="4.00" z_order="0" group_id="5" /></image>'
+        b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="4.00" ybr="3.00" z_order="0" group_id="5" /></image>'
     """
     groups, _ = binding_groups(ann)
     group_ids = {key: number for number, key in enumerate(groups, start=first_group_id)}
@@ -197,7 +199,8 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
     # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
     # writing them as such would drop the rotation, or the transparency.
     if type(geometry) is sly.Rectangle:
-        edges = (geometry.left, geometry.top, geometry.right + 1, geometry.bottom + 1)
+        x, y, w, h = rectangle_to_box(geometry)  # the one box rule (formats.boxes)
+        edges = (x, y, x + w, y + h)
         coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
         return ET.Element("box", {**common, **coordinates, "z_order": "0"})
     if type(geometry) is sly.Polygon:
@@ -341,11 +344,14 @@ def _geometry_of(
                 f"{where}: skipped, a rotated box has no Supervisely rectangle", CvatWarning
             )
             return None
-        left, top, right, bottom = (
-            _coordinate(shape, a, where) for a in ("xtl", "ytl", "xbr", "ybr")
-        )
-        # xbr/ybr are the far pixel edges; a box thinner than a pixel still covers one.
-        return sly.Rectangle(top, left, max(top, bottom - 1), max(left, right - 1))
+        edges = ("xtl", "ytl", "xbr", "ybr")
+        for attribute in edges:
+            _coordinate(shape, attribute, where)  # refused beyond MAX_COORDINATE
+        corners = [_number(shape, attribute, where) for attribute in edges]
+        try:  # the one box rule (formats.boxes): xtl = left, xbr = right
+            return corners_to_rectangle(*corners)
+        except BoxError as error:
+            raise InvalidCvatError(f"{where}: xtl, ytl, xbr, ybr: {error}") from None
     if shape.tag == "polygon":
         points = _points(shape.get("points"), f"{where}: points")
         if len(points) < 3:

@@ -74,6 +74,7 @@ from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     FormatItem,
@@ -159,7 +160,9 @@ def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Op
     # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
     # writing them as such would drop the rotation, or the transparency.
     if type(geometry) is sly.Rectangle:
-        return [[geometry.left, geometry.top], [geometry.right, geometry.bottom]], "rectangle", None
+        x, y, w, h = rectangle_to_box(geometry)  # the one box rule (formats.boxes)
+        corners = [[int(x), int(y)], [int(x + w), int(y + h)]]  # whole pixels, as the SDK's
+        return corners, "rectangle", None
     if type(geometry) is sly.Polygon:
         if geometry.interior:
             warnings.warn(
@@ -314,7 +317,10 @@ def _geometry_of(
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
         (x1, y1), (x2, y2) = points
-        return sly.Rectangle(min(y1, y2), min(x1, x2), max(y1, y2), max(x1, x2))
+        try:  # the one box rule (formats.boxes): the two corners are the box's edges
+            return corners_to_rectangle(x1, y1, x2, y2)
+        except BoxError as error:
+            raise InvalidLabelmeError(f"{field}.points: {error}") from None
     if shape_type == "mask":
         if len(points) not in (1, 2):  # LabelMe's render_shape asserts 1 or 2
             raise InvalidLabelmeError(f"{field}.points: a mask needs 1 or 2, got {len(points)}")

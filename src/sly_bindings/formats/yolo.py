@@ -73,6 +73,13 @@ from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.files.input_paths import absence
+from sly_bindings.formats.boxes import (
+    BoxError,
+    box_to_rectangle,
+    box_to_yolo,
+    object_box,
+    yolo_to_box,
+)
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
@@ -85,10 +92,10 @@ from sly_bindings.formats.items import (
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
+    object_bbox,
     group_class,
     group_roles,
     mask_members,
-    object_bbox,
 )
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
@@ -219,9 +226,10 @@ def annotation_to_yolo(
     polygons; its boxes when it has neither these nor keypoints); a box beside them is the
     object's box and gives no line of its own. ``task="detect"``: ``<class id> cx cy w h`` of
     the group's bbox (``roles.object_bbox``: the leader's own box, else the members' extent),
-    the box of the pixels it covers, normalised: ``cx = (left + right + 1) / 2 / width``,
-    ``w = (right - left + 1) / width`` (``Rectangle.width``, as the SDK's YOLO export), clipped
-    to the image.
+    sized by the one box rule (``formats.boxes.object_box``: a Rectangle's ``[x, y, w, h]`` is
+    ``[left, top, right - left, bottom - top]``, a mask's box spans its pixels), normalised as
+    Ultralytics' ``convert_coco``: ``cx = (x + w / 2) / width``, ``w = w / width``, cut to the
+    image.
 
     Warns (:class:`YoloWarning`) for each object joined from several parts, and for members a
     segment cannot hold (keypoints, points, lines, alpha masks, oriented boxes: exact types).
@@ -244,7 +252,7 @@ def annotation_to_yolo(
         >>> annotation_to_yolo(ann, {"car": 0})
         ['0 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000']
         >>> annotation_to_yolo(ann, {"car": 0}, task="detect")
-        ['0 0.250000 0.250000 0.500000 0.500000']
+        ['0 0.225000 0.200000 0.450000 0.400000']
     """
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
@@ -256,14 +264,9 @@ def annotation_to_yolo(
         what = f"{image_name}: {what}"
         class_name = group_class(labels, primary_classes).name
         if task == "detect":
-            box = object_bbox(labels, primary_classes)
-            left, right = max(box.left, 0), min(box.right, width - 1)
-            top, bottom = max(box.top, 0), min(box.bottom, height - 1)
-            values = (
-                (left + right + 1) / 2 / width,
-                (top + bottom + 1) / 2 / height,
-                (right - left + 1) / width,
-                (bottom - top + 1) / height,
+            # The one box rule (formats.boxes), as Ultralytics' convert_coco.
+            values = box_to_yolo(
+                object_box(labels, object_bbox(labels, primary_classes)), (height, width)
             )
             lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in values))
             continue
@@ -375,7 +378,10 @@ def yolo_to_annotation(
                 f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
             )
         if len(coordinates) == 4:
-            points = _box_corners(coordinates, image_size)
+            try:
+                points = _box_corners(coordinates, image_size)
+            except BoxError as error:
+                raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
         elif len(coordinates) % 2 or len(coordinates) < 6:
             raise InvalidYoloError(
                 f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
@@ -392,11 +398,9 @@ def yolo_to_annotation(
 
 def _box_corners(box: List[float], image_size: Tuple[int, int]) -> List[sly.PointLocation]:
     """The 4 corners of a detection line's box ``cx cy w h``, as ``annotation_to_yolo`` writes it."""
-    height, width = image_size
-    cx, cy, w, h = box
-    left, top = _pixel(cx - w / 2, width), _pixel(cy - h / 2, height)
-    right = max(left, min(round((cx + w / 2) * width) - 1, width - 1))
-    bottom = max(top, min(round((cy + h / 2) * height) - 1, height - 1))
+    # The one box rule (formats.boxes): the corners are the box's edges.
+    rectangle = box_to_rectangle(yolo_to_box(box, image_size))
+    top, left, bottom, right = rectangle.top, rectangle.left, rectangle.bottom, rectangle.right
     return [
         sly.PointLocation(top, left),
         sly.PointLocation(top, right),
