@@ -9,6 +9,8 @@ outline walks both ways). A single polygon or rectangle comes back at exactly it
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import os
 
 import contextlib
@@ -325,8 +327,15 @@ def test_yolo_lines_become_unbound_polygons(text, expected):
     ],
 )
 def test_malformed_lines_name_the_file_and_the_line(text, message):
-    with pytest.raises(InvalidYoloError) as raised:
-        yolo_to_annotation(text, ["car", "sign"], (10, 10), "labels/train/a.txt")
+    """Each line is a record (formats.records): skipped with one warning, the rest is read."""
+    with pytest.warns(YoloWarning) as warned:
+        ann = yolo_to_annotation(
+            text + "\n1 0.1 0.1 0.2 0.2", ["car", "sign"], (10, 10), "labels/train/a.txt"
+        )
+    assert [label.obj_class.name for label in ann.labels] == ["sign"]
+    (line,) = [str(w.message) for w in warned]
+    raised = SimpleNamespace(value=line)  # the one line, as the error was
+    assert line.endswith(": the line is skipped")
 
     assert str(raised.value).startswith("labels/train/a.txt: line ")
     assert message.split(" .* ")[0] in str(raised.value)
@@ -442,7 +451,6 @@ def test_reading_a_hand_made_dataset(tmp_path, names):
         ("names: {1: car}", "", "data.yaml: names: must be a list of class names"),
         ("nc: 2", "", "data.yaml: names: must be"),
         ("names: [car\n", "", "data.yaml: not valid YAML"),
-        ("names: [car]", "0 0.1 0.1 0.2 0.2 0.3", "a.txt: line 1: points"),
         # Not UTF-8 (Latin-1, as an old editor saves it).
         (b"names: [caf\xe9]", "", "data.yaml: not UTF-8 text (byte 11): save it as UTF-8"),
         ("names: [car]", b"0 0.1 0.1 0.2 0.2 0.3 0.3 \xb5", "a.txt: not UTF-8 text (byte 26)"),

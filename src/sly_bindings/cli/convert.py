@@ -155,7 +155,10 @@ def run_command(args: argparse.Namespace) -> int:
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
             written = read if args.TO == SUPERVISELY else read_back(args.TO, staging, target)
-    shown = [str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS)]
+    # Once each: a project's annotations are read to count them and again to write them.
+    shown = list(
+        dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, CONVERSION_WARNINGS))
+    )
     for message in shown:
         print(f"warning: {message}", file=sys.stderr)
 

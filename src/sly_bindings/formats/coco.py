@@ -73,6 +73,8 @@ non-empty string is kept as it is (pycocotools only uses ids as dictionary keys,
 write ``"7"``). A ``bool`` (``true`` would be ``1``), a float that is not whole, a list, an
 object or a missing id is refused, as are two images or two categories sharing an id; the
 message names the field (``categories[1]: id``, ``images[0]: id``, ``annotation 5: image_id``).
+An instance (an ``annotations`` record) that cannot be read, its ids included, is skipped with
+one warning naming the file, the instance and its image (``formats.records``); the rest is read.
 
 A ``file_name`` that is absolute or climbs out with ``../`` is refused (``files.input_paths``,
 the rule every reader follows), and an image's ``height`` and ``width`` must be its file's real
@@ -116,6 +118,7 @@ from sly_bindings.formats.items import (
     items_to_project,
     label_class,
 )
+from sly_bindings.formats.records import record
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -150,8 +153,14 @@ def coco_to_annotation(
         category_names: the class name of each category id.
         source: the file's name, used in messages.
 
+    Each instance is read through ``formats.records.record``: one that cannot be read (a
+    category that is not declared, a box of no area, NaN, too few points, a missing field, an
+    instance wholly outside the image) is skipped with a :class:`CocoWarning` naming the file,
+    the instance and the image; the others are read.
+
     Raises:
-        InvalidCocoError: a field is missing or malformed; the message names file and field.
+        InvalidCocoError: a field of the image is missing or malformed; the message names file
+            and field.
 
     Examples:
         >>> image = {"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}
@@ -169,47 +178,49 @@ def coco_to_annotation(
     keys_used: Dict[str, int] = {}
     for instance in instances:
         field = f"{source}: annotation {excerpt(instance.get('id'))}"
-        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
-        if category_id not in category_names:
-            raise InvalidCocoError(
-                f"{field}: category_id: {excerpt(category_id)} is no category's id"
-            )
-        name = category_names[category_id]
-        if "keypoints" in instance and category_id in (keypoint_classes or {}):
-            labels.extend(
-                keypoint_instance_labels(
-                    instance,
-                    name,
-                    keypoint_classes[category_id],
-                    (height, width),
-                    f"{image_name}:{instance.get('id')}",
-                    field,
+        with record(labels, field, CocoWarning, (height, width), "instance", image_name) as found:
+            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
+            if category_id not in category_names:
+                raise InvalidCocoError(
+                    f"{field}: category_id: {excerpt(category_id)} is no category's id"
                 )
-            )
-            continue
-        parts = _geometries(instance, (height, width), field)
-        crowd = bool(instance.get("iscrowd"))
-        tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
-        parts_labels = [
-            sly.Label(geometry, label_class(name, type(geometry)), tags=tags) for geometry in parts
-        ]
-        if crowd:  # many objects in one region, not one object in parts: never bound
-            labels.extend(parts_labels)
-            continue
-        if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
-            parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
-        if len(parts_labels) > 1:
-            key = f"{image_name}:{instance.get('id')}"
-            keys_used[key] = keys_used.get(key, 0) + 1
-            if keys_used[key] > 1:  # an id shared by two instances: two objects, never one
-                key = f"{key}#{keys_used[key]}"
-                warnings.warn(
-                    f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
-                    f"read as an object of its own (key {key})",
-                    CocoWarning,
+            name = category_names[category_id]
+            if "keypoints" in instance and category_id in (keypoint_classes or {}):
+                found.extend(
+                    keypoint_instance_labels(
+                        instance,
+                        name,
+                        keypoint_classes[category_id],
+                        (height, width),
+                        f"{image_name}:{instance.get('id')}",
+                        field,
+                    )
                 )
-            parts_labels = [with_binding_key(label, key) for label in parts_labels]
-        labels.extend(parts_labels)
+                continue
+            parts = _geometries(instance, (height, width), field)
+            crowd = bool(instance.get("iscrowd"))
+            tags = sly.TagCollection([sly.Tag(ISCROWD)]) if crowd else None
+            parts_labels = [
+                sly.Label(geometry, label_class(name, type(geometry)), tags=tags)
+                for geometry in parts
+            ]
+            if crowd:  # many objects in one region, not one object in parts: never bound
+                found.extend(parts_labels)
+                continue
+            if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
+                parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
+            if len(parts_labels) > 1:
+                key = f"{image_name}:{instance.get('id')}"
+                keys_used[key] = keys_used.get(key, 0) + 1
+                if keys_used[key] > 1:  # an id shared by two instances: two objects, never one
+                    key = f"{key}#{keys_used[key]}"
+                    warnings.warn(
+                        f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
+                        f"read as an object of its own (key {key})",
+                        CocoWarning,
+                    )
+                parts_labels = [with_binding_key(label, key) for label in parts_labels]
+            found.extend(parts_labels)
     return sly.Annotation((height, width), labels)
 
 
@@ -227,17 +238,20 @@ def _geometries(
     if segmentation is not None and not isinstance(segmentation, list):
         raise InvalidCocoError(f"{field}: segmentation: must be a polygon list, an RLE or []")
     parts = []
+    dropped = []
     for index, values in enumerate(segmentation or []):
         part = f"{field}: segmentation[{index}]"
         short = isinstance(values, list) and len(values) < 6 and not len(values) % 2
         if short and all(_is_number(v) for v in values):
             if values:  # [] is no part at all: [[]] is a box-only instance
-                warnings.warn(
-                    f"{part}: dropped, a polygon needs 3 points, got {len(values) // 2}",
-                    CocoWarning,
-                )
+                dropped.append(f"{part}: dropped, a polygon needs 3 points, got {len(values) // 2}")
             continue
         parts.append(_polygon(values, part))
+    if not parts and dropped and instance.get("bbox") is None:
+        # Nothing is left of the instance: one warning for it (formats.records), not two.
+        raise InvalidCocoError(f"{dropped[0]}, and there is no bbox")
+    for message in dropped:
+        warnings.warn(message, CocoWarning)
     if parts:
         return parts
     return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox", "with no segmentation, ")]
@@ -607,16 +621,23 @@ def _items(
             image_ids[image_id] = index
     instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
-        if not isinstance(instance, dict) or "id" not in instance:
-            raise InvalidCocoError(f"{coco_path}: annotations[{index}]: not an object with an id")
-        field = f"{coco_path}: annotation {excerpt(instance['id'])}"
-        coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
-        image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
-        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
-        if image_id not in image_ids:
-            raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
-        instance = {**instance, "image_id": image_id, "category_id": category_id}
-        instances.setdefault(image_id, []).append(instance)
+        # Each instance is a record (formats.records): a bad one is skipped with a warning.
+        field = f"{coco_path}: annotations[{index}]"
+        if isinstance(instance, dict) and isinstance(instance.get("id"), (int, str)):
+            field = f"{coco_path}: annotation {excerpt(instance['id'])}"
+        image_id = instance.get("image_id") if isinstance(instance, dict) else None
+        image_index = image_ids.get(image_id) if isinstance(image_id, (int, str)) else None
+        name = None if image_index is None else coco["images"][image_index].get("file_name")
+        with record([], field, CocoWarning, what="instance", image=name):
+            if not isinstance(instance, dict) or "id" not in instance:
+                raise InvalidCocoError(f"{field}: not an object with an id")
+            coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
+            image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
+            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
+            if image_id not in image_ids:
+                raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
+            instance = {**instance, "image_id": image_id, "category_id": category_id}
+            instances.setdefault(image_id, []).append(instance)
     for index, image in enumerate(coco["images"]):
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")

@@ -50,7 +50,11 @@ subset that cannot be a dataset name (``..``, an absolute path, a name ending in
 ``ann``, ... that ``sly.Project`` skips: ``files.dataset_names.dataset_name_problem``) is refused, so nothing is ever
 written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
-are skipped with a warning; attributes are not carried; class colours are.
+are skipped with a warning; attributes are not carried; class colours are. A shape that cannot
+be read (a polygon of 2 points, as CVAT's auto-annotation writes, a box of no area, NaN, a
+missing attribute, a label the meta does not list, a shape wholly outside its image) is skipped
+with one warning naming the file, the image and the shape (``formats.records``); the rest is
+read.
 
 Reading, an image ``name`` that is absolute or climbs out of the export's folder with ``../``
 (``files.input_paths``) is refused, and an image's ``width`` and ``height`` must be its file's
@@ -73,7 +77,19 @@ import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Type
+from typing import (
+    Collection,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Set,
+    Tuple,
+    Type,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -84,7 +100,7 @@ from defusedxml import ElementTree as defused_et
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.input_paths import absence, outside_input_problem
-from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -99,6 +115,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 
 CVAT_VERSION = "1.1"
 # Larger than any image Supervisely takes (and than the SDK's own limit for a mask): a size
@@ -239,8 +256,14 @@ def cvat_image_to_annotation(
     source: str = "CVAT XML",
     subset: Optional[str] = None,
     colors: Optional[Mapping[str, Sequence[int]]] = None,
+    declared: Optional[Collection[str]] = None,
 ) -> sly.Annotation:
     """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
+
+    Each shape is read through ``formats.records.record``: a shape that cannot be read (a
+    polygon of fewer than 3 points, a box of no area, a NaN, a missing attribute, a label
+    ``declared`` (the meta's label names; None: any) does not hold, a shape wholly outside the
+    image) is skipped with a :class:`CvatWarning` naming the file, the image and the shape.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type, and
     the colour ``colors`` gives that name (``[r, g, b]``, from the meta), if any.
@@ -248,8 +271,8 @@ def cvat_image_to_annotation(
     Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
-        InvalidCvatError: an attribute is missing or malformed; the message names the file, the
-            image and the attribute.
+        InvalidCvatError: an attribute of the image is missing or malformed; the message names
+            the file, the image and the attribute.
 
     Examples:
         >>> image = ET.fromstring('<image id="0" name="a.jpg" width="8" height="8">'
@@ -260,20 +283,27 @@ def cvat_image_to_annotation(
         ['a.jpg:7', 'a.jpg:7', None]
     """
     name, where, (height, width) = _declared_size(image, source, subset)
-    labels = []
+    labels: List[sly.Label] = []
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
-        geometry = _geometry_of(shape, field, (height, width))
-        if geometry is None:
-            continue
-        class_name = shape.get("label")
-        if not class_name:
-            raise InvalidCvatError(f"{field}: label: missing")
-        group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-        key = f"{name}:{group_id}" if group_id else None
-        color = (colors or {}).get(class_name)
-        obj_class = label_class(class_name, type(geometry), None if color is None else tuple(color))
-        labels.append(sly.Label(geometry, obj_class, binding_key=key))
+        with record(labels, field, CvatWarning, (height, width), "shape") as found:
+            geometry = _geometry_of(shape, field, (height, width))
+            if geometry is None:
+                continue
+            class_name = shape.get("label")
+            if not class_name:
+                raise InvalidCvatError(f"{field}: label: missing")
+            if declared is not None and class_name not in declared:
+                raise InvalidCvatError(
+                    f"{field}: label: {excerpt(class_name, NAME_EXCERPT)} is not a label of the "
+                    "meta's <labels>"
+                )
+            group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
+            key = f"{name}:{group_id}" if group_id else None
+            color = (colors or {}).get(class_name)
+            rgb = None if color is None else tuple(color)
+            obj_class = label_class(class_name, type(geometry), rgb)
+            found.append(sly.Label(geometry, obj_class, binding_key=key))
     return sly.Annotation((height, width), labels)
 
 
@@ -349,7 +379,8 @@ def _geometry_of(
             _coordinate(shape, attribute, where)  # refused beyond MAX_COORDINATE
         corners = [_number(shape, attribute, where) for attribute in edges]
         try:  # the one box rule (formats.boxes): xtl = left, xbr = right
-            return corners_to_rectangle(*corners)
+            xtl, ytl, xbr, ybr = corners  # xbr < xtl is a box of negative width
+            return box_to_rectangle([xtl, ytl, xbr - xtl, ybr - ytl])
         except BoxError as error:
             raise InvalidCvatError(f"{where}: xtl, ytl, xbr, ybr: {error}") from None
     if shape.tag == "polygon":
@@ -779,6 +810,9 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
         for label in root.iterfind("./meta/*/labels/label")
         if label.findtext("name") and label.findtext("color")
     }
+    # The meta's label names: a shape of another label is skipped (CVAT refuses it on import).
+    names = {label.findtext("name") for label in root.iterfind("./meta/*/labels/label")}
+    label_names = (names - {None, ""}) or None  # None: the meta lists no label, any is read
     checked: Set[Tuple[str, ...]] = set()
     for image in root.iterfind("image"):
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
@@ -809,7 +843,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
             raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         # The declared size is checked against the image before any shape is read.
         check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
-        ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors)
+        ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors, label_names)
         yield FormatItem(dataset, item_name, image_path, ann, where)
 
 

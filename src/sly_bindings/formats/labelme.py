@@ -88,6 +88,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 
 LABELME_VERSION = "5.5.0"
 
@@ -203,8 +204,10 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         data: the parsed JSON of one LabelMe file.
         source: the file's name, used in messages.
 
-    A shape that cannot be read (malformed, or a polygon of fewer than 3 points) is skipped
-    with a :class:`LabelmeWarning` naming the file and the shape; the other shapes are read.
+    Each shape is read through ``formats.records.record``: a shape that cannot be read
+    (malformed, NaN, a missing field, a polygon of fewer than 3 points, a rectangle of no
+    area, a shape wholly outside the image) is skipped with a :class:`LabelmeWarning` naming the
+    file (one per image) and the shape; the other shapes are read.
 
     Raises:
         InvalidLabelmeError: a field of the file (not of a shape) is missing or malformed; the
@@ -223,17 +226,14 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     shapes = data.get("shapes")
     if not isinstance(shapes, list):
         raise InvalidLabelmeError(f"{source}: shapes: missing or not a list")
-    labels = []
+    labels: List[sly.Label] = []
     for index, shape in enumerate(shapes):
-        field = f"shapes[{index}]"
-        try:
-            label = _label_of(shape, image_name, (height, width), f"{source}: {field}")
-        except InvalidLabelmeError as error:
-            # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
-            warnings.warn(f"{error}: the shape is skipped", LabelmeWarning)
-            continue
-        if label is not None:
-            labels.append(label)
+        field = f"{source}: shapes[{index}]"
+        # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
+        with record(labels, field, LabelmeWarning, (height, width), "shape") as found:
+            label = _label_of(shape, image_name, (height, width), field)
+            if label is not None:
+                found.append(label)
     return sly.Annotation((height, width), labels)
 
 
@@ -306,12 +306,9 @@ def _geometry_of(
     if shape_type == "polygon":
         if len(points) < 3:
             # LabelMe saves (and opens) a polygon of two points after a point is deleted.
-            warnings.warn(
-                f"{field} ({excerpt(shape.get('label'), 80)}): skipped, a polygon needs 3 points, got "
-                f"{len(points)}",
-                LabelmeWarning,
+            raise InvalidLabelmeError(
+                f"{field}.points: a polygon needs 3 points, got {len(points)}"
             )
-            return None
         return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:

@@ -25,6 +25,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence
 
 import supervisely as sly
 
+from sly_bindings.files.project_folder import ProjectFolderWarning
 from sly_bindings.formats.coco import (
     CocoWarning,
     InvalidCocoError,
@@ -71,7 +72,15 @@ from sly_bindings.formats.yolo import (
 SUPERVISELY = "supervisely"
 FORMATS = (SUPERVISELY, "labelme", "cvat", "coco", "yolo")
 Primary = Optional[Sequence[str]]
-CONVERSION_WARNINGS = (LabelmeWarning, CvatWarning, CocoWarning, CocoExportWarning, YoloWarning)
+# ProjectFolderWarning: an object of a Supervisely project skipped (files.project_folder).
+CONVERSION_WARNINGS = (
+    LabelmeWarning,
+    CvatWarning,
+    CocoWarning,
+    CocoExportWarning,
+    YoloWarning,
+    ProjectFolderWarning,
+)
 FORMAT_ERRORS = (
     InvalidLabelmeError,
     InvalidCvatError,

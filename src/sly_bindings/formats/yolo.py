@@ -34,7 +34,10 @@ pixels wide.
 Reading (:func:`yolo_to_annotation`), each line is one unbound ``sly.Polygon`` label: a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
 round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
-label, with every pixel of it) but not the parts or the bindings.
+label, with every pixel of it) but not the parts or the bindings. A line that cannot be read (not
+numbers, NaN, a class id ``data.yaml`` does not name, too few points, a box of no area, wholly
+outside the image) is skipped with one warning naming the file and the line
+(``formats.records``); the other lines are read.
 
 Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and ``data.yaml``
 (``train``, ``val``, ``test``, ``nc``, ``names``: a mapping of ids to names), the layout of
@@ -90,6 +93,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     object_bbox,
@@ -346,8 +350,10 @@ def yolo_to_annotation(
         image_size: ``(height, width)`` of the image.
         source: the file's name, used in messages.
 
-    Raises:
-        InvalidYoloError: a line is malformed; the message names the file, the line and the field.
+    Each line is read through ``formats.records.record``: a line that cannot be read (not
+    numbers, NaN or inf, a class id ``data.yaml`` does not name, too few points, a box of no
+    area, a line wholly outside the image) is skipped with a :class:`YoloWarning` naming the
+    file (named after its image), the line and the field; the other lines are read.
 
     Examples:
         >>> ann = yolo_to_annotation("0 0.1 0.1 0.5 0.1 0.5 0.5\\n", ["car"], (10, 10))
@@ -356,43 +362,49 @@ def yolo_to_annotation(
     """
     height, width = image_size
     classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
-    labels = []
+    labels: List[sly.Label] = []
     for number, line in enumerate(text.splitlines(), start=1):
         where = f"{source}: line {number}"
         fields = line.split()
         if not fields:
             continue
-        try:
-            class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
-            if not all(math.isfinite(value) for value in coordinates):
-                raise ValueError
-        except ValueError:
-            raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
-        if not all(is_coordinate(value * max(height, width)) for value in coordinates):
-            raise InvalidYoloError(
-                f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the image): "
-                "check the file"
-            )
-        if not 0 <= class_id < len(classes):
-            raise InvalidYoloError(
-                f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
-            )
-        if len(coordinates) == 4:
+        with record(labels, where, YoloWarning, image_size, "line") as found:
             try:
-                points = _box_corners(coordinates, image_size)
-            except BoxError as error:
-                raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
-        elif len(coordinates) % 2 or len(coordinates) < 6:
-            raise InvalidYoloError(
-                f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
-                "numbers (a box line has 4: cx cy w h)"
-            )
-        else:
-            points = [
-                sly.PointLocation(_pixel(y, height), _pixel(x, width))
-                for x, y in zip(coordinates[::2], coordinates[1::2])
-            ]
-        labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
+                class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
+                if not all(math.isfinite(value) for value in coordinates):
+                    raise ValueError
+            except ValueError:
+                raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
+            if not all(is_coordinate(value * max(height, width)) for value in coordinates):
+                raise InvalidYoloError(
+                    f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the image): "
+                    "check the file"
+                )
+            if not 0 <= class_id < len(classes):
+                raise InvalidYoloError(
+                    f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
+                )
+            if len(coordinates) == 4:
+                try:
+                    points = _box_corners(coordinates, image_size)
+                except BoxError as error:
+                    raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
+            elif len(coordinates) % 2 or len(coordinates) < 6:
+                raise InvalidYoloError(
+                    f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
+                    "numbers (a box line has 4: cx cy w h)"
+                )
+            else:
+                xs, ys = coordinates[::2], coordinates[1::2]
+                if max(xs) < 0 or min(xs) > 1 or max(ys) < 0 or min(ys) > 1:
+                    raise InvalidYoloError(
+                        f"{where}: points: the segment lies wholly outside the image"
+                    )
+                points = [
+                    sly.PointLocation(_pixel(y, height), _pixel(x, width))
+                    for x, y in zip(coordinates[::2], coordinates[1::2])
+                ]
+            found.append(sly.Label(sly.Polygon(points), classes[class_id]))
     return sly.Annotation((height, width), labels)
 
 
