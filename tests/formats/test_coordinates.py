@@ -1,5 +1,6 @@
-"""A coordinate read from any format is a pixel position: a huge one ends in one line, the kind
-of issue 11 ("coordinates >= 1e300"), never an overflow in the SDK or OpenCV."""
+"""A coordinate read from any format is a pixel position: a huge one is one warning line, the
+kind of issue 11 ("coordinates >= 1e300"), never an overflow in the SDK or OpenCV; its record is
+skipped and the rest of the file read (issue 17, kind 1: formats.records)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from sly_bindings.formats.coco.read import InvalidCocoError, coco_to_annotation
-from sly_bindings.formats.cvat import InvalidCvatError, cvat_image_to_annotation
+from sly_bindings.formats.coco.read import CocoWarning, coco_to_annotation
+from sly_bindings.formats.cvat import CvatWarning, cvat_image_to_annotation
 from sly_bindings.formats.items import MAX_COORDINATE
 from sly_bindings.formats.labelme import LabelmeWarning, labelme_to_annotation
-from sly_bindings.formats.yolo import InvalidYoloError, yolo_to_annotation
+from sly_bindings.formats.yolo import YoloWarning, yolo_to_annotation
 
 HUGE = [1e300, -1e300, 2**64, MAX_COORDINATE + 1]
 CATEGORY_NAMES = {1: "car"}
@@ -49,7 +50,7 @@ def cvat_polygon(value):
 
 
 def cvat_box(value):
-    xml = f"<image id='0' name='a.png' width='8' height='8'><box label='car' xtl='{value}' ytl='0' xbr='2' ybr='2'/></image>"
+    xml = f"<image id='0' name='a.png' width='8' height='8'><box label='car' xtl='0' ytl='0' xbr='{value}' ybr='2'/></image>"
     return lambda: cvat_image_to_annotation(ET.fromstring(xml), "annotations.xml")
 
 
@@ -60,21 +61,23 @@ def yolo(value):
 
 
 READERS = [
-    (yolo, InvalidYoloError, "a.txt: line 1: a coordinate lies beyond any image"),
-    (coco_polygon, InvalidCocoError, "segmentation[0]: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within 1048576 of 0"),
-    (coco_bbox, InvalidCocoError, "with no segmentation, bbox must be [x, y, width, height], width and height above 0, each within 1048576 of 0"),
-    (cvat_polygon, InvalidCvatError, "<polygon> #1: points: must be 'x,y;x,y;...' numbers, each within 1048576 of 0"),
-    (cvat_box, InvalidCvatError, "<box> #1: xtl: "),
+    (yolo, YoloWarning, "a.txt: line 1: a coordinate lies beyond any image"),
+    (coco_polygon, CocoWarning, "segmentation[0]: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within 1048576 of 0"),
+    (coco_bbox, CocoWarning, "with no segmentation, bbox must be [x, y, width, height], width and height above 0, each within 1048576 of 0"),
+    (cvat_polygon, CvatWarning, "<polygon> #1: points: must be 'x,y;x,y;...' numbers, each within 1048576 of 0"),
+    (cvat_box, CvatWarning, "<box> #1: xbr: "),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize("value", HUGE, ids=["1e300", "-1e300", "2^64", "2^20+1"])
 @pytest.mark.parametrize("reader, error, message", READERS, ids=[r[0].__name__ for r in READERS])
-def test_a_coordinate_beyond_any_image_is_refused_in_one_line(reader, error, message, value):
-    with pytest.raises(error) as raised:
-        reader(value)()
-    assert message in str(raised.value)
-    assert "\n" not in str(raised.value) and len(str(raised.value)) < 300
+def test_a_coordinate_beyond_any_image_skips_its_record_in_one_line(reader, error, message, value):
+    with pytest.warns(error) as warned:
+        ann = reader(value)()
+    assert ann.labels == []
+    (line,) = [str(w.message) for w in warned if issubclass(w.category, error)]
+    assert message in line and line.endswith("is skipped")
+    assert "\n" not in line and len(line) < 400
 
 
 @pytest.mark.parametrize("value", HUGE, ids=["1e300", "-1e300", "2^64", "2^20+1"])

@@ -95,8 +95,9 @@ def test_a_project_of_the_sdks_coco_import_exports_one_object_per_instance(tmp_p
     with pytest.warns(YoloWarning, match=r"\(2 car labels\) is 2 separate parts"):
         assert len(annotation_to_yolo(ann, class_ids)) == 2
     detect = annotation_to_yolo(ann, class_ids, task="detect")
-    # The car's line is its car_bbox: columns 10..90 (81 px), rows 50..80 (31 px).
-    assert detect[0] == f"{class_ids['car']} 0.420833 0.655000 0.675000 0.310000"
+    # The car's line is its car_bbox, COCO [10, 50, 80, 30] as Ultralytics' convert_coco writes
+    # it (formats.boxes): cx = (10 + 40) / 120, cy = (50 + 15) / 100, w = 80 / 120, h = 30 / 100.
+    assert detect[0] == f"{class_ids['car']} 0.416667 0.650000 0.666667 0.300000"
     assert len(detect) == 2
 
     assert find_problems(ann, "street.png", meta=project.meta) == []

@@ -185,8 +185,9 @@ GOOD_SHAPE = shape("sign", [[0, 0], [2, 2]], "rectangle")
         # NaN is no coordinate (Python's json reads it).
         (shape("car", [[0, 0], [1, float("nan")], [2, 0]]), r"shapes\[0\].points: must be a list"),
         # LabelMe saves polygons of two points, and of one, and opens them again.
-        (shape("car", [[0, 0], [1, 1]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3"),
-        (shape("car", [[4, 4]]), r"shapes\[0\] \('car'\): skipped, a polygon needs 3 .* got 1"),
+        # One record path for every reader (formats.records): "<field>: <reason>: skipped".
+        (shape("car", [[0, 0], [1, 1]]), r"shapes\[0\].points: a polygon needs 3 points, got 2"),
+        (shape("car", [[4, 4]]), r"shapes\[0\].points: a polygon needs 3 points, got 1"),
         (shape("car", [[0, 0]], "rectangle"), r"shapes\[0\].points: a rectangle needs 2"),
         (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=[1]), r"shapes\[0\].group_id: must be"),
         (shape("car", [[0, 0], [1, 1], [2, 0]], group_id=1.5), r"shapes\[0\].group_id: must be"),
@@ -302,7 +303,7 @@ def test_a_bad_shape_never_stops_the_folder(tmp_path):
         sly.image.write(str(folder / f"{stem}.png"), np.zeros((10, 12, 3), np.uint8))
         data = labelme_file(*shapes, image_path=f"{stem}.png")
         (folder / f"{stem}.json").write_text(json.dumps(data), encoding="utf-8")
-    with pytest.warns(LabelmeWarning, match=r"street/a.json: shapes\[0\] \('car'\): skipped"):
+    with pytest.warns(LabelmeWarning, match=r"street/a.json: shapes\[0\].points: a polygon needs"):
         items = list(labelme_items(str(tmp_path / "labelme")))
     assert [(item.name, len(item.ann.labels)) for item in items] == [("a.png", 1), ("b.png", 1)]
 

@@ -9,6 +9,8 @@ outline walks both ways). A single polygon or rectangle comes back at exactly it
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import os
 
 import contextlib
@@ -228,25 +230,25 @@ CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
             [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON, binding_key="c"),
              sly.Label(sly.Rectangle(1, 1, 6, 8), CAR_BBOX, binding_key="c")],
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
-            # the car_bbox: columns 1..8 (8 px), rows 1..6 (6 px)
-            ["0 0.500000 0.400000 0.800000 0.600000"],
+            # the car_bbox [x, y, w, h] = [1, 1, 7, 5] (formats.boxes: right - left)
+            ["0 0.450000 0.350000 0.700000 0.500000"],
         ),
-        (  # no box of its own: the polygon's extent, columns and rows 2..5
+        (  # no box of its own: the polygon's vertices' extent, 2..5 (segments2boxes)
             [sly.Label(polygon((2, 2), (2, 5), (5, 5)), CAR_POLYGON)],
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
-            ["0 0.400000 0.400000 0.400000 0.400000"],
+            ["0 0.350000 0.350000 0.300000 0.300000"],
         ),
         (  # two boxes of two classes: the larger box's class leads, the other is its part
             [sly.Label(sly.Rectangle(0, 0, 0, 0), CAR_BBOX, binding_key="s"),
              sly.Label(sly.Rectangle(0, 0, 4, 4), SIGN, binding_key="s")],
             ["1 0.000000 0.000000 0.400000 0.000000 0.400000 0.400000 0.000000 0.400000",
              "2 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000"],
-            ["1 0.250000 0.250000 0.500000 0.500000", "2 0.050000 0.050000 0.100000 0.100000"],
+            ["1 0.200000 0.200000 0.400000 0.400000", "2 0.000000 0.000000 0.000000 0.000000"],
         ),
-        (  # a box over the border: clipped to the image
+        (  # a box to the image's last pixel: [x, y, w, h] = [5, 5, 4, 4]
             [sly.Label(sly.Rectangle(5, 5, 9, 9), SIGN)],
             ["1 0.500000 0.500000 0.900000 0.500000 0.900000 0.900000 0.500000 0.900000"],
-            ["1 0.750000 0.750000 0.500000 0.500000"],
+            ["1 0.700000 0.700000 0.400000 0.400000"],
         ),
     ],
 )  # fmt: skip
@@ -320,9 +322,9 @@ def test_labels_that_are_not_areas_are_skipped_with_a_warning(label, message):
         ),
         # An empty file: no labels.
         ("", []),
-        # A detection line cx cy w h: its box, a Rectangle (the corners of its outline, as
-        # the SDK gives a Rectangle's corners), columns 8..11, rows 4..5.
-        ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 11], [5, 11], [5, 8]])]),
+        # A detection line cx cy w h: its box, a Rectangle (formats.boxes, as Ultralytics'
+        # xywhn2xyxy: x 8..12, y 4..6; the SDK gives a Rectangle's corners).
+        ("0 0.5 0.5 0.2 0.2", [("car", [[4, 8], [4, 12], [6, 12], [6, 8]])]),
     ],
 )
 def test_yolo_lines_become_unbound_polygons(text, expected):
@@ -348,8 +350,15 @@ def test_yolo_lines_become_unbound_polygons(text, expected):
     ],
 )
 def test_malformed_lines_name_the_file_and_the_line(text, message):
-    with pytest.raises(InvalidYoloError) as raised:
-        yolo_to_annotation(text, ["car", "sign"], (10, 10), "labels/train/a.txt")
+    """Each line is a record (formats.records): skipped with one warning, the rest is read."""
+    with pytest.warns(YoloWarning) as warned:
+        ann = yolo_to_annotation(
+            text + "\n1 0.1 0.1 0.2 0.2", ["car", "sign"], (10, 10), "labels/train/a.txt"
+        )
+    assert [label.obj_class.name for label in ann.labels] == ["sign"]
+    (line,) = [str(w.message) for w in warned]
+    raised = SimpleNamespace(value=line)  # the one line, as the error was
+    assert line.endswith(": the line is skipped")
 
     assert str(raised.value).startswith("labels/train/a.txt: line ")
     assert message.split(" .* ")[0] in str(raised.value)
@@ -465,7 +474,6 @@ def test_reading_a_hand_made_dataset(tmp_path, names):
         ("names: {1: car}", "", "data.yaml: names: must be a list of class names"),
         ("nc: 2", "", "data.yaml: names: must be"),
         ("names: [car\n", "", "data.yaml: not valid YAML"),
-        ("names: [car]", "0 0.1 0.1 0.2 0.2 0.3", "a.txt: line 1: points"),
         # Not UTF-8 (Latin-1, as an old editor saves it).
         (b"names: [caf\xe9]", "", "data.yaml: not UTF-8 text (byte 11): save it as UTF-8"),
         ("names: [car]", b"0 0.1 0.1 0.2 0.2 0.3 0.3 \xb5", "a.txt: not UTF-8 text (byte 26)"),

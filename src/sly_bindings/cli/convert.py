@@ -20,7 +20,7 @@ import supervisely as sly
 from bindings import InvalidBindingKeyError, binding_groups
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
-from sly_bindings.files.project_folder import ProjectFolderError
+from sly_bindings.files.project_folder import ProjectFolderError, ProjectFolderWarning
 from sly_bindings.files.staging import staging_folder
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.items import (
@@ -35,6 +35,8 @@ from sly_bindings.cli.convert_args import option_values
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
+# What a run shows: every format's warnings, and a project's (an object skipped).
+SHOWN_WARNINGS = (FormatWarning, ProjectFolderWarning)
 
 
 class Counts(NamedTuple):
@@ -90,7 +92,7 @@ def run_command(args: argparse.Namespace) -> int:
             # What OUT holds, read back before it is published: OUT is never left behind by a
             # run that fails.
             written = read_back(target_format, staging, target)
-    kept = [w.message for w in caught if issubclass(w.category, FormatWarning)]
+    kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
         print(line, file=sys.stderr)
@@ -205,7 +207,7 @@ def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
     """
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FormatWarning)
+            warnings.simplefilter("ignore", SHOWN_WARNINGS)
             items = reader(target_format.name).read_items(written_dir)
             return count((item.source, item.ann) for item in items)
     except USER_ERRORS as error:

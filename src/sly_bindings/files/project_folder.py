@@ -15,18 +15,25 @@ import stat
 import sys
 import tempfile  # for the examples
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Set, Union
+from typing import Any, Iterator, List, Optional, Set, Type, Union
 
 import supervisely as sly
 
 from sly_bindings.files.images import oriented_size
 from sly_bindings.files.input_paths import absence
+from sly_bindings.formats.records import record
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
 class ProjectFolderError(ValueError):
     """A folder or file that is not a readable Supervisely project; the message names the fix."""
+
+
+class ProjectFolderWarning(UserWarning):
+    """An object of a project's annotation that was skipped; the message names the file and it.
+
+    (``formats.items.SuperviselyWarning`` is this and a ``FormatWarning``.)"""
 
 
 def open_project(directory: PathLike) -> sly.Project:
@@ -212,8 +219,18 @@ def read_json(path: PathLike) -> Any:
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
 
 
-def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta) -> sly.Annotation:
+def read_annotation(
+    dataset: sly.Dataset,
+    item_name: str,
+    meta: sly.ProjectMeta,
+    warning: Type[Warning] = ProjectFolderWarning,
+) -> sly.Annotation:
     """``dataset.get_ann(item_name, meta)``, or a ProjectFolderError naming the file and the fix.
+
+    Each object is read through ``formats.records.record``, as every format reads its records:
+    an object that cannot be read (of a class ``meta`` does not declare or of another geometry,
+    a malformed geometry, a missing field, wholly outside the image) is skipped with one
+    ``warning`` naming the file (named after its image) and the object; the others are read.
 
     The annotation's ``size`` must be its image's real size, read from the image's header
     (without decoding it) with its EXIF orientation applied, as ``sly.image.read`` sizes it
@@ -222,9 +239,9 @@ def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta)
     when it downloads such an annotation (``Annotation(img_size=(image_info.height, ...))``).
 
     Raises:
-        ProjectFolderError: the file is not JSON or not an annotation of ``meta``, its image
-            cannot be read, or its ``size`` is not its image's; the message names the file, the
-            image and both sizes.
+        ProjectFolderError: the file is not JSON or not an annotation (its ``size``, ``tags``
+            or ``objects`` list), its image cannot be read, or its ``size`` is not its image's;
+            the message names the file, the image and both sizes.
 
     Examples:
         >>> import numpy as np
@@ -236,6 +253,9 @@ def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta)
     """
     path = dataset.get_ann_path(item_name)
     data = read_json(path)
+    objects = data.get("objects") if isinstance(data, dict) else None
+    if isinstance(objects, list):  # read one by one below
+        data = {**data, "objects": []}
     try:
         ann = sly.Annotation.from_json(data, meta)
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as error:
@@ -248,16 +268,21 @@ def read_annotation(dataset: sly.Dataset, item_name: str, meta: sly.ProjectMeta)
     height, width = oriented_size(
         image_path, f"{path}: size: image {image_path}", ProjectFolderError
     )
-    if ann.img_size == (None, None):
-        return ann.clone(img_size=(height, width))
-    if tuple(ann.img_size) != (height, width):
+    if ann.img_size != (None, None) and tuple(ann.img_size) != (height, width):
         declared = "x".join(str(side)[:20] for side in ann.img_size[::-1])
         raise ProjectFolderError(
             f"{path}: size: declares {declared} (width x height) but its image {image_path} is "
             f"{width}x{height}: labels would be normalised and clipped by the wrong size; fix "
             "the size (or set height and width to null) or give the image it was drawn on"
         )
-    return ann
+    labels: List[sly.Label] = []
+    for index, obj in enumerate(objects or []):
+        with record(
+            labels, f"{path}: objects[{index}]", warning, (height, width), "object"
+        ) as found:
+            found.append(sly.Label.from_json(obj, meta))
+    # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
+    return ann.clone(img_size=(height, width), labels=labels)
 
 
 def _dataset_folders(directory: Path) -> List[Path]:

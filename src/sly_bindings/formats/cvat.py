@@ -28,8 +28,9 @@ no group. So here:
 
 Geometries (x = column, y = row):
 
-- ``box`` <-> ``sly.Rectangle``: CVAT's corners are pixel edges, so the rectangle of pixels
-  left..right is ``xtl=left``, ``xbr=right + 1`` (likewise for y); a rotated box is skipped;
+- ``box`` <-> ``sly.Rectangle``: ``xtl=left``, ``ytl=top``, ``xbr=right``, ``ybr=bottom``, the
+  one box rule of ``formats.boxes`` (the SDK's, CVAT's and Datumaro's: ``xtl="12" xbr="52"`` is
+  COCO's ``[12, ., 40, .]``); a rotated box is skipped;
 - ``polygon`` <-> ``sly.Polygon``: the outline, rounded to whole pixels; holes are dropped;
 - ``mask`` <-> ``sly.Bitmap``: CVAT's run-length code of the mask's box (``left``, ``top``,
   ``width``, ``height``): run lengths, row by row, alternating and starting with a run of 0s.
@@ -49,7 +50,11 @@ subset that cannot be a dataset name (``..``, an absolute path, a name ending in
 ``ann``, ... that ``sly.Project`` skips: ``files.dataset_names.dataset_name_problem``) is refused, so nothing is ever
 written outside the project. Images live in ``images/<subset>/<name>`` (``images/<name>`` and
 ``<name>`` are also looked for). Other shapes (polyline, points, ellipse, cuboid, skeleton, tag)
-are skipped with a warning; attributes are not carried; class colours are.
+are skipped with a warning; attributes are not carried; class colours are. A shape that cannot
+be read (a polygon of 2 points, as CVAT's auto-annotation writes, a box of no area, NaN, a
+missing attribute, a label the meta does not list, a shape wholly outside its image) is skipped
+with one warning naming the file, the image and the shape (``formats.records``); the rest is
+read.
 
 Reading, an image ``name`` that is absolute or climbs out of the export's folder with ``../``
 (``files.input_paths``) is refused, and an image's ``width`` and ``height`` must be its file's
@@ -74,6 +79,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 from typing import (
     TYPE_CHECKING,
+    Collection,
     Dict,
     Iterable,
     Iterator,
@@ -96,6 +102,7 @@ from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -111,6 +118,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 CVAT_VERSION = "1.1"
@@ -188,7 +196,7 @@ def annotation_to_cvat_image(
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> ann = sly.Annotation((10, 10), [sly.Label(sly.Rectangle(1, 2, 3, 4), car, binding_key="k")])
         >>> ET.tostring(annotation_to_cvat_image(ann, 0, "a.jpg", "train", first_group_id=5))
-        b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="5.00" ybr="4.00" z_order="0" group_id="5" /></image>'
+        b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="4.00" ybr="3.00" z_order="0" group_id="5" /></image>'
     """
     groups, _ = binding_groups(ann)
     # Lone labels keep the group_id they were read with; groups take the numbers left.
@@ -216,7 +224,8 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
     # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
     # writing them as such would drop the rotation, or the transparency.
     if type(geometry) is sly.Rectangle:
-        edges = (geometry.left, geometry.top, geometry.right + 1, geometry.bottom + 1)
+        x, y, w, h = rectangle_to_box(geometry)  # the one box rule (formats.boxes)
+        edges = (x, y, x + w, y + h)
         coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
         return ET.Element("box", {**common, **coordinates, "z_order": "0"})
     if type(geometry) is sly.Polygon:
@@ -255,8 +264,14 @@ def cvat_image_to_annotation(
     source: str = "CVAT XML",
     subset: Optional[str] = None,
     colors: Optional[Mapping[str, Sequence[int]]] = None,
+    declared: Optional[Collection[str]] = None,
 ) -> sly.Annotation:
     """The annotation of one CVAT ``<image>`` element, with CVAT groups as bindings.
+
+    Each shape is read through ``formats.records.record``: a shape that cannot be read (a
+    polygon of fewer than 3 points, a box of no area, a NaN, a missing attribute, a label
+    ``declared`` (the meta's label names; None: any) does not hold, a shape wholly outside the
+    image) is skipped with a :class:`CvatWarning` naming the file, the image and the shape.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type, and
     the colour ``colors`` gives that name (``[r, g, b]``, from the meta), if any.
@@ -264,8 +279,8 @@ def cvat_image_to_annotation(
     Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
-        InvalidCvatError: an attribute is missing or malformed; the message names the file, the
-            image and the attribute.
+        InvalidCvatError: an attribute of the image is missing or malformed; the message names
+            the file, the image and the attribute.
 
     Examples:
         >>> image = ET.fromstring('<image id="0" name="a.jpg" width="8" height="8">'
@@ -276,21 +291,31 @@ def cvat_image_to_annotation(
         ['a.jpg:7', 'a.jpg:7', None]
     """
     name, where, (height, width) = _declared_size(image, source, subset)
-    labels, numbers = [], []
+    labels: List[sly.Label] = []
+    numbers: List[Optional[str]] = []
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
-        geometry = _geometry_of(shape, field, (height, width))
-        if geometry is None:
-            continue
-        class_name = shape.get("label")
-        if not class_name:
-            raise InvalidCvatError(f"{field}: label: missing")
-        group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-        key = f"{name}:{group_id}" if group_id else None
-        color = (colors or {}).get(class_name)
-        obj_class = label_class(class_name, type(geometry), None if color is None else tuple(color))
-        labels.append(sly.Label(geometry, obj_class, binding_key=key))
-        numbers.append(str(group_id) if group_id else None)
+        before = len(labels)
+        with record(labels, field, CvatWarning, (height, width), "shape") as found:
+            geometry = _geometry_of(shape, field, (height, width))
+            if geometry is None:
+                continue
+            class_name = shape.get("label")
+            if not class_name:
+                raise InvalidCvatError(f"{field}: label: missing")
+            if declared is not None and class_name not in declared:
+                raise InvalidCvatError(
+                    f"{field}: label: {excerpt(class_name, NAME_EXCERPT)} is not a label of the "
+                    "meta's <labels>"
+                )
+            group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
+            key = f"{name}:{group_id}" if group_id else None
+            color = (colors or {}).get(class_name)
+            rgb = None if color is None else tuple(color)
+            obj_class = label_class(class_name, type(geometry), rgb)
+            found.append(sly.Label(geometry, obj_class, binding_key=key))
+        if len(labels) > before:
+            numbers.append(str(group_id) if group_id else None)
     # A group_id on a single shape is no group (roles.unbind_lone_keys): read unbound, the
     # number kept as a tag so that writing CVAT or LabelMe back gives the same group_id.
     return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
@@ -363,11 +388,15 @@ def _geometry_of(
                 f"{where}: skipped, a rotated box has no Supervisely rectangle", CvatWarning
             )
             return None
-        left, top, right, bottom = (
-            _coordinate(shape, a, where) for a in ("xtl", "ytl", "xbr", "ybr")
-        )
-        # xbr/ybr are the far pixel edges; a box thinner than a pixel still covers one.
-        return sly.Rectangle(top, left, max(top, bottom - 1), max(left, right - 1))
+        edges = ("xtl", "ytl", "xbr", "ybr")
+        for attribute in edges:
+            _coordinate(shape, attribute, where)  # refused beyond MAX_COORDINATE
+        corners = [_number(shape, attribute, where) for attribute in edges]
+        try:  # the one box rule (formats.boxes): xtl = left, xbr = right
+            xtl, ytl, xbr, ybr = corners  # xbr < xtl is a box of negative width
+            return box_to_rectangle([xtl, ytl, xbr - xtl, ybr - ytl])
+        except BoxError as error:
+            raise InvalidCvatError(f"{where}: xtl, ytl, xbr, ybr: {error}") from None
     if shape.tag == "polygon":
         points = _points(shape.get("points"), f"{where}: points")
         if len(points) < 3:
@@ -795,6 +824,9 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
         for label in root.iterfind("./meta/*/labels/label")
         if label.findtext("name") and label.findtext("color")
     }
+    # The meta's label names: a shape of another label is skipped (CVAT refuses it on import).
+    names = {label.findtext("name") for label in root.iterfind("./meta/*/labels/label")}
+    label_names = (names - {None, ""}) or None  # None: the meta lists no label, any is read
     checked: Set[Tuple[str, ...]] = set()
     for image in root.iterfind("image"):
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
@@ -830,7 +862,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
             raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
         # The declared size is checked against the image before any shape is read.
         check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
-        ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors)
+        ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors, label_names)
         yield FormatItem(dataset, item_name, image_path, ann, where)
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import supervisely as sly
 
 from sly_bindings.files.images import oriented_size
-from sly_bindings.files.project_folder import read_annotation
+from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotation
 from sly_bindings.formats.progress import progress
 
 # A coordinate read from a file is a pixel position: none is further than this from 0 (an image
@@ -54,6 +54,10 @@ class InvalidFormatError(ValueError):
 
 class FormatWarning(UserWarning):
     """Something a format cannot hold, or a part that was skipped; the message says which."""
+
+
+class SuperviselyWarning(FormatWarning, ProjectFolderWarning):
+    """An object of a Supervisely project's annotation that was skipped (``project_items``)."""
 
 
 class FormatItem(NamedTuple):
@@ -219,7 +223,8 @@ def add_item(dataset: sly.Dataset, item: FormatItem, error: Type[InvalidFormatEr
 def project_items(project_dir: str) -> Iterator[FormatItem]:
     """The images of a local Supervisely project as items, datasets and images sorted by name.
 
-    A nested dataset's path is its name split at ``/`` (``("a", "b")``).
+    A nested dataset's path is its name split at ``/`` (``("a", "b")``). An object that cannot be
+    read is skipped with a :class:`SuperviselyWarning` (``files.project_folder.read_annotation``).
 
     Examples:
         >>> folder = tempfile.mkdtemp()
@@ -234,7 +239,7 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
         path = tuple(dataset.name.replace("\\", "/").split("/"))
         for item_name in sorted(dataset.get_items_names()):
             # The shared read: the annotation's size is checked against its image's.
-            ann = read_annotation(dataset, item_name, project.meta)
+            ann = read_annotation(dataset, item_name, project.meta, SuperviselyWarning)
             image = Path(dataset.get_img_path(item_name))
             yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
 

@@ -75,6 +75,7 @@ from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -90,6 +91,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 LABELME_VERSION = "5.5.0"
@@ -166,7 +168,9 @@ def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Op
     # Exact types: an OrientedBBox is a Rectangle and an AlphaMask a Bitmap to isinstance, but
     # writing them as such would drop the rotation, or the transparency.
     if type(geometry) is sly.Rectangle:
-        return [[geometry.left, geometry.top], [geometry.right, geometry.bottom]], "rectangle", None
+        x, y, w, h = rectangle_to_box(geometry)  # the one box rule (formats.boxes)
+        corners = [[int(x), int(y)], [int(x + w), int(y + h)]]  # whole pixels, as the SDK's
+        return corners, "rectangle", None
     if type(geometry) is sly.Polygon:
         if geometry.interior:
             warnings.warn(
@@ -207,8 +211,10 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         data: the parsed JSON of one LabelMe file.
         source: the file's name, used in messages.
 
-    A shape that cannot be read (malformed, or a polygon of fewer than 3 points) is skipped
-    with a :class:`LabelmeWarning` naming the file and the shape; the other shapes are read.
+    Each shape is read through ``formats.records.record``: a shape that cannot be read
+    (malformed, NaN, a missing field, a polygon of fewer than 3 points, a rectangle of no
+    area, a shape wholly outside the image) is skipped with a :class:`LabelmeWarning` naming the
+    file (one per image) and the shape; the other shapes are read.
 
     Raises:
         InvalidLabelmeError: a field of the file (not of a shape) is missing or malformed; the
@@ -227,18 +233,19 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     shapes = data.get("shapes")
     if not isinstance(shapes, list):
         raise InvalidLabelmeError(f"{source}: shapes: missing or not a list")
-    labels, numbers = [], []
+    labels: List[sly.Label] = []
+    numbers = []
     for index, shape in enumerate(shapes):
-        field = f"shapes[{index}]"
-        try:
-            label = _label_of(shape, image_name, (height, width), f"{source}: {field}")
-        except InvalidLabelmeError as error:
-            # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
-            warnings.warn(f"{error}: the shape is skipped", LabelmeWarning)
-            continue
-        if label is not None:
-            labels.append(label)
-            numbers.append(_group_id(shape.get("group_id"), field))
+        field = f"{source}: shapes[{index}]"
+        before = len(labels)
+        # LabelMe saves and opens such shapes: one bad shape never stops the file or folder.
+        with record(labels, field, LabelmeWarning, (height, width), "shape") as found:
+            label = _label_of(shape, image_name, (height, width), field)
+            number = _group_id(shape.get("group_id"), f"shapes[{index}]")
+            if label is not None:
+                found.append(label)
+        if len(labels) > before:
+            numbers.append(number)
     # A group_id on a single shape is an instance number, not a group (roles.unbind_lone_keys).
     return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
 
@@ -319,18 +326,18 @@ def _geometry_of(
     if shape_type == "polygon":
         if len(points) < 3:
             # LabelMe saves (and opens) a polygon of two points after a point is deleted.
-            warnings.warn(
-                f"{field} ({excerpt(shape.get('label'), 80)}): skipped, a polygon needs 3 points, got "
-                f"{len(points)}",
-                LabelmeWarning,
+            raise InvalidLabelmeError(
+                f"{field}.points: a polygon needs 3 points, got {len(points)}"
             )
-            return None
         return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
         (x1, y1), (x2, y2) = points
-        return sly.Rectangle(min(y1, y2), min(x1, x2), max(y1, y2), max(x1, x2))
+        try:  # the one box rule (formats.boxes): the two corners are the box's edges
+            return corners_to_rectangle(x1, y1, x2, y2)
+        except BoxError as error:
+            raise InvalidLabelmeError(f"{field}.points: {error}") from None
     if shape_type == "mask":
         if len(points) not in (1, 2):  # LabelMe's render_shape asserts 1 or 2
             raise InvalidLabelmeError(f"{field}.points: a mask needs 1 or 2, got {len(points)}")

@@ -39,7 +39,10 @@ Reading (:func:`yolo_to_annotation`), each segmentation line is one unbound ``sl
 label (a detection line one ``sly.Rectangle``): a joined
 polygon cannot be split back into its parts reliably (a bridge looks like any thin part), so a
 round trip Supervisely -> YOLO -> Supervisely keeps the objects (one label per group or unbound
-label, with every pixel of it) but not the parts or the bindings.
+label, with every pixel of it) but not the parts or the bindings. A line that cannot be read (not
+numbers, NaN, a class id ``data.yaml`` does not name, too few points, a box of no area, wholly
+outside the image) is skipped with one warning naming the file and the line
+(``formats.records``); the other lines are read.
 
 Layout: ``images/<dataset>/<image>``, ``labels/<dataset>/<image stem>.txt`` and ``data.yaml``
 (``train``, ``val``, ``test``, ``nc``, ``names``: a mapping of ids to names), the layout of
@@ -88,6 +91,13 @@ from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.files.input_paths import absence
+from sly_bindings.formats.boxes import (
+    BoxError,
+    box_to_rectangle,
+    box_to_yolo,
+    object_box,
+    yolo_to_box,
+)
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
@@ -100,6 +110,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import decompose_group, describe_group
 
@@ -235,10 +246,10 @@ def annotation_to_yolo(
     object's mask members (its masks and polygons; its boxes when it has neither these nor
     keypoints, and an object known only by its box and keypoints is its box).
     ``task="detect"``: ``<class id> cx cy w h`` of the object's bbox (its one companion box,
-    else its members' extent),
-    the box of the pixels it covers, normalised: ``cx = (left + right + 1) / 2 / width``,
-    ``w = (right - left + 1) / width`` (``Rectangle.width``, as the SDK's YOLO export), clipped
-    to the image.
+    else its members' extent), sized by the one box rule (``formats.boxes.object_box``: a
+    Rectangle's ``[x, y, w, h]`` is ``[left, top, right - left, bottom - top]``, a mask's box
+    spans its pixels), normalised as Ultralytics' ``convert_coco``: ``cx = (x + w / 2) /
+    width``, ``w = w / width``, cut to the image.
 
     Warns (:class:`YoloWarning`) for each object joined from several parts, and for members a
     segment cannot hold (keypoints, points, lines, alpha masks, oriented boxes: exact types).
@@ -261,7 +272,7 @@ def annotation_to_yolo(
         >>> annotation_to_yolo(ann, {"car": 0})
         ['0 0.000000 0.000000 0.450000 0.000000 0.450000 0.400000 0.000000 0.400000']
         >>> annotation_to_yolo(ann, {"car": 0}, task="detect")
-        ['0 0.250000 0.250000 0.500000 0.500000']
+        ['0 0.225000 0.200000 0.450000 0.400000']
     """
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
@@ -287,15 +298,8 @@ def annotation_to_yolo(
         class_name = group.object_class.name
         labels = list(group.members)
         if task == "detect":
-            box = group.bbox
-            left, right = max(box.left, 0), min(box.right, width - 1)
-            top, bottom = max(box.top, 0), min(box.bottom, height - 1)
-            values = (
-                (left + right + 1) / 2 / width,
-                (top + bottom + 1) / 2 / height,
-                (right - left + 1) / width,
-                (bottom - top + 1) / height,
-            )
+            # The one box rule (formats.boxes), as Ultralytics' convert_coco.
+            values = box_to_yolo(object_box(group.members, group.bbox), (height, width))
             lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in values))
             continue
         parts = [label for label in group.mask_members if type(label.geometry) in AREA_GEOMETRIES]
@@ -375,8 +379,10 @@ def yolo_to_annotation(
         image_size: ``(height, width)`` of the image.
         source: the file's name, used in messages.
 
-    Raises:
-        InvalidYoloError: a line is malformed; the message names the file, the line and the field.
+    Each line is read through ``formats.records.record``: a line that cannot be read (not
+    numbers, NaN or inf, a class id ``data.yaml`` does not name, too few points, a box of no
+    area, a line wholly outside the image) is skipped with a :class:`YoloWarning` naming the
+    file (named after its image), the line and the field; the other lines are read.
 
     Examples:
         >>> ann = yolo_to_annotation("0 0.1 0.1 0.5 0.1 0.5 0.5\\n", ["car"], (10, 10))
@@ -385,54 +391,53 @@ def yolo_to_annotation(
     """
     height, width = image_size
     classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
-    labels = []
+    labels: List[sly.Label] = []
     for number, line in enumerate(text.splitlines(), start=1):
         where = f"{source}: line {number}"
         fields = line.split()
         if not fields:
             continue
-        try:
-            class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
-            if not all(math.isfinite(value) for value in coordinates):
-                raise ValueError
-        except ValueError:
-            raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
-        if not all(is_coordinate(value * max(height, width)) for value in coordinates):
-            raise InvalidYoloError(
-                f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the image): "
-                "check the file"
-            )
-        if not 0 <= class_id < len(classes):
-            raise InvalidYoloError(
-                f"{where}: class id {class_id}: data.yaml names only ids 0 to {len(classes) - 1}"
-            )
-        if len(coordinates) == 4:  # a detection line is a box: a Rectangle, not a polygon
-            top, left, bottom, right = _box_edges(coordinates, image_size)
-            rectangle = sly.Rectangle(top, left, bottom, right)
-            labels.append(sly.Label(rectangle, label_class(class_names[class_id], sly.Rectangle)))
-            continue
-        if len(coordinates) % 2 or len(coordinates) < 6:
-            raise InvalidYoloError(
-                f"{where}: points: a segment needs 3 or more x y pairs, got {len(coordinates)} "
-                "numbers (a box line has 4: cx cy w h)"
-            )
-        points = [
-            sly.PointLocation(_pixel(y, height), _pixel(x, width))
-            for x, y in zip(coordinates[::2], coordinates[1::2])
-        ]
-        labels.append(sly.Label(sly.Polygon(points), classes[class_id]))
+        with record(labels, where, YoloWarning, image_size, "line") as found:
+            try:
+                class_id, coordinates = int(fields[0]), [float(value) for value in fields[1:]]
+                if not all(math.isfinite(value) for value in coordinates):
+                    raise ValueError
+            except ValueError:
+                raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
+            if not all(is_coordinate(value * max(height, width)) for value in coordinates):
+                raise InvalidYoloError(
+                    f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the "
+                    "image): check the file"
+                )
+            if not 0 <= class_id < len(classes):
+                raise InvalidYoloError(
+                    f"{where}: class id {class_id}: data.yaml names only ids 0 to "
+                    f"{len(classes) - 1}"
+                )
+            if len(coordinates) == 4:  # a detection line is a box: a Rectangle, not a polygon
+                try:
+                    # The one box rule (formats.boxes), as annotation_to_yolo writes it.
+                    rectangle = box_to_rectangle(yolo_to_box(coordinates, image_size))
+                except BoxError as error:
+                    raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
+                box_class = label_class(class_names[class_id], sly.Rectangle)
+                found.append(sly.Label(rectangle, box_class))
+                continue
+            if len(coordinates) % 2 or len(coordinates) < 6:
+                raise InvalidYoloError(
+                    f"{where}: points: a segment needs 3 or more x y pairs, got "
+                    f"{len(coordinates)} numbers (a box line has 4: cx cy w h)"
+                )
+            xs, ys = coordinates[::2], coordinates[1::2]
+            if max(xs) < 0 or min(xs) > 1 or max(ys) < 0 or min(ys) > 1:
+                raise InvalidYoloError(
+                    f"{where}: points: the segment lies wholly outside the image"
+                )
+            points = [
+                sly.PointLocation(_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys)
+            ]
+            found.append(sly.Label(sly.Polygon(points), classes[class_id]))
     return sly.Annotation((height, width), labels)
-
-
-def _box_edges(box: List[float], image_size: Tuple[int, int]) -> Tuple[int, int, int, int]:
-    """``(top, left, bottom, right)`` of a detection line's box ``cx cy w h``, as
-    ``annotation_to_yolo`` writes it."""
-    height, width = image_size
-    cx, cy, w, h = box
-    left, top = _pixel(cx - w / 2, width), _pixel(cy - h / 2, height)
-    right = max(left, min(round((cx + w / 2) * width) - 1, width - 1))
-    bottom = max(top, min(round((cy + h / 2) * height) - 1, height - 1))
-    return top, left, bottom, right
 
 
 def _pixel(normalised: float, size: int) -> int:

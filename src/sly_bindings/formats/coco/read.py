@@ -85,6 +85,8 @@ non-empty string is kept as it is (pycocotools only uses ids as dictionary keys,
 write ``"7"``). A ``bool`` (``true`` would be ``1``), a float that is not whole, a list, an
 object or a missing id is refused, as are two images or two categories sharing an id; the
 message names the field (``categories[1]: id``, ``images[0]: id``, ``annotation 5: image_id``).
+An instance (an ``annotations`` record) that cannot be read, its ids included, is skipped with
+one warning naming the file, the instance and its image (``formats.records``); the rest is read.
 
 A ``file_name`` that is absolute or climbs out with ``../`` is refused (``files.input_paths``,
 the rule every reader follows), and an image's ``height`` and ``width`` must be its file's real
@@ -105,7 +107,7 @@ import os
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
 
 import numpy as np
 import supervisely as sly
@@ -116,6 +118,7 @@ from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -128,6 +131,7 @@ from sly_bindings.formats.items import (
     items_to_project,
     label_class,
 )
+from sly_bindings.formats.records import record
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -182,8 +186,14 @@ def coco_to_annotation(
         category_names: the class name of each category id.
         source: the file's name, used in messages.
 
+    Each instance is read through ``formats.records.record``: one that cannot be read (a
+    category that is not declared, a box of no area, NaN, too few points, a missing field, an
+    instance wholly outside the image) is skipped with a :class:`CocoWarning` naming the file,
+    the instance and the image; the others are read.
+
     Raises:
-        InvalidCocoError: a field is missing or malformed; the message names file and field.
+        InvalidCocoError: a field of the image is missing or malformed; the message names file
+            and field.
 
     Examples:
         >>> image = {"id": 1, "file_name": "a.jpg", "height": 8, "width": 8}
@@ -200,68 +210,103 @@ def coco_to_annotation(
     image_name = PurePosixPath(str(image.get("file_name"))).name
     labels: List[sly.Label] = []
     keys_used: Dict[str, int] = {}
-    # Where each instance's labels start in ``labels``, and the group it links to (None: none).
-    starts: List[Tuple[Optional[int], int]] = []
+    # Each instance's labels in ``labels`` (start, end), and the group it links to (None: none;
+    # a crowd region is many objects, never linked).
+    spans: List[Tuple[Optional[int], int, int]] = []
     for instance in instances:
         field = f"{source}: annotation {excerpt(instance.get('id'))}"
-        starts.append((_group_link(instance), len(labels)))
-        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
-        if category_id not in category_names:
-            raise InvalidCocoError(
-                f"{field}: category_id: {excerpt(category_id)} is no category's id"
-            )
-        name = category_names[category_id]
-        crowd = bool(instance.get("iscrowd"))
-        tags = _flag_tags(instance)
-        keypoints_read = category_id in (keypoint_classes or {}) and "keypoints" in instance
-        if keypoints_read and not crowd:
-            labels.extend(
-                keypoint_instance_labels(
-                    instance,
-                    name,
-                    keypoint_classes[category_id],
-                    (height, width),
-                    f"{image_name}:{instance.get('id')}",
-                    field,
-                    tags,
+        link = None if instance.get("iscrowd") else _group_link(instance)
+        before = len(labels)
+        with record(labels, field, CocoWarning, (height, width), "instance", image_name) as found:
+            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
+            if category_id not in category_names:
+                raise InvalidCocoError(
+                    f"{field}: category_id: {excerpt(category_id)} is no category's id"
                 )
-            )
-            continue
-        if keypoints_read and _labelled_keypoints(instance.get("keypoints")):
-            # A crowd region of a keypoints file (COCO's person crowds have none labelled).
-            warnings.warn(
-                f"{field}: keypoints: dropped, a crowd region (iscrowd: 1) is many people, "
-                "its region is read and written back as a crowd",
-                CocoWarning,
-            )
-        parts = _geometries(instance, (height, width), field)
-        parts_labels = [
-            sly.Label(geometry, label_class(name, type(geometry)), tags=tags) for geometry in parts
-        ]
-        if crowd:  # many objects in one region, not one object in parts: never bound
-            labels.extend(parts_labels)
-            starts[-1] = (None, starts[-1][1])
-            continue
-        if len(parts_labels) == 1 and isinstance(parts[0], sly.Bitmap):
-            parts_labels = split_label(parts_labels[0])  # one blob: the label itself, unbound
-        if len(parts_labels) > 1:
-            key = f"{image_name}:{instance.get('id')}"
-            keys_used[key] = keys_used.get(key, 0) + 1
-            if keys_used[key] > 1:  # an id shared by two instances: two objects, never one
-                key = f"{key}#{keys_used[key]}"
-                warnings.warn(
-                    f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
-                    f"read as an object of its own (key {key})",
-                    CocoWarning,
+            name = category_names[category_id]
+            crowd = bool(instance.get("iscrowd"))
+            tags = _flag_tags(instance)
+            keypoints_read = category_id in (keypoint_classes or {}) and "keypoints" in instance
+            if keypoints_read and not crowd:
+                found.extend(
+                    keypoint_instance_labels(
+                        instance,
+                        name,
+                        keypoint_classes[category_id],
+                        (height, width),
+                        f"{image_name}:{instance.get('id')}",
+                        field,
+                        tags,
+                    )
                 )
-            parts_labels = [with_binding_key(label, key) for label in parts_labels]
-        labels.extend(parts_labels)
+            else:
+                if keypoints_read and _labelled_keypoints(instance.get("keypoints")):
+                    # A crowd region of a keypoints file (COCO's person crowds have none labelled).
+                    warnings.warn(
+                        f"{field}: keypoints: dropped, a crowd region (iscrowd: 1) is many "
+                        "people, its region is read and written back as a crowd",
+                        CocoWarning,
+                    )
+                parts = _geometries(instance, (height, width), field)
+                found.extend(
+                    _instance_labels(
+                        parts,
+                        label_class_of=lambda g: label_class(name, type(g)),
+                        tags=tags,
+                        crowd=crowd,
+                        key=lambda: _instance_key(image_name, instance, image, field, keys_used),
+                    )
+                )
+        if len(labels) > before:
+            spans.append((link, before, len(labels)))
     linked: Dict[int, List[Tuple[int, int]]] = {}
-    ends = [start for _, start in starts[1:]] + [len(labels)]
-    for (group_id, start), end in zip(starts, ends):
+    for group_id, start, end in spans:
         if group_id is not None:
             linked.setdefault(group_id, []).append((start, end))
     return sly.Annotation((height, width), _linked_groups(labels, linked, image_name))
+
+
+def _instance_labels(
+    parts: List[sly.Geometry],
+    label_class_of: Callable[[sly.Geometry], sly.ObjClass],
+    tags: Optional[sly.TagCollection],
+    crowd: bool,
+    key: Callable[[], str],
+) -> List[sly.Label]:
+    """The labels of one instance's geometries: a crowd region stays as it is, never bound (many
+    objects in one region, not one object in parts); a mask of several blobs is one label per
+    blob; several parts are bound under ``key()``."""
+    labels = [sly.Label(geometry, label_class_of(geometry), tags=tags) for geometry in parts]
+    if crowd:
+        return labels
+    if len(labels) == 1 and isinstance(parts[0], sly.Bitmap):
+        labels = split_label(labels[0])  # one blob: the label itself, unbound
+    if len(labels) > 1:
+        bound_as = key()
+        labels = [with_binding_key(label, bound_as) for label in labels]
+    return labels
+
+
+def _instance_key(
+    image_name: str,
+    instance: Mapping[str, Any],
+    image: Mapping[str, Any],
+    field: str,
+    keys_used: Dict[str, int],
+) -> str:
+    """The binding key of an instance's parts, ``<image>:<id>``; an id shared by two instances
+    of the image gives two objects, never one (``#2`` on the second, with a warning).
+    ``keys_used`` counts the keys given so far (changed in place)."""
+    key = f"{image_name}:{instance.get('id')}"
+    keys_used[key] = keys_used.get(key, 0) + 1
+    if keys_used[key] > 1:
+        key = f"{key}#{keys_used[key]}"
+        warnings.warn(
+            f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
+            f"read as an object of its own (key {key})",
+            CocoWarning,
+        )
+    return key
 
 
 def _group_link(instance: Mapping[str, Any]) -> Optional[int]:
@@ -309,21 +354,24 @@ def _geometries(
     parts = []
     rectangles = instance.get(RECTANGLES_FIELD)
     rectangles = rectangles if isinstance(rectangles, list) else []
+    dropped = []
     for index, values in enumerate(segmentation or []):
         part = f"{field}: segmentation[{index}]"
         short = isinstance(values, list) and len(values) < 6 and not len(values) % 2
         if short and all(_is_number(v) for v in values):
             if values:  # [] is no part at all: [[]] is a box-only instance
-                warnings.warn(
-                    f"{part}: dropped, a polygon needs 3 points, got {len(values) // 2}",
-                    CocoWarning,
-                )
+                dropped.append(f"{part}: dropped, a polygon needs 3 points, got {len(values) // 2}")
             continue
         polygon = _polygon(values, part)
         parts.append(_written_rectangle(polygon) if index in rectangles else polygon)
+    if not parts and dropped and instance.get("bbox") is None:
+        # Nothing is left of the instance: one warning for it (formats.records), not two.
+        raise InvalidCocoError(f"{dropped[0]}, and there is no bbox")
+    for message in dropped:
+        warnings.warn(message, CocoWarning)
     if parts:
         return parts
-    return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox")]
+    return [_bbox_rectangle(instance.get("bbox"), f"{field}: bbox", "with no segmentation, ")]
 
 
 def _polygon(values: Any, field: str) -> sly.Geometry:
@@ -427,22 +475,16 @@ def compressed_rle_counts(text: str) -> List[int]:
     return runs
 
 
-def _bbox_rectangle(bbox: Any, field: str) -> sly.Rectangle:
-    if (
-        not isinstance(bbox, list)
-        or len(bbox) != 4
-        or not all(is_coordinate(v) for v in bbox)
-        or bbox[2] <= 0
-        or bbox[3] <= 0
-    ):
+def _bbox_rectangle(bbox: Any, field: str, when: str = "") -> sly.Rectangle:
+    # The one box rule (formats.boxes): the SDK's Rectangle(y, x, y + h, x + w), so a bbox read
+    # here is written back unchanged.
+    try:
+        return box_to_rectangle(bbox)
+    except BoxError as error:
         raise InvalidCocoError(
-            f"{field}: with no segmentation, bbox must be [x, y, width, height], width and height "
-            f"above 0, each within {MAX_COORDINATE} of 0"
-        )
-    x, y, width, height = bbox
-    # The SDK's own COCO converters' convention (supervisely/convert/image/coco/coco_helper.py,
-    # Rectangle(y, x, y + h, x + w)), so a bbox read here is written back unchanged.
-    return sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
+            f"{field}: {when}bbox must be [x, y, width, height], width and height above 0, "
+            f"each within {MAX_COORDINATE} of 0 ({error})"
+        ) from None
 
 
 def _whole_number(data: Mapping[str, Any], field: str, where: str, minimum: int) -> int:
@@ -734,16 +776,23 @@ def _items(
     _warn_unnamed_keypoints(coco, coco_path, keypoint_classes)
     instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
     for index, instance in enumerate(coco["annotations"]):
-        if not isinstance(instance, dict) or "id" not in instance:
-            raise InvalidCocoError(f"{coco_path}: annotations[{index}]: not an object with an id")
-        field = f"{coco_path}: annotation {excerpt(instance['id'])}"
-        coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
-        image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
-        category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
-        if image_id not in image_ids:
-            raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
-        instance = {**instance, "image_id": image_id, "category_id": category_id}
-        instances.setdefault(image_id, []).append(instance)
+        # Each instance is a record (formats.records): a bad one is skipped with a warning.
+        field = f"{coco_path}: annotations[{index}]"
+        if isinstance(instance, dict) and isinstance(instance.get("id"), (int, str)):
+            field = f"{coco_path}: annotation {excerpt(instance['id'])}"
+        image_id = instance.get("image_id") if isinstance(instance, dict) else None
+        image_index = image_ids.get(image_id) if isinstance(image_id, (int, str)) else None
+        name = None if image_index is None else coco["images"][image_index].get("file_name")
+        with record([], field, CocoWarning, what="instance", image=name):
+            if not isinstance(instance, dict) or "id" not in instance:
+                raise InvalidCocoError(f"{field}: not an object with an id")
+            coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
+            image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
+            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
+            if image_id not in image_ids:
+                raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
+            instance = {**instance, "image_id": image_id, "category_id": category_id}
+            instances.setdefault(image_id, []).append(instance)
     for index, image in enumerate(coco["images"]):
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
@@ -1039,10 +1088,7 @@ def keypoint_instance_labels(
         )
     bbox = instance.get("bbox")
     if bbox is not None:
-        if not isinstance(bbox, list) or len(bbox) != 4 or not all(map(_is_number, bbox)):
-            raise InvalidCocoError(f"{field}: bbox: must be [x, y, width, height] numbers")
-        x, y, width, height = bbox
-        rectangle = sly.Rectangle(round(y), round(x), round(y + height), round(x + width))
+        rectangle = _bbox_rectangle(bbox, f"{field}: bbox")
         labels.append(sly.Label(rectangle, label_class(f"{name}{BBOX_TAIL}", sly.Rectangle)))
     nodes = {
         point: sly.geometry.graph.Node(

@@ -106,6 +106,7 @@ from bindings import annotation_objects, binding_key_of
 from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
@@ -683,11 +684,9 @@ def _instance(
         # The group's box (roles.object_bbox): its leader's one own box, else the members'
         # extent (with a mask, the box of the segmentation written, below).
         box = group.bbox
-        # The SDK's convention both ways (convert/image/coco/coco_helper.py): x = left,
-        # y = top, width = right - left, height = bottom - top.
-        instance["bbox"] = [
-            float(v) for v in (box.left, box.top, box.right - box.left, box.bottom - box.top)
-        ]
+        # The one box rule (formats.boxes), the SDK's both ways: x = left, y = top,
+        # width = right - left, height = bottom - top; a mask member's box spans its pixels.
+        instance["bbox"] = list(object_box(group.members, box))
     if parts:
         height, width = image_size
         if not crowd and all(_fits_coco_polygon(label.geometry) for label in parts):
@@ -712,7 +711,7 @@ def _instance(
     else:
         # No mask: the area of the box, as the SDK gives a keypoints instance.
         instance["segmentation"] = []
-        instance["area"] = int((box.right - box.left) * (box.bottom - box.top))
+        instance["area"] = int(instance["bbox"][2] * instance["bbox"][3])
     keypoint_class = None
     if group.keypoints:
         keypoint_class = group.keypoints[0].obj_class

@@ -1,0 +1,134 @@
+"""The one path every reader reads a record through: a bad record is skipped with a warning.
+
+A record is one shape, instance, line or object of a file (a LabelMe shape, a CVAT ``<box>``, a
+COCO annotation, a YOLO line, a Supervisely object). Every reader reads each record inside
+:func:`record`: an error of that record (too few points, a box of zero or negative size, NaN or
+inf, a missing field, a label the file's meta does not declare, a class id out of range)
+becomes one warning of the format's type that names the file, the image and the record, and
+the rest of the file is read. Only a file that cannot be parsed at all, or an input with
+nothing to read, ends the run (the reader's own error, outside any record).
+
+A record partly outside its image is kept: ``sly.Annotation`` crops every label to the image
+(``Annotation._add_labels_impl`` crops to ``Rectangle.from_size``), as the platform does. A
+record wholly outside its image would vanish there without a word, so it is skipped here with
+the warning. (The SDK's own importers, ``convert/image/image_helper.validate_image_bounds``,
+skip even a label partly outside; cropping keeps what the image shows.)
+
+This module imports nothing of ours, so ``files/project_folder.py`` and every format module can
+use it.
+
+Examples:
+    >>> import warnings
+    >>> car = sly.ObjClass("car", sly.Rectangle)
+    >>> labels = []
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     for index, size in enumerate([2, 0, 3]):
+    ...         with record(labels, f"a.xml: image a.png: box {index}", UserWarning, (8, 8)) as out:
+    ...             if size == 0:
+    ...                 raise ValueError("width 0: a box needs a width above 0")
+    ...             out.append(sly.Label(sly.Rectangle(0, 0, size, size), car))
+    >>> [label.geometry.bottom for label in labels]
+    [2, 3]
+    >>> print(caught[0].message)
+    a.xml: image a.png: box 1: width 0: a box needs a width above 0: the record is skipped
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from typing import Any, Iterator, List, Optional, Tuple, Type
+
+import supervisely as sly
+
+# The errors a record's reading raises: ours (InvalidFormatError and BoxError are ValueErrors)
+# and the SDK's for a malformed object (Label.from_json: KeyError, TypeError, ValueError ...).
+RECORD_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
+
+
+def skipped_message(
+    where: str, error: BaseException, what: str = "record", image: Optional[str] = None
+) -> str:
+    """The one-line warning for a record skipped for ``error``: ``where`` (file, image, record)
+    first, then the reason; a reason that already starts with ``where`` is not repeated. The
+    image is named at the end when ``where`` does not name it (a COCO file of many images).
+
+    Examples:
+        >>> skipped_message("a.txt: line 3", ValueError("a.txt: line 3: class id 7: no class"))
+        'a.txt: line 3: class id 7: no class: the record is skipped'
+        >>> skipped_message("a.json: shapes[1]", KeyError("points"), "shape")
+        "a.json: shapes[1]: KeyError: 'points': the shape is skipped"
+        >>> skipped_message("c.json: annotation 4", ValueError("bbox: no area"), "instance", "a.jpg")
+        "c.json: annotation 4: bbox: no area: the instance of image 'a.jpg' is skipped"
+    """
+    reason = str(error) if isinstance(error, ValueError) else f"{type(error).__name__}: {error}"
+    reason = " ".join(reason.split())  # the SDK's messages have newlines
+    text = reason if reason.startswith(where) else f"{where}: {reason}"
+    of = "" if image is None else f" of image {image!r}"
+    return f"{text}: the {what}{of} is skipped"
+
+
+def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
+    """Whether no part of ``label`` lies on the image ``(height, width)`` (what
+    ``sly.Annotation`` would drop when it crops the label to the image).
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> wholly_outside(sly.Label(sly.Rectangle(10, 10, 12, 12), car), (8, 8))
+        True
+        >>> wholly_outside(sly.Label(sly.Rectangle(6, 6, 12, 12), car), (8, 8))
+        False
+    """
+    box = label.geometry.to_bbox()
+    height, width = image_size
+    return box.bottom < 0 or box.right < 0 or box.top > height - 1 or box.left > width - 1
+
+
+@contextmanager
+def record(
+    into: List[Any],
+    where: str,
+    warning: Type[Warning],
+    image_size: Optional[Tuple[int, int]] = None,
+    what: str = "record",
+    image: Optional[str] = None,
+) -> Iterator[List[Any]]:
+    """Read one record: the block appends its labels to the list it is given, and they join
+    ``into`` when the block ends; an error of the record skips it with one ``warning``.
+
+    Args:
+        into: the labels of the image read so far (or the records, for a reader that sorts
+            them first); the record's are added at the end.
+        where: the file, the image and the record (``"a.xml: <image name='a.png'> <box> #2"``).
+        warning: the format's warning type (a ``formats.items.FormatWarning``).
+        image_size: ``(height, width)``; a label wholly outside it is skipped with the warning
+            (one partly outside is kept: ``sly.Annotation`` crops it). None: not checked.
+        what: the record's name in the message (``"shape"``, ``"instance"``, ``"line"``).
+        image: the image's name, for a ``where`` that does not name it.
+
+    Warns:
+        ``warning``: the record raised one of ``RECORD_ERRORS`` (its labels are dropped, the
+        block's ``continue`` or end go on to the next record), or a label lies wholly outside
+        the image; the message is :func:`skipped_message`.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> labels = []
+        >>> with record(labels, "a.json: shapes[0]", UserWarning, (8, 8)) as out:
+        ...     out.append(sly.Label(sly.Rectangle(1, 1, 2, 2), car))
+        >>> len(labels)
+        1
+    """
+    found: List[Any] = []
+    try:
+        yield found
+    except RECORD_ERRORS as error:
+        warnings.warn(skipped_message(where, error, what, image), warning, stacklevel=3)
+        return
+    if image_size is not None and found and all(wholly_outside(l, image_size) for l in found):
+        height, width = image_size
+        reason = ValueError(f"lies wholly outside the {width}x{height} (width x height) image")
+        warnings.warn(skipped_message(where, reason, what, image), warning, stacklevel=3)
+        return
+    into.extend(found)
