@@ -19,10 +19,10 @@ import pytest
 import supervisely as sly
 
 from commands import convert_in_process
+from registry_tables import SOURCES
 
-# The readers the table goes through. This list becomes the registry's list of formats that
-# read (formats/registry.py, issue 17's one record per format) when the registry lands.
-READERS = ("labelme", "cvat", "coco", "yolo", "supervisely")
+# Every format the registry reads (a new one must add its records below).
+READERS = tuple(SOURCES)
 
 WIDTH, HEIGHT = 100, 50
 NAN, INF = float("nan"), float("inf")
@@ -130,6 +130,44 @@ SUPERVISELY = {
 }
 
 
+def ls_region(region_id: str, kind: str, value: dict, label: str) -> dict:
+    """A result as Label Studio's JSON export writes it: percent of the image's size."""
+    return {
+        "id": region_id,
+        "type": kind,
+        "value": {**value, kind: [label]},
+        "from_name": "label",
+        "to_name": "image",
+        "original_width": WIDTH,
+        "original_height": HEIGHT,
+    }
+
+
+def ls_polygon(region_id: str, points: list, label: str = "car") -> dict:
+    # pixels to percent: x of 100 pixels, y of 50
+    percent = [[x * 100 / WIDTH, y * 100 / HEIGHT] for x, y in points]
+    return ls_region(region_id, "polygonlabels", {"points": percent}, label)
+
+
+def ls_box(region_id: str, x: float, y: float, w: float, h: float) -> dict:
+    box = {"x": x * 100 / WIDTH, "y": y * 100 / HEIGHT, "width": w * 100 / WIDTH}
+    return ls_region(region_id, "rectanglelabels", {**box, "height": h * 100 / HEIGHT}, "sign")
+
+
+# Label Studio's export declares no labels (its labeling config is apart from it).
+LABELSTUDIO = {
+    "good": [ls_polygon("a", [[10, 10], [30, 10], [20, 30]]), ls_box("c", 40, 5, 20, 20)],
+    "too few points": ls_polygon("b", [[1, 1], [5, 5]]),
+    "zero size": ls_box("b", 5, 5, 0, 15),
+    "negative size": ls_box("b", 5, 5, -10, 15),
+    "wholly outside": ls_polygon("b", [[200, 200], [220, 200], [210, 230]]),
+    "NaN": ls_box("b", NAN, 5, 10, 10),
+    "inf": ls_box("b", INF, 5, 10, 10),
+    "missing field": ls_region("b", "polygonlabels", {}, "car"),
+    "partly outside": ls_polygon("b", [[90, 40], [120, 40], [100, 60]]),
+}
+
+
 # ---------------------------------------------------------------- each format's input
 def labelme_input(root: Path, records: list) -> None:
     image_png(root / "street" / "street.png")
@@ -183,6 +221,16 @@ def supervisely_input(root: Path, records: list) -> None:
     Path(dataset.get_ann_path("street.png")).write_text(json.dumps(ann))
 
 
+def labelstudio_input(root: Path, records: list) -> None:
+    image_png(root / "images" / "street.png")
+    task = {
+        "id": 1,
+        "data": {"image": "/data/local-files/?d=images/street.png"},
+        "annotations": [{"id": 1, "result": records, "was_cancelled": False}],
+    }
+    (root / "export.json").write_text(json.dumps([task]))
+
+
 # reader -> (its records, its input, the file the warning names, the flawed record's name)
 FORMATS: Dict[str, tuple] = {
     "labelme": (LABELME, labelme_input, "street.json", "shapes[1]"),
@@ -190,6 +238,7 @@ FORMATS: Dict[str, tuple] = {
     "coco": (COCO, coco_input, "instances_default.json", "annotation 2"),
     "yolo": (YOLO, yolo_input, "street.txt", "line 2"),
     "supervisely": (SUPERVISELY, supervisely_input, "street.png.json", "objects[1]"),
+    "labelstudio": (LABELSTUDIO, labelstudio_input, "export.json", "result[1]"),
 }
 assert sorted(FORMATS) == sorted(READERS)
 
@@ -234,10 +283,13 @@ def convert(tmp_path: Path, reader: str, records: list, capsys) -> tuple:
     """Exit code, stderr, the warnings about the input's file, and the labels written."""
     records_of, make, file_name, _ = FORMATS[reader]
     make(tmp_path / "in", records)
-    code = convert_in_process(reader, target_of(reader), tmp_path / "in", tmp_path / "out")
-    err = capsys.readouterr().err
-    lines = err.splitlines()
-    warnings = [line for line in lines if line.startswith("warning:") and file_name in line]
+    code = convert_in_process(
+        reader, target_of(reader), tmp_path / "in", tmp_path / "out", "--json"
+    )
+    out, err = capsys.readouterr()
+    # Every warning is in --json (the terminal totals the warnings of one kind).
+    messages = json.loads(out)["warnings"] if code == 0 else []
+    warnings = [message for message in messages if file_name in message]
     written = read_back(target_of(reader), tmp_path / "out") if code == 0 else []
     return code, err, warnings, written
 

@@ -28,11 +28,11 @@ import pytest
 import supervisely as sly
 
 from commands import convert_in_process
+from registry_tables import SOURCES, TARGETS
 
-# The formats the table goes through. This list becomes the registry's list of formats
-# (formats/registry.py, issue 17's one record per format) when the registry lands.
-FORMATS = ("supervisely", "labelme", "cvat", "coco", "yolo", "yolo-det")
-READABLE = ("supervisely", "labelme", "cvat", "coco", "yolo")
+# Every format of the registry (a new one must add its numbers to WRITTEN and written_box).
+FORMATS = ("supervisely", *TARGETS)
+READABLE = tuple(SOURCES)
 
 IMAGE_SIZE = (50, 100)  # height, width
 # (top, left, bottom, right) of the SDK's Rectangle(top=y, left=x, bottom=y + h, right=x + w).
@@ -46,7 +46,11 @@ WRITTEN = {
     "coco": (12.0, 8.0, 40.0, 20.0),  # bbox: CVAT's and Datumaro's COCO export
     "yolo": (0.12, 0.16, 0.52, 0.56),  # the segment's extent, normalised
     "yolo-det": (0.32, 0.36, 0.4, 0.4),  # cx cy w h: Ultralytics' convert_coco
+    # x, y, width, height in percent of the image, as Label Studio's RectangleLabels (the SDK's
+    # Label Studio import takes x * width / 100 as the left edge: label_studio_helper.py).
+    "labelstudio": (12.0, 16.0, 40.0, 40.0),
 }
+assert set(WRITTEN) == set(FORMATS), "every format of the registry has its numbers here"
 
 
 def make_project(folder: Path) -> None:
@@ -86,6 +90,14 @@ def written_box(format_name: str, folder: Path) -> Tuple[float, ...]:
         (path,) = (folder / "annotations").glob("*.json")
         (instance,) = json.loads(path.read_text())["annotations"]
         return tuple(instance["bbox"])
+    if format_name == "labelstudio":
+        (task,) = json.loads((folder / "tasks.json").read_text())
+        (region,) = [r for r in task["annotations"][0]["result"] if r["type"] != "relation"]
+        value = region["value"]
+        if "points" in value:  # a polygon region (a YOLO segment): its extent
+            xs, ys = [p[0] for p in value["points"]], [p[1] for p in value["points"]]
+            return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
+        return tuple(value[key] for key in ("x", "y", "width", "height"))
     (path,) = (folder / "labels").rglob("*.txt")
     (line,) = path.read_text().splitlines()
     values = [float(v) for v in line.split()[1:]]

@@ -17,6 +17,7 @@ from bindings import binding_groups
 from bound_projects import local_groups, write_local_project
 from commands import convert_in_process
 from sly_bindings.formats import labelstudio
+from sly_bindings.formats.boxes import rectangle_to_box
 from sly_bindings.formats.items import FormatItem, items_to_project, project_items
 from sly_bindings.formats.registry import WriteOptions
 from sly_bindings.formats.labelstudio import (
@@ -26,7 +27,6 @@ from sly_bindings.formats.labelstudio import (
     declared_classes,
     encode_brush_rle,
     read_items,
-    rectangle_box,
     write_items,
 )
 
@@ -192,7 +192,7 @@ def test_the_box_rule_x25_y40_w50_h20_on_400x300(tmp_path):
         180,
         300,
     )
-    assert list(rectangle_box(rectangle)) == [100, 120, 200, 60]  # the COCO box
+    assert list(rectangle_to_box(rectangle)) == [100, 120, 200, 60]  # the COCO box
 
 
 def test_a_rotated_box_is_a_polygon_of_its_corners(tmp_path):

@@ -18,7 +18,7 @@ Reading (:func:`read_items`):
 - the results of a task's first annotation that was not cancelled (its first prediction when it
   has no annotation; a warning names the ones not read); each region is one label whose class is
   its first label (``value.<type>[0]``):
-  ``rectanglelabels`` -> ``sly.Rectangle`` by the one box rule (:func:`box_rectangle`), or a
+  ``rectanglelabels`` -> ``sly.Rectangle`` by the one box rule (``formats.boxes.box_to_rectangle``), or a
   ``sly.Polygon`` of its 4 corners when it has a ``rotation`` (degrees clockwise about its
   top-left corner, as Label Studio draws it); ``polygonlabels`` -> ``sly.Polygon``;
   ``brushlabels`` -> ``sly.Bitmap`` (Label Studio's brush RLE, :func:`decode_brush_rle`);
@@ -75,7 +75,7 @@ from defusedxml import ElementTree as SafeET
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import oriented_size
+from sly_bindings.files.images import find_image, oriented_size
 from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
@@ -89,7 +89,9 @@ from sly_bindings.formats.items import (
     is_coordinate,
     label_class,
 )
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.records import record
 from sly_bindings.formats.registry import WriteOptions
 
 TASKS_FILE = "tasks.json"
@@ -126,38 +128,6 @@ class InvalidLabelStudioError(InvalidFormatError):
 
 class LabelStudioWarning(FormatWarning):
     """A region or task skipped, or something Label Studio cannot hold; the message says which."""
-
-
-# --- the one box rule (formats/boxes.py will hold it: point these two at it) ----------------
-
-
-def box_rectangle(x: float, y: float, width: float, height: float) -> sly.Rectangle:
-    """The SDK rectangle of a continuous box ``[x, y, width, height]`` in pixels.
-
-    The one box rule: ``Rectangle(top=y, left=x, bottom=y + height, right=x + width)``, as the
-    SDK's own converters build it (``convert/image/label_studio/label_studio_helper.py``).
-
-    Examples:
-        >>> box = box_rectangle(100, 120, 200, 60)
-        >>> box.top, box.left, box.bottom, box.right
-        (120, 100, 180, 300)
-    """
-    return sly.Rectangle(top=y, left=x, bottom=y + height, right=x + width)
-
-
-def rectangle_box(rectangle: sly.Rectangle) -> Tuple[int, int, int, int]:
-    """``[x, y, width, height]`` of an SDK rectangle in pixels: :func:`box_rectangle` undone.
-
-    Examples:
-        >>> rectangle_box(sly.Rectangle(top=120, left=100, bottom=180, right=300))
-        (100, 120, 200, 60)
-    """
-    return (
-        rectangle.left,
-        rectangle.top,
-        rectangle.right - rectangle.left,
-        rectangle.bottom - rectangle.top,
-    )
 
 
 # --- Label Studio's brush RLE ----------------------------------------------------------------
@@ -456,7 +426,7 @@ def _task_item(
         return None
     path = image_reference_path(reference)
     candidates = image_candidates(json_path, path, images) if path is not None else []
-    image_path = next((candidate for candidate in candidates if candidate.is_file()), None)
+    image_path = find_image(candidates)  # the one rule of every reader (files.images)
     if image_path is None:
         looked = ", ".join(str(candidate.parent) for candidate in candidates[:4]) or "nowhere"
         warnings.warn(
@@ -475,6 +445,7 @@ def _task_item(
         return None
     dataset = _dataset(data, json_path, where)
     results = _results(task, where)
+    where = f"{where} (image {excerpt(image_path.name, 80)})"
     try:
         ann = task_annotation(results, image_path, where, task_ref, skipped)
     except InvalidLabelStudioError as error:
@@ -649,12 +620,12 @@ def task_annotation(
                 LabelStudioWarning,
             )
             continue
-        try:
+        read: List[sly.Label] = []
+        with record(read, field, LabelStudioWarning, (height, width), "region") as found:
             label = _region_label(result, kind, (height, width), field)
-        except InvalidLabelStudioError as error:
-            warnings.warn(f"{error}: the region is skipped", LabelStudioWarning)
-            continue
-        if label is None:
+            if label is not None:
+                found.append(label)
+        if not read:
             continue
         # A region with no id can be in no relation: its key (a tuple) equals no id of the file.
         key: Any = str(region_id) if _is_id(region_id) else (index,)
@@ -742,7 +713,7 @@ def region_geometry(
     """The Supervisely geometry of one region's ``value`` on an image of ``(height, width)``.
 
     Percent coordinates become pixels (``x * width / 100``), rounded to whole pixels; a box by
-    :func:`box_rectangle`; a box with a ``rotation`` (degrees clockwise about its top-left
+    ``formats.boxes.box_to_rectangle``; a box with a ``rotation`` (degrees clockwise about its top-left
     corner) the polygon of its corners. Returns None (warned) for a brush with no pixel set.
 
     Raises:
@@ -774,9 +745,10 @@ def region_geometry(
                 f"{field}: value.rotation: not a number: {excerpt(rotation)}"
             )
         if rotation % 360 == 0:
-            return box_rectangle(
-                round(x), round(y), round(x + w) - round(x), round(y + h) - round(y)
-            )
+            try:
+                return box_to_rectangle((x, y, w, h))  # the one box rule (formats.boxes)
+            except BoxError as error:
+                raise InvalidLabelStudioError(f"{field}: value: {error}") from None
         angle = math.radians(rotation)
         cos, sin = math.cos(angle), math.sin(angle)
         corners = [(0, 0), (w, 0), (w, h), (0, h)]
@@ -1135,7 +1107,7 @@ def _region_result(
     geometry = label.geometry
     name = label.obj_class.name
     if type(geometry) is sly.Rectangle:
-        x, y, w, h = rectangle_box(geometry)
+        x, y, w, h = rectangle_to_box(geometry)
         kind = "rectanglelabels"
         value: Dict[str, Any] = {
             "x": 100 * x / width,

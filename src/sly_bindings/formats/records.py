@@ -36,6 +36,7 @@ Examples:
 
 from __future__ import annotations
 
+import re
 import warnings
 from contextlib import contextmanager
 from typing import Any, Iterator, List, Optional, Tuple, Type
@@ -67,6 +68,36 @@ def skipped_message(
     text = reason if reason.startswith(where) else f"{where}: {reason}"
     of = "" if image is None else f" of image {image!r}"
     return f"{text}: the {what}{of} is skipped"
+
+
+def skipped_kind(error: BaseException, what: str = "record") -> str:
+    """The kind of a skipped record's warning, for totals (``cli/warning_totals.py``): what was
+    skipped and why, without the place and with numbers and quoted values left out, so that the
+    same flaw in many files is one kind.
+
+    Examples:
+        >>> skipped_kind(ValueError("a.json: shapes[0].points: a polygon needs 3 points, got 2"),
+        ...              "shape")
+        'shapes skipped: a polygon needs N points, got N'
+        >>> skipped_kind(KeyError("points"), "instance")
+        'instances skipped: a field is missing'
+    """
+    if isinstance(error, KeyError):
+        reason = "a field is missing"
+    elif isinstance(error, ValueError):
+        reason = " ".join(str(error).split()).rsplit(": ", 1)[-1]
+    else:
+        reason = type(error).__name__
+    reason = re.sub(r"'[^']*'|\"[^\"]*\"", "...", reason)
+    reason = re.sub(r"-?\d+(\.\d+)?(e[+-]?\d+)?", "N", reason)
+    return f"{what}s skipped: {reason}"
+
+
+def _warn(warning: Type[Warning], message: str, kind: str) -> None:
+    """Warn ``message`` as a ``warning`` that carries its ``kind`` (for the run's totals)."""
+    instance = warning(message)
+    instance.kind = kind  # type: ignore[attr-defined]
+    warnings.warn(instance, stacklevel=4)
 
 
 def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
@@ -124,11 +155,11 @@ def record(
     try:
         yield found
     except RECORD_ERRORS as error:
-        warnings.warn(skipped_message(where, error, what, image), warning, stacklevel=3)
+        _warn(warning, skipped_message(where, error, what, image), skipped_kind(error, what))
         return
     if image_size is not None and found and all(wholly_outside(l, image_size) for l in found):
         height, width = image_size
         reason = ValueError(f"lies wholly outside the {width}x{height} (width x height) image")
-        warnings.warn(skipped_message(where, reason, what, image), warning, stacklevel=3)
+        _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))
         return
     into.extend(found)
