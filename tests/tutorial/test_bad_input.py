@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import pytest
 
+from sly_bindings.formats.registry import listing
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 DEMO_MASK = REPO_DIR / "images" / "car_masks" / "car_01.png"
 DEMO_IMAGE = str(REPO_DIR / "images" / "image.jpg")
@@ -227,15 +229,14 @@ def test_missing_workspace_id_in_server_mode(tmp_path):
     "command, expected",
     [
         (["-m", "sly_bindings"], "the following arguments are required: "
-         "{report,discard,auto-bind,validate,convert} (see sly-bindings --help)"),
-        (["-m", "sly_bindings", "discard", "--local", "x", "--max-gap", "3"],
+         "{report,discard,auto-bind,validate,convert,preview} (see sly-bindings --help)"),
+        (["-m", "sly_bindings", "discard", "x", "--max-gap", "3"],
          "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
         (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
-         "argument TO: unknown format 'json': use one of supervisely (sly), labelme, cvat "
-         "(cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, "
-         "ultralytics), yolo-det (see sly-bindings convert --help)"),
+         f"argument TO: unknown format 'json': use one of {listing()} "
+         "(see sly-bindings convert --help)"),
         (["-m", "sly_bindings", "validate"],
-         "one of the arguments --project-id --dataset-id --local is required "
+         "one of the arguments DIR --project-id --dataset-id --local is required "
          "(see sly-bindings validate --help)"),
     ],
 )  # fmt: skip

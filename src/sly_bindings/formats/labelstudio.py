@@ -78,6 +78,7 @@ from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, oriented_size
 from sly_bindings.files.input_paths import outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -89,7 +90,6 @@ from sly_bindings.formats.items import (
     is_coordinate,
     label_class,
 )
-from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
 from sly_bindings.formats.registry import WriteOptions
