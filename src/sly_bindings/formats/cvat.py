@@ -302,7 +302,11 @@ def cvat_image_to_annotation(
                 continue
             class_name = shape.get("label")
             if not class_name:
-                raise InvalidCvatError(f"{field}: label: missing")
+                # label="" is a shape of no label (Datumaro reads it so; neither CVAT nor
+                # Datumaro's CVAT export writes one: Datumaro's skips it, as this does).
+                raise InvalidCvatError(
+                    f"{field}: label: {'empty' if class_name == '' else 'missing'}"
+                )
             if declared is not None and class_name not in declared:
                 raise InvalidCvatError(
                     f"{field}: label: {excerpt(class_name, NAME_EXCERPT)} is not a label of the "
