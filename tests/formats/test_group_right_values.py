@@ -30,6 +30,8 @@ from sly_bindings.formats.cvat import cvat_image_to_annotation
 from sly_bindings.formats.yolo import YoloWarning, annotation_to_yolo
 from sly_bindings.groups.validate import find_problems
 
+from registry_tables import GROUP_FORMATS
+
 # pycocotools 2.0.11 under numpy 2 warns about its own __array__ on every decode.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
 
@@ -435,19 +437,79 @@ def class_groups(project_dir: Path) -> dict:
     return found
 
 
-@pytest.mark.parametrize("target", ["coco", "cvat"])
-def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target):
+def label_groups(project_dir: Path) -> dict:
+    """Image -> its objects exactly: each group (an unbound label: a group of one) as the sorted
+    ``(class, geometry, box)`` of its labels, the box ``[[left, top], [right, bottom]]``."""
+    project = sly.Project(str(project_dir), sly.OpenMode.READ)
+    found = {}
+    for dataset in project.datasets:
+        for name in dataset.get_items_names():
+            ann = dataset.get_ann(name, project.meta)
+            groups = []
+            for key, labels in ann.get_bindings().items():
+                members = [
+                    (
+                        label.obj_class.name,
+                        label.geometry.geometry_name(),
+                        str(label.geometry.to_bbox().to_json()["points"]["exterior"]),
+                    )
+                    for label in labels
+                ]
+                groups.extend([[member] for member in members] if key is None else [members])
+            found[f"{dataset.name}/{name}"] = sorted(sorted(group) for group in groups)
+    return found
+
+
+def split_by_class(groups: dict) -> dict:
+    """``groups`` (of :func:`label_groups`) with each group split into one group per class:
+    LabelMe's instance rule, shapes of one ``label`` and ``group_id``."""
+    return {
+        image: sorted(
+            sorted(member for member in group if member[0] == name)
+            for group in objects
+            for name in dict.fromkeys(member[0] for member in group)
+        )
+        for image, objects in groups.items()
+    }
+
+
+def people_project(project_dir: Path) -> Path:
+    """A project of one image: the person with head and hands (:func:`person_group`), and a
+    second person, unbound."""
+    project = sly.Project(str(project_dir), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, HAND]))
+    ann = person_group().add_label(sly.Label(square(60, 65, 90, 75), PERSON))
+    project.create_dataset("ds").add_item_np(
+        "walk.png", np.zeros((*BODY_SIZE, 3), np.uint8), ann=ann
+    )
+    return Path(project.directory)
+
+
+@pytest.mark.parametrize("target", GROUP_FORMATS)
+@pytest.mark.parametrize("test_project", ["bound", "people"])
+def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target, test_project):
+    """Issue 18: Supervisely -> COCO, CVAT, Label Studio -> Supervisely keeps every group of the
+    test projects exactly (its labels, their classes, geometries and boxes); LabelMe keeps every
+    group of one class and, by its own instance rule (one ``label`` and ``group_id``), reads a
+    group of two classes back as one group per class, as its writer warns."""
     from bound_projects import write_local_project
 
-    original = write_local_project(tmp_path / "bound")
+    if test_project == "bound":
+        original = write_local_project(tmp_path / "bound")
+        assert class_groups(original)["ds0/odd.png"] == [["car", "person"]]  # two classes
+    else:
+        original = people_project(tmp_path / "people")
+        assert class_groups(original)["ds/walk.png"] == [["hand", "hand", "head", "person"]]
     for args in (
         ["convert", "supervisely", target, str(original), str(tmp_path / target)],
         ["convert", target, "supervisely", str(tmp_path / target), str(tmp_path / "back")],
     ):
         assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
-    expected = class_groups(original)
-    assert expected["ds0/odd.png"] == [["car", "person"]]  # a group of two classes
-    assert class_groups(tmp_path / "back") == expected
+    expected = label_groups(original)
+    if target == "labelme":
+        assert "LabelMe groups shapes by label and group_id" in capsys.readouterr().err
+        expected = split_by_class(expected)
+    assert label_groups(tmp_path / "back") == expected
 
 
 def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance():
