@@ -176,6 +176,21 @@ def own_boxes(labels: Sequence[sly.Label], leader: str) -> List[sly.Label]:
     return [label for label in group_roles(labels).box if label.obj_class.name in names]
 
 
+def is_companion_class(name: str, names: Iterable[str]) -> bool:
+    """Whether ``name`` is a companion class among ``names``: ``<name>_bbox`` or
+    ``<name>_keypoints`` beside ``<name>`` (its labels give the bbox or keypoints of their
+    objects). A writer lists such a class only when an object of its own needs it.
+
+    Examples:
+        >>> is_companion_class("car_bbox", ["car", "car_bbox"]), is_companion_class("car_bbox", [])
+        (True, False)
+    """
+    return any(
+        name.endswith(tail) and name[: -len(tail)] in names
+        for tail in (BBOX_SUFFIX, KEYPOINTS_SUFFIX)
+    )
+
+
 def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
     """The members whose union is the group's mask: its area members, else (no keypoints
     either) its boxes; keypoints with only a box have no mask.
