@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import yaml
 import pytest
 import supervisely as sly
 from pycocotools import mask as mask_utils
@@ -536,3 +537,56 @@ def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance()
     assert instance["category_id"] == 1
     assert instance["bbox"] == [2.0, 1.0, 4.0, 6.0]
     assert instance["keypoints"] == [3, 2, 2, 5, 6, 2]
+
+
+FACES = {
+    "images": [{"id": 1, "file_name": "a.png", "height": 20, "width": 20}],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "segmentation": [], "area": 60,
+         "bbox": [2, 3, 6, 10], "keypoints": [3, 4, 2, 6, 10, 2], "num_keypoints": 2},
+        {"id": 2, "image_id": 1, "category_id": 2, "iscrowd": 0, "area": 25,
+         "segmentation": [[10, 10, 15, 10, 15, 15, 10, 15]], "bbox": [10, 10, 5, 5]},
+    ],
+    "categories": [
+        {"id": 1, "name": "face", "supercategory": "face", "keypoints": ["nose", "chin"],
+         "skeleton": [[1, 2]]},
+        {"id": 2, "name": "car", "supercategory": "car"},
+    ],
+}  # fmt: skip
+
+
+def test_a_keypoints_only_instance_comes_back_under_its_own_category(tmp_path, capsys):
+    """Issue 18: a COCO keypoints instance (no segmentation) -> Supervisely (its face_bbox and
+    face_keypoints, bound) -> COCO is one ``face`` instance again, with its box and keypoints,
+    and no ``face_keypoints`` or ``face_bbox`` category; YOLO writes its box as a ``face`` line."""
+    (tmp_path / "in" / "images").mkdir(parents=True)
+    (tmp_path / "in" / "faces.json").write_text(json.dumps(FACES))
+    sly.image.write(str(tmp_path / "in" / "images" / "a.png"), np.zeros((20, 20, 3), np.uint8))
+    for args in (
+        [
+            "convert",
+            "coco",
+            "supervisely",
+            str(tmp_path / "in" / "faces.json"),
+            str(tmp_path / "sly"),
+        ],
+        ["convert", "supervisely", "coco", str(tmp_path / "sly"), str(tmp_path / "coco")],
+        ["convert", "supervisely", "yolo", str(tmp_path / "sly"), str(tmp_path / "yolo")],
+    ):
+        assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
+
+    (path,) = (tmp_path / "coco" / "annotations").glob("*.json")
+    coco = COCO(str(path))
+    assert [(c["id"], c["name"]) for c in coco.loadCats(coco.getCatIds())] == [
+        (1, "face"), (2, "car")
+    ]  # fmt: skip
+    assert coco.cats[1]["keypoints"] == ["nose", "chin"] and coco.cats[1]["skeleton"] == [[1, 2]]
+    face, car = coco.loadAnns(coco.getAnnIds())
+    assert (face["category_id"], face["bbox"], face["keypoints"]) == (
+        1, [2.0, 3.0, 6.0, 10.0], [3, 4, 2, 6, 10, 2]
+    )  # fmt: skip
+    assert car["category_id"] == 2
+    names = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())["names"]
+    assert names == {0: "face", 1: "car"}
+    lines = next((tmp_path / "yolo" / "labels").rglob("a.txt")).read_text().splitlines()
+    assert [line.split()[0] for line in lines] == ["0", "1"]

@@ -296,7 +296,7 @@ def annotation_to_yolo(
             )
         objects.extend((what, key, one) for one in group.objects())
     for what, key, group in objects:
-        class_name = group.object_class.name
+        class_name = group.object_name(class_ids)  # face_keypoints alone: a face, when listed
         labels = list(group.members)
         if task == "detect":
             # The one box rule (formats.boxes), as Ultralytics' convert_coco.

@@ -45,7 +45,7 @@ Copy this file on its own: it needs only ``supervisely``.
 
 from __future__ import annotations
 
-from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Collection, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -328,6 +328,24 @@ class GroupDecomposition(NamedTuple):
         if len(self.boxes) == 1:
             return self.boxes[0].geometry
         return members_extent(self.members)
+
+    def object_name(self, names: Collection[str]) -> str:
+        """The class an object is written as where ``names`` are the target's classes: an
+        object led by a companion class (``face_keypoints`` or ``face_bbox``: the SDK's COCO
+        keypoints import makes such an object of each keypoints instance) is a ``face`` when
+        ``face`` is among ``names``; any other object is of its leading class.
+
+        Examples:
+            >>> box = sly.ObjClass("face_bbox", sly.Rectangle)
+            >>> group = decompose_group([sly.Label(sly.Rectangle(0, 0, 4, 4), box)])
+            >>> group.object_name(["face", "car"]), group.object_name(["car"])
+            ('face', 'face_bbox')
+        """
+        leader = self.object_class.name
+        for tail in (KEYPOINTS_SUFFIX, BBOX_SUFFIX):
+            if leader.endswith(tail) and leader[: -len(tail)] in names:
+                return leader[: -len(tail)]
+        return leader
 
     def objects(self) -> Tuple["GroupDecomposition", ...]:
         """The object (without its parts), then each part as an object of its own.

@@ -671,7 +671,7 @@ def _instance(
 ) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
     """One COCO instance for one object (``roles.decompose_group``, no parts), and the class of
     its keypoints if any; ``name`` names the object in messages."""
-    leader = group.object_class.name
+    leader = group.object_name(category_ids)  # face_keypoints alone: a face, when listed
     labels = group.members
     if leader not in category_ids:
         raise ValueError(
