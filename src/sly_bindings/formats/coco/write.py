@@ -74,7 +74,7 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   spans its pixels (``w`` and ``h`` count columns and rows). This is the SDK's bbox convention
   (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle ``top = y,
   left = x, bottom = y + h, right = x + w`` and back. One exception, the group semantics
-  (``roles.object_bbox``): when the leader has exactly one box of its own (a Rectangle of class
+  (``GroupDecomposition.bbox``): when the leader has exactly one box of its own (a Rectangle of class
   ``<leader>`` or ``<leader>_bbox``), that box is the bbox, so a ``car_bbox`` imported from
   ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``. Keypoints without a mask:
   ``segmentation`` is ``[]``, ``bbox`` the group's box and ``area`` its ``w * h``.
@@ -702,7 +702,7 @@ def _instance(
         instance["ignore"] = 1
     box = None
     if len(boxes) == 1 or not parts:
-        # The group's box (roles.object_bbox): its leader's one own box, else the members'
+        # The group's box (GroupDecomposition.bbox): its leader's one own box, else the members'
         # extent (with a mask, the box of the segmentation written, below).
         box = group.bbox
         # The one box rule (formats.boxes), the SDK's both ways: x = left, y = top,
