@@ -122,21 +122,26 @@ def run_command(args: argparse.Namespace) -> int:
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
     """The classes a reader declares (``{name: ClassInfo}``), as ``sly.ObjClass`` objects in
-    order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
-    the SDK picks).
+    order: a declared shape, colour and skeleton kept (no shape declared, or keypoints without
+    their skeleton: ``sly.AnyGeometry``; no colour: the one the SDK picks).
 
     Examples:
         >>> [(c.name, c.geometry_type.__name__) for c in obj_classes({"car": ClassInfo()})]
         [('car', 'AnyGeometry')]
     """
-    return [
-        label_class(
-            name,
-            info.geometry_type or sly.AnyGeometry,
-            None if info.color is None else tuple(info.color),
-        )
-        for name, info in declared.items()
-    ]
+    classes = []
+    for name, info in declared.items():
+        geometry_type = info.geometry_type or sly.AnyGeometry
+        color = None if info.color is None else tuple(info.color)
+        if info.geometry_config:  # a skeleton: a class of its own (label_class takes none)
+            classes.append(
+                sly.ObjClass(name, geometry_type, list(color or ()) or None, info.geometry_config)
+            )
+        elif geometry_type is sly.GraphNodes:  # keypoints whose skeleton is not declared
+            classes.append(label_class(name, sly.AnyGeometry, color))
+        else:
+            classes.append(label_class(name, geometry_type, color))
+    return classes
 
 
 def check_out(

@@ -87,8 +87,10 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     check_image_size,
     excerpt,
+    classes_left_out,
     is_coordinate,
     label_class,
+    left_out_message,
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
@@ -928,6 +930,18 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         if kinds.get(name, set()) - held and obj_class.geometry_type is not sly.AnyGeometry:
             # Regions of other shapes than its class's: the class goes in every control.
             classes[name] = sly.ObjClass(name, sly.AnyGeometry, color=obj_class.color)
+    # Every class a reason: a class of shapes Label Studio is not given (lines) is left out.
+    left_out = classes_left_out(classes.values(), tuple(GEOMETRIES.values()))
+    if left_out:
+        warnings.warn(
+            left_out_message(
+                str(options.final_out or out),
+                left_out,
+                "the labeling config",
+                "only rectangles, polygons, bitmaps and points are written to Label Studio",
+            ),
+            LabelStudioWarning,
+        )
     config = labeling_config(list(classes.values()), list(relation_labels))
     (out / CONFIG_FILE).write_text(config, encoding="utf-8")
 

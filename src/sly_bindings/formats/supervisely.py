@@ -59,7 +59,9 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     """
     meta = open_project(source).meta
     return {
-        obj_class.name: ClassInfo(obj_class.geometry_type, obj_class.color)
+        obj_class.name: ClassInfo(
+            obj_class.geometry_type, obj_class.color, obj_class.geometry_config or None
+        )
         for obj_class in meta.obj_classes
     }
 
