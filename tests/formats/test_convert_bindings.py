@@ -683,7 +683,7 @@ def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
         "warning: a.png: group k mixes classes car, sign: LabelMe groups shapes by label and "
         "group_id, so it reads back as 2 groups",
         "warning: labelme holds 1 image, 2 labels, 2 groups where the project had 1 image, "
-        "2 labels, 1 group (README, 'Convert bindings to other formats', says what survives)",
+        "2 labels, 1 group (docs/formats.md says what each format keeps)",
     ]
     assert output.out.splitlines()[-1] == (
         f"Written labelme {tmp_path / 'out'}: 1 image, 2 labels, 2 groups"

@@ -1,4 +1,4 @@
-"""Each module that README's "Helpers you can copy" table lists imports alone, with only the
+"""Each module that docs/helpers.md's "Helpers you can copy" table lists imports alone, with only the
 companions and libraries that the table names beside it."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_DIR / "src"
-README = (REPO_DIR / "README.md").read_text()
+HELPERS_PAGE = (REPO_DIR / "docs" / "helpers.md").read_text()
 # Besides the standard library, every helper may use these (the SDK brings requests, tqdm and
 # Pillow).
 ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm", "PIL"}
@@ -23,8 +23,8 @@ LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml", "defusedxml":
 
 
 def copyable_rows() -> list[tuple[str, list[str], set[str]]]:
-    """(module, companions, extra libraries) for every row of README's table of helpers."""
-    section = README.split("## Helpers you can copy", 1)[1].split("\n## ", 1)[0]
+    """(module, companions, extra libraries) for every row of docs/helpers.md's table of helpers."""
+    section = HELPERS_PAGE.split("# Helpers you can copy", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -72,7 +72,7 @@ def test_a_copied_module_imports_with_its_companions_alone(tmp_path, module, com
                     or top in ALWAYS_ALLOWED | libraries
                     or (tmp_path / f"{top}.py").exists()
                     or (tmp_path / top).is_dir()
-                ), f"{relative} imports {name}, which README does not name beside {module}"
+                ), f"{relative} imports {name}, which docs/helpers.md does not name beside {module}"
 
     # And it runs from the copy: nothing of the repository is on the path.
     dotted = module.removesuffix(".py").replace("/", ".")

@@ -100,7 +100,7 @@ def run_command(args: argparse.Namespace) -> int:
     if written != read:
         shown.append(
             f"{target_format.name} holds {written} where the project had {read} "
-            f"(README, 'Convert bindings to other formats', says what survives)"
+            f"(docs/formats.md says what each format keeps)"
         )
         print(f"warning: {shown[-1]}", file=sys.stderr)
     if args.json:
