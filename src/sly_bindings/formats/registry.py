@@ -16,13 +16,13 @@ test file and its row of the formats table there).
 
 Examples:
     >>> [record.name for record in FORMATS]
-    ['supervisely', 'labelme', 'cvat', 'coco', 'yolo', 'yolo-det']
+    ['supervisely', 'labelme', 'cvat', 'coco', 'yolo', 'labelstudio', 'yolo-det']
     >>> find("SLY").name, find("Ultralytics").name, find("coco_instances").name
     ('supervisely', 'yolo', 'coco')
     >>> find("voc")
     Traceback (most recent call last):
     ...
-    sly_bindings.formats.registry.UnknownFormatError: unknown format 'voc': use one of supervisely (sly), labelme, cvat (cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, ultralytics), yolo-det
+    sly_bindings.formats.registry.UnknownFormatError: unknown format 'voc': use one of supervisely (sly), labelme, cvat (cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, ultralytics), labelstudio (label-studio, label_studio, ls), yolo-det
 """
 
 from __future__ import annotations
