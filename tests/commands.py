@@ -25,6 +25,23 @@ def checkout_copy(folder: Path) -> Path:
     return folder
 
 
+def main_in_process(*args: object) -> int:
+    """What ``python src/main.py ARGS`` does, run in this process as the script runs it
+    (``run_tutorial``: a failure is one line, exit 2); its output goes to pytest's capture. The
+    environment and the working folder are the test's (``monkeypatch.setenv``, ``.chdir``).
+    Returns the exit code, argparse's own errors included."""
+    import main as tutorial
+
+    saved = sys.argv
+    sys.argv = [str(MAIN), *map(str, args)]  # argparse names the program main.py, as the script
+    try:
+        return tutorial.run_tutorial()
+    except SystemExit as exit:  # argparse's own errors
+        return int(exit.code or 0)
+    finally:
+        sys.argv = saved
+
+
 def convert_in_process(*args: object) -> int:
     """What ``sly-bindings convert ARGS`` does, run in this process (its output goes to pytest's
     capture); returns the exit code, argparse's own errors included."""
