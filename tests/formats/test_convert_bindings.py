@@ -1067,13 +1067,16 @@ def test_a_failed_run_removes_the_folders_it_made_on_the_way_to_out(tmp_path, ca
 
 
 def test_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
-    # 70,000 classes make a data.yaml over the 1 MiB the YOLO reader takes: the read-back fails.
+    # 6,000 classes of long names make a data.yaml over the 1 MiB the YOLO reader takes: the
+    # read-back fails.
     coco = json.loads(
         (
             coco_subset_folder(tmp_path / "in", ["a.png"]) / "annotations" / "instances_train.json"
         ).read_text()
     )
-    coco["categories"] += [{"id": number, "name": f"c{number}"} for number in range(2, 70_002)]
+    coco["categories"] += [
+        {"id": number, "name": f"c{number}-{'x' * 200}"} for number in range(2, 6_002)
+    ]
     write_text(tmp_path / "in" / "annotations" / "instances_train.json", json.dumps(coco))
 
     assert convert_in_process("coco", "yolo", tmp_path / "in", tmp_path / "out") == 2
