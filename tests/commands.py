@@ -6,7 +6,10 @@ entry point as ``python -m sly_bindings`` so that they need no PATH.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -66,3 +69,14 @@ def sly_bindings_in_process(*args: object) -> int:
         return run(lambda: main_for_users([str(arg) for arg in args]))
     except SystemExit as exit:  # argparse's own errors, and Ctrl+C while the SDK loads
         return int(exit.code or 0)
+
+
+def sly_bindings_captured(*args: object) -> subprocess.CompletedProcess:
+    """:func:`sly_bindings_in_process`, its stdout and stderr kept apart, as a
+    ``subprocess.CompletedProcess`` (``args`` the command a user types): for a fixture that
+    runs several commands, where pytest's per-test capture is not there."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = sly_bindings_in_process(*args)
+    command = ["sly-bindings", *map(str, args)]
+    return subprocess.CompletedProcess(command, code, stdout.getvalue(), stderr.getvalue())

@@ -15,7 +15,7 @@ import pytest
 import supervisely as sly
 import yaml
 
-from commands import SLY_BINDINGS, convert_in_process
+from commands import SLY_BINDINGS, convert_in_process, sly_bindings_captured
 from registry_tables import FILE_FORMATS, GROUP_FORMATS
 from sly_bindings.cli.runner import UserError
 from sly_bindings.cli.convert import staged
@@ -56,31 +56,21 @@ def sample(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def round_trips(sample, tmp_path_factory) -> dict:
-    """The sample converted to every format and back, each run a separate process.
+    """The sample converted to every format and back, each run in this process as the command
+    runs (its exit code, stdout and stderr).
 
     Returns, per format: the two runs (there, back) and the folder written by the second.
-    The four formats run side by side: each run spends most of its time importing the SDK.
     """
     folder = tmp_path_factory.mktemp("round_trips")
     runs: dict = {name: [] for name in FORMATS}
     for source, target in (("supervisely", "{name}"), ("{name}", "supervisely")):
-        started = {}
         for name in FORMATS:
             paths = {"supervisely": sample, name: folder / name}
             if source != "supervisely":  # the way back
                 paths["supervisely"] = folder / f"back-{name}"
             first, second = source.format(name=name), target.format(name=name)
-            started[name] = subprocess.Popen(
-                command(first, second, paths[first], paths[second]),
-                cwd=folder,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        for name, process in started.items():
-            stdout, stderr = process.communicate(timeout=120)
             runs[name].append(
-                subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+                sly_bindings_captured("convert", first, second, paths[first], paths[second])
             )
     return {name: (*runs[name], folder) for name in FORMATS}
 
