@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 MAIN = REPO_DIR / "src" / "main.py"
@@ -71,12 +72,17 @@ def sly_bindings_in_process(*args: object) -> int:
         return int(exit.code or 0)
 
 
-def sly_bindings_captured(*args: object) -> subprocess.CompletedProcess:
-    """:func:`sly_bindings_in_process`, its stdout and stderr kept apart, as a
-    ``subprocess.CompletedProcess`` (``args`` the command a user types): for a fixture that
-    runs several commands, where pytest's per-test capture is not there."""
+def sly_bindings_captured(*args: object, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """:func:`sly_bindings_in_process` in the folder ``cwd`` (None: where the test is), its
+    stdout and stderr kept apart, as a ``subprocess.CompletedProcess`` (``args`` the command a
+    user types): for a test that runs several commands, or a fixture, where pytest's per-test
+    capture is not there."""
     stdout, stderr = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        stack.enter_context(contextlib.redirect_stderr(stderr))
         code = sly_bindings_in_process(*args)
     command = ["sly-bindings", *map(str, args)]
     return subprocess.CompletedProcess(command, code, stdout.getvalue(), stderr.getvalue())
