@@ -77,12 +77,21 @@ def sly_bindings_captured(*args: object, cwd: Optional[Path] = None) -> subproce
     stdout and stderr kept apart, as a ``subprocess.CompletedProcess`` (``args`` the command a
     user types): for a test that runs several commands, or a fixture, where pytest's per-test
     capture is not there."""
+    return captured(sly_bindings_in_process, ["sly-bindings", *map(str, args)], cwd)
+
+
+def main_captured(*args: object, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """:func:`main_in_process` as :func:`sly_bindings_captured` runs ``sly-bindings``."""
+    return captured(main_in_process, [str(MAIN), *map(str, args)], cwd)
+
+
+def captured(command, argv: list, cwd: Optional[Path]) -> subprocess.CompletedProcess:
+    """``command(*argv[1:])`` run in ``cwd`` with its stdout and stderr kept apart."""
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         if cwd is not None:
             stack.enter_context(contextlib.chdir(cwd))
         stack.enter_context(contextlib.redirect_stdout(stdout))
         stack.enter_context(contextlib.redirect_stderr(stderr))
-        code = sly_bindings_in_process(*args)
-    command = ["sly-bindings", *map(str, args)]
-    return subprocess.CompletedProcess(command, code, stdout.getvalue(), stderr.getvalue())
+        code = command(*argv[1:])
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
