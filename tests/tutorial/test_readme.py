@@ -14,7 +14,7 @@ from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
-from commands import checkout_copy
+from commands import checkout_copy, main_captured
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 PAGES: Dict[str, str] = {
@@ -92,16 +92,14 @@ def normalise(output: str) -> list[str]:
     return output.strip().splitlines()
 
 
-def test_the_output_shown_is_what_main_prints(tmp_path):
+def test_the_output_shown_is_what_main_prints(tmp_path, monkeypatch):
+    """README's command, ``src/main.py`` with no settings, in this process; its default output
+    folder moved from the checkout into ``tmp_path`` (test_main_local.py runs it in a process)."""
+    import main as tutorial
+
     (shown,) = [block for block in code_blocks("") if block.startswith("Target: ")]
-    checkout = checkout_copy(tmp_path / "checkout")  # README's command, on a copy of the checkout
-    result = subprocess.run(
-        [sys.executable, str(checkout / "src" / "main.py")],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    monkeypatch.setattr(tutorial, "DEFAULT_LOCAL_DIR", tmp_path / "output")
+    result = main_captured(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert normalise(result.stdout) == normalise(shown)
 
