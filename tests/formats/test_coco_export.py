@@ -18,7 +18,7 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
-from commands import SLY_BINDINGS, convert_in_process
+from commands import convert_in_process, sly_bindings_captured
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco.write import (
@@ -340,14 +340,9 @@ def test_a_failed_export_leaves_the_previous_file_as_it_was(tmp_path):
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``sly-bindings convert supervisely coco ARGS`` as a user runs it."""
-    return subprocess.run(
-        [*SLY_BINDINGS, "convert", "supervisely", "coco", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``sly-bindings convert supervisely coco ARGS`` as a user runs it, in ``cwd``, in this
+    process."""
+    return sly_bindings_captured("convert", "supervisely", "coco", *args, cwd=cwd)
 
 
 def test_command_line_writes_the_folder(project_dir, tmp_path):

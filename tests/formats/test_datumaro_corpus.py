@@ -117,7 +117,7 @@ READ = [
     ),
     # Each image: a Bbox and a PolyLine (img0), a Polygon and Points (img1), in the subsets
     # Test, Train and Validation. Our CVAT reader reads box, polygon and mask and skips
-    # polylines and points with a warning (README's CVAT section): one object of each image's
+    # polylines and points with a warning (docs/formats.md, CVAT): one object of each image's
     # two, and 6 shapes skipped.
     Asset(
         "cvat",

@@ -32,6 +32,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.cli import warning_totals
 from sly_bindings.cli.convert_args import option_values
+from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
@@ -100,7 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
     if written != read:
         shown.append(
             f"{target_format.name} holds {written} where the project had {read} "
-            f"(README, 'Convert bindings to other formats', says what survives)"
+            f"(docs/formats.md says what each format keeps)"
         )
         print(f"warning: {shown[-1]}", file=sys.stderr)
     if args.json:
@@ -225,10 +226,15 @@ def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
 
 def counted(items: Iterable, totals: List[int]) -> Iterator:
     """``items`` (read items: ``.source``, ``.ann``) as they are, adding each one's images,
-    labels and groups to ``totals`` as it passes."""
-    for item in items:
-        totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
-        yield item
+    labels and groups to ``totals`` as it passes; their ``len`` kept when the reader gave one
+    (the writer's progress bar shows it, and the time left)."""
+
+    def each() -> Iterator:
+        for item in items:
+            totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
+            yield item
+
+    return SizedItems(each(), len(items)) if hasattr(items, "__len__") else each()
 
 
 def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:

@@ -62,7 +62,7 @@ real size (``formats.items.check_image_size``), checked before any shape is read
 
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
 ``files/images.py``, ``files/project_folder.py``, ``formats/items.py``,
-``formats/progress.py`` and ``groups/roles.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
+``formats/progress.py`` and ``groups/roles.py`` (docs/helpers.md); it needs only ``supervisely``,
 ``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings), and ``defusedxml``.
 """
 

@@ -175,6 +175,8 @@ def items_to_project(
         (['a', 'a/b'], ['car'])
     """
     declared = declared or {}
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # a reader that knows its count (formats.progress.SizedItems)
     iterator = iter(items)
     first = next(iterator, None)
     if first is None:

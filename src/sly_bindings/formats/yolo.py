@@ -58,8 +58,7 @@ Ultralytics' search for images (``glob``) leaves it out.
 
 Copy this file with ``bindings.py``, ``groups/merge.py``, ``groups/roles.py``,
 ``files/images.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
-``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (README's "Helpers
-you can copy"); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
+``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (docs/helpers.md); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
