@@ -300,7 +300,9 @@ class QuietSdkWarnings(logging.Filter):
         refused = isinstance(record.exc_info, tuple) and isinstance(
             record.exc_info[1], UntrustedAnswer
         )
-        if self.silent and refused:  # the SDK's traceback of an answer the guard refused
+        # The SDK logs a traceback before it raises what ``run`` turns into the line.
+        traced = record.levelno >= logging.ERROR and record.exc_info is not None
+        if self.silent and (refused or traced):
             return False
         message = record.getMessage()
         if not self.RETRY.search(message):

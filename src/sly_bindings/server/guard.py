@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import math
 import os
 import socket
@@ -78,8 +79,9 @@ class NotApiAnswer(UntrustedAnswer):
     """A 2xx answer to an API method that is not the API's JSON (an HTML page, say)."""
 
 
-class MalformedAnswer(UntrustedAnswer):
-    """An answer declared JSON that does not parse."""
+class MalformedAnswer(UntrustedAnswer, ValueError):
+    """An answer declared JSON that does not parse (a ValueError, as the SDK expects of
+    ``response.json()`` where it checks)."""
 
 
 class DeadlineExceeded(requests.exceptions.Timeout):
@@ -389,6 +391,14 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
             "is in the way, nothing of this request is counted as done; check SERVER_ADDRESS "
             "and your network"
         )
+    if response.status_code >= 400 and not is_api_error(response._content or b""):
+        # Not the API's own error JSON (a proxy's page, bytes in another encoding): it may quote
+        # the request, token included, in any form, so it goes no further than here.
+        response._content = json.dumps(
+            {"error": f"an answer that is not the API's JSON ({_what_body(response)}, not shown)"}
+        ).encode()
+        response.headers["Content-Type"] = "application/json"
+        response.encoding = "utf-8"
     original = response.json
 
     def json_or_refuse(**kwargs: Any) -> Any:
@@ -401,6 +411,29 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
             ) from None
 
     response.json = json_or_refuse  # type: ignore[method-assign]
+
+
+# An error body longer than this is not read as the API's error JSON.
+MAX_ERROR_JSON = 1 << 16
+
+
+def is_api_error(body: bytes) -> bool:
+    """Whether ``body`` is an error the way the Supervisely API writes one: UTF-8 JSON, an
+    object with ``error`` or ``details``.
+
+    Examples:
+        >>> is_api_error(b'{"error": "Not found", "details": {"message": "no image 9"}}')
+        True
+        >>> is_api_error(b"<html>502</html>"), is_api_error('{"error": 1}'.encode("utf-16"))
+        (False, False)
+    """
+    if len(body) > MAX_ERROR_JSON:
+        return False
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(parsed, dict) and ("error" in parsed or "details" in parsed)
 
 
 def _what_body(response: requests.Response) -> str:
