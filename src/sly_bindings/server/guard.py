@@ -84,6 +84,10 @@ class MalformedAnswer(UntrustedAnswer, ValueError):
     ``response.json()`` where it checks)."""
 
 
+class WrongShapeAnswer(UntrustedAnswer):
+    """JSON that lacks what the method always answers (an info without its integer id)."""
+
+
 class DeadlineExceeded(requests.exceptions.Timeout):
     """A request not answered in full within the deadline; the SDK retries it like a timeout."""
 
@@ -399,6 +403,14 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
         ).encode()
         response.headers["Content-Type"] = "application/json"
         response.encoding = "utf-8"
+    if 200 <= response.status_code < 300:
+        problem = shape_problem(_method_of(url), response._content or b"")
+        if problem:
+            raise WrongShapeAnswer(
+                f"{shown_origin(url)} answered {_method_of(url)} with JSON that {problem}: not "
+                "an answer of the Supervisely API; check that SERVER_ADDRESS is a Supervisely "
+                "server"
+            )
     original = response.json
 
     def json_or_refuse(**kwargs: Any) -> Any:
@@ -411,6 +423,38 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
             ) from None
 
     response.json = json_or_refuse  # type: ignore[method-assign]
+
+
+# The methods whose answer's shape is checked here: an entity's info has an integer id, a list
+# its entities (the SDK reads these fields before anything else, and a project "None" or a
+# KeyError says nothing of the server).
+INFO_METHODS = ("projects.info", "datasets.info", "workspaces.info", "teams.info", "images.info")
+LIST_SUFFIX = ".list"
+
+
+def shape_problem(method: str, body: bytes) -> Optional[str]:
+    """What is wrong with the shape of a 2xx answer to ``method``, in words, or None.
+
+    Examples:
+        >>> shape_problem("projects.info", b'{"id": 7, "name": "p"}') is None
+        True
+        >>> shape_problem("projects.info", b'{"id": "seven"}'), shape_problem("projects.list", b'{}')
+        ('has no integer "id"', 'has no list "entities"')
+    """
+    checks_info, checks_list = method in INFO_METHODS, method.endswith(LIST_SUFFIX)
+    if not (checks_info or checks_list):
+        return None
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "does not parse"
+    if not isinstance(parsed, dict):
+        return "is not an object"
+    if checks_info and (type(parsed.get("id")) is not int):
+        return 'has no integer "id"'
+    if checks_list and not isinstance(parsed.get("entities"), list):
+        return 'has no list "entities"'
+    return None
 
 
 # An error body longer than this is not read as the API's error JSON.
