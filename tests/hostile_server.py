@@ -265,7 +265,7 @@ ANSWERS = [
         "malformed JSON",
         "answer shape",
         _same(faults.malformed_json()),
-        says=("127.0.0.1:{port}", "malformed JSON"),
+        says=("127.0.0.1:{port}", "JSON that is malformed"),
     ),
     Case(
         "JSON list for an object",

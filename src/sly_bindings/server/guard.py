@@ -406,7 +406,8 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
     if 200 <= response.status_code < 300:
         problem = shape_problem(_method_of(url), response._content or b"")
         if problem:
-            raise WrongShapeAnswer(
+            refused = MalformedAnswer if problem == "is malformed" else WrongShapeAnswer
+            raise refused(
                 f"{shown_origin(url)} answered {_method_of(url)} with JSON that {problem}: not "
                 "an answer of the Supervisely API; check that SERVER_ADDRESS is a Supervisely "
                 "server"
@@ -419,7 +420,8 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
         except ValueError:
             raise MalformedAnswer(
                 f"{shown_origin(url)} answered {_method_of(url)} ({response.status_code}) with "
-                f"malformed JSON: check that SERVER_ADDRESS is a Supervisely server"
+                "JSON that is malformed: not an answer of the Supervisely API; check that "
+                "SERVER_ADDRESS is a Supervisely server"
             ) from None
 
     response.json = json_or_refuse  # type: ignore[method-assign]
@@ -429,7 +431,7 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
 # its entities (the SDK reads these fields before anything else, and a project "None" or a
 # KeyError says nothing of the server).
 INFO_METHODS = ("projects.info", "datasets.info", "workspaces.info", "teams.info", "images.info")
-LIST_SUFFIX = ".list"
+LIST_METHODS = ("projects.list", "datasets.list", "workspaces.list", "teams.list", "images.list")
 
 
 def shape_problem(method: str, body: bytes) -> Optional[str]:
@@ -440,14 +442,16 @@ def shape_problem(method: str, body: bytes) -> Optional[str]:
         True
         >>> shape_problem("projects.info", b'{"id": "seven"}'), shape_problem("projects.list", b'{}')
         ('has no integer "id"', 'has no list "entities"')
+        >>> shape_problem("images.info", b'{"id": 1,')
+        'is malformed'
     """
-    checks_info, checks_list = method in INFO_METHODS, method.endswith(LIST_SUFFIX)
+    checks_info, checks_list = method in INFO_METHODS, method in LIST_METHODS
     if not (checks_info or checks_list):
         return None
     try:
         parsed = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        return "does not parse"
+        return "is malformed"
     if not isinstance(parsed, dict):
         return "is not an object"
     if checks_info and (type(parsed.get("id")) is not int):
