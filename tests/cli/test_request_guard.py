@@ -203,3 +203,18 @@ def test_a_log_level_the_sdk_cannot_take_is_one_line_before_it_loads(monkeypatch
         f"error: LOG_LEVEL={value!r} is not a log level: use DEBUG, INFO, WARNING, ERROR or "
         "TRACE, or unset it"
     ]
+
+
+@pytest.mark.parametrize(
+    "name", ["SLY_REQUEST_DEADLINE_SEC", "SLY_RETRY_AFTER_MAX_SEC", "SLY_MAX_ANSWER_MB"]
+)
+@pytest.mark.parametrize("value", ["0", "-3", "inf", "nan", "soon"])
+def test_a_bad_guard_setting_is_one_line(monkeypatch, capsys, name, value):
+    from commands import sly_bindings_in_process
+
+    monkeypatch.setenv(name, value)
+
+    assert sly_bindings_in_process("report", "--project-id", "7") == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"error: {name}={value!r} must be a number of ")
+    assert line.endswith("above 0: fix or unset it")

@@ -38,7 +38,6 @@ import contextlib
 import functools
 import json
 import math
-import os
 import socket
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
@@ -47,7 +46,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3.connection
 
-from sly_bindings.server.timeouts import TimeoutSettingError, configured_timeouts
+from sly_bindings.server.timeouts import configured_timeouts, positive_setting
 
 DEADLINE_VARIABLE, DEFAULT_DEADLINE_SEC = "SLY_REQUEST_DEADLINE_SEC", 300.0
 RETRY_AFTER_VARIABLE, DEFAULT_RETRY_AFTER_MAX_SEC = "SLY_RETRY_AFTER_MAX_SEC", 60.0
@@ -92,20 +91,7 @@ class DeadlineExceeded(requests.exceptions.Timeout):
     """A request not answered in full within the deadline; the SDK retries it like a timeout."""
 
 
-@functools.lru_cache(maxsize=None)
-def _checked(name: str, value: Optional[str], default: float) -> float:
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise TimeoutSettingError(f"{name}={value!r} must be a number above 0: fix or unset it")
-    return number
-
-
-def setting(name: str, default: float) -> float:
+def setting(name: str, default: float, unit: str = "seconds") -> float:
     """A positive number from the environment variable ``name``, or ``default`` when unset.
 
     Raises:
@@ -115,7 +101,7 @@ def setting(name: str, default: float) -> float:
         >>> setting("SLY_REQUEST_DEADLINE_SEC", 300.0)
         300.0
     """
-    return _checked(name, os.environ.get(name), default)
+    return positive_setting(name, default, unit)
 
 
 def origin(url: str) -> Tuple[str, str, Optional[int]]:
@@ -222,7 +208,7 @@ def guarded_requests(
     chosen = configured_timeouts() if timeouts is None else timeouts
     deadline = setting(DEADLINE_VARIABLE, DEFAULT_DEADLINE_SEC)
     retry_after_cap = setting(RETRY_AFTER_VARIABLE, DEFAULT_RETRY_AFTER_MAX_SEC)
-    max_bytes = int(setting(ANSWER_SIZE_VARIABLE, DEFAULT_MAX_ANSWER_MB) * 2**20)
+    max_bytes = int(setting(ANSWER_SIZE_VARIABLE, DEFAULT_MAX_ANSWER_MB, "MiB") * 2**20)
     saved_request = requests.Session.request
     saved_send = urllib3.connection.HTTPConnection.request
     LAST_PROBLEM[0] = None
