@@ -1,12 +1,14 @@
 """Hostile inputs against every reader: how many end as promised, and what the bombs cost.
 
-    .venv/bin/python benchmarks/hostile_inputs.py [--cases 60]
+    .venv/bin/python benchmarks/hostile_inputs.py [--cases 60] [--servers-only]
 
 The promise: a result, or one ``error:`` line and exit code 2. The inputs are the mutations of
 ``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed) and the bombs
 of issue 11, each run alone in a child process with a 6 GiB address-space limit, so that its
 peak memory (VmHWM, which includes about 300 MB for Python, the SDK and OpenCV) and its time
-are its own. The last line states the counts.
+are its own. ``server_cases`` adds the misbehaving servers of tests/hostile_server.py (issue
+22: redirects, token echoes, drips, HTML pages, huge Retry-After, endless and malformed
+answers), run in this process against the test server. The last line states the counts.
 """
 
 from __future__ import annotations
@@ -109,7 +111,13 @@ def encoded(source: str, files: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=60, help="mutations per format")
-    cases_per_format = parser.parse_args().cases
+    parser.add_argument("--servers-only", action="store_true", help="only server_cases()")
+    options = parser.parse_args()
+    cases_per_format = options.cases
+    if options.servers_only:
+        tried, held = server_cases()
+        print(f"hostile inputs: {held} of {tried} ended as promised ({tried} misbehaving servers)")
+        return
     folder = Path(tempfile.mkdtemp())
     project = small_project(folder / "project")
     seeds = {"supervisely": folder_files(project)}
@@ -139,7 +147,47 @@ def main() -> None:
         bomb_lines.append(line)
         print(f"  {line}")
     total = len(results) + len(bomb_lines)
-    print(f"hostile inputs: {held} of {total} ended as promised ({len(bomb_lines)} bombs)")
+    server_tried, server_held = server_cases()
+    held, total = held + server_held, total + server_tried
+    print(
+        f"hostile inputs: {held} of {total} ended as promised ({len(bomb_lines)} bombs, "
+        f"{server_tried} misbehaving servers)"
+    )
+
+
+# --- misbehaving servers (issue 22, the server half) -------------------------------------------
+
+
+def server_cases() -> tuple[int, int]:
+    """Every case of tests/hostile_server.py over the commands it applies to, in this process
+    against the test server: prints each kind's count and each broken case; returns
+    ``(tried, ended as promised)``."""
+    import collections
+
+    from hostile_server import COMMANDS, ECHOES, ODD_TOKEN_CASES, WRITERS, CASES
+    from hostile_server import broken_promises, run_case
+
+    echo_commands = [command for command in COMMANDS if command.name in ("report", "main.py")]
+    tried: collections.Counter = collections.Counter()
+    held: collections.Counter = collections.Counter()
+    folder = Path(tempfile.mkdtemp())
+    for number, case in enumerate(CASES):
+        if case.on == "write":
+            commands = WRITERS
+        elif case in ECHOES or case in ODD_TOKEN_CASES:
+            commands = echo_commands
+        else:
+            commands = COMMANDS
+        for command in commands:
+            outcome = run_case(case, command, folder / f"{number}-{command.name}")
+            problems = broken_promises(case, command, outcome)
+            tried[case.kind] += 1
+            held[case.kind] += not problems
+            if problems:
+                print(f"  broke ({case.name} / {command.name}): {problems[:2]}")
+    for kind in tried:
+        print(f"servers, {kind}: {held[kind]} of {tried[kind]} ended as promised")
+    return sum(tried.values()), sum(held.values())
 
 
 if __name__ == "__main__":

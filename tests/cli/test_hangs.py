@@ -153,3 +153,51 @@ def test_a_bad_timeout_setting_is_one_line(tmp_path):
     assert result.stderr.splitlines() == [
         "error: SLY_READ_TIMEOUT_SEC='soon' must be a number of seconds above 0: fix or unset it"
     ]
+
+
+# A server that answers, one byte a second: the read timeout (between two bytes) never fires;
+# the deadline per request (server/guard.py) ends each try, and the retries end the run.
+DRIP_COMMANDS = [
+    pytest.param(["main.py"], "workspaces.info", id="main.py"),
+    pytest.param(SLY_BINDINGS[1:] + ["report", "--project-id", "7"], "projects.info", id="report"),
+    pytest.param(
+        SLY_BINDINGS[1:] + ["discard", "--project-id", "7"], "projects.info", id="discard"
+    ),
+]
+
+
+@pytest.mark.parametrize("headers", [True, False], ids=["drip in headers", "drip in body"])
+@pytest.mark.parametrize("command, endpoint", DRIP_COMMANDS)
+def test_a_server_that_drips_ends_within_the_deadline(
+    sly_server, tmp_path, command, endpoint, headers
+):
+    from sly_test_server import faults
+
+    sly_server.misbehave_next(faults.drip(0.5, headers), n=10, endpoint=endpoint)
+    checkout = checkout_copy(tmp_path / "checkout")
+    if command[0] == "main.py":
+        command = [str(checkout / "src" / "main.py"), "--preview", str(tmp_path / "p.png")]
+    env = {
+        **os.environ,
+        "SERVER_ADDRESS": sly_server.url,
+        "API_TOKEN": sly_server.token,
+        "WORKSPACE_ID": str(sly_server.workspace_id),
+        "SUPERVISELY_PUBLIC_API_RETRIES": "2",
+        "SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC": "0",
+        "SLY_REQUEST_DEADLINE_SEC": "1",
+    }
+    result = subprocess.run(
+        [SLY_BINDINGS[0], *command],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,  # a guard against a hang, not a measure
+    )
+
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if not line.startswith("note:")]
+    assert len(lines) == 1 and lines[0].startswith("error: no usable answer"), result.stderr
+    assert sly_server.url in lines[0] and endpoint in lines[0] and "deadline of 1 s" in lines[0]
+    assert "SLY_REQUEST_DEADLINE_SEC" in lines[0]
+    assert sly_server.request_counts[endpoint] == 2  # each try cut at the deadline, then retried

@@ -10,6 +10,7 @@ import socket
 import socketserver
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Mapping, Optional, Set
 
@@ -110,13 +111,44 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.readline(65537)
 
     def _write(self, response: Response) -> None:
+        if response.drip_sec or response.endless:
+            self._misbehave(response)
+            return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(response.body)
+
+    def _misbehave(self, response: Response) -> None:
+        """Drip the answer a byte at a time, or send a body that never ends, until the client
+        hangs up (or, for a drip, the answer is out)."""
+        self.close_connection = True
+        head = [f"HTTP/1.1 {response.status} Misbehaving", f"Content-Type: {response.content_type}"]
+        head += [f"{name}: {value}" for name, value in response.headers]
+        if not response.endless:
+            head.append(f"Content-Length: {len(response.body)}")
+        head.append("Connection: close")
+        header_bytes = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1")
+        try:
+            if response.endless:
+                self.wfile.write(header_bytes)
+                chunk = (response.body or b" ") * (65536 // max(1, len(response.body or b" ")))
+                while True:
+                    self.wfile.write(chunk)
+            dripped = header_bytes + response.body if response.drip_headers else response.body
+            if not response.drip_headers:
+                self.wfile.write(header_bytes)
+            for index in range(len(dripped)):
+                self.wfile.write(dripped[index : index + 1])
+                self.wfile.flush()
+                time.sleep(response.drip_sec)
+        except OSError:  # the client gave up: what this answer is for
+            return
 
     def log_message(self, format: str, *args: object) -> None:
         """Silent: the app records requests; headers (the token) are never logged."""

@@ -2,7 +2,7 @@
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,21 @@ class Response:
     status: int
     body: bytes
     content_type: str = "application/json"
+    # Misbehaviour (tests/sly_test_server/faults.py builds these): extra headers, one byte
+    # every ``drip_sec`` seconds (from the status line on with ``drip_headers``, else from the
+    # body on), or a body without length that never ends.
+    headers: Tuple[Tuple[str, str], ...] = ()
+    drip_sec: float = 0.0
+    drip_headers: bool = False
+    endless: bool = False
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
     """Serialise ``payload`` compactly as the body of a JSON answer.
 
     Examples:
-        >>> json_response([1, 2], status=201)
-        Response(status=201, body=b'[1,2]', content_type='application/json')
+        >>> json_response([1, 2], status=201).body
+        b'[1,2]'
     """
     return Response(status, json.dumps(payload, separators=(",", ":")).encode("utf-8"))
 

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional
 
 from .endpoints import Request, dispatch
+from . import faults
 from .faults import Fault, FaultPlan
 from .httpd import LoopbackHTTPServer
 from .imaging import blank_png
@@ -186,6 +187,17 @@ class SlyTestServer:
         ``instance.version`` once per ``Api``; with ``endpoint=None`` that call counts too.
         """
         self._faults.add(n, status, endpoint, after_processing)
+
+    def misbehave_next(
+        self,
+        answer: "faults.Answer",
+        n: int = 1,
+        endpoint: Optional[str] = None,
+        after_processing: bool = False,
+    ) -> None:
+        """Answer the next ``n`` requests to ``endpoint`` (any, if None) with ``answer``, one of
+        the misbehaving answers of ``faults.py`` (a redirect, an echo, a drip, ...)."""
+        self._faults.add(n, 500, endpoint, after_processing, answer)
 
     def drop_next(
         self, n: int = 1, endpoint: Optional[str] = None, after_processing: bool = False
@@ -366,6 +378,8 @@ class SlyTestServer:
             return ApiError(500, "Internal server error", "The test server failed").to_response()
 
     def _fault(self, method: str, endpoint: str, fault: Fault) -> Optional[Response]:
+        if fault.answer is not None:
+            return self._finish(method, endpoint, fault.answer(self.token, endpoint))
         if fault.status is None:
             self._finish(method, endpoint, None)
             return None

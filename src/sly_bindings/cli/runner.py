@@ -6,15 +6,18 @@ here has the API token blanked out, whatever produced it.
 
 Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
 (the error line says it in words) and its retries show as one ``note:`` line per API method.
-Every request gets a connect and a read timeout (``server/timeouts.py``). SIGTERM ends the run
+Every request is guarded (``server/guard.py``): timeouts, a total deadline, no redirect to
+another address, a cap on the answer's size and on ``Retry-After``. SIGTERM ends the run
 as Ctrl+C does, so the ``finally`` blocks that remove staging folders and temporary files run.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import functools
+import html
 import json
 import logging
 import os
@@ -24,12 +27,14 @@ import sys
 import threading
 import traceback
 from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple, Type
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 
 from sly_bindings.files.write_checks import disk_problem, is_disk_problem
-from sly_bindings.server.timeouts import TimeoutSettingError, request_timeouts
+from sly_bindings.server import guard
+from sly_bindings.server.guard import UntrustedAnswer, guarded_requests
+from sly_bindings.server.timeouts import TimeoutSettingError
 
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
@@ -106,7 +111,8 @@ def run(
         cleanup.enter_context(filters_installed(quiet, secrets))
         cleanup.enter_context(sigterm_as_interrupt())
         try:
-            cleanup.enter_context(request_timeouts())
+            check_log_level()
+            cleanup.enter_context(guarded_requests())
             return main() or 0
         except BrokenPipeError:
             # Whoever read our output has gone (`| head`): say on stderr that the run was cut short.
@@ -147,6 +153,11 @@ def interrupted_while_loading(
         >>> with interrupted_while_loading():
         ...     import json
     """
+    try:
+        check_log_level()
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(EXIT_USER_ERROR) from None
     with sigterm_as_interrupt():
         try:
             yield
@@ -192,7 +203,10 @@ def sigterm_as_interrupt() -> Iterator[None]:
 
 
 class RedactingFilter(logging.Filter):
-    """Blank the API token out of every log record: its message, its extra fields, its traceback.
+    """Blank the secrets out of every log record: its message, its extra fields, its traceback.
+
+    It never raises, whatever the record holds: a record it cannot read becomes a line saying
+    so (the record is kept, its text is not).
 
     Examples:
         >>> os.environ["API_TOKEN"] = "s3cr3t"
@@ -203,22 +217,40 @@ class RedactingFilter(logging.Filter):
         >>> del os.environ["API_TOKEN"]
     """
 
+    # Fields the logging machinery reads as they are (exc_info is a tuple of the exception).
+    KEPT = frozenset(("msg", "args", "exc_info", "exc_text"))
+
     def filter(self, record: logging.LogRecord) -> bool:
-        if not os.environ.get("API_TOKEN"):
+        if not secret_values():
             return True
-        message = record.getMessage()
+        try:
+            self._redact(record)
+        except Exception:  # noqa: BLE001 - a record we cannot read is not shown
+            record.msg, record.args = "(a log record that could not be checked for secrets)", ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True
+
+    def _redact(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - arguments that do not fit the format
+            message = f"{record.msg!s} {record.args!r}"
         record.msg, record.args = redact(message), ()
         for name, value in list(vars(record).items()):
-            if name not in ("msg", "args") and isinstance(value, (str, dict, list, tuple)):
+            if name not in self.KEPT and isinstance(value, (str, dict, list, tuple)):
                 text = value if isinstance(value, str) else repr(value)
                 if redact(text) != text:
                     setattr(record, name, redact(text))
         if record.exc_info and not record.exc_text:
-            record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)))
-            record.exc_info = None
+            exc_info = record.exc_info
+            if isinstance(exc_info, tuple) and len(exc_info) == 3:
+                lines = traceback.format_exception(*exc_info)
+            else:
+                lines = [repr(exc_info)]
+            record.exc_text = redact("".join(lines))
         elif record.exc_text:
             record.exc_text = redact(record.exc_text)
-        return True
+        record.exc_info = None
 
 
 # The status of the last answer the SDK retried in this process (None: no answer), for commands
@@ -265,6 +297,13 @@ class QuietSdkWarnings(logging.Filter):
         self.last_status: Optional[int] = None
 
     def filter(self, record: logging.LogRecord) -> bool:
+        refused = isinstance(record.exc_info, tuple) and isinstance(
+            record.exc_info[1], UntrustedAnswer
+        )
+        # The SDK logs a traceback before it raises what ``run`` turns into the line.
+        traced = record.levelno >= logging.ERROR and record.exc_info is not None
+        if self.silent and (refused or traced):
+            return False
         message = record.getMessage()
         if not self.RETRY.search(message):
             return not (self.silent and message.startswith(self.FAILED_REQUEST))
@@ -297,7 +336,8 @@ def describe(
     """The line to show for ``error`` and the exit code to end with.
 
     ``last_status`` is the HTTP status of the last answer the SDK retried (None: no answer);
-    by default the one :class:`QuietSdkWarnings` saw last.
+    by default the one :class:`QuietSdkWarnings` saw last. An answer the request guard refused
+    (``server/guard.py``) is found behind what the SDK made of it.
     """
     if last_status is None:
         last_status = LAST_RETRIED_STATUS[0]
@@ -306,7 +346,10 @@ def describe(
         return str(error), error.exit_code
     if isinstance(error, user_errors):
         return str(error), EXIT_USER_ERROR
-    server = server_address() or "the server"
+    refused = untrusted_answer(error)
+    if refused is not None:
+        return str(refused), EXIT_USER_ERROR
+    server = shown_address(server_address() or "the server")
     if isinstance(error, requests.HTTPError) and error.response is not None:
         status = error.response.status_code
         if status in (401, 403):
@@ -327,11 +370,13 @@ def describe(
             "rerun with LOG_LEVEL=DEBUG for details",
             EXIT_UNEXPECTED,
         )
+    what = guard.LAST_PROBLEM[0]
     if isinstance(error, requests.exceptions.RetryError) and last_status == 429:
         return (
             f"{server} kept limiting the rate of requests (429 Too Many Requests) after all "
-            "retries: wait a few minutes and run again, or raise SUPERVISELY_PUBLIC_API_RETRIES"
-            f" and SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC{otherwise}",
+            f"retries{f' ({what})' if what else ''}: wait a few minutes and run again, or raise "
+            "SUPERVISELY_PUBLIC_API_RETRIES and SUPERVISELY_PUBLIC_API_RETRY_SLEEP_SEC"
+            f"{otherwise}",
             EXIT_USER_ERROR,
         )
     if isinstance(error, requests.exceptions.InvalidHeader) and "API_TOKEN" not in str(error):
@@ -343,6 +388,12 @@ def describe(
     if isinstance(
         error, (requests.ConnectionError, requests.Timeout, requests.exceptions.RetryError)
     ):
+        if what:
+            return (
+                f"no usable answer from {server} after all retries: {what}; run again later"
+                f"{otherwise} (SUPERVISELY_PUBLIC_API_RETRIES sets the number of attempts)",
+                EXIT_USER_ERROR,
+            )
         return (
             f"no usable answer from {server} after all retries (connection errors, timeouts or "
             f"5xx): check SERVER_ADDRESS and that the server is up, then run again{otherwise} "
@@ -353,14 +404,95 @@ def describe(
     if is_disk_problem(error):
         cause, fix = disk_problem(error)  # type: ignore[arg-type]
         return f"{cause}: {fix}", EXIT_USER_ERROR
+    if is_answer_shape_error(error):
+        return (
+            f"{server} answered with JSON of a shape the SDK does not read "
+            f"({type(error).__name__}: {error}): check that SERVER_ADDRESS is a Supervisely "
+            "server (rerun with LOG_LEVEL=DEBUG for the traceback)",
+            EXIT_USER_ERROR,
+        )
     return (
         f"unexpected {type(error).__name__}: {error} (rerun with LOG_LEVEL=DEBUG for the traceback)",
         EXIT_UNEXPECTED,
     )
 
 
+def untrusted_answer(error: BaseException) -> Optional[UntrustedAnswer]:
+    """The refused answer (``server/guard.py``) behind ``error``, following ``__cause__`` and
+    ``__context__`` (the SDK turns it into a RuntimeError of its own), or None.
+
+    Examples:
+        >>> try:
+        ...     try:
+        ...         raise UntrustedAnswer("h answered with an HTML page")
+        ...     except Exception:
+        ...         raise RuntimeError("Request has failed")
+        ... except RuntimeError as error:
+        ...     str(untrusted_answer(error))
+        'h answered with an HTML page'
+    """
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, UntrustedAnswer):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
+# Errors the SDK raises when an answer's JSON lacks a field or has another type than it reads.
+SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError)
+
+
+def is_answer_shape_error(error: BaseException) -> bool:
+    """Whether ``error`` is the SDK reading an answer of a shape it does not expect: a KeyError,
+    TypeError, ... raised in the SDK's API code (``supervisely/api/``).
+
+    Examples:
+        >>> is_answer_shape_error(KeyError("id"))  # raised here, not in the SDK
+        False
+    """
+    if not isinstance(error, SHAPE_ERRORS):
+        return False
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and any(
+        f"supervisely{os.sep}api{os.sep}" in frame.filename for frame in frames[-3:]
+    )
+
+
+LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "TRACE", "NOTSET")
+
+
+def check_log_level() -> None:
+    """Refuse a LOG_LEVEL (or LOGLEVEL) the SDK's logger cannot take, before the SDK loads
+    (it raises a ValueError while being imported).
+
+    Raises:
+        UserError: the line names the variable, its value and the levels to use.
+
+    Examples:
+        >>> os.environ["LOG_LEVEL"] = "verbose"
+        >>> check_log_level()
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: LOG_LEVEL='verbose' is not a log level: use DEBUG, INFO, WARNING, ERROR or TRACE, or unset it
+        >>> del os.environ["LOG_LEVEL"]
+    """
+    name = "LOG_LEVEL" if os.environ.get("LOG_LEVEL") is not None else "LOGLEVEL"
+    value = os.environ.get(name)
+    if value is not None and value.upper() not in LOG_LEVELS:
+        raise UserError(
+            f"{name}={value!r} is not a log level: use DEBUG, INFO, WARNING, ERROR or TRACE, "
+            "or unset it"
+        )
+
+
 def server_message(response: requests.Response) -> str:
-    """The human part of a Supervisely error body, or the body's first 200 characters.
+    """The human part of a Supervisely error body; of any other body, only what it is.
+
+    A body that is not the API's error JSON (a proxy's page, say) is not shown: it may quote
+    the request, token included, in any encoding.
 
     Examples:
         >>> response = requests.Response()
@@ -369,11 +501,11 @@ def server_message(response: requests.Response) -> str:
         'no image 9'
         >>> response._content = b"<html>502 Bad Gateway</html>"
         >>> server_message(response)
-        '<html>502 Bad Gateway</html>'
+        "an answer that is not the API's JSON (28 bytes, not shown)"
     """
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, UntrustedAnswer):
         body = None
     if isinstance(body, dict):
         details = body.get("details")
@@ -381,42 +513,124 @@ def server_message(response: requests.Response) -> str:
             return str(details["message"])
         if body.get("error"):
             return str(body["error"])
-    return response.text[:200]
+    return f"an answer that is not the API's JSON ({len(response.content or b'')} bytes, not shown)"
+
+
+def shown_address(address: str) -> str:
+    """``address`` with the password of its user part, if any, blanked.
+
+    Examples:
+        >>> shown_address("https://me:pa55@app.example.com")
+        'https://me:***@app.example.com'
+    """
+    try:
+        password = urlsplit(address).password
+    except ValueError:
+        password = None
+    return address.replace(f":{password}@", ":***@") if password else address
+
+
+# Runs of at least this many characters of a secret are blanked, in any form.
+SECRET_RUN = 8
+
+
+def secret_values() -> Tuple[str, ...]:
+    """The secrets to keep out of output: API_TOKEN and the password in SERVER_ADDRESS.
+
+    Examples:
+        >>> os.environ["SERVER_ADDRESS"] = "https://me:pa55word@h"
+        >>> secret_values()
+        ('pa55word',)
+        >>> del os.environ["SERVER_ADDRESS"]
+    """
+    found = [os.environ.get("API_TOKEN") or ""]
+    try:
+        found.append(urlsplit(os.environ.get("SERVER_ADDRESS") or "").password or "")
+    except ValueError:
+        pass
+    return tuple(secret for secret in found if secret)
 
 
 def redact(text: str) -> str:
-    r"""``text`` with the API token, if one is set, replaced by ``***``, in any form it may take.
+    r"""``text`` with every run of 8 or more characters of a secret (API_TOKEN, the password in
+    SERVER_ADDRESS) replaced by ``***``, in any form it may take (:func:`token_forms`).
 
-    The forms: as it is, as ``repr`` and JSON escape it, URL-encoded, and with its whitespace
-    runs turned into single spaces (as a one-line message does).
+    A secret shorter than 8 characters is blanked where it stands whole (a password, only as
+    the user part of an address). It never raises: text it cannot check is not returned.
 
     Examples:
-        >>> os.environ["API_TOKEN"] = "s3cr3t"
-        >>> redact("x-api-key: s3cr3t")
+        >>> os.environ["API_TOKEN"] = "s3cr3t-0123456789"
+        >>> redact("x-api-key: s3cr3t-0123456789")
         'x-api-key: ***'
+        >>> redact("echo: ...s3cr3t-0123 (cut)")
+        'echo: ...*** (cut)'
         >>> os.environ["API_TOKEN"] = "s3cr\n3t"
         >>> redact("'s3cr\\n3t' and s3cr 3t")
         "'***' and ***"
         >>> del os.environ["API_TOKEN"]
     """
-    token = os.environ.get("API_TOKEN")
-    if not token:
-        return text
-    for form in sorted(token_forms(token), key=len, reverse=True):
+    try:
+        secrets = secret_values()
+        if not secrets:
+            return text
+        return _blanked(str(text), secrets)
+    except Exception:  # noqa: BLE001 - never show what could not be checked
+        return "(text hidden: it could not be checked for secrets)"
+
+
+def _blanked(text: str, secrets: Tuple[str, ...]) -> str:
+    windows, whole = secret_patterns(secrets)
+    for form in whole:
         text = text.replace(form, "***")
-    return text
+    if not windows or len(text) < SECRET_RUN:
+        return text
+    covered = bytearray(len(text))
+    for start in range(len(text) - SECRET_RUN + 1):
+        if text[start : start + SECRET_RUN] in windows:
+            covered[start : start + SECRET_RUN] = b"\x01" * SECRET_RUN
+    if not any(covered):
+        return text
+    pieces, start = [], 0
+    while start < len(text):
+        end = start
+        while end < len(text) and covered[end] == covered[start]:
+            end += 1
+        pieces.append("***" if covered[start] else text[start:end])
+        start = end
+    return "".join(pieces)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
+def secret_patterns(secrets: Tuple[str, ...]) -> Tuple[frozenset[str], Tuple[str, ...]]:
+    """``(windows, whole)``: every 8-character run of every form of the long secrets, and the
+    forms to replace whole of the short ones (longest first)."""
+    windows: set[str] = set()
+    whole: set[str] = set()
+    for secret in secrets:
+        forms = token_forms(secret)
+        if len(secret) >= SECRET_RUN:
+            for form in forms:
+                windows.update(form[i : i + SECRET_RUN] for i in range(len(form) - SECRET_RUN + 1))
+        elif secret == os.environ.get("API_TOKEN"):
+            whole.update(form for form in forms if len(form) >= 4 or form == secret)
+        else:  # a short password: only where it stands in an address
+            whole.update(f":{form}@" for form in forms)
+    return frozenset(windows), tuple(sorted(whole, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=8)
 def token_forms(token: str) -> frozenset[str]:
-    """The spellings of ``token`` that may reach output: plain, escaped, encoded, one-lined.
+    r"""The spellings of ``token`` that may reach output: plain, escaped, encoded, one-lined.
 
     Escapes nest (a server quotes the token with ``repr`` in a JSON body, which a JSON log line
-    escapes again), so every form escaped once more is a form too.
+    escapes again), so every form escaped once more is a form too. Encodings: HTML entities,
+    percent-encoding, base64 (at the three alignments it can have inside a longer text), and
+    UTF-16 read as if it were 8-bit text.
 
     Examples:
-        >>> sorted(token_forms("ab cd"))
-        ['ab cd', 'ab%20cd', 'ab%2520cd', 'ab%2Bcd', 'ab+cd']
+        >>> forms = token_forms("a&b c")
+        >>> all(form in forms for form in ("a&b c", "a&amp;b c", "a%26b%20c", "\x00a\x00&\x00b\x00 \x00c"))
+        True
     """
     escapes: tuple[Callable[[str], str], ...] = (
         lambda text: repr(text)[1:-1],
@@ -424,8 +638,18 @@ def token_forms(token: str) -> frozenset[str]:
         lambda text: json.dumps(text, ensure_ascii=False)[1:-1],
         lambda text: quote(text, safe=""),
         lambda text: quote_plus(text, safe=""),
+        lambda text: html.escape(text, quote=True),
+        lambda text: html.escape(text, quote=False),
     )
     forms = {token, " ".join(token.split())}
+    for codec in ("utf-16-le", "utf-16-be"):
+        forms.add(token.encode(codec, "replace").decode("latin-1"))
     for _ in range(2):
         forms |= {escape(form) for form in forms for escape in escapes}
-    return frozenset(form for form in forms if len(form) >= 4 or form == token)
+    for raw in {token.encode("utf-8", "replace"), token.encode("latin-1", "replace")}:
+        for shift in range(3):
+            for encode in (base64.b64encode, base64.urlsafe_b64encode):
+                encoded = encode(b"\0" * shift + raw).decode("ascii")
+                # Characters that depend on the bytes before and after are not the token's.
+                forms.add(encoded[(4 * shift + 2) // 3 : -4])
+    return frozenset(form for form in forms if form)

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values, load_dotenv
 
-from sly_bindings.cli.runner import UserError
+from sly_bindings.cli.runner import UserError, shown_address
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 
 # The SDK's own variables; our defaults keep a dead server from costing minutes of retries.
@@ -48,7 +48,8 @@ class ServerTarget:
     reason: str
 
     def __str__(self) -> str:
-        return f"server {self.address}, workspace {self.workspace_id} ({self.reason})"
+        shown = shown_address(self.address)
+        return f"server {shown}, workspace {self.workspace_id} ({self.reason})"
 
 
 @dataclass(frozen=True)

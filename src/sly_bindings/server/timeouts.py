@@ -53,18 +53,31 @@ def configured_timeouts() -> Tuple[float, float]:
 
 
 def _seconds(name: str, default: float) -> float:
+    return positive_setting(name, default)
+
+
+def positive_setting(name: str, default: float, unit: str = "seconds") -> float:
+    """A number above 0 from the environment variable ``name``, or ``default`` when unset.
+
+    Raises:
+        TimeoutSettingError: the variable is set to anything else (the message names it).
+
+    Examples:
+        >>> positive_setting("NOT_SET_ANYWHERE", 300.0)
+        300.0
+    """
     value = os.environ.get(name)
     if value is None:
         return default
     try:
-        seconds = float(value)
+        number = float(value)
     except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds) or seconds <= 0:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
         raise TimeoutSettingError(
-            f"{name}={value!r} must be a number of seconds above 0: fix or unset it"
+            f"{name}={value!r} must be a number of {unit} above 0: fix or unset it"
         )
-    return seconds
+    return number
 
 
 @contextlib.contextmanager

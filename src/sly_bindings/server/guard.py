@@ -1,0 +1,478 @@
+"""Every request of ours ends, goes to no other address, and is read within bounds.
+
+SDK 6.74.51 sends every request with ``requests.post``/``requests.get`` (``supervisely/api/api.py``,
+``Api.post`` and ``Api.get``), which goes through ``requests.Session.request``. Inside
+:func:`guarded_requests` (``cli/runner.run`` opens it around every command) that one method:
+
+- gives a request that names none the ``(connect, read)`` timeouts of ``server/timeouts.py``;
+- ends a request that is not answered in full within a total **deadline**
+  (``SLY_REQUEST_DEADLINE_SEC``, default 300 s): a server that drips one byte a second, in its
+  headers or its body, is cut off there. The SDK retries it like a timeout;
+- follows a **redirect** only within the same origin (scheme, host and port). One to another
+  origin is never followed (the SDK's token is the header ``x-api-key``, which requests keeps
+  on every hop): :class:`RedirectRefused` names both addresses;
+- reads an answer up to ``SLY_MAX_ANSWER_MB`` (default 1024 MiB), decoded: beyond that it is
+  refused (:class:`AnswerTooLarge`) before memory grows further;
+- caps the ``Retry-After`` of a 429 at ``SLY_RETRY_AFTER_MAX_SEC`` (default 60 s): the SDK sleeps
+  what the answer says;
+- refuses a 2xx answer to an API method (``/public/api/``) that is not the API's JSON, such as a
+  proxy's or captive portal's HTML page (:class:`NotApiAnswer`): nothing is counted as saved
+  on the word of something that is not the server; and turns malformed JSON that the SDK reads
+  with ``response.json()`` into :class:`MalformedAnswer`.
+
+So a request ends within ``deadline`` seconds, and a failing call within
+``SUPERVISELY_PUBLIC_API_RETRIES x deadline`` plus the SDK's sleeps (each at most 60 s, or the
+capped ``Retry-After``). The failures raised here (but the deadline, which the SDK retries)
+are :class:`UntrustedAnswer`: ``runner.describe`` finds them behind what the SDK makes of them
+and shows their message, exit code 2.
+
+Copy this file with ``server/timeouts.py`` into your own script: it needs only ``requests``.
+
+    with guarded_requests():
+        project = api.project.create(workspace_id, "tutorial-bindings")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import math
+import socket
+import threading
+from typing import Any, Iterator, List, Optional, Tuple
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.connection
+
+from sly_bindings.server.timeouts import configured_timeouts, positive_setting
+
+DEADLINE_VARIABLE, DEFAULT_DEADLINE_SEC = "SLY_REQUEST_DEADLINE_SEC", 300.0
+RETRY_AFTER_VARIABLE, DEFAULT_RETRY_AFTER_MAX_SEC = "SLY_RETRY_AFTER_MAX_SEC", 60.0
+ANSWER_SIZE_VARIABLE, DEFAULT_MAX_ANSWER_MB = "SLY_MAX_ANSWER_MB", 1024.0
+MAX_REDIRECTS = 5
+CHUNK_BYTES = 1 << 16
+API_PATH = "/public/api/"
+NOT_JSON_TYPES = ("text/", "application/xhtml")
+
+# What the server did last that made a request fail (the deadline, a capped Retry-After), in
+# words, for the final line after the SDK's retries (it raises a RetryError that says none of
+# it). Reset by :func:`guarded_requests`.
+LAST_PROBLEM: List[Optional[str]] = [None]
+
+
+class UntrustedAnswer(Exception):
+    """An answer that is not used: the message names the address, what it did and the fix."""
+
+
+class RedirectRefused(UntrustedAnswer):
+    """A redirect to another scheme, host or port, which is not followed with the token."""
+
+
+class AnswerTooLarge(UntrustedAnswer):
+    """An answer longer than ``SLY_MAX_ANSWER_MB``."""
+
+
+class NotApiAnswer(UntrustedAnswer):
+    """A 2xx answer to an API method that is not the API's JSON (an HTML page, say)."""
+
+
+class MalformedAnswer(UntrustedAnswer, ValueError):
+    """An answer declared JSON that does not parse (a ValueError, as the SDK expects of
+    ``response.json()`` where it checks)."""
+
+
+class WrongShapeAnswer(UntrustedAnswer):
+    """JSON that lacks what the method always answers (an info without its integer id)."""
+
+
+class DeadlineExceeded(requests.exceptions.Timeout):
+    """A request not answered in full within the deadline; the SDK retries it like a timeout."""
+
+
+def setting(name: str, default: float, unit: str = "seconds") -> float:
+    """A positive number from the environment variable ``name``, or ``default`` when unset.
+
+    Raises:
+        TimeoutSettingError: the variable is not a positive finite number (the message says).
+
+    Examples:
+        >>> setting("SLY_REQUEST_DEADLINE_SEC", 300.0)
+        300.0
+    """
+    return positive_setting(name, default, unit)
+
+
+def origin(url: str) -> Tuple[str, str, Optional[int]]:
+    """``(scheme, host, port)`` of ``url``, the port filled in from the scheme.
+
+    Examples:
+        >>> origin("https://App.example.com/x") == origin("https://app.example.com:443/y")
+        True
+        >>> origin("http://h:8000/a") == origin("http://h:8001/a")
+        False
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    default_port = {"http": 80, "https": 443}.get(scheme)
+    return scheme, (parts.hostname or "").lower(), port if port is not None else default_port
+
+
+def shown_origin(url: str) -> str:
+    """``scheme://host:port`` of ``url``, without user, password, path or query.
+
+    Examples:
+        >>> shown_origin("https://user:pw@h.example/public/api/v3/x?token=1")
+        'https://h.example:443'
+    """
+    scheme, host, port = origin(url)
+    return f"{scheme}://{host}:{port}"
+
+
+def capped_retry_after(value: str, cap: float) -> Optional[str]:
+    """The ``Retry-After`` to let the SDK read instead of ``value``, or None to leave it.
+
+    The SDK sleeps ``int(value)`` seconds when it is above its own pause, and ignores what
+    ``int`` cannot read (an HTTP date). A number above ``cap`` becomes ``cap``.
+
+    Examples:
+        >>> capped_retry_after("100000", 60.0), capped_retry_after("5", 60.0)
+        ('60', None)
+        >>> capped_retry_after("1e400", 60.0), capped_retry_after("Wed, 21 Oct 2015", 60.0)
+        ('60', None)
+    """
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if math.isnan(seconds) or seconds > cap:
+        return str(int(cap))
+    return None
+
+
+class _Watch:
+    """The connections one request uses, shut down when its deadline passes."""
+
+    def __init__(self) -> None:
+        self.connections: List[Any] = []
+        self.expired = False
+        self.lock = threading.Lock()
+
+    def track(self, connection: Any) -> None:
+        with self.lock:
+            self.connections.append(connection)
+            if self.expired:
+                _shut(connection)
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            for connection in self.connections:
+                _shut(connection)
+
+
+def _shut(connection: Any) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def guarded_requests(
+    timeouts: Optional[Tuple[float, float]] = None,
+) -> Iterator[Tuple[float, float]]:
+    """Within the block, every ``requests`` request is guarded as the module docstring says.
+
+    ``timeouts`` is ``(connect, read)`` in seconds; by default ``configured_timeouts()``.
+    Blocks may nest; each restores what it found.
+
+    Raises:
+        TimeoutSettingError: a setting variable is not a positive number.
+
+    Examples:
+        >>> with guarded_requests((0.5, 0.5)) as used:
+        ...     used
+        (0.5, 0.5)
+    """
+    chosen = configured_timeouts() if timeouts is None else timeouts
+    deadline = setting(DEADLINE_VARIABLE, DEFAULT_DEADLINE_SEC)
+    retry_after_cap = setting(RETRY_AFTER_VARIABLE, DEFAULT_RETRY_AFTER_MAX_SEC)
+    max_bytes = int(setting(ANSWER_SIZE_VARIABLE, DEFAULT_MAX_ANSWER_MB, "MiB") * 2**20)
+    saved_request = requests.Session.request
+    saved_send = urllib3.connection.HTTPConnection.request
+    LAST_PROBLEM[0] = None
+    limits = _Limits(chosen, deadline, retry_after_cap, max_bytes)
+
+    @functools.wraps(saved_send)
+    def send(self: Any, *args: Any, **kwargs: Any) -> Any:
+        watch = getattr(_local, "watch", None)
+        if watch is not None:
+            watch.track(self)
+        return saved_send(self, *args, **kwargs)
+
+    @functools.wraps(saved_request)
+    def request(self: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
+        return _guarded(saved_request, limits, self, method, url, **kwargs)
+
+    request.__wrapped_original__ = getattr(  # type: ignore[attr-defined]
+        saved_request, "__wrapped_original__", saved_request
+    )
+    requests.Session.request = request  # type: ignore[method-assign]
+    urllib3.connection.HTTPConnection.request = send  # type: ignore[method-assign]
+    try:
+        yield chosen
+    finally:
+        requests.Session.request = saved_request  # type: ignore[method-assign]
+        urllib3.connection.HTTPConnection.request = saved_send  # type: ignore[method-assign]
+
+
+class _Limits:
+    def __init__(
+        self, timeouts: Tuple[float, float], deadline: float, retry_after: float, max_bytes: int
+    ):
+        self.timeouts, self.deadline = timeouts, deadline
+        self.retry_after, self.max_bytes = retry_after, max_bytes
+
+
+def _guarded(
+    send: Any, limits: _Limits, session: requests.Session, method: str, url: str, **kwargs: Any
+) -> requests.Response:
+    """One call of ``Session.request``: its hops, each under the deadline, read with a cap."""
+    follow = kwargs.pop("allow_redirects", True)
+    if kwargs.get("timeout") is None:
+        kwargs["timeout"] = limits.timeouts
+    for _ in range(MAX_REDIRECTS + 1):
+        response = _one_hop(send, limits, session, method, url, kwargs)
+        if not (follow and response.is_redirect):
+            return response
+        target = urljoin(response.url or url, session.get_redirect_target(response) or "")
+        response.close()
+        if origin(target) != origin(url):
+            raise RedirectRefused(
+                f"{shown_origin(url)} answered {_method_of(url)} with a redirect "
+                f"({response.status_code}) to {shown_origin(target)}: not followed, so that "
+                "API_TOKEN goes to no other address; if that is where the server is now, put "
+                "it in SERVER_ADDRESS"
+            )
+        if response.status_code not in (307, 308) and method.upper() != "HEAD":
+            method = "GET"
+            kwargs = {k: v for k, v in kwargs.items() if k not in ("data", "json", "files")}
+        url = target
+    raise requests.exceptions.TooManyRedirects(
+        f"more than {MAX_REDIRECTS} redirects from {shown_origin(url)}"
+    )
+
+
+def _one_hop(
+    send: Any,
+    limits: _Limits,
+    session: requests.Session,
+    method: str,
+    url: str,
+    kwargs: dict,
+) -> requests.Response:
+    stream = bool(kwargs.get("stream"))
+    watch = _Watch()
+    timer = threading.Timer(limits.deadline, watch.expire)
+    timer.daemon = True
+    outer = getattr(_local, "watch", None)
+    _local.watch = watch
+    timer.start()
+    try:
+        try:
+            options = {**kwargs, "stream": True, "allow_redirects": False}
+            response = send(session, method, url, **options)
+            if not stream:
+                _read_capped(response, limits.max_bytes, url)
+        except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as error:
+            if watch.expired:
+                raise _deadline(limits.deadline, url) from None
+            raise error
+        if watch.expired:
+            raise _deadline(limits.deadline, url)
+    finally:
+        timer.cancel()
+        _local.watch = outer
+    _cap_retry_after(response, limits.retry_after, url)
+    if not stream:
+        _check_api_answer(response, url)
+    return response
+
+
+def _deadline(seconds: float, url: str) -> DeadlineExceeded:
+    what = (
+        f"{shown_origin(url)} did not answer {_method_of(url)} in full within the deadline of "
+        f"{seconds:g} s per request (it sent too slowly, or not at all; "
+        f"{DEADLINE_VARIABLE} sets the deadline)"
+    )
+    LAST_PROBLEM[0] = what
+    return DeadlineExceeded(what)
+
+
+def _method_of(url: str) -> str:
+    path = urlsplit(url).path
+    return path.rsplit("/v3/", 1)[-1] if "/v3/" in path else (path or "/")
+
+
+def _read_capped(response: requests.Response, max_bytes: int, url: str) -> None:
+    """Read the body as ``Response.content`` does, refusing it beyond ``max_bytes``."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.strip().isdigit() and int(declared) > max_bytes:
+        response.close()
+        raise _too_large(max_bytes, url)
+    chunks, size = [], 0
+    for chunk in response.iter_content(CHUNK_BYTES):
+        size += len(chunk)
+        if size > max_bytes:
+            response.close()
+            raise _too_large(max_bytes, url)
+        chunks.append(chunk)
+    response._content = b"".join(chunks)
+    response._content_consumed = True
+
+
+def _too_large(max_bytes: int, url: str) -> AnswerTooLarge:
+    return AnswerTooLarge(
+        f"{shown_origin(url)} answered {_method_of(url)} with more than "
+        f"{max_bytes / 2**20:g} MiB: refused; if the answer is right, raise "
+        f"{ANSWER_SIZE_VARIABLE}"
+    )
+
+
+def _cap_retry_after(response: requests.Response, cap: float, url: str) -> None:
+    if response.status_code != 429 or "Retry-After" not in response.headers:
+        return
+    asked = response.headers["Retry-After"]
+    capped = capped_retry_after(asked, cap)
+    if capped is not None:
+        response.headers["Retry-After"] = capped
+        LAST_PROBLEM[0] = (
+            f"{shown_origin(url)} answered {_method_of(url)} with 429 and Retry-After: "
+            f"{asked[:20]}, waited {capped} s instead ({RETRY_AFTER_VARIABLE} sets the cap)"
+        )
+
+
+def _check_api_answer(response: requests.Response, url: str) -> None:
+    """Refuse a 2xx answer to an API method that is not JSON; make malformed JSON say so."""
+    if API_PATH not in urlsplit(url).path:
+        return
+    media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+    body = (response._content or b"").lstrip()[:1]
+    if 200 <= response.status_code < 300 and (
+        media.startswith(NOT_JSON_TYPES)
+        or (media == "application/json" and body not in (b"{", b"["))
+        or (not media and body == b"<")
+    ):
+        shown = media or "no Content-Type"
+        raise NotApiAnswer(
+            f"{shown_origin(url)} answered {_method_of(url)} with {response.status_code} and "
+            f"{_what_body(response)} ({shown}), not the API's JSON: a proxy or a login page "
+            "is in the way, nothing of this request is counted as done; check SERVER_ADDRESS "
+            "and your network"
+        )
+    if response.status_code >= 400 and not is_api_error(response._content or b""):
+        # Not the API's own error JSON (a proxy's page, bytes in another encoding): it may quote
+        # the request, token included, in any form, so it goes no further than here.
+        response._content = json.dumps(
+            {"error": f"an answer that is not the API's JSON ({_what_body(response)}, not shown)"}
+        ).encode()
+        response.headers["Content-Type"] = "application/json"
+        response.encoding = "utf-8"
+    if 200 <= response.status_code < 300:
+        problem = shape_problem(_method_of(url), response._content or b"")
+        if problem:
+            refused = MalformedAnswer if problem == "is malformed" else WrongShapeAnswer
+            raise refused(
+                f"{shown_origin(url)} answered {_method_of(url)} with JSON that {problem}: not "
+                "an answer of the Supervisely API; check that SERVER_ADDRESS is a Supervisely "
+                "server"
+            )
+    original = response.json
+
+    def json_or_refuse(**kwargs: Any) -> Any:
+        try:
+            return original(**kwargs)
+        except ValueError:
+            raise MalformedAnswer(
+                f"{shown_origin(url)} answered {_method_of(url)} ({response.status_code}) with "
+                "JSON that is malformed: not an answer of the Supervisely API; check that "
+                "SERVER_ADDRESS is a Supervisely server"
+            ) from None
+
+    response.json = json_or_refuse  # type: ignore[method-assign]
+
+
+# The methods whose answer's shape is checked here: an entity's info has an integer id, a list
+# its entities (the SDK reads these fields before anything else, and a project "None" or a
+# KeyError says nothing of the server).
+INFO_METHODS = ("projects.info", "datasets.info", "workspaces.info", "teams.info", "images.info")
+LIST_METHODS = ("projects.list", "datasets.list", "workspaces.list", "teams.list", "images.list")
+
+
+def shape_problem(method: str, body: bytes) -> Optional[str]:
+    """What is wrong with the shape of a 2xx answer to ``method``, in words, or None.
+
+    Examples:
+        >>> shape_problem("projects.info", b'{"id": 7, "name": "p"}') is None
+        True
+        >>> shape_problem("projects.info", b'{"id": "seven"}'), shape_problem("projects.list", b'{}')
+        ('has no integer "id"', 'has no list "entities"')
+        >>> shape_problem("images.info", b'{"id": 1,')
+        'is malformed'
+    """
+    checks_info, checks_list = method in INFO_METHODS, method in LIST_METHODS
+    if not (checks_info or checks_list):
+        return None
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "is malformed"
+    if not isinstance(parsed, dict):
+        return "is not an object"
+    if checks_info and (type(parsed.get("id")) is not int):
+        return 'has no integer "id"'
+    if checks_list and not isinstance(parsed.get("entities"), list):
+        return 'has no list "entities"'
+    return None
+
+
+# An error body longer than this is not read as the API's error JSON.
+MAX_ERROR_JSON = 1 << 16
+
+
+def is_api_error(body: bytes) -> bool:
+    """Whether ``body`` is an error the way the Supervisely API writes one: UTF-8 JSON, an
+    object with ``error`` or ``details``.
+
+    Examples:
+        >>> is_api_error(b'{"error": "Not found", "details": {"message": "no image 9"}}')
+        True
+        >>> is_api_error(b"<html>502</html>"), is_api_error('{"error": 1}'.encode("utf-16"))
+        (False, False)
+    """
+    if len(body) > MAX_ERROR_JSON:
+        return False
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    return isinstance(parsed, dict) and ("error" in parsed or "details" in parsed)
+
+
+def _what_body(response: requests.Response) -> str:
+    content = response._content or b""
+    head = content.lstrip()[:15].lower()
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    return "an empty body" if not content.strip() else f"a body of {len(content)} bytes"
