@@ -1,6 +1,7 @@
 """``sly-bindings convert``: the work (``cli/convert_args.py`` has the arguments and what the
 command does). Read IN's items with FROM's reader, write them with TO's writer, in memory;
-count what was read and what OUT holds.
+count what was read, and report what the writer says it wrote (``formats.written.Written``);
+``--verify`` reads OUT back and checks it against that account.
 """
 
 from __future__ import annotations
@@ -87,11 +88,13 @@ def run_command(args: argparse.Namespace) -> int:
                 final_out=target,
             )
             totals = [0, 0, 0]
-            target_format.write_items(counted(items, totals), staging, options)
+            account = target_format.write_items(counted(items, totals), staging, options)
             read = Counts(*totals)
-            # What OUT holds, read back before it is published: OUT is never left behind by a
-            # run that fails.
-            written = read_back(target_format, staging, target)
+            written = Counts(*account.counts())
+            if getattr(args, "verify", False):
+                # What OUT holds, read back before it is published: OUT is never left behind by
+                # a run that fails.
+                verify(read_back(target_format, staging, target), written, target_format, target)
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
@@ -111,13 +114,37 @@ def run_command(args: argparse.Namespace) -> int:
             "out": str(target),
             "read": read._asdict(),
             "written": written._asdict(),
+            "left_out": account.left_out,
             "warnings": shown,
         }
         print(json.dumps(summary, indent=2))
     else:
         print(f"Read {source_format.name} {source}: {read}")
-        print(f"Written {target_format.name} {target}: {written}")
+        left_out = f" ({account.left_out} left out)" if account.left_out else ""
+        print(f"Written {target_format.name} {target}: {written}{left_out}")
     return 0
+
+
+def verify(found: Counts, written: Counts, target_format: Format, target: Path) -> None:
+    """Refuse OUT when what reading it back counts (``found``) is not what the writer said it
+    wrote (``written``): images, labels and groups.
+
+    Raises:
+        UserError: they differ; the message gives both (OUT is not published).
+
+    Examples:
+        >>> verify(Counts(1, 2, 1), Counts(1, 2, 1), find("cvat"), Path("out"))
+        >>> verify(Counts(1, 2, 0), Counts(1, 2, 1), find("cvat"), Path("out"))
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: --verify: out reads back as 1 image, 2 labels, 0 groups where the cvat writer wrote 1 image, 2 labels, 1 group: OUT is not written (a fault of the cvat writer: please report it)
+    """
+    if found != written:
+        raise UserError(
+            f"--verify: {target} reads back as {found} where the {target_format.name} writer "
+            f"wrote {written}: OUT is not written (a fault of the {target_format.name} writer: "
+            "please report it)"
+        )
 
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
@@ -213,7 +240,7 @@ def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
     except USER_ERRORS as error:
         problem = str(error).replace(str(written_dir), str(target))
         raise UserError(
-            f"{problem} (found reading back what this run wrote, to count it: OUT is not "
+            f"{problem} (found by --verify, reading back what this run wrote: OUT is not "
             "written)"
         ) from None
 

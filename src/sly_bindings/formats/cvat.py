@@ -119,6 +119,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written, image_account
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 CVAT_VERSION = "1.1"
@@ -493,8 +494,9 @@ def items_to_cvat(
     out_dir: str,
     classes: Iterable[sly.ObjClass] = (),
     name: str = "project",
-) -> None:
-    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``.
+) -> Written:
+    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``;
+    return what was written (:func:`image_written`, per image).
 
     Each dataset is a subset and a task (a nested one ``parent/child``); its images go to
     ``images/<subset>/``. The meta's labels are ``classes`` (with their colours and types), then
@@ -508,6 +510,7 @@ def items_to_cvat(
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items_to_cvat([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
         ...               folder.name + "/cvat")
+        Written(images=1, labels=0, groups=0, left_out=0)
         >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
         >>> [task.findtext("subset") for task in root.iterfind("meta/project/tasks/task")]
         ['ds']
@@ -529,6 +532,7 @@ def items_to_cvat(
     colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
     sizes: Dict[str, int] = {}
     image_id, first_group_id = 0, 1
+    account = Written()
     for item in progress(items, "CVAT"):
         subset = "/".join(item.dataset)  # a nested dataset is parent/child
         if subset not in sizes:
@@ -553,6 +557,7 @@ def items_to_cvat(
         image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
         image.set("task_id", str(list(sizes).index(subset) + 1))
         root.append(image)
+        account = account.plus(image_written(image, len(item.ann.labels)))
         if isinstance(item.image, bytes):
             Path(destination).write_bytes(item.image)
         else:
@@ -584,6 +589,21 @@ def items_to_cvat(
     ET.ElementTree(root).write(
         os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
     )
+    return account
+
+
+def image_written(image: ET.Element, labels: int) -> Written:
+    """The account of one ``<image>`` written for an annotation of ``labels`` labels: a label
+    per shape, a group per ``group_id`` that two or more shapes share (one shape's is no group,
+    as :func:`cvat_image_to_annotation` reads it); the labels with no shape were left out.
+
+    Examples:
+        >>> image = ET.fromstring('<image><box group_id="3"/><box group_id="3"/><box/></image>')
+        >>> image_written(image, labels=4)
+        Written(images=1, labels=3, groups=1, left_out=1)
+    """
+    shapes = list(image)
+    return image_account((shape.get("group_id") for shape in shapes), left_out=labels - len(shapes))
 
 
 def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
@@ -913,6 +933,6 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return cvat_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """:func:`items_to_cvat`, the meta's labels ``options.classes`` first."""
-    items_to_cvat(items, str(out), classes=options.classes)
+    return items_to_cvat(items, str(out), classes=options.classes)

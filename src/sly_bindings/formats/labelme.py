@@ -62,6 +62,7 @@ import math
 import os
 import tempfile  # for the examples
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -92,6 +93,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 LABELME_VERSION = "5.5.0"
@@ -456,8 +458,9 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
     items_to_labelme(project_items(project_dir), out_dir)
 
 
-def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
-    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it.
+def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> Written:
+    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it;
+    return what was written (:func:`json_written`, per image).
 
     ``out_dir`` is created and must not exist yet; a nested dataset ``("a", "b")`` is the folder
     ``a/b``. Warns as :func:`annotation_to_labelme` does.
@@ -470,11 +473,13 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items_to_labelme([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
         ...                  folder.name + "/labelme")
+        Written(images=1, labels=0, groups=0, left_out=0)
         >>> sorted(os.listdir(folder.name + "/labelme/ds"))
         ['a.json', 'a.png']
         >>> folder.cleanup()
     """
     os.makedirs(out_dir)
+    account = Written()
     for item in progress(items, "LabelMe"):
         dataset_dir = Path(out_dir, *item.dataset)
         dataset_dir.mkdir(parents=True, exist_ok=True)
@@ -488,8 +493,30 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
             (dataset_dir / item.name).write_bytes(item.image)
         else:
             sly.fs.copy_file(str(item.image), str(dataset_dir / item.name))
-        text = json.dumps(annotation_to_labelme(item.ann, item.name), indent=2)
-        json_path.write_text(text, encoding="utf-8")
+        data = annotation_to_labelme(item.ann, item.name)
+        json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        account = account.plus(json_written(data, len(item.ann.labels)))
+    return account
+
+
+def json_written(data: Dict[str, Any], labels: int) -> Written:
+    """The account of one LabelMe JSON written for an annotation of ``labels`` labels: a label
+    per shape; a group per label and ``group_id`` that two or more shapes share, or whose
+    ``group_id`` another shape has too (as :func:`labelme_to_annotation` reads it, through
+    ``roles.unbind_lone_keys``); the labels with no shape were left out.
+
+    Examples:
+        >>> shapes = [{"label": "car", "group_id": 2}, {"label": "person", "group_id": 2},
+        ...           {"label": "car", "group_id": 5}, {"label": "car", "group_id": None}]
+        >>> json_written({"shapes": shapes}, labels=5)
+        Written(images=1, labels=4, groups=2, left_out=1)
+    """
+    shapes = data["shapes"]
+    keys = [(shape["label"], shape["group_id"]) for shape in shapes]
+    sizes = Counter(key for key in keys if key[1] is not None)
+    numbers = Counter(number for _, number in sizes.elements())
+    groups = sum(1 for key, size in sizes.items() if size > 1 or numbers[key[1]] > 1)
+    return Written(1, len(shapes), groups, labels - len(shapes))
 
 
 def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
@@ -645,6 +672,6 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return {}
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """:func:`items_to_labelme` (LabelMe keeps every label of a group: ``options`` unused)."""
-    items_to_labelme(items, str(out))
+    return items_to_labelme(items, str(out))

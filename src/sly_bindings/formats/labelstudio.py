@@ -92,6 +92,7 @@ from sly_bindings.formats.items import (
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.registry import WriteOptions
 
 TASKS_FILE = "tasks.json"
@@ -840,9 +841,10 @@ def _hex_color(text: Optional[str]) -> Optional[List[int]]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """Write items as a Label Studio import: ``OUT/tasks.json``, ``OUT/labeling_config.xml`` and
-    the images under ``OUT/images/<dataset>/`` (see the module's docstring).
+    the images under ``OUT/images/<dataset>/`` (see the module's docstring); return what was
+    written (:func:`results_written`, per task).
 
     Args:
         items: the items to write.
@@ -864,6 +866,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> write_items([FormatItem(("ds",), "a.png", png, ann, "a")], folder / "ls", WriteOptions())
+        Written(images=1, labels=2, groups=1, left_out=0)
         >>> sorted(os.listdir(folder / "ls"))
         ['images', 'labeling_config.xml', 'tasks.json']
         >>> task = json.loads((folder / "ls" / TASKS_FILE).read_text())[0]
@@ -891,6 +894,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
     kinds: Dict[str, set] = {}  # class name -> the region types written of it
     tasks = []
     written = set()
+    account = Written()
     for item in progress(items, "Label Studio"):
         relative = PurePosixPath("images", *item.dataset, item.name)
         if relative in written:
@@ -908,6 +912,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         for label in item.ann.labels:
             classes.setdefault(label.obj_class.name, label.obj_class)
         results = annotation_results(item.ann, item.source)
+        account = account.plus(results_written(results, len(item.ann.labels)))
         for result in results:
             if result["type"] == "relation":
                 relation_labels.update(dict.fromkeys(result["labels"]))
@@ -930,6 +935,27 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
             classes[name] = sly.ObjClass(name, sly.AnyGeometry, color=obj_class.color)
     config = labeling_config(list(classes.values()), list(relation_labels))
     (out / CONFIG_FILE).write_text(config, encoding="utf-8")
+    return account
+
+
+def results_written(results: Sequence[Dict[str, Any]], labels: int) -> Written:
+    """The account of one task's ``results`` written for an annotation of ``labels`` labels: a
+    label per region, a group per set of regions that relations and ``parentID`` connect (as
+    :func:`task_annotation` reads them; a relation of a region to itself is a group of one);
+    the labels with no region were left out.
+
+    Examples:
+        >>> regions = [{"id": i, "type": "rectanglelabels"} for i in ("a", "b", "c")]
+        >>> link = {"type": "relation", "from_id": "a", "to_id": "b"}
+        >>> results_written(regions + [link], labels=4)
+        Written(images=1, labels=3, groups=1, left_out=1)
+    """
+    regions = [result["id"] for result in results if result["type"] != "relation"]
+    links = [(r["from_id"], r["to_id"]) for r in results if r["type"] == "relation"]
+    links += [(r["id"], r["parentID"]) for r in results if "parentID" in r]
+    roots = _connected(list(dict.fromkeys(regions)), links, "")
+    keys = [roots.get(region) for region in regions]
+    return image_account(keys, labels - len(regions), lone_groups=True)
 
 
 def labeling_config(classes: Sequence[sly.ObjClass], relation_labels: Sequence[str] = ()) -> str:

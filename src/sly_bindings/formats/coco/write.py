@@ -96,6 +96,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
@@ -109,6 +110,7 @@ from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.written import Written, image_account, total
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     BBOX_SUFFIX,
@@ -198,7 +200,7 @@ def annotation_to_coco(
         >>> instance["sly_rectangles"]
         [0]
     """
-    found = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
+    found, _ = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
     return [instance for instance, _ in found]
 
 
@@ -210,12 +212,14 @@ def _instances(
     primary_classes: Optional[Sequence[str]] = None,
     where: str = "",
     merge_groups: bool = False,
-) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
-    """The instances of ``ann`` with the keypoints class of each (None without keypoints);
-    ``where`` names the image in warnings."""
+) -> Tuple[List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]], int]:
+    """The instances of ``ann`` with the keypoints class of each (None without keypoints), and
+    the number of labels of ``ann`` that no instance holds (left out, warned); ``where`` names
+    the image in warnings."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
+    held = 0  # the labels an instance holds: its mask members, its boxes and keypoints
     for labels in annotation_objects(ann):
         group = decompose_group(labels, primary_classes, merge_groups)
         name = _object_name(labels)
@@ -239,6 +243,7 @@ def _instances(
                     CocoExportWarning,
                 )
                 continue
+            held += len({id(label) for label in one.mask_members + one.boxes + one.keypoints})
             written.append(
                 _instance(
                     one,
@@ -253,7 +258,7 @@ def _instances(
             for instance, _ in written:
                 instance["attributes"] = {GROUP_ID_ATTRIBUTE: written[0][0]["id"]}
         instances.extend(written)
-    return instances
+    return instances, len(ann.labels) - held
 
 
 def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
@@ -403,10 +408,10 @@ def _add_image(
     where: str,
     primary_classes: Optional[Sequence[str]] = None,
     merge_groups: bool = False,
-) -> None:
+) -> int:
     """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
     the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
-    the image in messages."""
+    the image in messages. Returns the number of labels of ``ann`` no instance holds."""
     images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
     category_ids = {category["name"]: category["id"] for category in categories}
     image_id = len(images) + 1
@@ -414,7 +419,7 @@ def _add_image(
     images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
     try:
         first_id = len(annotations) + 1
-        found = _instances(
+        found, left_out = _instances(
             ann, image_id, category_ids, first_id, primary_classes, where, merge_groups
         )
     except (ValueError, TypeError) as error:
@@ -432,6 +437,7 @@ def _add_image(
                 "give each category one skeleton"
             )
         category.setdefault("skeleton", skeleton["skeleton"])
+    return left_out
 
 
 def items_to_coco(
@@ -473,9 +479,39 @@ def items_to_coco(
         ['coco/annotations/instances_ds.json', 'coco/images/ds/a.png']
         >>> folder.cleanup()
     """
+    return _items_to_coco(items, out_dir, classes, primary_classes, name, merge_groups)[0]
+
+
+def coco_items_written(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+) -> Written:
+    """:func:`items_to_coco`, returning what was written: :func:`coco_written` of each subset's
+    COCO dict, and the labels no instance holds."""
+    cocos, left_out = _items_to_coco(
+        items, out_dir, classes, primary_classes, merge_groups=merge_groups
+    )
+    account = total(coco_written(coco) for coco in cocos.values())
+    return account._replace(left_out=left_out)
+
+
+def _items_to_coco(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    name: str = "items",
+    merge_groups: bool = False,
+) -> Tuple[Dict[str, Dict[str, Any]], int]:
+    """:func:`items_to_coco`'s work: the COCO dicts written, and how many labels of the items no
+    instance holds."""
     os.makedirs(out_dir)
     categories: List[Dict[str, Any]] = []
     known: Dict[str, int] = {}
+    left_out = 0
 
     def add_category(class_name: str) -> None:
         if class_name not in known:
@@ -510,14 +546,79 @@ def items_to_coco(
             destination.write_bytes(item.image)
         else:
             shutil.copyfile(item.image, destination)
-        _add_image(coco, item.ann, file_name, item.source, primary_classes, merge_groups)
+        left_out += _add_image(
+            coco, item.ann, file_name, item.source, primary_classes, merge_groups
+        )
     _drop_unused_companions(list(written.values()))
     for subset, coco in written.items():
         complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
         write_json_atomically(coco, str(json_path), indent=None)
-    return written
+    return written, left_out
+
+
+def coco_written(coco: Mapping[str, Any]) -> Written:
+    """The account of one COCO dict written: its images, and the labels and groups of its
+    instances as ``coco/read.py`` reads them (no ``left_out``: the dict does not know it).
+
+    Per instance: a crowd is one unbound label per part; a keypoints instance (its category has
+    ``keypoints``) its segmentation's parts (an RLE one), its bbox and, with a node labelled,
+    its keypoints, all one group; any other its polygons, or an RLE's 8-connected blobs, or its
+    bbox alone, bound when more than one. Instances that share ``attributes.group_id`` are one
+    group.
+
+    Examples:
+        >>> coco = {"images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}],
+        ...         "annotations": [
+        ...     {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 1, 0, 1, 1]] * 2},
+        ...     {"id": 2, "image_id": 1, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}},
+        ...     {"id": 3, "image_id": 2, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}},
+        ...     {"id": 4, "image_id": 2, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}}]}
+        >>> coco_written(coco)
+        Written(images=2, labels=5, groups=2, left_out=0)
+    """
+    keypoint_categories = {
+        category["id"] for category in coco["categories"] if category.get("keypoints")
+    }
+    keys: Dict[Any, List[Any]] = {image["id"]: [] for image in coco["images"]}
+    links: Dict[Tuple[Any, Any], int] = {}
+    counted: List[Tuple[Mapping[str, Any], int, Any, Any]] = []
+    for instance in coco["annotations"]:
+        segmentation = instance.get("segmentation")
+        crowd = bool(instance.get("iscrowd"))
+        if instance["category_id"] in keypoint_categories and "keypoints" in instance and not crowd:
+            parts = (
+                (1 if isinstance(segmentation, dict) else len(segmentation)) if segmentation else 0
+            )
+            nodes = any(v > 0 for v in instance["keypoints"][2::3])
+            size = parts + (instance.get("bbox") is not None) + nodes
+            key = ("instance", instance["id"])
+        else:
+            if isinstance(segmentation, dict):
+                size = 1 if crowd else _blobs(segmentation)
+            else:
+                size = len([part for part in segmentation or [] if part]) or 1
+            key = ("instance", instance["id"]) if size > 1 and not crowd else None
+        group_id = (instance.get("attributes") or {}).get(GROUP_ID_ATTRIBUTE)
+        link = None if crowd or not size or group_id is None else (instance["image_id"], group_id)
+        if link is not None:
+            links[link] = links.get(link, 0) + 1
+        counted.append((instance, size, key, link))
+    for instance, size, own, link in counted:
+        keys[instance["image_id"]].extend([link if links.get(link, 0) > 1 else own] * size)
+    # The reader binds exactly these (a keypoints instance even alone): each key is a group.
+    return total(image_account(image_keys, lone_groups=True) for image_keys in keys.values())
+
+
+def _blobs(rle: Mapping[str, Any]) -> int:
+    """How many 8-connected blobs the mask of a COCO RLE (``counts`` a string) has."""
+    encoded = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
+    mask = mask_utils.decode(encoded)
+    return int(cv2.connectedComponents(mask, connectivity=8)[0]) - 1
 
 
 def write_coco_layout(
