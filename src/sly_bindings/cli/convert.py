@@ -14,7 +14,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -32,6 +32,7 @@ from sly_bindings.formats.items import (
     label_class,
 )
 from sly_bindings.cli import warning_totals
+from sly_bindings.cli.jobs import default_jobs, is_small, items_in_jobs
 from sly_bindings.cli.convert_args import option_values
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
@@ -79,7 +80,7 @@ def run_command(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with staged(target, overwrite) as staging:
-            items = source_format.read_items(source, **read_options)
+            items = read_items(source_format, source, read_options, getattr(args, "jobs", None))
             options = WriteOptions(
                 primary_classes=write_values.pop("primary_classes", None),
                 # Listed and numbered first, as a project the reader made would have them.
@@ -145,6 +146,24 @@ def verify(found: Counts, written: Counts, target_format: Format, target: Path) 
             f"wrote {written}: OUT is not written (a fault of the {target_format.name} writer: "
             "please report it)"
         )
+
+
+def read_items(
+    source_format: Format, source: Path, read_options: dict, jobs: Optional[int] = None
+) -> Iterator:
+    """IN's items in the reader's order: read in ``jobs`` processes (``cli/jobs.py``; None:
+    one per core) unless ``jobs`` is 1 or IN is small, then in this one. When the workers read
+    nothing, IN is read here, so that its error is the one-process error."""
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or is_small(source):
+        yield from source_format.read_items(source, **read_options)
+        return
+    read = False
+    for item in items_in_jobs(source_format, source, read_options, jobs):
+        read = True
+        yield item
+    if not read:
+        yield from source_format.read_items(source, **read_options)
 
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:

@@ -99,6 +99,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as defused_et
 
 from bindings import binding_groups, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
@@ -230,13 +231,15 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
         coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
         return ET.Element("box", {**common, **coordinates, "z_order": "0"})
     if type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{image_name}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                f"{image_name}: a {label.obj_class.name} polygon has {construct.holes(geometry)} "
                 "hole(s): CVAT polygons have none, so only the outline is written",
                 CvatWarning,
             )
-        points = ";".join(f"{point.col:.2f},{point.row:.2f}" for point in geometry.exterior)
+        points = ";".join(
+            f"{point.col:.2f},{point.row:.2f}" for point in construct.exterior(geometry)
+        )
         return ET.Element("polygon", {**common, "points": points, "z_order": "0"})
     if type(geometry) is sly.Bitmap:
         height, width = geometry.data.shape
@@ -319,7 +322,7 @@ def cvat_image_to_annotation(
             numbers.append(str(group_id) if group_id else None)
     # A group_id on a single shape is no group (roles.unbind_lone_keys): read unbound, the
     # number kept as a tag so that writing CVAT or LabelMe back gives the same group_id.
-    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
+    return construct.annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _declared_size(
@@ -402,7 +405,7 @@ def _geometry_of(
         points = _points(shape.get("points"), f"{where}: points")
         if len(points) < 3:
             raise InvalidCvatError(f"{where}: points: a polygon needs 3 points, got {len(points)}")
-        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
     if shape.tag == "mask":
         left = _whole_number(shape, "left", where, minimum=0)
         top = _whole_number(shape, "top", where, minimum=0)
@@ -521,7 +524,7 @@ def items_to_cvat(
     ET.SubElement(root, "version").text = CVAT_VERSION
     meta_root = ET.SubElement(root, "meta")
     meta = ET.SubElement(meta_root, "project")
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+    now = dump_time().isoformat(sep=" ")
     for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
         ET.SubElement(meta, field).text = text
     ET.SubElement(meta, "updated").text = now
@@ -604,6 +607,23 @@ def image_written(image: ET.Element, labels: int) -> Written:
     """
     shapes = list(image)
     return image_account((shape.get("group_id") for shape in shapes), left_out=labels - len(shapes))
+
+
+def dump_time() -> datetime.datetime:
+    """When the export is dumped, for the meta's ``created``, ``updated`` and ``dumped``: now
+    (UTC), or ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention) when
+    it is set to a whole number, so that two runs can write the same bytes.
+
+    Examples:
+        >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+        >>> dump_time().isoformat(sep=" ")
+        '1970-01-01 00:00:00+00:00'
+        >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
@@ -849,6 +869,8 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
     label_names = (names - {None, ""}) or None  # None: the meta lists no label, any is read
     checked: Set[Tuple[str, ...]] = set()
     for image in root.iterfind("image"):
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
         # A name is followed only inside the export's folder (files.input_paths); a name that
         # stays inside it from the top stays inside from images/ and images/<subset>/ too.

@@ -16,9 +16,11 @@ Examples:
 
 from __future__ import annotations
 
+import colorsys
 import functools
 import itertools
 import math
+import random
 import tempfile  # for the examples
 from pathlib import Path
 from typing import (
@@ -41,6 +43,7 @@ import supervisely as sly
 from bindings import binding_key_of
 from sly_bindings.files.images import oriented_size
 from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotation
+from sly_bindings.formats import shard
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written, image_account
 
@@ -87,7 +90,8 @@ def label_class(
     (``(r, g, b)``; None: the SDK picks one), shared by every label that has them.
 
     A ``sly.ObjClass`` is immutable, so labels may share one; making one per label took a tenth
-    of a reader's time (the SDK checks the name and draws a random colour each time).
+    of a reader's time (the SDK checks the name and draws a random colour each time). With no
+    colour given, the class's :func:`name_color`.
 
     Examples:
         >>> label_class("car", sly.Polygon) is label_class("car", sly.Polygon)
@@ -95,7 +99,24 @@ def label_class(
         >>> label_class("car", sly.Polygon, (255, 0, 0)).color
         [255, 0, 0]
     """
-    return sly.ObjClass(name, geometry_type, color=None if color is None else list(color))
+    return sly.ObjClass(
+        name, geometry_type, color=name_color(name) if color is None else list(color)
+    )
+
+
+def name_color(name: str) -> List[int]:
+    """The colour of a class no file gives one: the SDK's ``random_rgb`` (hue at random,
+    saturation 0.3, lightness 0.8), its hue drawn from a generator seeded by ``name``, so that a
+    class has one colour in every run and in every process of a run (``convert --jobs``).
+
+    Examples:
+        >>> name_color("car") == name_color("car") != name_color("person")
+        True
+        >>> all(0 <= value <= 255 for value in name_color("car"))
+        True
+    """
+    hue = random.Random(f"sly-bindings class colour {name}").random()
+    return [round(value * 255) for value in colorsys.hls_to_rgb(hue, 0.3, 0.8)]
 
 
 def items_to_project(
@@ -246,6 +267,8 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         path = tuple(dataset.name.replace("\\", "/").split("/"))
         for item_name in sorted(dataset.get_items_names()):
+            if not shard.take():  # another process of convert --jobs converts it
+                continue
             # The shared read: the annotation's size is checked against its image's.
             ann = read_annotation(dataset, item_name, project.meta, SuperviselyWarning)
             image = Path(dataset.get_img_path(item_name))
@@ -267,6 +290,8 @@ def non_empty(
     iterator = iter(items)
     first = next(iterator, None)
     if first is None:
+        if shard.active():  # a worker of convert --jobs: the others may have read some
+            return
         raise nothing()
     yield first
     yield from iterator

@@ -72,6 +72,7 @@ import numpy.typing as npt
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
@@ -174,13 +175,13 @@ def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Op
         corners = [[int(x), int(y)], [int(x + w), int(y + h)]]  # whole pixels, as the SDK's
         return corners, "rectangle", None
     if type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{image_path}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                f"{image_path}: a {label.obj_class.name} polygon has {construct.holes(geometry)} "
                 "hole(s): LabelMe polygons have none, so only the outline is written",
                 LabelmeWarning,
             )
-        return [[point.col, point.row] for point in geometry.exterior], "polygon", None
+        return [[point.col, point.row] for point in construct.exterior(geometry)], "polygon", None
     if type(geometry) is sly.Bitmap:
         top, left = geometry.origin.row, geometry.origin.col
         height, width = geometry.data.shape
@@ -249,7 +250,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         if len(labels) > before:
             numbers.append(number)
     # A group_id on a single shape is an instance number, not a group (roles.unbind_lone_keys).
-    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
+    return construct.annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _label_of(
@@ -331,7 +332,7 @@ def _geometry_of(
             raise InvalidLabelmeError(
                 f"{field}.points: a polygon needs 3 points, got {len(points)}"
             )
-        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
@@ -545,6 +546,8 @@ def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
         >>> folder.cleanup()
     """
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         try:
             data = read_json(json_path)  # the one checked JSON read: not a FIFO, not a bomb
         except ProjectFolderError as error:

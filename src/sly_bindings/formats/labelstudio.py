@@ -90,6 +90,7 @@ from sly_bindings.formats.items import (
     label_class,
 )
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
+from sly_bindings.formats import construct, shard
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
 from sly_bindings.formats.written import Written, image_account
@@ -271,6 +272,8 @@ def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatIt
             )
         skipped: Dict[str, int] = {}
         for index, task in enumerate(data):
+            if not shard.take():  # another process of convert --jobs converts it
+                continue
             item = _task_item(task, index, json_path, images, skipped)
             if item is not None:
                 yield item
@@ -1143,14 +1146,14 @@ def _region_result(
             "rotation": 0,
         }
     elif type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{source}: a {name} polygon has {len(geometry.interior)} hole(s): Label "
+                f"{source}: a {name} polygon has {construct.holes(geometry)} hole(s): Label "
                 "Studio polygons have none, so only the outline is written",
                 LabelStudioWarning,
             )
         kind = "polygonlabels"
-        points = [[100 * p.col / width, 100 * p.row / height] for p in geometry.exterior]
+        points = [[100 * p.col / width, 100 * p.row / height] for p in construct.exterior(geometry)]
         value = {"points": points, "closed": True}
     elif type(geometry) is sly.Bitmap:
         mask = np.zeros((height, width), dtype=bool)

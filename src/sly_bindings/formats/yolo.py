@@ -88,6 +88,7 @@ import supervisely as sly
 import yaml
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.files.input_paths import absence
@@ -375,7 +376,7 @@ def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
     if len(labels) == 1 and type(labels[0].geometry) is sly.Rectangle:
         return False
     if len(labels) == 1 and type(labels[0].geometry) is sly.Polygon:
-        return len(labels[0].geometry.interior) > 0
+        return construct.holes(labels[0].geometry) > 0
     mask = group_mask(labels, image_size).astype(np.uint8)
     _, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
@@ -452,8 +453,8 @@ def yolo_to_annotation(
             points = [
                 sly.PointLocation(_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys)
             ]
-            found.append(sly.Label(sly.Polygon(points), classes[class_id]))
-    return sly.Annotation((height, width), labels)
+            found.append(sly.Label(construct.polygon(points), classes[class_id]))
+    return construct.annotation((height, width), labels)
 
 
 def _pixel(normalised: float, size: int) -> int:
@@ -880,6 +881,8 @@ def _items(
     top = Path(yolo_dir).resolve()
     roots = image_roots(yolo_dir)
     for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         root = next(root for root in roots if root in image_path.parents)
         relative = image_path.relative_to(root)
         label_file = Path(yolo_dir, _label_path_of(PurePosixPath(image_path.relative_to(top))))

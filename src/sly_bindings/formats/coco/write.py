@@ -109,6 +109,7 @@ from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
+from sly_bindings.formats import construct
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written, image_account, total
 from sly_bindings.groups.merge import group_mask
@@ -891,7 +892,7 @@ def _fits_coco_polygon(geometry: Geometry) -> bool:
     """A COCO polygon can hold a rectangle or a polygon without holes, not a mask or a hole."""
     if type(geometry) is sly.Rectangle:
         return True
-    return type(geometry) is sly.Polygon and len(geometry.interior) == 0
+    return type(geometry) is sly.Polygon and construct.holes(geometry) == 0
 
 
 def _coco_polygon(geometry: Geometry) -> List[float]:
