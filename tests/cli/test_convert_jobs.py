@@ -38,9 +38,19 @@ def inputs(tmp_path_factory) -> dict:
 
 @pytest.fixture
 def always_parallel(monkeypatch):
-    """--jobs takes effect on the small test inputs too."""
+    """--jobs takes effect on the small test inputs too; the worker counts of the runs that
+    started workers are listed."""
     monkeypatch.setattr(convert_module, "is_small", lambda source: False)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # CVAT's meta dates, the same in both runs
+    started = []
+    real = jobs.items_in_jobs
+
+    def counted(source_format, source, read_options, count):
+        started.append(count)
+        return real(source_format, source, read_options, count)
+
+    monkeypatch.setattr(convert_module, "items_in_jobs", counted)
+    return started
 
 
 def run_both(capsys, tmp_path, source: str, target: str, path: Path) -> tuple:
@@ -59,6 +69,7 @@ def test_two_jobs_write_the_bytes_one_job_writes_every_target(
 ):
     one, two = run_both(capsys, tmp_path, "supervisely", target, inputs["supervisely"])
 
+    assert always_parallel == [2]  # --jobs 1 in this process, --jobs 2 in two workers
     assert one[0] == two[0] == 0, one[2] + two[2]
     assert one[3] and list(one[3]) == list(two[3])
     assert [name for name in one[3] if one[3][name] != two[3][name]] == []
@@ -72,6 +83,7 @@ def test_two_jobs_read_every_source_as_one_job_does(
 ):
     one, two = run_both(capsys, tmp_path, source, "coco", inputs[source])
 
+    assert always_parallel == [2]
     assert one[0] == two[0] == 0, one[2] + two[2]
     assert one[3] == two[3]
     assert one[1] == two[1]
