@@ -119,3 +119,20 @@ def test_two_runs_write_the_same_bytes(inputs, tmp_path, monkeypatch):
     xml = (tmp_path / "one" / "annotations.xml").read_text()
     first = re.search(r"<name>car</name>\s*<color>(#\w+)</color>", xml).group(1)
     assert sly.color.hex2rgb(first) == name_color("car")
+
+
+@pytest.mark.parametrize("project", ["sample", "bound"])
+def test_coco_held_as_text_writes_the_bytes_of_the_dicts(tmp_path, project):
+    # convert holds each COCO instance as its JSON text and writes in chunks (flat memory);
+    # items_to_coco holds dicts and writes them at once: the same files.
+    import bound_projects
+    from registry_tables import read
+    from sly_bindings.formats.coco.write import items_to_coco
+    from sly_bindings.formats.registry import find
+
+    make = {"sample": make_sample_project, "bound": bound_projects.write_local_project}[project]
+    source = make(tmp_path / "project")
+    find("coco").write_items(read("supervisely", source), tmp_path / "held")
+    items_to_coco(read("supervisely", source), str(tmp_path / "dicts"))
+
+    assert files(tmp_path / "held") == files(tmp_path / "dicts")

@@ -68,6 +68,7 @@ Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_p
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import math
@@ -681,7 +682,10 @@ def cvat_items(cvat_dir: str) -> Iterator[FormatItem]:
         >>> folder.cleanup()
     """
     for xml_path in cvat_files(cvat_dir):
-        yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+        # The meta first, then the images one by one, each let go once read: memory does not
+        # grow with the number of images.
+        meta = _parse(xml_path, meta_only=True)
+        yield from _items(meta, Path(cvat_dir), xml_path, _streamed_images(xml_path))
 
 
 def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
@@ -807,24 +811,31 @@ def cvat_files(cvat_dir: str) -> List[Path]:
     return found
 
 
-def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
-    """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
-    first ``<image>`` (the meta comes first: its classes without parsing every image)."""
-    if not xml_path.is_file():
-        raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
+def _streamed_images(xml_path: Path) -> Iterator[ET.Element]:
+    """The ``<image>`` elements of the root of ``xml_path``, each complete, read one by one and
+    removed from the tree after use (``ElementTree.iterparse``, through defusedxml).
+
+    Raises:
+        InvalidCvatError: as :func:`_parse`, when the reading reaches the fault.
+    """
+    with _xml_errors(xml_path):
+        depth, root = 0, None
+        for event, element in defused_et.iterparse(xml_path, ("start", "end"), forbid_dtd=True):
+            if event == "start":
+                depth += 1
+                root = element if root is None else root
+                continue
+            depth -= 1
+            if depth == 1 and element.tag == "image":
+                yield element
+                root.remove(element)  # read: let it go
+
+
+@contextlib.contextmanager
+def _xml_errors(xml_path: Path) -> Iterator[None]:
+    """Turn what the XML reader raises on ``xml_path`` into one-line InvalidCvatErrors."""
     try:
-        # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
-        if meta_only:
-            root = None
-            for _, element in defused_et.iterparse(xml_path, ("start",), forbid_dtd=True):
-                if root is None:
-                    root = element
-                elif element.tag == "image":  # what comes before it is complete
-                    break
-            if root is None:
-                raise ET.ParseError("no element found")
-        else:
-            root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
+        yield
     except ET.ParseError as error:
         raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
     except DefusedXmlException:
@@ -837,6 +848,26 @@ def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
             f"{xml_path}: <?xml encoding>: {excerpt(_declared_encoding(xml_path))} is no encoding "
             "an XML reader takes: save the file as UTF-8 (CVAT writes utf-8)"
         ) from None
+
+
+def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
+    """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
+    first ``<image>`` (the meta comes first: its classes without parsing every image)."""
+    if not xml_path.is_file():
+        raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
+    with _xml_errors(xml_path):
+        # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
+        if meta_only:
+            root = None
+            for _, element in defused_et.iterparse(xml_path, ("start",), forbid_dtd=True):
+                if root is None:
+                    root = element
+                elif element.tag == "image":  # what comes before it is complete
+                    break
+            if root is None:
+                raise ET.ParseError("no element found")
+        else:
+            root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
     if root.tag != "annotations":
         raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
     return root
@@ -849,7 +880,14 @@ def _declared_encoding(xml_path: Path) -> str:
     return found.group(1).decode("ascii", "replace") if found else ""
 
 
-def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatItem]:
+def _items(
+    root: ET.Element,
+    cvat_dir: Path,
+    xml_path: Path,
+    images: Optional[Iterable[ET.Element]] = None,
+) -> Iterator[FormatItem]:
+    """The items of the ``<image>`` elements of ``root`` (or of ``images``, read one by one:
+    ``root`` then needs only its meta)."""
     # A project export names each image's subset; a task export names its task's in the meta;
     # Datumaro's export names the file after the subset.
     task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
@@ -868,7 +906,7 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
     names = {label.findtext("name") for label in root.iterfind("./meta/*/labels/label")}
     label_names = (names - {None, ""}) or None  # None: the meta lists no label, any is read
     checked: Set[Tuple[str, ...]] = set()
-    for image in root.iterfind("image"):
+    for image in root.iterfind("image") if images is None else images:
         if not shard.take():  # another process of convert --jobs converts it
             continue
         name, where, declared = _declared_size(image, str(xml_path), task_subset)

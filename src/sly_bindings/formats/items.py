@@ -193,7 +193,8 @@ def items_to_project(
         if name in configured and geometry_type is configured[name].geometry_type:
             classes.append(configured[name])
         else:
-            classes.append(sly.ObjClass(name, geometry_type, color=info.color))
+            color = info.color if info.color is not None else name_color(name)
+            classes.append(sly.ObjClass(name, geometry_type, color=color))
     project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=list(tag_metas.values())))
     return account
 

@@ -90,11 +90,24 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 import cv2
 import numpy as np
@@ -104,7 +117,7 @@ from pycocotools import mask as mask_utils
 from supervisely.geometry.geometry import Geometry
 
 from bindings import annotation_objects, binding_key_of
-from sly_bindings.files.atomic import write_json_atomically
+from sly_bindings.files.atomic import write_chunks_atomically, write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
@@ -268,7 +281,7 @@ def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
     ``<name>_keypoints`` class beside ``<name>`` whose labels all became the bbox or keypoints
     of their objects. Ids stay as they are, so they do not depend on the classes one dataset
     uses."""
-    used = {instance["category_id"] for coco in cocos for instance in coco["annotations"]}
+    used = {_category_of(instance) for coco in cocos for instance in coco["annotations"]}
     for categories in {id(coco["categories"]): coco["categories"] for coco in cocos}.values():
         names = {category["name"] for category in categories}
         categories[:] = [
@@ -276,6 +289,13 @@ def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
             for category in categories
             if category["id"] in used or not _is_companion(category["name"], names)
         ]
+
+
+def _category_of(instance: Any) -> int:
+    """The category id of an instance, a dict or a :class:`HeldInstance`."""
+    if isinstance(instance, HeldInstance):
+        return instance.category_id
+    return instance["category_id"]
 
 
 def _is_companion(name: str, names: Iterable[str]) -> bool:
@@ -395,10 +415,18 @@ def complete_keypoints(coco: Dict[str, Any]) -> Dict[str, Any]:
         for category in coco["categories"]
         if category.get("keypoints")
     }
-    for instance in coco["annotations"]:
-        if instance["category_id"] in points and "keypoints" not in instance:
-            instance["keypoints"] = [0] * 3 * points[instance["category_id"]]
-            instance["num_keypoints"] = 0
+    instances = coco["annotations"]
+    for position, instance in enumerate(instances):
+        held = isinstance(instance, HeldInstance)
+        if _category_of(instance) not in points or (
+            instance.keypoints if held else "keypoints" in instance
+        ):
+            continue
+        whole = instance.instance() if held else instance
+        whole["keypoints"] = [0] * 3 * points[whole["category_id"]]
+        whole["num_keypoints"] = 0
+        if held:
+            instances[position] = HeldInstance.of(whole)
     return coco
 
 
@@ -493,7 +521,7 @@ def coco_items_written(
     """:func:`items_to_coco`, returning what was written: :func:`coco_written` of each subset's
     COCO dict, and the labels no instance holds."""
     cocos, left_out = _items_to_coco(
-        items, out_dir, classes, primary_classes, merge_groups=merge_groups
+        items, out_dir, classes, primary_classes, merge_groups=merge_groups, compact=True
     )
     account = total(coco_written(coco) for coco in cocos.values())
     return account._replace(left_out=left_out)
@@ -506,9 +534,12 @@ def _items_to_coco(
     primary_classes: Optional[Sequence[str]] = None,
     name: str = "items",
     merge_groups: bool = False,
+    compact: bool = False,
 ) -> Tuple[Dict[str, Dict[str, Any]], int]:
     """:func:`items_to_coco`'s work: the COCO dicts written, and how many labels of the items no
-    instance holds."""
+    instance holds. ``compact``: each instance is held as its JSON text once its image is
+    done (:class:`HeldInstance`, a fifth of a dict's memory), and each file written in chunks
+    (:func:`coco_chunks`): the same bytes."""
     os.makedirs(out_dir)
     categories: List[Dict[str, Any]] = []
     known: Dict[str, int] = {}
@@ -547,16 +578,77 @@ def _items_to_coco(
             destination.write_bytes(item.image)
         else:
             shutil.copyfile(item.image, destination)
+        first = len(coco["annotations"])
         left_out += _add_image(
             coco, item.ann, file_name, item.source, primary_classes, merge_groups
         )
+        if compact:
+            coco["annotations"][first:] = map(HeldInstance.of, coco["annotations"][first:])
     _drop_unused_companions(list(written.values()))
     for subset, coco in written.items():
         complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
-        write_json_atomically(coco, str(json_path), indent=None)
+        if compact:
+            write_chunks_atomically(coco_chunks(coco), str(json_path))
+        else:
+            write_json_atomically(coco, str(json_path), indent=None)
     return written, left_out
+
+
+class HeldInstance(NamedTuple):
+    """A COCO instance held as its JSON text (``json.dumps``), with what the end of the export
+    reads of it: its category and whether it has keypoints.
+
+    Examples:
+        >>> held = HeldInstance.of({"id": 1, "category_id": 2, "bbox": [0.0, 1.0, 2.0, 3.0]})
+        >>> held.category_id, held.keypoints, held.text
+        (2, False, '{"id": 1, "category_id": 2, "bbox": [0.0, 1.0, 2.0, 3.0]}')
+        >>> held.instance()["bbox"]
+        [0.0, 1.0, 2.0, 3.0]
+    """
+
+    category_id: int
+    keypoints: bool
+    text: str
+
+    @classmethod
+    def of(cls, instance: Mapping[str, Any]) -> "HeldInstance":
+        return cls(instance["category_id"], "keypoints" in instance, json.dumps(instance))
+
+    def instance(self) -> Dict[str, Any]:
+        """The instance as a dict again."""
+        return json.loads(self.text)
+
+
+def _instance_dicts(coco: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The instances of ``coco``, held ones as dicts again (one at a time)."""
+    for instance in coco["annotations"]:
+        yield instance.instance() if isinstance(instance, HeldInstance) else instance
+
+
+def coco_chunks(coco: Mapping[str, Any]) -> Iterator[bytes]:
+    """``json.dumps(coco).encode()`` in chunks, an instance at a time (held instances as their
+    text): the bytes :func:`write_json_atomically` writes with ``indent=None``.
+
+    Examples:
+        >>> coco = {"images": [], "annotations": [HeldInstance.of({"id": 1, "category_id": 1})]}
+        >>> b"".join(coco_chunks(coco)) == json.dumps(
+        ...     {"images": [], "annotations": [{"id": 1, "category_id": 1}]}).encode()
+        True
+    """
+    yield b"{"
+    for number, (key, value) in enumerate(coco.items()):
+        yield (", " if number else "").encode() + json.dumps(key).encode() + b": "
+        if key != "annotations":
+            yield json.dumps(value).encode()
+            continue
+        yield b"["
+        for position, instance in enumerate(value):
+            text = instance.text if isinstance(instance, HeldInstance) else json.dumps(instance)
+            yield ((", " if position else "") + text).encode()
+        yield b"]"
+    yield b"}"
 
 
 def coco_written(coco: Mapping[str, Any]) -> Written:
@@ -588,7 +680,7 @@ def coco_written(coco: Mapping[str, Any]) -> Written:
     keys: Dict[Any, List[Any]] = {image["id"]: [] for image in coco["images"]}
     links: Dict[Tuple[Any, Any], int] = {}
     counted: List[Tuple[Mapping[str, Any], int, Any, Any]] = []
-    for instance in coco["annotations"]:
+    for instance in _instance_dicts(coco):
         segmentation = instance.get("segmentation")
         crowd = bool(instance.get("iscrowd"))
         if instance["category_id"] in keypoint_categories and "keypoints" in instance and not crowd:
