@@ -679,7 +679,7 @@ def coco_written(coco: Mapping[str, Any]) -> Written:
     }
     keys: Dict[Any, List[Any]] = {image["id"]: [] for image in coco["images"]}
     links: Dict[Tuple[Any, Any], int] = {}
-    counted: List[Tuple[Mapping[str, Any], int, Any, Any]] = []
+    counted: List[Tuple[Any, int, Any, Any]] = []
     for instance in _instance_dicts(coco):
         segmentation = instance.get("segmentation")
         crowd = bool(instance.get("iscrowd"))
@@ -700,9 +700,9 @@ def coco_written(coco: Mapping[str, Any]) -> Written:
         link = None if crowd or not size or group_id is None else (instance["image_id"], group_id)
         if link is not None:
             links[link] = links.get(link, 0) + 1
-        counted.append((instance, size, key, link))
-    for instance, size, own, link in counted:
-        keys[instance["image_id"]].extend([link if links.get(link, 0) > 1 else own] * size)
+        counted.append((instance["image_id"], size, key, link))  # not the dict: memory
+    for image_id, size, own, link in counted:
+        keys[image_id].extend([link if links.get(link, 0) > 1 else own] * size)
     # The reader binds exactly these (a keypoints instance even alone): each key is a group.
     return total(image_account(image_keys, lone_groups=True) for image_keys in keys.values())
 
