@@ -115,7 +115,9 @@ def name_color(name: str) -> List[int]:
         >>> all(0 <= value <= 255 for value in name_color("car"))
         True
     """
-    hue = random.Random(f"sly-bindings class colour {name}").random()
+    # Any str, a lone surrogate too (a writer refuses it with its own message).
+    seed = f"sly-bindings class colour {name}".encode("utf-8", "surrogatepass")
+    hue = random.Random(seed).random()
     return [round(value * 255) for value in colorsys.hls_to_rgb(hue, 0.3, 0.8)]
 
 
