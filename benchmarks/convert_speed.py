@@ -94,15 +94,18 @@ def cvat_folder(folder: Path, count: int) -> None:
 
 
 def timed(command: List[str], env: Dict[str, str]) -> Tuple[float, float]:
-    """Wall seconds and peak memory (MiB, max RSS) of ``command``, run to its end."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    if process.returncode != 0:
-        raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{error[-2000:]}")
+    """Wall seconds and peak memory (MiB, max RSS) of ``command``, run to its end; its stderr
+    goes to a file (a pipe read only at the end fills and stops a talkative process)."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            error = errors.read().decode(errors="replace")
+            raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{error[-2000:]}")
     return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 

@@ -49,3 +49,12 @@ def sly_bindings_in_process(*args: object) -> int:
         return run(lambda: main_for_users([str(arg) for arg in args]))
     except SystemExit as exit:  # argparse's own errors, and Ctrl+C while the SDK loads
         return int(exit.code or 0)
+
+
+def folder_bytes(folder: Path) -> dict:
+    """Every file under ``folder``, by its path relative to it, with its bytes (sorted)."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 
 import sly_bindings.cli.convert as convert_module
-from commands import convert_in_process
+from commands import convert_in_process, folder_bytes
 from format_samples import make_sample_project
 from registry_tables import SOURCES, TARGETS
 from sly_bindings.cli import jobs
 from sly_bindings.formats import shard
 
-
-def files(folder: Path) -> dict:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+files = folder_bytes
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import supervisely as sly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commands import convert_in_process
+from commands import convert_in_process, folder_bytes
 from format_samples import make_sample_project
 from registry_tables import TARGETS
 from sly_bindings.formats import construct
@@ -66,12 +66,7 @@ def sdk_way(monkeypatch) -> None:
     monkeypatch.setattr(construct, "holes", lambda geometry: len(geometry.interior))
 
 
-def files(folder: Path) -> dict:
-    return {
-        str(path.relative_to(folder)): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
+files = folder_bytes
 
 
 @pytest.fixture(scope="module")
