@@ -95,3 +95,12 @@ def captured(command, argv: list, cwd: Optional[Path]) -> subprocess.CompletedPr
         stack.enter_context(contextlib.redirect_stderr(stderr))
         code = command(*argv[1:])
     return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
+
+
+def folder_bytes(folder: Path) -> dict:
+    """Every file under ``folder``, by its path relative to it, with its bytes (sorted)."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }

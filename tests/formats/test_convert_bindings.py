@@ -594,9 +594,10 @@ def test_alpha_masks_and_oriented_boxes_are_skipped_with_a_warning(
     assert code == 0, output.err
     warnings = warning_lines(output.err)
     assert [any(text in line for line in warnings) for text in expected] == [True, True]
-    # Only the rectangle is written: the others are not a box without its angle, or a mask.
+    # Only the rectangle is written: the others are not a box without its angle, or a mask;
+    # the writer's account says so.
     assert output.out.splitlines()[-1] == (
-        f"Written {target} {tmp_path / 'out'}: 1 image, 1 label, 0 groups"
+        f"Written {target} {tmp_path / 'out'}: 1 image, 1 label, 0 groups (2 left out)"
     )
 
 
@@ -1056,7 +1057,7 @@ def test_a_failed_run_removes_the_folders_it_made_on_the_way_to_out(tmp_path, ca
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
 
 
-def test_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
+def test_with_verify_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
     # 6,000 classes of long names make a data.yaml over the 1 MiB the YOLO reader takes: the
     # read-back fails.
     coco = json.loads(
@@ -1069,12 +1070,12 @@ def test_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
     ]
     write_text(tmp_path / "in" / "annotations" / "instances_train.json", json.dumps(coco))
 
-    assert convert_in_process("coco", "yolo", tmp_path / "in", tmp_path / "out") == 2
+    assert convert_in_process("coco", "yolo", tmp_path / "in", tmp_path / "out", "--verify") == 2
 
     error = capsys.readouterr().err
     assert error.startswith(f"error: {tmp_path / 'out' / 'data.yaml'}: larger than 1024 KiB")
     assert error.rstrip().endswith(
-        "(found reading back what this run wrote, to count it: OUT is not written)"
+        "(found by --verify, reading back what this run wrote: OUT is not written)"
     )
     assert sorted(path.name for path in tmp_path.iterdir()) == ["in"]
 

@@ -1,6 +1,7 @@
 """``sly-bindings convert``: the work (``cli/convert_args.py`` has the arguments and what the
 command does). Read IN's items with FROM's reader, write them with TO's writer, in memory;
-count what was read and what OUT holds.
+count what was read, and report what the writer says it wrote (``formats.written.Written``);
+``--verify`` reads OUT back and checks it against that account.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -31,6 +32,7 @@ from sly_bindings.formats.items import (
     label_class,
 )
 from sly_bindings.cli import warning_totals
+from sly_bindings.cli.jobs import default_jobs, is_small, items_in_jobs
 from sly_bindings.cli.convert_args import option_values
 from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
@@ -79,7 +81,7 @@ def run_command(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         with staged(target, overwrite) as staging:
-            items = source_format.read_items(source, **read_options)
+            items = read_items(source_format, source, read_options, getattr(args, "jobs", None))
             options = WriteOptions(
                 primary_classes=write_values.pop("primary_classes", None),
                 # Listed and numbered first, as a project the reader made would have them.
@@ -88,11 +90,13 @@ def run_command(args: argparse.Namespace) -> int:
                 final_out=target,
             )
             totals = [0, 0, 0]
-            target_format.write_items(counted(items, totals), staging, options)
+            account = target_format.write_items(counted(items, totals), staging, options)
             read = Counts(*totals)
-            # What OUT holds, read back before it is published: OUT is never left behind by a
-            # run that fails.
-            written = read_back(target_format, staging, target)
+            written = Counts(*account.counts())
+            if getattr(args, "verify", False):
+                # What OUT holds, read back before it is published: OUT is never left behind by
+                # a run that fails.
+                verify(read_back(target_format, staging, target), written, target_format, target)
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
@@ -112,13 +116,55 @@ def run_command(args: argparse.Namespace) -> int:
             "out": str(target),
             "read": read._asdict(),
             "written": written._asdict(),
+            "left_out": account.left_out,
             "warnings": shown,
         }
         print(json.dumps(summary, indent=2))
     else:
         print(f"Read {source_format.name} {source}: {read}")
-        print(f"Written {target_format.name} {target}: {written}")
+        left_out = f" ({account.left_out} left out)" if account.left_out else ""
+        print(f"Written {target_format.name} {target}: {written}{left_out}")
     return 0
+
+
+def verify(found: Counts, written: Counts, target_format: Format, target: Path) -> None:
+    """Refuse OUT when what reading it back counts (``found``) is not what the writer said it
+    wrote (``written``): images, labels and groups.
+
+    Raises:
+        UserError: they differ; the message gives both (OUT is not published).
+
+    Examples:
+        >>> verify(Counts(1, 2, 1), Counts(1, 2, 1), find("cvat"), Path("out"))
+        >>> verify(Counts(1, 2, 0), Counts(1, 2, 1), find("cvat"), Path("out"))
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: --verify: out reads back as 1 image, 2 labels, 0 groups where the cvat writer wrote 1 image, 2 labels, 1 group: OUT is not written (a fault of the cvat writer: please report it)
+    """
+    if found != written:
+        raise UserError(
+            f"--verify: {target} reads back as {found} where the {target_format.name} writer "
+            f"wrote {written}: OUT is not written (a fault of the {target_format.name} writer: "
+            "please report it)"
+        )
+
+
+def read_items(
+    source_format: Format, source: Path, read_options: dict, jobs: Optional[int] = None
+) -> Iterator:
+    """IN's items in the reader's order: read in ``jobs`` processes (``cli/jobs.py``; None:
+    one per core) unless ``jobs`` is 1 or IN is small, then in this one. When the workers read
+    nothing, IN is read here, so that its error is the one-process error."""
+    jobs = default_jobs() if jobs is None else jobs
+    if jobs <= 1 or is_small(source):
+        yield from source_format.read_items(source, **read_options)
+        return
+    read = False
+    for item in items_in_jobs(source_format, source, read_options, jobs):
+        read = True
+        yield item
+    if not read:
+        yield from source_format.read_items(source, **read_options)
 
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
@@ -219,7 +265,7 @@ def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
     except USER_ERRORS as error:
         problem = str(error).replace(str(written_dir), str(target))
         raise UserError(
-            f"{problem} (found reading back what this run wrote, to count it: OUT is not "
+            f"{problem} (found by --verify, reading back what this run wrote: OUT is not "
             "written)"
         ) from None
 

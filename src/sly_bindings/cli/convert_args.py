@@ -19,10 +19,14 @@ interrupted run leaves nothing half-written, and two runs never touch each other
 one that finishes second stops with an error if the first took OUT, unless it overwrites).
 Conversions of more than a few images show a progress bar on stderr when it is a terminal. The
 run prints the warnings, totalled by kind, then how many images, labels and groups it read and
-wrote. What was written is counted by reading OUT back (its annotations only, no image is
-copied) before it is published, so the second line says what survives in the target format, and
-an OUT its own reader refuses is not left behind. Bad input ends in one line naming the file and
-the field, and exit code 2.
+wrote. What was written is the writer's own account (``formats/written.py``): the images,
+labels and groups its files hold as TO's reader reads them, so the second line says what
+survives in the target format, and how many labels it left out. ``--verify`` reads OUT back
+(its annotations only) before it is published, checks that it holds what the writer counted and
+the same groups, label for label, and exits non-zero with a line saying what differs when not.
+``--jobs N`` reads and converts the items in N processes (default: the cores there are; one
+when N is 1 or IN is small); the output is byte for byte what one process writes. Bad input
+ends in one line naming the file and the field, and exit code 2.
 """
 
 from __future__ import annotations
@@ -152,6 +156,37 @@ def add_command(commands: argparse._SubParsersAction, name: str = "convert") -> 
     parser.add_argument(
         "--json", action="store_true", help="print a JSON summary on stdout instead of lines"
     )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="read OUT back before publishing it: it must hold what was written, the same groups",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=job_count,
+        default=None,
+        metavar="N",
+        help="processes that read and convert the items (default: the cores there are)",
+    )
+
+
+def job_count(text: str) -> int:
+    """``--jobs``: a whole number from 1, for argparse.
+
+    Raises:
+        argparse.ArgumentTypeError: anything else.
+
+    Examples:
+        >>> job_count("2")
+        2
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a whole number of processes, from 1")
+    return value
 
 
 def format_lines() -> str:

@@ -301,7 +301,8 @@ class QuietSdkWarnings(logging.Filter):
             record.exc_info[1], UntrustedAnswer
         )
         # The SDK logs a traceback before it raises what ``run`` turns into the line.
-        traced = record.levelno >= logging.ERROR and record.exc_info is not None
+        level = record.levelno if isinstance(record.levelno, int) else logging.NOTSET
+        traced = level >= logging.ERROR and record.exc_info is not None
         if self.silent and (refused or traced):
             return False
         message = record.getMessage()

@@ -10,9 +10,35 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 import supervisely as sly
+
+
+def write_chunks_atomically(chunks: Iterable[bytes], path: str) -> None:
+    """Write the ``chunks`` one after the other to ``path`` (never all in memory at once):
+    afterwards ``path`` holds either the old or the new file.
+
+    Examples:
+        >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+        >>> write_chunks_atomically([b"bo", b"und"], path)
+        >>> open(path, "rb").read()
+        b'bound'
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            for chunk in chunks:
+                file.write(chunk)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(temporary, 0o666 & ~current_umask())
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def write_bytes_atomically(data: bytes, path: str) -> None:
@@ -24,19 +50,7 @@ def write_bytes_atomically(data: bytes, path: str) -> None:
         >>> open(path, "rb").read()
         b'bound'
     """
-    directory = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        os.chmod(temporary, 0o666 & ~current_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_chunks_atomically([data], path)
 
 
 def write_json_atomically(data: Any, path: str, indent: Optional[int] = 4) -> None:

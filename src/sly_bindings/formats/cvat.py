@@ -68,6 +68,7 @@ Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_p
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import math
@@ -99,6 +100,7 @@ from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as defused_et
 
 from bindings import binding_groups, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
@@ -121,6 +123,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written, image_account
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 CVAT_VERSION = "1.1"
@@ -231,13 +234,15 @@ def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
         coordinates = dict(zip(("xtl", "ytl", "xbr", "ybr"), (f"{v:.2f}" for v in edges)))
         return ET.Element("box", {**common, **coordinates, "z_order": "0"})
     if type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{image_name}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                f"{image_name}: a {label.obj_class.name} polygon has {construct.holes(geometry)} "
                 "hole(s): CVAT polygons have none, so only the outline is written",
                 CvatWarning,
             )
-        points = ";".join(f"{point.col:.2f},{point.row:.2f}" for point in geometry.exterior)
+        points = ";".join(
+            f"{point.col:.2f},{point.row:.2f}" for point in construct.exterior(geometry)
+        )
         return ET.Element("polygon", {**common, "points": points, "z_order": "0"})
     if type(geometry) is sly.Bitmap:
         height, width = geometry.data.shape
@@ -324,7 +329,7 @@ def cvat_image_to_annotation(
             numbers.append(str(group_id) if group_id else None)
     # A group_id on a single shape is no group (roles.unbind_lone_keys): read unbound, the
     # number kept as a tag so that writing CVAT or LabelMe back gives the same group_id.
-    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
+    return construct.annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _declared_size(
@@ -407,7 +412,7 @@ def _geometry_of(
         points = _points(shape.get("points"), f"{where}: points")
         if len(points) < 3:
             raise InvalidCvatError(f"{where}: points: a polygon needs 3 points, got {len(points)}")
-        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
     if shape.tag == "mask":
         left = _whole_number(shape, "left", where, minimum=0)
         top = _whole_number(shape, "top", where, minimum=0)
@@ -500,8 +505,9 @@ def items_to_cvat(
     classes: Iterable[sly.ObjClass] = (),
     name: str = "project",
     where: Optional[str] = None,
-) -> None:
-    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``.
+) -> Written:
+    """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``;
+    return what was written (:func:`image_written`, per image).
 
     Each dataset is a subset and a task (a nested one ``parent/child``); its images go to
     ``images/<subset>/``. The meta's labels are ``classes`` (with their colours and types), then
@@ -517,6 +523,7 @@ def items_to_cvat(
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items_to_cvat([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
         ...               folder.name + "/cvat")
+        Written(images=1, labels=0, groups=0, left_out=0)
         >>> root = ET.parse(folder.name + "/cvat/annotations.xml").getroot()
         >>> [task.findtext("subset") for task in root.iterfind("meta/project/tasks/task")]
         ['ds']
@@ -527,7 +534,7 @@ def items_to_cvat(
     ET.SubElement(root, "version").text = CVAT_VERSION
     meta_root = ET.SubElement(root, "meta")
     meta = ET.SubElement(meta_root, "project")
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(sep=" ")
+    now = dump_time().isoformat(sep=" ")
     for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
         ET.SubElement(meta, field).text = text
     ET.SubElement(meta, "updated").text = now
@@ -538,6 +545,7 @@ def items_to_cvat(
     colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
     sizes: Dict[str, int] = {}
     image_id, first_group_id = 0, 1
+    account = Written()
     for item in progress(items, "CVAT"):
         subset = "/".join(item.dataset)  # a nested dataset is parent/child
         if subset not in sizes:
@@ -562,6 +570,7 @@ def items_to_cvat(
         image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
         image.set("task_id", str(list(sizes).index(subset) + 1))
         root.append(image)
+        account = account.plus(image_written(image, len(item.ann.labels)))
         if isinstance(item.image, bytes):
             Path(destination).write_bytes(item.image)
         else:
@@ -610,6 +619,38 @@ def items_to_cvat(
     ET.ElementTree(root).write(
         os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
     )
+    return account
+
+
+def image_written(image: ET.Element, labels: int) -> Written:
+    """The account of one ``<image>`` written for an annotation of ``labels`` labels: a label
+    per shape, a group per ``group_id`` that two or more shapes share (one shape's is no group,
+    as :func:`cvat_image_to_annotation` reads it); the labels with no shape were left out.
+
+    Examples:
+        >>> image = ET.fromstring('<image><box group_id="3"/><box group_id="3"/><box/></image>')
+        >>> image_written(image, labels=4)
+        Written(images=1, labels=3, groups=1, left_out=1)
+    """
+    shapes = list(image)
+    return image_account((shape.get("group_id") for shape in shapes), left_out=labels - len(shapes))
+
+
+def dump_time() -> datetime.datetime:
+    """When the export is dumped, for the meta's ``created``, ``updated`` and ``dumped``: now
+    (UTC), or ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention) when
+    it is set to a whole number, so that two runs can write the same bytes.
+
+    Examples:
+        >>> os.environ["SOURCE_DATE_EPOCH"] = "0"
+        >>> dump_time().isoformat(sep=" ")
+        '1970-01-01 00:00:00+00:00'
+        >>> del os.environ["SOURCE_DATE_EPOCH"]
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def _task_meta(task_id: int, subset: str, size: int, now: str) -> ET.Element:
@@ -667,7 +708,10 @@ def cvat_items(cvat_dir: str) -> Iterator[FormatItem]:
         >>> folder.cleanup()
     """
     for xml_path in cvat_files(cvat_dir):
-        yield from _items(_parse(xml_path), Path(cvat_dir), xml_path)
+        # The meta first, then the images one by one, each let go once read: memory does not
+        # grow with the number of images.
+        meta = _parse(xml_path, meta_only=True)
+        yield from _items(meta, Path(cvat_dir), xml_path, _streamed_images(xml_path))
 
 
 def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
@@ -812,24 +856,31 @@ def cvat_files(cvat_dir: str) -> List[Path]:
     return found
 
 
-def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
-    """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
-    first ``<image>`` (the meta comes first: its classes without parsing every image)."""
-    if not xml_path.is_file():
-        raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
+def _streamed_images(xml_path: Path) -> Iterator[ET.Element]:
+    """The ``<image>`` elements of the root of ``xml_path``, each complete, read one by one and
+    removed from the tree after use (``ElementTree.iterparse``, through defusedxml).
+
+    Raises:
+        InvalidCvatError: as :func:`_parse`, when the reading reaches the fault.
+    """
+    with _xml_errors(xml_path):
+        depth, root = 0, None
+        for event, element in defused_et.iterparse(xml_path, ("start", "end"), forbid_dtd=True):
+            if event == "start":
+                depth += 1
+                root = element if root is None else root
+                continue
+            depth -= 1
+            if depth == 1 and element.tag == "image":
+                yield element
+                root.remove(element)  # read: let it go
+
+
+@contextlib.contextmanager
+def _xml_errors(xml_path: Path) -> Iterator[None]:
+    """Turn what the XML reader raises on ``xml_path`` into one-line InvalidCvatErrors."""
     try:
-        # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
-        if meta_only:
-            root = None
-            for _, element in defused_et.iterparse(xml_path, ("start",), forbid_dtd=True):
-                if root is None:
-                    root = element
-                elif element.tag == "image":  # what comes before it is complete
-                    break
-            if root is None:
-                raise ET.ParseError("no element found")
-        else:
-            root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
+        yield
     except ET.ParseError as error:
         raise InvalidCvatError(f"{xml_path}: not well-formed XML ({error})") from None
     except DefusedXmlException:
@@ -842,6 +893,26 @@ def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
             f"{xml_path}: <?xml encoding>: {excerpt(_declared_encoding(xml_path))} is no encoding "
             "an XML reader takes: save the file as UTF-8 (CVAT writes utf-8)"
         ) from None
+
+
+def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
+    """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
+    first ``<image>`` (the meta comes first: its classes without parsing every image)."""
+    if not xml_path.is_file():
+        raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
+    with _xml_errors(xml_path):
+        # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.
+        if meta_only:
+            root = None
+            for _, element in defused_et.iterparse(xml_path, ("start",), forbid_dtd=True):
+                if root is None:
+                    root = element
+                elif element.tag == "image":  # what comes before it is complete
+                    break
+            if root is None:
+                raise ET.ParseError("no element found")
+        else:
+            root = defused_et.parse(xml_path, forbid_dtd=True).getroot()
     if root.tag != "annotations":
         raise InvalidCvatError(f"{xml_path}: <{root.tag}>: the root must be <annotations>")
     return root
@@ -854,7 +925,14 @@ def _declared_encoding(xml_path: Path) -> str:
     return found.group(1).decode("ascii", "replace") if found else ""
 
 
-def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatItem]:
+def _items(
+    root: ET.Element,
+    cvat_dir: Path,
+    xml_path: Path,
+    images: Optional[Iterable[ET.Element]] = None,
+) -> Iterator[FormatItem]:
+    """The items of the ``<image>`` elements of ``root`` (or of ``images``, read one by one:
+    ``root`` then needs only its meta)."""
     # A project export names each image's subset; a task export names its task's in the meta;
     # Datumaro's export names the file after the subset.
     task_subset = (root.findtext("./meta/task/subset") or "").strip() or None
@@ -873,7 +951,9 @@ def _items(root: ET.Element, cvat_dir: Path, xml_path: Path) -> Iterator[FormatI
     names = {label.findtext("name") for label in root.iterfind("./meta/*/labels/label")}
     label_names = (names - {None, ""}) or None  # None: the meta lists no label, any is read
     checked: Set[Tuple[str, ...]] = set()
-    for image in root.iterfind("image"):
+    for image in root.iterfind("image") if images is None else images:
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         name, where, declared = _declared_size(image, str(xml_path), task_subset)
         # A name is followed only inside the export's folder (files.input_paths); a name that
         # stays inside it from the top stays inside from images/ and images/<subset>/ too.
@@ -958,6 +1038,8 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return cvat_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """:func:`items_to_cvat`, the meta's labels ``options.classes`` first."""
-    items_to_cvat(items, str(out), classes=options.classes, where=str(options.final_out or out))
+    return items_to_cvat(
+        items, str(out), classes=options.classes, where=str(options.final_out or out)
+    )

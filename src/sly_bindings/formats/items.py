@@ -16,9 +16,11 @@ Examples:
 
 from __future__ import annotations
 
+import colorsys
 import functools
 import itertools
 import math
+import random
 import tempfile  # for the examples
 from pathlib import Path
 from typing import (
@@ -38,9 +40,12 @@ from typing import (
 import numpy as np
 import supervisely as sly
 
+from bindings import binding_key_of
 from sly_bindings.files.images import oriented_size
 from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotation
+from sly_bindings.formats import shard
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.written import Written, image_account
 
 # A coordinate read from a file is a pixel position: none is further than this from 0 (an image
 # side of 2^20 pixels is far beyond any image Supervisely takes). Larger ones, 1e300 or 2^64,
@@ -88,7 +93,8 @@ def label_class(
     (``(r, g, b)``; None: the SDK picks one), shared by every label that has them.
 
     A ``sly.ObjClass`` is immutable, so labels may share one; making one per label took a tenth
-    of a reader's time (the SDK checks the name and draws a random colour each time).
+    of a reader's time (the SDK checks the name and draws a random colour each time). With no
+    colour given, the class's :func:`name_color`.
 
     Examples:
         >>> label_class("car", sly.Polygon) is label_class("car", sly.Polygon)
@@ -96,7 +102,26 @@ def label_class(
         >>> label_class("car", sly.Polygon, (255, 0, 0)).color
         [255, 0, 0]
     """
-    return sly.ObjClass(name, geometry_type, color=None if color is None else list(color))
+    return sly.ObjClass(
+        name, geometry_type, color=name_color(name) if color is None else list(color)
+    )
+
+
+def name_color(name: str) -> List[int]:
+    """The colour of a class no file gives one: the SDK's ``random_rgb`` (hue at random,
+    saturation 0.3, lightness 0.8), its hue drawn from a generator seeded by ``name``, so that a
+    class has one colour in every run and in every process of a run (``convert --jobs``).
+
+    Examples:
+        >>> name_color("car") == name_color("car") != name_color("person")
+        True
+        >>> all(0 <= value <= 255 for value in name_color("car"))
+        True
+    """
+    # Any str, a lone surrogate too (a writer refuses it with its own message).
+    seed = f"sly-bindings class colour {name}".encode("utf-8", "surrogatepass")
+    hue = random.Random(seed).random()
+    return [round(value * 255) for value in colorsys.hls_to_rgb(hue, 0.3, 0.8)]
 
 
 def classes_left_out(
@@ -140,8 +165,9 @@ def items_to_project(
     declared: Optional[Dict[str, ClassInfo]] = None,
     total: Optional[int] = None,
     description: str = "images",
-) -> None:
-    """Make a local Supervisely project at ``project_dir`` of ``items``.
+) -> Written:
+    """Make a local Supervisely project at ``project_dir`` of ``items``; return its account
+    (``formats.written``: every label, every binding key a group, even of one label).
 
     Nested datasets (``("a", "b")``) are made the SDK's way (``a/datasets/b``), with their
     parents. A class gets the geometry type of its labels (``sly.AnyGeometry`` when they mix
@@ -170,6 +196,7 @@ def items_to_project(
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items = [FormatItem(("a", "b"), "x.png", png, ann, "x.json")]
         >>> items_to_project(items, folder + "/p", InvalidFormatError, "no item")
+        Written(images=1, labels=1, groups=0, left_out=0)
         >>> project = sly.Project(folder + "/p", sly.OpenMode.READ)
         >>> [dataset.name for dataset in project.datasets], project.meta.obj_classes.keys()
         (['a', 'a/b'], ['car'])
@@ -187,8 +214,11 @@ def items_to_project(
     # Classes whose geometry needs its class's configuration (GraphNodes: the skeleton).
     configured: Dict[str, sly.ObjClass] = {}
     datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+    account = Written()
     for item in progress(itertools.chain([first], iterator), description, total):
         add_item(dataset_at(project, datasets, item.dataset), item, error)
+        keys = [binding_key_of(label) for label in item.ann.labels]
+        account = account.plus(image_account(keys, lone_groups=True))
         for label in item.ann.labels:
             geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
             if label.obj_class.geometry_config:
@@ -203,8 +233,10 @@ def items_to_project(
         if name in configured and geometry_type is configured[name].geometry_type:
             classes.append(configured[name])
         else:
-            classes.append(sly.ObjClass(name, geometry_type, color=info.color))
+            color = info.color if info.color is not None else name_color(name)
+            classes.append(sly.ObjClass(name, geometry_type, color=color))
     project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=list(tag_metas.values())))
+    return account
 
 
 def dataset_at(
@@ -276,6 +308,8 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
     for dataset in sorted(project.datasets, key=lambda dataset: dataset.name):
         path = tuple(dataset.name.replace("\\", "/").split("/"))
         for item_name in sorted(dataset.get_items_names()):
+            if not shard.take():  # another process of convert --jobs converts it
+                continue
             # The shared read: the annotation's size is checked against its image's.
             ann = read_annotation(dataset, item_name, project.meta, SuperviselyWarning)
             image = Path(dataset.get_img_path(item_name))
@@ -297,6 +331,8 @@ def non_empty(
     iterator = iter(items)
     first = next(iterator, None)
     if first is None:
+        if shard.active():  # a worker of convert --jobs: the others may have read some
+            return
         raise nothing()
     yield first
     yield from iterator

@@ -62,6 +62,7 @@ import math
 import os
 import tempfile  # for the examples
 import warnings
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -71,6 +72,7 @@ import numpy.typing as npt
 import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
@@ -92,6 +94,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 LABELME_VERSION = "5.5.0"
@@ -172,13 +175,13 @@ def _shape_of(label: sly.Label, image_path: str) -> Optional[Tuple[List, str, Op
         corners = [[int(x), int(y)], [int(x + w), int(y + h)]]  # whole pixels, as the SDK's
         return corners, "rectangle", None
     if type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{image_path}: a {label.obj_class.name} polygon has {len(geometry.interior)} "
+                f"{image_path}: a {label.obj_class.name} polygon has {construct.holes(geometry)} "
                 "hole(s): LabelMe polygons have none, so only the outline is written",
                 LabelmeWarning,
             )
-        return [[point.col, point.row] for point in geometry.exterior], "polygon", None
+        return [[point.col, point.row] for point in construct.exterior(geometry)], "polygon", None
     if type(geometry) is sly.Bitmap:
         top, left = geometry.origin.row, geometry.origin.col
         height, width = geometry.data.shape
@@ -247,7 +250,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         if len(labels) > before:
             numbers.append(number)
     # A group_id on a single shape is an instance number, not a group (roles.unbind_lone_keys).
-    return sly.Annotation((height, width), unbind_lone_keys(labels, numbers))
+    return construct.annotation((height, width), unbind_lone_keys(labels, numbers))
 
 
 def _label_of(
@@ -329,7 +332,7 @@ def _geometry_of(
             raise InvalidLabelmeError(
                 f"{field}.points: a polygon needs 3 points, got {len(points)}"
             )
-        return sly.Polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
     if shape_type == "rectangle":
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
@@ -456,8 +459,9 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
     items_to_labelme(project_items(project_dir), out_dir)
 
 
-def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
-    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it.
+def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> Written:
+    """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it;
+    return what was written (:func:`json_written`, per image).
 
     ``out_dir`` is created and must not exist yet; a nested dataset ``("a", "b")`` is the folder
     ``a/b``. Warns as :func:`annotation_to_labelme` does.
@@ -470,11 +474,13 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items_to_labelme([FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a")],
         ...                  folder.name + "/labelme")
+        Written(images=1, labels=0, groups=0, left_out=0)
         >>> sorted(os.listdir(folder.name + "/labelme/ds"))
         ['a.json', 'a.png']
         >>> folder.cleanup()
     """
     os.makedirs(out_dir)
+    account = Written()
     for item in progress(items, "LabelMe"):
         dataset_dir = Path(out_dir, *item.dataset)
         dataset_dir.mkdir(parents=True, exist_ok=True)
@@ -488,8 +494,30 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> None:
             (dataset_dir / item.name).write_bytes(item.image)
         else:
             sly.fs.copy_file(str(item.image), str(dataset_dir / item.name))
-        text = json.dumps(annotation_to_labelme(item.ann, item.name), indent=2)
-        json_path.write_text(text, encoding="utf-8")
+        data = annotation_to_labelme(item.ann, item.name)
+        json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        account = account.plus(json_written(data, len(item.ann.labels)))
+    return account
+
+
+def json_written(data: Dict[str, Any], labels: int) -> Written:
+    """The account of one LabelMe JSON written for an annotation of ``labels`` labels: a label
+    per shape; a group per label and ``group_id`` that two or more shapes share, or whose
+    ``group_id`` another shape has too (as :func:`labelme_to_annotation` reads it, through
+    ``roles.unbind_lone_keys``); the labels with no shape were left out.
+
+    Examples:
+        >>> shapes = [{"label": "car", "group_id": 2}, {"label": "person", "group_id": 2},
+        ...           {"label": "car", "group_id": 5}, {"label": "car", "group_id": None}]
+        >>> json_written({"shapes": shapes}, labels=5)
+        Written(images=1, labels=4, groups=2, left_out=1)
+    """
+    shapes = data["shapes"]
+    keys = [(shape["label"], shape["group_id"]) for shape in shapes]
+    sizes = Counter(key for key in keys if key[1] is not None)
+    numbers = Counter(number for _, number in sizes.elements())
+    groups = sum(1 for key, size in sizes.items() if size > 1 or numbers[key[1]] > 1)
+    return Written(1, len(shapes), groups, labels - len(shapes))
 
 
 def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
@@ -518,6 +546,8 @@ def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
         >>> folder.cleanup()
     """
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         try:
             data = read_json(json_path)  # the one checked JSON read: not a FIFO, not a bomb
         except ProjectFolderError as error:
@@ -645,6 +675,6 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return {}
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """:func:`items_to_labelme` (LabelMe keeps every label of a group: ``options`` unused)."""
-    items_to_labelme(items, str(out))
+    return items_to_labelme(items, str(out))

@@ -92,8 +92,10 @@ from sly_bindings.formats.items import (
     label_class,
     left_out_message,
 )
+from sly_bindings.formats import construct, shard
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
+from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.registry import WriteOptions
 
 TASKS_FILE = "tasks.json"
@@ -272,6 +274,8 @@ def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatIt
             )
         skipped: Dict[str, int] = {}
         for index, task in enumerate(data):
+            if not shard.take():  # another process of convert --jobs converts it
+                continue
             item = _task_item(task, index, json_path, images, skipped)
             if item is not None:
                 yield item
@@ -842,9 +846,10 @@ def _hex_color(text: Optional[str]) -> Optional[List[int]]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """Write items as a Label Studio import: ``OUT/tasks.json``, ``OUT/labeling_config.xml`` and
-    the images under ``OUT/images/<dataset>/`` (see the module's docstring).
+    the images under ``OUT/images/<dataset>/`` (see the module's docstring); return what was
+    written (:func:`results_written`, per task).
 
     Args:
         items: the items to write.
@@ -866,6 +871,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         >>> ann = sly.Annotation((4, 4), [sly.Label(box, car, binding_key="k") for box in boxes])
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> write_items([FormatItem(("ds",), "a.png", png, ann, "a")], folder / "ls", WriteOptions())
+        Written(images=1, labels=2, groups=1, left_out=0)
         >>> sorted(os.listdir(folder / "ls"))
         ['images', 'labeling_config.xml', 'tasks.json']
         >>> task = json.loads((folder / "ls" / TASKS_FILE).read_text())[0]
@@ -893,6 +899,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
     kinds: Dict[str, set] = {}  # class name -> the region types written of it
     tasks = []
     written = set()
+    account = Written()
     for item in progress(items, "Label Studio"):
         relative = PurePosixPath("images", *item.dataset, item.name)
         if relative in written:
@@ -910,6 +917,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         for label in item.ann.labels:
             classes.setdefault(label.obj_class.name, label.obj_class)
         results = annotation_results(item.ann, item.source)
+        account = account.plus(results_written(results, len(item.ann.labels)))
         for result in results:
             if result["type"] == "relation":
                 relation_labels.update(dict.fromkeys(result["labels"]))
@@ -944,6 +952,27 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         )
     config = labeling_config(list(classes.values()), list(relation_labels))
     (out / CONFIG_FILE).write_text(config, encoding="utf-8")
+    return account
+
+
+def results_written(results: Sequence[Dict[str, Any]], labels: int) -> Written:
+    """The account of one task's ``results`` written for an annotation of ``labels`` labels: a
+    label per region, a group per set of regions that relations and ``parentID`` connect (as
+    :func:`task_annotation` reads them; a relation of a region to itself is a group of one);
+    the labels with no region were left out.
+
+    Examples:
+        >>> regions = [{"id": i, "type": "rectanglelabels"} for i in ("a", "b", "c")]
+        >>> link = {"type": "relation", "from_id": "a", "to_id": "b"}
+        >>> results_written(regions + [link], labels=4)
+        Written(images=1, labels=3, groups=1, left_out=1)
+    """
+    regions = [result["id"] for result in results if result["type"] != "relation"]
+    links = [(r["from_id"], r["to_id"]) for r in results if r["type"] == "relation"]
+    links += [(r["id"], r["parentID"]) for r in results if "parentID" in r]
+    roots = _connected(list(dict.fromkeys(regions)), links, "")
+    keys = [roots.get(region) for region in regions]
+    return image_account(keys, labels - len(regions), lone_groups=True)
 
 
 def labeling_config(classes: Sequence[sly.ObjClass], relation_labels: Sequence[str] = ()) -> str:
@@ -1131,14 +1160,14 @@ def _region_result(
             "rotation": 0,
         }
     elif type(geometry) is sly.Polygon:
-        if geometry.interior:
+        if construct.holes(geometry):
             warnings.warn(
-                f"{source}: a {name} polygon has {len(geometry.interior)} hole(s): Label "
+                f"{source}: a {name} polygon has {construct.holes(geometry)} hole(s): Label "
                 "Studio polygons have none, so only the outline is written",
                 LabelStudioWarning,
             )
         kind = "polygonlabels"
-        points = [[100 * p.col / width, 100 * p.row / height] for p in geometry.exterior]
+        points = [[100 * p.col / width, 100 * p.row / height] for p in construct.exterior(geometry)]
         value = {"points": points, "closed": True}
     elif type(geometry) is sly.Bitmap:
         mask = np.zeros((height, width), dtype=bool)

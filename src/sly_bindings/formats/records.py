@@ -43,6 +43,8 @@ from typing import Any, Iterator, List, Optional, Tuple, Type
 
 import supervisely as sly
 
+from sly_bindings.formats import construct
+
 # The errors a record's reading raises: ours (InvalidFormatError and BoxError are ValueErrors)
 # and the SDK's for a malformed object (Label.from_json: KeyError, TypeError, ValueError ...).
 RECORD_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
@@ -111,9 +113,9 @@ def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
         >>> wholly_outside(sly.Label(sly.Rectangle(6, 6, 12, 12), car), (8, 8))
         False
     """
-    box = label.geometry.to_bbox()
+    top, left, bottom, right = construct.extent(label.geometry)
     height, width = image_size
-    return box.bottom < 0 or box.right < 0 or box.top > height - 1 or box.left > width - 1
+    return bottom < 0 or right < 0 or top > height - 1 or left > width - 1
 
 
 @contextmanager

@@ -4,11 +4,12 @@ A format is one module (or package) that exposes, around ``formats.items.FormatI
 
     read_items(source: Path, images: Optional[Path] = None, **read_options) -> Iterator[FormatItem]
     declared_classes(source: Path) -> Dict[str, ClassInfo]   # {} when the format declares none
-    write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None
+    write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written
     input_folders(source: Path, images: Optional[Path]) -> List[Path]  # optional: folders read
                                                                        # besides IN
 
-and one record in :data:`FORMATS`, which names the module as a string: the module is imported
+(``Written``, ``formats/written.py``: what it wrote, as its own reader will read it back), and
+one record in :data:`FORMATS`, which names the module as a string: the module is imported
 only when the format is used, so this module (and ``convert --help``, and a usage error) never
 imports the SDK. A format's errors subclass ``formats.items.InvalidFormatError`` and its warnings
 ``formats.items.FormatWarning``. docs/formats.md, "Add a format", says what else a new format needs (its
@@ -32,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple
+
+from sly_bindings.formats.written import Written
 
 READ, WRITE = "read", "write"
 # What a target can hold (``Format.holds``): the label kinds it writes, and groups of labels.
@@ -150,11 +153,15 @@ class Format:
 
     def write_items(
         self, items: Iterable, out: Path, options: WriteOptions = WriteOptions()
-    ) -> None:
-        """The module's ``write_items``, with this record's ``fixed`` options in ``extra``."""
+    ) -> Written:
+        """The module's ``write_items``, with this record's ``fixed`` options in ``extra``: the
+        writer's account of what it wrote."""
         extra = {**options.extra, **self.fixed}
         options = WriteOptions(options.primary_classes, options.classes, extra, options.final_out)
-        self.load().write_items(items, Path(out), options)
+        account = self.load().write_items(items, Path(out), options)
+        if not isinstance(account, Written):
+            raise TypeError(f"{self.module}.write_items returned {account!r}, not a Written")
+        return account
 
     def input_folders(self, source: Path, images: Optional[Path] = None) -> List[Path]:
         """The folders a reader of this format reads: IN itself, and those the module's

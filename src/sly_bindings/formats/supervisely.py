@@ -11,6 +11,7 @@ Examples:
     >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
     >>> write_items([FormatItem(("ds",), "a.png", png, ann, "a")], Path(folder.name, "p"),
     ...             WriteOptions())
+    Written(images=1, labels=1, groups=0, left_out=0)
     >>> [(item.dataset, item.name) for item in read_items(Path(folder.name, "p"))]
     [(('ds',), 'a.png')]
     >>> list(declared_classes(Path(folder.name, "p")))
@@ -37,6 +38,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import WriteOptions
+from sly_bindings.formats.written import Written
 
 
 def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatItem]:
@@ -67,7 +69,7 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     }
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """A new project at ``out`` of ``items`` (``items.items_to_project``): the classes of
     ``options.classes`` first, in order, with their colours, then every other class of the
     labels; a project keeps every label of a group, so ``options.primary_classes`` is unused.
@@ -80,6 +82,6 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         obj_class.name: ClassInfo(obj_class.geometry_type, obj_class.color)
         for obj_class in options.classes
     }
-    items_to_project(
+    return items_to_project(
         items, str(out), InvalidFormatError, "nothing to write: no image was read", declared
     )

@@ -87,6 +87,7 @@ import supervisely as sly
 import yaml
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
 from sly_bindings.files.input_paths import absence
@@ -110,6 +111,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.written import Written
 from sly_bindings.formats.records import record
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import decompose_group, describe_group, is_companion_class
@@ -274,11 +276,25 @@ def annotation_to_yolo(
         >>> annotation_to_yolo(ann, {"car": 0}, task="detect")
         ['0 0.225000 0.200000 0.450000 0.400000']
     """
+    return _yolo_lines(ann, class_ids, image_name, task, primary_classes, merge_groups)[0]
+
+
+def _yolo_lines(
+    ann: sly.Annotation,
+    class_ids: Mapping[str, int],
+    image_name: str = "image",
+    task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+) -> Tuple[List[str], int]:
+    """:func:`annotation_to_yolo`'s lines, and the number of labels no line holds (skipped,
+    warned)."""
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
     height, width = ann.img_size
     lines = []
     objects = []
+    left_out = 0
     for labels in annotation_objects(ann):
         key = binding_key_of(labels[0])
         what = f"group {key}" if key is not None else f"a {labels[0].obj_class.name} label"
@@ -310,6 +326,7 @@ def annotation_to_yolo(
             for label in labels
             if label not in parts and not any(label is box for box in group.boxes)
         ]
+        left_out += len(skipped)
         if skipped:
             warnings.warn(
                 f"{what}: {', '.join(dict.fromkeys(skipped))} skipped: a YOLO segment is the area "
@@ -337,7 +354,7 @@ def annotation_to_yolo(
             )
         coordinates = (outline / [width, height]).ravel()
         lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
-    return lines
+    return lines, left_out
 
 
 def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
@@ -359,7 +376,7 @@ def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
     if len(labels) == 1 and type(labels[0].geometry) is sly.Rectangle:
         return False
     if len(labels) == 1 and type(labels[0].geometry) is sly.Polygon:
-        return len(labels[0].geometry.interior) > 0
+        return construct.holes(labels[0].geometry) > 0
     mask = group_mask(labels, image_size).astype(np.uint8)
     _, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
@@ -436,8 +453,8 @@ def yolo_to_annotation(
             points = [
                 sly.PointLocation(_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys)
             ]
-            found.append(sly.Label(sly.Polygon(points), classes[class_id]))
-    return sly.Annotation((height, width), labels)
+            found.append(sly.Label(construct.polygon(points), classes[class_id]))
+    return construct.annotation((height, width), labels)
 
 
 def _pixel(normalised: float, size: int) -> int:
@@ -476,7 +493,7 @@ def project_to_yolo(
     task: str = "segment",
     primary_classes: Optional[Sequence[str]] = None,
     merge_groups: bool = False,
-) -> None:
+) -> Written:
     """Write a Supervisely project as a YOLO dataset in ``out_dir`` (see the layout).
 
     ``out_dir`` is created and must not exist yet. ``data.yaml`` has no ``path`` by default:
@@ -501,6 +518,7 @@ def project_to_yolo(
         >>> image = np.zeros((4, 4, 3), np.uint8)
         >>> project.create_dataset("train").add_item_np("a.png", image, ann=ann)
         >>> project_to_yolo(project.directory, folder.name + "/yolo")
+        Written(images=1, labels=1, groups=0, left_out=0)
         >>> with open(folder.name + "/yolo/labels/train/a.txt", encoding="utf-8") as file:
         ...     file.read()
         '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
@@ -511,7 +529,7 @@ def project_to_yolo(
         >>> folder.cleanup()
     """
     project = sly.Project(project_dir, sly.OpenMode.READ)
-    items_to_yolo(
+    return items_to_yolo(
         project_items(project_dir),
         out_dir,
         task,
@@ -539,8 +557,10 @@ def items_to_yolo(
     total: Optional[int] = None,
     merge_groups: bool = False,
     where: Optional[str] = None,
-) -> None:
-    """Write read items (``formats.items.FormatItem``) as a YOLO dataset in ``out_dir``.
+) -> Written:
+    """Write read items (``formats.items.FormatItem``) as a YOLO dataset in ``out_dir``, and
+    return what was written: a label per line, no group (YOLO has none), the labels no line
+    holds left out.
 
     What a format-to-format conversion uses: the items pass in memory, no project on disk. The
     layout is the module's: ``images/<dataset>/<image>`` (a copy of the image file, or its
@@ -584,6 +604,7 @@ def items_to_yolo(
         >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
         >>> items_to_yolo([FormatItem(("val",), "a.png", png, ann, "a.json")], folder.name + "/y")
+        Written(images=1, labels=1, groups=0, left_out=0)
         >>> Path(folder.name, "y/labels/val/a.txt").read_text(encoding="utf-8")
         '0 0.000000 0.000000 0.750000 0.000000 0.750000 0.250000 0.000000 0.250000\\n'
         >>> config = yaml.safe_load(Path(folder.name, "y/data.yaml").read_text(encoding="utf-8"))
@@ -623,6 +644,7 @@ def items_to_yolo(
         return folder
 
     laid_out = {dataset: lay_out(dataset) for dataset in datasets}
+    account = Written()
     for item in progress(items, "YOLO", total):
         if item.dataset not in laid_out:
             laid_out[item.dataset] = lay_out(item.dataset)
@@ -637,7 +659,10 @@ def items_to_yolo(
             if not _holds_a_line(label.obj_class, task):
                 left_out.add(label.obj_class.name)
         where = f"{folder}/{item.name}"
-        lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes, merge_groups)
+        lines, skipped = _yolo_lines(
+            item.ann, class_ids, where, task, primary_classes, merge_groups
+        )
+        account = account.plus(Written(1, len(lines), 0, skipped))
         # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
         hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
         if hidden:
@@ -678,6 +703,7 @@ def items_to_yolo(
     header = f"# YOLO {kind} dataset{'' if name is None else ' of ' + name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+    return account
 
 
 class _NumberedOnUse(dict):
@@ -877,6 +903,8 @@ def _items(
     top = Path(yolo_dir).resolve()
     roots = image_roots(yolo_dir)
     for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         root = next(root for root in roots if root in image_path.parents)
         relative = image_path.relative_to(root)
         label_file = Path(yolo_dir, _label_path_of(PurePosixPath(image_path.relative_to(top))))
@@ -1004,10 +1032,10 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return yolo_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """:func:`items_to_yolo`: ``options.extra["task"]`` (``"segment"``, the default, or
     ``"detect"``), the classes and primary classes of ``options``."""
-    items_to_yolo(
+    return items_to_yolo(
         items,
         str(out),
         task=options.extra.get("task", "segment"),

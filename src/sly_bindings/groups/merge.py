@@ -45,6 +45,7 @@ import supervisely as sly
 from supervisely.geometry.geometry import Geometry
 
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of, with_binding_key
+from sly_bindings.formats import construct
 from sly_bindings.groups.roles import (
     decompose_group,
     describe_group,
@@ -305,15 +306,15 @@ def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: in
     Only the part of the canvas under the geometry's box is touched, so a small part on a 4K
     canvas costs what the part costs.
     """
-    box = geometry.to_bbox()
-    rows = slice(max(box.top - top, 0), min(box.bottom - top + 1, canvas.shape[0]))
-    cols = slice(max(box.left - left, 0), min(box.right - left + 1, canvas.shape[1]))
+    box_top, box_left, box_bottom, box_right = construct.extent(geometry)
+    rows = slice(max(box_top - top, 0), min(box_bottom - top + 1, canvas.shape[0]))
+    cols = slice(max(box_left - left, 0), min(box_right - left + 1, canvas.shape[1]))
     if rows.start >= rows.stop or cols.start >= cols.stop:
         return
     region = canvas[rows, cols]
     if isinstance(geometry, sly.Bitmap):
         data = geometry.data
-        data_top, data_left = rows.start + top - box.top, cols.start + left - box.left
+        data_top, data_left = rows.start + top - box_top, cols.start + left - box_left
         region |= data[
             data_top : data_top + region.shape[0], data_left : data_left + region.shape[1]
         ]
@@ -321,7 +322,7 @@ def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: in
         # The SDK's own drawing, on the region only (cv2 clips what falls outside it). A uint8
         # canvas, because on a bool one the SDK draws on a temporary copy and copies it back.
         drawn = np.zeros(region.shape, dtype=np.uint8)
-        geometry.translate(-(rows.start + top), -(cols.start + left)).draw(drawn, 1)
+        construct.translated(geometry, -(rows.start + top), -(cols.start + left)).draw(drawn, 1)
         region |= drawn.astype(bool)
 
 

@@ -30,8 +30,14 @@ from sly_bindings.formats.coco.read import (
     coco_items,
     image_candidates,
 )
-from sly_bindings.formats.coco.write import CocoExportError, CocoExportWarning, items_to_coco
+from sly_bindings.formats.coco.write import (
+    CocoExportError,
+    CocoExportWarning,
+    coco_items_written,
+    items_to_coco,
+)
 from sly_bindings.formats.items import ClassInfo, FormatItem, non_empty
+from sly_bindings.formats.written import Written
 
 if TYPE_CHECKING:
     from sly_bindings.formats.registry import WriteOptions
@@ -66,11 +72,11 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return coco_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
+def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
     """``write.items_to_coco``: ``annotations/instances_<subset>.json`` and
     ``images/<subset>/``, the categories ``options.classes`` first, a group led by
-    ``options.primary_classes``."""
-    items_to_coco(
+    ``options.primary_classes``; what was written (``write.coco_written``)."""
+    return coco_items_written(
         items,
         str(out),
         classes=options.classes,

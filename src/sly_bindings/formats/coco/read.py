@@ -114,6 +114,7 @@ import supervisely as sly
 from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
+from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
 from sly_bindings.files.input_paths import absence, outside_input_problem
@@ -263,7 +264,7 @@ def coco_to_annotation(
     for group_id, start, end in spans:
         if group_id is not None:
             linked.setdefault(group_id, []).append((start, end))
-    return sly.Annotation((height, width), _linked_groups(labels, linked, image_name))
+    return construct.annotation((height, width), _linked_groups(labels, linked, image_name))
 
 
 def _instance_labels(
@@ -389,14 +390,14 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
     # are not read as a Rectangle (our own rectangles are marked: ``_written_rectangle``).
     xs = [round(v) for v in values[::2]]
     ys = [round(v) for v in values[1::2]]
-    return sly.Polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
+    return construct.polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
 
 
 def _written_rectangle(polygon: sly.Polygon) -> sly.Geometry:
     """The Rectangle ``coco_export`` wrote as ``polygon`` (a part its ``sly_rectangles`` lists):
     its corners ``[left, top, right, top, right, bottom, left, bottom]``; any other shape (the
     file was edited since) stays the polygon."""
-    points = [(point.col, point.row) for point in polygon.exterior]
+    points = [(point.col, point.row) for point in construct.exterior(polygon)]
     if len(points) == 4:
         (left, top), (right, _), _, (_, bottom) = points
         if points == [(left, top), (right, top), (right, bottom), (left, bottom)]:
@@ -794,6 +795,8 @@ def _items(
             instance = {**instance, "image_id": image_id, "category_id": category_id}
             instances.setdefault(image_id, []).append(instance)
     for index, image in enumerate(coco["images"]):
+        if not shard.take():  # another process of convert --jobs converts it
+            continue
         if not isinstance(image, dict) or not isinstance(image.get("file_name"), str):
             raise InvalidCocoError(f"{coco_path}: images[{index}]: file_name: missing")
         where = f"{coco_path}: image {excerpt(image['id'])}: file_name"

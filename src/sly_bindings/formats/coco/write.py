@@ -92,12 +92,26 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
@@ -105,7 +119,7 @@ from pycocotools import mask as mask_utils
 from supervisely.geometry.geometry import Geometry
 
 from bindings import annotation_objects, binding_key_of
-from sly_bindings.files.atomic import write_json_atomically
+from sly_bindings.files.atomic import write_chunks_atomically, write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
@@ -116,7 +130,9 @@ from sly_bindings.formats.items import (
     classes_left_out,
     left_out_message,
 )
+from sly_bindings.formats import construct
 from sly_bindings.formats.progress import progress
+from sly_bindings.formats.written import Written, image_account, total
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
     BBOX_SUFFIX,
@@ -209,7 +225,7 @@ def annotation_to_coco(
         >>> instance["sly_rectangles"]
         [0]
     """
-    found = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
+    found, _ = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
     return [instance for instance, _ in found]
 
 
@@ -221,12 +237,14 @@ def _instances(
     primary_classes: Optional[Sequence[str]] = None,
     where: str = "",
     merge_groups: bool = False,
-) -> List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]]:
-    """The instances of ``ann`` with the keypoints class of each (None without keypoints);
-    ``where`` names the image in warnings."""
+) -> Tuple[List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]], int]:
+    """The instances of ``ann`` with the keypoints class of each (None without keypoints), and
+    the number of labels of ``ann`` that no instance holds (left out, warned); ``where`` names
+    the image in warnings."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
+    held = 0  # the labels an instance holds: its mask members, its boxes and keypoints
     for labels in annotation_objects(ann):
         group = decompose_group(labels, primary_classes, merge_groups)
         name = _object_name(labels)
@@ -250,6 +268,7 @@ def _instances(
                     CocoExportWarning,
                 )
                 continue
+            held += len({id(label) for label in one.mask_members + one.boxes + one.keypoints})
             written.append(
                 _instance(
                     one,
@@ -264,7 +283,7 @@ def _instances(
             for instance, _ in written:
                 instance["attributes"] = {GROUP_ID_ATTRIBUTE: written[0][0]["id"]}
         instances.extend(written)
-    return instances
+    return instances, len(ann.labels) - held
 
 
 def _drop_classes_without_instances(
@@ -276,7 +295,7 @@ def _drop_classes_without_instances(
     bbox or keypoints of their objects), and, with one warning naming ``where``, a class of
     lines or points (``classes``: the classes listed, ``sly.ObjClass``). Ids stay as they are,
     so they do not depend on the classes one dataset uses."""
-    used = {instance["category_id"] for coco in cocos for instance in coco["annotations"]}
+    used = {_category_of(instance) for coco in cocos for instance in coco["annotations"]}
     cannot_hold = set(classes_left_out(classes, COCO_GEOMETRIES))
     for categories in {id(coco["categories"]): coco["categories"] for coco in cocos}.values():
         names = {category["name"] for category in categories}
@@ -294,6 +313,13 @@ def _drop_classes_without_instances(
                 ),
                 CocoExportWarning,
             )
+
+
+def _category_of(instance: Any) -> int:
+    """The category id of an instance, a dict or a :class:`HeldInstance`."""
+    if isinstance(instance, HeldInstance):
+        return instance.category_id
+    return instance["category_id"]
 
 
 def _object_name(labels: Sequence[sly.Label]) -> str:
@@ -405,10 +431,18 @@ def complete_keypoints(coco: Dict[str, Any]) -> Dict[str, Any]:
         for category in coco["categories"]
         if category.get("keypoints")
     }
-    for instance in coco["annotations"]:
-        if instance["category_id"] in points and "keypoints" not in instance:
-            instance["keypoints"] = [0] * 3 * points[instance["category_id"]]
-            instance["num_keypoints"] = 0
+    instances = coco["annotations"]
+    for position, instance in enumerate(instances):
+        held = isinstance(instance, HeldInstance)
+        if _category_of(instance) not in points or (
+            instance.keypoints if held else "keypoints" in instance
+        ):
+            continue
+        whole = instance.instance() if held else instance
+        whole["keypoints"] = [0] * 3 * points[whole["category_id"]]
+        whole["num_keypoints"] = 0
+        if held:
+            instances[position] = HeldInstance.of(whole)
     return coco
 
 
@@ -419,10 +453,10 @@ def _add_image(
     where: str,
     primary_classes: Optional[Sequence[str]] = None,
     merge_groups: bool = False,
-) -> None:
+) -> int:
     """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
     the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
-    the image in messages."""
+    the image in messages. Returns the number of labels of ``ann`` no instance holds."""
     images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
     category_ids = {category["name"]: category["id"] for category in categories}
     image_id = len(images) + 1
@@ -430,7 +464,7 @@ def _add_image(
     images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
     try:
         first_id = len(annotations) + 1
-        found = _instances(
+        found, left_out = _instances(
             ann, image_id, category_ids, first_id, primary_classes, where, merge_groups
         )
     except (ValueError, TypeError) as error:
@@ -448,6 +482,7 @@ def _add_image(
                 "give each category one skeleton"
             )
         category.setdefault("skeleton", skeleton["skeleton"])
+    return left_out
 
 
 def items_to_coco(
@@ -490,9 +525,50 @@ def items_to_coco(
         ['coco/annotations/instances_ds.json', 'coco/images/ds/a.png']
         >>> folder.cleanup()
     """
+    return _items_to_coco(items, out_dir, classes, primary_classes, name, merge_groups, where)[0]
+
+
+def coco_items_written(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+    where: Optional[str] = None,
+) -> Written:
+    """:func:`items_to_coco`, returning what was written: :func:`coco_written` of each subset's
+    COCO dict, and the labels no instance holds."""
+    cocos, left_out = _items_to_coco(
+        items,
+        out_dir,
+        classes,
+        primary_classes,
+        merge_groups=merge_groups,
+        where=where,
+        compact=True,
+    )
+    account = total(coco_written(coco) for coco in cocos.values())
+    return account._replace(left_out=left_out)
+
+
+def _items_to_coco(
+    items: Iterable[FormatItem],
+    out_dir: str,
+    classes: Iterable[sly.ObjClass] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    name: str = "items",
+    merge_groups: bool = False,
+    where: Optional[str] = None,
+    compact: bool = False,
+) -> Tuple[Dict[str, Dict[str, Any]], int]:
+    """:func:`items_to_coco`'s work: the COCO dicts written, and how many labels of the items no
+    instance holds. ``compact``: each instance is held as its JSON text once its image is
+    done (:class:`HeldInstance`, a fifth of a dict's memory), and each file written in chunks
+    (:func:`coco_chunks`): the same bytes."""
     os.makedirs(out_dir)
     categories: List[Dict[str, Any]] = []
     known: Dict[str, int] = {}
+    left_out = 0
 
     listed: Dict[str, sly.ObjClass] = {}  # the class of each category, the first one met
 
@@ -531,14 +607,140 @@ def items_to_coco(
             destination.write_bytes(item.image)
         else:
             shutil.copyfile(item.image, destination)
-        _add_image(coco, item.ann, file_name, item.source, primary_classes, merge_groups)
+        first = len(coco["annotations"])
+        left_out += _add_image(
+            coco, item.ann, file_name, item.source, primary_classes, merge_groups
+        )
+        if compact:
+            coco["annotations"][first:] = map(HeldInstance.of, coco["annotations"][first:])
     _drop_classes_without_instances(list(written.values()), listed.values(), where or out_dir)
     for subset, coco in written.items():
         complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
         json_path.parent.mkdir(exist_ok=True)
-        write_json_atomically(coco, str(json_path), indent=None)
-    return written
+        if compact:
+            write_chunks_atomically(coco_chunks(coco), str(json_path))
+        else:
+            write_json_atomically(coco, str(json_path), indent=None)
+    return written, left_out
+
+
+class HeldInstance(NamedTuple):
+    """A COCO instance held as its JSON text (``json.dumps``), with what the end of the export
+    reads of it: its category and whether it has keypoints.
+
+    Examples:
+        >>> held = HeldInstance.of({"id": 1, "category_id": 2, "bbox": [0.0, 1.0, 2.0, 3.0]})
+        >>> held.category_id, held.keypoints, held.text
+        (2, False, '{"id": 1, "category_id": 2, "bbox": [0.0, 1.0, 2.0, 3.0]}')
+        >>> held.instance()["bbox"]
+        [0.0, 1.0, 2.0, 3.0]
+    """
+
+    category_id: int
+    keypoints: bool
+    text: str
+
+    @classmethod
+    def of(cls, instance: Mapping[str, Any]) -> "HeldInstance":
+        return cls(instance["category_id"], "keypoints" in instance, json.dumps(instance))
+
+    def instance(self) -> Dict[str, Any]:
+        """The instance as a dict again."""
+        return json.loads(self.text)
+
+
+def _instance_dicts(coco: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The instances of ``coco``, held ones as dicts again (one at a time)."""
+    for instance in coco["annotations"]:
+        yield instance.instance() if isinstance(instance, HeldInstance) else instance
+
+
+def coco_chunks(coco: Mapping[str, Any]) -> Iterator[bytes]:
+    """``json.dumps(coco).encode()`` in chunks, an instance at a time (held instances as their
+    text): the bytes :func:`write_json_atomically` writes with ``indent=None``.
+
+    Examples:
+        >>> coco = {"images": [], "annotations": [HeldInstance.of({"id": 1, "category_id": 1})]}
+        >>> b"".join(coco_chunks(coco)) == json.dumps(
+        ...     {"images": [], "annotations": [{"id": 1, "category_id": 1}]}).encode()
+        True
+    """
+    yield b"{"
+    for number, (key, value) in enumerate(coco.items()):
+        yield (", " if number else "").encode() + json.dumps(key).encode() + b": "
+        if key != "annotations":
+            yield json.dumps(value).encode()
+            continue
+        yield b"["
+        for position, instance in enumerate(value):
+            text = instance.text if isinstance(instance, HeldInstance) else json.dumps(instance)
+            yield ((", " if position else "") + text).encode()
+        yield b"]"
+    yield b"}"
+
+
+def coco_written(coco: Mapping[str, Any]) -> Written:
+    """The account of one COCO dict written: its images, and the labels and groups of its
+    instances as ``coco/read.py`` reads them (no ``left_out``: the dict does not know it).
+
+    Per instance: a crowd is one unbound label per part; a keypoints instance (its category has
+    ``keypoints``) its segmentation's parts (an RLE one), its bbox and, with a node labelled,
+    its keypoints, all one group; any other its polygons, or an RLE's 8-connected blobs, or its
+    bbox alone, bound when more than one. Instances that share ``attributes.group_id`` are one
+    group.
+
+    Examples:
+        >>> coco = {"images": [{"id": 1}, {"id": 2}], "categories": [{"id": 1}],
+        ...         "annotations": [
+        ...     {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[0, 0, 1, 0, 1, 1]] * 2},
+        ...     {"id": 2, "image_id": 1, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}},
+        ...     {"id": 3, "image_id": 2, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}},
+        ...     {"id": 4, "image_id": 2, "category_id": 1, "segmentation": [],
+        ...      "attributes": {"group_id": 3}}]}
+        >>> coco_written(coco)
+        Written(images=2, labels=5, groups=2, left_out=0)
+    """
+    keypoint_categories = {
+        category["id"] for category in coco["categories"] if category.get("keypoints")
+    }
+    keys: Dict[Any, List[Any]] = {image["id"]: [] for image in coco["images"]}
+    links: Dict[Tuple[Any, Any], int] = {}
+    counted: List[Tuple[Any, int, Any, Any]] = []
+    for instance in _instance_dicts(coco):
+        segmentation = instance.get("segmentation")
+        crowd = bool(instance.get("iscrowd"))
+        if instance["category_id"] in keypoint_categories and "keypoints" in instance and not crowd:
+            parts = (
+                (1 if isinstance(segmentation, dict) else len(segmentation)) if segmentation else 0
+            )
+            nodes = any(v > 0 for v in instance["keypoints"][2::3])
+            size = parts + (instance.get("bbox") is not None) + nodes
+            key = ("instance", instance["id"])
+        else:
+            if isinstance(segmentation, dict):
+                size = 1 if crowd else _blobs(segmentation)
+            else:
+                size = len([part for part in segmentation or [] if part]) or 1
+            key = ("instance", instance["id"]) if size > 1 and not crowd else None
+        group_id = (instance.get("attributes") or {}).get(GROUP_ID_ATTRIBUTE)
+        link = None if crowd or not size or group_id is None else (instance["image_id"], group_id)
+        if link is not None:
+            links[link] = links.get(link, 0) + 1
+        counted.append((instance["image_id"], size, key, link))  # not the dict: memory
+    for image_id, size, own, link in counted:
+        keys[image_id].extend([link if links.get(link, 0) > 1 else own] * size)
+    # The reader binds exactly these (a keypoints instance even alone): each key is a group.
+    return total(image_account(image_keys, lone_groups=True) for image_keys in keys.values())
+
+
+def _blobs(rle: Mapping[str, Any]) -> int:
+    """How many 8-connected blobs the mask of a COCO RLE (``counts`` a string) has."""
+    encoded = {"size": rle["size"], "counts": rle["counts"].encode("ascii")}
+    mask = mask_utils.decode(encoded)
+    return int(cv2.connectedComponents(mask, connectivity=8)[0]) - 1
 
 
 def write_coco_layout(
@@ -811,7 +1013,7 @@ def _fits_coco_polygon(geometry: Geometry) -> bool:
     """A COCO polygon can hold a rectangle or a polygon without holes, not a mask or a hole."""
     if type(geometry) is sly.Rectangle:
         return True
-    return type(geometry) is sly.Polygon and len(geometry.interior) == 0
+    return type(geometry) is sly.Polygon and construct.holes(geometry) == 0
 
 
 def _coco_polygon(geometry: Geometry) -> List[float]:

@@ -1,0 +1,193 @@
+"""``convert --jobs N``: IN's items read and converted in N worker processes, given back in order.
+
+The workers are started after the SDK is imported (``fork`` where the platform has it, so a
+worker starts in no time; else ``spawn``). Worker ``k`` runs FROM's reader with
+``formats.shard.sharded(k, N)``: every reader walks its images in one order and converts only
+image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker puts
+one message per image it converts into its own bounded queue (:data:`QUEUE_SIZE` messages, so
+memory stays flat whatever the size): the image's item (or none, when the reader skipped it)
+and the warnings it raised. The parent takes the images back round-robin, in the reader's
+order, warns those warnings again, and passes the items to TO's writer, which is the same code
+in the same order as with one process: what is global (COCO's ids and categories, YOLO's class
+numbers, CVAT's meta) is numbered there, so OUT is byte for byte what one process writes. A
+warning a worker raises outside its images (about a whole file) is passed on by worker 0 only.
+An error in a worker ends the run in the parent, at its image, as it would in one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, List, Mapping, Optional, Tuple
+
+from sly_bindings.formats import shard
+from sly_bindings.formats.registry import Format
+
+QUEUE_SIZE = 32  # messages a worker may be ahead of the parent
+SMALL_INPUT = 400  # files in IN below which one process is faster (starting workers costs)
+_TAKE_EVERY = 0.5  # seconds between checks that the workers are alive, while waiting
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (``--jobs``'s default).
+
+    Examples:
+        >>> default_jobs() >= 1
+        True
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def is_small(source: Path, limit: int = SMALL_INPUT) -> bool:
+    """Whether IN has fewer than ``limit`` files (a folder walked until ``limit`` are seen; a
+    file is small when it is under ``limit`` KiB): too few images to be worth a second process.
+
+    Examples:
+        >>> is_small(Path("/nonexistent"))
+        True
+    """
+    if source.is_file():
+        return source.stat().st_size < limit * 1024
+    seen = 0
+    for _, _, files in os.walk(source):
+        seen += len(files)
+        if seen >= limit:
+            return False
+    return True
+
+
+def items_in_jobs(
+    source_format: Format, source: Path, read_options: Mapping[str, Any], jobs: int
+) -> Iterator:
+    """The items of ``source_format.read_items(source, **read_options)`` in the reader's order,
+    read and converted in ``jobs`` worker processes (see the module's docstring); their
+    warnings warned again here, in order; a worker's error raised here, at its image.
+
+    Raises:
+        whatever the reader raises, as it raises it in one process.
+        RuntimeError: a worker died without a word (killed, out of memory).
+    """
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    queues = [context.Queue(QUEUE_SIZE) for _ in range(jobs)]
+    workers = [
+        context.Process(
+            target=_work,
+            args=(source_format, source, dict(read_options), index, jobs, queues[index]),
+            daemon=True,
+        )
+        for index in range(jobs)
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        number = 0
+        while True:
+            index = number % jobs
+            kind = _take(queues[index], workers[index])
+            if kind == "end":
+                break
+            if kind == "image":
+                number += 1
+                yield from _taken.pop()
+        # Worker 0 passes on what is warned after its last image (about a whole file).
+        while index != 0 and _take(queues[0], workers[0]) != "end":
+            pass
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.terminate()
+        for worker in workers:
+            worker.join()
+        for channel in queues:
+            channel.close()
+            channel.cancel_join_thread()
+
+
+_taken: List[List] = []  # the items of the last image message taken
+
+
+def _take(channel: Any, worker: Any) -> str:
+    """Take the worker's next message: warn its warnings, raise its error, keep its items (in
+    ``_taken``); its kind (``image``, ``warnings``, ``end``)."""
+    kind, items, caught, error = _next(channel, worker)
+    for message in caught:
+        warnings.warn(message)
+    if kind == "error":
+        raise error
+    if kind == "image":
+        _taken.append(items)
+    return kind
+
+
+def _next(channel: Any, worker: Any) -> Tuple[str, List, List[Warning], Optional[BaseException]]:
+    """The worker's next message, waiting while it is alive."""
+    while True:
+        try:
+            return channel.get(timeout=_TAKE_EVERY)
+        except queue.Empty:
+            if not worker.is_alive() and channel.empty():
+                raise RuntimeError(
+                    f"a convert --jobs worker ended without a word (exit code "
+                    f"{worker.exitcode}): run again with --jobs 1"
+                ) from None
+
+
+def _work(
+    source_format: Format,
+    source: Path,
+    read_options: Mapping[str, Any],
+    index: int,
+    jobs: int,
+    channel: Any,
+) -> None:
+    """Worker ``index`` of ``jobs``: put a message per image it takes, then ``end``."""
+    pending: List[Any] = []  # [items] of the image it is at, when it took it
+    at_image: List[bool] = [False]  # whether the reader is at an image of this worker
+    caught: List[warnings.WarningMessage] = []
+    mark: List[int] = [0]  # the warnings up to here are passed on
+
+    def warned_since() -> List[Warning]:
+        new = [record.message for record in caught[mark[0] :]]
+        mark[0] = len(caught)
+        return new
+
+    def flush() -> None:
+        if at_image[0]:
+            channel.put(("image", pending[:], warned_since(), None))
+            pending.clear()
+        elif index == 0:  # a warning about a whole file: once, from worker 0
+            shared = warned_since()
+            if shared:
+                channel.put(("warnings", [], shared, None))
+        else:
+            warned_since()
+
+    def on_image(number: int, taken: bool) -> None:
+        flush()
+        at_image[0] = taken
+
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        caught = records
+        try:
+            with shard.sharded(index, jobs, on_image):
+                for item in source_format.read_items(source, **read_options):
+                    if not at_image[0]:
+                        raise RuntimeError(
+                            f"{source_format.module}: an item read outside shard.take(): "
+                            "every reader takes its images through formats.shard"
+                        )
+                    pending.append(item)
+            flush()
+            at_image[0] = False
+            channel.put(("end", [], warned_since(), None))
+        except BaseException as error:  # noqa: B902 - passed to the parent, raised there
+            at_image[0] = False
+            channel.put(("error", [], warned_since(), error))

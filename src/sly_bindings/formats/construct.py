@@ -1,0 +1,155 @@
+"""SDK objects built the cheaper way, where what they are made of is known valid (issue 21).
+
+Profiling ``convert`` at 1,000 images (cProfile, CVAT -> COCO, LabelMe -> YOLO, COCO -> CVAT)
+puts most of a reader's time in three SDK paths (SDK 6.74.51):
+
+- ``VectorGeometry.__init__`` deep-copies its points (``deepcopy(result_exterior)``), though a
+  ``PointLocation`` is immutable and a reader's list is its own: :func:`polygon` keeps the list;
+- ``Annotation.__init__`` crops every label to the image (``Label.crop``, which clones the
+  geometry through ``to_bbox``, a ``deepcopy`` for a Rectangle): :func:`annotation` skips that
+  where every label lies inside the image (where ``Label.crop`` returns the label itself);
+- ``VectorGeometry.exterior`` and ``interior`` deep-copy the points on every read:
+  :func:`exterior` and :func:`holes`;
+- ``VectorGeometry.translate`` deep-copies the points it replaces: :func:`translated`;
+- ``Rectangle.to_bbox`` deep-copies the rectangle, ``VectorGeometry.to_bbox`` builds one:
+  :func:`extent` gives the four edges, no object.
+
+Each gives what the SDK's own call gives (``tests/formats/test_construct.py`` compares them,
+and a conversion's output byte for byte); anything not known valid goes the SDK's way.
+
+Examples:
+    >>> points = [sly.PointLocation(r, c) for r, c in ((0, 0), (0, 4), (3, 4))]
+    >>> polygon(points).to_json() == sly.Polygon(points).to_json()
+    True
+    >>> extent(polygon(points))
+    (0, 0, 3, 4)
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import List, Sequence, Tuple
+
+import supervisely as sly
+from supervisely.geometry.geometry import Geometry
+from supervisely.geometry.oriented_bbox import OrientedBBox
+
+
+def polygon(exterior: List[sly.PointLocation]) -> sly.Polygon:
+    """``sly.Polygon(exterior)`` without copying the points (a new list of the same immutable
+    ``PointLocation`` objects); fewer than 3 points, or anything but ``PointLocation``, go to the
+    SDK's constructor (which pads, warns or raises as it does).
+
+    Examples:
+        >>> points = [sly.PointLocation(1, 1), sly.PointLocation(1, 5), sly.PointLocation(4, 5)]
+        >>> made, sdk = polygon(points), sly.Polygon(points)
+        >>> made.to_json() == sdk.to_json() and sorted(vars(made)) == sorted(vars(sdk))
+        True
+    """
+    if len(exterior) < 3 or any(type(point) is not sly.PointLocation for point in exterior):
+        return sly.Polygon(exterior)
+    made = sly.Polygon.__new__(sly.Polygon)
+    made._exterior = list(exterior)
+    made._interior = []
+    Geometry.__init__(made)
+    return made
+
+
+def exterior(geometry: Geometry) -> Sequence[sly.PointLocation]:
+    """The points of a Polygon's or Polyline's outline, to read (the SDK's ``exterior`` property
+    deep-copies them each time; a ``PointLocation`` is immutable).
+
+    Examples:
+        >>> points = [sly.PointLocation(r, c) for r, c in ((0, 0), (0, 4), (3, 4))]
+        >>> [(p.row, p.col) for p in exterior(sly.Polygon(points))]
+        [(0, 0), (0, 4), (3, 4)]
+    """
+    return tuple(geometry._exterior)
+
+
+def holes(geometry: Geometry) -> int:
+    """How many holes a Polygon has (``len(geometry.interior)``, without copying them).
+
+    Examples:
+        >>> holes(sly.Polygon([sly.PointLocation(r, c) for r, c in ((0, 0), (0, 4), (3, 4))]))
+        0
+    """
+    return len(geometry._interior)
+
+
+def translated(geometry: Geometry, rows: int, cols: int) -> Geometry:
+    """``geometry.translate(rows, cols)``; for a Polygon or Polyline, the SDK's ``_transform``
+    (a copy whose points are moved) without deep-copying the points it then replaces.
+
+    Examples:
+        >>> points = [sly.PointLocation(r, c) for r, c in ((0, 0), (0, 4), (3, 4))]
+        >>> translated(sly.Polygon(points), 2, -1).to_json() == (
+        ...     sly.Polygon(points).translate(2, -1).to_json())
+        True
+    """
+    if type(geometry) is not sly.Polygon and type(geometry) is not sly.Polyline:
+        return geometry.translate(rows, cols)
+    moved = copy.copy(geometry)
+    moved._exterior = [point.translate(rows, cols) for point in geometry._exterior]
+    moved._interior = [
+        [point.translate(rows, cols) for point in hole] for hole in geometry._interior
+    ]
+    return moved
+
+
+def extent(geometry: Geometry) -> Tuple[int, int, int, int]:
+    """``(top, left, bottom, right)`` of ``geometry.to_bbox()``, in pixels (bottom and right
+    inclusive), without making the Rectangle for a Rectangle or a polygon or polyline.
+
+    Examples:
+        >>> extent(sly.Rectangle(2, 3, 7, 9))
+        (2, 3, 7, 9)
+        >>> extent(sly.Point(4, 5))
+        (4, 5, 4, 5)
+    """
+    kind = type(geometry)
+    if kind is sly.Rectangle:
+        return geometry.top, geometry.left, geometry.bottom, geometry.right
+    if kind is sly.Polygon or kind is sly.Polyline:
+        points = geometry._exterior
+        rows = [point.row for point in points]
+        cols = [point.col for point in points]
+        return min(rows), min(cols), max(rows), max(cols)
+    box = geometry.to_bbox()
+    return box.top, box.left, box.bottom, box.right
+
+
+def inside(geometry: Geometry, image_size: Tuple[int, int]) -> bool:
+    """Whether ``geometry`` lies wholly on the image ``(height, width)``: what
+    ``Label.crop`` checks before it leaves a label as it is.
+
+    Examples:
+        >>> inside(sly.Rectangle(0, 0, 3, 3), (4, 4)), inside(sly.Rectangle(0, 0, 4, 3), (4, 4))
+        (True, False)
+    """
+    top, left, bottom, right = extent(geometry)
+    height, width = image_size
+    return top >= 0 and left >= 0 and bottom <= height - 1 and right <= width - 1
+
+
+def annotation(image_size: Tuple[int, int], labels: Sequence[sly.Label]) -> sly.Annotation:
+    """``sly.Annotation(image_size, labels)``: when every label lies on the image (or is an
+    OrientedBBox, which the SDK never crops), the labels as they are, as the SDK's crop leaves
+    them; else the SDK's constructor, which crops.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> labels = [sly.Label(sly.Rectangle(0, 0, 3, 3), car)]
+        >>> annotation((4, 4), labels).to_json() == sly.Annotation((4, 4), labels).to_json()
+        True
+        >>> [l.geometry.bottom for l in annotation((2, 4), labels).labels]  # cropped, the SDK's way
+        [1]
+    """
+    size = tuple(image_size)
+    if None in size or not all(
+        type(label.geometry) is OrientedBBox or inside(label.geometry, size) for label in labels
+    ):
+        return sly.Annotation(size, list(labels))
+    made = sly.Annotation(size)
+    made._labels = list(labels)
+    return made
