@@ -75,23 +75,20 @@ def run_command(args: argparse.Namespace) -> int:
     images = read_options.get("images")
     check_out(target, source, overwrite, source_format.input_folders(source, images))
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with staged(target, overwrite) as staging:
-            items = source_format.read_items(source, **read_options)
-            options = WriteOptions(
-                primary_classes=write_values.pop("primary_classes", None),
-                # Listed and numbered first, as a project the reader made would have them.
-                classes=obj_classes(source_format.declared_classes(source)),
-                extra=write_values,
-                final_out=target,
+    caught: List[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            written, read = _convert(
+                args, source, target, source_format, target_format, read_options, write_values
             )
-            totals = [0, 0, 0]
-            target_format.write_items(counted(items, totals), staging, options)
-            read = Counts(*totals)
-            # What OUT holds, read back before it is published: OUT is never left behind by a
-            # run that fails.
-            written = read_back(target_format, staging, target)
+    except BaseException:
+        # The warnings so far say why a run fails (every image left out, say): shown before
+        # its error line, never lost with it.
+        failed = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
+        for line in warning_totals.shown(failed):
+            print(line, file=sys.stderr)
+        raise
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
@@ -118,6 +115,58 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"Read {source_format.name} {source}: {read}")
         print(f"Written {target_format.name} {target}: {written}")
     return 0
+
+
+def _convert(
+    args: argparse.Namespace,
+    source: Path,
+    target: Path,
+    source_format: Format,
+    target_format: Format,
+    read_options: Dict,
+    write_values: Dict,
+) -> Tuple[Counts, Counts]:
+    """Read ``source``'s items and write them to ``target`` (built in a staging folder, published
+    when complete); (what OUT holds, what was read)."""
+    overwrite = getattr(args, "overwrite", False)
+    with staged(target, overwrite) as staging:
+        items = source_format.read_items(source, **read_options)
+        options = WriteOptions(
+            primary_classes=write_values.pop("primary_classes", None),
+            # Listed and numbered first, as a project the reader made would have them.
+            classes=obj_classes(source_format.declared_classes(source)),
+            extra=write_values,
+            final_out=target,
+        )
+        totals = [0, 0, 0]
+        target_format.write_items(
+            counted(some_image(items, source, source_format.name), totals), staging, options
+        )
+        read = Counts(*totals)
+        # What OUT holds, read back before it is published: OUT is never left behind by a run
+        # that fails.
+        return read_back(target_format, staging, target), read
+
+
+def some_image(items: Iterable, source: Path, format_name: str) -> Iterator:
+    """``items`` as they are; a UserError naming ``source`` when there is none, whatever the
+    format: every image left out (each with its warning) or none in the files.
+
+    Examples:
+        >>> list(some_image([], Path("in"), "coco"))
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: in: coco read no image from it: check FROM and IN, and that the images are where its files say (an image left out is named in a warning above)
+    """
+    found = False
+    for item in items:
+        found = True
+        yield item
+    if not found:
+        raise UserError(
+            f"{source}: {format_name} read no image from it: check FROM and IN, and that the "
+            "images are where its files say (an image left out is named in a warning above)"
+        )
 
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
