@@ -131,27 +131,20 @@ READ = [
         f"{DATUMARO_TESTS}/test_cvat_format.py (EXPECTED_IMAGE_DATASETS, export_project)",
         skipped=6,
     ),
-]
-
-XFAIL = [
-    pytest.param(
-        Asset(
-            "cvat",
-            "cvat_dataset/for_images/export_task",
-            1,
-            # img0: its Bbox (the PolyLine skipped); img1: the polygon Datumaro reads unlabelled
-            {(("train",), "img0.jpg"): 1, (("train",), "img1.jpg"): 1},
-            f"{DATUMARO_TESTS}/test_cvat_format.py (EXPECTED_IMAGE_DATASETS, export_task)",
-            skipped=2,
-        ),
-        marks=pytest.mark.xfail(
-            reason='train.xml has shapes with label="" (CVAT never writes one): Datumaro reads '
-            "them as unlabelled shapes, our reader refuses the whole file at the first one; "
-            "issue 17 kind 1 (a bad record is skipped with a warning) is another helper's change",
-            strict=False,
-        ),
+    Asset(
+        "cvat",
+        "cvat_dataset/for_images/export_task",
+        1,
+        # img0: its Bbox (the PolyLine skipped). img1: Datumaro reads its polygon of label=""
+        # (CVAT never writes one) as an annotation with no label; a Supervisely label needs a
+        # class, so ours skips that record with a warning (issue 17 kind 1) and reads the rest.
+        {(("train",), "img0.jpg"): 1, (("train",), "img1.jpg"): 0},
+        f"{DATUMARO_TESTS}/test_cvat_format.py (EXPECTED_IMAGE_DATASETS, export_task)",
+        skipped=3,
     ),
 ]
+
+XFAIL: list = []  # assets Datumaro reads and we do not yet (none)
 
 # Assets of variants our readers do not take, each with why (nothing of them is copied).
 NOT_TAKEN = {
