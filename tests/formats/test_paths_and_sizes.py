@@ -356,7 +356,7 @@ def test_convert_refuses_the_issues_project_for_every_target(tmp_path, capsys, t
     assert sorted(path.name for path in tmp_path.iterdir()) == ["project"]
 
 
-@pytest.mark.parametrize("size", [("64", "96"), (64.0, 96.0), (True, 96)])
+@pytest.mark.parametrize("size", [("64", "96"), (64.5, 96), (True, 96)])
 def test_a_size_that_is_not_whole_numbers_is_named_so(tmp_path, capsys, size):
     """Not "declares 96x64 but its image is 96x64": the type is the fault, and the line says so."""
     project = project_with_size(tmp_path / "project", size)

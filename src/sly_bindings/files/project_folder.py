@@ -268,9 +268,7 @@ def read_annotation(
     height, width = oriented_size(
         image_path, f"{path}: size: image {image_path}", ProjectFolderError
     )
-    if ann.img_size != (None, None) and not all(
-        isinstance(side, int) and not isinstance(side, bool) for side in ann.img_size
-    ):
+    if ann.img_size != (None, None) and not all(_whole(side) for side in ann.img_size):
         got = ", ".join(excerpt_of(side) for side in ann.img_size)
         raise ProjectFolderError(
             f"{path}: size: height, width: {got} are not whole numbers: write the image's "
@@ -291,6 +289,13 @@ def read_annotation(
             found.append(sly.Label.from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
     return ann.clone(img_size=(height, width), labels=labels)
+
+
+def _whole(value: Any) -> bool:
+    """A JSON whole number (``64`` or ``64.0``), not a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or value.is_integer()
 
 
 def excerpt_of(value: Any) -> str:
