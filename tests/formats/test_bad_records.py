@@ -26,6 +26,7 @@ READERS = tuple(SOURCES)
 
 WIDTH, HEIGHT = 100, 50
 NAN, INF = float("nan"), float("inf")
+HUGE = 1e300  # a number no image has: past 64-bit integers, finite
 
 
 def image_png(path: Path) -> None:
@@ -54,6 +55,7 @@ LABELME = {
     },
     "NaN": {"label": "car", "points": [[NAN, 1], [5, 5], [1, 9]], "shape_type": "polygon"},
     "inf": {"label": "car", "points": [[INF, 1], [5, 5], [1, 9]], "shape_type": "polygon"},
+    "huge": {"label": "car", "points": [[HUGE, 1], [5, 5], [1, 9]], "shape_type": "polygon"},
     "missing field": {"label": "car", "shape_type": "polygon"},
     "partly outside": {
         "label": "car",
@@ -75,6 +77,7 @@ CVAT = {
     "undeclared label": '<polygon label="truck" points="10,10;30,10;20,30"/>',
     "NaN": '<box label="sign" xtl="nan" ytl="5" xbr="60" ybr="25"/>',
     "inf": '<box label="sign" xtl="inf" ytl="5" xbr="60" ybr="25"/>',
+    "huge": '<box label="sign" xtl="5" ytl="5" xbr="1e300" ybr="25"/>',
     "missing field": '<box label="sign" ytl="5" xbr="60" ybr="25"/>',
     "partly outside": '<polygon label="car" points="90,40;120,40;100,60"/>',
 }
@@ -91,6 +94,7 @@ COCO = {
     "undeclared label": {"category_id": 9, "segmentation": [], "bbox": [5, 5, 10, 10]},
     "NaN": {"category_id": 2, "segmentation": [], "bbox": [NAN, 5, 10, 10]},
     "inf": {"category_id": 2, "segmentation": [], "bbox": [INF, 5, 10, 10]},
+    "huge": {"category_id": 1, "segmentation": [[HUGE, 10, 30, 10, 20, 30]]},
     "missing field": {"segmentation": [], "bbox": [5, 5, 10, 10]},
     "partly outside": {"category_id": 1, "segmentation": [[90, 40, 120, 40, 100, 60]]},
 }
@@ -104,6 +108,7 @@ YOLO = {
     "undeclared label": "7 0.5 0.5 0.1 0.1",  # data.yaml names ids 0 and 1
     "NaN": "1 nan 0.5 0.1 0.1",
     "inf": "1 inf 0.5 0.1 0.1",
+    "huge": "1 0.5 0.5 1e300 0.1",
     "missing field": "1",
     "partly outside": "0 0.9 0.8 1.2 0.8 1.0 1.2",
 }
@@ -126,6 +131,10 @@ SUPERVISELY = {
     "wholly outside": sly_object("sign", "rectangle", [[200, 200], [220, 230]]),
     "undeclared label": sly_object("truck", "polygon", [[10, 10], [30, 10], [20, 30]]),
     "missing field": {"classTitle": "sign", "geometryType": "rectangle", "tags": []},
+    # Label.from_json takes any number: 1e300 is past the SDK's 64-bit integers, 2^40 fits
+    # them but no image (it would be cropped, drawn and rasterised by it).
+    "huge": sly_object("car", "polygon", [[HUGE, 10], [30, 10], [20, 30]]),
+    "huge, 64-bit": sly_object("car", "polygon", [[2**40, 10], [30, 10], [20, 30]]),
     "partly outside": sly_object("car", "polygon", [[90, 40], [120, 40], [100, 60]]),
 }
 
@@ -163,6 +172,7 @@ LABELSTUDIO = {
     "wholly outside": ls_polygon("b", [[200, 200], [220, 200], [210, 230]]),
     "NaN": ls_box("b", NAN, 5, 10, 10),
     "inf": ls_box("b", INF, 5, 10, 10),
+    "huge": ls_box("b", 5, 5, HUGE, 10),
     "missing field": ls_region("b", "polygonlabels", {}, "car"),
     "partly outside": ls_polygon("b", [[90, 40], [120, 40], [100, 60]]),
 }
@@ -250,6 +260,8 @@ FLAWS = (
     "undeclared label",
     "NaN",
     "inf",
+    "huge",
+    "huge, 64-bit",
     "missing field",
 )
 CASES = [(reader, flaw) for reader in READERS for flaw in FLAWS if flaw in FORMATS[reader][0]]
@@ -336,3 +348,53 @@ def test_an_input_with_only_bad_records_still_reads_its_image(tmp_path, capsys, 
     assert code == 0, err
     assert written == []
     assert len(warnings) == len(bad), err
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_run_that_fails_after_reading_still_shows_its_warnings(
+    tmp_path, capsys, monkeypatch, reader
+):
+    """The warnings of what was read say why a run fails (every image left out, say), so they
+    are printed before its one error line, never lost with it (``cli/convert.py``, every
+    reader). The failure here is the last step of a run with --verify: OUT read back is refused,
+    as when the target's own reader refuses what was written."""
+    from sly_bindings.cli import convert as convert_module
+    from sly_bindings.cli.runner import UserError
+
+    def refused(*args):
+        raise UserError("OUT: refused by its own reader")
+
+    records, make, file_name, record_name = FORMATS[reader]
+    good = records["good"]
+    make(tmp_path / "in", [good[0], records["wholly outside"], good[1]])
+    monkeypatch.setattr(convert_module, "read_back", refused)
+    code = convert_in_process(
+        reader, target_of(reader), tmp_path / "in", tmp_path / "out", "--verify"
+    )
+    lines = capsys.readouterr().err.strip().splitlines()
+
+    assert code == 2
+    assert lines[-1] == "error: OUT: refused by its own reader"
+    warned = [line for line in lines[:-1] if line.startswith("warning:") and file_name in line]
+    assert len(warned) == 1 and record_name in warned[0], lines
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_an_input_whose_images_are_all_missing_ends_with_one_line_naming_it(
+    tmp_path, capsys, reader
+):
+    """Every image gone: one error line naming IN or its file, exit 2, nothing written; a
+    reader that leaves each task out with a warning (Label Studio) still ends with a line that
+    names IN, not ``nothing to write``."""
+    records, make, _, _ = FORMATS[reader]
+    make(tmp_path / "in", records["good"])
+    for image in (tmp_path / "in").rglob("*.png"):
+        image.unlink()
+    code = convert_in_process(reader, target_of(reader), tmp_path / "in", tmp_path / "out")
+    lines = capsys.readouterr().err.strip().splitlines()
+
+    assert code == 2
+    assert lines[-1].startswith(f"error: {tmp_path / 'in'}"), lines
+    assert "Traceback" not in "\n".join(lines)
+    assert not (tmp_path / "out").exists()

@@ -356,6 +356,24 @@ def test_convert_refuses_the_issues_project_for_every_target(tmp_path, capsys, t
     assert sorted(path.name for path in tmp_path.iterdir()) == ["project"]
 
 
+@pytest.mark.parametrize("size", [("64", "96"), (64.5, 96), (True, 96)])
+def test_a_size_that_is_not_whole_numbers_is_named_so(tmp_path, capsys, size):
+    """Not "declares 96x64 but its image is 96x64": the type is the fault, and the line says so."""
+    project = project_with_size(tmp_path / "project", size)
+
+    code = convert_in_process("supervisely", "labelme", project, tmp_path / "out")
+
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.startswith(
+        f"error: {project / 'ds' / 'ann' / 'a.png.json'}: size: height, width: "
+    )
+    assert stderr.endswith(
+        f"are not whole numbers: write the image's {HEIGHT}, {WIDTH} as numbers (or null for "
+        "both)\n"
+    )
+
+
 def test_a_null_size_takes_the_images_size_as_the_sdk_does(tmp_path):
     project = project_with_size(tmp_path / "project", (None, None))
     opened = sly.Project(str(project), sly.OpenMode.READ)

@@ -78,25 +78,40 @@ def run_command(args: argparse.Namespace) -> int:
     images = read_options.get("images")
     check_out(target, source, overwrite, source_format.input_folders(source, images))
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with staged(target, overwrite) as staging:
-            items = read_items(source_format, source, read_options, getattr(args, "jobs", None))
-            options = WriteOptions(
-                primary_classes=write_values.pop("primary_classes", None),
-                # Listed and numbered first, as a project the reader made would have them.
-                classes=obj_classes(source_format.declared_classes(source)),
-                extra=write_values,
-                final_out=target,
-            )
-            totals = [0, 0, 0]
-            account = target_format.write_items(counted(items, totals), staging, options)
-            read = Counts(*totals)
-            written = Counts(*account.counts())
-            if getattr(args, "verify", False):
-                # What OUT holds, read back before it is published: OUT is never left behind by
-                # a run that fails.
-                verify(read_back(target_format, staging, target), written, target_format, target)
+    caught: List[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with staged(target, overwrite) as staging:
+                items = some_image(
+                    read_items(source_format, source, read_options, getattr(args, "jobs", None)),
+                    source,
+                    source_format.name,
+                )
+                options = WriteOptions(
+                    primary_classes=write_values.pop("primary_classes", None),
+                    # Listed and numbered first, as a project the reader made would have them.
+                    classes=obj_classes(source_format.declared_classes(source)),
+                    extra=write_values,
+                    final_out=target,
+                )
+                totals = [0, 0, 0]
+                account = target_format.write_items(counted(items, totals), staging, options)
+                read = Counts(*totals)
+                written = Counts(*account.counts())
+                if getattr(args, "verify", False):
+                    # What OUT holds, read back before it is published: OUT is never left
+                    # behind by a run that fails.
+                    verify(
+                        read_back(target_format, staging, target), written, target_format, target
+                    )
+    except BaseException:
+        # The warnings so far say why a run fails (every image left out, say): shown before
+        # its error line, never lost with it.
+        failed = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
+        for line in warning_totals.shown(failed):
+            print(line, file=sys.stderr)
+        raise
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
@@ -125,6 +140,27 @@ def run_command(args: argparse.Namespace) -> int:
         left_out = f" ({account.left_out} left out)" if account.left_out else ""
         print(f"Written {target_format.name} {target}: {written}{left_out}")
     return 0
+
+
+def some_image(items: Iterable, source: Path, format_name: str) -> Iterator:
+    """``items`` as they are; a UserError naming ``source`` when there is none, whatever the
+    format: every image left out (each with its warning) or none in the files.
+
+    Examples:
+        >>> list(some_image([], Path("in"), "coco"))
+        Traceback (most recent call last):
+        ...
+        sly_bindings.cli.runner.UserError: in: coco read no image from it: check FROM and IN, and that the images are where its files say (an image left out is named in a warning above)
+    """
+    found = False
+    for item in items:
+        found = True
+        yield item
+    if not found:
+        raise UserError(
+            f"{source}: {format_name} read no image from it: check FROM and IN, and that the "
+            "images are where its files say (an image left out is named in a warning above)"
+        )
 
 
 def verify(found: Counts, written: Counts, target_format: Format, target: Path) -> None:

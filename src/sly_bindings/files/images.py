@@ -97,6 +97,38 @@ def find_image(candidates: Sequence[Path]) -> Optional[Path]:
     return None
 
 
+# The extension a format's bytes are saved under, by Pillow's name of the format.
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tiff"}
+EXTENSIONS.update({"WEBP": ".webp", "MPO": ".jpg"})  # MPO: a phone's JPEG with a depth map
+
+
+def embedded_name(name: str, image: bytes) -> Optional[str]:
+    """The name of an image a file embeds (a LabelMe ``imageData``): ``name`` when it has an
+    image extension, else its stem with the extension of the format the bytes are in, as
+    Pillow reads their header; None when neither tells (no known image format).
+
+    LabelMe opens a file by its ``imageData`` whatever ``imagePath`` says (its own
+    ``examples/tutorial/apc2016_obj3.json`` names ``apc2016_obj3.json``): the name then comes
+    from the bytes, as the one image rule's second pass takes a name without its extension.
+
+    Examples:
+        >>> png = sly.image.write_bytes(np.zeros((2, 2, 3), np.uint8), ".png")
+        >>> embedded_name("a.jpg", png), embedded_name("apc2016_obj3.json", png)
+        ('a.jpg', 'apc2016_obj3.png')
+        >>> embedded_name("notes", b"not an image") is None
+        True
+    """
+    if sly.image.has_valid_ext(name):
+        return name
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            image_format = opened.format
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    extension = EXTENSIONS.get(image_format or "")
+    return None if extension is None else os.path.splitext(name)[0] + extension
+
+
 def _image_stem(name: str) -> str:
     """``name`` less its extension when that is an image extension (any case), else ``name``."""
     stem, extension = os.path.splitext(name)

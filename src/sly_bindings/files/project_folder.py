@@ -268,6 +268,12 @@ def read_annotation(
     height, width = oriented_size(
         image_path, f"{path}: size: image {image_path}", ProjectFolderError
     )
+    if ann.img_size != (None, None) and not all(_whole(side) for side in ann.img_size):
+        got = ", ".join(excerpt_of(side) for side in ann.img_size)
+        raise ProjectFolderError(
+            f"{path}: size: height, width: {got} are not whole numbers: write the image's "
+            f"{height}, {width} as numbers (or null for both)"
+        )
     if ann.img_size != (None, None) and tuple(ann.img_size) != (height, width):
         declared = "x".join(str(side)[:20] for side in ann.img_size[::-1])
         raise ProjectFolderError(
@@ -283,6 +289,24 @@ def read_annotation(
             found.append(sly.Label.from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
     return ann.clone(img_size=(height, width), labels=labels)
+
+
+def _whole(value: Any) -> bool:
+    """A JSON whole number (``64`` or ``64.0``), not a string or a boolean."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or value.is_integer()
+
+
+def excerpt_of(value: Any) -> str:
+    """``repr(value)`` cut to 20 characters, for a message.
+
+    Examples:
+        >>> excerpt_of("50"), excerpt_of("9" * 40)
+        ("'50'", "'9999999999999999999...")
+    """
+    text = repr(value)
+    return text if len(text) <= 20 else text[:20] + "..."
 
 
 def _dataset_folders(directory: Path) -> List[Path]:

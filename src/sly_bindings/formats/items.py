@@ -46,11 +46,7 @@ from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotat
 from sly_bindings.formats import shard
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written, image_account
-
-# A coordinate read from a file is a pixel position: none is further than this from 0 (an image
-# side of 2^20 pixels is far beyond any image Supervisely takes). Larger ones, 1e300 or 2^64,
-# overflow the SDK's and OpenCV's integers.
-MAX_COORDINATE = 2**20
+from sly_bindings.formats.records import MAX_COORDINATE  # one bound, kept where records are read
 
 
 class InvalidFormatError(ValueError):

@@ -74,7 +74,7 @@ import supervisely as sly
 from bindings import binding_groups, binding_key_of
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import find_image, image_header
+from sly_bindings.files.images import embedded_name, find_image, image_header
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
@@ -618,24 +618,36 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
 
     ``folder`` is the JSON file's folder relative to the input folder: an ``imagePath`` that
     leads out of the input folder (``files.input_paths``) is never followed; the file's
-    ``imageData`` is read instead, as LabelMe does, and without it the file is refused.
+    ``imageData`` is read instead, as LabelMe does, and without it the file is refused. The
+    image is found by the one rule (``files.images.find_image``: ``imagePath`` ``a`` is the
+    file ``a.png``); a file that embeds its image is read from ``imageData`` whatever
+    ``imagePath`` names, as LabelMe opens it, and named by its bytes when ``imagePath`` names
+    no image (``files.images.embedded_name``).
     """
     relative = _image_path(data, str(json_path))
     outside = outside_input_problem(relative, folder)
     image_path = json_path.parent / relative
     item_name = image_path.name
-    if not sly.image.has_valid_ext(item_name):
-        raise InvalidLabelmeError(
-            f"{json_path}: imagePath: {excerpt(item_name, 80)} is not an image format Supervisely accepts"
-        )
     found = find_image([image_path]) if outside is None else None  # the one rule (files.images)
-    if found is not None:
+    if found is not None and sly.image.has_valid_ext(found.name):
         return found.name, found
     if isinstance(data.get("imageData"), str) and data["imageData"]:
         try:
-            return item_name, base64.b64decode(data["imageData"], validate=True)
+            image = base64.b64decode(data["imageData"], validate=True)
         except binascii.Error:
             raise InvalidLabelmeError(f"{json_path}: imageData: not valid base64") from None
+        # An imagePath that names no image (apc2016_obj3.json): LabelMe reads imageData.
+        name = embedded_name(item_name, image)
+        if name is None:
+            raise InvalidLabelmeError(
+                f"{json_path}: imageData: not an image format Supervisely accepts, and imagePath "
+                f"{excerpt(item_name, 80)} names none: save the file again from LabelMe"
+            )
+        return name, image
+    if not sly.image.has_valid_ext(item_name) or found is not None:
+        raise InvalidLabelmeError(
+            f"{json_path}: imagePath: {excerpt(item_name, 80)} is not an image format Supervisely accepts"
+        )
     if outside is not None:
         raise InvalidLabelmeError(f"{json_path}: imagePath: {outside}")
     raise InvalidLabelmeError(

@@ -45,9 +45,22 @@ import supervisely as sly
 
 from sly_bindings.formats import construct
 
+# A coordinate read from a file is a pixel position: none is further than this from 0 (an image
+# side of 2^20 pixels is far beyond any image Supervisely takes). Larger ones, 1e300 or 2^64,
+# overflow the SDK's and OpenCV's integers.
+MAX_COORDINATE = 2**20
+
 # The errors a record's reading raises: ours (InvalidFormatError and BoxError are ValueErrors)
 # and the SDK's for a malformed object (Label.from_json: KeyError, TypeError, ValueError ...).
-RECORD_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
+RECORD_ERRORS = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RuntimeError,
+    OverflowError,  # a number past the SDK's 64-bit integers (points of 1e300)
+)
 
 
 def skipped_message(
@@ -100,6 +113,25 @@ def _warn(warning: Type[Warning], message: str, kind: str) -> None:
     instance = warning(message)
     instance.kind = kind  # type: ignore[attr-defined]
     warnings.warn(instance, stacklevel=4)
+
+
+def too_far(label: sly.Label) -> bool:
+    """Whether a point of ``label`` lies further than ``MAX_COORDINATE`` pixels from 0: a
+    number no image has (``1e300`` read through the SDK's ``Label.from_json``, which takes any
+    number), refused before a crop or a drawing allocates by it.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Polygon)
+        >>> too_far(sly.Label(sly.Polygon([[0, 0], [0, 5], [5, 5]]), car))
+        False
+        >>> too_far(sly.Label(sly.Polygon([[0, 0], [0, int(1e300)], [5, 5]]), car))
+        True
+    """
+    try:
+        box = label.geometry.to_bbox()
+    except OverflowError:  # past 64 bits: the SDK's int64 arrays take no such number
+        return True
+    return max(abs(box.top), abs(box.left), abs(box.bottom), abs(box.right)) > MAX_COORDINATE
 
 
 def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
@@ -158,6 +190,10 @@ def record(
         yield found
     except RECORD_ERRORS as error:
         _warn(warning, skipped_message(where, error, what, image), skipped_kind(error, what))
+        return
+    if any(too_far(label) for label in found if isinstance(label, sly.Label)):
+        reason = ValueError(f"a point lies further than {MAX_COORDINATE} pixels from 0")
+        _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))
         return
     if image_size is not None and found and all(wholly_outside(l, image_size) for l in found):
         height, width = image_size
