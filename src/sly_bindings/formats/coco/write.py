@@ -757,8 +757,8 @@ def write_coco_layout(
         out_dir/images/<dataset>/<image>
 
     one JSON file per top-level dataset with images, each image's ``file_name`` its path in
-    ``images/<dataset>/`` (a nested dataset ``<dataset>/<child>`` as ``<child>/<image>``), image and instance ids from 1 in each file, every class of the
-    meta as a category in each. Instances as :func:`project_to_coco` makes them. ``out_dir`` is
+    ``images/<dataset>/`` (a nested dataset ``<dataset>/<child>`` as ``<child>/<image>``), image
+    and instance ids from 1 in each file, every class of the meta as a category in each. Instances as :func:`project_to_coco` makes them. ``out_dir`` is
     created and must not exist yet. A progress bar on a terminal (``formats.progress``).
 
     Raises:
