@@ -19,8 +19,8 @@ CVAT (https://github.com/cvat-ai/cvat) exports one ``annotations.xml`` for a tas
 Shapes of one image with the same ``group_id`` are one CVAT group; ``group_id`` absent or 0 means
 no group. So here:
 
-- reading, shapes with the same group_id become labels bound under ``"<image name>:<group_id>"``
-  (unique in a dataset; ``"7"`` and ``"7.0"`` are one group); CVAT groups may mix labels, and so
+- reading, shapes with the same group_id become labels bound under
+  ``records.group_key("group", <image name>, <group_id>)`` (unique in a dataset; ``"7"`` and ``"7.0"`` are one group); CVAT groups may mix labels, and so
   may ours;
 - writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a
   ``group_id`` unique in the file (1, 2, ... in the order groups first appear, image by image);
@@ -118,7 +118,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 CVAT_VERSION = "1.1"
@@ -275,7 +275,8 @@ def cvat_image_to_annotation(
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type, and
     the colour ``colors`` gives that name (``[r, g, b]``, from the meta), if any.
-    Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
+    Shapes with the same group_id (not 0) are bound under
+    ``records.group_key("group", <image name>, <group_id>)``.
     Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
@@ -288,7 +289,7 @@ def cvat_image_to_annotation(
         ...     '<mask label="car" rle="0, 1" left="5" top="5" width="1" height="1" group_id="7"/>'
         ...     '<polygon label="car" points="1,5;3,5;2,7" group_id="0"/></image>')
         >>> [label.binding_key for label in cvat_image_to_annotation(image).labels]
-        ['a.jpg:7', 'a.jpg:7', None]
+        ['["group","a.jpg",7]', '["group","a.jpg",7]', None]
     """
     name, where, (height, width) = _declared_size(image, source, subset)
     labels: List[sly.Label] = []
@@ -309,7 +310,7 @@ def cvat_image_to_annotation(
                     "meta's <labels>"
                 )
             group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-            key = f"{name}:{group_id}" if group_id else None
+            key = group_key("group", name, group_id) if group_id else None
             color = (colors or {}).get(class_name)
             rgb = None if color is None else tuple(color)
             obj_class = label_class(class_name, type(geometry), rgb)
@@ -671,7 +672,7 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
         >>> ann = project.datasets.get("train").get_ann("a.png", project.meta)
         >>> [label.binding_key for label in ann.labels]
-        ['a.png:3', 'a.png:3']
+        ['["group","a.png",3]', '["group","a.png",3]']
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}

@@ -11,7 +11,7 @@ LabelMe's own instance rule (``labelme.utils.shapes_to_label``) is that shapes w
 ``label`` and ``group_id`` are one object, so here:
 
 - reading, shapes with the same label and group_id become labels bound under one key,
-  ``"<image name>:<label>:<group_id>"`` (unique in a dataset); ``group_id`` 7 and ``"7"`` are one
+  ``records.group_key("group", <image name>, <label>, <group_id>)`` (unique in a dataset); ``group_id`` 7 and ``"7"`` are one
   group; ``null`` is an unbound label;
 - writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a small
   integer ``group_id``, 1, 2, ... per image in the order the groups first appear, and unbound
@@ -91,7 +91,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
 LABELME_VERSION = "5.5.0"
@@ -204,7 +204,8 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     """The annotation of one LabelMe JSON (already parsed), with LabelMe groups as bindings.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type.
-    Shapes with the same label and group_id are bound under ``"<image>:<label>:<group_id>"``,
+    Shapes with the same label and group_id are bound under
+    ``records.group_key("group", <image>, <label>, <group_id>)``,
     where ``<image>`` is the file name of ``imagePath``.
 
     Args:
@@ -226,7 +227,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         ...     {"label": "car", "points": [[5, 5], [6, 6]], "shape_type": "rectangle", "group_id": "7"},
         ...     {"label": "car", "points": [[1, 5], [3, 5], [2, 7]], "group_id": None}]}
         >>> [label.binding_key for label in labelme_to_annotation(data).labels]
-        ['a.jpg:car:7', 'a.jpg:car:7', None]
+        ['["group","a.jpg","car","7"]', '["group","a.jpg","car","7"]', None]
     """
     height, width = _declared_size(data, source)
     image_name = os.path.basename(_image_path(data, source))
@@ -263,7 +264,7 @@ def _label_of(
     if geometry is None:
         return None
     group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
-    key = None if group_id is None else f"{image_name}:{name}:{group_id}"
+    key = None if group_id is None else group_key("group", image_name, name, group_id)
     return sly.Label(geometry, label_class(name, type(geometry)), binding_key=key)
 
 
@@ -569,7 +570,7 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
         >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
         >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
         >>> [label.binding_key for label in ann.labels]
-        ['a.png:car:7', 'a.png:car:7']
+        ['["group","a.png","car","7"]', '["group","a.png","car","7"]']
         >>> folder.cleanup()
     """
     items_to_project(
