@@ -19,7 +19,7 @@ from typing import Any, Iterator, List, Optional, Set, Type, Union
 
 import supervisely as sly
 
-from sly_bindings.files.images import oriented_size
+from sly_bindings.files.images import check_encoded_geometry, oriented_size
 from sly_bindings.files.input_paths import absence
 from sly_bindings.formats.records import record
 
@@ -229,7 +229,8 @@ def read_annotation(
 
     Each object is read through ``formats.records.record``, as every format reads its records:
     an object that cannot be read (of a class ``meta`` does not declare or of another geometry,
-    a malformed geometry, a missing field, wholly outside the image) is skipped with one
+    a malformed geometry, a missing field, wholly outside the image, a mask larger than the
+    image, checked before it is decoded: ``files.images.check_encoded_geometry``) is skipped with one
     ``warning`` naming the file (named after its image) and the object; the others are read.
 
     The annotation's ``size`` must be its image's real size, read from the image's header
@@ -277,9 +278,9 @@ def read_annotation(
         )
     labels: List[sly.Label] = []
     for index, obj in enumerate(objects or []):
-        with record(
-            labels, f"{path}: objects[{index}]", warning, (height, width), "object"
-        ) as found:
+        where = f"{path}: objects[{index}]"
+        with record(labels, where, warning, (height, width), "object") as found:
+            check_encoded_geometry(obj, (height, width), where, ProjectFolderError)
             found.append(sly.Label.from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
     return ann.clone(img_size=(height, width), labels=labels)

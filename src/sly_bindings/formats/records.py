@@ -46,7 +46,16 @@ import supervisely as sly
 
 # The errors a record's reading raises: ours (InvalidFormatError and BoxError are ValueErrors)
 # and the SDK's for a malformed object (Label.from_json: KeyError, TypeError, ValueError ...).
-RECORD_ERRORS = (ValueError, KeyError, TypeError, IndexError, AttributeError, RuntimeError)
+# An infinite or 1e400 coordinate is an OverflowError (ArithmeticError) when the SDK rounds it.
+RECORD_ERRORS = (
+    ValueError,
+    KeyError,
+    TypeError,
+    IndexError,
+    AttributeError,
+    RuntimeError,
+    ArithmeticError,
+)
 
 
 def group_key(*parts: Any) -> str:
