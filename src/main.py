@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-from sly_bindings.cli.runner import interrupted_while_loading
+from sly_bindings.cli.signals import interrupted_while_loading
 
 # Loading the SDK takes a few seconds: Ctrl+C meanwhile ends with one line, not a traceback.
 with interrupted_while_loading():

@@ -28,16 +28,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterator, List, NamedTuple, Optional, TextIO, Tuple, Type
 
-from sly_bindings.cli import warning_totals
-from sly_bindings.files import archives
+from sly_bindings.cli.signals import interrupted_while_loading
 
-from sly_bindings.cli.runner import (
-    ArgumentParser,
-    CommandFailed,
-    UserError,
-    interrupted_while_loading,
-    run,
-)
+# Ctrl+C from the first moment: requests (in runner) takes a while to import too.
+with interrupted_while_loading("interrupted while starting: nothing was done"):
+    from sly_bindings.cli import warning_totals
+    from sly_bindings.cli.runner import ArgumentParser, CommandFailed, UserError, run
+    from sly_bindings.files import archives
 
 PROG = "sly-bindings"
 

@@ -1,13 +1,14 @@
 """Run a command-line entry point so that every failure ends in one line and an exit code.
 
 Exit codes: 0 done, 2 bad input or set-up (the line says what to fix), 1 an unexpected failure,
-130 interrupted, 143 terminated, 141 when whoever read the output closed it early. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
+130 interrupted, 143 terminated (129 SIGHUP, 131 SIGQUIT: ``cli/signals.py``), 141 when whoever read the output closed it early. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
 here has the API token blanked out, whatever produced it.
 
 Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
 (the error line says it in words) and its retries show as one ``note:`` line per API method.
-Every request gets a connect and a read timeout (``server/timeouts.py``). SIGTERM ends the run
-as Ctrl+C does, so the ``finally`` blocks that remove staging folders and temporary files run.
+Every request gets a connect and a read timeout (``server/timeouts.py``). SIGTERM, SIGHUP and
+SIGQUIT end the run as Ctrl+C does, so the ``finally`` blocks that remove staging folders and
+temporary files run (``cli/signals.py``).
 """
 
 from __future__ import annotations
@@ -21,20 +22,26 @@ import os
 import re
 import signal
 import sys
-import threading
 import traceback
 from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple, Type
 from urllib.parse import quote, quote_plus
 
 import requests
 
-from sly_bindings.files.write_checks import disk_problem, is_disk_problem
+from sly_bindings.cli.signals import (  # noqa: F401 - EXIT_*, Terminated: runner's names too
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    exit_code_of,
+    interrupted_while_loading,
+    say,
+    sigterm_as_interrupt,
+)
+from sly_bindings.files.write_checks import disk_problem, is_disk_problem, path_problem
 from sly_bindings.server.timeouts import TimeoutSettingError, request_timeouts
 
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 128 + signal.SIGTERM
 # As a shell reports a process that SIGPIPE ended: not 1 (``validate``: problems found).
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
@@ -43,10 +50,6 @@ SDK_LOGGER_NAME = "logger"  # what supervisely/sly_logger.py calls the SDK's log
 
 class UserError(Exception):
     """Bad input or set-up that the user can fix; the message names the problem and the fix."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it unwinds as for Ctrl+C."""
 
 
 class CommandFailed(Exception):
@@ -116,9 +119,9 @@ def run(
                 file=sys.stderr,
             )
             return EXIT_BROKEN_PIPE
-        except KeyboardInterrupt as interruption:
-            print(interrupted, file=sys.stderr)
-            return EXIT_TERMINATED if isinstance(interruption, Terminated) else EXIT_INTERRUPTED
+        except KeyboardInterrupt as interruption:  # Ctrl+C, or a signal of cli/signals.py
+            say(interrupted)
+            return exit_code_of(interruption)
         except Exception as error:  # noqa: BLE001 - the point of this function
             if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
                 print(redact(traceback.format_exc()), file=sys.stderr, end="")
@@ -137,26 +140,6 @@ def run(
 
 
 @contextlib.contextmanager
-def interrupted_while_loading(
-    line: str = "interrupted while loading the SDK: nothing was done",
-) -> Iterator[None]:
-    """Around a script's imports: Ctrl+C (or SIGTERM) while they load ends the process with
-    ``line`` on stderr and exit code 130 (143), instead of a traceback through the SDK.
-
-    Examples:
-        >>> with interrupted_while_loading():
-        ...     import json
-    """
-    with sigterm_as_interrupt():
-        try:
-            yield
-        except KeyboardInterrupt as interruption:
-            print(line, file=sys.stderr)
-            terminated = isinstance(interruption, Terminated)
-            raise SystemExit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
-
-
-@contextlib.contextmanager
 def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> Iterator[None]:
     """``quiet`` on the SDK's logger; ``secrets`` on it, on the root logger and on their
     handlers (a logger's filter sees only the records logged on it, a handler's every record)."""
@@ -171,24 +154,6 @@ def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> 
         sdk.removeFilter(quiet)
         for place in places:
             place.removeFilter(secrets)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) in the main
-    thread, so the program cleans up as for Ctrl+C. Elsewhere than the main thread: nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    saved = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, saved)
 
 
 class RedactingFilter(logging.Filter):
@@ -353,6 +318,21 @@ def describe(
     if is_disk_problem(error):
         cause, fix = disk_problem(error)  # type: ignore[arg-type]
         return f"{cause}: {fix}", EXIT_USER_ERROR
+    if path_problem(error) is not None:
+        return str(path_problem(error)), EXIT_USER_ERROR
+    if isinstance(error, MemoryError):
+        return (
+            "out of memory: the input is larger than this machine's memory can hold at once "
+            "(or than a limit set with ulimit -v): split it into smaller parts, or run on a "
+            "machine with more memory",
+            EXIT_USER_ERROR,
+        )
+    if isinstance(error, RecursionError):
+        return (
+            "an input nested too deep to read (a JSON, YAML or XML file whose lists or objects "
+            "hold each other thousands of levels deep): fix the file or export it again",
+            EXIT_USER_ERROR,
+        )
     return (
         f"unexpected {type(error).__name__}: {error} (rerun with LOG_LEVEL=DEBUG for the traceback)",
         EXIT_UNEXPECTED,

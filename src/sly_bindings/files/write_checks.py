@@ -48,6 +48,39 @@ DISK_PROBLEMS = {
 }
 
 
+# Errors of a path the user can fix, reading or writing: (what is wrong, the fix).
+PATH_PROBLEMS = {
+    errno.ENAMETOOLONG: (
+        "a name too long for the file system",
+        "give shorter names (at most 255 bytes a name)",
+    ),
+    errno.ELOOP: ("a loop of symbolic links", "fix the links"),
+    errno.EFBIG: (
+        "a file larger than the limit on file size (ulimit -f) or the file system allows",
+        "raise the limit (ulimit -f unlimited) or write to another disk, and run again",
+    ),
+}
+
+
+def path_problem(error: BaseException) -> Optional[str]:
+    """The one line for an OSError of a path the user can fix (a name too long, a file over
+    ``ulimit -f``, a loop of links), naming the file; None for another error.
+
+    Examples:
+        >>> path_problem(OSError(errno.ENAMETOOLONG, "File name too long", "/out/x"))[:50]
+        '/out/x: a name too long for the file system (File '
+        >>> path_problem(OSError(errno.EFBIG, "File too large"))[:45]
+        'a file: a file larger than the limit on file '
+        >>> path_problem(OSError(errno.ENOENT, "No such file or directory")) is None
+        True
+    """
+    if not isinstance(error, OSError) or error.errno not in PATH_PROBLEMS:
+        return None
+    cause, fix = PATH_PROBLEMS[error.errno]
+    name = os.fspath(error.filename)[:300] if error.filename is not None else "a file"
+    return f"{name}: {cause} ({error.strerror}): {fix}"
+
+
 def is_disk_problem(error: BaseException) -> bool:
     """Whether ``error`` is the disk refusing a write (full, read-only, no permission).
 
