@@ -8,7 +8,7 @@ Mask rule (what :func:`read_mask` accepts):
     - the same height and width as the image, and at least one pixel set.
 
 Before anything is opened or decoded, a path must name a regular file (a FIFO would block the
-read forever) and its header, read with Pillow, must give at most 2^30 pixels (OpenCV's own
+read forever) outside /proc, /sys and /dev (``files.input_paths.system_file_problem``) and its header, read with Pillow, must give at most 2^30 pixels (OpenCV's own
 limit, ``CV_IO_MAX_IMAGE_PIXELS``); a mask's header must give the image's size.
 
 EXIF orientation rule: an image is sized as the SDK's ``sly.image.read`` sizes it, that is with
@@ -19,8 +19,8 @@ target (``sly.image.read``, ``api.image.download_np``) gives the rotated pixels,
 drawn on the rotated image. A mask at the other orientation is refused with a message naming
 EXIF.
 
-Copy this file into your own script: it needs only ``supervisely``, ``numpy``, ``opencv`` and
-``Pillow`` (which the SDK brings).
+Copy this file with ``files/input_paths.py`` into your own script: it needs only
+``supervisely``, ``numpy``, ``opencv`` and ``Pillow`` (which the SDK brings).
 """
 
 from __future__ import annotations
@@ -52,6 +52,8 @@ import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 from PIL import Image, UnidentifiedImageError
+
+from sly_bindings.files.input_paths import system_file_problem
 
 MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 
@@ -302,6 +304,8 @@ def _check_regular_file(
         raise error(f"{name} is a folder: {folder_fix or what}")
     if not stat.S_ISREG(mode):
         raise error(f"{name} is not a regular file (a FIFO, socket or device): {what}")
+    if system_file_problem(path) is not None:
+        raise error(f"{name} {system_file_problem(path)}")
 
 
 @contextlib.contextmanager

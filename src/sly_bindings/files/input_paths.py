@@ -63,8 +63,50 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
     return None
 
 
+# Folders whose files the system makes as they are read: a read may never end (/proc/kmsg waits
+# for the next kernel message) or never stop (/dev/zero), whatever stat says of the file.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
+def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
+    """Why ``path`` is not read: it is, or links to, a file under /proc, /sys or /dev; None
+    when it is not.
+
+    Such a file may look regular (``stat`` gives S_ISREG for /proc/kmsg) and still block a read
+    forever, so it is refused by where it is, with links followed (``os.path.realpath``).
+
+    Examples:
+        >>> system_file_problem("/proc/kmsg")
+        'is /proc/kmsg, a file the system makes as it is read (its read may never end): copy what it should hold into the input folder'
+        >>> system_file_problem("/tmp/a.json") is None
+        True
+    """
+    real = os.path.realpath(path)
+    for folder in SYSTEM_FOLDERS:
+        if real == folder or real.startswith(folder + "/"):
+            shown = "is" if real == os.path.abspath(path) else "links to"
+            return (
+                f"{shown} {real}, a file the system makes as it is read (its read may never "
+                "end): copy what it should hold into the input folder"
+            )
+    return None
+
+
+def is_input_file(path: "os.PathLike[str] | str") -> bool:
+    """Whether ``path`` is a file a reader may open: a regular file (``stat`` only: a FIFO is
+    never opened), links followed, and not under /proc, /sys or /dev
+    (:func:`system_file_problem`). :func:`absence` says why not.
+
+    Examples:
+        >>> is_input_file("/dev/null"), is_input_file("/proc/self/status")
+        (False, False)
+    """
+    return os.path.isfile(path) and system_file_problem(path) is None
+
+
 def absence(path: "os.PathLike[str] | str") -> str:
-    """Why ``path``, which is not a regular file, cannot be read: missing, or another kind.
+    """Why ``path`` cannot be read (:func:`is_input_file` is False): missing, another kind, or
+    a file of the system.
 
     Examples:
         >>> absence("/no/such/file"), absence("/dev/null")
@@ -72,4 +114,6 @@ def absence(path: "os.PathLike[str] | str") -> str:
     """
     if not os.path.lexists(path):
         return "does not exist"
+    if os.path.isfile(path):
+        return system_file_problem(path) or "cannot be read"
     return "is not a regular file (a folder, FIFO, socket or device)"

@@ -20,7 +20,7 @@ from typing import Any, Iterator, List, Optional, Set, Type, Union
 import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
-from sly_bindings.files.input_paths import absence
+from sly_bindings.files.input_paths import absence, system_file_problem
 from sly_bindings.formats.records import record
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -197,6 +197,8 @@ def read_json(path: PathLike) -> Any:
             f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
             "with the JSON file"
         )
+    if system_file_problem(path) is not None:
+        raise ProjectFolderError(f"{os.fspath(path)}: {system_file_problem(path)}")
     try:
         with open(path, encoding="utf-8") as file:
             return json.load(file)

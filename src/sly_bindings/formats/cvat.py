@@ -101,7 +101,7 @@ from defusedxml import ElementTree as defused_et
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
-from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.files.input_paths import absence, is_input_file, outside_input_problem
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -771,7 +771,7 @@ def cvat_files(cvat_dir: str) -> List[Path]:
 def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
     """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
     first ``<image>`` (the meta comes first: its classes without parsing every image)."""
-    if not xml_path.is_file():
+    if not is_input_file(xml_path):
         raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
     try:
         # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.

@@ -76,7 +76,7 @@ from defusedxml import ElementTree as SafeET
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, oriented_size
-from sly_bindings.files.input_paths import outside_input_problem
+from sly_bindings.files.input_paths import absence, is_input_file, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -302,8 +302,10 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     """
     folder = Path(source) if Path(source).is_dir() else Path(source).parent
     config = folder / CONFIG_FILE
-    if not config.is_file():
+    if not os.path.lexists(config):
         return {}
+    if not is_input_file(config):
+        raise InvalidLabelStudioError(f"{config}: {absence(config)}: replace it with the file")
     try:
         root = SafeET.parse(str(config)).getroot()
     except (ET.ParseError, ValueError) as error:

@@ -90,7 +90,7 @@ import yaml
 from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
-from sly_bindings.files.input_paths import absence
+from sly_bindings.files.input_paths import absence, is_input_file
 from sly_bindings.formats.boxes import (
     BoxError,
     box_to_rectangle,
@@ -889,7 +889,7 @@ def _read_text(path: Path) -> str:
 
     A path that is no regular file (a FIFO would block the read forever) is refused unopened.
     """
-    if not path.is_file():
+    if not is_input_file(path):
         raise InvalidYoloError(f"{path}: {absence(path)}: replace it with the file")
     try:
         return path.read_text(encoding="utf-8")
