@@ -1,5 +1,5 @@
 """Whether an output folder can be created (asked of the file system, not of permission bits),
-and what to say when the disk refuses a write."""
+whether an output would replace an input, and what to say when the disk refuses a write."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import errno
 import os
 import tempfile
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Iterable, Optional, Tuple
 
 
 def nearest_existing(path: Path) -> Path:
@@ -35,6 +35,50 @@ def cannot_create_in(folder: Path) -> Optional[str]:
         os.rmdir(tempfile.mkdtemp(dir=folder, prefix=".write-check-"))
     except OSError as error:
         return error.strerror
+    return None
+
+
+def same_file(first: "os.PathLike[str] | str", second: "os.PathLike[str] | str") -> bool:
+    """Whether two paths name one file: the same real path (links followed, ``..`` resolved),
+    or, both existing, one file under two names (a hard link: ``os.path.samefile``).
+
+    Examples:
+        >>> folder = tempfile.mkdtemp()
+        >>> a = os.path.join(folder, "a.png"); _ = open(a, "wb").write(b"x")
+        >>> os.link(a, os.path.join(folder, "b.png"))
+        >>> same_file(a, os.path.join(folder, "b.png")), same_file(a, os.path.join(folder, "c.png"))
+        (True, False)
+    """
+    if os.path.realpath(first) == os.path.realpath(second):
+        return True
+    try:
+        return os.path.samefile(first, second)
+    except (OSError, ValueError):  # one is missing: not one file
+        return False
+
+
+def replaces_input(
+    output: "os.PathLike[str] | str", inputs: Iterable[Tuple[str, "os.PathLike[str] | str"]]
+) -> Optional[str]:
+    """Why writing the file ``output`` would replace an input, or None: the check of a
+    command's output files against its inputs, before anything is written (``convert`` and
+    ``preview`` check their OUT folder with ``convert.check_out``).
+
+    ``inputs`` are ``(what the user named it, path)`` pairs, e.g. ``("--image", photo)``; an
+    output that is one of them (:func:`same_file`: through links too) would be replaced.
+
+    Examples:
+        >>> replaces_input("photo.jpg", [("--image", "./photo.jpg"), ("--masks", "m.png")])
+        'is --image ./photo.jpg: writing it would replace the input; give another path'
+        >>> replaces_input("preview.png", [("--image", "photo.jpg")]) is None
+        True
+    """
+    for name, path in inputs:
+        if same_file(output, path):
+            return (
+                f"is {name} {os.fspath(path)}: writing it would replace the input; give "
+                "another path"
+            )
     return None
 
 
