@@ -22,7 +22,7 @@ from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
 from sly_bindings.files.project_folder import ProjectFolderError, ProjectFolderWarning
 from sly_bindings.files.staging import staging_folder
-from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.files.write_checks import PATH_PROBLEMS, cannot_create_in, nearest_existing
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatWarning,
@@ -278,6 +278,11 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
                 f"OUT {target}: {relative} would be both a file and a folder (an image and a "
                 "dataset of IN share its name): rename one of them in IN"
             ) from None
+        except OSError as error:  # a file over ulimit -f, a name too long: named as OUT
+            if error.errno not in PATH_PROBLEMS:
+                raise
+            cause, fix = PATH_PROBLEMS[error.errno]
+            raise UserError(f"OUT {target}: {cause} ({error.strerror}): {fix}") from None
         if overwrite and target.is_dir() and not target.is_symlink():
             replaced = scratch / ".replaced"
             os.rename(target, replaced)

@@ -121,7 +121,9 @@ def path_problem(error: BaseException) -> Optional[str]:
     if not isinstance(error, OSError) or error.errno not in PATH_PROBLEMS:
         return None
     cause, fix = PATH_PROBLEMS[error.errno]
-    name = os.fspath(error.filename)[:300] if error.filename is not None else "a file"
+    # A copy that grew too large names its source first, the file written second.
+    named = error.filename2 if error.errno == errno.EFBIG and error.filename2 else error.filename
+    name = os.fspath(named)[:300] if named is not None else "a file"
     return f"{name}: {cause} ({error.strerror}): {fix}"
 
 

@@ -936,6 +936,10 @@ def _config(yaml_path: Path) -> object:
     except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 5,000 digits
         problem = _excerpt(" ".join(str(error).split()), 200).strip("'")
         raise InvalidYoloError(f"{yaml_path}: not valid YAML ({problem})") from None
+    except RecursionError:  # PyYAML composes nested lists by recursion
+        raise InvalidYoloError(
+            f"{yaml_path}: YAML nested too deep to read: write names as one list"
+        ) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):
