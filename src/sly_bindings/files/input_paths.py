@@ -15,10 +15,9 @@ symbolic links inside IN are the owner's choice, and are followed.
 from __future__ import annotations
 
 import os
-
 import posixpath
-from pathlib import PurePosixPath, PureWindowsPath
-from typing import Optional
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import List, Optional
 
 # The longest file or folder name (bytes) of Linux, macOS and Windows file systems; a longer
 # one makes os.stat fail with "File name too long" rather than say the file is not there.
@@ -117,3 +116,35 @@ def absence(path: "os.PathLike[str] | str") -> str:
     if os.path.isfile(path):
         return system_file_problem(path) or "cannot be read"
     return "is not a regular file (a folder, FIFO, socket or device)"
+
+
+def input_files(folder: "os.PathLike[str] | str", pattern: str, error: type) -> List[Path]:
+    """The files of ``folder`` that match ``pattern`` (``Path.glob``), sorted: the one walk by
+    which a reader finds its annotation files, so that none is skipped in silence.
+
+    A match that is a folder is no file and is passed over; any other match that is no file a
+    reader may open (a FIFO, a device, a link to /proc/kmsg: :func:`is_input_file`) is refused
+    by name, rather than left out as if it were not there.
+
+    Raises:
+        ``error``: ``<path>: <why>: replace it with the file it stands for``.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "a.json").write_text("{}")
+        >>> [path.name for path in input_files(folder, "*.json", ValueError)]
+        ['a.json']
+        >>> (folder / "b.json").symlink_to("/proc/self/status")
+        >>> input_files(folder, "*.json", ValueError)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: .../b.json: links to /proc/.../status, a file the system makes as it is read ...
+    """
+    found = []
+    for path in sorted(Path(folder).glob(pattern)):
+        if is_input_file(path):
+            found.append(path)
+        elif not path.is_dir():
+            raise error(f"{path}: {absence(path)}: replace it with the file it stands for")
+    return found

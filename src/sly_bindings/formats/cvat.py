@@ -101,7 +101,12 @@ from defusedxml import ElementTree as defused_et
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
-from sly_bindings.files.input_paths import absence, is_input_file, outside_input_problem
+from sly_bindings.files.input_paths import (
+    absence,
+    input_files,
+    is_input_file,
+    outside_input_problem,
+)
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -757,9 +762,9 @@ def cvat_files(cvat_dir: str) -> List[Path]:
         ['val.xml']
     """
     folder = Path(cvat_dir)
-    if (folder / "annotations.xml").is_file():
+    if os.path.lexists(folder / "annotations.xml"):  # _parse names what is wrong with it
         return [folder / "annotations.xml"]
-    found = sorted(path for path in folder.glob("*.xml") if path.is_file())
+    found = input_files(folder, "*.xml", InvalidCvatError)
     if not found:
         raise InvalidCvatError(
             f"{folder / 'annotations.xml'}: {absence(folder / 'annotations.xml')}: export CVAT "

@@ -76,7 +76,12 @@ from defusedxml import ElementTree as SafeET
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, oriented_size
-from sly_bindings.files.input_paths import absence, is_input_file, outside_input_problem
+from sly_bindings.files.input_paths import (
+    absence,
+    input_files,
+    is_input_file,
+    outside_input_problem,
+)
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -396,7 +401,7 @@ def image_candidates(
 
 def _json_files(source: Path) -> List[Path]:
     if source.is_dir():
-        files = sorted(path for path in source.glob("*.json") if path.is_file())
+        files = input_files(source, "*.json", InvalidLabelStudioError)
         if not files:
             raise InvalidLabelStudioError(
                 f"{source}: no Label Studio JSON export (*.json) in it: pass the exported file"

@@ -116,7 +116,7 @@ from pycocotools import mask as mask_utils
 from bindings import with_binding_key
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
-from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.files.input_paths import absence, input_files, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle
 from sly_bindings.formats.items import (
@@ -648,8 +648,10 @@ def coco_files(coco_path: str) -> List[Path]:
         if not path.is_file():
             raise InvalidCocoError(f"{path}: {absence(path)}: pass a COCO instances JSON file")
         return [path]
-    if (path / "annotations.json").is_file():
-        return [path / "annotations.json"]
+    if os.path.lexists(path / "annotations.json"):
+        return input_files(path, "annotations.json", InvalidCocoError) or [
+            path / "annotations.json"
+        ]
     patterns = (
         "annotations/instances_*.json",
         "annotations/*.json",
@@ -657,10 +659,10 @@ def coco_files(coco_path: str) -> List[Path]:
         f"*/{ROBOFLOW_FILE}",
     )
     for pattern in patterns:
-        found = sorted(found for found in path.glob(pattern) if found.is_file())
+        found = input_files(path, pattern, InvalidCocoError)
         if found:
             return found
-    found = sorted(found for found in path.glob("*/annotations/*.json") if found.is_file())
+    found = input_files(path, "*/annotations/*.json", InvalidCocoError)
     if found:
         return found
     raise InvalidCocoError(
