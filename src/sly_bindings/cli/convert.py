@@ -75,23 +75,30 @@ def run_command(args: argparse.Namespace) -> int:
     images = read_options.get("images")
     check_out(target, source, overwrite, source_format.input_folders(source, images))
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        with staged(target, overwrite) as staging:
-            items = source_format.read_items(source, **read_options)
-            options = WriteOptions(
-                primary_classes=write_values.pop("primary_classes", None),
-                # Listed and numbered first, as a project the reader made would have them.
-                classes=obj_classes(source_format.declared_classes(source)),
-                extra=write_values,
-                final_out=target,
-            )
-            totals = [0, 0, 0]
-            target_format.write_items(counted(items, totals), staging, options)
-            read = Counts(*totals)
-            # What OUT holds, read back before it is published: OUT is never left behind by a
-            # run that fails.
-            written = read_back(target_format, staging, target)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with staged(target, overwrite) as staging:
+                items = source_format.read_items(source, **read_options)
+                options = WriteOptions(
+                    primary_classes=write_values.pop("primary_classes", None),
+                    # Listed and numbered first, as a project the reader made would have them.
+                    classes=obj_classes(source_format.declared_classes(source)),
+                    extra=write_values,
+                    final_out=target,
+                )
+                totals = [0, 0, 0]
+                target_format.write_items(counted(items, totals), staging, options)
+                read = Counts(*totals)
+                # What OUT holds, read back before it is published: OUT is never left behind by a
+                # run that fails.
+                written = read_back(target_format, staging, target)
+    except MemoryError:  # whole folders are held in memory: name what is too large
+        raise UserError(
+            f"IN {source} is too large to convert in the memory this machine (or ulimit -v) "
+            "gives the run; OUT is not written: convert it in parts (a dataset at a time) or on a "
+            "machine with more memory"
+        ) from None
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
     for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)

@@ -53,7 +53,7 @@ import numpy.typing as npt
 import supervisely as sly
 from PIL import Image, UnidentifiedImageError
 
-from sly_bindings.files.input_paths import system_file_problem
+from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, system_file_problem
 
 MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 
@@ -305,7 +305,7 @@ def _check_regular_file(
     if not stat.S_ISREG(mode):
         raise error(f"{name} is not a regular file (a FIFO, socket or device): {what}")
     if system_file_problem(path) is not None:
-        raise error(f"{name} {system_file_problem(path)}")
+        raise error(f"{name} {system_file_problem(path)}: {SYSTEM_FILE_FIX}")
 
 
 @contextlib.contextmanager

@@ -67,16 +67,20 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
 SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
 
 
+# The fix to show after :func:`system_file_problem`.
+SYSTEM_FILE_FIX = "copy what it should hold into the input folder"
+
+
 def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
     """Why ``path`` is not read: it is, or links to, a file under /proc, /sys or /dev; None
-    when it is not.
+    when it is not. The caller adds the fix (:data:`SYSTEM_FILE_FIX`).
 
     Such a file may look regular (``stat`` gives S_ISREG for /proc/kmsg) and still block a read
     forever, so it is refused by where it is, with links followed (``os.path.realpath``).
 
     Examples:
         >>> system_file_problem("/proc/kmsg")
-        'is /proc/kmsg, a file the system makes as it is read (its read may never end): copy what it should hold into the input folder'
+        'is /proc/kmsg, a file the system makes as it is read (its read may never end)'
         >>> system_file_problem("/tmp/a.json") is None
         True
     """
@@ -84,10 +88,7 @@ def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
     for folder in SYSTEM_FOLDERS:
         if real == folder or real.startswith(folder + "/"):
             shown = "is" if real == os.path.abspath(path) else "links to"
-            return (
-                f"{shown} {real}, a file the system makes as it is read (its read may never "
-                "end): copy what it should hold into the input folder"
-            )
+            return f"{shown} {real}, a file the system makes as it is read (its read may never end)"
     return None
 
 

@@ -20,7 +20,7 @@ from typing import Any, Iterator, List, Optional, Set, Type, Union
 import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
-from sly_bindings.files.input_paths import absence, system_file_problem
+from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
 from sly_bindings.formats.records import record
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -198,7 +198,9 @@ def read_json(path: PathLike) -> Any:
             "with the JSON file"
         )
     if system_file_problem(path) is not None:
-        raise ProjectFolderError(f"{os.fspath(path)}: {system_file_problem(path)}")
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
+        )
     try:
         with open(path, encoding="utf-8") as file:
             return json.load(file)
@@ -267,6 +269,11 @@ def read_annotation(
             f"{path}: not a Supervisely annotation of this project ({reason}): fix the file, or "
             "add its classes to meta.json"
         ) from error
+    if not all(side is None or type(side) is int for side in ann.img_size):
+        raise ProjectFolderError(
+            f"{path}: size: height and width must be whole numbers of pixels (or null), got "
+            f"{', '.join(repr(side)[:20] for side in ann.img_size)}: fix the size or export it again"
+        )
     image_path = dataset.get_img_path(item_name)
     height, width = oriented_size(
         image_path, f"{path}: size: image {image_path}", ProjectFolderError
