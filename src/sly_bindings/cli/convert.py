@@ -18,6 +18,7 @@ from typing import Dict, Iterable, Iterator, List, NamedTuple, Sequence, Tuple
 import supervisely as sly
 
 from bindings import InvalidBindingKeyError, binding_groups
+from sly_bindings.cli.printable import printable
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
 from sly_bindings.files.project_folder import ProjectFolderError, ProjectFolderWarning
@@ -109,7 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
             f"{target_format.name} holds {written} where the project had {read} "
             f"(README, 'Convert bindings to other formats', says what survives)"
         )
-        print(f"warning: {shown[-1]}", file=sys.stderr)
+        print(f"warning: {printable(shown[-1])}", file=sys.stderr)
     if args.json:
         summary = {
             "from": source_format.name,

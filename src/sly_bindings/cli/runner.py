@@ -28,6 +28,7 @@ from urllib.parse import quote, quote_plus
 
 import requests
 
+from sly_bindings.cli.printable import printable
 from sly_bindings.cli.signals import (  # noqa: F401 - EXIT_*, Terminated: runner's names too
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
@@ -134,7 +135,7 @@ def run(
             )
             # One line, whatever the message holds (SDK errors and server pages have newlines);
             # redacted first, so that a token with a newline in it is found as it is.
-            print(f"error: {' '.join(redact(message).split())}", file=sys.stderr)
+            print(f"error: {printable(' '.join(redact(message).split()))}", file=sys.stderr)
             return code
     raise AssertionError("unreachable: the block returns")
 

@@ -104,9 +104,12 @@ def open_project(directory: PathLike) -> sly.Project:
         )
     for dataset in project.datasets:
         for path in annotations_without_image(dataset):
-            print(
+            line = (
                 f"warning: {path}: an annotation without its image in img/, so it is left out: "
-                "add the image or remove the file",
+                "add the image or remove the file"
+            )
+            print(
+                line.encode("unicode_escape").decode() if not line.isprintable() else line,
                 file=sys.stderr,
             )
     return project
