@@ -14,8 +14,9 @@ import os
 import stat
 import sys
 import tempfile  # for the examples
+import warnings
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Set, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
 
 import supervisely as sly
 
@@ -180,7 +181,9 @@ def read_json(path: PathLike) -> Any:
 
     The path must be a regular file, checked with ``stat`` before opening (a FIFO would block
     the read forever); nesting too deep for Python's parser and integers too long to convert
-    (over 4,300 digits) are refused as other malformed JSON is.
+    (over 4,300 digits) are refused as other malformed JSON is. A key twice in one object is
+    read as every JSON reader reads it (the last value), with one :class:`JsonKeyWarning` per
+    file that names the key: the one JSON loading place of every reader.
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically
@@ -204,9 +207,10 @@ def read_json(path: PathLike) -> Any:
         raise ProjectFolderError(
             f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
         )
+    repeated: List[str] = []
     try:
         with open(path, encoding="utf-8") as file:
-            return json.load(file)
+            data = json.load(file, object_pairs_hook=_keeping_repeats(repeated))
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text (byte {error.start}): fix the file or export it again"
     except json.JSONDecodeError as error:
@@ -223,7 +227,34 @@ def read_json(path: PathLike) -> Any:
         problem = f"a value cannot be read ({reason[:120]}): fix the file or export it again"
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
+    else:
+        if repeated:
+            warnings.warn(
+                f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
+                + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
+                + ": the last value is read, as JSON readers do; remove the other",
+                JsonKeyWarning,
+            )
+        return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+class JsonKeyWarning(ProjectFolderWarning):
+    """A JSON file with a key twice in one object: read (the last value), said once per file."""
+
+
+def _keeping_repeats(repeated: List[str]) -> Callable[[List[Tuple[str, Any]]], Dict[str, Any]]:
+    """An ``object_pairs_hook`` that builds each object as ``json`` does (the last value of a
+    repeated key wins) and appends every repeated key to ``repeated``."""
+
+    def build(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+        built = dict(pairs)
+        if len(built) < len(pairs):
+            seen: Set[str] = set()
+            repeated.extend(key for key, _ in pairs if key in seen or seen.add(key))
+        return built
+
+    return build
 
 
 def read_annotation(

@@ -849,12 +849,36 @@ def _image_paths(yolo_dir: str) -> List[Path]:
     ]
 
 
+def _warn_labels_without_image(top: Path, image_paths: List[Path]) -> None:
+    """One warning naming the label files (``labels/**/*.txt``) that belong to no image: they
+    are left out, as YOLO leaves them out, but said."""
+    expected = {
+        (top / _label_path_of(PurePosixPath(path.relative_to(top)))).resolve()
+        for path in image_paths
+    }
+    orphans = [
+        path
+        for path in sorted(top.rglob("*.txt"))
+        if "labels" in path.relative_to(top).parts[:-1] and path.resolve() not in expected
+    ]
+    if orphans:
+        more = f" and {len(orphans) - 1} more" if len(orphans) > 1 else ""
+        warnings.warn(
+            f"{orphans[0]}{more}: a label file without its image, so it is left out: add the "
+            "image or remove the file",
+            YoloWarning,
+        )
+
+
 def _items(
     yolo_dir: str, class_names: List[str], image_paths: Optional[List[Path]] = None
 ) -> Iterator[FormatItem]:
     top = Path(yolo_dir).resolve()
     roots = image_roots(yolo_dir)
-    for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
+    if image_paths is None:
+        image_paths = _image_paths(yolo_dir)
+        _warn_labels_without_image(top, image_paths)
+    for image_path in image_paths:
         root = next(root for root in roots if root in image_path.parents)
         relative = image_path.relative_to(root)
         label_file = Path(yolo_dir, _label_path_of(PurePosixPath(image_path.relative_to(top))))
