@@ -236,12 +236,12 @@ def unsized_message(name: str) -> str:
 
     Examples:
         >>> unsized_message("image a.png")[:61]
-        'image a.png: its size cannot be read from its header (not a P'
+        'image a.png: its size cannot be read from its header (corrupt'
     """
     return (
-        f"{name}: its size cannot be read from its header (not a PNG, JPEG, BMP, WebP or TIFF "
-        "that Pillow reads, whatever its name says), so it is not decoded: save it as PNG or "
-        "JPEG"
+        f"{name}: its size cannot be read from its header (corrupt or truncated, or not a PNG, "
+        "JPEG, BMP, WebP or TIFF whatever its name says), so it is not decoded: export it again "
+        "as PNG or JPEG"
     )
 
 

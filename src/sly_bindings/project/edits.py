@@ -190,8 +190,10 @@ def _annotation_parts(
     if isinstance(ann_json.get("customData"), dict):
         without_labels["customData"] = dict(ann_json["customData"])  # from_json pops from it
     size = ann_json.get("size")
-    sides = [size.get(side) if isinstance(size, dict) else 0 for side in ("height", "width")]
-    if not all(side is None or (type(side) is int and side > 0) for side in sides):
+    sides = [size.get(side) if isinstance(size, dict) else None for side in ("height", "width")]
+    if isinstance(size, dict) and not all(
+        side is None or (type(side) is int and side > 0) for side in sides
+    ):
         raise UnreadableAnnotationError(
             f"size: {str(size)[:60]} is not a height and width in whole pixels: fix its size, "
             "or export it again"
