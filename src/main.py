@@ -327,12 +327,16 @@ def preview_path_problem(path: Path) -> Optional[str]:
     return None if problem is None else f"cannot be written in {existing} ({problem})"
 
 
-if __name__ == "__main__":
-    sys.exit(
-        run(
-            main,
-            user_errors=(InvalidImageError, InvalidMaskError),
-            interrupted="interrupted: what was saved stays; running again starts a new project",
-            offline_option="pass --local DIR to write a local project instead",
-        )
+def run_tutorial() -> int:
+    """:func:`main` as the command line runs it (arguments from ``sys.argv``): a failure ends in
+    one line naming the fix; returns the exit code."""
+    return run(
+        main,
+        user_errors=(InvalidImageError, InvalidMaskError),
+        interrupted="interrupted: what was saved stays; running again starts a new project",
+        offline_option="pass --local DIR to write a local project instead",
     )
+
+
+if __name__ == "__main__":
+    sys.exit(run_tutorial())

@@ -6,9 +6,13 @@ entry point as ``python -m sly_bindings`` so that they need no PATH.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import shutil
+import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 MAIN = REPO_DIR / "src" / "main.py"
@@ -23,6 +27,23 @@ def checkout_copy(folder: Path) -> Path:
     shutil.copytree(REPO_DIR / "images", folder / "images")
     shutil.copy(REPO_DIR / "local.env", folder / "local.env")
     return folder
+
+
+def main_in_process(*args: object) -> int:
+    """What ``python src/main.py ARGS`` does, run in this process as the script runs it
+    (``run_tutorial``: a failure is one line, exit 2); its output goes to pytest's capture. The
+    environment and the working folder are the test's (``monkeypatch.setenv``, ``.chdir``).
+    Returns the exit code, argparse's own errors included."""
+    import main as tutorial
+
+    saved = sys.argv
+    sys.argv = [str(MAIN), *map(str, args)]  # argparse names the program main.py, as the script
+    try:
+        return tutorial.run_tutorial()
+    except SystemExit as exit:  # argparse's own errors
+        return int(exit.code or 0)
+    finally:
+        sys.argv = saved
 
 
 def convert_in_process(*args: object) -> int:
@@ -49,3 +70,28 @@ def sly_bindings_in_process(*args: object) -> int:
         return run(lambda: main_for_users([str(arg) for arg in args]))
     except SystemExit as exit:  # argparse's own errors, and Ctrl+C while the SDK loads
         return int(exit.code or 0)
+
+
+def sly_bindings_captured(*args: object, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """:func:`sly_bindings_in_process` in the folder ``cwd`` (None: where the test is), its
+    stdout and stderr kept apart, as a ``subprocess.CompletedProcess`` (``args`` the command a
+    user types): for a test that runs several commands, or a fixture, where pytest's per-test
+    capture is not there."""
+    return captured(sly_bindings_in_process, ["sly-bindings", *map(str, args)], cwd)
+
+
+def main_captured(*args: object, cwd: Optional[Path] = None) -> subprocess.CompletedProcess:
+    """:func:`main_in_process` as :func:`sly_bindings_captured` runs ``sly-bindings``."""
+    return captured(main_in_process, [str(MAIN), *map(str, args)], cwd)
+
+
+def captured(command, argv: list, cwd: Optional[Path]) -> subprocess.CompletedProcess:
+    """``command(*argv[1:])`` run in ``cwd`` with its stdout and stderr kept apart."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.ExitStack() as stack:
+        if cwd is not None:
+            stack.enter_context(contextlib.chdir(cwd))
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        stack.enter_context(contextlib.redirect_stderr(stderr))
+        code = command(*argv[1:])
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())

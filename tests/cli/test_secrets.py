@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from commands import checkout_copy
+from commands import checkout_copy, main_captured
 
 
 def files_under(*folders: Path) -> dict[Path, float]:
@@ -82,9 +82,11 @@ UNSENDABLE_TOKENS = [
 def test_a_token_that_cannot_be_a_header_is_refused_before_any_request(
     sly_server, tmp_path, token, problem
 ):
-    checkout = checkout_copy(tmp_path / "checkout")
-
-    result = run_walkthrough(sly_server, token, None, cwd=checkout)
+    # Refused before any request and before the SDK logs anything: in this process.
+    os.environ.update(
+        SERVER_ADDRESS=sly_server.url, API_TOKEN=token, WORKSPACE_ID=str(sly_server.workspace_id)
+    )
+    result = main_captured("--preview", tmp_path / "preview.png")
 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -98,22 +100,15 @@ def test_a_token_that_cannot_be_a_header_is_refused_before_any_request(
 
 
 def test_a_token_split_over_two_lines_in_supervisely_env_is_refused(sly_server, tmp_path):
-    checkout = checkout_copy(tmp_path / "checkout")
     home = Path(os.environ["HOME"])
     (home / "supervisely.env").write_text(
         f'SERVER_ADDRESS={sly_server.url}\nAPI_TOKEN="RECOGNISABLE-one\nRECOGNISABLE-two"\n'
     )
-    env = {k: v for k, v in os.environ.items() if k not in ("SERVER_ADDRESS", "API_TOKEN")}
-    env["WORKSPACE_ID"] = str(sly_server.workspace_id)
+    os.environ.pop("SERVER_ADDRESS", None)
+    os.environ.pop("API_TOKEN", None)
+    os.environ["WORKSPACE_ID"] = str(sly_server.workspace_id)
 
-    result = subprocess.run(
-        [sys.executable, str(checkout / "src" / "main.py")],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = main_captured("--preview", tmp_path / "preview.png")
 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

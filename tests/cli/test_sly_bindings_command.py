@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bound_projects import write_local_project
-from commands import SLY_BINDINGS
+from commands import SLY_BINDINGS, sly_bindings_captured
 from sly_bindings.cli.main import USER_ERRORS, build_parser, main
 from sly_bindings.cli.runner import run
 
@@ -90,11 +90,8 @@ def test_every_project_command_prints_json_and_nothing_else(tmp_path, capsys, ar
 
 def test_convert_prints_json(tmp_path):
     project = write_local_project(tmp_path / "project", datasets=["ds0"])
-    result = subprocess.run(
-        [*SLY_BINDINGS, "convert", "supervisely", "labelme", project, tmp_path / "out", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    result = sly_bindings_captured(
+        "convert", "supervisely", "labelme", project, tmp_path / "out", "--json"
     )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)

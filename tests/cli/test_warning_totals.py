@@ -133,43 +133,6 @@ def test_report_groups_lists_each_images_groups(tmp_path, capsys):
     assert sorted(images) == ["bound.png", "odd.png", "persons.png"]
 
 
-@pytest.mark.parametrize("name", COMMANDS)
-def test_every_project_command_shows_a_bar_with_count_and_time_left_on_a_terminal(tmp_path, name):
-    """stderr a terminal (a pty): a tqdm bar per dataset, with the count and the time left."""
-    import fcntl
-    import os
-    import pty
-    import struct
-    import termios
-    import subprocess
-    import sys
-
-    project = write_local_project(tmp_path / "project", datasets=["ds0"])
-    leader, follower = pty.openpty()
-    # 24 rows of 100 columns: a new pty has 0, and tqdm draws a bar as wide as the terminal.
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
-    process = subprocess.run(
-        [sys.executable, "-m", "sly_bindings", name, str(project), *COMMANDS[name]],
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        timeout=120,
-    )
-    os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal is closed and read
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
-    assert process.returncode in (0, 1)
-    text = shown.decode()
-    assert "ds0" in text and "4/4" in text and "<00:00" in text, text
-
-
 def test_json_printed_before_an_error_is_kept(tmp_path, capsys, monkeypatch):
     """A run that printed its JSON and then ends with an error (an image left out) keeps both."""
     from sly_bindings.cli import project_commands

@@ -18,7 +18,7 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
-from commands import SLY_BINDINGS, convert_in_process
+from commands import convert_in_process, sly_bindings_captured
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco.write import (
@@ -138,7 +138,10 @@ def test_the_export_reads_back_with_pycocotools_one_instance_per_object(project_
     write_coco(project_dir, str(out_path))
     coco = COCO(str(out_path))
 
-    assert [category["name"] for category in coco.loadCats(coco.getCatIds())] == list(CATEGORY_IDS)
+    # The point class holds no COCO instance: left out (issue 18), the others keep their ids.
+    assert {category["name"]: category["id"] for category in coco.loadCats(coco.getCatIds())} == {
+        name: number for name, number in CATEGORY_IDS.items() if name != "point"
+    }
     assert [(image["id"], image["file_name"], image["height"], image["width"])
             for image in coco.loadImgs(coco.getImgIds())] == [
         (1, "ds/img/a.png", 6, 8), (2, "ds/img/b.png", 6, 6), (3, "ds/img/c.png", 3, 3)
@@ -251,9 +254,10 @@ def write_and_path(project_dir: str, out_path: Path) -> str:
             [bitmap([[1]], obj_class=sly.ObjClass("bus", sly.Bitmap))], 1, None,
             pytest.raises(ValueError, match="class 'bus' has no category id"),
         ),
-        (  # a point is no COCO instance
-            [sly.Label(sly.Point(1, 1), POINT)], 1, None,
-            pytest.raises(TypeError, match="has a point geometry: leave it out"),
+        (  # a point is no COCO instance: left out with a warning, as any record a target
+            # cannot hold (issue 17, kind 1)
+            [sly.Label(sly.Point(1, 1), POINT)], 1, [],
+            pytest.warns(CocoExportWarning, match="a point point left out: a COCO instance needs"),
         ),
     ],
 )  # fmt: skip
@@ -281,17 +285,43 @@ def test_annotation_to_coco(labels, first_id, expected, exception):
     assert ann.to_json() == before
 
 
-def test_project_errors_name_the_image(tmp_path):
+def two_skeletons_project(tmp_path: Path) -> None:
+    """Project ``bad``: one image with a group of two keypoints labels, one object with two
+    skeletons, which no COCO instance holds."""
+    from supervisely.geometry.graph import KeypointsTemplate, Node
+
+    template = KeypointsTemplate()
+    template.add_point(label="nose", row=0, col=0)
+    nodes = sly.ObjClass("nodes", sly.GraphNodes, geometry_config=template)
     project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
-    project.set_meta(META)
-    labels = [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), POINT)]
+    project.set_meta(META.add_obj_class(nodes))
+    labels = [
+        sly.Label(sly.GraphNodes({"nose": Node(sly.PointLocation(row, 1))}), nodes, binding_key="k")
+        for row in (0, 2)
+    ]
     project.create_dataset("ds").add_item_np(
         "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), labels)
     )
-    with pytest.raises(
-        CocoExportError, match="^ds/img/x.png: label of class 'point' has a point geometry"
-    ):
-        project_to_coco(project.directory)
+
+
+def test_project_errors_name_the_image(tmp_path):
+    two_skeletons_project(tmp_path)
+    with pytest.raises(CocoExportError, match="^ds/img/x.png: group 'k' has 2 keypoints labels"):
+        project_to_coco(str(tmp_path / "bad"))
+
+
+def test_a_lone_point_is_left_out_with_a_warning_naming_the_image(tmp_path):
+    lone_point_project(tmp_path)
+    with pytest.warns(CocoExportWarning) as caught:
+        coco = project_to_coco(str(tmp_path / "bad"))
+    assert [str(w.message) for w in caught] == [
+        "ds/img/x.png: label of class 'point': a point point left out: a COCO instance needs a "
+        "mask, a polygon, a box or keypoints",
+        f"{tmp_path / 'bad'}: point left out of the categories: a COCO instance needs a mask, a "
+        "polygon, a box or keypoints",
+    ]
+    assert len(coco["annotations"]) == 1
+    assert "point" not in [category["name"] for category in coco["categories"]]
 
 
 def test_not_a_project_folder(tmp_path):
@@ -300,29 +330,19 @@ def test_not_a_project_folder(tmp_path):
 
 
 def test_a_failed_export_leaves_the_previous_file_as_it_was(tmp_path):
-    project = sly.Project(str(tmp_path / "bad"), sly.OpenMode.CREATE)
-    project.set_meta(META)
-    labels = [bitmap([[1]], key="k"), sly.Label(sly.Point(1, 1), POINT)]
-    project.create_dataset("ds").add_item_np(
-        "x.png", np.zeros((3, 3, 3), np.uint8), ann=sly.Annotation((3, 3), labels)
-    )
+    two_skeletons_project(tmp_path)
     out_path = tmp_path / "instances.json"
     out_path.write_text('{"previous": true}')
-    with pytest.raises(CocoExportError, match="has a point geometry"):
-        write_coco(project.directory, str(out_path))
+    with pytest.raises(CocoExportError, match="has 2 keypoints labels"):
+        write_coco(str(tmp_path / "bad"), str(out_path))
     assert json.loads(out_path.read_text()) == {"previous": True}
     assert sorted(os.listdir(tmp_path)) == ["bad", "instances.json"]
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``sly-bindings convert supervisely coco ARGS`` as a user runs it."""
-    return subprocess.run(
-        [*SLY_BINDINGS, "convert", "supervisely", "coco", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``sly-bindings convert supervisely coco ARGS`` as a user runs it, in ``cwd``, in this
+    process."""
+    return sly_bindings_captured("convert", "supervisely", "coco", *args, cwd=cwd)
 
 
 def test_command_line_writes_the_folder(project_dir, tmp_path):
@@ -373,11 +393,11 @@ def without(relative: str):
     [
         (lone_point_project, "missing", "out", "IN missing does not exist: check the path"),
         (
-            lone_point_project,
+            two_skeletons_project,
             "bad",
             "out",
             # A project's item is named by its annotation file, as for every target.
-            "bad/ds/ann/x.png.json: label of class 'point' has a point geometry",
+            "bad/ds/ann/x.png.json: group 'k' has 2 keypoints labels",
         ),
         # An empty folder, or one with a stray file: no project.
         (lambda tmp_path: (tmp_path / "bad").mkdir(), "bad", "out", "(no meta.json)"),

@@ -20,7 +20,7 @@ from bound_projects import write_local_project
 from format_samples import make_demo_project, make_sample_project, project_objects
 from sly_bindings.formats.coco.read import ISCROWD, coco_to_project
 from sly_bindings.formats.coco.write import annotation_to_coco, write_coco_layout
-from sly_bindings.groups.roles import group_class, own_boxes
+from sly_bindings.groups.roles import decompose_group
 from bindings import annotation_objects
 
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -42,7 +42,7 @@ def own_box_instances(project_dir: Path) -> set:
         for item_name in dataset.get_items_names():
             ann = dataset.get_ann(item_name, project.meta)
             for index, labels in enumerate(annotation_objects(ann)):
-                if len(own_boxes(labels, group_class(labels).name)) == 1:
+                if len(decompose_group(labels).boxes) == 1:
                     found.add((dataset.name, item_name, index))
     return found
 

@@ -15,7 +15,7 @@ import pytest
 import supervisely as sly
 import yaml
 
-from commands import SLY_BINDINGS, convert_in_process
+from commands import SLY_BINDINGS, convert_in_process, sly_bindings_captured
 from registry_tables import FILE_FORMATS, GROUP_FORMATS
 from sly_bindings.cli.runner import UserError
 from sly_bindings.cli.convert import staged
@@ -56,31 +56,21 @@ def sample(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def round_trips(sample, tmp_path_factory) -> dict:
-    """The sample converted to every format and back, each run a separate process.
+    """The sample converted to every format and back, each run in this process as the command
+    runs (its exit code, stdout and stderr).
 
     Returns, per format: the two runs (there, back) and the folder written by the second.
-    The four formats run side by side: each run spends most of its time importing the SDK.
     """
     folder = tmp_path_factory.mktemp("round_trips")
     runs: dict = {name: [] for name in FORMATS}
     for source, target in (("supervisely", "{name}"), ("{name}", "supervisely")):
-        started = {}
         for name in FORMATS:
             paths = {"supervisely": sample, name: folder / name}
             if source != "supervisely":  # the way back
                 paths["supervisely"] = folder / f"back-{name}"
             first, second = source.format(name=name), target.format(name=name)
-            started[name] = subprocess.Popen(
-                command(first, second, paths[first], paths[second]),
-                cwd=folder,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        for name, process in started.items():
-            stdout, stderr = process.communicate(timeout=120)
             runs[name].append(
-                subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+                sly_bindings_captured("convert", first, second, paths[first], paths[second])
             )
     return {name: (*runs[name], folder) for name in FORMATS}
 
@@ -683,7 +673,7 @@ def test_a_group_that_labelme_cannot_hold_is_warned_about(tmp_path, capsys):
         "warning: a.png: group k mixes classes car, sign: LabelMe groups shapes by label and "
         "group_id, so it reads back as 2 groups",
         "warning: labelme holds 1 image, 2 labels, 2 groups where the project had 1 image, "
-        "2 labels, 1 group (README, 'Convert bindings to other formats', says what survives)",
+        "2 labels, 1 group (docs/formats.md says what each format keeps)",
     ]
     assert output.out.splitlines()[-1] == (
         f"Written labelme {tmp_path / 'out'}: 1 image, 2 labels, 2 groups"
@@ -1067,13 +1057,16 @@ def test_a_failed_run_removes_the_folders_it_made_on_the_way_to_out(tmp_path, ca
 
 
 def test_an_out_its_reader_refuses_is_not_left_behind(tmp_path, capsys):
-    # 70,000 classes make a data.yaml over the 1 MiB the YOLO reader takes: the read-back fails.
+    # 6,000 classes of long names make a data.yaml over the 1 MiB the YOLO reader takes: the
+    # read-back fails.
     coco = json.loads(
         (
             coco_subset_folder(tmp_path / "in", ["a.png"]) / "annotations" / "instances_train.json"
         ).read_text()
     )
-    coco["categories"] += [{"id": number, "name": f"c{number}"} for number in range(2, 70_002)]
+    coco["categories"] += [
+        {"id": number, "name": f"c{number}-{'x' * 200}"} for number in range(2, 6_002)
+    ]
     write_text(tmp_path / "in" / "annotations" / "instances_train.json", json.dumps(coco))
 
     assert convert_in_process("coco", "yolo", tmp_path / "in", tmp_path / "out") == 2

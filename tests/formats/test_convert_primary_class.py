@@ -11,7 +11,7 @@ import pytest
 import supervisely as sly
 import yaml
 
-from commands import SLY_BINDINGS
+from commands import sly_bindings_captured
 
 PERSON = sly.ObjClass("person", sly.Rectangle)
 HAT = sly.ObjClass("hat", sly.Rectangle)
@@ -32,13 +32,8 @@ def project_dir(tmp_path):
 
 
 def convert(*args, cwd):
-    return subprocess.run(
-        [*SLY_BINDINGS, "convert", *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """``sly-bindings convert ARGS`` in ``cwd``, in this process."""
+    return sly_bindings_captured("convert", *args, cwd=cwd)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import yaml
 import pytest
 import supervisely as sly
 from pycocotools import mask as mask_utils
@@ -29,6 +30,8 @@ from sly_bindings.formats.coco.write import (
 from sly_bindings.formats.cvat import cvat_image_to_annotation
 from sly_bindings.formats.yolo import YoloWarning, annotation_to_yolo
 from sly_bindings.groups.validate import find_problems
+
+from registry_tables import GROUP_FORMATS
 
 # pycocotools 2.0.11 under numpy 2 warns about its own __array__ on every decode.
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -435,19 +438,79 @@ def class_groups(project_dir: Path) -> dict:
     return found
 
 
-@pytest.mark.parametrize("target", ["coco", "cvat"])
-def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target):
+def label_groups(project_dir: Path) -> dict:
+    """Image -> its objects exactly: each group (an unbound label: a group of one) as the sorted
+    ``(class, geometry, box)`` of its labels, the box ``[[left, top], [right, bottom]]``."""
+    project = sly.Project(str(project_dir), sly.OpenMode.READ)
+    found = {}
+    for dataset in project.datasets:
+        for name in dataset.get_items_names():
+            ann = dataset.get_ann(name, project.meta)
+            groups = []
+            for key, labels in ann.get_bindings().items():
+                members = [
+                    (
+                        label.obj_class.name,
+                        label.geometry.geometry_name(),
+                        str(label.geometry.to_bbox().to_json()["points"]["exterior"]),
+                    )
+                    for label in labels
+                ]
+                groups.extend([[member] for member in members] if key is None else [members])
+            found[f"{dataset.name}/{name}"] = sorted(sorted(group) for group in groups)
+    return found
+
+
+def split_by_class(groups: dict) -> dict:
+    """``groups`` (of :func:`label_groups`) with each group split into one group per class:
+    LabelMe's instance rule, shapes of one ``label`` and ``group_id``."""
+    return {
+        image: sorted(
+            sorted(member for member in group if member[0] == name)
+            for group in objects
+            for name in dict.fromkeys(member[0] for member in group)
+        )
+        for image, objects in groups.items()
+    }
+
+
+def people_project(project_dir: Path) -> Path:
+    """A project of one image: the person with head and hands (:func:`person_group`), and a
+    second person, unbound."""
+    project = sly.Project(str(project_dir), sly.OpenMode.CREATE)
+    project.set_meta(sly.ProjectMeta([PERSON, HEAD, HAND]))
+    ann = person_group().add_label(sly.Label(square(60, 65, 90, 75), PERSON))
+    project.create_dataset("ds").add_item_np(
+        "walk.png", np.zeros((*BODY_SIZE, 3), np.uint8), ann=ann
+    )
+    return Path(project.directory)
+
+
+@pytest.mark.parametrize("target", GROUP_FORMATS)
+@pytest.mark.parametrize("test_project", ["bound", "people"])
+def test_supervisely_to_target_and_back_keeps_every_group(tmp_path, capsys, target, test_project):
+    """Issue 18: Supervisely -> COCO, CVAT, Label Studio -> Supervisely keeps every group of the
+    test projects exactly (its labels, their classes, geometries and boxes); LabelMe keeps every
+    group of one class and, by its own instance rule (one ``label`` and ``group_id``), reads a
+    group of two classes back as one group per class, as its writer warns."""
     from bound_projects import write_local_project
 
-    original = write_local_project(tmp_path / "bound")
+    if test_project == "bound":
+        original = write_local_project(tmp_path / "bound")
+        assert class_groups(original)["ds0/odd.png"] == [["car", "person"]]  # two classes
+    else:
+        original = people_project(tmp_path / "people")
+        assert class_groups(original)["ds/walk.png"] == [["hand", "hand", "head", "person"]]
     for args in (
         ["convert", "supervisely", target, str(original), str(tmp_path / target)],
         ["convert", target, "supervisely", str(tmp_path / target), str(tmp_path / "back")],
     ):
         assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
-    expected = class_groups(original)
-    assert expected["ds0/odd.png"] == [["car", "person"]]  # a group of two classes
-    assert class_groups(tmp_path / "back") == expected
+    expected = label_groups(original)
+    if target == "labelme":
+        assert "LabelMe groups shapes by label and group_id" in capsys.readouterr().err
+        expected = split_by_class(expected)
+    assert label_groups(tmp_path / "back") == expected
 
 
 def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance():
@@ -474,3 +537,56 @@ def test_an_object_of_a_box_and_keypoints_is_a_yolo_line_and_one_coco_instance()
     assert instance["category_id"] == 1
     assert instance["bbox"] == [2.0, 1.0, 4.0, 6.0]
     assert instance["keypoints"] == [3, 2, 2, 5, 6, 2]
+
+
+FACES = {
+    "images": [{"id": 1, "file_name": "a.png", "height": 20, "width": 20}],
+    "annotations": [
+        {"id": 1, "image_id": 1, "category_id": 1, "iscrowd": 0, "segmentation": [], "area": 60,
+         "bbox": [2, 3, 6, 10], "keypoints": [3, 4, 2, 6, 10, 2], "num_keypoints": 2},
+        {"id": 2, "image_id": 1, "category_id": 2, "iscrowd": 0, "area": 25,
+         "segmentation": [[10, 10, 15, 10, 15, 15, 10, 15]], "bbox": [10, 10, 5, 5]},
+    ],
+    "categories": [
+        {"id": 1, "name": "face", "supercategory": "face", "keypoints": ["nose", "chin"],
+         "skeleton": [[1, 2]]},
+        {"id": 2, "name": "car", "supercategory": "car"},
+    ],
+}  # fmt: skip
+
+
+def test_a_keypoints_only_instance_comes_back_under_its_own_category(tmp_path, capsys):
+    """Issue 18: a COCO keypoints instance (no segmentation) -> Supervisely (its face_bbox and
+    face_keypoints, bound) -> COCO is one ``face`` instance again, with its box and keypoints,
+    and no ``face_keypoints`` or ``face_bbox`` category; YOLO writes its box as a ``face`` line."""
+    (tmp_path / "in" / "images").mkdir(parents=True)
+    (tmp_path / "in" / "faces.json").write_text(json.dumps(FACES))
+    sly.image.write(str(tmp_path / "in" / "images" / "a.png"), np.zeros((20, 20, 3), np.uint8))
+    for args in (
+        [
+            "convert",
+            "coco",
+            "supervisely",
+            str(tmp_path / "in" / "faces.json"),
+            str(tmp_path / "sly"),
+        ],
+        ["convert", "supervisely", "coco", str(tmp_path / "sly"), str(tmp_path / "coco")],
+        ["convert", "supervisely", "yolo", str(tmp_path / "sly"), str(tmp_path / "yolo")],
+    ):
+        assert run(lambda: main(args), USER_ERRORS) == 0, capsys.readouterr().err
+
+    (path,) = (tmp_path / "coco" / "annotations").glob("*.json")
+    coco = COCO(str(path))
+    assert [(c["id"], c["name"]) for c in coco.loadCats(coco.getCatIds())] == [
+        (1, "face"), (2, "car")
+    ]  # fmt: skip
+    assert coco.cats[1]["keypoints"] == ["nose", "chin"] and coco.cats[1]["skeleton"] == [[1, 2]]
+    face, car = coco.loadAnns(coco.getAnnIds())
+    assert (face["category_id"], face["bbox"], face["keypoints"]) == (
+        1, [2.0, 3.0, 6.0, 10.0], [3, 4, 2, 6, 10, 2]
+    )  # fmt: skip
+    assert car["category_id"] == 2
+    names = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())["names"]
+    assert names == {0: "face", 1: "car"}
+    lines = next((tmp_path / "yolo" / "labels").rglob("a.txt")).read_text().splitlines()
+    assert [line.split()[0] for line in lines] == ["0", "1"]

@@ -255,8 +255,8 @@ def test_the_group_table_covers_every_format_that_holds_groups():
 
 
 def readme_format_rows() -> list:
-    """(format, aliases, reads, writes, groups) of each row of README's formats table."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    """(format, aliases, reads, writes, groups) of each row of docs/formats.md's formats table."""
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
     header = "| format | aliases | what | reads | writes | groups |"
     table = readme.split(header, 1)[1].split("\n\n", 1)[0]
     rows = []

@@ -158,7 +158,10 @@ def test_labelme_loads_our_files_and_we_read_what_labelme_saves(tmp_path):
         [1, 1, 1, 2, 2, None, None],
         [1, None, 1],
     ]
-    with pytest.warns(LabelmeWarning, match=r"a.json: shapes\[1\] \('car'\): skipped"):
+    # The polygon LabelMe saved with 2 points: one bad record, skipped (formats.records).
+    with pytest.warns(
+        LabelmeWarning, match=r"a.json: shapes\[1\].points: a polygon needs 3 points, got 2: the"
+    ):
         [item] = labelme_items(str(tmp_path / "saved"))
     [label] = item.ann.labels
     assert (label.geometry.origin.row, label.geometry.origin.col) == (3, 2)
@@ -379,5 +382,6 @@ def test_datumaro_loads_our_coco_with_the_group_links(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    rows = json.loads(result.stdout.splitlines()[-1])
+    # Datumaro 1.13.12 lists an image's annotations last first: compared by annotation id.
+    rows = sorted(json.loads(result.stdout.splitlines()[-1]), key=lambda row: row[1])
     assert rows == [["person", 1, 1], ["head", 2, 1], ["hand", 3, 1], ["hand", 4, 1]]

@@ -238,12 +238,13 @@ CAR_BBOX = sly.ObjClass("car_bbox", sly.Rectangle)
             ["0 0.200000 0.200000 0.500000 0.200000 0.500000 0.500000"],
             ["0 0.350000 0.350000 0.300000 0.300000"],
         ),
-        (  # two boxes of two classes: the larger box's class leads, the other is its part
+        (  # two boxes of two classes: the larger box's class leads, the other is its part;
+            # a part known only by its car_bbox is a car where car is listed (issue 18)
             [sly.Label(sly.Rectangle(0, 0, 0, 0), CAR_BBOX, binding_key="s"),
              sly.Label(sly.Rectangle(0, 0, 4, 4), SIGN, binding_key="s")],
             ["1 0.000000 0.000000 0.400000 0.000000 0.400000 0.400000 0.000000 0.400000",
-             "2 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000"],
-            ["1 0.200000 0.200000 0.400000 0.400000", "2 0.000000 0.000000 0.000000 0.000000"],
+             "0 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000 0.000000"],
+            ["1 0.200000 0.200000 0.400000 0.400000", "0 0.000000 0.000000 0.000000 0.000000"],
         ),
         (  # a box to the image's last pixel: [x, y, w, h] = [5, 5, 4, 4]
             [sly.Label(sly.Rectangle(5, 5, 9, 9), SIGN)],

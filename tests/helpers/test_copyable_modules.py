@@ -1,21 +1,23 @@
-"""Each module that README's "Helpers you can copy" table lists imports alone, with only the
+"""Each module that docs/helpers.md's "Helpers you can copy" table lists imports alone, with only the
 companions and libraries that the table names beside it."""
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 SRC_DIR = REPO_DIR / "src"
-README = (REPO_DIR / "README.md").read_text()
+HELPERS_PAGE = (REPO_DIR / "docs" / "helpers.md").read_text()
 # Besides the standard library, every helper may use these (the SDK brings requests, tqdm and
 # Pillow).
 ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm", "PIL"}
@@ -23,8 +25,8 @@ LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml", "defusedxml":
 
 
 def copyable_rows() -> list[tuple[str, list[str], set[str]]]:
-    """(module, companions, extra libraries) for every row of README's table of helpers."""
-    section = README.split("## Helpers you can copy", 1)[1].split("\n## ", 1)[0]
+    """(module, companions, extra libraries) for every row of docs/helpers.md's table of helpers."""
+    section = HELPERS_PAGE.split("# Helpers you can copy", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in section.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -46,15 +48,64 @@ def test_readme_lists_the_helpers():
     assert {"bindings.py", "sly_bindings/groups/merge.py", "sly_bindings/formats/cvat.py"} <= listed
 
 
-@pytest.mark.parametrize("module, companions, libraries", ROWS, ids=[row[0] for row in ROWS])
-def test_a_copied_module_imports_with_its_companions_alone(tmp_path, module, companions, libraries):
+def copy_alone(folder: Path, module: str, companions: List[str]) -> None:
+    """``module`` and its ``companions`` copied into ``folder`` with their folders, an empty
+    ``__init__.py`` in each package folder, as docs/helpers.md says to copy them."""
     for relative in [module, *companions]:
-        destination = tmp_path / relative
+        destination = folder / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(SRC_DIR / relative, destination)
-        for package in destination.relative_to(tmp_path).parents:
+        for package in destination.relative_to(folder).parents:
             if package != Path("."):
-                (tmp_path / package / "__init__.py").touch()
+                (folder / package / "__init__.py").touch()
+
+
+# One process imports every row from its own folder, one after the other: the project's modules
+# are forgotten between rows (the SDK, which every row may use, stays loaded).
+IMPORT_EACH_ALONE = """
+import importlib, json, sys
+found = {}
+for folder, dotted in json.loads(sys.argv[1]):
+    for name in [name for name in sys.modules if name == "bindings" or name == "sly_bindings"
+                 or name.startswith("sly_bindings.")]:
+        del sys.modules[name]
+    sys.path[0] = folder
+    importlib.invalidate_caches()
+    try:
+        found[dotted] = [True, importlib.import_module(dotted).__file__]
+    except Exception as error:
+        found[dotted] = [False, f"{type(error).__name__}: {error}"]
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def imported_alone(tmp_path_factory) -> Dict[str, Tuple[bool, str]]:
+    """Per module of the table: (imported, its file or the error), each imported from a folder
+    that holds only it and its companions, with nothing of the repository on the path."""
+    rows = []
+    for module, companions, _ in ROWS:
+        folder = tmp_path_factory.mktemp("alone")
+        copy_alone(folder, module, companions)
+        rows.append((str(folder), module.removesuffix(".py").replace("/", ".")))
+    result = subprocess.run(
+        [sys.executable, "-c", IMPORT_EACH_ALONE, json.dumps(rows)],
+        cwd=tmp_path_factory.mktemp("cwd"),
+        env={**os.environ, "PYTHONPATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    return {dotted: (found[dotted][0], found[dotted][1], Path(folder)) for folder, dotted in rows}
+
+
+@pytest.mark.parametrize("module, companions, libraries", ROWS, ids=[row[0] for row in ROWS])
+def test_a_copied_module_imports_with_its_companions_alone(
+    tmp_path, module, companions, libraries, imported_alone
+):
+    copy_alone(tmp_path, module, companions)
 
     # Its own imports: the standard library, the SDK, numpy, OpenCV and what the table names.
     for relative in [module, *companions]:
@@ -72,17 +123,9 @@ def test_a_copied_module_imports_with_its_companions_alone(tmp_path, module, com
                     or top in ALWAYS_ALLOWED | libraries
                     or (tmp_path / f"{top}.py").exists()
                     or (tmp_path / top).is_dir()
-                ), f"{relative} imports {name}, which README does not name beside {module}"
+                ), f"{relative} imports {name}, which docs/helpers.md does not name beside {module}"
 
     # And it runs from the copy: nothing of the repository is on the path.
-    dotted = module.removesuffix(".py").replace("/", ".")
-    result = subprocess.run(
-        [sys.executable, "-c", f"import {dotted} as m; print(m.__file__)"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert Path(result.stdout.strip()).is_relative_to(tmp_path)
+    imported, where, folder = imported_alone[module.removesuffix(".py").replace("/", ".")]
+    assert imported, where
+    assert Path(where).is_relative_to(folder)

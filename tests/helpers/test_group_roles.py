@@ -17,8 +17,6 @@ from sly_bindings.groups.roles import (
     group_class,
     group_roles,
     mask_members,
-    object_bbox,
-    own_boxes,
 )
 
 
@@ -181,9 +179,9 @@ def test_object_mask(labels, expected):
             ],
             (0, 0, 4, 6),
         ),
-        (  # the box of another class is not the leader's: the union
+        (  # the box of another class is a part, not the object's: the object's own extent
             [mask([[1, 1], [1, 1]], "person"), box(5, 5, 6, 7, "hat")],
-            (0, 0, 6, 7),
+            (0, 0, 1, 1),
         ),
         (  # keypoints extend the union
             [mask([[1]], "person"), keypoints([(3, 8), (0, 0)], "person")],
@@ -195,12 +193,12 @@ def test_object_mask(labels, expected):
         ),
     ],
 )
-def test_object_bbox(labels, expected):
-    bbox = object_bbox(labels)
+def test_the_object_s_bbox(labels, expected):
+    bbox = decompose_group(labels).bbox
     assert (bbox.top, bbox.left, bbox.bottom, bbox.right) == expected
 
 
-def test_own_boxes_and_mask_members_and_description():
+def test_companion_boxes_and_mask_members_and_description():
     labels = [
         box(0, 0, 1, 1, "person_bbox"),
         mask([[1]], "head"),
@@ -208,7 +206,7 @@ def test_own_boxes_and_mask_members_and_description():
         box(0, 0, 1, 1, "hand"),
         mask([[1]], "hand"),
     ]
-    assert own_boxes(labels, "person") == [labels[0]]
+    assert decompose_group(labels).boxes == (labels[0],)
     assert mask_members(labels) == (labels[1], labels[2], labels[4])
     assert describe_group(labels) == "person + person_bbox, head, hand"
 

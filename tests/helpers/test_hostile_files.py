@@ -223,10 +223,7 @@ def test_an_annotation_without_its_image_is_a_warning(tmp_path, capsys, orphans)
 
 
 def test_a_project_scale_run_leaves_hostile_files_out_names_them_and_goes_on(tmp_path):
-    import subprocess
-    import sys
-
-    from commands import SLY_BINDINGS
+    from commands import sly_bindings_captured
 
     project = write_local_project(tmp_path / "project")
     deep, long_number = (
@@ -235,12 +232,7 @@ def test_a_project_scale_run_leaves_hostile_files_out_names_them_and_goes_on(tmp
     deep.write_text("[" * 100_000 + "]" * 100_000)
     long_number.write_text('{"size": ' + "9" * 5000 + "}")
 
-    result = subprocess.run(
-        [*SLY_BINDINGS, "discard", "--local", str(project)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = sly_bindings_captured("discard", "--local", project)
 
     assert result.returncode == 2
     assert f"ds0: 4 images, 2 changed, 2 written, 1 skipped ({deep}: JSON nested too deep" in (

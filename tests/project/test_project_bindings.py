@@ -26,7 +26,7 @@ from bound_projects import (
     server_groups,
     write_local_project,
 )
-from commands import SLY_BINDINGS
+from commands import sly_bindings_captured
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 
@@ -96,13 +96,8 @@ def call(capsys, *args: str) -> tuple:
 
 
 def run_script(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*SLY_BINDINGS, *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=os.environ.copy(),
-    )
+    """``sly-bindings ARGS`` end to end, in this process (its exit code, stdout and stderr)."""
+    return sly_bindings_captured(*args)
 
 
 def snapshot(directory: Path) -> dict:
@@ -114,7 +109,7 @@ def snapshot(directory: Path) -> dict:
     }
 
 
-# end to end, as subprocesses
+# end to end, as the console script runs
 
 
 def test_server_dry_run_then_discard_then_nothing_left(sly_server, on_server):

@@ -20,6 +20,9 @@ import cv2
 import numpy as np
 import pytest
 
+from commands import main_in_process, sly_bindings_in_process
+from sly_bindings.formats.registry import listing
+
 REPO_DIR = Path(__file__).resolve().parents[2]
 DEMO_MASK = REPO_DIR / "images" / "car_masks" / "car_01.png"
 DEMO_IMAGE = str(REPO_DIR / "images" / "image.jpg")
@@ -177,27 +180,42 @@ CASES = [
 @pytest.mark.parametrize(
     "arguments, environment, expected", [case[1:] for case in CASES], ids=[c[0] for c in CASES]
 )
-def test_bad_input_ends_in_one_line_with_the_fix(tmp_path, arguments, environment, expected):
+def test_bad_input_ends_in_one_line_with_the_fix(
+    tmp_path, arguments, environment, expected, monkeypatch, capsys
+):
+    """In this process, as the script runs main (``run_tutorial``): its exit code and its lines."""
     inputs = write_inputs(tmp_path)
     arguments = [argument.format(**inputs) for argument in arguments]
     if "--local" not in arguments and not environment:
         arguments += ["--local", str(tmp_path / "out")]
     (tmp_path / "out").mkdir()
+    monkeypatch.chdir(tmp_path)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
 
+    code = main_in_process(*arguments)
+
+    stderr = capsys.readouterr().err
+    assert code == 2
+    assert stderr.count("\n") == 1, stderr
+    pattern = "error: " + expected.format(**inputs)
+    assert fnmatch_line(stderr.strip(), pattern), stderr
+    assert list((tmp_path / "out").iterdir()) == []  # nothing half-written
+
+
+def test_bad_input_in_a_process_is_one_line_and_exit_code_2(tmp_path):
+    """The same, once as a user meets it: the script in a process of its own."""
     result = subprocess.run(
-        [sys.executable, str(REPO_DIR / "src" / "main.py"), *arguments],
+        [sys.executable, str(REPO_DIR / "src" / "main.py"), "--imgae", "photo.jpg"],
         cwd=tmp_path,
-        env={**os.environ, **environment},
         capture_output=True,
         text=True,
         timeout=60,
     )
-
-    assert result.returncode == 2
-    assert result.stderr.count("\n") == 1, result.stderr
-    pattern = "error: " + expected.format(**inputs)
-    assert fnmatch_line(result.stderr.strip(), pattern), result.stderr
-    assert list((tmp_path / "out").iterdir()) == []  # nothing half-written
+    assert (result.returncode, result.stdout) == (2, "")
+    assert (
+        result.stderr == "error: unrecognized arguments: --imgae photo.jpg (see main.py --help)\n"
+    )
 
 
 def fnmatch_line(line: str, pattern: str) -> bool:
@@ -205,21 +223,17 @@ def fnmatch_line(line: str, pattern: str) -> bool:
     return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), line) is not None
 
 
-def test_missing_workspace_id_in_server_mode(tmp_path):
-    """A clone whose local.env lost WORKSPACE_ID: the main.py of a copy of src/ without it."""
-    shutil.copytree(REPO_DIR / "src", tmp_path / "src")
-    shutil.copytree(REPO_DIR / "images", tmp_path / "images")
+def test_missing_workspace_id_in_server_mode(tmp_path, monkeypatch, capsys):
+    """A clone whose local.env lost WORKSPACE_ID."""
+    import main as tutorial
+
     (tmp_path / "local.env").write_text("# WORKSPACE_ID=619\n")
-    result = subprocess.run(
-        [sys.executable, str(tmp_path / "src" / "main.py")],
-        cwd=tmp_path,
-        env={**os.environ, **SERVER},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr == (
+    monkeypatch.setattr(tutorial, "LOCAL_ENV", tmp_path / "local.env")
+    for name, value in SERVER.items():
+        monkeypatch.setenv(name, value)
+
+    assert main_in_process() == 2
+    assert capsys.readouterr().err == (
         "error: WORKSPACE_ID is not set: put WORKSPACE_ID=<id> in local.env (the ID is in the "
         "workspace's context menu), or pass --local DIR to write a local project instead\n"
     )
@@ -229,38 +243,30 @@ def test_missing_workspace_id_in_server_mode(tmp_path):
     "command, expected",
     [
         (["-m", "sly_bindings"], "the following arguments are required: "
-         "{report,discard,auto-bind,validate,convert} (see sly-bindings --help)"),
-        (["-m", "sly_bindings", "discard", "--local", "x", "--max-gap", "3"],
+         "{report,discard,auto-bind,validate,convert,preview} (see sly-bindings --help)"),
+        (["-m", "sly_bindings", "discard", "x", "--max-gap", "3"],
          "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
         (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
-         "argument TO: unknown format 'json': use one of supervisely (sly), labelme, cvat "
-         "(cvat_images, cvat-images), coco (coco_instances, coco-instances), yolo (yolov8, "
-         "ultralytics), yolo-det (see sly-bindings convert --help)"),
+         f"argument TO: unknown format 'json': use one of {listing()} "
+         "(see sly-bindings convert --help)"),
         (["-m", "sly_bindings", "validate"],
-         "one of the arguments --project-id --dataset-id --local is required "
+         "one of the arguments DIR --project-id --dataset-id --local is required "
          "(see sly-bindings validate --help)"),
     ],
 )  # fmt: skip
-def test_every_command_names_a_usage_error_in_one_line(tmp_path, command, expected):
-    result = subprocess.run(
-        [sys.executable, *command],
-        cwd=REPO_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert (result.returncode, result.stdout, result.stderr) == (2, "", f"error: {expected}\n")
+def test_every_command_names_a_usage_error_in_one_line(command, expected, capsys):
+    code = sly_bindings_in_process(*command[2:])
+    assert (code, *capsys.readouterr()) == (2, "", f"error: {expected}\n")
 
 
-def test_one_mask_warns_once_after_the_inputs_are_read(tmp_path):
+def test_one_mask_warns_once_after_the_inputs_are_read(tmp_path, capsys):
     """A group of one label binds nothing: the run goes on, with one warning line."""
-    result = subprocess.run(
-        [sys.executable, str(REPO_DIR / "src" / "main.py"), "--image", DEMO_IMAGE, "--masks",
-         str(DEMO_MASK), "--local", str(tmp_path), "--only-part-1"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == (
+    code = main_in_process(
+        "--image", DEMO_IMAGE, "--masks", DEMO_MASK, "--local", tmp_path, "--only-part-1"
+    )
+    stderr = capsys.readouterr().err
+    assert code == 0, stderr
+    assert stderr == (
         "warning: one mask makes a group of one label, which binds nothing: pass the mask of "
         "every part of the object\n"
     )

@@ -5,24 +5,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
-from commands import MAIN
+from commands import main_captured
 
 
 def run_main(server, tmp_path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(MAIN), "--preview", str(tmp_path / "preview.png")],
-        env={
-            **os.environ,
-            "SERVER_ADDRESS": server.url,
-            "API_TOKEN": server.token,
-            "WORKSPACE_ID": str(server.workspace_id),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
+    """main.py against ``server``, in this process as the script runs it (the environment is
+    restored after the test by conftest; what the SDK itself prints is test_sdk_warnings.py's)."""
+    os.environ.update(
+        SERVER_ADDRESS=server.url, API_TOKEN=server.token, WORKSPACE_ID=str(server.workspace_id)
     )
+    return main_captured("--preview", tmp_path / "preview.png")
 
 
 def bound_groups(ann_json: dict) -> list[int]:

@@ -1,4 +1,5 @@
-"""src/main.py as a user runs it: a subprocess in local mode, from a folder outside the repo."""
+"""src/main.py in local mode, from a folder outside the repo: in a process of its own as a user
+runs it (the first test, and the default output folder), in this process for the rest."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from commands import checkout_copy
+from commands import checkout_copy, main_captured
 
 import pytest
 import supervisely as sly
@@ -18,7 +19,13 @@ TUTORIAL_PHOTO = REPO_DIR.parent / "shared" / "reference" / "tutorial-photo"
 
 
 def run_main(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run main.py with the test's isolated environment (empty HOME, no credentials)."""
+    """main.py in this process, as the script runs it, with the test's isolated environment
+    (empty HOME, no credentials)."""
+    return main_captured(*args, cwd=cwd)
+
+
+def run_main_process(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """main.py as a user runs it: a process of its own."""
     return subprocess.run(
         [sys.executable, str(MAIN), *args],
         cwd=cwd,
@@ -40,7 +47,7 @@ def reopen(project_dir: Path) -> tuple[sly.Project, sly.Annotation]:
 
 
 def test_both_parts_run_locally_and_the_project_reopens(tmp_path):
-    result = run_main("--local", str(tmp_path / "projects"), cwd=tmp_path)
+    result = run_main_process("--local", str(tmp_path / "projects"), cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

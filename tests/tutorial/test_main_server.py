@@ -12,12 +12,22 @@ import pytest
 import supervisely as sly
 
 from bindings import binding_groups
+from commands import main_captured
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 MAIN = REPO_DIR / "src" / "main.py"
 
 
 def run_main(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """main.py in this process, as the script runs it, with ``env`` added to the environment
+    (restored after the test by conftest)."""
+    os.environ.update(env)
+    return main_captured(*args)
+
+
+def run_main_process(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """main.py in a process of its own: for what the SDK logs to the terminal, which it sets up
+    as it is imported (LOG_LEVEL), and what reaches the terminal besides our lines."""
     return subprocess.run(
         [sys.executable, str(MAIN), *args],
         env={**os.environ, **env},
@@ -113,7 +123,7 @@ def test_the_local_project_uploads_and_downloads_with_its_groups(sly_server, sly
 
 
 def test_log_level_brings_back_the_sdks_own_warnings_and_the_traceback(sly_server, tmp_path):
-    result = run_main(
+    result = run_main_process(
         *preview(tmp_path), **server_env(sly_server, API_TOKEN="not-the-token", LOG_LEVEL="DEBUG")
     )
 
@@ -148,7 +158,7 @@ def test_a_bad_setup_ends_in_one_line_without_retrying_a_refusal(
         ),
     }[case]
 
-    result = run_main(*preview(tmp_path), **env)
+    result = run_main_process(*preview(tmp_path), **env)
 
     assert result.returncode == 2
     *notes, last_line = result.stderr.splitlines()

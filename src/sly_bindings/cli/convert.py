@@ -33,6 +33,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.cli import warning_totals
 from sly_bindings.cli.convert_args import option_values
+from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
@@ -108,7 +109,7 @@ def run_command(args: argparse.Namespace) -> int:
     if written != read:
         shown.append(
             f"{target_format.name} holds {written} where the project had {read} "
-            f"(README, 'Convert bindings to other formats', says what survives)"
+            f"(docs/formats.md says what each format keeps)"
         )
         print(f"warning: {printable(shown[-1])}", file=sys.stderr)
     if args.json:
@@ -130,21 +131,26 @@ def run_command(args: argparse.Namespace) -> int:
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
     """The classes a reader declares (``{name: ClassInfo}``), as ``sly.ObjClass`` objects in
-    order: a declared shape and colour kept (none declared: ``sly.AnyGeometry``, and the colour
-    the SDK picks).
+    order: a declared shape, colour and skeleton kept (no shape declared, or keypoints without
+    their skeleton: ``sly.AnyGeometry``; no colour: the one the SDK picks).
 
     Examples:
         >>> [(c.name, c.geometry_type.__name__) for c in obj_classes({"car": ClassInfo()})]
         [('car', 'AnyGeometry')]
     """
-    return [
-        label_class(
-            name,
-            info.geometry_type or sly.AnyGeometry,
-            None if info.color is None else tuple(info.color),
-        )
-        for name, info in declared.items()
-    ]
+    classes = []
+    for name, info in declared.items():
+        geometry_type = info.geometry_type or sly.AnyGeometry
+        color = None if info.color is None else tuple(info.color)
+        if info.geometry_config:  # a skeleton: a class of its own (label_class takes none)
+            classes.append(
+                sly.ObjClass(name, geometry_type, list(color or ()) or None, info.geometry_config)
+            )
+        elif geometry_type is sly.GraphNodes:  # keypoints whose skeleton is not declared
+            classes.append(label_class(name, sly.AnyGeometry, color))
+        else:
+            classes.append(label_class(name, geometry_type, color))
+    return classes
 
 
 def check_out(
@@ -228,10 +234,15 @@ def read_back(target_format: Format, written_dir: Path, target: Path) -> Counts:
 
 def counted(items: Iterable, totals: List[int]) -> Iterator:
     """``items`` (read items: ``.source``, ``.ann``) as they are, adding each one's images,
-    labels and groups to ``totals`` as it passes."""
-    for item in items:
-        totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
-        yield item
+    labels and groups to ``totals`` as it passes; their ``len`` kept when the reader gave one
+    (the writer's progress bar shows it, and the time left)."""
+
+    def each() -> Iterator:
+        for item in items:
+            totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
+            yield item
+
+    return SizedItems(each(), len(items)) if hasattr(items, "__len__") else each()
 
 
 def count(annotations: Iterable[Tuple[str, sly.Annotation]]) -> Counts:

@@ -94,6 +94,9 @@ def run_command(args: argparse.Namespace) -> int:
     ]
     with staged(args.OUT, args.overwrite) as staging:
         staging.mkdir()
+        # --limit N without --classes draws the first N: the bar counts those.
+        if args.limit is not None and not args.classes:
+            items = items[: args.limit]
         drawn = draw_all(project, progress(items, "preview"), staging, args.classes, args.limit)
         # A .zip is named as given, not by the folder it was unpacked into (cli/main.py).
         given = getattr(args, "input_as_given", None)

@@ -20,7 +20,7 @@ exit code 2 at the command line), so nothing is written:
   times its compressed size (a compression bomb).
 
 While unpacking, the bytes are counted too: a member that gives more than it declared, or past
-a limit, stops the run the same way (the folder is removed). The limits are stated in README
+a limit, stops the run the same way (the folder is removed). The limits are stated in docs/commands.md
 and set by ``SLY_BINDINGS_ZIP_MAX_MEMBERS``, ``SLY_BINDINGS_ZIP_MAX_MEMBER_BYTES``,
 ``SLY_BINDINGS_ZIP_MAX_BYTES`` and ``SLY_BINDINGS_ZIP_MAX_RATIO``. Rules: Python's own
 ``zipfile`` warnings on ``extractall`` (names are not checked there on every platform), and the

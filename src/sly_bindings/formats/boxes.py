@@ -176,7 +176,7 @@ def union_box(boxes: Iterable[Box]) -> Box:
 
 def object_box(labels: Sequence[sly.Label], chosen: sly.Rectangle) -> Box:
     """The continuous box of one object (a group or an unbound label) whose box
-    ``roles.object_bbox`` chose as ``chosen`` (the leader's own box, else the members' extent):
+    ``GroupDecomposition.bbox`` chose as ``chosen`` (the leader's own box, else the members' extent):
     this rule sizes it, the leader's own Rectangle as it is (:func:`rectangle_to_box`), else the
     union of the members' :func:`geometry_box` (a mask's box spans its pixels).
 

@@ -62,7 +62,7 @@ real size (``formats.items.check_image_size``), checked before any shape is read
 
 Copy this file with ``bindings.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
 ``files/images.py``, ``files/project_folder.py``, ``formats/items.py``,
-``formats/progress.py`` and ``groups/roles.py`` (README, "Helpers you can copy"); it needs only ``supervisely``,
+``formats/progress.py`` and ``groups/roles.py`` (docs/helpers.md); it needs only ``supervisely``,
 ``numpy``, ``opencv`` and ``tqdm`` (which the SDK brings), and ``defusedxml``.
 """
 
@@ -119,6 +119,8 @@ from sly_bindings.formats.items import (
     is_coordinate,
     items_to_project,
     label_class,
+    classes_left_out,
+    left_out_message,
     non_empty,
     project_items,
 )
@@ -308,7 +310,11 @@ def cvat_image_to_annotation(
                 continue
             class_name = shape.get("label")
             if not class_name:
-                raise InvalidCvatError(f"{field}: label: missing")
+                # label="" is a shape of no label (Datumaro reads it so; neither CVAT nor
+                # Datumaro's CVAT export writes one: Datumaro's skips it, as this does).
+                raise InvalidCvatError(
+                    f"{field}: label: {'empty' if class_name == '' else 'missing'}"
+                )
             if declared is not None and class_name not in declared:
                 raise InvalidCvatError(
                     f"{field}: label: {excerpt(class_name, NAME_EXCERPT)} is not a label of the "
@@ -499,12 +505,15 @@ def items_to_cvat(
     out_dir: str,
     classes: Iterable[sly.ObjClass] = (),
     name: str = "project",
+    where: Optional[str] = None,
 ) -> None:
     """Write items as a CVAT for images 1.1 project export: ``annotations.xml`` and ``images/``.
 
     Each dataset is a subset and a task (a nested one ``parent/child``); its images go to
     ``images/<subset>/``. The meta's labels are ``classes`` (with their colours and types), then
-    any other class the items' labels have. ``out_dir`` is created and must not exist yet.
+    any other class the items' labels have, but a class of shapes CVAT is not given (lines,
+    points) is left out with one warning naming ``where`` (None: ``out_dir``). ``out_dir`` is
+    created and must not exist yet.
 
     Raises:
         FileExistsError: ``out_dir`` exists, or an image name is used twice in a subset.
@@ -573,12 +582,29 @@ def items_to_cvat(
     for task_id, (subset, size) in enumerate(sizes.items(), start=1):
         tasks_element.append(_task_meta(task_id, subset, size, now))
     cvat_types = {geometry: type_name for type_name, geometry in CVAT_TYPES.items()}
+    listed = []
     for class_name in dict.fromkeys([*declared, *seen]):
         obj_class = declared.get(class_name)
         if obj_class is None:
             types = seen[class_name]
             geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
             obj_class = sly.ObjClass(class_name, geometry_type, color=colors[class_name])
+        listed.append(obj_class)
+    # Every class a reason: a class of shapes CVAT is not given (lines, points) is left out.
+    left_out = classes_left_out(listed, tuple(CVAT_TYPES.values()))
+    if left_out:
+        warnings.warn(
+            left_out_message(
+                where or out_dir,
+                left_out,
+                "the labels",
+                "only boxes, polygons and masks are written",
+            ),
+            CvatWarning,
+        )
+    for obj_class in listed:
+        if obj_class.name in left_out:
+            continue
         label = ET.SubElement(labels, "label")
         ET.SubElement(label, "name").text = obj_class.name
         ET.SubElement(label, "color").text = sly.color.rgb2hex(obj_class.color)
@@ -704,7 +730,8 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
 def cvat_classes(cvat_dir: str) -> Dict[str, ClassInfo]:
     """The classes the meta of ``cvat_dir``'s XML files declares, in order: each ``<label>``'s
     ``<type>`` (``rectangle``, ``polygon``, ``mask``; any other type: ``sly.AnyGeometry``) and
-    ``<color>``, the first file's first when two files declare one name.
+    ``<color>``, the first file's first when two files declare one name. A label of
+    ``<type>tag</type>`` is no class (tags are not read): left out, with one warning.
 
     Raises:
         InvalidCvatError: as :func:`cvat_items`, or a ``<label>`` has no name or a colour that
@@ -717,13 +744,29 @@ def cvat_classes(cvat_dir: str) -> Dict[str, ClassInfo]:
         ...                    '<color>#ff0000</color><type>polygon</type></label></labels>'
         ...                    '</task></meta></annotations>')
         >>> cvat_classes(folder.name)
-        {'car': ClassInfo(geometry_type=<class 'supervisely.geometry.polygon.Polygon'>, color=[255, 0, 0])}
+        {'car': ClassInfo(geometry_type=<class 'supervisely.geometry.polygon.Polygon'>, color=[255, 0, 0], geometry_config=None)}
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}
+    tag_labels: Dict[str, Path] = {}
     for xml_path in cvat_files(cvat_dir):
-        for name, info in _meta_classes(_parse(xml_path, meta_only=True), xml_path).items():
+        root = _parse(xml_path, meta_only=True)
+        for name, info in _meta_classes(root, xml_path).items():
             declared.setdefault(name, info)
+        for label in root.iterfind("./meta/*/labels/label"):
+            if label.findtext("type") == "tag":
+                tag_labels.setdefault(label.findtext("name") or "", xml_path)
+    if tag_labels:
+        names = [name[:NAME_EXCERPT] for name in tag_labels]
+        warnings.warn(
+            left_out_message(
+                str(next(iter(tag_labels.values()))),
+                names,
+                "the classes",
+                "a CVAT tag label holds no shape, and tags are not read",
+            ),
+            CvatWarning,
+        )
     return declared
 
 
@@ -734,6 +777,8 @@ def _meta_classes(root: ET.Element, xml_path: Path) -> Dict[str, ClassInfo]:
         name, color = label.findtext("name"), label.findtext("color")
         if not name:
             raise InvalidCvatError(f"{xml_path}: <meta> <label>: name: missing")
+        if label.findtext("type") == "tag":  # a label of tags (not read), no class of shapes
+            continue
         declared.setdefault(
             name,
             ClassInfo(
@@ -921,4 +966,4 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
 
 def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> None:
     """:func:`items_to_cvat`, the meta's labels ``options.classes`` first."""
-    items_to_cvat(items, str(out), classes=options.classes)
+    items_to_cvat(items, str(out), classes=options.classes, where=str(options.final_out or out))

@@ -75,6 +75,9 @@ class ClassInfo(NamedTuple):
 
     geometry_type: Optional[Type[sly.Geometry]] = None  # for a class with no label
     color: Optional[List[int]] = None
+    # The class's geometry configuration (``sly.ObjClass.geometry_config``: a GraphNodes
+    # class's skeleton), when the format declares one.
+    geometry_config: Optional[Dict] = None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -94,6 +97,39 @@ def label_class(
         [255, 0, 0]
     """
     return sly.ObjClass(name, geometry_type, color=None if color is None else list(color))
+
+
+def classes_left_out(
+    classes: Iterable[sly.ObjClass], held: Tuple[Type[sly.Geometry], ...]
+) -> List[str]:
+    """The names of ``classes`` that can hold no object in a target whose objects are the
+    geometries ``held`` (exact types): a class of another geometry type (points, lines; a CVAT
+    tag label, read with none, is no class at all). ``sly.AnyGeometry`` may hold anything.
+
+    Every writer's class list (COCO categories, YOLO names, CVAT labels) leaves these out with
+    one :func:`left_out_message`, and numbers the others whatever classes a dataset uses
+    (issue 18: every class a reason).
+
+    Examples:
+        >>> road, car = sly.ObjClass("road", sly.Polyline), sly.ObjClass("car", sly.Polygon)
+        >>> classes_left_out([road, car, sly.ObjClass("any", sly.AnyGeometry)], (sly.Polygon,))
+        ['road']
+    """
+    return [
+        obj_class.name
+        for obj_class in classes
+        if obj_class.geometry_type is not sly.AnyGeometry and obj_class.geometry_type not in held
+    ]
+
+
+def left_out_message(where: str, names: Iterable[str], listing: str, holds: str) -> str:
+    """One warning for the classes a writer leaves out of its class list ``listing``.
+
+    Examples:
+        >>> print(left_out_message("out", ["road", "pole"], "the names", "a line holds areas"))
+        out: pole, road left out of the names: a line holds areas
+    """
+    return f"{where}: {', '.join(sorted(set(names)))} left out of {listing}: {holds}"
 
 
 def items_to_project(
@@ -139,6 +175,8 @@ def items_to_project(
         (['a', 'a/b'], ['car'])
     """
     declared = declared or {}
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # a reader that knows its count (formats.progress.SizedItems)
     iterator = iter(items)
     first = next(iterator, None)
     if first is None:

@@ -83,6 +83,7 @@ from sly_bindings.files.input_paths import (
     outside_input_problem,
 )
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
     ClassInfo,
@@ -91,10 +92,11 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     check_image_size,
     excerpt,
+    classes_left_out,
     is_coordinate,
     label_class,
+    left_out_message,
 )
-from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import group_key, record
 from sly_bindings.formats.registry import WriteOptions
@@ -936,6 +938,18 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         if kinds.get(name, set()) - held and obj_class.geometry_type is not sly.AnyGeometry:
             # Regions of other shapes than its class's: the class goes in every control.
             classes[name] = sly.ObjClass(name, sly.AnyGeometry, color=obj_class.color)
+    # Every class a reason: a class of shapes Label Studio is not given (lines) is left out.
+    left_out = classes_left_out(classes.values(), tuple(GEOMETRIES.values()))
+    if left_out:
+        warnings.warn(
+            left_out_message(
+                str(options.final_out or out),
+                left_out,
+                "the labeling config",
+                "only rectangles, polygons, bitmaps and points are written to Label Studio",
+            ),
+            LabelStudioWarning,
+        )
     config = labeling_config(list(classes.values()), list(relation_labels))
     (out / CONFIG_FILE).write_text(config, encoding="utf-8")
 

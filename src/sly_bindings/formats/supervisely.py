@@ -35,6 +35,7 @@ from sly_bindings.formats.items import (
     items_to_project,
     project_items,
 )
+from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import WriteOptions
 
 
@@ -47,8 +48,8 @@ def read_items(source: Path, images: Optional[Path] = None) -> Iterator[FormatIt
             ``files.project_folder.open_project``), or an annotation is not one of its
             annotations; the message names the folder or the file.
     """
-    open_project(source)  # its problems named now, in one line
-    return project_items(str(source))
+    project = open_project(source)  # its problems named now, in one line
+    return SizedItems(project_items(str(source)), project.total_items)
 
 
 def declared_classes(source: Path) -> Dict[str, ClassInfo]:
@@ -59,7 +60,9 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     """
     meta = open_project(source).meta
     return {
-        obj_class.name: ClassInfo(obj_class.geometry_type, obj_class.color)
+        obj_class.name: ClassInfo(
+            obj_class.geometry_type, obj_class.color, obj_class.geometry_config or None
+        )
         for obj_class in meta.obj_classes
     }
 

@@ -58,8 +58,7 @@ Ultralytics' search for images (``glob``) leaves it out.
 
 Copy this file with ``bindings.py``, ``groups/merge.py``, ``groups/roles.py``,
 ``files/images.py``, ``files/dataset_names.py``, ``files/input_paths.py``,
-``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (README's "Helpers
-you can copy"); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
+``files/project_folder.py``, ``formats/progress.py`` and ``formats/items.py`` (docs/helpers.md); it needs only ``supervisely`` (and its ``PyYAML``), ``numpy`` and ``opencv``.
 """
 
 from __future__ import annotations
@@ -106,13 +105,14 @@ from sly_bindings.formats.items import (
     is_coordinate,
     items_to_project,
     label_class,
+    left_out_message,
     non_empty,
     project_items,
 )
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.records import record
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import decompose_group, describe_group
+from sly_bindings.groups.roles import decompose_group, describe_group, is_companion_class
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 # A data.yaml names folders and classes: a larger one is not what we are looking for.
@@ -295,7 +295,7 @@ def annotation_to_yolo(
             )
         objects.extend((what, key, one) for one in group.objects())
     for what, key, group in objects:
-        class_name = group.object_class.name
+        class_name = group.object_name(class_ids)  # face_keypoints alone: a face, when listed
         labels = list(group.members)
         if task == "detect":
             # The one box rule (formats.boxes), as Ultralytics' convert_coco.
@@ -538,6 +538,7 @@ def items_to_yolo(
     datasets: Iterable[Tuple[str, ...]] = (),
     total: Optional[int] = None,
     merge_groups: bool = False,
+    where: Optional[str] = None,
 ) -> None:
     """Write read items (``formats.items.FormatItem``) as a YOLO dataset in ``out_dir``.
 
@@ -547,7 +548,12 @@ def items_to_yolo(
     ``data.yaml``; a nested dataset ``("a", "b")`` is the folder ``a/b``, listed in
     ``data.yaml`` with its top-level dataset ``a``, in that one's split. Class ids are
     ``classes`` in their order (a project's meta), then every other class of the items' labels
-    in the order first seen, as ``coco_export.items_to_coco`` numbers its categories.
+    in the order first seen, as ``coco_export.items_to_coco`` numbers its categories. Every
+    class a reason: a class whose labels can give no line (points, lines in a segment dataset)
+    is left out of ``names`` with one warning (naming ``where``, else ``out_dir``), and a
+    companion class (``<name>_bbox`` or ``<name>_keypoints`` beside ``<name>``) is numbered
+    only when a line of its own needs it (its boxes are those of their objects), after the
+    others: the ids of the classes given do not depend on which classes a dataset uses.
     ``data.yaml`` has no ``path`` unless ``dataset_path`` gives one (see
     :func:`project_to_yolo`). ``out_dir`` is created and must not exist yet. Warns as
     :func:`annotation_to_yolo` does, and for each image Ultralytics will not find (a name
@@ -562,6 +568,7 @@ def items_to_yolo(
         merge_groups: one line of the leading class per group (:func:`annotation_to_yolo`).
         classes: the classes whose ids come first, in this order.
         name: what the dataset is of, for the comment at the top of ``data.yaml``.
+        where: OUT as the warnings name it (None: ``out_dir``).
         dataset_path: a ``path`` for ``data.yaml``, written as given.
         datasets: datasets laid out (folders, splits) even when no item is in them.
         total: the number of items, for the progress bar.
@@ -588,11 +595,17 @@ def items_to_yolo(
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
     # Every class a reason: a class whose labels can give no line (points, lines) is left out
     # of the names, with a warning; the others are numbered in order, whatever a dataset uses.
+    shown_as = where or out_dir  # OUT, as the user named it, in the warning
     classes = list(classes)
+    declared = {c.name for c in classes}
     left_out = {c.name for c in classes if not _holds_a_line(c, task)}
-    class_ids = {
-        name: i for i, name in enumerate(c.name for c in classes if c.name not in left_out)
-    }
+    companions = {name for name in declared if is_companion_class(name, declared)}
+    class_ids: Dict[str, int] = _NumberedOnUse(
+        (name, i)
+        for i, name in enumerate(
+            c.name for c in classes if c.name not in left_out and c.name not in companions
+        )
+    )
     os.makedirs(out_dir)
     splits: Dict[str, List[str]] = {"train": [], "val": [], "test": []}
 
@@ -620,14 +633,9 @@ def items_to_yolo(
                 f"dataset {folder}: two images have the stem {label_file.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
             )
-        for label in item.ann.labels:
-            class_name = label.obj_class.name
-            if class_name in class_ids or class_name in left_out:
-                continue
-            if _holds_a_line(label.obj_class, task):
-                class_ids[class_name] = len(class_ids)
-            else:
-                left_out.add(class_name)
+        for label in item.ann.labels:  # a class met that gives no line: left out, named
+            if not _holds_a_line(label.obj_class, task):
+                left_out.add(label.obj_class.name)
         where = f"{folder}/{item.name}"
         lines = annotation_to_yolo(item.ann, class_ids, where, task, primary_classes, merge_groups)
         # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
@@ -644,11 +652,16 @@ def items_to_yolo(
             destination.write_bytes(item.image)
         else:
             sly.fs.copy_file(str(item.image), str(destination))
+    left_out -= set(class_ids)  # an AnyGeometry class of lines and areas keeps its areas
     if left_out:
-        names = ", ".join(sorted(left_out))
         warnings.warn(
-            f"{out_dir}: {names} left out of data.yaml's names: a YOLO {task} line holds "
-            "the area of bitmaps, polygons and rectangles (or an object's box)",
+            left_out_message(
+                shown_as,
+                left_out,
+                "data.yaml's names",
+                f"a YOLO {task} line holds the area of bitmaps, polygons and rectangles (or an "
+                "object's box)",
+            ),
             YoloWarning,
         )
     # Sorted, as a project's datasets are read (by name): the same lists in any item order.
@@ -665,6 +678,15 @@ def items_to_yolo(
     header = f"# YOLO {kind} dataset{'' if name is None else ' of ' + name}\n"
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
+
+
+class _NumberedOnUse(dict):
+    """Class ids that number a class not yet known when a line first needs it (the next id):
+    the ids of the classes given first stay as they are, whatever a dataset uses."""
+
+    def __missing__(self, name: str) -> int:
+        self[name] = len(self)
+        return self[name]
 
 
 def _holds_a_line(obj_class: sly.ObjClass, task: str) -> bool:
@@ -1020,4 +1042,5 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         primary_classes=options.primary_classes,
         classes=options.classes,
         merge_groups=bool(options.extra.get("merge_groups")),
+        where=str(options.final_out or out),
     )

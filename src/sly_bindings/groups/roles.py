@@ -36,16 +36,17 @@ validate, preview, the stats, the COCO and YOLO exports) takes these rules from 
     - **mask members**, :func:`mask_members`: the area members; a group with neither area nor
       keypoint members is drawn by its boxes (then the boxes are the object).
       ``groups.merge.object_mask`` draws them.
-    - **bbox**, :func:`object_bbox`: the leader's own box, the one Rectangle member whose class
-      is the leader's class or ``<leader>_bbox`` (:func:`own_boxes`), when there is exactly one;
-      otherwise the union of every member's extent (``geometry.to_bbox()``).
+    - **bbox**, :attr:`GroupDecomposition.bbox`: the object's own box, its one companion box
+      (a Rectangle of the leader's class or ``<leader>_bbox``), when there is exactly one;
+      otherwise the union of its members' extent (:func:`members_extent`); ``formats/boxes.py``
+      turns it into each format's box.
 
 Copy this file on its own: it needs only ``supervisely``.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Collection, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -162,18 +163,19 @@ def group_class(
     return labels[0].obj_class
 
 
-def own_boxes(labels: Sequence[sly.Label], leader: str) -> List[sly.Label]:
-    """The box members of class ``leader`` or ``<leader>_bbox``, in annotation order.
+def is_companion_class(name: str, names: Iterable[str]) -> bool:
+    """Whether ``name`` is a companion class among ``names``: ``<name>_bbox`` or
+    ``<name>_keypoints`` beside ``<name>`` (its labels give the bbox or keypoints of their
+    objects). A writer lists such a class only when an object of its own needs it.
 
     Examples:
-        >>> box = sly.Rectangle(0, 0, 1, 1)
-        >>> labels = [sly.Label(box, sly.ObjClass(name, sly.Rectangle))
-        ...           for name in ("car_bbox", "hat", "car")]
-        >>> [label.obj_class.name for label in own_boxes(labels, "car")]
-        ['car_bbox', 'car']
+        >>> is_companion_class("car_bbox", ["car", "car_bbox"]), is_companion_class("car_bbox", [])
+        (True, False)
     """
-    names = {leader, leader + BBOX_SUFFIX}
-    return [label for label in group_roles(labels).box if label.obj_class.name in names]
+    return any(
+        name.endswith(tail) and name[: -len(tail)] in names
+        for tail in (BBOX_SUFFIX, KEYPOINTS_SUFFIX)
+    )
 
 
 def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
@@ -192,37 +194,6 @@ def mask_members(labels: Sequence[sly.Label]) -> Tuple[sly.Label, ...]:
     if roles.area or roles.keypoints:
         return roles.area
     return roles.box
-
-
-def object_bbox(
-    labels: Sequence[sly.Label], primary_classes: Optional[Iterable[str]] = None
-) -> sly.Rectangle:
-    """The group's box: the leader's own box when it has exactly one, else the members' extent.
-
-    The box is in Supervisely pixels (``bottom`` and ``right`` inclusive) and not cut to an
-    image.
-
-    Raises:
-        ValueError: ``labels`` is empty.
-        TypeError: an item is not a ``sly.Label``.
-
-    Examples:
-        >>> car, box = sly.ObjClass("car", sly.Polygon), sly.ObjClass("car_bbox", sly.Rectangle)
-        >>> triangle = sly.Polygon([sly.PointLocation(52, 12), sly.PointLocation(52, 40),
-        ...                         sly.PointLocation(70, 12)])
-        >>> group = [sly.Label(triangle, car), sly.Label(sly.Rectangle(50, 10, 80, 90), box)]
-        >>> bbox = object_bbox(group)
-        >>> bbox.top, bbox.left, bbox.bottom, bbox.right
-        (50, 10, 80, 90)
-        >>> bbox = object_bbox(group[:1])
-        >>> bbox.top, bbox.left, bbox.bottom, bbox.right
-        (52, 12, 70, 40)
-    """
-    leader = group_class(labels, primary_classes).name
-    boxes = own_boxes(labels, leader)
-    if len(boxes) == 1:
-        return boxes[0].geometry
-    return members_extent(labels)
 
 
 def members_extent(labels: Sequence[sly.Label]) -> sly.Rectangle:
@@ -313,6 +284,24 @@ class GroupDecomposition(NamedTuple):
         if len(self.boxes) == 1:
             return self.boxes[0].geometry
         return members_extent(self.members)
+
+    def object_name(self, names: Collection[str]) -> str:
+        """The class an object is written as where ``names`` are the target's classes: an
+        object led by a companion class (``face_keypoints`` or ``face_bbox``: the SDK's COCO
+        keypoints import makes such an object of each keypoints instance) is a ``face`` when
+        ``face`` is among ``names``; any other object is of its leading class.
+
+        Examples:
+            >>> box = sly.ObjClass("face_bbox", sly.Rectangle)
+            >>> group = decompose_group([sly.Label(sly.Rectangle(0, 0, 4, 4), box)])
+            >>> group.object_name(["face", "car"]), group.object_name(["car"])
+            ('face', 'face_bbox')
+        """
+        leader = self.object_class.name
+        for tail in (KEYPOINTS_SUFFIX, BBOX_SUFFIX):
+            if leader.endswith(tail) and leader[: -len(tail)] in names:
+                return leader[: -len(tail)]
+        return leader
 
     def objects(self) -> Tuple["GroupDecomposition", ...]:
         """The object (without its parts), then each part as an object of its own.

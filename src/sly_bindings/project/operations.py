@@ -8,7 +8,6 @@ runs one edit of an annotation JSON over every dataset, batched on a server
 
 from __future__ import annotations
 
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ import supervisely as sly
 from tqdm import tqdm
 
 from sly_bindings.files.project_folder import ProjectFolderError, open_project
+from sly_bindings.formats.progress import bar
 from sly_bindings.groups.stats import BindingStats, binding_stats
 from sly_bindings.project.edits import EditSummary, JsonEdit, parse_annotation
 from sly_bindings.project.local_pipeline import edit_local_dataset
@@ -199,19 +199,16 @@ def one_dataset(project: Project, index: int) -> Project:
 
 @contextmanager
 def progress_bars() -> Iterator[NewBar]:
-    """``new_bar(name, total)`` makes a tqdm bar on stderr and returns its ``update``.
-
-    ``disable=None`` turns the bars off when stderr is not a terminal, so that logs, pipes and
-    tests get only the result lines. All bars are closed at the end.
-    """
+    """``new_bar(name, total)`` makes a bar of ``formats.progress.bar`` (on stderr, on a terminal,
+    for more than a few images) and returns its ``update``. All bars are closed at the end."""
     bars: List[tqdm] = []
 
     def new_bar(name: str, total: int) -> Callable[[int], None]:
-        bars.append(tqdm(total=total, desc=name, unit="image", file=sys.stderr, disable=None))
+        bars.append(bar(name, total))
         return bars[-1].update
 
     try:
         yield new_bar
     finally:
-        for bar in bars:
-            bar.close()
+        for shown in bars:
+            shown.close()

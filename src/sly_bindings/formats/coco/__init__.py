@@ -76,6 +76,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
         classes=options.classes,
         primary_classes=options.primary_classes,
         merge_groups=bool(options.extra.get("merge_groups")),
+        where=str(options.final_out or out),
     )
 
 

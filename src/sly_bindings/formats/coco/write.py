@@ -40,7 +40,8 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
 - ``categories``: every class of the project meta, in its order, with ids 1, 2, ... (the ids the
   SDK's exporter gives); ``supercategory`` is the class name. A companion class no instance
   uses (``<name>_bbox`` or ``<name>_keypoints`` beside ``<name>``, whose labels all became
-  the bbox or keypoints of their objects) is left out; the others keep their ids.
+  the bbox or keypoints of their objects), and a class of lines or points (with a warning), are
+  left out; the others keep their ids, whatever classes a dataset uses.
 - ``images``: every item of every dataset, datasets and items sorted by name, ids 1, 2, ...;
   ``file_name`` is the image's path relative to the project folder, with ``/`` (in
   :func:`write_coco_layout`, its path in ``images/<dataset>/``); height and
@@ -73,7 +74,7 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   spans its pixels (``w`` and ``h`` count columns and rows). This is the SDK's bbox convention
   (``convert/image/coco/coco_helper.py``): ``[x, y, w, h]`` is the Rectangle ``top = y,
   left = x, bottom = y + h, right = x + w`` and back. One exception, the group semantics
-  (``roles.object_bbox``): when the leader has exactly one box of its own (a Rectangle of class
+  (``GroupDecomposition.bbox``): when the leader has exactly one box of its own (a Rectangle of class
   ``<leader>`` or ``<leader>_bbox``), that box is the bbox, so a ``car_bbox`` imported from
   ``[10, 50, 80, 30]`` is written back as ``[10, 50, 80, 30]``. Keypoints without a mask:
   ``segmentation`` is ``[]``, ``bbox`` the group's box and ``area`` its ``w * h``.
@@ -83,8 +84,9 @@ category ``"keypoints": [names], "skeleton": [[1, 2], ...]``.
   (:func:`coco_keypoint_category`). A group with two keypoints labels is refused.
 - Nothing lies outside the image: ``sly.Annotation`` crops its labels to the image when it is
   made (a label entirely outside is dropped then).
-- A group's points and polylines are left out (a part that is one, with a warning); an object
-  of nothing else (an unbound point) stops the export with a message naming the image.
+- A group's points and polylines are left out; an object or part that is one (an unbound
+  point, a line) is left out with a warning naming the image, and a class of lines or points
+  that no instance uses is left out of the categories with one warning.
 """
 
 from __future__ import annotations
@@ -107,7 +109,13 @@ from sly_bindings.files.atomic import write_json_atomically
 from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
-from sly_bindings.formats.items import FormatItem, FormatWarning, InvalidFormatError
+from sly_bindings.formats.items import (
+    FormatItem,
+    FormatWarning,
+    InvalidFormatError,
+    classes_left_out,
+    left_out_message,
+)
 from sly_bindings.formats.progress import progress
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
@@ -116,8 +124,11 @@ from sly_bindings.groups.roles import (
     GroupDecomposition,
     decompose_group,
     describe_group,
+    is_companion_class,
 )
 
+# The geometries a COCO instance holds (as a mask, a polygon, a box, keypoints).
+COCO_GEOMETRIES = (sly.Bitmap, sly.Polygon, sly.Rectangle, sly.GraphNodes)
 # The link of a part to its object: ``"attributes": {"group_id": <the object's instance id>}`` on
 # every instance of a group with parts. Datumaro's COCO reader keeps an annotation's
 # ``attributes`` dict as it is (``plugins/data_formats/coco/base.py``, ``_load_annotations``) and
@@ -230,8 +241,8 @@ def _instances(
                 CocoExportWarning,
             )
         written = []
-        for number, one in enumerate(group.objects()):
-            if number and not _coco_can_hold(one):
+        for one in group.objects():
+            if not _coco_can_hold(one):
                 warnings.warn(
                     f"{where + ': ' if where else ''}{name}: a {one.object_class.name} "
                     f"{one.fragments[0].geometry.geometry_name()} left out: a COCO instance "
@@ -256,28 +267,33 @@ def _instances(
     return instances
 
 
-def _drop_unused_companions(cocos: Sequence[Dict[str, Any]]) -> None:
+def _drop_classes_without_instances(
+    cocos: Sequence[Dict[str, Any]], classes: Iterable[sly.ObjClass], where: str
+) -> None:
     """Leave out of the categories of ``cocos`` (changed in place: the dicts being built; they
-    may share one list) each companion class no instance uses: a ``<name>_bbox`` or
-    ``<name>_keypoints`` class beside ``<name>`` whose labels all became the bbox or keypoints
-    of their objects. Ids stay as they are, so they do not depend on the classes one dataset
-    uses."""
+    may share one list) each class no instance uses that can hold none: a companion class (a
+    ``<name>_bbox`` or ``<name>_keypoints`` class beside ``<name>`` whose labels all became the
+    bbox or keypoints of their objects), and, with one warning naming ``where``, a class of
+    lines or points (``classes``: the classes listed, ``sly.ObjClass``). Ids stay as they are,
+    so they do not depend on the classes one dataset uses."""
     used = {instance["category_id"] for coco in cocos for instance in coco["annotations"]}
+    cannot_hold = set(classes_left_out(classes, COCO_GEOMETRIES))
     for categories in {id(coco["categories"]): coco["categories"] for coco in cocos}.values():
         names = {category["name"] for category in categories}
-        categories[:] = [
-            category
-            for category in categories
-            if category["id"] in used or not _is_companion(category["name"], names)
-        ]
-
-
-def _is_companion(name: str, names: Iterable[str]) -> bool:
-    """``car_bbox`` or ``car_keypoints`` when ``car`` is among ``names``."""
-    for tail in (BBOX_SUFFIX, KEYPOINTS_SUFFIX):
-        if name.endswith(tail) and name[: -len(tail)] in names:
-            return True
-    return False
+        unused = [category["name"] for category in categories if category["id"] not in used]
+        left_out = {name for name in unused if name in cannot_hold}
+        left_out |= {name for name in unused if is_companion_class(name, names)}
+        categories[:] = [category for category in categories if category["name"] not in left_out]
+        if left_out & cannot_hold:
+            warnings.warn(
+                left_out_message(
+                    where,
+                    left_out & cannot_hold,
+                    "the categories",
+                    "a COCO instance needs a mask, a polygon, a box or keypoints",
+                ),
+                CocoExportWarning,
+            )
 
 
 def _object_name(labels: Sequence[sly.Label]) -> str:
@@ -365,7 +381,7 @@ def _coco_of(
         relative = os.path.relpath(dataset.get_item_path(item_name), project.directory)
         where = relative.replace(os.sep, "/")
         _add_image(coco, ann, file_name, where, primary_classes, merge_groups)
-    _drop_unused_companions([coco])
+    _drop_classes_without_instances([coco], project.meta.obj_classes, project.directory)
     return complete_keypoints(coco)
 
 
@@ -441,6 +457,7 @@ def items_to_coco(
     primary_classes: Optional[Sequence[str]] = None,
     name: str = "items",
     merge_groups: bool = False,
+    where: Optional[str] = None,
 ) -> Dict[str, Dict[str, Any]]:
     """Write read items (``formats.items.FormatItem``) in the layout of :func:`write_coco_layout`.
 
@@ -477,18 +494,22 @@ def items_to_coco(
     categories: List[Dict[str, Any]] = []
     known: Dict[str, int] = {}
 
-    def add_category(class_name: str) -> None:
+    listed: Dict[str, sly.ObjClass] = {}  # the class of each category, the first one met
+
+    def add_category(obj_class: sly.ObjClass) -> None:
+        class_name = obj_class.name
+        listed.setdefault(class_name, obj_class)
         if class_name not in known:
             known[class_name] = len(categories) + 1
             categories.append({"id": known[class_name], "name": class_name})
             categories[-1]["supercategory"] = class_name
 
     for obj_class in classes:
-        add_category(obj_class.name)
+        add_category(obj_class)
     written: Dict[str, Dict[str, Any]] = {}
     for item in progress(items, "COCO"):
         for label in item.ann.labels:
-            add_category(label.obj_class.name)
+            add_category(label.obj_class)
         subset = item.dataset[0]
         coco = written.setdefault(
             subset,
@@ -511,7 +532,7 @@ def items_to_coco(
         else:
             shutil.copyfile(item.image, destination)
         _add_image(coco, item.ann, file_name, item.source, primary_classes, merge_groups)
-    _drop_unused_companions(list(written.values()))
+    _drop_classes_without_instances(list(written.values()), listed.values(), where or out_dir)
     for subset, coco in written.items():
         complete_keypoints(coco)
         json_path = Path(out_dir, "annotations", f"instances_{subset}.json")
@@ -650,7 +671,7 @@ def _instance(
 ) -> Tuple[Dict[str, Any], Optional[sly.ObjClass]]:
     """One COCO instance for one object (``roles.decompose_group``, no parts), and the class of
     its keypoints if any; ``name`` names the object in messages."""
-    leader = group.object_class.name
+    leader = group.object_name(category_ids)  # face_keypoints alone: a face, when listed
     labels = group.members
     if leader not in category_ids:
         raise ValueError(
@@ -681,7 +702,7 @@ def _instance(
         instance["ignore"] = 1
     box = None
     if len(boxes) == 1 or not parts:
-        # The group's box (roles.object_bbox): its leader's one own box, else the members'
+        # The group's box (GroupDecomposition.bbox): its leader's one own box, else the members'
         # extent (with a mask, the box of the segmentation written, below).
         box = group.bbox
         # The one box rule (formats.boxes), the SDK's both ways: x = left, y = top,
