@@ -545,7 +545,7 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
         # imageData that is not an image.
         (
             {"a.json": json.dumps(labelme_file(image_path="a.png", image_data="aGVsbG8="))},
-            r"a.json: imageData: the image it embeds is not an image Supervisely can read",
+            r"a.json: imageData: the image it embeds: its size cannot be read from its header",
         ),
     ],
 )
