@@ -29,6 +29,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_DIR / "src"), str(REPO_DIR / "tests"), str(REPO_DIR / "tests" / "formats")]
 
 from sly_bindings.cli.main import main as sly_bindings  # noqa: E402
+from format_samples import png_header_bytes  # noqa: E402
 from test_reader_fuzz import (  # noqa: E402
     CHILD,
     FORMATS,
@@ -72,17 +73,6 @@ def bombs(seeds: dict) -> dict:
         "COCO RLE that lies": ("coco", coco),
         "LabelMe JSON 100,000 deep": ("labelme", labelme),
     }
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header says ``width`` x ``height`` and which holds no pixel (57 bytes)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
 
 
 def first_named(files: dict, suffix: str, holding: bytes = b"") -> str:
@@ -132,7 +122,7 @@ def file_cases(seeds: dict) -> dict:
     input of one run (``tests/reader_fuzz_child.py``), ending as promised when it gives a
     result or one ``error:`` line, exit 2."""
     sly_files = seeds["supervisely"]
-    huge_png = png_header_only(20000, 20000)
+    huge_png = png_header_bytes(20000, 20000)
     bombs = {
         "bitmap: zlib of a PNG declaring 20000x20000": base64.b64encode(zlib.compress(huge_png)),
         "bitmap: a zlib stream of 256 MB of zeros": base64.b64encode(

@@ -75,20 +75,26 @@ def held_run(tmp_path: Path, driver: str) -> subprocess.Popen:
         project=str(project),
         hold=textwrap.indent(HOLD, " " * 8).strip(),
     )
+    process = driver_process(tmp_path, textwrap.dedent(source))
+    for line in process.stdout:
+        if line.strip() == "READY":
+            return process
+    raise AssertionError(f"the run ended before its hold point: {process.communicate()}")
+
+
+def driver_process(tmp_path: Path, source: str, env=None) -> subprocess.Popen:
+    """``source`` run as a script in ``tmp_path``, its stdin, stdout and stderr piped."""
     script = tmp_path / "driver.py"
-    script.write_text(textwrap.dedent(source))
-    process = subprocess.Popen(
+    script.write_text(source)
+    return subprocess.Popen(
         [sys.executable, str(script)],
         cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env=env,
     )
-    for line in process.stdout:
-        if line.strip() == "READY":
-            return process
-    raise AssertionError(f"the run ended before its hold point: {process.communicate()}")
 
 
 def leftovers(tmp_path: Path) -> list:
@@ -143,15 +149,9 @@ runpy.run_path({main!r}, run_name="__main__")
 
 @pytest.mark.parametrize("signal_number, exit_code", ENDING)
 def test_a_signal_while_the_sdk_loads_is_one_line(tmp_path, signal_number, exit_code):
-    script = tmp_path / "driver.py"
-    script.write_text(IMPORT_DRIVER.format(out=str(tmp_path / "out"), main=str(MAIN)))
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = driver_process(
+        tmp_path,
+        IMPORT_DRIVER.format(out=str(tmp_path / "out"), main=str(MAIN)),
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(MAIN.parent), *sys.path])},
     )
     assert process.stdout.readline().strip() == "READY"
@@ -187,15 +187,8 @@ def test_a_signal_while_sly_bindings_imports_is_one_line(
     tmp_path, module, signal_number, exit_code
 ):
     project = write_local_project(tmp_path / "project")
-    script = tmp_path / "driver.py"
-    script.write_text(SLY_BINDINGS_IMPORT_DRIVER.format(module=module, project=str(project)))
-    process = subprocess.Popen(
-        [sys.executable, str(script)],
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    process = driver_process(
+        tmp_path, SLY_BINDINGS_IMPORT_DRIVER.format(module=module, project=str(project))
     )
     assert process.stdout.readline().strip() == "READY"
 

@@ -22,7 +22,7 @@ import supervisely as sly
 from pycocotools import mask as mask_utils
 
 from commands import convert_in_process, sly_bindings_in_process
-from format_samples import make_sample_project
+from format_samples import make_sample_project, png_header_bytes
 from sly_bindings.files.images import (
     InvalidImageError,
     InvalidMaskError,
@@ -33,17 +33,6 @@ from sly_bindings.files.images import (
 )
 
 HUGE = 20000  # a side: 20000 x 20000 pixels decoded is 400 MB a channel
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header says ``width`` x ``height`` and which holds no pixel (57 bytes)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + data))
-        return struct.pack(">I", len(data)) + kind + data + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
 
 
 def first_file(folder: Path, pattern: str, holding: str) -> Path:
@@ -122,19 +111,19 @@ ZLIB_BOMB = base64.b64encode(zlib.compress(bytes(64 << 20), 9)).decode()  # 64 M
 CASES = {
     "supervisely: zlib of a PNG declaring 20000x20000": (
         "supervisely",
-        supervisely_bitmap(base64.b64encode(zlib.compress(png_header_only(HUGE, HUGE))).decode()),
+        supervisely_bitmap(base64.b64encode(zlib.compress(png_header_bytes(HUGE, HUGE))).decode()),
     ),
     "supervisely: a zlib stream inflating to 64 MB": ("supervisely", supervisely_bitmap(ZLIB_BOMB)),
     "supervisely: base64 of a bare PNG declaring 20000x20000": (
         "supervisely",
-        supervisely_bitmap(base64.b64encode(png_header_only(HUGE, HUGE)).decode()),
+        supervisely_bitmap(base64.b64encode(png_header_bytes(HUGE, HUGE)).decode()),
     ),
     "supervisely: not base64 of a PNG": ("supervisely", supervisely_bitmap("bm90IGEgcG5n")),
     "coco: an RLE of 20000x20000 on a small image": ("coco", coco_rle([HUGE, HUGE], [HUGE * HUGE])),
     "coco: runs that cover more than the image": ("coco", coco_rle([32, 48], [10**12])),
     "cvat: a 20000x20000 mask": ("cvat", cvat_mask(HUGE, HUGE, f"0, {HUGE * HUGE}")),
     "cvat: runs longer than the mask": ("cvat", cvat_mask(4, 4, "0, 100000000000")),
-    "labelme: a PNG declaring 20000x20000": ("labelme", labelme_mask(png_header_only(HUGE, HUGE))),
+    "labelme: a PNG declaring 20000x20000": ("labelme", labelme_mask(png_header_bytes(HUGE, HUGE))),
     "labelme: a PNG of another format's bytes": ("labelme", labelme_mask(b"#?RADIANCE\n")),
     "labelstudio: a brush declaring 4e9 values": (
         "labelstudio",
@@ -213,7 +202,7 @@ def test_project_commands_size_a_bitmap_before_decoding_it(
 ):
     folder = tmp_path / "project"
     shutil.copytree(written["supervisely"], folder)
-    supervisely_bitmap(base64.b64encode(zlib.compress(png_header_only(HUGE, HUGE))).decode())(
+    supervisely_bitmap(base64.b64encode(zlib.compress(png_header_bytes(HUGE, HUGE))).decode())(
         folder
     )
     extra = ["--max-gap", "2"] if command == "auto-bind" else []
@@ -233,9 +222,9 @@ def test_project_commands_size_a_bitmap_before_decoding_it(
 @pytest.mark.parametrize(
     "data, problem",
     [
-        (base64.b64encode(zlib.compress(png_header_only(HUGE, HUGE))).decode(), "larger than"),
+        (base64.b64encode(zlib.compress(png_header_bytes(HUGE, HUGE))).decode(), "larger than"),
         (ZLIB_BOMB, "inflates to more than"),
-        (base64.b64encode(png_header_only(HUGE, 1)).decode(), "larger than"),
+        (base64.b64encode(png_header_bytes(HUGE, 1)).decode(), "larger than"),
         (base64.b64encode(zlib.compress(b"P7\nWIDTH 9\n")).decode(), "not a PNG"),
         (12, "base64 string"),
     ],

@@ -232,10 +232,14 @@ def png_declaring(width, height):
     "width, height, message",
     [
         # The attack: 20000x20000 pixels (400 MB decoded) on the 12x10 image.
-        (20000, 20000, "its PNG is 20000x20000 pixels, larger than the 12x10 image"),
-        (13, 10, "its PNG is 13x10 pixels, larger than the 12x10 image"),  # one column too wide
-        (12, 11, "its PNG is 12x11 pixels, larger than the 12x10 image"),  # one row too tall
-        (1, 100000, "its PNG is 1x100000 pixels"),
+        (20000, 20000, "a 20000x20000 (width x height) mask, larger than the 12x10 image"),
+        (
+            13,
+            10,
+            "a 13x10 (width x height) mask, larger than the 12x10 image",
+        ),  # one column too wide
+        (12, 11, "a 12x11 (width x height) mask, larger than the 12x10 image"),  # one row too tall
+        (1, 100000, "a 1x100000 (width x height) mask"),
         # Beyond what OpenCV decodes at all: refused from the header too.
         (40000, 40000, "its header gives 40000x40000 pixels, over the 2^30"),
     ],

@@ -72,11 +72,12 @@ import supervisely as sly
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import find_image, image_header
+from sly_bindings.files.images import find_image, png_mask_size
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    first_and_more,
     MAX_COORDINATE,
     ClassInfo,
     FormatItem,
@@ -405,7 +406,7 @@ def _decode_mask(
         ...     _decode_mask(png.decode(), "shapes[0].mask", (2, 2))
         ... except InvalidLabelmeError as error:
         ...     print(error)
-        shapes[0].mask: its PNG is 3x2 pixels, larger than the 2x2 image
+        shapes[0].mask: a 3x2 (width x height) mask, larger than the 2x2 image: export the annotation again
     """
     if not isinstance(value, str) or not value:
         raise InvalidLabelmeError(f"{field}: missing: a mask shape needs a base64 PNG")
@@ -413,15 +414,8 @@ def _decode_mask(
         data = base64.b64decode(value, validate=True)
     except binascii.Error:
         raise InvalidLabelmeError(f"{field}: not valid base64") from None
-    header = image_header(data, field, InvalidLabelmeError) if data else None
-    if header is None:
-        raise InvalidLabelmeError(f"{field}: not a PNG image")
-    mask_height, mask_width = header[:2]
-    if mask_height > image_size[0] or mask_width > image_size[1]:
-        raise InvalidLabelmeError(
-            f"{field}: its PNG is {mask_width}x{mask_height} pixels, larger than the "
-            f"{image_size[1]}x{image_size[0]} image"
-        )
+    # The one mask size rule (files.images.check_mask_fits), from the PNG's header.
+    png_mask_size(data, image_size, field, InvalidLabelmeError)
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise InvalidLabelmeError(f"{field}: not a PNG image")
@@ -438,10 +432,9 @@ def _warn_linked_folders(top: Path) -> None:
         if os.path.islink(os.path.join(folder, name))
     )
     if linked:
-        more = f" and {len(linked) - 1} more" if len(linked) > 1 else ""
         warnings.warn(
-            f"{linked[0]}{more}: a link to a folder, which is not followed, so its files are "
-            "left out: copy the folder into the input folder instead",
+            f"{first_and_more(linked)}: a link to a folder, which is not followed, so its files "
+            "are left out: copy the folder into the input folder instead",
             LabelmeWarning,
         )
 

@@ -98,6 +98,7 @@ from sly_bindings.formats.boxes import (
     yolo_to_box,
 )
 from sly_bindings.formats.items import (
+    first_and_more,
     ClassInfo,
     FormatItem,
     FormatWarning,
@@ -884,10 +885,9 @@ def _warn_labels_without_image(top: Path, image_paths: List[Path]) -> None:
         if "labels" in path.relative_to(top).parts[:-1] and path.resolve() not in expected
     ]
     if orphans:
-        more = f" and {len(orphans) - 1} more" if len(orphans) > 1 else ""
         warnings.warn(
-            f"{orphans[0]}{more}: a label file without its image, so it is left out: add the "
-            "image or remove the file",
+            f"{first_and_more(orphans)}: a label file without its image, so it is left out: add "
+            "the image or remove the file",
             YoloWarning,
         )
 
