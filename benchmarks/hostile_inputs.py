@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/hostile_inputs.py [--cases 60] [--servers-only]
 
 The promise: a result, or one ``error:`` line and exit code 2. The inputs are the mutations of
-``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed) and the bombs
-of issue 11, each run alone in a child process with a 6 GiB address-space limit, so that its
+``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed), the bombs
+of issue 11 and the file kinds of issue 22 (:func:`file_cases`: encoded masks that declare
+gigapixels, images Pillow cannot size, infinite points, string sizes, nested YAML, names too
+long, links to /proc, /sys and /dev, a million CVAT boxes), each run alone in a child process with a 6 GiB address-space limit, so that its
 peak memory (VmHWM, which includes about 300 MB for Python, the SDK and OpenCV) and its time
 are its own. ``server_cases`` adds the misbehaving servers of tests/hostile_server.py (issue
 22: redirects, token echoes, drips, HTML pages, huge Retry-After, endless and malformed
@@ -18,15 +20,18 @@ import base64
 import json
 import random
 import resource
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_DIR / "src"), str(REPO_DIR / "tests"), str(REPO_DIR / "tests" / "formats")]
 
 from sly_bindings.cli.main import main as sly_bindings  # noqa: E402
+from format_samples import png_header_bytes  # noqa: E402
 from test_reader_fuzz import (  # noqa: E402
     CHILD,
     FORMATS,
@@ -72,11 +77,120 @@ def bombs(seeds: dict) -> dict:
     }
 
 
-def run_child(cases: list, folder: Path) -> list:
+def first_named(files: dict, suffix: str, holding: bytes = b"") -> str:
+    return next(name for name in sorted(files) if name.endswith(suffix) and holding in files[name])
+
+
+def edited_json(files: dict, suffix: str, holding: bytes, edit) -> dict:
+    """``files`` with the first ``suffix`` file holding ``holding`` edited as JSON (``edit``
+    returns the new text)."""
+    name = first_named(files, suffix, holding)
+    return {**files, name: edit(json.loads(files[name])).encode()}
+
+
+def supervisely_bitmap(files: dict, data: str) -> dict:
+    def edit(ann: dict) -> str:
+        next(o for o in ann["objects"] if "bitmap" in o)["bitmap"]["data"] = data
+        return json.dumps(ann)
+
+    return edited_json(files, ".json", b'"bitmap"', edit)
+
+
+def supervisely_point(files: dict, value: str) -> dict:
+    def edit(ann: dict) -> str:
+        obj = next(o for o in ann["objects"] if "points" in o)
+        obj["points"]["exterior"][0] = ["X", 0]
+        return json.dumps(ann).replace('"X"', value, 1)
+
+    return edited_json(files, ".json", b'"exterior"', edit)
+
+
+def string_size(files: dict) -> dict:
+    def edit(ann: dict) -> str:
+        ann["size"]["height"] = str(ann["size"]["height"])
+        return json.dumps(ann)
+
+    return edited_json(files, ".json", b'"size"', edit)
+
+
+def cvat_boxes(files: dict, count: int) -> dict:
+    name = first_named(files, ".xml")
+    box = b'<box label="sign" occluded="0" xtl="1" ytl="1" xbr="3" ybr="3" z_order="0"/>'
+    return {**files, name: files[name].replace(b"</image>", box * count + b"</image>", 1)}
+
+
+def file_cases(seeds: dict) -> dict:
+    """Issue 22's file kinds (sizes, one line exit 2, system files): name -> case, each the
+    input of one run (``tests/reader_fuzz_child.py``), ending as promised when it gives a
+    result or one ``error:`` line, exit 2."""
+    sly_files = seeds["supervisely"]
+    huge_png = png_header_bytes(20000, 20000)
+    bombs = {
+        "bitmap: zlib of a PNG declaring 20000x20000": base64.b64encode(zlib.compress(huge_png)),
+        "bitmap: a zlib stream of 256 MB of zeros": base64.b64encode(
+            zlib.compress(bytes(256 << 20), 9)
+        ),
+        "bitmap: base64 of a bare PNG declaring 20000x20000": base64.b64encode(huge_png),
+    }
+    cases = {
+        name: encoded("supervisely", supervisely_bitmap(sly_files, data.decode()))
+        for name, data in bombs.items()
+    }
+    for command in (["report", "{IN}"], ["auto-bind", "{IN}", "--max-gap", "2", "--dry-run"]):
+        case = encoded(
+            "supervisely", supervisely_bitmap(sly_files, bombs[next(iter(bombs))].decode())
+        )
+        cases[f"{command[0]}: a bitmap declaring 20000x20000"] = {**case, "argv": command}
+        for value in ("Infinity", "1e400"):
+            case = encoded("supervisely", supervisely_point(sly_files, value))
+            cases[f"{command[0]}: {value} in a point"] = {**case, "argv": command}
+        cases[f"{command[0]}: a string size"] = {
+            **encoded("supervisely", string_size(sly_files)),
+            "argv": command,
+        }
+    cases["convert: Infinity in a point"] = encoded(
+        "supervisely", supervisely_point(sly_files, "Infinity")
+    )
+    cases["convert: a string size"] = encoded("supervisely", string_size(sly_files))
+    image = first_named(sly_files, ".png", b"\x89PNG")
+    cases["an HDR image named .png"] = encoded(
+        "supervisely",
+        {**sly_files, image: b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 60000 +X 60000\n"},
+    )
+    cases["a PAM image named .png"] = encoded(
+        "supervisely",
+        {**sly_files, image: b"P7\nWIDTH 60000\nHEIGHT 60000\nDEPTH 3\nMAXVAL 255\nENDHDR\n"},
+    )
+    deep = {**seeds["yolo"], "data.yaml": b"names: " + b"[" * 100000 + b"]" * 100000 + b"\n"}
+    cases["a data.yaml nested 100,000 deep"] = encoded("yolo", deep)
+    cases["auto-bind --max-gap 1e308"] = {
+        **encoded("supervisely", sly_files),
+        "argv": ["auto-bind", "{IN}", "--max-gap", "1e308", "--dry-run"],
+    }
+    cases["a name too long for the file system"] = {
+        **encoded("supervisely", sly_files),
+        "argv": ["convert", "supervisely", "coco", "{IN}", "{OUT}/" + "a" * 300 + "/out"],
+    }
+    for source in ("supervisely", "coco", "cvat", "labelme", "labelstudio"):
+        files = seeds[source]
+        suffix = {"cvat": ".xml", "supervisely": ".json"}.get(source, ".json")
+        name = first_named(files, suffix)
+        for target in ("/proc/kmsg", "/dev/zero", "/sys/kernel/mm/transparent_hugepage/enabled"):
+            case = encoded(source, files)
+            cases[f"{source}: {name} a link to {target}"] = {**case, "links": {name: target}}
+    # Read in a child of 3 GiB (below the 2.6 GB that 1,000,000 boxes take): MemoryError.
+    cases["CVAT: 1,000,000 boxes, in 3 GiB"] = {
+        **encoded("cvat", cvat_boxes(seeds["cvat"], 1_000_000)),
+        "memory_limit": 3 * 2**30,
+    }
+    return cases
+
+
+def run_child(cases: list, folder: Path, memory_limit: int = MEMORY_LIMIT) -> list:
     (folder / "cases.json").write_text(json.dumps(cases))
 
     def limit_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
 
     child = subprocess.run(
         [sys.executable, str(CHILD), str(folder / "cases.json"), str(folder / "results.json")],
@@ -92,7 +206,7 @@ def run_child(cases: list, folder: Path) -> list:
 
 def as_promised(result: dict) -> bool:
     errors = [line for line in result["stderr"] if not line.startswith("warning: ")]
-    if any("unexpected" in line for line in errors):
+    if any("unexpected" in line for line in errors) or result.get("leftovers"):
         return False
     return (result["code"] == 0 and not errors) or (
         result["code"] == 2 and len(errors) == 1 and errors[0].startswith("error: ")
@@ -146,12 +260,25 @@ def main() -> None:
         line = f"{name}: {result['seconds']:.2f} s, peak {result.get('peak_rss_mb', 0):.0f} MB, {state}"
         bomb_lines.append(line)
         print(f"  {line}")
-    total = len(results) + len(bomb_lines)
+    file_lines = []
+    for name, case in file_cases(seeds).items():
+        (result,) = run_child([case], folder, case.get("memory_limit", MEMORY_LIMIT))
+        promised = as_promised(result)
+        held += promised
+        state = (
+            "as promised" if promised else f"BROKE: exit {result['code']}: {result['stderr'][-1:]}"
+        )
+        line = f"{name}: {result['seconds']:.2f} s, peak {result.get('peak_rss_mb', 0):.0f} MB, {state}"
+        file_lines.append(line)
+        print(f"  {line}")
+    file_held = sum(line.endswith("as promised") for line in file_lines)
+    print(f"file kinds (issue 22): {file_held} of {len(file_lines)} ended as promised")
+    total = len(results) + len(bomb_lines) + len(file_lines)
     server_tried, server_held = server_cases()
     held, total = held + server_held, total + server_tried
     print(
         f"hostile inputs: {held} of {total} ended as promised ({len(bomb_lines)} bombs, "
-        f"{server_tried} misbehaving servers)"
+        f"{len(file_lines)} file kinds, {server_tried} misbehaving servers)"
     )
 
 

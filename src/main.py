@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import List, Optional
 
-from sly_bindings.cli.runner import interrupted_while_loading
+from sly_bindings.cli.signals import interrupted_while_loading
 
 # Loading the SDK takes a few seconds: Ctrl+C meanwhile ends with one line, not a traceback.
 with interrupted_while_loading():
@@ -40,7 +40,7 @@ with interrupted_while_loading():
         read_image_size,
     )
     from sly_bindings.files.staging import publish_folder, staging_folder
-    from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+    from sly_bindings.files.write_checks import cannot_create_in, nearest_existing, replaces_input
     from sly_bindings.groups.merge import merge_bindings
     from sly_bindings.groups.preview import PREVIEW_EXTENSIONS, save_preview
     from sly_bindings.server import retry_safe
@@ -299,7 +299,8 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     if problem:
         parser.error(f"--project-name {args.project_name!r} {problem}")
     if args.preview is not None:
-        problem = preview_path_problem(args.preview)
+        inputs = [("--image", args.image)] + [("--masks", mask) for mask in args.masks]
+        problem = preview_path_problem(args.preview) or replaces_input(args.preview, inputs)
         if problem:
             parser.error(f"--preview {args.preview} {problem}")
     return args

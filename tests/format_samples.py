@@ -8,6 +8,8 @@ as a server may answer keys as numbers).
 from __future__ import annotations
 
 import hashlib
+import struct
+import zlib
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -162,3 +164,15 @@ def make_nested_project(project_dir: Path, depth: int = 1) -> Path:
         red = project.create_dataset("red", "train/datasets/cars/datasets/red")
         red.add_item_np("c.png", image, ann=ann)
     return project_dir
+
+
+def png_header_bytes(width: int, height: int) -> bytes:
+    """A PNG whose header says ``width`` x ``height`` and which holds no pixel (57 bytes):
+    decoding it would allocate the header's size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")

@@ -2,7 +2,9 @@
 
     python tests/reader_fuzz_child.py CASES.json RESULTS.json
 
-CASES.json is a list of ``{"from": FORMAT, "to": FORMAT, "files": {relative path: base64}}``;
+CASES.json is a list of ``{"from": FORMAT, "to": FORMAT, "files": {relative path: base64}}``
+(optionally ``"links": {relative path: target}`` and ``"argv"``, another command's arguments
+with ``{IN}`` and ``{OUT}``);
 each case's files are written to a fresh folder IN, converted to OUT, and the exit code and the
 stderr lines are written to RESULTS.json, one entry per case. The parent limits this process's
 memory and time, so a reader that allocates without bound or hangs fails the test.
@@ -30,18 +32,24 @@ def run_case(case: dict, folder: Path) -> dict:
         path = source / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
+    for relative, link_target in case.get("links", {}).items():  # e.g. a link to /proc/kmsg
+        path = source / relative
+        path.unlink(missing_ok=True)
+        path.symlink_to(link_target)
+    # Another command than convert: its arguments, IN and OUT as "{IN}" and "{OUT}".
+    argv = case.get("argv") or ["convert", case["from"], case["to"], "{IN}", "{OUT}"]
+    argv = [arg.replace("{IN}", str(source)).replace("{OUT}", str(target)) for arg in argv]
     stderr = io.StringIO()
     started = time.perf_counter()
     with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
         try:
-            code = run(
-                lambda: main(["convert", case["from"], case["to"], str(source), str(target)]),
-                USER_ERRORS,
-            )
+            code = run(lambda: main(argv), USER_ERRORS)
         except SystemExit as exit:  # argparse
             code = exit.code
     return {
         "code": code,
+        # Staging folders a failed run left beside OUT (the promise: none).
+        "leftovers": [path.name for path in folder.iterdir() if ".partial-" in path.name],
         "stderr": stderr.getvalue().splitlines(),
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),

@@ -54,7 +54,11 @@ CASES = [
     ),
     (["validate", "--local"], 2, "error: argument --local: expected one argument"),
     (["discard", "--local", "x", "--bogus"], 2, "error: unrecognized arguments: --bogus"),
-    (["auto-bind", "--local", "x", "--max-gap", "nan"], 2, "error: --max-gap nan: give a finite"),
+    (
+        ["auto-bind", "--local", "x", "--max-gap", "nan"],
+        2,
+        "error: --max-gap nan: give a number of pixels from 0 to",
+    ),
     (["auto-bind", "--local", "x"], 2, "error: one of the arguments --max-gap --parents"),
     (["convert", "nosuch", "coco", "a", "b"], 2, "error: argument FROM: unknown format 'nosuch'"),
     (["convert", "cvat", "yolo", "a", "b", "--images", "a"], 2, "error: --images is read with"),

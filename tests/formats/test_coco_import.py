@@ -17,6 +17,7 @@ from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
 from bindings import binding_groups
+from sly_bindings.formats.records import group_key
 from sly_bindings.cli.main import USER_ERRORS, main
 from sly_bindings.cli.runner import run
 from sly_bindings.formats.coco.write import write_coco
@@ -111,8 +112,8 @@ def test_polygons_and_boxes():
 
     found = [(l.obj_class.name, l.geometry.geometry_name(), l.binding_key) for l in ann.labels]
     assert found == [
-        ("car", "polygon", "a.png:1"),
-        ("car", "polygon", "a.png:1"),
+        ("car", "polygon", group_key("instance", "a.png", 1)),
+        ("car", "polygon", group_key("instance", "a.png", 1)),
         ("sign", "rectangle", None),
     ]
     first, second, box = (label.geometry for label in ann.labels)
@@ -130,8 +131,8 @@ def test_masks_are_split_into_blobs_except_crowds():
         for l in ann.labels
     ]
     assert found == [
-        ("car", "bitmap", 4, "b.png:3"),  # rows 0-1 x columns 0-1
-        ("car", "bitmap", 2, "b.png:3"),  # row 3 x columns 3-4
+        ("car", "bitmap", 4, group_key("instance", "b.png", 3)),  # rows 0-1 x columns 0-1
+        ("car", "bitmap", 2, group_key("instance", "b.png", 3)),  # row 3 x columns 3-4
         ("sign", "bitmap", 6, None),  # the crowd, both blobs in one label
         ("car", "bitmap", 6, None),
     ]

@@ -20,6 +20,7 @@ from sly_bindings.formats.cvat import (
     mask_to_cvat_rle,
     project_to_cvat,
 )
+from sly_bindings.formats.records import group_key
 from commands import convert_in_process
 from format_samples import (
     CAR,
@@ -122,8 +123,8 @@ def test_shapes_become_labels_grouped_by_group_id():
     found = [(l.obj_class.name, l.geometry.geometry_name(), l.binding_key) for l in ann.labels]
     assert found == [
         ("sign", "rectangle", None),
-        ("car", "polygon", "a.png:1"),
-        ("car", "bitmap", "a.png:1"),
+        ("car", "polygon", group_key("group", "a.png", 1)),
+        ("car", "bitmap", group_key("group", "a.png", 1)),
     ]
     box, outline, mask = (label.geometry for label in ann.labels)
     # xbr and ybr are pixel edges: 1.00 .. 4.00 covers the pixels 1, 2 and 3.
@@ -879,6 +880,7 @@ def test_a_group_id_on_a_lone_shape_reads_unbound_and_writes_back_the_same_group
         "</image>"
     )
     ann = cvat_image_to_annotation(image)
-    assert [label.binding_key for label in ann.labels] == [None, "a.jpg:1", "a.jpg:1"]
+    key = group_key("group", "a.jpg", 1)
+    assert [label.binding_key for label in ann.labels] == [None, key, key]
     written = annotation_to_cvat_image(ann, 0, "a.jpg", "default")
     assert [shape.get("group_id") for shape in written] == ["4", "1", "1"]

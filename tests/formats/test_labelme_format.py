@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bindings import binding_groups
+from sly_bindings.formats.records import group_key
 from sly_bindings.groups.validate import find_problems
 from format_samples import (
     CAR,
@@ -94,7 +95,8 @@ def labelme_file(*shapes, image_path="street.jpg", height=10, width=12, image_da
                 shape("car", [[5, 5], [8, 5], [6, 7]], group_id=1),
                 shape("car", [[0, 6], [2, 6], [1, 8]]),
             ],
-            [("car", "polygon", "street.jpg:car:1")] * 2 + [("car", "polygon", None)],
+            [("car", "polygon", group_key("group", "street.jpg", "car", "1"))] * 2
+            + [("car", "polygon", None)],
         ),
         # group_id 7 written as a number, a string and 7.0: one group, never two.
         (
@@ -103,7 +105,7 @@ def labelme_file(*shapes, image_path="street.jpg", height=10, width=12, image_da
                 shape("sign", [[4, 4], [5, 5]], "rectangle", group_id="7"),
                 shape("sign", [[8, 8], [9, 9]], "rectangle", group_id=7.0),
             ],
-            [("sign", "rectangle", "street.jpg:sign:7")] * 3,
+            [("sign", "rectangle", group_key("group", "street.jpg", "sign", "7"))] * 3,
         ),
         # The same group_id under two labels is two objects, as in LabelMe's shapes_to_label.
         (
@@ -112,8 +114,8 @@ def labelme_file(*shapes, image_path="street.jpg", height=10, width=12, image_da
                 shape("person", [[4, 4], [5, 5]], "rectangle", group_id=2),
             ],
             [
-                ("car", "rectangle", "street.jpg:car:2"),
-                ("person", "rectangle", "street.jpg:person:2"),
+                ("car", "rectangle", group_key("group", "street.jpg", "car", "2")),
+                ("person", "rectangle", group_key("group", "street.jpg", "person", "2")),
             ],
         ),
         # A mask shape and a polygon in one group: one object of two geometries.
@@ -122,7 +124,10 @@ def labelme_file(*shapes, image_path="street.jpg", height=10, width=12, image_da
                 shape("car", [[2, 3], [4, 4]], "mask", group_id=3, mask=MASK_2X3),
                 shape("car", [[7, 7], [9, 7], [8, 9]], group_id=3),
             ],
-            [("car", "bitmap", "street.jpg:car:3"), ("car", "polygon", "street.jpg:car:3")],
+            [
+                ("car", "bitmap", group_key("group", "street.jpg", "car", "3")),
+                ("car", "polygon", group_key("group", "street.jpg", "car", "3")),
+            ],
         ),
         # No shapes: an empty annotation.
         ([], []),
@@ -227,10 +232,14 @@ def png_declaring(width, height):
     "width, height, message",
     [
         # The attack: 20000x20000 pixels (400 MB decoded) on the 12x10 image.
-        (20000, 20000, "its PNG is 20000x20000 pixels, larger than the 12x10 image"),
-        (13, 10, "its PNG is 13x10 pixels, larger than the 12x10 image"),  # one column too wide
-        (12, 11, "its PNG is 12x11 pixels, larger than the 12x10 image"),  # one row too tall
-        (1, 100000, "its PNG is 1x100000 pixels"),
+        (20000, 20000, "a 20000x20000 (width x height) mask, larger than the 12x10 image"),
+        (
+            13,
+            10,
+            "a 13x10 (width x height) mask, larger than the 12x10 image",
+        ),  # one column too wide
+        (12, 11, "a 12x11 (width x height) mask, larger than the 12x10 image"),  # one row too tall
+        (1, 100000, "a 1x100000 (width x height) mask"),
         # Beyond what OpenCV decodes at all: refused from the header too.
         (40000, 40000, "its header gives 40000x40000 pixels, over the 2^30"),
     ],
@@ -540,7 +549,7 @@ def test_reading_a_folder_of_hand_made_files(tmp_path):
         # imageData that is not an image.
         (
             {"a.json": json.dumps(labelme_file(image_path="a.png", image_data="aGVsbG8="))},
-            r"a.json: imageData: the image it embeds is not an image Supervisely can read",
+            r"a.json: imageData: the image it embeds: its size cannot be read from its header",
         ),
     ],
 )
@@ -621,8 +630,11 @@ def test_a_group_id_on_a_lone_shape_reads_unbound_and_writes_back_the_same_group
         shape("sign", [[8, 8], [9, 9]], "rectangle", group_id=9),
     )
     ann = labelme_to_annotation(data)
-    assert [label.binding_key for label in ann.labels] == [None, "street.jpg:car:1"] * 1 + [
-        "street.jpg:car:1",
+    assert [label.binding_key for label in ann.labels] == [
+        None,
+        group_key("group", "street.jpg", "car", "1"),
+    ] * 1 + [
+        group_key("group", "street.jpg", "car", "1"),
         None,
     ]
     assert not find_problems(ann, "street.jpg")  # nothing the user never grouped is flagged

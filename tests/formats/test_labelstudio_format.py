@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bindings import binding_groups
 from bound_projects import local_groups, write_local_project
 from commands import convert_in_process
+from sly_bindings.formats.records import group_key
 from sly_bindings.formats import labelstudio
 from sly_bindings.formats.boxes import rectangle_to_box
 from sly_bindings.formats.items import FormatItem, items_to_project, project_items
@@ -179,7 +180,10 @@ def test_a_chain_in_any_direction_and_parent_ids_are_one_group(tmp_path):
     (item,), _ = read_all(export(tmp_path, [task(results)]))
     assert groups(item.ann) == [[0, 1, 2], [3, 4]]
     keys = {label.binding_key for label in item.ann.labels}
-    assert keys == {"1:a", "1:d"}
+    assert keys == {
+        group_key("region", group_key("task", 1), "a"),
+        group_key("region", group_key("task", 1), "d"),
+    }
 
 
 def test_the_box_rule_x25_y40_w50_h20_on_400x300(tmp_path):

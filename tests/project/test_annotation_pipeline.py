@@ -151,10 +151,10 @@ def test_an_annotation_it_cannot_edit_is_skipped_with_the_reason(sly_server, sly
             lambda label: label.update(bitmap="x"),
             "the SDK cannot convert the annotation the server holds (TypeError: ",
         ),
-        # it downloads, but Label.from_json cannot decode the mask
+        # it downloads, but its mask is no PNG: refused before the SDK decodes it
         (
             lambda label: label["bitmap"].update(data="aGVsbG8="),
-            "label 0 (car) cannot be read by the SDK (UnidentifiedImageError: ",
+            "label 0 (car): bitmap.data: not a PNG image (no header Pillow reads)",
         ),
     ],
 )

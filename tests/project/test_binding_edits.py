@@ -283,7 +283,7 @@ def without(mapping: dict, field: str) -> dict:
             },
             pytest.raises(
                 UnreadableAnnotationError,
-                match=r"^label 0 \(car\) cannot be read by the SDK \(UnidentifiedImageError: ",
+                match=r"^label 0 \(car\): bitmap.data: not a PNG image \(no header Pillow reads\)",
             ),
         ),
         # a box without its points

@@ -95,7 +95,9 @@ CASES = [
     ("image missing", ["--image", "nowhere.jpg", *TWO_MASKS], {},
      "image nowhere.jpg does not exist: check the path"),
     ("image corrupt", ["--image", "{corrupt}", *TWO_MASKS], {},
-     "image {corrupt} cannot be decoded (corrupt or truncated): export it again"),
+     "image {corrupt}: its size cannot be read from its header (corrupt or truncated, or not a "
+     "PNG, JPEG, BMP, WebP or TIFF whatever its name says), so it is not decoded: export it "
+     "again as PNG or JPEG"),
     ("image cut short", ["--image", "{truncated}", *TWO_MASKS], {},
      "image {truncated} is truncated (its JPEG data ends early): copy it again"),
     ("mask missing", ["--image", DEMO_IMAGE, "--masks", str(DEMO_MASK), "nowhere.png"], {},

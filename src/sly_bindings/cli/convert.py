@@ -19,11 +19,12 @@ from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequenc
 import supervisely as sly
 
 from bindings import InvalidBindingKeyError, binding_groups
+from sly_bindings.cli.printable import printable
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
 from sly_bindings.files.project_folder import ProjectFolderError, ProjectFolderWarning
 from sly_bindings.files.staging import staging_folder
-from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
+from sly_bindings.files.write_checks import PATH_PROBLEMS, cannot_create_in, nearest_existing
 from sly_bindings.formats.items import (
     ClassInfo,
     FormatWarning,
@@ -105,12 +106,18 @@ def run_command(args: argparse.Namespace) -> int:
                     verify(
                         read_back(target_format, staging, target), written, target_format, target
                     )
-    except BaseException:
+    except BaseException as error:
         # The warnings so far say why a run fails (every image left out, say): shown before
         # its error line, never lost with it.
         failed = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
         for line in warning_totals.shown(failed):
             print(line, file=sys.stderr)
+        if isinstance(error, MemoryError):  # whole folders are held in memory: name what is
+            raise UserError(
+                f"IN {source} is too large to convert in the memory this machine (or ulimit -v) "
+                "gives the run; OUT is not written: convert it in parts (a dataset at a time) or "
+                "on a machine with more memory"
+            ) from None
         raise
     kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
     shown = [str(message) for message in kept]
@@ -122,7 +129,7 @@ def run_command(args: argparse.Namespace) -> int:
             f"{target_format.name} holds {written} where the project had {read} "
             f"(docs/formats.md says what each format keeps)"
         )
-        print(f"warning: {shown[-1]}", file=sys.stderr)
+        print(f"warning: {printable(shown[-1])}", file=sys.stderr)
     if args.json:
         summary = {
             "from": source_format.name,
@@ -371,6 +378,11 @@ def staged(target: Path, overwrite: bool = False) -> Iterator[Path]:
                 f"OUT {target}: {relative} would be both a file and a folder (an image and a "
                 "dataset of IN share its name): rename one of them in IN"
             ) from None
+        except OSError as error:  # a file over ulimit -f, a name too long: named as OUT
+            if error.errno not in PATH_PROBLEMS:
+                raise
+            cause, fix = PATH_PROBLEMS[error.errno]
+            raise UserError(f"OUT {target}: {cause} ({error.strerror}): {fix}") from None
         if overwrite and target.is_dir() and not target.is_symlink():
             replaced = scratch / ".replaced"
             os.rename(target, replaced)

@@ -184,8 +184,13 @@ def is_zip(path: Optional[Path]) -> bool:
     return path is not None and path.suffix.lower() == ".zip"
 
 
+# The largest --max-gap: formats.items.MAX_COORDINATE (this module imports no SDK).
+MAX_GAP = 2**20
+
+
 def check_args(args: argparse.Namespace) -> None:
-    """A UserError for values argparse lets through: a --max-gap that is not a finite number.
+    """A UserError for values argparse lets through: a --max-gap that is not a number of pixels
+    from 0 to :data:`MAX_GAP` (1e308 squares to infinity).
 
     DIR becomes ``args.local`` (the two name the same target).
     """
@@ -212,5 +217,8 @@ def check_args(args: argparse.Namespace) -> None:
         raise UserError("--children goes with --parents: name the classes of the holding objects")
     elif args.min_overlap is not None:
         raise UserError("--min-overlap goes with --parents and --children, not with --max-gap")
-    elif not (math.isfinite(args.max_gap) and args.max_gap >= 0):
-        raise UserError(f"--max-gap {args.max_gap}: give a finite number of pixels, 0 or more")
+    elif not (math.isfinite(args.max_gap) and 0 <= args.max_gap <= MAX_GAP):
+        raise UserError(
+            f"--max-gap {args.max_gap}: give a number of pixels from 0 to {MAX_GAP} (2^20, the "
+            "largest coordinate an image has)"
+        )

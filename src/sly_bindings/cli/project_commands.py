@@ -41,6 +41,7 @@ from typing import Any, Dict, List, Optional
 import requests
 import supervisely as sly
 
+from sly_bindings.cli.printable import printable
 from sly_bindings.cli.runner import CommandFailed, UserError, describe
 from sly_bindings.cli.settings import load_settings, read_credentials
 from sly_bindings.files.project_folder import ProjectFolderError
@@ -221,7 +222,7 @@ def summary_line(name: str, summary: EditSummary, dry_run: bool, saved: str) -> 
         line += f", {summary.changed} changed, {summary.saved} {saved}"
     if summary.skipped:
         line += f", {summary.skipped} skipped ({summary.first_skip})"
-    return line
+    return printable(line)
 
 
 def print_report(
@@ -257,8 +258,11 @@ def group_lines(images: List[Dict[str, Any]]) -> List[str]:
         ["ds0: a.png: group 'm': car, person (2 labels)"]
     """
     return [
-        f"{image['dataset']}: {image['image']}: group {group['key']!r}: "
-        f"{', '.join(group['classes'])} ({group['labels']} label{'' if group['labels'] == 1 else 's'})"
+        printable(
+            f"{image['dataset']}: {image['image']}: group {group['key']!r}: "
+            f"{', '.join(group['classes'])} "
+            f"({group['labels']} label{'' if group['labels'] == 1 else 's'})"
+        )
         for image in images
         for group in image["groups"]
     ]
@@ -302,7 +306,7 @@ def report_table(names: List[str], counts: List[BindingStats]) -> str:
     """
     header = ["dataset"] + list(REPORT_COLUMNS.values())
     rows = [
-        [name] + [str(getattr(stats, field)) for field in REPORT_COLUMNS]
+        [printable(name)] + [str(getattr(stats, field)) for field in REPORT_COLUMNS]
         for name, stats in zip(names, counts)
     ]
     widths = [max(len(row[column]) for row in [header] + rows) for column in range(len(header))]
@@ -441,6 +445,15 @@ def print_problems(names: List[str], problems: List[List[BindingProblem]], as_js
         return
     for name, found in zip(names, problems):
         if found:
-            print("\n".join(f"{name}: {line}" for line in format_report(found).splitlines()))
+            # Names escaped first: a name with a line feed stays in its one line.
+            shown = [
+                problem._replace(
+                    image_names=tuple(map(printable, problem.image_names)),
+                    class_names=tuple(map(printable, problem.class_names)),
+                )
+                for problem in found
+            ]
+            lines = format_report(shown).splitlines()
+            print("\n".join(f"{printable(name)}: {line}" for line in lines))
     total = sum(len(found) for found in problems)
     print(f"{total} binding problem{'' if total == 1 else 's'} found")

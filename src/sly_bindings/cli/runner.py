@@ -1,14 +1,15 @@
 """Run a command-line entry point so that every failure ends in one line and an exit code.
 
 Exit codes: 0 done, 2 bad input or set-up (the line says what to fix), 1 an unexpected failure,
-130 interrupted, 143 terminated, 141 when whoever read the output closed it early. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
+130 interrupted, 143 terminated (129 SIGHUP, 131 SIGQUIT: ``cli/signals.py``), 141 when whoever read the output closed it early. The traceback is shown only with ``LOG_LEVEL=DEBUG``. Every line that leaves
 here has the API token blanked out, whatever produced it.
 
 Unless LOG_LEVEL is set, the SDK's JSON warnings about a failed request stay off the terminal
 (the error line says it in words) and its retries show as one ``note:`` line per API method.
 Every request is guarded (``server/guard.py``): timeouts, a total deadline, no redirect to
-another address, a cap on the answer's size and on ``Retry-After``. SIGTERM ends the run
-as Ctrl+C does, so the ``finally`` blocks that remove staging folders and temporary files run.
+another address, a cap on the answer's size and on ``Retry-After``. SIGTERM, SIGHUP and SIGQUIT
+end the run as Ctrl+C does, so the ``finally`` blocks that remove staging folders and temporary
+files run (``cli/signals.py``).
 """
 
 from __future__ import annotations
@@ -24,22 +25,30 @@ import os
 import re
 import signal
 import sys
-import threading
 import traceback
 from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple, Type
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
 
-from sly_bindings.files.write_checks import disk_problem, is_disk_problem
+from sly_bindings.cli.printable import printable
+from sly_bindings.cli.signals import (  # noqa: F401 - EXIT_*, Terminated: runner's names too
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    exit_code_of,
+    interrupted_while_loading,
+    log_level_problem,
+    say,
+    sigterm_as_interrupt,
+)
+from sly_bindings.files.write_checks import disk_problem, is_disk_problem, path_problem
 from sly_bindings.server import guard
 from sly_bindings.server.guard import UntrustedAnswer, guarded_requests
 from sly_bindings.server.timeouts import TimeoutSettingError
 
 EXIT_UNEXPECTED = 1
 EXIT_USER_ERROR = 2
-EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 128 + signal.SIGTERM
 # As a shell reports a process that SIGPIPE ended: not 1 (``validate``: problems found).
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
@@ -48,10 +57,6 @@ SDK_LOGGER_NAME = "logger"  # what supervisely/sly_logger.py calls the SDK's log
 
 class UserError(Exception):
     """Bad input or set-up that the user can fix; the message names the problem and the fix."""
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the program is, so that it unwinds as for Ctrl+C."""
 
 
 class CommandFailed(Exception):
@@ -122,9 +127,9 @@ def run(
                 file=sys.stderr,
             )
             return EXIT_BROKEN_PIPE
-        except KeyboardInterrupt as interruption:
-            print(interrupted, file=sys.stderr)
-            return EXIT_TERMINATED if isinstance(interruption, Terminated) else EXIT_INTERRUPTED
+        except KeyboardInterrupt as interruption:  # Ctrl+C, or a signal of cli/signals.py
+            say(interrupted)
+            return exit_code_of(interruption)
         except Exception as error:  # noqa: BLE001 - the point of this function
             if os.environ.get("LOG_LEVEL", "").upper() == "DEBUG":
                 print(redact(traceback.format_exc()), file=sys.stderr, end="")
@@ -137,34 +142,9 @@ def run(
             )
             # One line, whatever the message holds (SDK errors and server pages have newlines);
             # redacted first, so that a token with a newline in it is found as it is.
-            print(f"error: {' '.join(redact(message).split())}", file=sys.stderr)
+            print(f"error: {printable(' '.join(redact(message).split()))}", file=sys.stderr)
             return code
     raise AssertionError("unreachable: the block returns")
-
-
-@contextlib.contextmanager
-def interrupted_while_loading(
-    line: str = "interrupted while loading the SDK: nothing was done",
-) -> Iterator[None]:
-    """Around a script's imports: Ctrl+C (or SIGTERM) while they load ends the process with
-    ``line`` on stderr and exit code 130 (143), instead of a traceback through the SDK.
-
-    Examples:
-        >>> with interrupted_while_loading():
-        ...     import json
-    """
-    try:
-        check_log_level()
-    except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
-        raise SystemExit(EXIT_USER_ERROR) from None
-    with sigterm_as_interrupt():
-        try:
-            yield
-        except KeyboardInterrupt as interruption:
-            print(line, file=sys.stderr)
-            terminated = isinstance(interruption, Terminated)
-            raise SystemExit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
 
 
 @contextlib.contextmanager
@@ -182,24 +162,6 @@ def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> 
         sdk.removeFilter(quiet)
         for place in places:
             place.removeFilter(secrets)
-
-
-@contextlib.contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (a KeyboardInterrupt) in the main
-    thread, so the program cleans up as for Ctrl+C. Elsewhere than the main thread: nothing."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise Terminated()
-
-    saved = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, saved)
 
 
 class RedactingFilter(logging.Filter):
@@ -405,6 +367,21 @@ def describe(
     if is_disk_problem(error):
         cause, fix = disk_problem(error)  # type: ignore[arg-type]
         return f"{cause}: {fix}", EXIT_USER_ERROR
+    if path_problem(error) is not None:
+        return str(path_problem(error)), EXIT_USER_ERROR
+    if isinstance(error, MemoryError):
+        return (
+            "out of memory: the input is larger than this machine's memory can hold at once "
+            "(or than a limit set with ulimit -v): split it into smaller parts, or run on a "
+            "machine with more memory",
+            EXIT_USER_ERROR,
+        )
+    if isinstance(error, RecursionError):
+        return (
+            "an input nested too deep to read (a JSON, YAML or XML file whose lists or objects "
+            "hold each other thousands of levels deep): fix the file or export it again",
+            EXIT_USER_ERROR,
+        )
     if is_answer_shape_error(error):
         return (
             f"{server} answered with JSON of a shape the SDK does not read "
@@ -462,12 +439,9 @@ def is_answer_shape_error(error: BaseException) -> bool:
     )
 
 
-LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "TRACE", "NOTSET")
-
-
 def check_log_level() -> None:
-    """Refuse a LOG_LEVEL (or LOGLEVEL) the SDK's logger cannot take, before the SDK loads
-    (it raises a ValueError while being imported).
+    """Refuse a LOG_LEVEL (or LOGLEVEL) the SDK's logger cannot take, before the SDK loads (it
+    raises a ValueError while being imported): :func:`cli.signals.log_level_problem`.
 
     Raises:
         UserError: the line names the variable, its value and the levels to use.
@@ -480,13 +454,9 @@ def check_log_level() -> None:
         sly_bindings.cli.runner.UserError: LOG_LEVEL='verbose' is not a log level: use DEBUG, INFO, WARNING, ERROR or TRACE, or unset it
         >>> del os.environ["LOG_LEVEL"]
     """
-    name = "LOG_LEVEL" if os.environ.get("LOG_LEVEL") is not None else "LOGLEVEL"
-    value = os.environ.get(name)
-    if value is not None and value.upper() not in LOG_LEVELS:
-        raise UserError(
-            f"{name}={value!r} is not a log level: use DEBUG, INFO, WARNING, ERROR or TRACE, "
-            "or unset it"
-        )
+    problem = log_level_problem()
+    if problem is not None:
+        raise UserError(problem)
 
 
 def server_message(response: requests.Response) -> str:

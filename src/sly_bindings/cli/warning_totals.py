@@ -28,6 +28,8 @@ import sys
 import warnings
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Pattern, Tuple
 
+from sly_bindings.cli.printable import printable
+
 SHOWN = 3  # warnings of one kind printed as they are; more are one line
 
 # (pattern, kind): the kind may use the pattern's named group ``what``. First match wins.
@@ -194,7 +196,7 @@ def collecting(as_json: bool = False) -> Iterator[Collector]:
             stdout.write(with_warnings(captured.getvalue(), collector))
             stdout.flush()
         for line in collector.terminal_lines(collector.printed):
-            print(line, file=sys.stderr)
+            print(printable(line), file=sys.stderr)  # a name with LF, CR, ESC: escaped
 
 
 def add_caught(collector: Collector, caught: List[warnings.WarningMessage]) -> None:

@@ -8,7 +8,7 @@ Mask rule (what :func:`read_mask` accepts):
     - the same height and width as the image, and at least one pixel set.
 
 Before anything is opened or decoded, a path must name a regular file (a FIFO would block the
-read forever) and its header, read with Pillow, must give at most 2^30 pixels (OpenCV's own
+read forever) outside /proc, /sys and /dev (``files.input_paths.system_file_problem``) and its header, read with Pillow, must give at most 2^30 pixels (OpenCV's own
 limit, ``CV_IO_MAX_IMAGE_PIXELS``); a mask's header must give the image's size.
 
 EXIF orientation rule: an image is sized as the SDK's ``sly.image.read`` sizes it, that is with
@@ -19,12 +19,14 @@ target (``sly.image.read``, ``api.image.download_np``) gives the rotated pixels,
 drawn on the rotated image. A mask at the other orientation is refused with a message naming
 EXIF.
 
-Copy this file into your own script: it needs only ``supervisely``, ``numpy``, ``opencv`` and
-``Pillow`` (which the SDK brings).
+Copy this file with ``files/input_paths.py`` into your own script: it needs only
+``supervisely``, ``numpy``, ``opencv`` and ``Pillow`` (which the SDK brings).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import functools
 import io
@@ -32,8 +34,10 @@ import os
 import stat
 import tempfile
 import warnings
+import zlib
 from pathlib import Path
 from typing import (
+    Any,
     Dict,
     Iterator,
     List,
@@ -48,6 +52,8 @@ import numpy as np
 import numpy.typing as npt
 import supervisely as sly
 from PIL import Image, UnidentifiedImageError
+
+from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, system_file_problem
 
 MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 
@@ -174,7 +180,7 @@ def read_image(
         FileNotFoundError: the path does not exist.
         InvalidImageError: the path is a folder, a FIFO or another non-regular file (refused
             without opening it), the file is not an image Supervisely accepts, its header gives
-            over 2^30 pixels, it is corrupt, or it is a JPEG cut short (which ``cv2.imread``
+            over 2^30 pixels or cannot be read by Pillow (:func:`unsized_message`), it is corrupt, or it is a JPEG cut short (which ``cv2.imread``
             decodes with a grey bottom, and no error).
 
     Examples:
@@ -188,7 +194,8 @@ def read_image(
             f"{name} is not a format Supervisely accepts: use one of "
             + ", ".join(sly.image.SUPPORTED_IMG_EXTS)
         )
-    image_header(path, name, InvalidImageError)
+    if image_header(path, name, InvalidImageError) is None:
+        raise InvalidImageError(unsized_message(name))
     # cv2.imread raises nothing: a corrupt file gives None, and a JPEG cut short decodes while
     # libjpeg warns on the process's stderr, which we read instead of showing.
     with _c_stderr_captured() as c_stderr:
@@ -229,12 +236,13 @@ def oriented_size(
     ``image`` is a path or the image's bytes. The size is read from the header without decoding
     the pixels, with the EXIF orientation applied (the module's rule): an image stored as
     640x480 with orientation 6 is ``(640, 480)``. When Pillow does not know the format, the
-    image is decoded as OpenCV decodes it (``read_image_size``, or ``cv2.imdecode``).
+    image is refused (:func:`unsized_message`): OpenCV would decode it unsized.
 
     Raises:
         FileNotFoundError: the path does not exist.
         ``error``: the path is not a regular file (a FIFO is not opened), the header gives
-            over 2^30 pixels, or the image cannot be decoded; the message names the image.
+            over 2^30 pixels, or no header Pillow reads gives its size; the message names the
+            image.
 
     Examples:
         >>> oriented_size("images/image.jpg", "image images/image.jpg")
@@ -245,19 +253,28 @@ def oriented_size(
     if not isinstance(image, bytes):
         _check_regular_file(image, name, error, "give the image file")  # a FIFO: not opened
     header = image_header(image, name, error)
-    if header is not None:
-        height, width, orientation = header
-        return (width, height) if orientation in ROTATED_ORIENTATIONS else (height, width)
-    if not isinstance(image, bytes):
-        try:
-            return read_image_size(image)
-        except InvalidImageError as failure:
-            raise error(str(failure)) from None
-    with _c_stderr_captured():
-        decoded = cv2.imdecode(np.frombuffer(image, np.uint8), cv2.IMREAD_COLOR)
-    if decoded is None:
-        raise error(f"{name} is not an image Supervisely can read: give a PNG or JPEG image")
-    return decoded.shape[0], decoded.shape[1]
+    if header is None:  # OpenCV would decode it unsized (an HDR or PAM named .png: gigabytes)
+        raise error(unsized_message(name))
+    height, width, orientation = header
+    return (width, height) if orientation in ROTATED_ORIENTATIONS else (height, width)
+
+
+def unsized_message(name: str) -> str:
+    """The line for an image whose size cannot be read from its header before it is decoded.
+
+    Pillow reads the headers of PNG, JPEG, BMP, WebP, TIFF and MPO without decoding; another
+    format (an HDR or PAM file named ``.png``, NRRD) would go to OpenCV unsized, and OpenCV
+    allocates what its pixels claim (10.8 GB for a small file). So it is refused by name.
+
+    Examples:
+        >>> unsized_message("image a.png")[:61]
+        'image a.png: its size cannot be read from its header (corrupt'
+    """
+    return (
+        f"{name}: its size cannot be read from its header (corrupt or truncated, or not a PNG, "
+        "JPEG, BMP, WebP or TIFF whatever its name says), so it is not decoded: export it again "
+        "as PNG or JPEG"
+    )
 
 
 def image_header(
@@ -319,6 +336,8 @@ def _check_regular_file(
         raise error(f"{name} is a folder: {folder_fix or what}")
     if not stat.S_ISREG(mode):
         raise error(f"{name} is not a regular file (a FIFO, socket or device): {what}")
+    if system_file_problem(path) is not None:
+        raise error(f"{name} {system_file_problem(path)}: {SYSTEM_FILE_FIX}")
 
 
 @contextlib.contextmanager
@@ -372,7 +391,9 @@ def read_mask(source: MaskSource, image_size: Tuple[int, int]) -> npt.NDArray[np
             folder_fix=f"pass one file per mask, e.g. {name[5:]}/*.png",
         )
         header = image_header(source, name, InvalidMaskError)
-        if header is not None and header[:2] != tuple(image_size):
+        if header is None:
+            raise InvalidMaskError(unsized_message(name))
+        if header[:2] != tuple(image_size):
             raise InvalidMaskError(_size_mismatch(name, header[:2], image_size))
         # IMREAD_UNCHANGED keeps 16-bit and alpha data visible, so they are rejected, not mangled.
         with _c_stderr_captured():
@@ -447,3 +468,174 @@ def masks_to_labels(
         [6.0]
     """
     return [sly.Label(sly.Bitmap(read_mask(mask, image_size)), obj_class) for mask in masks]
+
+
+# --- Masks encoded in annotation files: sized before they are decoded -------------------------
+
+
+def check_mask_fits(
+    mask_size: Tuple[int, int],
+    image_size: Tuple[Optional[int], Optional[int]],
+    name: str,
+    error: type = InvalidMaskError,
+) -> None:
+    """Raise unless a mask of ``mask_size`` ``(height, width)`` fits its image: the one size rule
+    of every mask a file encodes (a Supervisely bitmap, a COCO RLE, a Label Studio brush, a CVAT
+    or LabelMe mask), checked before the mask is decoded.
+
+    A mask is never larger than its image (the tools cut a mask to the image, or to the
+    object's box inside it), and never over 2^30 pixels. An image side of None (a Supervisely
+    annotation whose size is null) bounds nothing but the 2^30.
+
+    Raises:
+        ``error``: the message starts with ``name`` and gives both sizes.
+
+    Examples:
+        >>> check_mask_fits((2, 3), (8, 8), "mask")
+        >>> check_mask_fits((20000, 20000), (32, 32), "objects[0].bitmap.data")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.files.images.InvalidMaskError: objects[0].bitmap.data: a 20000x20000 (width x height) mask, larger than the 32x32 image: export the annotation again
+    """
+    height, width = mask_size
+    image_height, image_width = image_size
+    larger = (image_height is not None and height > image_height) or (
+        image_width is not None and width > image_width
+    )
+    if larger or height * width > MAX_PIXELS:
+        image = "x".join("?" if side is None else str(side) for side in (image_width, image_height))
+        raise error(
+            f"{name}: a {width}x{height} (width x height) mask, larger than the {image} image: "
+            "export the annotation again"
+        )
+
+
+def png_mask_size(
+    data: bytes,
+    image_size: Tuple[Optional[int], Optional[int]],
+    name: str,
+    error: type = InvalidMaskError,
+) -> Tuple[int, int]:
+    """The ``(height, width)`` of the PNG (or other image) ``data`` of a mask, from its header,
+    checked with :func:`check_mask_fits` before a pixel is decoded.
+
+    Raises:
+        ``error``: no header Pillow reads, or a mask larger than its image.
+
+    Examples:
+        >>> png = sly.image.write_bytes(np.zeros((2, 3, 3), np.uint8), ".png")
+        >>> png_mask_size(png, (8, 8), "mask")
+        (2, 3)
+    """
+    header = image_header(data, name, error) if data else None
+    if header is None:
+        raise error(f"{name}: not a PNG image (no header Pillow reads): export it again")
+    check_mask_fits(header[:2], image_size, name, error)
+    return header[0], header[1]
+
+
+# A PNG of h x w pixels holds at most h * (1 + 8 w) bytes of raw rows (RGBA, 16 bits a sample),
+# stored uncompressed at worst; twice that and 1 MiB for its other chunks bound a real one.
+PNG_SLACK = 2**20
+
+
+def supervisely_mask_size(
+    data: Any,
+    image_size: Tuple[Optional[int], Optional[int]],
+    name: str,
+    error: type = InvalidMaskError,
+) -> Tuple[int, int]:
+    """The ``(height, width)`` of a Supervisely bitmap's ``data`` (base64 of zlib of a PNG, or
+    base64 of a PNG: ``Bitmap.base64_2_data`` reads both), found without decoding the mask.
+
+    The zlib stream is inflated with a bound (``zlib.decompressobj().decompress(data,
+    max_length)``): a PNG of a mask that fits the image is at most ``2 h (1 + 8 w)`` bytes and
+    1 MiB, so a stream that inflates further is refused at that point; then the PNG's header
+    gives the size, checked with :func:`check_mask_fits`. A 35 KB annotation of a 32x32 image
+    that the SDK inflates to gigabytes costs nothing here.
+
+    Raises:
+        ``error``: not a base64 string, a stream that inflates past the bound, or a PNG
+            larger than its image (or with no header Pillow reads).
+
+    Examples:
+        >>> mask = np.zeros((2, 3), bool); mask[0, 1] = True
+        >>> supervisely_mask_size(sly.Bitmap.data_2_base64(mask), (8, 8), "bitmap.data")
+        (2, 3)
+    """
+    if not isinstance(data, str):
+        raise error(f"{name}: must be a base64 string of a PNG")
+    try:
+        raw = base64.b64decode(data, validate=False)
+    except (binascii.Error, ValueError):
+        raise error(f"{name}: not valid base64: export the annotation again") from None
+    height, width = (MAX_PIXELS if side is None else side for side in image_size)
+    bound = min(2 * height * (1 + 8 * width), 16 * MAX_PIXELS) + PNG_SLACK
+    inflater = zlib.decompressobj()
+    try:
+        png = inflater.decompress(raw, bound)
+    except zlib.error:
+        png = raw  # not zlib: base64 of the PNG itself (the SDK's second form)
+    else:
+        if inflater.unconsumed_tail:
+            raise error(
+                f"{name}: inflates to more than {bound} bytes, more than any mask of the "
+                f"{image_size[1]}x{image_size[0]} image: export the annotation again"
+            )
+    return png_mask_size(png, image_size, name, error)
+
+
+# The fields of a Supervisely object that hold an encoded mask (``Bitmap`` and ``AlphaMask``:
+# "bitmap", ``MultichannelBitmap``: "multichannelBitmap"), each ``{"origin", "data"}``.
+ENCODED_GEOMETRY_FIELDS = ("bitmap", "multichannelBitmap")
+
+
+def check_encoded_geometry(
+    label_json: Any,
+    image_size: Tuple[Optional[int], Optional[int]],
+    name: str,
+    error: type = InvalidMaskError,
+) -> None:
+    """Raise unless every mask a Supervisely object JSON encodes fits its image
+    (:func:`supervisely_mask_size`), before ``sly.Label.from_json`` decodes it: the check of
+    every reader of Supervisely annotations (a local project, a server's answer).
+
+    Raises:
+        ``error``: the message names ``name`` and the field.
+
+    Examples:
+        >>> mask = np.ones((2, 2), bool)
+        >>> obj = {"bitmap": {"origin": [0, 0], "data": sly.Bitmap.data_2_base64(mask)}}
+        >>> check_encoded_geometry(obj, (8, 8), "objects[0]")
+        >>> check_encoded_geometry(obj, (1, 1), "objects[0]")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.files.images.InvalidMaskError: objects[0]: bitmap.data: a 2x2 (width x height) mask, larger than the 1x1 image: export the annotation again
+    """
+    if not isinstance(label_json, dict):
+        return
+    for field in ENCODED_GEOMETRY_FIELDS:
+        value = label_json.get(field)
+        if isinstance(value, dict) and "data" in value:
+            if field == "bitmap":
+                supervisely_mask_size(value["data"], image_size, f"{name}: {field}.data", error)
+            else:
+                _check_inflated_size(value["data"], image_size, f"{name}: {field}.data", error)
+
+
+def _check_inflated_size(
+    data: Any, image_size: Tuple[Optional[int], Optional[int]], name: str, error: type
+) -> None:
+    """Raise unless ``data`` (base64 of zlib) inflates within 16 bytes a pixel of the image
+    (a ``MultichannelBitmap``'s ``.npy``, which ``np.load`` reads no further than it holds)."""
+    if not isinstance(data, str):
+        raise error(f"{name}: must be a base64 string")
+    height, width = (MAX_PIXELS if side is None else side for side in image_size)
+    bound = min(16 * height * width, 16 * MAX_PIXELS) + PNG_SLACK
+    inflater = zlib.decompressobj()
+    try:
+        inflater.decompress(base64.b64decode(data), bound)
+    except (zlib.error, binascii.Error, ValueError):
+        raise error(f"{name}: not base64 of zlib data: export the annotation again") from None
+    if inflater.unconsumed_tail:
+        raise error(f"{name}: inflates to more than {bound} bytes: export the annotation again")

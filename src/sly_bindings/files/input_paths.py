@@ -15,10 +15,9 @@ symbolic links inside IN are the owner's choice, and are followed.
 from __future__ import annotations
 
 import os
-
 import posixpath
-from pathlib import PurePosixPath, PureWindowsPath
-from typing import Optional
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import List, Optional
 
 # The longest file or folder name (bytes) of Linux, macOS and Windows file systems; a longer
 # one makes os.stat fail with "File name too long" rather than say the file is not there.
@@ -63,8 +62,51 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
     return None
 
 
+# Folders whose files the system makes as they are read: a read may never end (/proc/kmsg waits
+# for the next kernel message) or never stop (/dev/zero), whatever stat says of the file.
+SYSTEM_FOLDERS = ("/proc", "/sys", "/dev")
+
+
+# The fix to show after :func:`system_file_problem`.
+SYSTEM_FILE_FIX = "copy what it should hold into the input folder"
+
+
+def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
+    """Why ``path`` is not read: it is, or links to, a file under /proc, /sys or /dev; None
+    when it is not. The caller adds the fix (:data:`SYSTEM_FILE_FIX`).
+
+    Such a file may look regular (``stat`` gives S_ISREG for /proc/kmsg) and still block a read
+    forever, so it is refused by where it is, with links followed (``os.path.realpath``).
+
+    Examples:
+        >>> system_file_problem("/proc/kmsg")
+        'is /proc/kmsg, a file the system makes as it is read (its read may never end)'
+        >>> system_file_problem("/tmp/a.json") is None
+        True
+    """
+    real = os.path.realpath(path)
+    for folder in SYSTEM_FOLDERS:
+        if real == folder or real.startswith(folder + "/"):
+            shown = "is" if real == os.path.abspath(path) else "links to"
+            return f"{shown} {real}, a file the system makes as it is read (its read may never end)"
+    return None
+
+
+def is_input_file(path: "os.PathLike[str] | str") -> bool:
+    """Whether ``path`` is a file a reader may open: a regular file (``stat`` only: a FIFO is
+    never opened), links followed, and not under /proc, /sys or /dev
+    (:func:`system_file_problem`). :func:`absence` says why not.
+
+    Examples:
+        >>> is_input_file("/dev/null"), is_input_file("/proc/self/status")
+        (False, False)
+    """
+    return os.path.isfile(path) and system_file_problem(path) is None
+
+
 def absence(path: "os.PathLike[str] | str") -> str:
-    """Why ``path``, which is not a regular file, cannot be read: missing, or another kind.
+    """Why ``path`` cannot be read (:func:`is_input_file` is False): missing, another kind, or
+    a file of the system.
 
     Examples:
         >>> absence("/no/such/file"), absence("/dev/null")
@@ -72,4 +114,38 @@ def absence(path: "os.PathLike[str] | str") -> str:
     """
     if not os.path.lexists(path):
         return "does not exist"
+    if os.path.isfile(path):
+        return system_file_problem(path) or "cannot be read"
     return "is not a regular file (a folder, FIFO, socket or device)"
+
+
+def input_files(folder: "os.PathLike[str] | str", pattern: str, error: type) -> List[Path]:
+    """The files of ``folder`` that match ``pattern`` (``Path.glob``), sorted: the one walk by
+    which a reader finds its annotation files, so that none is skipped in silence.
+
+    A match that is a folder is no file and is passed over; any other match that is no file a
+    reader may open (a FIFO, a device, a link to /proc/kmsg: :func:`is_input_file`) is refused
+    by name, rather than left out as if it were not there.
+
+    Raises:
+        ``error``: ``<path>: <why>: replace it with the file it stands for``.
+
+    Examples:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "a.json").write_text("{}")
+        >>> [path.name for path in input_files(folder, "*.json", ValueError)]
+        ['a.json']
+        >>> (folder / "b.json").symlink_to("/proc/self/status")
+        >>> input_files(folder, "*.json", ValueError)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: .../b.json: links to /proc/.../status, a file the system makes as it is read ...
+    """
+    found = []
+    for path in sorted(Path(folder).glob(pattern)):
+        if is_input_file(path):
+            found.append(path)
+        elif not path.is_dir():
+            raise error(f"{path}: {absence(path)}: replace it with the file it stands for")
+    return found

@@ -14,13 +14,14 @@ import os
 import stat
 import sys
 import tempfile  # for the examples
+import warnings
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Set, Type, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Type, Union
 
 import supervisely as sly
 
-from sly_bindings.files.images import oriented_size
-from sly_bindings.files.input_paths import absence
+from sly_bindings.files.images import check_encoded_geometry, oriented_size
+from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
 from sly_bindings.formats.records import record
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -104,9 +105,12 @@ def open_project(directory: PathLike) -> sly.Project:
         )
     for dataset in project.datasets:
         for path in annotations_without_image(dataset):
-            print(
+            line = (
                 f"warning: {path}: an annotation without its image in img/, so it is left out: "
-                "add the image or remove the file",
+                "add the image or remove the file"
+            )
+            print(
+                line.encode("unicode_escape").decode() if not line.isprintable() else line,
                 file=sys.stderr,
             )
     return project
@@ -177,7 +181,9 @@ def read_json(path: PathLike) -> Any:
 
     The path must be a regular file, checked with ``stat`` before opening (a FIFO would block
     the read forever); nesting too deep for Python's parser and integers too long to convert
-    (over 4,300 digits) are refused as other malformed JSON is.
+    (over 4,300 digits) are refused as other malformed JSON is. A key twice in one object is
+    read as every JSON reader reads it (the last value), with one :class:`JsonKeyWarning` per
+    file that names the key: the one JSON loading place of every reader.
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically
@@ -197,9 +203,14 @@ def read_json(path: PathLike) -> Any:
             f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
             "with the JSON file"
         )
+    if system_file_problem(path) is not None:
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
+        )
+    repeated: List[str] = []
     try:
         with open(path, encoding="utf-8") as file:
-            return json.load(file)
+            data = json.load(file, object_pairs_hook=_keeping_repeats(repeated))
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text (byte {error.start}): fix the file or export it again"
     except json.JSONDecodeError as error:
@@ -216,7 +227,34 @@ def read_json(path: PathLike) -> Any:
         problem = f"a value cannot be read ({reason[:120]}): fix the file or export it again"
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
+    else:
+        if repeated:
+            warnings.warn(
+                f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
+                + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
+                + ": the last value is read, as JSON readers do; remove the other",
+                JsonKeyWarning,
+            )
+        return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+class JsonKeyWarning(ProjectFolderWarning):
+    """A JSON file with a key twice in one object: read (the last value), said once per file."""
+
+
+def _keeping_repeats(repeated: List[str]) -> Callable[[List[Tuple[str, Any]]], Dict[str, Any]]:
+    """An ``object_pairs_hook`` that builds each object as ``json`` does (the last value of a
+    repeated key wins) and appends every repeated key to ``repeated``."""
+
+    def build(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+        built = dict(pairs)
+        if len(built) < len(pairs):
+            seen: Set[str] = set()
+            repeated.extend(key for key, _ in pairs if key in seen or seen.add(key))
+        return built
+
+    return build
 
 
 def read_annotation(
@@ -229,7 +267,8 @@ def read_annotation(
 
     Each object is read through ``formats.records.record``, as every format reads its records:
     an object that cannot be read (of a class ``meta`` does not declare or of another geometry,
-    a malformed geometry, a missing field, wholly outside the image) is skipped with one
+    a malformed geometry, a missing field, wholly outside the image, a mask larger than the
+    image, checked before it is decoded: ``files.images.check_encoded_geometry``) is skipped with one
     ``warning`` naming the file (named after its image) and the object; the others are read.
 
     The annotation's ``size`` must be its image's real size, read from the image's header
@@ -283,9 +322,9 @@ def read_annotation(
         )
     labels: List[sly.Label] = []
     for index, obj in enumerate(objects or []):
-        with record(
-            labels, f"{path}: objects[{index}]", warning, (height, width), "object"
-        ) as found:
+        where = f"{path}: objects[{index}]"
+        with record(labels, where, warning, (height, width), "object") as found:
+            check_encoded_geometry(obj, (height, width), where, ProjectFolderError)
             found.append(sly.Label.from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
     return ann.clone(img_size=(height, width), labels=labels)

@@ -19,8 +19,8 @@ CVAT (https://github.com/cvat-ai/cvat) exports one ``annotations.xml`` for a tas
 Shapes of one image with the same ``group_id`` are one CVAT group; ``group_id`` absent or 0 means
 no group. So here:
 
-- reading, shapes with the same group_id become labels bound under ``"<image name>:<group_id>"``
-  (unique in a dataset; ``"7"`` and ``"7.0"`` are one group); CVAT groups may mix labels, and so
+- reading, shapes with the same group_id become labels bound under
+  ``records.group_key("group", <image name>, <group_id>)`` (unique in a dataset; ``"7"`` and ``"7.0"`` are one group); CVAT groups may mix labels, and so
   may ours;
 - writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a
   ``group_id`` unique in the file (1, 2, ... in the order groups first appear, image by image);
@@ -103,7 +103,12 @@ from bindings import binding_groups, binding_key_of
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
-from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.files.input_paths import (
+    absence,
+    input_files,
+    is_input_file,
+    outside_input_problem,
+)
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -122,7 +127,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.formats.written import Written, image_account
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
@@ -282,7 +287,8 @@ def cvat_image_to_annotation(
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type, and
     the colour ``colors`` gives that name (``[r, g, b]``, from the meta), if any.
-    Shapes with the same group_id (not 0) are bound under ``"<image name>:<group_id>"``.
+    Shapes with the same group_id (not 0) are bound under
+    ``records.group_key("group", <image name>, <group_id>)``.
     Messages name the image and its subset (its ``subset`` attribute, or ``subset``: a task's).
 
     Raises:
@@ -295,7 +301,7 @@ def cvat_image_to_annotation(
         ...     '<mask label="car" rle="0, 1" left="5" top="5" width="1" height="1" group_id="7"/>'
         ...     '<polygon label="car" points="1,5;3,5;2,7" group_id="0"/></image>')
         >>> [label.binding_key for label in cvat_image_to_annotation(image).labels]
-        ['a.jpg:7', 'a.jpg:7', None]
+        ['["group","a.jpg",7]', '["group","a.jpg",7]', None]
     """
     name, where, (height, width) = _declared_size(image, source, subset)
     labels: List[sly.Label] = []
@@ -320,7 +326,7 @@ def cvat_image_to_annotation(
                     "meta's <labels>"
                 )
             group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-            key = f"{name}:{group_id}" if group_id else None
+            key = group_key("group", name, group_id) if group_id else None
             color = (colors or {}).get(class_name)
             rgb = None if color is None else tuple(color)
             obj_class = label_class(class_name, type(geometry), rgb)
@@ -741,7 +747,7 @@ def cvat_to_project(cvat_dir: str, project_dir: str) -> None:
         >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
         >>> ann = project.datasets.get("train").get_ann("a.png", project.meta)
         >>> [label.binding_key for label in ann.labels]
-        ['a.png:3', 'a.png:3']
+        ['["group","a.png",3]', '["group","a.png",3]']
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}
@@ -845,9 +851,9 @@ def cvat_files(cvat_dir: str) -> List[Path]:
         ['val.xml']
     """
     folder = Path(cvat_dir)
-    if (folder / "annotations.xml").is_file():
+    if os.path.lexists(folder / "annotations.xml"):  # _parse names what is wrong with it
         return [folder / "annotations.xml"]
-    found = sorted(path for path in folder.glob("*.xml") if path.is_file())
+    found = input_files(folder, "*.xml", InvalidCvatError)
     if not found:
         raise InvalidCvatError(
             f"{folder / 'annotations.xml'}: {absence(folder / 'annotations.xml')}: export CVAT "
@@ -898,7 +904,7 @@ def _xml_errors(xml_path: Path) -> Iterator[None]:
 def _parse(xml_path: Path, meta_only: bool = False) -> ET.Element:
     """The ``<annotations>`` root of a CVAT XML file; with ``meta_only``, read only as far as the
     first ``<image>`` (the meta comes first: its classes without parsing every image)."""
-    if not xml_path.is_file():
+    if not is_input_file(xml_path):
         raise InvalidCvatError(f"{xml_path}: {absence(xml_path)}: export CVAT for images 1.1 there")
     with _xml_errors(xml_path):
         # defusedxml refuses a DTD (CVAT writes none): no entity is expanded, no file fetched.

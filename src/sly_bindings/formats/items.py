@@ -31,6 +31,7 @@ from typing import (
     List,
     NamedTuple,
     Optional,
+    Sequence,
     Set,
     Tuple,
     Type,
@@ -332,6 +333,17 @@ def non_empty(
         raise nothing()
     yield first
     yield from iterator
+
+
+def first_and_more(paths: Sequence[object]) -> str:
+    """The first of ``paths`` and how many more, for one warning about several files.
+
+    Examples:
+        >>> first_and_more(["a.txt"]), first_and_more(["a.txt", "b.txt", "c.txt"])
+        ('a.txt', 'a.txt and 2 more')
+    """
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return f"{paths[0]}{more}"
 
 
 def is_coordinate(value: object) -> bool:

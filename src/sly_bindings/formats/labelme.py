@@ -11,7 +11,7 @@ LabelMe's own instance rule (``labelme.utils.shapes_to_label``) is that shapes w
 ``label`` and ``group_id`` are one object, so here:
 
 - reading, shapes with the same label and group_id become labels bound under one key,
-  ``"<image name>:<label>:<group_id>"`` (unique in a dataset); ``group_id`` 7 and ``"7"`` are one
+  ``records.group_key("group", <image name>, <label>, <group_id>)`` (unique in a dataset); ``group_id`` 7 and ``"7"`` are one
   group; ``null`` is an unbound label;
 - writing, each binding group (``bindings.binding_groups``, keys compared as strings) gets a small
   integer ``group_id``, 1, 2, ... per image in the order the groups first appear, and unbound
@@ -74,11 +74,12 @@ import supervisely as sly
 from bindings import binding_groups, binding_key_of
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import embedded_name, find_image, image_header
+from sly_bindings.files.images import embedded_name, find_image, image_header, png_mask_size
 from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    first_and_more,
     MAX_COORDINATE,
     ClassInfo,
     FormatItem,
@@ -93,7 +94,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.formats.written import Written
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
@@ -207,7 +208,8 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
     """The annotation of one LabelMe JSON (already parsed), with LabelMe groups as bindings.
 
     Each label's class is named by the shape's ``label`` and has the shape's geometry type.
-    Shapes with the same label and group_id are bound under ``"<image>:<label>:<group_id>"``,
+    Shapes with the same label and group_id are bound under
+    ``records.group_key("group", <image>, <label>, <group_id>)``,
     where ``<image>`` is the file name of ``imagePath``.
 
     Args:
@@ -229,7 +231,7 @@ def labelme_to_annotation(data: Any, source: str = "LabelMe JSON") -> sly.Annota
         ...     {"label": "car", "points": [[5, 5], [6, 6]], "shape_type": "rectangle", "group_id": "7"},
         ...     {"label": "car", "points": [[1, 5], [3, 5], [2, 7]], "group_id": None}]}
         >>> [label.binding_key for label in labelme_to_annotation(data).labels]
-        ['a.jpg:car:7', 'a.jpg:car:7', None]
+        ['["group","a.jpg","car","7"]', '["group","a.jpg","car","7"]', None]
     """
     height, width = _declared_size(data, source)
     image_name = os.path.basename(_image_path(data, source))
@@ -266,7 +268,7 @@ def _label_of(
     if geometry is None:
         return None
     group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
-    key = None if group_id is None else f"{image_name}:{name}:{group_id}"
+    key = None if group_id is None else group_key("group", image_name, name, group_id)
     return sly.Label(geometry, label_class(name, type(geometry)), binding_key=key)
 
 
@@ -407,7 +409,7 @@ def _decode_mask(
         ...     _decode_mask(png.decode(), "shapes[0].mask", (2, 2))
         ... except InvalidLabelmeError as error:
         ...     print(error)
-        shapes[0].mask: its PNG is 3x2 pixels, larger than the 2x2 image
+        shapes[0].mask: a 3x2 (width x height) mask, larger than the 2x2 image: export the annotation again
     """
     if not isinstance(value, str) or not value:
         raise InvalidLabelmeError(f"{field}: missing: a mask shape needs a base64 PNG")
@@ -415,19 +417,29 @@ def _decode_mask(
         data = base64.b64decode(value, validate=True)
     except binascii.Error:
         raise InvalidLabelmeError(f"{field}: not valid base64") from None
-    header = image_header(data, field, InvalidLabelmeError) if data else None
-    if header is None:
-        raise InvalidLabelmeError(f"{field}: not a PNG image")
-    mask_height, mask_width = header[:2]
-    if mask_height > image_size[0] or mask_width > image_size[1]:
-        raise InvalidLabelmeError(
-            f"{field}: its PNG is {mask_width}x{mask_height} pixels, larger than the "
-            f"{image_size[1]}x{image_size[0]} image"
-        )
+    # The one mask size rule (files.images.check_mask_fits), from the PNG's header.
+    png_mask_size(data, image_size, field, InvalidLabelmeError)
     image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_GRAYSCALE)
     if image is None:
         raise InvalidLabelmeError(f"{field}: not a PNG image")
     return image > 0
+
+
+def _warn_linked_folders(top: Path) -> None:
+    """One warning naming the links to folders under ``top``: the walk does not follow them
+    (a link may lead out of IN, or in a loop), so their files are left out, but said."""
+    linked = sorted(
+        Path(folder, name)
+        for folder, names, _ in os.walk(top)
+        for name in names
+        if os.path.islink(os.path.join(folder, name))
+    )
+    if linked:
+        warnings.warn(
+            f"{first_and_more(linked)}: a link to a folder, which is not followed, so its files "
+            "are left out: copy the folder into the input folder instead",
+            LabelmeWarning,
+        )
 
 
 def project_to_labelme(project_dir: str, out_dir: str) -> None:
@@ -545,6 +557,7 @@ def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
         [(('street',), 'a.png', 1)]
         >>> folder.cleanup()
     """
+    _warn_linked_folders(Path(labelme_dir))
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
         if not shard.take():  # another process of convert --jobs converts it
             continue
@@ -599,7 +612,7 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
         >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
         >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
         >>> [label.binding_key for label in ann.labels]
-        ['a.png:car:7', 'a.png:car:7']
+        ['["group","a.png","car","7"]', '["group","a.png","car","7"]']
         >>> folder.cleanup()
     """
     items_to_project(

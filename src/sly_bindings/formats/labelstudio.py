@@ -76,7 +76,12 @@ from defusedxml import ElementTree as SafeET
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image, oriented_size
-from sly_bindings.files.input_paths import outside_input_problem
+from sly_bindings.files.input_paths import (
+    absence,
+    input_files,
+    is_input_file,
+    outside_input_problem,
+)
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
@@ -94,7 +99,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats import construct, shard
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.registry import WriteOptions
 
@@ -308,8 +313,10 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     """
     folder = Path(source) if Path(source).is_dir() else Path(source).parent
     config = folder / CONFIG_FILE
-    if not config.is_file():
+    if not os.path.lexists(config):
         return {}
+    if not is_input_file(config):
+        raise InvalidLabelStudioError(f"{config}: {absence(config)}: replace it with the file")
     try:
         root = SafeET.parse(str(config)).getroot()
     except (ET.ParseError, ValueError) as error:
@@ -400,7 +407,7 @@ def image_candidates(
 
 def _json_files(source: Path) -> List[Path]:
     if source.is_dir():
-        files = sorted(path for path in source.glob("*.json") if path.is_file())
+        files = input_files(source, "*.json", InvalidLabelStudioError)
         if not files:
             raise InvalidLabelStudioError(
                 f"{source}: no Label Studio JSON export (*.json) in it: pass the exported file"
@@ -422,9 +429,9 @@ def _task_item(
         return None
     task_id = task.get("id")
     if _is_id(task_id):
-        task_ref, where = str(task_id), f"{json_path}: task {excerpt(task_id, 40)}"
+        task_ref, where = group_key("task", task_id), f"{json_path}: task {excerpt(task_id, 40)}"
     else:
-        task_ref, where = f"#{index}", f"{json_path}: tasks[{index}]"
+        task_ref, where = group_key("task at", index), f"{json_path}: tasks[{index}]"
     data = task.get("data")
     reference = _image_reference(data)
     if reference is None:
@@ -545,7 +552,8 @@ def task_annotation(
         results: the ``result`` list of an annotation or prediction.
         image: the task's image (its header gives the size).
         where: the file and the task, for messages.
-        task_ref: the task's id, the first part of its binding keys.
+        task_ref: names the task (its id, or its place in the file, as a
+            ``records.group_key``), the first part of its binding keys.
         skipped: counts of the results with no geometry, by type, added to (one warning per
             file is the caller's).
 
@@ -562,7 +570,7 @@ def task_annotation(
         ...            {"type": "relation", "from_id": "a", "to_id": "b", "direction": "right"},
         ...            {"type": "relation", "from_id": "c", "to_id": "b", "direction": "right"}]
         >>> [label.binding_key for label in task_annotation(results, png, "t", "1").labels]
-        ['1:a', '1:a', '1:a', None]
+        ['["region","1","a"]', '["region","1","a"]', '["region","1","a"]', None]
     """
     skipped = {} if skipped is None else skipped
     height, width = oriented_size(image, f"{where}: data.image", InvalidLabelStudioError)
@@ -655,7 +663,7 @@ def task_annotation(
                 tags.append(sly.Tag(_tag_meta(RELATIONS_TAG), json.dumps(own_relations[region_id])))
             if region_id in parents and parents[region_id] in regions:
                 tags.append(sly.Tag(_tag_meta(PARENT_TAG), parents[region_id]))
-            binding_key = None if key is None else f"{task_ref}:{key}"
+            binding_key = None if key is None else group_key("region", task_ref, key)
             labels.append(label.clone(tags=sly.TagCollection(tags), binding_key=binding_key))
     return sly.Annotation((height, width), labels)
 

@@ -36,6 +36,7 @@ Examples:
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from contextlib import contextmanager
@@ -52,6 +53,7 @@ MAX_COORDINATE = 2**20
 
 # The errors a record's reading raises: ours (InvalidFormatError and BoxError are ValueErrors)
 # and the SDK's for a malformed object (Label.from_json: KeyError, TypeError, ValueError ...).
+# An infinite or 1e400 coordinate is an OverflowError (ArithmeticError) when the SDK rounds it.
 RECORD_ERRORS = (
     ValueError,
     KeyError,
@@ -59,8 +61,34 @@ RECORD_ERRORS = (
     IndexError,
     AttributeError,
     RuntimeError,
-    OverflowError,  # a number past the SDK's 64-bit integers (points of 1e300)
+    ArithmeticError,  # OverflowError: a number past the SDK's 64-bit integers (1e300, inf)
 )
+
+
+def group_key(*parts: Any) -> str:
+    """The binding key of a group read from a file, built from what names the group there: the
+    one key builder of every reader, so that different parts never give the same key.
+
+    A key is the JSON text of the list of ``parts`` (JSON values: a kind of key first, then the
+    image, then the file's own ids, as the file gives them). JSON quotes every string and escapes
+    what it holds, so the text is injective: ``("a", "b:c")`` and ``("a:b", "c")``, or
+    ``("a", "5#2")`` and ``("a", "5", 2)``, or the string ``"5"`` and the number ``5``, are
+    different keys, whatever the strings hold (joining them with ``:`` or ``#`` made them one).
+    A reader that means two spellings of an id to be one group (LabelMe's ``7`` and ``"7"``)
+    makes them one value first.
+
+    Raises:
+        TypeError: a part that is not a JSON value.
+
+    Examples:
+        >>> group_key("instance", "a.jpg", 5)
+        '["instance","a.jpg",5]'
+        >>> group_key("a", "b:c") != group_key("a:b", "c")
+        True
+        >>> group_key("instance", "a.jpg", "5#2") != group_key("instance", "a.jpg", "5", 2)
+        True
+    """
+    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def skipped_message(

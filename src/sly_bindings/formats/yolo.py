@@ -90,7 +90,7 @@ from bindings import AREA_GEOMETRIES, annotation_objects, binding_key_of
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import read_image_size
-from sly_bindings.files.input_paths import absence
+from sly_bindings.files.input_paths import absence, is_input_file
 from sly_bindings.formats.boxes import (
     BoxError,
     box_to_rectangle,
@@ -99,6 +99,7 @@ from sly_bindings.formats.boxes import (
     yolo_to_box,
 )
 from sly_bindings.formats.items import (
+    first_and_more,
     ClassInfo,
     FormatItem,
     FormatWarning,
@@ -897,12 +898,36 @@ def _image_paths(yolo_dir: str) -> List[Path]:
     ]
 
 
+def _warn_labels_without_image(top: Path, image_paths: List[Path]) -> None:
+    """One warning naming the label files (``labels/**/*.txt``) that belong to no image: they
+    are left out, as YOLO leaves them out, but said."""
+    expected = {
+        (top / _label_path_of(PurePosixPath(path.relative_to(top)))).resolve()
+        for path in image_paths
+    }
+    orphans = [
+        path
+        for path in sorted(top.rglob("*.txt"))
+        if "labels" in path.relative_to(top).parts[:-1] and path.resolve() not in expected
+    ]
+    if orphans:
+        warnings.warn(
+            f"{first_and_more(orphans)}: a label file without its image, so it is left out: add "
+            "the image or remove the file",
+            YoloWarning,
+        )
+
+
 def _items(
     yolo_dir: str, class_names: List[str], image_paths: Optional[List[Path]] = None
 ) -> Iterator[FormatItem]:
     top = Path(yolo_dir).resolve()
     roots = image_roots(yolo_dir)
-    for image_path in _image_paths(yolo_dir) if image_paths is None else image_paths:
+    if image_paths is None:
+        image_paths = _image_paths(yolo_dir)
+        if shard.says_once():  # not once per process of convert --jobs
+            _warn_labels_without_image(top, image_paths)
+    for image_path in image_paths:
         if not shard.take():  # another process of convert --jobs converts it
             continue
         root = next(root for root in roots if root in image_path.parents)
@@ -939,7 +964,7 @@ def _read_text(path: Path) -> str:
 
     A path that is no regular file (a FIFO would block the read forever) is refused unopened.
     """
-    if not path.is_file():
+    if not is_input_file(path):
         raise InvalidYoloError(f"{path}: {absence(path)}: replace it with the file")
     try:
         return path.read_text(encoding="utf-8")
@@ -986,6 +1011,10 @@ def _config(yaml_path: Path) -> object:
     except (yaml.YAMLError, ValueError) as error:  # ValueError: an integer of 5,000 digits
         problem = _excerpt(" ".join(str(error).split()), 200).strip("'")
         raise InvalidYoloError(f"{yaml_path}: not valid YAML ({problem})") from None
+    except RecursionError:  # PyYAML composes nested lists by recursion
+        raise InvalidYoloError(
+            f"{yaml_path}: YAML nested too deep to read: write names as one list"
+        ) from None
 
 
 class _NoAliasLoader(yaml.SafeLoader):

@@ -131,6 +131,9 @@ def auto_bind(
     # Unbound labels near each other are united here; links to bound labels are listed apart.
     parent = list(range(len(labels)))
     links: Set[Tuple[int, int]] = set()
+    # No two pixels of the image are further apart than its diagonal: a larger gap is that one
+    # (and 1e308 squared would be infinite).
+    max_gap = min(max_gap, math.hypot(height, width))
     squared_limit = math.floor(max_gap * max_gap + 1e-9)
     # Label index + 1 per pixel; 16 bits when they suffice halve the memory to touch.
     canvas = np.zeros((height, width), dtype=np.uint16 if len(labels) < 2**16 else np.int32)

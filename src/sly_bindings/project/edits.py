@@ -36,6 +36,7 @@ from typing import (
 import supervisely as sly
 
 from bindings import binding_key_of, class_name_set, discard_bindings  # the last for the examples
+from sly_bindings.files.images import check_encoded_geometry
 
 Edit = Callable[[sly.Annotation], sly.Annotation]
 # What a project-wide run applies to each image: (image name, annotation JSON) -> new JSON or
@@ -47,9 +48,18 @@ INSTANCE = "instance"
 # How many image names a summary keeps to show what changed.
 NAMES_SHOWN = 5
 # What the SDK's from_json raises on malformed data: a missing field (KeyError), a wrong type,
-# a bad value, a mask that is not an image (PIL's UnidentifiedImageError, an OSError), and the
-# RuntimeError of a class the meta lacks.
-SDK_PARSE_ERRORS = (LookupError, TypeError, ValueError, AttributeError, OSError, RuntimeError)
+# a bad value, a mask that is not an image (PIL's UnidentifiedImageError, an OSError), the
+# RuntimeError of a class the meta lacks; an infinite or 1e400 coordinate (OverflowError, an
+# ArithmeticError, when the SDK rounds it).
+SDK_PARSE_ERRORS = (
+    LookupError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    OSError,
+    RuntimeError,
+    ArithmeticError,
+)
 
 
 class UnreadableAnnotationError(ValueError):
@@ -179,6 +189,15 @@ def _annotation_parts(
     without_labels = {**ann_json, "objects": []}
     if isinstance(ann_json.get("customData"), dict):
         without_labels["customData"] = dict(ann_json["customData"])  # from_json pops from it
+    size = ann_json.get("size")
+    sides = [size.get(side) if isinstance(size, dict) else None for side in ("height", "width")]
+    if isinstance(size, dict) and not all(
+        side is None or (type(side) is int and side > 0) for side in sides
+    ):
+        raise UnreadableAnnotationError(
+            f"size: {str(size)[:60]} is not a height and width in whole pixels: fix its size, "
+            "or export it again"
+        )
     try:
         empty = sly.Annotation.from_json(without_labels, meta)
     except SDK_PARSE_ERRORS as error:
@@ -187,18 +206,26 @@ def _annotation_parts(
             "or export it again"
         ) from error
     return empty, [
-        _parse_label(position, label_json, meta)
+        _parse_label(position, label_json, meta, (sides[0], sides[1]))
         for position, label_json in enumerate(ann_json["objects"])
     ]
 
 
-def _parse_label(position: int, label_json: Any, meta: sly.ProjectMeta) -> sly.Label:
-    """``sly.Label.from_json``, or an UnreadableAnnotationError that names the label."""
+def _parse_label(
+    position: int,
+    label_json: Any,
+    meta: sly.ProjectMeta,
+    image_size: Tuple[Optional[int], Optional[int]] = (None, None),
+) -> sly.Label:
+    """``sly.Label.from_json``, or an UnreadableAnnotationError that names the label; a mask it
+    encodes is sized first (``files.images.check_encoded_geometry``: never larger than the
+    ``image_size`` the annotation declares)."""
     name = _check_class(position, label_json, meta)
+    label = f"label {position} ({name})" if isinstance(name, str) else f"label {position}"
+    check_encoded_geometry(label_json, image_size, label, UnreadableAnnotationError)
     try:
         return sly.Label.from_json(label_json, meta)
     except SDK_PARSE_ERRORS as error:
-        label = f"label {position} ({name})" if isinstance(name, str) else f"label {position}"
         raise UnreadableAnnotationError(
             f"{label} cannot be read by the SDK ({_one_line(error)}): fix or delete it in the "
             "labeling tool"

@@ -22,7 +22,7 @@ binding group):
   COCO converters, so ``[10, 50, 80, 30]`` read and written is ``[10, 50, 80, 30]`` again.
 - instances of one image that share ``"attributes": {"group_id": N}`` (``coco_export`` writes
   it on a group's object and its parts, and Datumaro keeps ``attributes``): one group, keyed
-  ``"<image name>:g<N>"``; a ``group_id`` on a single instance binds nothing;
+  ``records.group_key("linked", <image name>, N)``; a ``group_id`` on a single instance binds nothing;
 - an instance with ``keypoints`` (a category with ``keypoints`` names): one bound group of its
   segmentation's parts (class ``<name>``), its bbox (class ``<name>_bbox``) and its keypoints
   (GraphNodes class ``<name>_keypoints``, the category's template), see
@@ -31,7 +31,7 @@ binding group):
 What the tools write and open is read, not refused: a polygon part of fewer than 3 points is
 dropped with a :class:`CocoWarning` (the instance's other parts are kept; with none left, its
 bbox is read); two instances of one image that share an annotation ``id`` stay two objects (the
-second is keyed ``"<image name>:<id>#2"``, with a warning), never one group. A crowd
+second is keyed ``group_key("instance", <image name>, <id>, 2)``, with a warning), never one group. A crowd
 (``iscrowd: 1``) is read with the tag ``iscrowd`` (:data:`ISCROWD`) on each of its labels and is
 never bound: it is many objects, not one in parts; in a keypoints file too (its region, not a
 keypoints group: the crowds of ``person_keypoints_*.json`` have no keypoint labelled).
@@ -117,7 +117,7 @@ from bindings import with_binding_key
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import find_image
-from sly_bindings.files.input_paths import absence, outside_input_problem
+from sly_bindings.files.input_paths import absence, input_files, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle
 from sly_bindings.formats.items import (
@@ -132,7 +132,7 @@ from sly_bindings.formats.items import (
     items_to_project,
     label_class,
 )
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import group_key, record
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -204,7 +204,8 @@ def coco_to_annotation(
         ...     {"id": 7, "category_id": 1, "segmentation": [], "bbox": [4, 0, 3, 2]}]
         >>> ann = coco_to_annotation(image, instances, {1: "car"})
         >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
-        [('polygon', 'a.jpg:5'), ('polygon', 'a.jpg:5'), ('polygon', None), ('rectangle', None)]
+        [('polygon', '["instance","a.jpg",5]'), ('polygon', '["instance","a.jpg",5]'), ('polygon', None),
+         ('rectangle', None)]
     """
     where = f"{source}: image {excerpt(image.get('id'))}"
     height, width = (_whole_number(image, side, where, minimum=1) for side in ("height", "width"))
@@ -235,7 +236,7 @@ def coco_to_annotation(
                         name,
                         keypoint_classes[category_id],
                         (height, width),
-                        f"{image_name}:{instance.get('id')}",
+                        _instance_key(image_name, instance, image, field, keys_used),
                         field,
                         tags,
                     )
@@ -295,13 +296,14 @@ def _instance_key(
     field: str,
     keys_used: Dict[str, int],
 ) -> str:
-    """The binding key of an instance's parts, ``<image>:<id>``; an id shared by two instances
-    of the image gives two objects, never one (``#2`` on the second, with a warning).
-    ``keys_used`` counts the keys given so far (changed in place)."""
-    key = f"{image_name}:{instance.get('id')}"
+    """The binding key of an instance's parts, ``records.group_key("instance", image, id)``;
+    an id shared by two instances of the image gives two objects, never one (the count is a
+    part of the second's key: ``(..., id, 2)``, with a warning). ``keys_used`` counts the keys
+    given so far (changed in place)."""
+    key = group_key("instance", image_name, instance.get("id"))
     keys_used[key] = keys_used.get(key, 0) + 1
     if keys_used[key] > 1:
-        key = f"{key}#{keys_used[key]}"
+        key = group_key("instance", image_name, instance.get("id"), keys_used[key])
         warnings.warn(
             f"{field}: id: shared with another instance of image {excerpt(image.get('id'))}: "
             f"read as an object of its own (key {key})",
@@ -326,13 +328,13 @@ def _linked_groups(
     labels: List[sly.Label], linked: Mapping[int, List[Tuple[int, int]]], image_name: str
 ) -> List[sly.Label]:
     """``labels`` with the labels of instances linked by one ``group_id`` bound under one key,
-    ``"<image name>:g<group_id>"``; a group id of one instance binds nothing new (a key shared
+    ``records.group_key("linked", image name, group_id)``; a group id of one instance binds nothing new (a key shared
     by a single object is no group)."""
     result = list(labels)
     for group_id, spans in linked.items():
         if len(spans) < 2:
             continue
-        key = f"{image_name}:g{group_id}"
+        key = group_key("linked", image_name, group_id)
         for start, end in spans:
             for index in range(start, end):
                 result[index] = with_binding_key(result[index], key)
@@ -574,7 +576,7 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
         >>> project = sly.Project(folder.name + "/project", sly.OpenMode.READ)
         >>> ann = project.datasets.get("street").get_ann("a.png", project.meta)
         >>> [(label.geometry.geometry_name(), label.binding_key) for label in ann.labels]
-        [('polygon', 'a.png:7'), ('polygon', 'a.png:7')]
+        [('polygon', '["instance","a.png",7]'), ('polygon', '["instance","a.png",7]')]
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}  # every category, in order, even with no instance
@@ -647,8 +649,10 @@ def coco_files(coco_path: str) -> List[Path]:
         if not path.is_file():
             raise InvalidCocoError(f"{path}: {absence(path)}: pass a COCO instances JSON file")
         return [path]
-    if (path / "annotations.json").is_file():
-        return [path / "annotations.json"]
+    if os.path.lexists(path / "annotations.json"):
+        return input_files(path, "annotations.json", InvalidCocoError) or [
+            path / "annotations.json"
+        ]
     patterns = (
         "annotations/instances_*.json",
         "annotations/*.json",
@@ -656,10 +660,10 @@ def coco_files(coco_path: str) -> List[Path]:
         f"*/{ROBOFLOW_FILE}",
     )
     for pattern in patterns:
-        found = sorted(found for found in path.glob(pattern) if found.is_file())
+        found = input_files(path, pattern, InvalidCocoError)
         if found:
             return found
-    found = sorted(found for found in path.glob("*/annotations/*.json") if found.is_file())
+    found = input_files(path, "*/annotations/*.json", InvalidCocoError)
     if found:
         return found
     raise InvalidCocoError(
