@@ -150,8 +150,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def some_image(items: Iterable, source: Path, format_name: str) -> Iterator:
-    """``items`` as they are; a UserError naming ``source`` when there is none, whatever the
-    format: every image left out (each with its warning) or none in the files.
+    """``items`` as they are (their ``len`` kept when they have one); a UserError naming
+    ``source`` when there is none, whatever the format: every image left out (each with its
+    warning) or none in the files.
 
     Examples:
         >>> list(some_image([], Path("in"), "coco"))
@@ -159,15 +160,19 @@ def some_image(items: Iterable, source: Path, format_name: str) -> Iterator:
         ...
         sly_bindings.cli.runner.UserError: in: coco read no image from it: check FROM and IN, and that the images are where its files say (an image left out is named in a warning above)
     """
-    found = False
-    for item in items:
-        found = True
-        yield item
-    if not found:
-        raise UserError(
-            f"{source}: {format_name} read no image from it: check FROM and IN, and that the "
-            "images are where its files say (an image left out is named in a warning above)"
-        )
+
+    def each() -> Iterator:
+        found = False
+        for item in items:
+            found = True
+            yield item
+        if not found:
+            raise UserError(
+                f"{source}: {format_name} read no image from it: check FROM and IN, and that the "
+                "images are where its files say (an image left out is named in a warning above)"
+            )
+
+    return SizedItems(each(), len(items)) if hasattr(items, "__len__") else each()
 
 
 def verify(found: Counts, written: Counts, target_format: Format, target: Path) -> None:
@@ -194,14 +199,19 @@ def verify(found: Counts, written: Counts, target_format: Format, target: Path) 
 
 def read_items(
     source_format: Format, source: Path, read_options: dict, jobs: Optional[int] = None
-) -> Iterator:
+) -> Iterable:
     """IN's items in the reader's order: read in ``jobs`` processes (``cli/jobs.py``; None:
-    one per core) unless ``jobs`` is 1 or IN is small, then in this one. When the workers read
-    nothing, IN is read here, so that its error is the one-process error."""
+    one per core) unless ``jobs`` is 1 or IN is small, then in this one (the reader's items as
+    they are, with their ``len`` when it gives one). When the workers read nothing, IN is read
+    here, so that its error is the one-process error."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs <= 1 or is_small(source):
-        yield from source_format.read_items(source, **read_options)
-        return
+        return source_format.read_items(source, **read_options)
+    return _items_in_jobs(source_format, source, read_options, jobs)
+
+
+def _items_in_jobs(source_format: Format, source: Path, read_options: dict, jobs: int) -> Iterator:
+    """:func:`read_items` in ``jobs`` processes, or here when they read nothing."""
     read = False
     for item in items_in_jobs(source_format, source, read_options, jobs):
         read = True

@@ -25,6 +25,9 @@ from typing import Iterable, Iterator, Optional, TypeVar
 from tqdm import tqdm
 
 FEW = 10  # runs over this many images or fewer show no bar
+# No monitor thread: convert --jobs forks worker processes, and a fork while another thread holds
+# a lock (tqdm's, stderr's) can leave that lock held in the worker for ever.
+tqdm.monitor_interval = 0
 Item = TypeVar("Item")
 
 
