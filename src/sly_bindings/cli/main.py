@@ -37,6 +37,7 @@ from sly_bindings.cli.runner import (
     UserError,
     interrupted_while_loading,
     run,
+    usage_error,
 )
 
 PROG = "sly-bindings"
@@ -143,7 +144,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     Usage errors (argparse's, and ``check_args``'s) are raised before the SDK is imported.
     """
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    args, extras = build_parser(argv).parse_known_args(argv)
+    if extras:  # named with the command's own --help, where the options are listed
+        usage_error(f"{PROG} {args.command}", f"unrecognized arguments: {' '.join(extras)}")
     command = BY_NAME[args.command]
     importlib.import_module(command.arguments).check_args(args)
     with opened_input(args, command.input):

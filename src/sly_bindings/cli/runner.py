@@ -301,7 +301,7 @@ class QuietSdkWarnings(logging.Filter):
             record.exc_info[1], UntrustedAnswer
         )
         # The SDK logs a traceback before it raises what ``run`` turns into the line.
-        traced = record.levelno >= logging.ERROR and record.exc_info is not None
+        traced = record.exc_info is not None and record.levelno >= logging.ERROR
         if self.silent and (refused or traced):
             return False
         message = record.getMessage()
