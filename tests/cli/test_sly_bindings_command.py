@@ -11,7 +11,7 @@ import pytest
 
 from bound_projects import write_local_project
 from commands import SLY_BINDINGS, sly_bindings_captured
-from sly_bindings.cli.main import USER_ERRORS, build_parser, main
+from sly_bindings.cli.main import COMMANDS, USER_ERRORS, build_parser, main
 from sly_bindings.cli.runner import run
 
 # What validate finds in each dataset of bound_projects, by hand: odd.png holds a car alone in
@@ -197,3 +197,16 @@ def test_every_class_option_takes_spaces_commas_and_repeats(command, option, des
     args = build_parser().parse_args(command + [part.format(option=option) for part in spelling])
 
     assert getattr(args, dest) == ["car", "person"]
+
+
+@pytest.mark.parametrize("command", [command.name for command in COMMANDS])
+def test_help_speaks_to_users_not_to_who_reads_the_code(capsys, command):
+    """``COMMAND --help`` is what a new user reads: no reST markup, no module of the code
+    (``groups/roles.py``, "this module imports no SDK"); docs/*.md pages are named instead."""
+    with pytest.raises(SystemExit) as stopped:
+        main([command, "--help"])
+
+    out = capsys.readouterr().out
+    assert stopped.value.code == 0 and out.startswith(f"usage: sly-bindings {command}")
+    assert "``" not in out and "this module" not in out.lower()
+    assert [word for word in out.split() if ".py" in word] == []

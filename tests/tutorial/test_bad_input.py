@@ -245,7 +245,26 @@ def test_missing_workspace_id_in_server_mode(tmp_path, monkeypatch, capsys):
         (["-m", "sly_bindings"], "the following arguments are required: "
          "{report,discard,auto-bind,validate,convert,preview} (see sly-bindings --help)"),
         (["-m", "sly_bindings", "discard", "x", "--max-gap", "3"],
-         "unrecognized arguments: --max-gap 3 (see sly-bindings --help)"),
+         "unrecognized arguments: --max-gap 3 (see sly-bindings discard --help)"),
+        # A mistyped option is named even when it leaves an argument missing, and the line
+        # points at the --help that lists the command's options.
+        (["-m", "sly_bindings", "report", "--bogus"],
+         "unrecognized arguments: --bogus; one of the arguments DIR --project-id --dataset-id "
+         "--local is required (see sly-bindings report --help)"),
+        (["-m", "sly_bindings", "auto-bind", "x", "--max-gapp", "3"],
+         "unrecognized arguments: --max-gapp; one of the arguments --max-gap --parents is "
+         "required (see sly-bindings auto-bind --help)"),
+        (["-m", "sly_bindings", "convert", "coco", "sly", "a", "--bogus"],
+         "unrecognized arguments: --bogus; the following arguments are required: OUT "
+         "(see sly-bindings convert --help)"),
+        (["-m", "sly_bindings", "--bogus"],
+         "unrecognized arguments: --bogus; the following arguments are required: "
+         "{report,discard,auto-bind,validate,convert,preview} (see sly-bindings --help)"),
+        (["-m", "sly_bindings", "preview", "--limti", "in", "out"],
+         "unrecognized arguments: --limti (see sly-bindings preview --help)"),
+        # Abbreviations argparse accepts are not called unknown.
+        (["-m", "sly_bindings", "report", "--proj", "7", "--bogus"],
+         "unrecognized arguments: --bogus (see sly-bindings report --help)"),
         (["-m", "sly_bindings", "convert", "coco", "json", "in", "out"],
          f"argument TO: unknown format 'json': use one of {listing()} "
          "(see sly-bindings convert --help)"),

@@ -192,6 +192,17 @@ def test_readme_links_every_page_of_docs_from_its_contents():
     }
 
 
+def test_each_page_of_docs_leads_back_to_readme_and_on_to_the_next():
+    """Each docs page opens with ``[README](../README.md) · next: [...](page.md)``, in the order of
+    README's contents, the last with README alone: a page added to the contents joins the chain."""
+    contents = README.split("## Contents", 1)[1].split("\n## ", 1)[0]
+    order = [Path(target).name for target in links(contents) if target.startswith("docs/")]
+    for page, following in zip(order, order[1:] + [None]):
+        first_line = PAGES[f"docs/{page}"].split("\n", 1)[0]
+        expected = ["../README.md"] + ([following] if following else [])
+        assert list(links(first_line)) == expected, f"docs/{page}: {first_line}"
+
+
 def shell_commands(block: str) -> Iterator[List[str]]:
     """Each simple command of a shell block (a ``console`` block: its ``$`` lines), as words,
     with leading ``NAME=value`` assignments left out."""

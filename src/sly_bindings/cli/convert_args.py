@@ -49,6 +49,24 @@ from sly_bindings.formats.registry import (
 )
 
 HELP = "convert between Supervisely projects, LabelMe, CVAT, COCO, YOLO and Label Studio"
+# What ``convert --help`` says to people (the docstring above is for who reads the code).
+DESCRIPTION = """\
+Convert IN, in format FROM, to a new folder OUT in format TO, keeping binding groups wherever
+TO has a place for them.
+
+    sly-bindings convert FROM TO IN OUT [--overwrite] [--json] [format options]
+    sly-bindings convert sly coco output/tutorial-bindings coco-out
+    sly-bindings convert cvat labelme task.zip labelme-out
+
+Any format to any other, not supervisely to supervisely (copy the folder). IN is a folder, the
+.zip a tool exported (read as it is), or, for coco, a JSON file. The classes IN declares keep
+their order. OUT must not exist unless --overwrite is given (then a folder OUT is replaced once
+the new one is complete), and must not be inside IN nor hold it; it is written in a hidden
+folder beside it and renamed when complete, so an interrupted run leaves nothing. The run
+prints its warnings, totalled by kind, then what it read and what OUT holds (OUT read back).
+Bad input ends in one line naming the file and the field, and exit code 2. What each format
+keeps and what it does not: docs/formats.md.
+"""
 
 
 def option_values(
@@ -124,7 +142,7 @@ def add_command(commands: argparse._SubParsersAction, name: str = "convert") -> 
     parser = commands.add_parser(
         name,
         help=HELP,
-        description=__doc__ + "\nFormats (FROM, TO; any case):\n" + format_lines(),
+        description=DESCRIPTION + "\nFormats (FROM, TO; any case):\n" + format_lines(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(

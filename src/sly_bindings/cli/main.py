@@ -35,7 +35,7 @@ from sly_bindings.cli.signals import interrupted_while_loading
 # Ctrl+C from the first moment: requests (in runner) takes a while to import too.
 with interrupted_while_loading("interrupted while starting: nothing was done"):
     from sly_bindings.cli import warning_totals
-    from sly_bindings.cli.runner import ArgumentParser, CommandFailed, UserError, run
+    from sly_bindings.cli.runner import ArgumentParser, CommandFailed, UserError, run, usage_error
     from sly_bindings.files import archives
 
 PROG = "sly-bindings"
@@ -142,7 +142,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     Usage errors (argparse's, and ``check_args``'s) are raised before the SDK is imported.
     """
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    args, extras = build_parser(argv).parse_known_args(argv)
+    if extras:  # named with the command's own --help, where the options are listed
+        usage_error(f"{PROG} {args.command}", f"unrecognized arguments: {' '.join(extras)}")
     command = BY_NAME[args.command]
     importlib.import_module(command.arguments).check_args(args)
     if getattr(args, "json", False) and not stdout_open():

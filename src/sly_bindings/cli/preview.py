@@ -27,6 +27,23 @@ from urllib.parse import quote
 from sly_bindings.cli.project_args import ClassNames, class_list
 from sly_bindings.cli.runner import UserError
 
+# What ``preview --help`` says to people (the docstring above is for who reads the code).
+DESCRIPTION = """\
+Draw the binding groups of a local project: one picture per image, and one page of them all.
+
+    sly-bindings preview DIR OUT [--limit N] [--classes CLASS ...]
+    sly-bindings preview output/tutorial-bindings previews --limit 20
+
+Each picture, OUT/images/<dataset>/<image>.png, shows each group in its own colour with its
+number, and a legend such as "1: person + head, hand". OUT/index.html shows them all, each
+with its problems from `sly-bindings validate`: open it from the folder (no server, nothing
+fetched from the network). --limit N draws the first N images (in dataset and name order);
+--classes draws the groups that hold one of those classes (and the unbound labels of those
+classes), on the images that have some. DIR may be a .zip (read as it is). OUT must not exist
+(--overwrite replaces a folder); it is written under a hidden name beside it and renamed when
+complete.
+"""
+
 
 class Drawn(NamedTuple):
     """One image drawn: where (relative to OUT), its dataset and name, groups and problems."""
@@ -43,7 +60,7 @@ def add_command(commands: argparse._SubParsersAction, name: str = "preview") -> 
     parser = commands.add_parser(
         name,
         help="draw the groups of a local project: a picture per image and an index.html",
-        description=__doc__,
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("DIR", type=Path, help="a local Supervisely project folder (or its .zip)")

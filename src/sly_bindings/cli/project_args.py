@@ -92,7 +92,7 @@ def add_auto_bind(commands: argparse._SubParsersAction, name: str) -> None:
         action=ClassNames,
         metavar="CLASS",
         help="bind each label of the --children classes to the label of these classes that "
-        "covers the largest share of it (groups/nested.py)",
+        "covers the largest share of it (docs/groups.md, Bind fragments automatically)",
     )
     bind.add_argument(
         "--children",
@@ -131,8 +131,8 @@ def add_validate(commands: argparse._SubParsersAction, name: str) -> None:
         type=class_list,
         action=ClassNames,
         metavar="CLASS",
-        help="classes that lead a group that holds them (groups/roles.py), whose boxes are "
-        "the group's own",
+        help="classes that lead a group that holds them, whose boxes are the group's own "
+        "(docs/groups.md, What a group is)",
     )
 
 

@@ -26,7 +26,7 @@ import re
 import signal
 import sys
 import traceback
-from typing import Any, Callable, Iterator, NoReturn, Optional, Tuple, Type
+from typing import Any, Callable, Iterator, List, NoReturn, Optional, Sequence, Tuple, Type
 from urllib.parse import quote, quote_plus, urlsplit
 
 import requests
@@ -72,18 +72,70 @@ class CommandFailed(Exception):
         self.exit_code = exit_code
 
 
+# argparse's messages for a missing argument: a mistyped option is often the reason.
+MISSING_ARGUMENT = ("the following arguments are required", "one of the arguments")
+NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
+
+
+def usage_error(prog: str, message: str) -> NoReturn:
+    """End the run with the one line of a usage error, ``error: ... (see PROG --help)``, and
+    exit code 2."""
+    sys.stderr.write(f"error: {message} (see {prog} --help)\n")
+    sys.exit(EXIT_USER_ERROR)
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """argparse's parser whose usage errors are one line, like every other error, and exit 2.
+
+    An argument missing because an option was mistyped names the mistyped option too (argparse
+    would name only the missing argument).
 
     Examples:
         >>> parser = ArgumentParser(prog="main.py")
         >>> _ = parser.add_argument("--image", required=True)
         >>> parser.parse_args([])  # prints the line below to stderr  # doctest: +SKIP
         error: the following arguments are required: --image (see main.py --help)
+        >>> parser.parse_args(["--imgae", "a.jpg"])  # doctest: +SKIP
+        error: unrecognized arguments: --imgae; the following arguments are required: --image \
+(see main.py --help)
     """
 
+    given: Tuple[str, ...] = ()
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """argparse's, remembering ``args`` for :meth:`error`."""
+        self.given = tuple(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def unknown_options(self, args: Sequence[str]) -> List[str]:
+        """The options in ``args`` (before a ``--``) that this parser does not know, nor
+        abbreviates (``--proj`` for ``--project-id``); negative numbers are values.
+
+        Examples:
+            >>> parser = ArgumentParser(prog="p")
+            >>> _ = parser.add_argument("--project-id")
+            >>> parser.unknown_options(["--proj", "7", "--bogus", "-1", "--x=2", "--", "--y"])
+            ['--bogus', '--x=2']
+        """
+        known = self._option_string_actions
+        unknown = []
+        for arg in args:
+            if arg == "--":
+                break
+            name = arg.split("=", 1)[0]
+            if not arg.startswith("-") or arg == "-" or NEGATIVE_NUMBER.match(arg):
+                continue
+            if name in known or (name.startswith("--") and any(o.startswith(name) for o in known)):
+                continue
+            unknown.append(arg)
+        return unknown
+
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USER_ERROR, f"error: {message} (see {self.prog} --help)\n")
+        if message.startswith(MISSING_ARGUMENT):
+            unknown = self.unknown_options(self.given)
+            if unknown:
+                message = f"unrecognized arguments: {' '.join(unknown)}; {message}"
+        usage_error(self.prog, message)
 
 
 def run(

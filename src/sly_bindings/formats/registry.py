@@ -229,14 +229,14 @@ FORMATS: Tuple[Format, ...] = (
         "labelme",
         "sly_bindings.formats.labelme",
         "LabelMe (<dataset>/<image> and <dataset>/<image stem>.json)",
-        holds=SHAPES | {GROUPS, POLYLINES, POINTS},
+        holds=SHAPES | {GROUPS},
     ),
     Format(
         "cvat",
         "sly_bindings.formats.cvat",
         "CVAT for images 1.1 (annotations.xml + images/<subset>/)",
         aliases=("cvat_images", "cvat-images"),
-        holds=SHAPES | {GROUPS, POLYLINES, POINTS},
+        holds=SHAPES | {GROUPS},
     ),
     Format(
         "coco",
