@@ -6,7 +6,7 @@ The promise: a result, or one ``error:`` line and exit code 2. The inputs are th
 ``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed), the bombs
 of issue 11 and the file kinds of issue 22 (:func:`file_cases`: encoded masks that declare
 gigapixels, images Pillow cannot size, infinite points, string sizes, nested YAML, names too
-long, links to /proc, /sys and /dev, a million CVAT boxes), each run alone in a child process with a 6 GiB address-space limit, so that its
+long, links to /proc, /sys and /dev (through folder links too), FIFOs, a million CVAT boxes), each run alone in a child process with a 6 GiB address-space limit, so that its
 peak memory (VmHWM, which includes about 300 MB for Python, the SDK and OpenCV) and its time
 are its own. ``server_cases`` adds the misbehaving servers of tests/hostile_server.py (issue
 22: redirects, token echoes, drips, HTML pages, huge Retry-After, endless and malformed
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import random
 import resource
 import struct
@@ -178,6 +179,23 @@ def file_cases(seeds: dict) -> dict:
         for target in ("/proc/kmsg", "/dev/zero", "/sys/kernel/mm/transparent_hugepage/enabled"):
             case = encoded(source, files)
             cases[f"{source}: {name} a link to {target}"] = {**case, "links": {name: target}}
+    # Through a folder link inside IN (a link to a link), a FIFO, a folder link to /proc in IN.
+    for source in ("supervisely", "coco", "cvat", "labelme", "labelstudio", "yolo"):
+        files = seeds[source]
+        suffix = {"cvat": ".xml", "yolo": ".txt"}.get(source, ".json")
+        name = first_named(files, suffix)
+        through = os.path.relpath("zz_dev/zero", os.path.dirname(name) or ".")
+        case = encoded(source, files)
+        cases[f"{source}: {name} a link through a folder link to /dev"] = {
+            **case,
+            "links": {"zz_dev": "/dev", name: through},
+        }
+        cases[f"{source}: {name} a FIFO"] = {**case, "fifos": [name]}
+        parent = os.path.dirname(name)
+        cases[f"{source}: a folder link to /proc beside {name}"] = {
+            **case,
+            "links": {os.path.join(parent, "zz_proc"): "/proc"},
+        }
     # Read in a child of 3 GiB (below the 2.6 GB that 1,000,000 boxes take): MemoryError.
     cases["CVAT: 1,000,000 boxes, in 3 GiB"] = {
         **encoded("cvat", cvat_boxes(seeds["cvat"], 1_000_000)),

@@ -120,6 +120,20 @@ REDIRECTS = [
         _to("https://127.0.0.1:{port}", 302),
         says=("http://127.0.0.1:{port}", "https://127.0.0.1:{port}"),
     ),
+    # urllib.parse reads the host after the "@", requests and urllib3 the one before the "\\":
+    # the redirect goes where requests connects, whatever another parser says.
+    Case(
+        "302 to another port, behind a backslash and @ the origin",
+        "redirect",
+        _to("http://127.0.0.1:{other}\\@127.0.0.1:{port}", 302),
+        says=("127.0.0.1:{port}", "127.0.0.1:{other}"),
+    ),
+    Case(
+        "307 to another port, behind two backslashes",
+        "redirect",
+        _to("http://127.0.0.1:{other}\\\\@127.0.0.1:{port}", 307),
+        says=("127.0.0.1:{port}", "127.0.0.1:{other}"),
+    ),
     Case(
         "307 within the same origin",
         "redirect",
@@ -168,6 +182,38 @@ UNCONFIRMED_WRITES = [
         n=10,
     ),
     Case(
+        "upload answered by a page sent as application/octet-stream",
+        "unconfirmed write",
+        _same(faults.page_as("application/octet-stream")),
+        on="write",
+        n=10,
+        says=("HTML page",),
+    ),
+    Case(
+        "upload answered by a page sent as application/problem+json",
+        "unconfirmed write",
+        _same(faults.page_as("application/problem+json")),
+        on="write",
+        n=10,
+        says=("HTML page",),
+    ),
+    Case(
+        "upload answered 200 with JSON cut short",
+        "unconfirmed write",
+        _same(lambda token, endpoint: faults.Response(200, b'[{"success": tr')),
+        on="write",
+        n=10,
+        says=("malformed",),
+    ),
+    Case(
+        'upload answered 200 {"success": false}',
+        "unconfirmed write",
+        _same(lambda token, endpoint: faults.Response(200, b'{"success": false}')),
+        on="write",
+        n=10,
+        says=('"success": false',),
+    ),
+    Case(
         "upload answered 200 text",
         "unconfirmed write",
         _same(lambda token, endpoint: faults.Response(200, b"OK", "text/plain")),
@@ -197,6 +243,17 @@ ECHOES = (
             exit_codes=(1, 2),
         )
         for encoding in ("html-escaped", "cut at 200", "base64", "utf-16")
+    ]
+    + [
+        Case(
+            f"400 echoing the token as \\u escapes in the API's JSON{', ' + level if level else ''}",
+            "echo",
+            _same(faults.echo_escaped(400)),
+            exit_codes=(1, 2),
+            says=("400",),
+            env={"LOG_LEVEL": level} if level else {},
+        )
+        for level in ("", "INFO", "DEBUG")
     ]
     + [
         Case(

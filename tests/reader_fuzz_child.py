@@ -3,7 +3,7 @@
     python tests/reader_fuzz_child.py CASES.json RESULTS.json
 
 CASES.json is a list of ``{"from": FORMAT, "to": FORMAT, "files": {relative path: base64}}``
-(optionally ``"links": {relative path: target}`` and ``"argv"``, another command's arguments
+(optionally ``"links": {relative path: target}``, ``"fifos": [relative path]`` and ``"argv"``, another command's arguments
 with ``{IN}`` and ``{OUT}``);
 each case's files are written to a fresh folder IN, converted to OUT, and the exit code and the
 stderr lines are written to RESULTS.json, one entry per case. The parent limits this process's
@@ -16,6 +16,7 @@ import base64
 import contextlib
 import io
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -36,6 +37,10 @@ def run_case(case: dict, folder: Path) -> dict:
         path = source / relative
         path.unlink(missing_ok=True)
         path.symlink_to(link_target)
+    for relative in case.get("fifos", []):  # a FIFO where a file is expected: opening it waits
+        path = source / relative
+        path.unlink(missing_ok=True)
+        os.mkfifo(path)
     # Another command than convert: its arguments, IN and OUT as "{IN}" and "{OUT}".
     argv = case.get("argv") or ["convert", case["from"], case["to"], "{IN}", "{OUT}"]
     argv = [arg.replace("{IN}", str(source)).replace("{OUT}", str(target)) for arg in argv]

@@ -71,6 +71,21 @@ REDIRECTS = [
         "http://localhost:8000/",
         False,
     ),
+    # urllib.parse reads the host after "@", requests and urllib3 the one before "\\"
+    (
+        "http://127.0.0.1:8000/public/api/v3/projects.info",
+        302,
+        "http://127.0.0.1:9000\\@127.0.0.1:8000/x",
+        False,
+    ),
+    (
+        "https://app.example.com/public/api/v3/projects.info",
+        307,
+        "https://evil.example\\@app.example.com/x",
+        False,
+    ),
+    # requests drops a port 0 and connects to the scheme's: the same origin
+    ("http://app.example.com/public/api/v3/projects.info", 302, "http://app.example.com:0/", True),
     ("https://app.example.com/public/api/v3/projects.info", 307, "/public/api/v3/v2.info", True),
     (
         "https://app.example.com/public/api/v3/projects.info",
@@ -110,6 +125,31 @@ def test_the_token_follows_a_redirect_only_within_its_origin(start, status, loca
         line = str(refused.value)
         shown = lambda url: "{}://{}:{}".format(*origin(url))
         assert shown(start) in line and shown(requests.compat.urljoin(start, location)) in line
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        ["name: ", TOKEN, "\n"],
+        ["name: " + TOKEN[:10], TOKEN[10:] + "\n"],
+        ["a\r", TOKEN[:4], TOKEN[4:9], TOKEN[9:], "\rb"],
+        ['{"dataset": "' + TOKEN.replace("-", "\\u002d") + '"}\n'],
+        [TOKEN],  # no end of line: passed on at flush
+    ],
+)
+def test_output_written_in_pieces_is_redacted_whole(monkeypatch, pieces):
+    from sly_bindings.cli.runner import RedactedStream
+
+    monkeypatch.setenv("API_TOKEN", TOKEN)
+    out = io.StringIO()
+    stream = RedactedStream(out)
+    for piece in pieces:
+        stream.write(piece)
+    stream.flush()
+
+    runs = {TOKEN[i : i + 8] for i in range(len(TOKEN) - 7)} - {"-"}
+    assert not any(run in out.getvalue() for run in runs), out.getvalue()
+    assert "***" in out.getvalue()
 
 
 @pytest.mark.parametrize(

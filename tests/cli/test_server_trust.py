@@ -92,3 +92,48 @@ def test_the_leak_check_finds_what_it_looks_for():
     ):
         assert leaks(f"... {shown} ...", token), shown
     assert not leaks("RECOGNI and ISABLE-", token)  # runs of 7: not the token's 8
+
+
+NAMED_PLACES = ["dataset", "image"]
+PRINTING = [
+    ["report", "--json"],
+    ["report", "--groups", "--json"],
+    ["report", "--groups"],
+    ["validate"],
+    ["discard", "--dry-run"],
+    ["auto-bind", "--max-gap", "2", "--regroup", "--dry-run"],
+]
+
+
+@pytest.mark.parametrize("argv", PRINTING, ids=" ".join)
+@pytest.mark.parametrize("place", NAMED_PLACES)
+def test_a_token_the_server_gives_back_in_a_name_is_not_printed(place, argv):
+    """A server (or whoever named the dataset) that puts the token in a name the command
+    prints: stdout holds no run of it, in the lines for people and in --json."""
+    from bound_projects import seed_server_project
+    from commands import sly_bindings_in_process
+    from hostile_server import QUICK, captured, environment, new_token
+    from sly_test_server import SlyTestServer
+
+    token = new_token()
+    with SlyTestServer(token=token) as server:
+        project_id = seed_server_project(server)
+        dataset = server.store.datasets_in(project_id)[0]
+        if place == "dataset":
+            dataset.name = f"ds-{token}"
+        else:
+            odd = next(i for i in server.store.images_in(dataset.id) if i.name == "odd.png")
+            odd.name = f"{token}.png"  # the image every command names
+        env = {
+            **QUICK,
+            "SERVER_ADDRESS": server.url,
+            "API_TOKEN": token,
+            "WORKSPACE_ID": str(server.workspace_id),
+        }
+        with environment(env), captured() as (out, err, log):
+            code = sly_bindings_in_process(argv[0], "--project-id", project_id, *argv[1:])
+
+    assert code in (0, 1), err.getvalue()
+    if argv != ["report", "--json"] or place == "dataset":  # the name was printed, blanked
+        assert "***" in out.getvalue() + err.getvalue()
+    assert leaks(out.getvalue() + err.getvalue() + log.getvalue(), token) == []

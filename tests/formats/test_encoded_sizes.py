@@ -39,11 +39,13 @@ def first_file(folder: Path, pattern: str, holding: str) -> Path:
     return next(path for path in sorted(folder.rglob(pattern)) if holding in path.read_text())
 
 
-def supervisely_bitmap(data: str):
+def supervisely_bitmap(data: str, field: str = "data"):
+    """Plant ``data`` as the bitmap's ``field`` (its ``data``, or its ``origin``)."""
+
     def plant(folder: Path) -> None:
         path = first_file(folder, "ann/*.json", '"bitmap"')
         ann = json.loads(path.read_text())
-        next(obj for obj in ann["objects"] if "bitmap" in obj)["bitmap"]["data"] = data
+        next(obj for obj in ann["objects"] if "bitmap" in obj)["bitmap"][field] = data
         path.write_text(json.dumps(ann))
 
     return plant
@@ -61,13 +63,19 @@ def coco_rle(size: list, counts):
 
 
 def cvat_mask(width: int, height: int, rle: str):
+    return cvat_mask_attributes(width=width, height=height, rle=rle)
+
+
+def cvat_mask_attributes(**values):
+    """Plant ``values`` as attributes (``rle``, ``width``, ``left``, ...) of the first mask."""
+
     def plant(folder: Path) -> None:
         path = folder / "annotations.xml"
         text = path.read_text()
         mask = re.search(r"<mask [^>]*/>", text).group(0)
-        hostile = re.sub(r'rle="[^"]*"', f'rle="{rle}"', mask)
-        hostile = re.sub(r'width="\d+"', f'width="{width}"', hostile)
-        hostile = re.sub(r'height="\d+"', f'height="{height}"', hostile)
+        hostile = mask
+        for name, value in values.items():
+            hostile = re.sub(rf'\b{name}="[^"]*"', f'{name}="{value}"', hostile)
         path.write_text(text.replace(mask, hostile, 1))
 
     return plant
@@ -85,13 +93,25 @@ def labelme_mask(png: bytes):
 
 
 def labelstudio_brush(rle: list):
+    return labelstudio_brush_result(lambda result: result["value"].update(rle=rle))
+
+
+def labelstudio_brush_size(width: int, height: int):
+    return labelstudio_brush_result(
+        lambda result: result.update(original_width=width, original_height=height)
+    )
+
+
+def labelstudio_brush_result(edit):
+    """Plant ``edit(result)`` on the first brush result of tasks.json."""
+
     def plant(folder: Path) -> None:
         path = folder / "tasks.json"
         tasks = json.loads(path.read_text())
         for task in tasks:
             for result in task["annotations"][0]["result"]:
                 if result.get("type") == "brushlabels":
-                    result["value"]["rle"] = rle
+                    edit(result)
                     path.write_text(json.dumps(tasks))
                     return
 
@@ -107,6 +127,18 @@ def brush_header(count: int) -> list:
 
 
 ZLIB_BOMB = base64.b64encode(zlib.compress(bytes(64 << 20), 9)).decode()  # 64 MB of zeros
+
+
+def coco_compressed(size: list, declared: list):
+    """A COCO RLE whose ``counts`` is the compressed string of an RLE of ``declared`` size
+    (pycocotools' own encoding), given as ``size``."""
+    height, width = declared
+    counts = mask_utils.frPyObjects(
+        {"size": [height, width], "counts": [height * width]}, height, width
+    )
+    return coco_rle(size, counts["counts"].decode())
+
+
 # (format, hostile input): every format whose reader decodes an encoded mask.
 CASES = {
     "supervisely: zlib of a PNG declaring 20000x20000": (
@@ -130,6 +162,38 @@ CASES = {
         labelstudio_brush(brush_header(4 * 10**9)),
     ),
     "labelstudio: a brush declaring one value": ("labelstudio", labelstudio_brush(brush_header(1))),
+    # issue 22, attack: around the rows above
+    "coco: a compressed RLE string of 20000x20000 given as 32x48": (
+        "coco",
+        coco_compressed([32, 48], [HUGE, HUGE]),
+    ),
+    "coco: a compressed RLE string of 20000x20000": (
+        "coco",
+        coco_compressed([HUGE, HUGE], [HUGE, HUGE]),
+    ),
+    "coco: negative counts": ("coco", coco_rle([32, 48], [-5, 2000])),
+    "coco: a size of 0x0": ("coco", coco_rle([0, 0], [0])),
+    "coco: a negative size": ("coco", coco_rle([-32, 48], [10])),
+    "coco: a size in floats of 1e10": ("coco", coco_rle([1e10, 1.0], [10])),
+    "coco: a size in strings": ("coco", coco_rle(["32", "48"], [1536])),
+    "cvat: a negative run": ("cvat", cvat_mask(4, 4, "-5, 21")),
+    "cvat: runs that are not numbers": ("cvat", cvat_mask(4, 4, "1e9, 7")),
+    "cvat: a mask 1e9 pixels from the image": ("cvat", cvat_mask_attributes(left=10**9, top=10**9)),
+    "cvat: a mask 20000 wide, one row": ("cvat", cvat_mask(HUGE * 100, 1, f"0, {HUGE * 100}")),
+    "labelstudio: a brush on a task said to be 20000x20000": (
+        "labelstudio",
+        labelstudio_brush_size(HUGE, HUGE),
+    ),
+    "labelstudio: a brush rle that is a string": ("labelstudio", labelstudio_brush("AAAA")),
+    "labelstudio: a brush rle of numbers over 255": ("labelstudio", labelstudio_brush([4096] * 64)),
+    "supervisely: a bitmap 1e9 pixels from the image": (
+        "supervisely",
+        supervisely_bitmap([10**9, 10**9], "origin"),
+    ),
+    "supervisely: a bitmap at a negative origin": (
+        "supervisely",
+        supervisely_bitmap([-(10**9), -5], "origin"),
+    ),
 }
 
 

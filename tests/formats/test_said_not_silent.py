@@ -134,3 +134,34 @@ def test_json_with_a_closed_stdout_is_not_done(written, tmp_path):
     )
     assert result.returncode != 0
     assert result.stderr.startswith("error: --json: the standard output is closed"), result.stderr
+
+
+PATH_COMMANDS = [
+    ["report", "{IN}"],
+    ["validate", "{IN}"],
+    ["discard", "{IN}", "--dry-run"],
+    ["auto-bind", "{IN}", "--max-gap", "2", "--dry-run"],
+    ["preview", "{IN}", "{OUT}"],
+    ["convert", "supervisely", "labelme", "{IN}", "{OUT}"],
+]
+
+
+@pytest.mark.parametrize("argv", PATH_COMMANDS, ids=lambda argv: argv[0])
+@pytest.mark.parametrize("name", NAMES)
+def test_folder_names_with_controls_are_printed_escaped(name, argv, capsys, tmp_path):
+    """IN and OUT are named by the user, and printed in the lines that say what was done
+    (``Target:``, ``Read``/``Written``, ``Preview of``): escaped there too."""
+    from bound_projects import write_local_project
+    from commands import sly_bindings_in_process
+
+    project = write_local_project(tmp_path / f"in {NAMES[name]}", datasets=["ds0"])
+    out = tmp_path / f"out {NAMES[name]}"
+    args = [arg.replace("{IN}", str(project)).replace("{OUT}", str(out)) for arg in argv]
+    capsys.readouterr()
+
+    assert sly_bindings_in_process(*args) in (0, 1)
+
+    shown = capsys.readouterr()
+    lines = (shown.out + shown.err).splitlines()
+    assert lines and all(line.isprintable() for line in lines), lines
+    assert any(printable(str(project)) in line or printable(str(out)) in line for line in lines)

@@ -147,6 +147,23 @@ def echo(encoding: str, status: int = 500, page: bool = False) -> Answer:
     return answer
 
 
+def echo_escaped(status: int = 400) -> Answer:
+    """The API's error JSON quoting the token with every character a ``\\uXXXX`` escape, as
+    JSON allows: the bytes hold no run of the token, the parsed message holds all of it.
+
+    Examples:
+        >>> echo_escaped()("ab", "x").body
+        b'{"error":"Bad request","details":{"message":"x-api-key was \\\\u0061\\\\u0062"}}'
+    """
+
+    def answer(token: str, endpoint: str) -> Response:
+        escaped = "".join(f"\\u{ord(char):04x}" for char in token)
+        body = '{"error":"Bad request","details":{"message":"x-api-key was %s"}}' % escaped
+        return Response(status, body.encode("ascii"))
+
+    return answer
+
+
 def drip(seconds_per_byte: float, headers: bool) -> Answer:
     """A right-looking answer sent one byte every ``seconds_per_byte``, from the status line on
     (``headers``) or from the body on."""
@@ -170,6 +187,12 @@ def rate_limited(retry_after: str) -> Answer:
 def endless() -> Answer:
     """200 and a JSON-looking body that never ends."""
     return lambda token, endpoint: Response(200, b'[{"id": 1}, ', endless=True)
+
+
+def page_as(content_type: str, status: int = 200) -> Answer:
+    """A portal's page sent as ``content_type`` (``application/octet-stream``, say)."""
+    page = b"<!DOCTYPE html><html><body>Please log in to the network</body></html>"
+    return lambda token, endpoint: Response(status, page, content_type)
 
 
 def malformed_json() -> Answer:

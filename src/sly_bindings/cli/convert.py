@@ -143,9 +143,9 @@ def run_command(args: argparse.Namespace) -> int:
         }
         print(json.dumps(summary, indent=2))
     else:
-        print(f"Read {source_format.name} {source}: {read}")
+        print(printable(f"Read {source_format.name} {source}: {read}"))
         left_out = f" ({account.left_out} left out)" if account.left_out else ""
-        print(f"Written {target_format.name} {target}: {written}{left_out}")
+        print(printable(f"Written {target_format.name} {target}: {written}{left_out}"))
     return 0
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, List, NamedTuple, Tuple
 from urllib.parse import quote
 
+from sly_bindings.cli.printable import printable
 from sly_bindings.cli.project_args import ClassNames, class_list
 from sly_bindings.cli.runner import UserError
 
@@ -119,9 +120,8 @@ def run_command(args: argparse.Namespace) -> int:
         given = getattr(args, "input_as_given", None)
         title = f"{given}" if given is not None else project.description
         (staging / "index.html").write_text(index_page(drawn, title), "utf-8")
-    print(
-        f"Preview of {len(drawn)} image{'' if len(drawn) == 1 else 's'}: {args.OUT / 'index.html'}"
-    )
+    count = f"{len(drawn)} image{'' if len(drawn) == 1 else 's'}"
+    print(printable(f"Preview of {count}: {args.OUT / 'index.html'}"))
     return 0
 
 

@@ -326,7 +326,8 @@ def run_command(args: argparse.Namespace) -> int:
         check_classes(getattr(args, option[2:].replace("-", "_"), None), project.meta, option)
     if not args.json:
         count = len(project.datasets)
-        print(f"Target: {project.description}, {count} dataset{'' if count == 1 else 's'}")
+        datasets = f"{count} dataset{'' if count == 1 else 's'}"
+        print(printable(f"Target: {project.description}, {datasets}"))
     exit_code = 0
     try:
         if args.command == "report":

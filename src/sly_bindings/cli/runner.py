@@ -19,6 +19,7 @@ import base64
 import contextlib
 import functools
 import html
+import io
 import json
 import logging
 import os
@@ -166,6 +167,7 @@ def run(
     LAST_RETRIED_STATUS[0] = None
     with contextlib.ExitStack() as cleanup:
         cleanup.enter_context(filters_installed(quiet, secrets))
+        cleanup.enter_context(redacted_output())
         cleanup.enter_context(sigterm_as_interrupt())
         try:
             check_log_level()
@@ -214,6 +216,71 @@ def filters_installed(quiet: "QuietSdkWarnings", secrets: "RedactingFilter") -> 
         sdk.removeFilter(quiet)
         for place in places:
             place.removeFilter(secrets)
+
+
+@contextlib.contextmanager
+def redacted_output() -> Iterator[None]:
+    """Within the block, what is written to ``sys.stdout`` and ``sys.stderr`` is redacted
+    (:class:`RedactedStream`): a server's answer may hold the token in a name that a command
+    prints (a dataset, an image), and ``--json`` writes it as the answer gave it."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (
+        stream if stream is None or isinstance(stream, RedactedStream) else RedactedStream(stream)
+        for stream in saved
+    )
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, RedactedStream):
+                with contextlib.suppress(OSError, ValueError):
+                    stream.flush()
+        sys.stdout, sys.stderr = saved
+
+
+class RedactedStream:
+    """A text stream that passes on what is written to it line by line (a line ends at LF or
+    CR, as a progress bar's does) with :func:`redact` applied, so that a secret written in
+    pieces is found whole. ``flush`` passes on the unfinished line too. Everything else is the
+    wrapped stream's.
+
+    Examples:
+        >>> os.environ["API_TOKEN"] = "s3cr3t-0123456789"
+        >>> out = io.StringIO()
+        >>> stream = RedactedStream(out)
+        >>> _ = stream.write("name: s3cr3t"), stream.write("-0123456789\\n")
+        >>> out.getvalue()
+        'name: ***\\n'
+        >>> del os.environ["API_TOKEN"]
+    """
+
+    # An unfinished line longer than this is passed on (redacted) without waiting for its end.
+    MAX_PENDING = 1 << 16
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        if not self._pending and not secret_values():
+            return self._stream.write(text)
+        pending = self._pending + text
+        cut = max(pending.rfind("\n"), pending.rfind("\r")) + 1
+        if len(pending) - cut > self.MAX_PENDING:
+            cut = len(pending)
+        self._pending = pending[cut:]
+        if cut:
+            self._stream.write(redact(pending[:cut]))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self._stream.write(redact(pending))
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class RedactingFilter(logging.Filter):

@@ -45,6 +45,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.connection
+import urllib3.util
 
 from sly_bindings.server.timeouts import configured_timeouts, positive_setting
 
@@ -105,22 +106,32 @@ def setting(name: str, default: float, unit: str = "seconds") -> float:
 
 
 def origin(url: str) -> Tuple[str, str, Optional[int]]:
-    """``(scheme, host, port)`` of ``url``, the port filled in from the scheme.
+    """``(scheme, host, port)`` of ``url`` as requests will connect to it, the port filled in
+    from the scheme.
+
+    The URL is read by the parser that decides where the connection goes (requests prepares it,
+    urllib3 parses it), not by ``urllib.parse``: the two read ``http://a:1\\@b:2/`` as hosts
+    ``a`` and ``b``, and a check by the other parser would let the token go to ``a``. A URL
+    that cannot be read is an origin of its own (it equals no other).
 
     Examples:
         >>> origin("https://App.example.com/x") == origin("https://app.example.com:443/y")
         True
         >>> origin("http://h:8000/a") == origin("http://h:8001/a")
         False
+        >>> origin("http://127.0.0.1:1\\\\@127.0.0.1:2/x")
+        ('http', '127.0.0.1', 1)
     """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
-        port = parts.port
-    except ValueError:
-        port = None
+        prepared = requests.PreparedRequest()
+        prepared.prepare_url(url, None)
+        parts = urllib3.util.parse_url(prepared.url or "")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError, UnicodeError):
+        return "unreadable", url, None
+    scheme = (parts.scheme or "").lower()
     default_port = {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port if port is not None else default_port
+    port = parts.port if parts.port is not None else default_port
+    return scheme, (parts.host or "").lower(), port
 
 
 def shown_origin(url: str) -> str:
@@ -131,6 +142,8 @@ def shown_origin(url: str) -> str:
         'https://h.example:443'
     """
     scheme, host, port = origin(url)
+    if scheme == "unreadable":
+        return "an address that cannot be read"
     return f"{scheme}://{host}:{port}"
 
 
@@ -364,33 +377,37 @@ def _cap_retry_after(response: requests.Response, cap: float, url: str) -> None:
 
 
 def _check_api_answer(response: requests.Response, url: str) -> None:
-    """Refuse a 2xx answer to an API method that is not JSON; make malformed JSON say so."""
+    """Refuse a 2xx answer to an API method that is not the API's JSON; make malformed JSON say
+    so; put an API error in the one spelling the redaction knows."""
     if API_PATH not in urlsplit(url).path:
         return
     media = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
-    body = (response._content or b"").lstrip()[:1]
-    if 200 <= response.status_code < 300 and (
-        media.startswith(NOT_JSON_TYPES)
-        or (media == "application/json" and body not in (b"{", b"["))
-        or (not media and body == b"<")
-    ):
+    content = response._content or b""
+    ok = 200 <= response.status_code < 300
+    if ok and answer_problem(media, content) is not None:
         shown = media or "no Content-Type"
         raise NotApiAnswer(
             f"{shown_origin(url)} answered {_method_of(url)} with {response.status_code} and "
-            f"{_what_body(response)} ({shown}), not the API's JSON: a proxy or a login page "
-            "is in the way, nothing of this request is counted as done; check SERVER_ADDRESS "
-            "and your network"
+            f"{_what_body(response)} ({shown}), {answer_problem(media, content)}: a proxy or "
+            "a login page is in the way, nothing of this request is counted as done; check "
+            "SERVER_ADDRESS and your network"
         )
-    if response.status_code >= 400 and not is_api_error(response._content or b""):
-        # Not the API's own error JSON (a proxy's page, bytes in another encoding): it may quote
-        # the request, token included, in any form, so it goes no further than here.
-        response._content = json.dumps(
-            {"error": f"an answer that is not the API's JSON ({_what_body(response)}, not shown)"}
-        ).encode()
-        response.headers["Content-Type"] = "application/json"
-        response.encoding = "utf-8"
-    if 200 <= response.status_code < 300:
-        problem = shape_problem(_method_of(url), response._content or b"")
+    if response.status_code >= 400:
+        # Only the API's own error JSON goes further, in one spelling (escapes such as \u0041
+        # undone), so that the token is found in it whatever escapes the server chose. Anything
+        # else (a proxy's page, bytes in another encoding) may quote the request in any form.
+        canonical = canonical_api_error(content)
+        if canonical is None:
+            canonical = json.dumps(
+                {
+                    "error": f"an answer that is not the API's JSON ({_what_body(response)}, not shown)"
+                }
+            ).encode()
+            response.headers["Content-Type"] = "application/json"
+            response.encoding = "utf-8"
+        response._content = canonical
+    if ok:
+        problem = shape_problem(_method_of(url), content)
         if problem:
             refused = MalformedAnswer if problem == "is malformed" else WrongShapeAnswer
             raise refused(
@@ -411,6 +428,80 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
             ) from None
 
     response.json = json_or_refuse  # type: ignore[method-assign]
+
+
+# Answers of the API that are not JSON: an image (images.download), several (multipart).
+BINARY_TYPES = ("image/", "multipart/", "video/", "audio/")
+
+
+def is_json_type(media: str) -> bool:
+    """Whether the media type ``media`` (lower case, no parameters) says JSON, or says nothing.
+
+    Examples:
+        >>> [is_json_type(m) for m in ("application/json", "application/problem+json", "", "image/png")]
+        [True, True, True, False]
+    """
+    return media in ("", "application/json") or media.endswith("+json")
+
+
+def answer_problem(media: str, body: bytes) -> Optional[str]:
+    """Why a 2xx answer of media type ``media`` with ``body`` is not the API's, or None.
+
+    The API answers JSON (but images and multipart downloads). So: a text or page type, a body
+    that is markup whatever its type says (a portal sends its page as ``application/octet-stream``
+    too), and, where the type says JSON or nothing, a body that does not parse or that says
+    ``"success": false``, are not answers that confirm anything.
+
+    Examples:
+        >>> answer_problem("application/json", b'[{"imageId": 1, "success": true}]') is None
+        True
+        >>> answer_problem("application/octet-stream", b"<html>log in</html>")
+        "not the API's JSON"
+        >>> answer_problem("application/json", b'{"success": tr')
+        "JSON that is malformed, not the API's"
+        >>> answer_problem("application/json", b'{"success": false}')
+        'which says "success": false'
+        >>> answer_problem("image/png", b"\\x89PNG") is None
+        True
+    """
+    if media.startswith(BINARY_TYPES):
+        return None
+    head = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if media.startswith(NOT_JSON_TYPES) or head == b"<" or (is_json_type(media) and not head):
+        return "not the API's JSON"
+    if not is_json_type(media):
+        return None
+    if head not in (b"{", b"["):
+        return "not the API's JSON"
+    try:
+        parsed = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "JSON that is malformed, not the API's"
+    if not isinstance(parsed, list):
+        parsed = [parsed]
+    if any(isinstance(item, dict) and item.get("success") is False for item in parsed):
+        return 'which says "success": false'
+    return None
+
+
+def canonical_api_error(body: bytes) -> Optional[bytes]:
+    """``body`` as the API's error JSON in one spelling (UTF-8, no ``\\u`` escapes but those
+    JSON needs), or None when it is not the API's error JSON (:func:`is_api_error`).
+
+    Examples:
+        >>> canonical_api_error(b'{"error": "\\\\u0041b\\\\/c"}')
+        b'{"error": "Ab/c"}'
+        >>> canonical_api_error(b"<html>502</html>") is None
+        True
+    """
+    if not is_api_error(body):
+        return None
+    if b"\\" not in body:
+        return body
+    try:
+        return json.dumps(json.loads(body.decode("utf-8")), ensure_ascii=False).encode("utf-8")
+    except (UnicodeError, ValueError, RecursionError):  # a lone surrogate (\\ud800), say
+        return None
 
 
 # The methods whose answer's shape is checked here: an entity's info has an integer id, a list
