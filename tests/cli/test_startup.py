@@ -64,6 +64,10 @@ CASES = [
     (["convert", "cvat", "yolo", "a", "b", "--images", "a"], 2, "error: --images is read with"),
     (["convert", "coco", "yolo", "a"], 2, "error: the following arguments are required: OUT"),
     (["convert", "coco", "yolo", "a", "b", "--bogus"], 2, "error: unrecognized arguments"),
+    # A path that is not there needs no SDK either.
+    (["report", "/nonexistent/dir"], 2, "error: /nonexistent/dir does not exist: pass a"),
+    (["discard", "--local", "/nonexistent/dir"], 2, "error: /nonexistent/dir does not exist"),
+    (["convert", "coco", "yolo", "/nonexistent/in", "b"], 2, "error: IN /nonexistent/in does not"),
 ]
 
 

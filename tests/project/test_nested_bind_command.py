@@ -88,6 +88,43 @@ def test_local_project_binds_the_head_not_the_hand(tmp_path, capsys):
     )
 
 
+def keys_of(directory: Path) -> dict:
+    """The binding keys of each image of the local project's ds0, in label order."""
+    project = sly.Project(str(directory), sly.OpenMode.READ)
+    dataset = project.datasets.get("ds0")
+    return {
+        name: [label.binding_key for label in dataset.get_ann(name, project.meta).labels]
+        for name in dataset.get_items_names()
+    }
+
+
+@pytest.mark.parametrize(
+    "command",
+    [NESTED, ["auto-bind", "--max-gap", "3"]],
+    ids=["--parents", "--max-gap"],
+)
+def test_identical_images_get_keys_of_their_own_and_validate_finds_no_reused_key(
+    tmp_path, capsys, command
+):
+    """a.png and b.png hold the same labels: a key made from the content alone was one key on
+    both images, which validate then flagged as reused. The image's name is part of new keys."""
+    directory = local_project(tmp_path / "project")
+
+    assert call(capsys, *command, directory)[0] == 0
+    keys = keys_of(directory)
+    bound_a = {key for key in keys["a.png"] if key is not None}
+    bound_b = {key for key in keys["b.png"] if key is not None}
+
+    assert bound_a and bound_b and not bound_a & bound_b
+    code, out, _ = call(capsys, "validate", directory)
+    assert "reused" not in out and "on 2 images" not in out, out
+    # The same run again gives the same keys: they are still made from the content.
+    regrouped = tmp_path / "again"
+    local_project(regrouped)
+    call(capsys, *command, regrouped)
+    assert keys_of(regrouped) == keys
+
+
 def test_dry_run_and_json_change_nothing(tmp_path, capsys):
     directory = local_project(tmp_path / "project")
 

@@ -72,8 +72,6 @@ def run_command(args: argparse.Namespace) -> int:
     overwrite = getattr(args, "overwrite", False)
     source_format, target_format = reader(args.FROM), find(args.TO)
     read_options, write_values = option_values(args, source_format, target_format)
-    if not source.exists():
-        raise UserError(f"IN {source} does not exist: check the path")
     if not source.is_dir() and source_format.input == "folder":
         raise UserError(f"IN {source} is a file: {source_format.name} is read from a folder")
     images = read_options.get("images")

@@ -232,11 +232,14 @@ def format_name(name: str) -> str:
 
 
 def check_args(args: argparse.Namespace) -> None:
-    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion), or
-    an option is given that no format of this run takes (``option_values``)."""
+    """A UserError when FROM and TO are both supervisely (that is a copy, not a conversion), an
+    option is given that no format of this run takes (``option_values``), or IN does not
+    exist."""
     if reader(args.FROM).name == "supervisely" and find(args.TO).name == "supervisely":
         raise UserError(
             "FROM and TO are both supervisely: copy the folder instead, or name a format "
             "(see sly-bindings convert --help)"
         )
     option_values(args, reader(args.FROM), find(args.TO))
+    if not Path(args.IN).exists():  # answered before the SDK loads, as a usage error is
+        raise UserError(f"IN {args.IN} does not exist: check the path")

@@ -190,7 +190,7 @@ MAX_GAP = 2**20
 
 def check_args(args: argparse.Namespace) -> None:
     """A UserError for values argparse lets through: a --max-gap that is not a number of pixels
-    from 0 to :data:`MAX_GAP` (1e308 squares to infinity).
+    from 0 to :data:`MAX_GAP` (1e308 squares to infinity), or a DIR that does not exist.
 
     DIR becomes ``args.local`` (the two name the same target).
     """
@@ -203,8 +203,18 @@ def check_args(args: argparse.Namespace) -> None:
             f"DIR {args.local} is a .zip, which is read, not changed: unpack it and name the "
             f"folder, or add --dry-run to see what {args.command} would change"
         )
-    if args.command != "auto-bind":
-        return
+    if args.command == "auto-bind":
+        _check_auto_bind(args)
+    # Last, after the options: answered before the SDK loads, as a usage error is.
+    if args.local is not None and not args.local.exists():
+        raise UserError(
+            f"{args.local} does not exist: pass a Supervisely project folder, the one that holds "
+            "meta.json"
+        )
+
+
+def _check_auto_bind(args: argparse.Namespace) -> None:
+    """:func:`check_args` for the options of ``auto-bind``."""
     if args.parents:
         if not args.children:
             raise UserError("--parents needs --children: name the classes of the parts")

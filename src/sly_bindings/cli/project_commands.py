@@ -147,20 +147,31 @@ def json_edit(
         # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed.
         return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
 
-    def bind(ann: sly.Annotation) -> sly.Annotation:
+    def bind(ann: sly.Annotation, image: str) -> sly.Annotation:
+        # The image's name goes into new keys: identical images get keys of their own.
         if args.parents:
             bound, counted = auto_bind_nested_counted(
-                ann, args.parents, args.children, args.min_overlap, regroup=args.regroup
+                ann, args.parents, args.children, args.min_overlap, args.regroup, image
             )
             if counts is not None:
                 counts.append(counted)
             return bound
         return auto_bind(
-            ann, args.max_gap, keep_existing=not args.regroup, across_classes=args.across_classes
+            ann,
+            args.max_gap,
+            keep_existing=not args.regroup,
+            across_classes=args.across_classes,
+            image=image,
         )
 
-    edit = only_classes(bind, args.classes) if args.classes else bind
-    return lambda name, ann_json: edit_annotation_json(ann_json, meta, edit)
+    def edit(name: str, ann_json: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        def bind_image(ann: sly.Annotation) -> sly.Annotation:
+            return bind(ann, name)
+
+        one = only_classes(bind_image, args.classes) if args.classes else bind_image
+        return edit_annotation_json(ann_json, meta, one)
+
+    return edit
 
 
 # output

@@ -33,8 +33,10 @@ Rules:
       from the geometry alone.
     - **Keys** of new groups are ``uuid5`` digests of the group's content (image size, and the
       class and pixels of each label): the same input gives the same keys on every run and
-      machine, and different groups get different keys. Two images with identical labels get
-      identical keys, which ``groups.validate.find_reused_keys`` reports.
+      machine, and different groups get different keys. Pass ``image`` (the image's name), as
+      ``sly-bindings auto-bind`` does, so that two images of a project with identical labels get
+      different keys; without it they get identical keys, which
+      ``groups.validate.find_reused_keys`` reports.
 
 Time: the labels are painted once on an image-sized canvas, and each label's box, grown by
 ``max_gap`` on every side, is searched once (with an exact distance transform only when another
@@ -78,6 +80,7 @@ def auto_bind(
     *,
     keep_existing: bool = True,
     across_classes: bool = False,
+    image: str = "",
 ) -> sly.Annotation:
     """Return a copy of ``ann`` in which labels at most ``max_gap`` pixels apart are bound.
 
@@ -141,7 +144,7 @@ def auto_bind(
         if any(old_keys[fragment.index] is None for fragment in batch):
             _link_labels_within_gap(batch, squared_limit, canvas, old_keys, parent, links)
 
-    new_keys = _group_keys(labels, old_keys, parent, links, fragments, (height, width))
+    new_keys = _group_keys(labels, old_keys, parent, links, fragments, (height, width), image)
     result = []
     for index, label in enumerate(labels):
         if index in new_keys:
@@ -234,6 +237,7 @@ def _group_keys(
     links: Set[Tuple[int, int]],
     fragments: Sequence[_Fragment],
     image_size: Tuple[int, int],
+    image: str = "",
 ) -> Dict[int, object]:
     """The new key of every unbound label that gets one, by label index."""
     members: Dict[int, List[int]] = {}
@@ -257,18 +261,25 @@ def _group_keys(
             (key,) = groups
             key_object: object = labels[first_label_of_group[key]].binding_key
         elif not groups and len(indexes) > 1:
-            key_object = _content_key([by_index[index] for index in indexes], labels, image_size)
+            key_object = content_key(
+                [by_index[index] for index in indexes], labels, image_size, image
+            )
         else:
             continue  # alone, or near two groups: ambiguous, so it stays unbound
         new_keys.update((index, key_object) for index in indexes)
     return new_keys
 
 
-def _content_key(
-    fragments: Sequence[_Fragment], labels: Sequence[sly.Label], image_size: Tuple[int, int]
+def content_key(
+    fragments: Sequence[_Fragment],
+    labels: Sequence[sly.Label],
+    image_size: Tuple[int, int],
+    image: str = "",
 ) -> str:
-    """A uuid5 of the group's content: image size, and each label's class and pixels."""
-    digest = hashlib.sha256(repr(tuple(image_size)).encode())
+    """The key of a new group: a uuid5 of its content (the image's name ``image`` and size, and
+    each label's class and pixels), the same on every run and machine; two images of one
+    project with identical labels differ by their names."""
+    digest = hashlib.sha256(repr((image, tuple(image_size))).encode())
     for fragment in fragments:
         digest.update(labels[fragment.index].obj_class.name.encode())
         digest.update(repr((fragment.top, fragment.left, fragment.mask.shape)).encode())

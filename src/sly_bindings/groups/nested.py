@@ -35,18 +35,13 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from typing import Dict, Iterable, List, NamedTuple, Optional, Set, Tuple
 
 import numpy as np
 import supervisely as sly
 
 from bindings import AREA_GEOMETRIES, binding_key_of, with_binding_key
-from sly_bindings.groups.auto_bind import _Fragment, _rasterise
-
-# Any fixed namespace will do; this one makes keys of this module differ from other uuid5 keys.
-KEY_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://supervisely.com/auto_bind_nested")
+from sly_bindings.groups.auto_bind import _Fragment, _rasterise, content_key
 
 
 class NestedCounts(NamedTuple):
@@ -99,6 +94,7 @@ def auto_bind_nested(
     child_classes: Iterable[str],
     min_overlap: float = 0.5,
     regroup: bool = False,
+    image: str = "",
 ) -> sly.Annotation:
     """A copy of ``ann`` where each child-class label is bound to the parent that holds it.
 
@@ -108,6 +104,7 @@ def auto_bind_nested(
         child_classes: names of the classes of their parts (``head``, ``hand``).
         min_overlap: the least share of a child's pixels inside its parent, above 0, at most 1.
         regroup: move children that are already bound too.
+        image: the image's name, part of a new group's key (``auto_bind.content_key``).
 
     Returns:
         A new annotation with the same labels in the same order; bound ones are copies.
@@ -129,7 +126,9 @@ def auto_bind_nested(
         >>> bound.labels[0].binding_key == bound.labels[2].binding_key
         True
     """
-    return auto_bind_nested_counted(ann, parent_classes, child_classes, min_overlap, regroup)[0]
+    return auto_bind_nested_counted(
+        ann, parent_classes, child_classes, min_overlap, regroup, image
+    )[0]
 
 
 def auto_bind_nested_counted(
@@ -138,6 +137,7 @@ def auto_bind_nested_counted(
     child_classes: Iterable[str],
     min_overlap: float = 0.5,
     regroup: bool = False,
+    image: str = "",
 ) -> Tuple[sly.Annotation, NestedCounts]:
     """:func:`auto_bind_nested`, and what it did and left, per child class (:class:`NestedCounts`).
 
@@ -213,7 +213,9 @@ def auto_bind_nested_counted(
             # The exact key object: a server's number must not become a string.
             parent_keys[parent_index] = labels[parent_index].binding_key
         else:
-            parent_keys[parent_index] = _content_key(by_index[parent_index], labels, ann.img_size)
+            parent_keys[parent_index] = content_key(
+                [by_index[parent_index]], labels, ann.img_size, image
+            )
     new_keys = {index: parent_keys[parent] for index, parent in chosen.items()}
     new_keys.update(parent_keys)
     bound_ann = ann.clone(
@@ -237,15 +239,6 @@ def _inside(child: _Fragment, parent: _Fragment) -> int:
         top - parent.top : bottom - parent.top, left - parent.left : right - parent.left
     ]
     return int(np.count_nonzero(mine & theirs))
-
-
-def _content_key(fragment: _Fragment, labels: List[sly.Label], image_size: tuple) -> Optional[str]:
-    """A uuid5 of the parent's content: image size, class and pixels."""
-    digest = hashlib.sha256(repr(tuple(image_size)).encode())
-    digest.update(labels[fragment.index].obj_class.name.encode())
-    digest.update(repr((fragment.top, fragment.left, fragment.mask.shape)).encode())
-    digest.update(np.packbits(fragment.mask).tobytes())
-    return uuid.uuid5(KEY_NAMESPACE, digest.hexdigest()).hex
 
 
 def _names(class_names: Iterable[str], argument: str) -> Set[str]:
