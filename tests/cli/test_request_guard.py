@@ -21,6 +21,7 @@ from sly_bindings.cli.runner import (
     redact,
 )
 from sly_bindings.server.guard import (
+    DeadlineExceeded,
     RedirectRefused,
     capped_retry_after,
     guarded_requests,
@@ -258,3 +259,46 @@ def test_a_bad_guard_setting_is_one_line(monkeypatch, capsys, name, value):
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith(f"error: {name}={value!r} must be a number of ")
     assert line.endswith("above 0: fix or unset it")
+
+
+@pytest.mark.parametrize("connection", ["close", "keep-alive"])
+def test_a_body_that_drips_is_cut_at_the_deadline_whatever_the_connection(monkeypatch, connection):
+    """A server that sends its headers, then its body a byte at a time: the guard shuts the
+    socket at the deadline, also when the response let its connection go (``Connection:
+    close``: http.client drops the connection's socket and reads the body from the response's
+    own reference). The mechanism, not the time: the server's writes fail long before it has
+    sent its body."""
+    import socket
+    import threading
+
+    body_size = 200
+    written = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        peer, _ = listener.accept()
+        with peer:
+            peer.recv(65536)
+            peer.sendall(
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: {connection}"
+                f"\r\nContent-Length: {body_size}\r\n\r\n".encode()
+            )
+            try:
+                for _ in range(body_size):
+                    peer.sendall(b" ")
+                    written.append(1)
+                    threading.Event().wait(0.05)
+            except OSError:
+                pass
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    monkeypatch.setenv("SLY_REQUEST_DEADLINE_SEC", "0.5")
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/public/api/v3/projects.info"
+    with guarded_requests():
+        with pytest.raises(DeadlineExceeded):
+            requests.post(url, json={}, timeout=(5, 5))
+    server.join(timeout=30)
+    listener.close()
+
+    assert not server.is_alive() and len(written) < body_size // 2

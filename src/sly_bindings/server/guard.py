@@ -190,7 +190,11 @@ class _Watch:
 
 
 def _shut(connection: Any) -> None:
-    sock = getattr(connection, "sock", None)
+    """Shut ``connection``'s socket, or ``connection`` itself when it is a socket: a response
+    that closes its connection leaves the socket only with the response being read."""
+    sock = (
+        connection if isinstance(connection, socket.socket) else getattr(connection, "sock", None)
+    )
     if sock is not None:
         try:
             sock.shutdown(socket.SHUT_RDWR)
@@ -232,7 +236,11 @@ def guarded_requests(
         watch = getattr(_local, "watch", None)
         if watch is not None:
             watch.track(self)
-        return saved_send(self, *args, **kwargs)
+        sent = saved_send(self, *args, **kwargs)
+        if watch is not None and isinstance(getattr(self, "sock", None), socket.socket):
+            # The socket itself: the body is read from it after the connection lets it go.
+            watch.track(self.sock)
+        return sent
 
     @functools.wraps(saved_request)
     def request(self: requests.Session, method: str, url: str, **kwargs: Any) -> Any:
