@@ -110,7 +110,7 @@ def run_command(args: argparse.Namespace) -> int:
         failed = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
         for line in warning_totals.shown(failed):
             print(line, file=sys.stderr)
-        if isinstance(error, MemoryError):  # whole folders are held in memory: name what is
+        if isinstance(error, MemoryError):  # IN held whole in memory: say what is too large
             raise UserError(
                 f"IN {source} is too large to convert in the memory this machine (or ulimit -v) "
                 "gives the run; OUT is not written: convert it in parts (a dataset at a time) or "
