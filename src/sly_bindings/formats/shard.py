@@ -59,20 +59,6 @@ def active() -> bool:
     return bool(_current)
 
 
-def says_once() -> bool:
-    """Whether this process says what a reader says once per input, not per image (a warning
-    about the whole folder): one process, or worker 0 of ``convert --jobs``.
-
-    Examples:
-        >>> says_once()
-        True
-        >>> with sharded(1, 2):
-        ...     says_once()
-        False
-    """
-    return not _current or _current[-1].index == 0
-
-
 @contextlib.contextmanager
 def sharded(
     index: int, count: int, on_image: Optional[Callable[[int, bool], None]] = None

@@ -925,8 +925,8 @@ def _items(
     roots = image_roots(yolo_dir)
     if image_paths is None:
         image_paths = _image_paths(yolo_dir)
-        if shard.says_once():  # not once per process of convert --jobs
-            _warn_labels_without_image(top, image_paths)
+        # Before the first image: under convert --jobs only worker 0 passes it on (cli/jobs.py).
+        _warn_labels_without_image(top, image_paths)
     for image_path in image_paths:
         if not shard.take():  # another process of convert --jobs converts it
             continue
