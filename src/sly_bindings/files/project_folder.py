@@ -192,21 +192,7 @@ def read_json(path: PathLike) -> Any:
         >>> read_json(path)
         {'objects': []}
     """
-    try:
-        mode: Optional[int] = os.stat(path).st_mode
-    except OSError:
-        mode = None  # open() below says why, as for any file it cannot read
-    if mode is not None and stat.S_ISDIR(mode):
-        raise ProjectFolderError(f"{os.fspath(path)}: a folder, not a JSON file: rename it")
-    if mode is not None and not stat.S_ISREG(mode):
-        raise ProjectFolderError(
-            f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
-            "with the JSON file"
-        )
-    if system_file_problem(path) is not None:
-        raise ProjectFolderError(
-            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
-        )
+    check_json_file(path)
     repeated: List[str] = []
     try:
         with open(path, encoding="utf-8") as file:
@@ -228,15 +214,80 @@ def read_json(path: PathLike) -> Any:
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     else:
-        if repeated:
-            warnings.warn(
-                f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
-                + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
-                + ": the last value is read, as JSON readers do; remove the other",
-                JsonKeyWarning,
-            )
+        repeated_keys_warning(path, repeated)
         return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+def check_json_file(path: PathLike) -> None:
+    """A ProjectFolderError unless ``path`` is a regular file outside /proc, /sys and /dev
+    (``stat`` only: a FIFO is never opened; a missing file passes, for ``open`` to name).
+
+    Examples:
+        >>> check_json_file("/dev/null")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.files.project_folder.ProjectFolderError: /dev/null: not a regular file (a FIFO, socket or device): replace it with the JSON file
+    """
+    try:
+        mode: Optional[int] = os.stat(path).st_mode
+    except OSError:
+        mode = None  # open() says why, as for any file it cannot read
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ProjectFolderError(f"{os.fspath(path)}: a folder, not a JSON file: rename it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
+            "with the JSON file"
+        )
+    if system_file_problem(path) is not None:
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
+        )
+
+
+def repeated_keys_warning(path: PathLike, repeated: List[str]) -> None:
+    """The one :class:`JsonKeyWarning` of a file whose objects repeat the keys ``repeated``."""
+    if repeated:
+        warnings.warn(
+            f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
+            + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
+            + ": the last value is read, as JSON readers do; remove the other",
+            JsonKeyWarning,
+        )
+
+
+# The largest annotation file read whole: json.load and then the SDK's objects need up to
+# ~20 times the file (a polygon's point is 2 numbers in ~10 bytes of text, a list and 2 ints in
+# Python). Larger ones are refused by name; ``sly-bindings discard`` reads them as a stream.
+MAX_WHOLE_ANNOTATION_BYTES = 64 * 1024 * 1024
+
+
+def read_annotation_json(path: PathLike) -> Any:
+    """:func:`read_json` of an annotation file of at most :data:`MAX_WHOLE_ANNOTATION_BYTES`.
+
+    Raises:
+        ProjectFolderError: as :func:`read_json`, or the file is larger; it is named.
+
+    Examples:
+        >>> from sly_bindings.files.atomic import write_json_atomically
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.png.json")
+        >>> write_json_atomically({"objects": []}, path)
+        >>> read_annotation_json(path)
+        {'objects': []}
+    """
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # read_json says why
+    if size > MAX_WHOLE_ANNOTATION_BYTES:
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {size / 2**20:.0f} MiB, more than the "
+            f"{MAX_WHOLE_ANNOTATION_BYTES // 2**20} MiB an annotation may have to be read whole "
+            "(it would take about 20 times that in memory): split the image's labels over "
+            "smaller images, or discard its bindings with sly-bindings discard (any size)"
+        )
+    return read_json(path)
 
 
 class JsonKeyWarning(ProjectFolderWarning):
@@ -279,7 +330,7 @@ def read_annotation(
 
     Raises:
         ProjectFolderError: the file is not JSON or not an annotation (its ``size``, ``tags``
-            or ``objects`` list), its image cannot be read, or its ``size`` is not its image's;
+            or ``objects`` list), it is larger than :data:`MAX_WHOLE_ANNOTATION_BYTES`, its image cannot be read, or its ``size`` is not its image's;
             the message names the file, the image and both sizes.
 
     Examples:
@@ -291,7 +342,7 @@ def read_annotation(
         (2, 2)
     """
     path = dataset.get_ann_path(item_name)
-    data = read_json(path)
+    data = read_annotation_json(path)
     objects = data.get("objects") if isinstance(data, dict) else None
     if isinstance(objects, list):  # read one by one below
         data = {**data, "objects": []}
