@@ -6,7 +6,8 @@ The promise: a result, or one ``error:`` line and exit code 2. The inputs are th
 ``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed), the bombs
 of issue 11 and the file kinds of issue 22 (:func:`file_cases`: encoded masks that declare
 gigapixels, images Pillow cannot size, infinite points, string sizes, nested YAML, names too
-long, links to /proc, /sys and /dev (through folder links too), FIFOs, a million CVAT boxes), each run alone in a child process with a 6 GiB address-space limit, so that its
+long, links to /proc, /sys and /dev (through folder links too), FIFOs, a million CVAT boxes,
+a 40 MB annotation to discard and to report), each run alone in a child process with a 6 GiB address-space limit, so that its
 peak memory (VmHWM, which includes about 300 MB for Python, the SDK and OpenCV) and its time
 are its own. ``server_cases`` adds the misbehaving servers of tests/hostile_server.py (issue
 22: redirects, token echoes, drips, HTML pages, huge Retry-After, endless and malformed
@@ -120,6 +121,15 @@ def cvat_boxes(files: dict, count: int) -> dict:
     return {**files, name: files[name].replace(b"</image>", box * count + b"</image>", 1)}
 
 
+def huge_annotation_project() -> dict:
+    """benchmarks/discard_memory.py's project of one image with a 40 MB annotation: its files."""
+    from discard_memory import write_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_project(Path(folder), 40)
+        return folder_files(Path(folder))
+
+
 def file_cases(seeds: dict) -> dict:
     """Issue 22's file kinds (sizes, one line exit 2, system files): name -> case, each the
     input of one run (``tests/reader_fuzz_child.py``), ending as promised when it gives a
@@ -195,6 +205,16 @@ def file_cases(seeds: dict) -> dict:
         cases[f"{source}: a folder link to /proc beside {name}"] = {
             **case,
             "links": {os.path.join(parent, "zz_proc"): "/proc"},
+        }
+    # A 40 MB annotation (85,000 labels) in a child of 1.5 GiB (Python and the SDK take about
+    # 1 GiB of address space; reading the file whole took 1.3 GB more): discard streams it,
+    # report refuses it by name (files.project_folder.MAX_WHOLE_ANNOTATION_BYTES).
+    huge = huge_annotation_project()
+    for command in (["discard", "{IN}"], ["report", "{IN}"]):
+        cases[f"{command[0]}: a 40 MB annotation, in 1.5 GiB"] = {
+            **encoded("supervisely", huge),
+            "argv": command,
+            "memory_limit": 3 * 2**29,
         }
     # Read in a child of 3 GiB (below the 2.6 GB that 1,000,000 boxes take): MemoryError.
     cases["CVAT: 1,000,000 boxes, in 3 GiB"] = {

@@ -258,9 +258,9 @@ def repeated_keys_warning(path: PathLike, repeated: List[str]) -> None:
 
 
 # The largest annotation file read whole: json.load and then the SDK's objects need up to
-# ~20 times the file (a polygon's point is 2 numbers in ~10 bytes of text, a list and 2 ints in
+# ~30 times the file (a polygon's point is 2 numbers in ~10 bytes of text, a list and 2 ints in
 # Python). Larger ones are refused by name; ``sly-bindings discard`` reads them as a stream.
-MAX_WHOLE_ANNOTATION_BYTES = 64 * 1024 * 1024
+MAX_WHOLE_ANNOTATION_BYTES = 32 * 1024 * 1024
 
 
 def read_annotation_json(path: PathLike) -> Any:
@@ -282,9 +282,9 @@ def read_annotation_json(path: PathLike) -> Any:
         size = 0  # read_json says why
     if size > MAX_WHOLE_ANNOTATION_BYTES:
         raise ProjectFolderError(
-            f"{os.fspath(path)}: {size / 2**20:.0f} MiB, more than the "
+            f"{os.fspath(path)}: {size / 2**20:.1f} MiB, more than the "
             f"{MAX_WHOLE_ANNOTATION_BYTES // 2**20} MiB an annotation may have to be read whole "
-            "(it would take about 20 times that in memory): split the image's labels over "
+            "(it would take about 30 times that in memory): split the image's labels over "
             "smaller images, or discard its bindings with sly-bindings discard (any size)"
         )
     return read_json(path)
