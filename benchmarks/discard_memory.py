@@ -174,7 +174,7 @@ def main() -> None:
         return
     idle = run_child("idle")["peak_mib"]
     print(f"idle 'import supervisely': peak {idle:.0f} MiB")
-    worst = 0.0
+    worst, worst_peak = 0.0, 0.0
     for run in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
             ann_path = write_project(Path(folder), args.mb)
@@ -184,7 +184,7 @@ def main() -> None:
             measured = run_child("discard", folder)
             ok = all_unbound(ann_path, labels)
         ratio = (measured["peak_mib"] - idle) / (size / MIB)
-        worst = max(worst, ratio)
+        worst, worst_peak = max(worst, ratio), max(worst_peak, measured["peak_mib"] - idle)
         print(
             f"run {run + 1}: {size / 1e6:.0f} MB, {labels:,} labels: peak {measured['peak_mib']:.0f} "
             f"MiB ({measured['peak_mib'] - idle:+.0f} over idle) = {ratio:.1f}x the file, "
@@ -193,9 +193,10 @@ def main() -> None:
         if not ok:
             sys.exit("the discarded file is wrong")
     verdict = "met" if worst <= TARGET_RATIO else "NOT met"
+    runs = f" (worst of {args.runs} runs)" if args.runs > 1 else ""
     print(
-        f"discard of a {size / 1e6:.0f} MB annotation: peak {measured['peak_mib'] - idle:.0f} MiB "
-        f"over idle = {worst:.1f}x the file (target <= {TARGET_RATIO:g}x): {verdict}"
+        f"discard of a {size / 1e6:.0f} MB annotation: peak {worst_peak:.0f} MiB over idle = "
+        f"{worst:.1f}x the file{runs} (target <= {TARGET_RATIO:g}x): {verdict}"
     )
 
 
