@@ -305,7 +305,7 @@ def test_an_annotation_over_the_limit_is_refused_by_name(tmp_path, monkeypatch, 
     big = directory / "ds0" / "ann" / "bound.png.json"
     limit = max(path.stat().st_size for path in directory.glob("ds0/ann/*.json"))
     big.write_text(big.read_text() + " " * limit)  # the same annotation, over the limit
-    monkeypatch.setattr(project_folder, "MAX_WHOLE_ANNOTATION_BYTES", limit)
+    monkeypatch.setenv("SLY_MAX_ANNOTATION_MB", str(limit / 2**20))
     monkeypatch.setattr(local_pipeline, "STREAM_FROM_BYTES", 10 * limit)  # discard: read whole
     before = big.read_bytes()
     argv = [part.format(project=directory, out=tmp_path / "out") for part in WHOLE_READERS[command]]
@@ -313,7 +313,8 @@ def test_an_annotation_over_the_limit_is_refused_by_name(tmp_path, monkeypatch, 
     assert sly_bindings_in_process(*argv) == 2
 
     error = capsys.readouterr().err.strip().splitlines()[-1]
-    assert f"{big}: 0.0 MiB, more than the 0 MiB an annotation may have to be read whole" in error
+    assert f"{big}: 0.0 MiB, more than the {limit / 2**20:g} MiB an annotation may have" in error
+    assert "raise SLY_MAX_ANNOTATION_MB" in error
     assert big.read_bytes() == before
     if argv[0] in ("report", "validate", "auto-bind", "discard"):
         assert error.startswith("error: 1 image was left out") and "the rest is done" in error
@@ -321,3 +322,24 @@ def test_an_annotation_over_the_limit_is_refused_by_name(tmp_path, monkeypatch, 
 
 def test_discard_streams_every_file_the_others_would_refuse():
     assert local_pipeline.STREAM_FROM_BYTES < project_folder.MAX_WHOLE_ANNOTATION_BYTES
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "lots", "nan"])
+def test_a_bound_that_is_no_size_is_one_line(tmp_path, monkeypatch, capsys, value):
+    directory = write_local_project(tmp_path / "project", datasets=("ds0",))
+    monkeypatch.setenv("SLY_MAX_ANNOTATION_MB", value)
+
+    assert sly_bindings_in_process("report", str(directory)) == 2
+
+    error = capsys.readouterr().err.strip().splitlines()
+    assert len(error) == 1 and f"SLY_MAX_ANNOTATION_MB={value!r}" in error[0]
+
+
+def test_a_raised_bound_reads_the_file(tmp_path, monkeypatch):
+    directory = write_local_project(tmp_path / "project", datasets=("ds0",))
+    big = directory / "ds0" / "ann" / "bound.png.json"
+    size = big.stat().st_size
+    monkeypatch.setattr(project_folder, "MAX_WHOLE_ANNOTATION_BYTES", size // 2)
+    assert sly_bindings_in_process("report", str(directory)) == 2
+    monkeypatch.setenv("SLY_MAX_ANNOTATION_MB", str(size / 2**20))
+    assert sly_bindings_in_process("report", str(directory)) == 0

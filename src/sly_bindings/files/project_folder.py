@@ -23,6 +23,7 @@ import supervisely as sly
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
 from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
 from sly_bindings.formats.records import record
+from sly_bindings.server.timeouts import positive_setting
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -260,14 +261,18 @@ def repeated_keys_warning(path: PathLike, repeated: List[str]) -> None:
 # The largest annotation file read whole: json.load and then the SDK's objects need up to
 # ~30 times the file (a polygon's point is 2 numbers in ~10 bytes of text, a list and 2 ints in
 # Python). Larger ones are refused by name; ``sly-bindings discard`` reads them as a stream.
+# ``SLY_MAX_ANNOTATION_MB`` changes the bound (MiB), for a machine with the memory for it.
 MAX_WHOLE_ANNOTATION_BYTES = 32 * 1024 * 1024
+ANNOTATION_SIZE_VARIABLE = "SLY_MAX_ANNOTATION_MB"
 
 
 def read_annotation_json(path: PathLike) -> Any:
-    """:func:`read_json` of an annotation file of at most :data:`MAX_WHOLE_ANNOTATION_BYTES`.
+    """:func:`read_json` of an annotation file of at most :data:`MAX_WHOLE_ANNOTATION_BYTES`
+    (or ``$SLY_MAX_ANNOTATION_MB`` MiB).
 
     Raises:
         ProjectFolderError: as :func:`read_json`, or the file is larger; it is named.
+        TimeoutSettingError: ``SLY_MAX_ANNOTATION_MB`` is not a number above 0 (it is named).
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically
@@ -280,12 +285,14 @@ def read_annotation_json(path: PathLike) -> Any:
         size = os.stat(path).st_size
     except OSError:
         size = 0  # read_json says why
-    if size > MAX_WHOLE_ANNOTATION_BYTES:
+    limit = positive_setting(ANNOTATION_SIZE_VARIABLE, MAX_WHOLE_ANNOTATION_BYTES / 2**20, "MiB")
+    if size > limit * 2**20:
         raise ProjectFolderError(
-            f"{os.fspath(path)}: {size / 2**20:.1f} MiB, more than the "
-            f"{MAX_WHOLE_ANNOTATION_BYTES // 2**20} MiB an annotation may have to be read whole "
-            "(it would take about 30 times that in memory): split the image's labels over "
-            "smaller images, or discard its bindings with sly-bindings discard (any size)"
+            f"{os.fspath(path)}: {size / 2**20:.1f} MiB, more than the {limit:g} MiB an "
+            "annotation may have to be read whole (it would take about 30 times that in "
+            f"memory): raise {ANNOTATION_SIZE_VARIABLE} if the machine has the memory, split the "
+            "image's labels over smaller images, or discard its bindings with sly-bindings "
+            "discard (any size)"
         )
     return read_json(path)
 
