@@ -29,6 +29,7 @@ with interrupted_while_loading():
     import supervisely as sly
 
     from bindings import bind_labels, binding_groups, discard_bindings
+    from sly_bindings.cli.printable import printable
     from sly_bindings.cli.runner import ArgumentParser, UserError, run
     from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
     from sly_bindings.files.atomic import save_annotation
@@ -80,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     # Where to write: the server from your credentials, or a local project folder.
     target = choose_target(args.local, args.project_name, DEFAULT_LOCAL_DIR, LOCAL_ENV)
-    print(f"Target: {target}")
+    print(f"Target: {printable(target)}")
 
     # Part 1 creates and uploads, a picture of the groups follows, and Part 2 (unless
     # --only-part-1) reads the annotation back and unbinds it: on the server or in the folder.
@@ -133,7 +134,7 @@ def part1_on_server(
         dataset = api.dataset.create(project.id, DATASET_NAME)
     except requests.HTTPError as error:
         dataset = retry_safe.made_by_lost_answer(api, error)
-    print(f"Open project in browser: {project.url}")
+    print(f"Open project in browser: {printable(project.url)}")
 
     # The server accepts labels only of classes that its project meta knows.
     api.project.update_meta(project.id, meta)
@@ -156,9 +157,9 @@ def preview_bindings(image_path: Path, ann: sly.Annotation, preview_path: Path) 
         preview_path.parent.mkdir(parents=True, exist_ok=True)
         save_preview(image_path, ann, preview_path)
     except OSError as error:  # a picture to look at: not a reason to stop before Part 2
-        print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
+        print(f"warning: no preview ({error.strerror}: {printable(preview_path)})", file=sys.stderr)
         return
-    print(f"Bindings preview saved: {preview_path}")
+    print(f"Bindings preview saved: {printable(preview_path)}")
 
 
 def part2_on_server(api: sly.Api, project_id: int, image_id: int, class_name: str) -> None:
@@ -195,8 +196,8 @@ def part1_in_local_project(
     except BaseException:
         shutil.rmtree(staging_dir, ignore_errors=True)
         raise
-    print(f"Local project written: {project_dir}")
-    print(f"Image has been successfully added: {project_dir / image_in_project}")
+    print(f"Local project written: {printable(project_dir)}")
+    print(f"Image has been successfully added: {printable(project_dir / image_in_project)}")
     return project_dir
 
 
@@ -209,26 +210,27 @@ def part2_in_local_project(project_dir: Path, image_name: str, class_name: str) 
     unbound = explore_bindings(ann, class_name)
     # dataset.set_ann(image_name, unbound) does the same, but writes the file in place.
     save_annotation(dataset, image_name, unbound)
-    print(f"Annotation without bindings saved: {dataset.get_ann_path(image_name)}")
+    print(f"Annotation without bindings saved: {printable(dataset.get_ann_path(image_name))}")
 
 
 def explore_bindings(ann: sly.Annotation, class_name: str) -> sly.Annotation:
     """Part 2's lesson: print keys and groups, then return ``ann`` without the bindings of
     ``class_name``."""
-    # Every label's key; None means the label belongs to no group.
+    # Every label's key; None means the label belongs to no group. Keys and names come from
+    # files and servers: printable() shows a line feed or escape character in them escaped.
     print("Labels bindings:")
     for label in ann.labels:
-        print(label.binding_key)
+        print(printable(label.binding_key))
 
     # The SDK groups the labels by key; the unbound ones are under None.
     bindings = ann.get_bindings()
     for key, group in bindings.items():
-        print(f"ann.get_bindings()[{key}]: {len(group)} labels")
+        print(f"ann.get_bindings()[{printable(key)}]: {len(group)} labels")
 
     # Labels that share a key are one object. The server answers keys of its own, not ours.
     groups, unbound = binding_groups(ann)
     for number, (key, group) in enumerate(groups.items(), start=1):
-        print(f"Group # {number} [key={key}] has {len(group)} labels")
+        print(f"Group # {number} [key={printable(key)}] has {len(group)} labels")
     print(f"{len(unbound)} labels do not have binding")
 
     # A group is one object: merge_bindings makes one Bitmap label of each group.

@@ -81,7 +81,8 @@ NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 def usage_error(prog: str, message: str) -> NoReturn:
     """End the run with the one line of a usage error, ``error: ... (see PROG --help)``, and
     exit code 2."""
-    sys.stderr.write(f"error: {message} (see {prog} --help)\n")
+    # A value the user typed (a path, a name) may hold LF, CR or ESC: shown escaped.
+    sys.stderr.write(f"error: {printable(message)} (see {printable(prog)} --help)\n")
     sys.exit(EXIT_USER_ERROR)
 
 
@@ -171,6 +172,7 @@ def run(
         cleanup.enter_context(sigterm_as_interrupt())
         try:
             check_log_level()
+            check_stdout_open()
             cleanup.enter_context(guarded_requests())
             return main() or 0
         except BrokenPipeError:
@@ -397,7 +399,7 @@ class QuietSdkWarnings(logging.Filter):
         method = getattr(record, "method", None)
         if method not in self.retried_methods:
             self.retried_methods.add(method)
-            url = getattr(record, "url", "the server")
+            url = shown_address(str(getattr(record, "url", "the server")))
             if self.last_status == 429:
                 what = f"{url} is limiting the rate of requests (429)"
             elif self.last_status is not None:
@@ -576,6 +578,34 @@ def check_log_level() -> None:
     problem = log_level_problem()
     if problem is not None:
         raise UserError(problem)
+
+
+def stdout_open() -> bool:
+    """Whether the standard output can be written (``>&-`` closes it; Python then sets
+    ``sys.stdout`` to None, and ``print`` writes nothing, without a word)."""
+    if sys.stdout is None:
+        return False
+    try:
+        os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return not hasattr(sys.stdout, "buffer") or sys.stdout is not sys.__stdout__
+    return True
+
+
+def check_stdout_open() -> None:
+    """Refuse to run with the standard output closed (``>&-``), before anything is done: what
+    the run prints (the JSON of ``--json``, the lines that say what was done) would be lost
+    without a word, and the exit code would say it was not.
+
+    Raises:
+        UserError: the line says how to run instead.
+    """
+    if not stdout_open():
+        raise UserError(
+            "the standard output is closed (>&-), so what the run prints (the JSON of --json, "
+            "the lines that say what was done) would be lost: run with it open, or redirect it "
+            "(> result.json, or > /dev/null to drop it)"
+        )
 
 
 def server_message(response: requests.Response) -> str:
