@@ -76,6 +76,7 @@ class Case:
     says: Tuple[str, ...] = ()
     token: Optional[str] = None
     env: Dict[str, str] = field(default_factory=dict)
+    password: str = ""  # kind "password": the one in SERVER_ADDRESS (default PASSWORD)
 
 
 def _to(url: str, status: int) -> Callable[[SlyTestServer, SlyTestServer], faults.Answer]:
@@ -220,6 +221,25 @@ UNCONFIRMED_WRITES = [
         on="write",
         n=10,
     ),
+] + [
+    # JSON that parses but does not confirm: one {"imageId": id, "success": true} per
+    # annotation sent is what the server answers (server/guard.py, write_problem).
+    Case(
+        f"upload answered 200 {body.decode()}",
+        "unconfirmed write",
+        _same(lambda token, endpoint, body=body: faults.Response(200, body)),
+        on="write",
+        n=10,
+        says=("does not confirm the write", "annotations.bulk.add"),
+    )
+    for body in (
+        b"{}",
+        b"[]",
+        b"[{}]",
+        b'{"success": true}',
+        b'[{"success": true}, {"success": true}, {"success": true}, {"success": true}]',
+        b'[{"imageId": -1, "success": true}]',
+    )
 ]
 
 ECHOES = (
@@ -365,6 +385,29 @@ SETTINGS = [
         exit_codes=(1, 2),
         says=(":***@",),
     ),
+] + [
+    # Retry notes (500, 429, no answer), the final line and the SDK's log at DEBUG: the password
+    # blanked whatever its length or spelling (percent-encoded: requests sends it decoded).
+    Case(
+        f"password {name} in SERVER_ADDRESS, {what}{', DEBUG' if level else ''}",
+        "password",
+        _same(answer),
+        n=10,
+        exit_codes=(1, 2),
+        says=(":***@",),
+        env={"LOG_LEVEL": level} if level else {},
+        password=password,
+    )
+    for name, password in (
+        ("short", "pw5"),
+        ("percent-encoded", "pa55%40word%3A0123456789"),
+        ("with markup", "pa55&<word>-0123456789"),
+    )
+    for what, answer in (
+        ("500 retried", faults.echo("plain", 500)),
+        ("429 retried", faults.rate_limited("0")),
+    )
+    for level in ("", "DEBUG")
 ]
 
 CASES = REDIRECTS + UNCONFIRMED_WRITES + ECHOES + ODD_TOKEN_CASES + ENDS + ANSWERS + SETTINGS
@@ -414,7 +457,7 @@ def run_case(case: Case, command: Command, folder: Path) -> Outcome:
             server.misbehave_next(case.answer(server, elsewhere), n=case.n, endpoint=endpoint)
         address = server.url
         if case.kind == "password":
-            address = address.replace("http://", f"http://me:{PASSWORD}@")
+            address = address.replace("http://", f"http://me:{case.password or PASSWORD}@")
         env = {
             **QUICK,
             "SERVER_ADDRESS": address,
@@ -553,8 +596,13 @@ def broken_promises(case: Case, command: Command, outcome: Outcome) -> List[str]
             problems.append(f"the line does not say {case.says}: {errors[0]}")
     if "unexpected" in outcome.stderr or ("Traceback" in outcome.stderr and not debug):
         problems.append(f"unexpected or traceback: {lines[-1:]}")
-    for secret in [outcome.token] + ([PASSWORD] if case.kind == "password" else []):
+    password = case.password or PASSWORD
+    for secret in [outcome.token] + (
+        [password, unquote(password)] if case.kind == "password" else []
+    ):
         found = leaks(outcome.shown, secret)
+        if len(secret) < 8 and f":{secret}@" in outcome.shown:  # a short one: where it stands
+            found.append(f":{secret}@")
         for path, content in outcome.files.items():
             found += [f"{path.name}: {part}" for part in leaks(content.decode("latin-1"), secret)]
         if found:

@@ -28,7 +28,7 @@ import signal
 import sys
 import traceback
 from typing import Any, Callable, Iterator, List, NoReturn, Optional, Sequence, Tuple, Type
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote
 
 import requests
 
@@ -45,7 +45,12 @@ from sly_bindings.cli.signals import (  # noqa: F401 - EXIT_*, Terminated: runne
 )
 from sly_bindings.files.write_checks import disk_problem, is_disk_problem, path_problem
 from sly_bindings.server import guard
-from sly_bindings.server.guard import UntrustedAnswer, guarded_requests
+from sly_bindings.server.guard import (  # noqa: F401 - shown_address: runner's name too
+    UntrustedAnswer,
+    address_password,
+    guarded_requests,
+    shown_address,
+)
 from sly_bindings.server.timeouts import TimeoutSettingError
 
 EXIT_UNEXPECTED = 1
@@ -636,20 +641,6 @@ def server_message(response: requests.Response) -> str:
     return f"an answer that is not the API's JSON ({len(response.content or b'')} bytes, not shown)"
 
 
-def shown_address(address: str) -> str:
-    """``address`` with the password of its user part, if any, blanked.
-
-    Examples:
-        >>> shown_address("https://me:pa55@app.example.com")
-        'https://me:***@app.example.com'
-    """
-    try:
-        password = urlsplit(address).password
-    except ValueError:
-        password = None
-    return address.replace(f":{password}@", ":***@") if password else address
-
-
 # Runs of at least this many characters of a secret are blanked, in any form.
 SECRET_RUN = 8
 
@@ -664,11 +655,10 @@ def secret_values() -> Tuple[str, ...]:
         >>> del os.environ["SERVER_ADDRESS"]
     """
     found = [os.environ.get("API_TOKEN") or ""]
-    try:
-        found.append(urlsplit(os.environ.get("SERVER_ADDRESS") or "").password or "")
-    except ValueError:
-        pass
-    return tuple(secret for secret in found if secret)
+    password = address_password(os.environ.get("SERVER_ADDRESS") or "") or ""
+    # requests sends the password percent-decoded (Basic auth): both spellings are secrets.
+    found += [password, unquote(password)]
+    return tuple(dict.fromkeys(secret for secret in found if secret))
 
 
 def redact(text: str) -> str:
