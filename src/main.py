@@ -134,7 +134,7 @@ def part1_on_server(
         dataset = api.dataset.create(project.id, DATASET_NAME)
     except requests.HTTPError as error:
         dataset = retry_safe.made_by_lost_answer(api, error)
-    print(f"Open project in browser: {printable(project.url)}")
+    print(f"Open project in browser: {project.url}")
 
     # The server accepts labels only of classes that its project meta knows.
     api.project.update_meta(project.id, meta)
@@ -216,21 +216,20 @@ def part2_in_local_project(project_dir: Path, image_name: str, class_name: str) 
 def explore_bindings(ann: sly.Annotation, class_name: str) -> sly.Annotation:
     """Part 2's lesson: print keys and groups, then return ``ann`` without the bindings of
     ``class_name``."""
-    # Every label's key; None means the label belongs to no group. Keys and names come from
-    # files and servers: printable() shows a line feed or escape character in them escaped.
+    # Every label's key; None means the label belongs to no group.
     print("Labels bindings:")
     for label in ann.labels:
-        print(printable(label.binding_key))
+        print(label.binding_key)
 
     # The SDK groups the labels by key; the unbound ones are under None.
     bindings = ann.get_bindings()
     for key, group in bindings.items():
-        print(f"ann.get_bindings()[{printable(key)}]: {len(group)} labels")
+        print(f"ann.get_bindings()[{key}]: {len(group)} labels")
 
     # Labels that share a key are one object. The server answers keys of its own, not ours.
     groups, unbound = binding_groups(ann)
     for number, (key, group) in enumerate(groups.items(), start=1):
-        print(f"Group # {number} [key={printable(key)}] has {len(group)} labels")
+        print(f"Group # {number} [key={key}] has {len(group)} labels")
     print(f"{len(unbound)} labels do not have binding")
 
     # A group is one object: merge_bindings makes one Bitmap label of each group.

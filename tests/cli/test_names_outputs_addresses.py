@@ -23,7 +23,7 @@ from sly_bindings.cli import warning_totals
 from sly_bindings.cli.printable import printable
 from sly_bindings.cli.runner import QuietSdkWarnings, UserError, redact, secret_values
 from sly_bindings.cli.settings import checked_address
-from sly_bindings.formats.progress import bar
+from sly_bindings.project.operations import progress_bars
 from sly_bindings.server.guard import address_password, shown_address
 
 NAMES = {
@@ -108,8 +108,8 @@ def test_progress_bars_name_datasets_escaped(name, monkeypatch):
     """A bar on a terminal (tqdm writes CR, and nothing else, to redraw it)."""
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with bar(NAMES[name], 100) as shown:
-        shown.update(50)
+    with progress_bars() as new_bar:  # the bars of every command over a project's datasets
+        new_bar(NAMES[name], 100)(50)
 
     drawn = terminal.getvalue().replace("\r", "")
     assert printable(NAMES[name]) in drawn and drawn.isprintable(), repr(drawn)

@@ -24,8 +24,6 @@ from typing import Iterable, Iterator, Optional, TypeVar
 
 from tqdm import tqdm
 
-from sly_bindings.cli.printable import printable
-
 FEW = 10  # runs over this many images or fewer show no bar
 # No monitor thread: convert --jobs forks worker processes, and a fork while another thread holds
 # a lock (tqdm's, stderr's) can leave that lock held in the worker for ever.
@@ -47,7 +45,7 @@ def bar(description: str, total: Optional[int], items: Optional[Iterable] = None
     few = total is not None and total <= FEW
     return tqdm(
         items,
-        desc=printable(description),  # a dataset's name may hold LF, CR or ESC
+        desc=description,
         total=total,
         unit="image",
         file=sys.stderr,

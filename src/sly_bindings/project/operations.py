@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 import supervisely as sly
 from tqdm import tqdm
 
+from sly_bindings.cli.printable import printable
 from sly_bindings.files.project_folder import ProjectFolderError, open_project
 from sly_bindings.formats.progress import bar
 from sly_bindings.groups.stats import BindingStats, binding_stats
@@ -207,7 +208,7 @@ def progress_bars() -> Iterator[NewBar]:
     bars: List[tqdm] = []
 
     def new_bar(name: str, total: int) -> Callable[[int], None]:
-        bars.append(bar(name, total))
+        bars.append(bar(printable(name), total))  # a dataset's name may hold LF, CR, ESC
         return bars[-1].update
 
     try:
