@@ -36,6 +36,7 @@ def run_case(case: dict, folder: Path) -> dict:
     for relative, link_target in case.get("links", {}).items():  # e.g. a link to /proc/kmsg
         path = source / relative
         path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)  # a folder whose files all moved out
         path.symlink_to(link_target)
     for relative in case.get("fifos", []):  # a FIFO where a file is expected: opening it waits
         path = source / relative
