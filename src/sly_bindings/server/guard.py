@@ -639,7 +639,10 @@ def write_problem(method: str, sent: Any, body: bytes) -> Optional[str]:
         if named is not None and named != sent_id:
             return f"entry {number} names {id_field} {named!r}, not {sent_id!r}"
         if success is False or not (success is True or named == sent_id):
-            return f'entry {number} confirms nothing (no "success": true, no "{id_field}": {sent_id!r})'
+            return (
+                f'entry {number} confirms nothing (no "success": true, '
+                f'no "{id_field}": {sent_id!r})'
+            )
     return None
 
 
