@@ -513,7 +513,7 @@ def server_cases() -> tuple[int, int]:
     ``(tried, ended as promised)``."""
     import collections
 
-    from hostile_server import COMMANDS, ECHOES, ODD_TOKEN_CASES, WRITERS, CASES
+    from hostile_server import COMMANDS, CREATORS, ECHOES, ODD_TOKEN_CASES, WRITERS, CASES
     from hostile_server import broken_promises, run_case
 
     echo_commands = [command for command in COMMANDS if command.name in ("report", "main.py")]
@@ -523,6 +523,8 @@ def server_cases() -> tuple[int, int]:
     for number, case in enumerate(CASES):
         if case.on == "write":
             commands = WRITERS
+        elif case.on != "first":  # a method only some commands send (projects.add)
+            commands = CREATORS
         elif case in ECHOES or case in ODD_TOKEN_CASES:
             commands = echo_commands
         else:

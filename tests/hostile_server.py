@@ -63,7 +63,8 @@ WRITERS = [command for command in COMMANDS if command.name != "report"]
 @dataclass(frozen=True)
 class Case:
     """One misbehaving server. ``answer(server, elsewhere)`` builds the answer; ``on`` is
-    ``"first"`` (the command's first request) or ``"write"`` (annotations.bulk.add); ``n`` how
+    ``"first"`` (the command's first request), ``"write"`` (annotations.bulk.add) or an API
+    method (``projects.add``: only the commands of :data:`CREATORS` send it); ``n`` how
     many requests get it; ``exit_codes`` what may end the run (0: the case is to succeed);
     ``says`` words the error line must hold (``{server}``/``{elsewhere}`` filled in)."""
 
@@ -410,7 +411,31 @@ SETTINGS = [
     for level in ("", "DEBUG")
 ]
 
-CASES = REDIRECTS + UNCONFIRMED_WRITES + ECHOES + ODD_TOKEN_CASES + ENDS + ANSWERS + SETTINGS
+# A create answered without the id of what it made (main.py creates the project and dataset).
+UNCONFIRMED_CREATES = [
+    Case(
+        f"{method} answered 200 {body.decode()}",
+        "unconfirmed write",
+        _same(lambda token, endpoint, body=body: faults.Response(200, body)),
+        on=method,
+        n=10,
+        says=(method, 'no integer "id"'),
+    )
+    for method in ("projects.add", "datasets.add")
+    for body in (b"{}", b'{"success": true}')
+]
+CREATORS = [command for command in COMMANDS if command.name == "main.py"]
+
+CASES = (
+    REDIRECTS
+    + UNCONFIRMED_WRITES
+    + UNCONFIRMED_CREATES
+    + ECHOES
+    + ODD_TOKEN_CASES
+    + ENDS
+    + ANSWERS
+    + SETTINGS
+)
 PASSWORD = "pa55-word-0123456789"
 
 # Every run: few quick retries, a short deadline, a small cap (the defaults are docs/server.md's).
@@ -452,7 +477,7 @@ def run_case(case: Case, command: Command, folder: Path) -> Outcome:
     with SlyTestServer(token=token) as server, SlyTestServer(token=token) as elsewhere:
         project_id = seed_server_project(server)
         before = server_groups(server, project_id)
-        endpoint = BULK_ADD if case.on == "write" else command.first
+        endpoint = {"first": command.first, "write": BULK_ADD}.get(case.on, case.on)
         if case.n:
             server.misbehave_next(case.answer(server, elsewhere), n=case.n, endpoint=endpoint)
         address = server.url

@@ -175,18 +175,21 @@ def test_a_closed_stdout_is_one_line_and_exit_2_before_anything_is_done(
     ],
     ids=["report --json", "report", "main.py"],
 )
-def test_a_really_closed_stdout_is_not_done(command, project, tmp_path):
+@pytest.mark.parametrize("how", ["closed", "read-only"])
+def test_a_really_closed_stdout_is_not_done(command, how, project, tmp_path):
+    """``>&-`` (closed) and ``1</dev/null`` (open for reading only)."""
     args = [arg.replace("{IN}", str(project)).replace("{OUT}", str(tmp_path)) for arg in command]
     env = {k: v for k, v in os.environ.items() if k not in ("SERVER_ADDRESS", "API_TOKEN")}
-    result = subprocess.run(
-        args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=lambda: os.close(1),
-        timeout=300,
-        env=env,
-    )
+    with open(os.devnull) as read_only:
+        result = subprocess.run(
+            args,
+            stdout=subprocess.PIPE if how == "closed" else read_only,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=(lambda: os.close(1)) if how == "closed" else None,
+            timeout=300,
+            env=env,
+        )
 
     assert result.returncode == 2
     assert result.stderr.startswith("error: the standard output is closed"), result.stderr

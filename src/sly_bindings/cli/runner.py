@@ -587,14 +587,20 @@ def check_log_level() -> None:
 
 def stdout_open() -> bool:
     """Whether the standard output can be written (``>&-`` closes it; Python then sets
-    ``sys.stdout`` to None, and ``print`` writes nothing, without a word)."""
+    ``sys.stdout`` to None, and ``print`` writes nothing, without a word; ``1</dev/null`` opens
+    it for reading only)."""
     if sys.stdout is None:
         return False
     try:
-        os.fstat(sys.stdout.fileno())
+        descriptor = sys.stdout.fileno()
+        os.fstat(descriptor)
     except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
         return not hasattr(sys.stdout, "buffer") or sys.stdout is not sys.__stdout__
-    return True
+    try:
+        import fcntl  # POSIX: how the descriptor was opened
+    except ImportError:
+        return True
+    return fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
 
 
 def check_stdout_open() -> None:
@@ -607,7 +613,7 @@ def check_stdout_open() -> None:
     """
     if not stdout_open():
         raise UserError(
-            "the standard output is closed (>&-), so what the run prints (the JSON of --json, "
+            "the standard output is closed (>&-) or read-only, so what the run prints (the JSON of --json, "
             "the lines that say what was done) would be lost: run with it open, or redirect it "
             "(> result.json, or > /dev/null to drop it)"
         )

@@ -562,6 +562,8 @@ def canonical_api_error(body: bytes) -> Optional[bytes]:
 # its entities (the SDK reads these fields before anything else, and a project "None" or a
 # KeyError says nothing of the server).
 INFO_METHODS = ("projects.info", "datasets.info", "workspaces.info", "teams.info", "images.info")
+# Writes that answer the info of what they made: confirmed only by its integer id.
+INFO_METHODS += ("projects.add", "datasets.add")
 LIST_METHODS = ("projects.list", "datasets.list", "workspaces.list", "teams.list", "images.list")
 
 
