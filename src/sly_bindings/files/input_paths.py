@@ -184,7 +184,19 @@ def say_linked_folders(top: "os.PathLike[str] | str", followed: bool) -> None:
     reader does with them: ``followed`` (their files are read as if they were in IN) or not (a
     link may lead out of IN, or in a loop: their files are left out). The one rule of every
     reader that walks folders (``formats.registry.Format.read_items``, ``open_project``); said
-    once per ``top`` in a process."""
+    once per ``top`` in a process.
+
+    Examples:
+        >>> import tempfile
+        >>> top = Path(tempfile.mkdtemp())
+        >>> (top / "ds0").mkdir(); (top / "ds1").symlink_to(top / "ds0")
+        >>> with warnings.catch_warnings(record=True) as said:
+        ...     warnings.simplefilter("always")
+        ...     say_linked_folders(top, followed=False)
+        ...     say_linked_folders(top, followed=False)  # said once
+        >>> [str(warning.message).split(": ", 1)[1] for warning in said]
+        ['a link to a folder, not followed, so its files are left out: copy the folder into the input folder instead']
+    """
     said = (os.path.abspath(top), followed)
     if said in _LINKS_SAID or not os.path.isdir(top):
         return
