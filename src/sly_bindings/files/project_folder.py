@@ -21,7 +21,12 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Ty
 import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
-from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
+from sly_bindings.files.input_paths import (
+    SYSTEM_FILE_FIX,
+    absence,
+    say_linked_folders,
+    system_file_problem,
+)
 from sly_bindings.formats.records import record
 from sly_bindings.server.timeouts import positive_setting
 
@@ -104,17 +109,20 @@ def open_project(directory: PathLike) -> sly.Project:
             f"{directory} holds no images: add a dataset folder with img/ and ann/, or pass "
             "another project"
         )
+    say_linked_folders(directory, followed=True)  # sly.Project reads a linked dataset folder
     for dataset in project.datasets:
         for path in annotations_without_image(dataset):
-            line = (
-                f"warning: {path}: an annotation without its image in img/, so it is left out: "
-                "add the image or remove the file"
-            )
-            print(
-                line.encode("unicode_escape").decode() if not line.isprintable() else line,
-                file=sys.stderr,
-            )
+            if path not in _ORPHANS_SAID:  # a run opens a project more than once: said once
+                _ORPHANS_SAID.add(path)
+                warnings.warn(
+                    f"{path}: an annotation without its image in img/, so it is left out: add "
+                    "the image or remove the file",
+                    ProjectFolderWarning,
+                )
     return project
+
+
+_ORPHANS_SAID: Set[str] = set()
 
 
 def annotations_without_image(dataset: sly.Dataset) -> List[str]:
