@@ -39,9 +39,9 @@ def always_parallel(monkeypatch):
     started = []
     real = jobs.items_in_jobs
 
-    def counted(source_format, source, read_options, count):
+    def counted(source_format, source, read_options, count, prepare=None):
         started.append(count)
-        return real(source_format, source, read_options, count)
+        return real(source_format, source, read_options, count, prepare)
 
     monkeypatch.setattr(convert_module, "items_in_jobs", counted)
     return started

@@ -5,13 +5,15 @@ worker starts in no time; else ``spawn``). Worker ``k`` runs FROM's reader with
 ``formats.shard.sharded(k, N)``: every reader walks its images in one order and converts only
 image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker puts
 one message per image it converts into its own bounded queue (:data:`QUEUE_SIZE` messages, so
-memory stays flat whatever the size): the image's item (or none, when the reader skipped it)
-and the warnings it raised. The parent takes the images back round-robin, in the reader's
-order, warns those warnings again, and passes the items to TO's writer, which is the same code
-in the same order as with one process: what is global (COCO's ids and categories, YOLO's class
-numbers, CVAT's meta) is numbered there, so OUT is byte for byte what one process writes. A
-warning a worker raises outside its images (about a whole file) is passed on by worker 0 only.
-An error in a worker ends the run in the parent, at its image, as it would in one process.
+memory stays flat whatever the size): the image's item, made ready by ``prepare`` (``convert``
+gives TO's ``render_item``: the writer's per-image work, the image copied, as plain data;
+``formats/registry.py``), or none when the reader skipped it, and the warnings it raised,
+reading and preparing. The parent takes the images back round-robin, in the reader's order,
+warns those warnings again, and passes the items to TO's writer, which does in the same order
+as with one process what is global (COCO's ids and categories, YOLO's class numbers, CVAT's
+meta), so OUT is byte for byte what one process writes. A warning a worker raises outside its
+images (about a whole file) is passed on by worker 0 only. An error in a worker ends the run in
+the parent, at its image, as it would in one process.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import os
 import queue
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
 from sly_bindings.formats import shard
 from sly_bindings.formats.registry import Format
@@ -63,11 +65,16 @@ def is_small(source: Path, limit: int = SMALL_INPUT) -> bool:
 
 
 def items_in_jobs(
-    source_format: Format, source: Path, read_options: Mapping[str, Any], jobs: int
+    source_format: Format,
+    source: Path,
+    read_options: Mapping[str, Any],
+    jobs: int,
+    prepare: Optional[Callable[[Any], Any]] = None,
 ) -> Iterator:
     """The items of ``source_format.read_items(source, **read_options)`` in the reader's order,
-    read and converted in ``jobs`` worker processes (see the module's docstring); their
-    warnings warned again here, in order; a worker's error raised here, at its image.
+    read and converted in ``jobs`` worker processes (see the module's docstring), each passed
+    through ``prepare`` there (None: as it is; what it returns is pickled); their warnings
+    warned again here, in order; a worker's error raised here, at its image.
 
     Raises:
         whatever the reader raises, as it raises it in one process.
@@ -79,7 +86,7 @@ def items_in_jobs(
     workers = [
         context.Process(
             target=_work,
-            args=(source_format, source, dict(read_options), index, jobs, queues[index]),
+            args=(source_format, source, dict(read_options), index, jobs, queues[index], prepare),
             daemon=True,
         )
         for index in range(jobs)
@@ -146,8 +153,10 @@ def _work(
     index: int,
     jobs: int,
     channel: Any,
+    prepare: Optional[Callable[[Any], Any]] = None,
 ) -> None:
-    """Worker ``index`` of ``jobs``: put a message per image it takes, then ``end``."""
+    """Worker ``index`` of ``jobs``: put a message per image it takes (its items passed
+    through ``prepare``), then ``end``."""
     pending: List[Any] = []  # [items] of the image it is at, when it took it
     at_image: List[bool] = [False]  # whether the reader is at an image of this worker
     caught: List[warnings.WarningMessage] = []
@@ -184,7 +193,8 @@ def _work(
                             f"{source_format.module}: an item read outside shard.take(): "
                             "every reader takes its images through formats.shard"
                         )
-                    pending.append(item)
+                    # Prepared where it is read: its warnings and errors are the image's.
+                    pending.append(item if prepare is None else prepare(item))
             flush()
             at_image[0] = False
             channel.put(("end", [], warned_since(), None))

@@ -40,6 +40,7 @@ from typing import (
 
 import numpy as np
 import supervisely as sly
+from supervisely.annotation.json_geometries_map import GET_GEOMETRY_FROM_STR
 
 from bindings import binding_key_of
 from sly_bindings.files.images import oriented_size
@@ -80,6 +81,32 @@ class ClassInfo(NamedTuple):
     # The class's geometry configuration (``sly.ObjClass.geometry_config``: a GraphNodes
     # class's skeleton), when the format declares one.
     geometry_config: Optional[Dict] = None
+
+
+class SeenClass(NamedTuple):
+    """A class as an item rendered alone (``convert --jobs``) passes it to its writer, plain:
+    what a writer's class list reads of a ``sly.ObjClass`` (its name, geometry type, colour).
+
+    Examples:
+        >>> seen = SeenClass.of(sly.ObjClass("car", sly.Polygon, color=[1, 2, 3]))
+        >>> seen
+        SeenClass(name='car', geometry='polygon', color=[1, 2, 3])
+        >>> seen.geometry_type is sly.Polygon
+        True
+    """
+
+    name: str
+    geometry: str  # the SDK's geometry name (``sly.Polygon.geometry_name()``)
+    color: List[int]
+
+    @classmethod
+    def of(cls, obj_class: sly.ObjClass) -> "SeenClass":
+        return cls(obj_class.name, obj_class.geometry_type.geometry_name(), list(obj_class.color))
+
+    @property
+    def geometry_type(self) -> Type[sly.Geometry]:
+        """The geometry class of that name (as the SDK reads a meta's ``shape``)."""
+        return GET_GEOMETRY_FROM_STR(self.geometry)
 
 
 @functools.lru_cache(maxsize=1024)

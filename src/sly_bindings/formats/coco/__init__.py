@@ -35,9 +35,12 @@ from sly_bindings.formats.coco.write import (
     CocoExportWarning,
     coco_items_written,
     items_to_coco,
+    render_coco_item,
 )
 from sly_bindings.formats.items import ClassInfo, FormatItem, non_empty
 from sly_bindings.formats.written import Written
+
+from sly_bindings.formats.registry import Rendered
 
 if TYPE_CHECKING:
     from sly_bindings.formats.registry import WriteOptions
@@ -50,6 +53,7 @@ __all__ = [
     "declared_classes",
     "input_folders",
     "read_items",
+    "render_item",
     "write_items",
 ]
 
@@ -72,8 +76,21 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return coco_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """``write.items_to_coco``: ``annotations/instances_<subset>.json`` and
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Rendered:
+    """``write.render_coco_item``: the image copied into ``out``, its instances numbered in the
+    image, with class names (``formats/registry.py``: ``convert --jobs`` runs it in its
+    workers)."""
+    return render_coco_item(
+        item,
+        str(out),
+        [obj_class.name for obj_class in options.classes],
+        options.primary_classes,
+        bool(options.extra.get("merge_groups")),
+    )
+
+
+def write_items(items: Iterable[Rendered], out: Path, options: WriteOptions) -> Written:
+    """``write.items_to_coco`` of the rendered items (:func:`render_item`): ``annotations/instances_<subset>.json`` and
     ``images/<subset>/``, the categories ``options.classes`` first, a group led by
     ``options.primary_classes``; what was written (``write.coco_written``)."""
     return coco_items_written(
