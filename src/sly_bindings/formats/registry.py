@@ -11,13 +11,13 @@ A format is one module (or package) that exposes, around ``formats.items.FormatI
 (``Written``, ``formats/written.py``: what it wrote, as its own reader will read it back).
 A module MAY offer a pure per-item step, which ``convert --jobs`` runs in its worker processes::
 
-    render_item(item: FormatItem, out: Path, options: WriteOptions) -> Rendered
+    render_item(item: FormatItem, out: Path, options: WriteOptions) -> data
 
 the item's part of the output as plain data (lists, dicts, str, bytes, numbers: cheap to pickle)
 that needs nothing of the other items: lines, instances or XML with the image's own numbering
 and class NAMES, its warnings warned, its image copied under ``out`` (which ``write_items``
-makes before it takes its first item). Its ``write_items`` then takes ``Rendered`` items only,
-in the reader's order, and does what must be global (ids, class numbers, meta, duplicate names):
+makes before it takes its first item). Its ``write_items`` then takes :class:`Rendered` items
+only (``(item.source, data)``), in the reader's order, and does what must be global (ids, class numbers, meta, duplicate names):
 :meth:`Format.write_items` renders here the items given as ``FormatItem`` (one process), so one
 process and N processes run the same code and write the same bytes. A module without
 ``render_item`` takes ``FormatItem`` objects, and the items are rendered where it writes them.
@@ -182,10 +182,9 @@ class Format:
         module = self.load()
         if isinstance(item, Rendered) or not hasattr(module, "render_item"):
             return item
-        rendered = module.render_item(item, Path(out), self.write_options(options))
-        if not isinstance(rendered, Rendered):
-            raise TypeError(f"{self.module}.render_item returned {rendered!r}, not a Rendered")
-        return rendered
+        return Rendered(
+            item.source, module.render_item(item, Path(out), self.write_options(options))
+        )
 
     def write_items(
         self, items: Iterable, out: Path, options: WriteOptions = WriteOptions()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json  # for the examples
 import tempfile  # for the examples
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional
 
 from sly_bindings.formats.coco.read import (
     CocoWarning,
@@ -39,8 +39,6 @@ from sly_bindings.formats.coco.write import (
 )
 from sly_bindings.formats.items import ClassInfo, FormatItem, non_empty
 from sly_bindings.formats.written import Written
-
-from sly_bindings.formats.registry import Rendered
 
 if TYPE_CHECKING:
     from sly_bindings.formats.registry import WriteOptions
@@ -76,7 +74,7 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return coco_classes(str(source))
 
 
-def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Rendered:
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
     """``write.render_coco_item``: the image copied into ``out``, its instances numbered in the
     image, with class names (``formats/registry.py``: ``convert --jobs`` runs it in its
     workers)."""
@@ -89,7 +87,7 @@ def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Rendered:
     )
 
 
-def write_items(items: Iterable[Rendered], out: Path, options: WriteOptions) -> Written:
+def write_items(items: Iterable, out: Path, options: WriteOptions) -> Written:
     """``write.items_to_coco`` of the rendered items (:func:`render_item`): ``annotations/instances_<subset>.json`` and
     ``images/<subset>/``, the categories ``options.classes`` first, a group led by
     ``options.primary_classes``; what was written (``write.coco_written``)."""

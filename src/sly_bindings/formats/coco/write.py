@@ -134,7 +134,6 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats import construct
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.registry import Rendered
 from sly_bindings.formats.written import Written, image_account, total
 from sly_bindings.groups.merge import group_mask
 from sly_bindings.groups.roles import (
@@ -584,7 +583,7 @@ def render_coco_item(
     declared: Iterable[str] = (),
     primary_classes: Optional[Sequence[str]] = None,
     merge_groups: bool = False,
-) -> Rendered:
+) -> Dict[str, Any]:
     """One item's part of :func:`items_to_coco` into ``out_dir``, alone (``convert --jobs``
     runs it in its workers): its image copied to ``images/<subset>/<file_name>``, and as plain
     data its subset, ``file_name``, size, classes (``formats.items.SeenClass`` as a list, in the
@@ -597,7 +596,7 @@ def render_coco_item(
         >>> car = sly.ObjClass("car", sly.Rectangle)
         >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
         >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
-        >>> data = render_coco_item(FormatItem(("ds",), "a.png", png, ann, "a"), folder.name).data
+        >>> data = render_coco_item(FormatItem(("ds",), "a.png", png, ann, "a"), folder.name)
         >>> data["file_name"], data["classes"][0][:2], data["instances"][0][0]["category_id"]
         ('a.png', ['car', 'rectangle'], 'car')
         >>> folder.cleanup()
@@ -627,7 +626,7 @@ def render_coco_item(
         "instances": instances,
         "left_out": left_out,
     }
-    return Rendered(item.source, data)
+    return data
 
 
 def items_to_coco(
@@ -731,9 +730,11 @@ def _items_to_coco(
     written: Dict[str, Dict[str, Any]] = {}
     file_names: Dict[str, Set[str]] = {}  # of each subset: two images of one name are refused
     for item in progress(items, "COCO"):
-        if not isinstance(item, Rendered):  # else rendered where it was read (convert --jobs)
-            item = render_coco_item(item, out_dir, declared, primary_classes, merge_groups)
-        data = item.data
+        if isinstance(item, FormatItem):
+            source = item.source
+            data = render_coco_item(item, out_dir, declared, primary_classes, merge_groups)
+        else:  # rendered where it was read (convert --jobs): registry.Rendered
+            source, data = item
         for seen in data["classes"]:
             if seen[0] not in listed:
                 add_category(SeenClass(*seen))
@@ -749,11 +750,11 @@ def _items_to_coco(
         )
         if file_name in file_names.setdefault(subset, set()):
             raise FileExistsError(
-                f"{item.source}: subset {subset} has two images {file_name!r}: rename one"
+                f"{source}: subset {subset} has two images {file_name!r}: rename one"
             )
         file_names[subset].add(file_name)
         first = len(coco["annotations"])
-        _merge_image(coco, known, file_name, data["size"], data["instances"], item.source)
+        _merge_image(coco, known, file_name, data["size"], data["instances"], source)
         left_out += data["left_out"]
         if compact:
             coco["annotations"][first:] = map(HeldInstance.of, coco["annotations"][first:])
