@@ -21,16 +21,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
+from sly_bindings.cli import signals
 from sly_bindings.formats import shard
 from sly_bindings.formats.registry import Format
 
 QUEUE_SIZE = 32  # messages a worker may be ahead of the parent
 SMALL_INPUT = 400  # files in IN below which one process is faster (starting workers costs)
 _TAKE_EVERY = 0.5  # seconds between checks that the workers are alive, while waiting
+_STOP_WAIT = 5.0  # seconds a worker told to stop (SIGTERM) has before it is killed
 
 
 def default_jobs() -> int:
@@ -107,11 +110,16 @@ def items_in_jobs(
         while index != 0 and _take(queues[0], workers[0]) != "end":
             pass
     finally:
+        # A worker still running is stopped (the parent ended early: an error, a duplicate
+        # name): it dies on SIGTERM (_work restores the default), else it is killed.
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
         for worker in workers:
-            worker.join()
+            worker.join(_STOP_WAIT)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
         for channel in queues:
             channel.close()
             channel.cancel_join_thread()
@@ -157,6 +165,12 @@ def _work(
 ) -> None:
     """Worker ``index`` of ``jobs``: put a message per image it takes (its items passed
     through ``prepare``), then ``end``."""
+    # The parent's handlers (cli/signals.py: SIGTERM raised as an exception) are not the
+    # worker's: a worker told to stop dies at once, never waiting to put an error on a queue
+    # no one reads; Ctrl+C reaches the parent, which stops the workers.
+    for signum in signals.ENDING_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pending: List[Any] = []  # [items] of the image it is at, when it took it
     at_image: List[bool] = [False]  # whether the reader is at an image of this worker
     caught: List[warnings.WarningMessage] = []
