@@ -118,9 +118,11 @@ from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
     FormatWarning,
+    ImageNames,
     InvalidFormatError,
     SeenClass,
     check_image_size,
+    copy_image,
     excerpt,
     is_coordinate,
     items_to_project,
@@ -586,7 +588,8 @@ def items_to_cvat(
     seen: Dict[str, Set[Type[sly.Geometry]]] = {}
     colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
     sizes: Dict[str, int] = {}
-    names: Set[Tuple[str, str]] = set()  # (subset, image name): one image of a name
+    names = ImageNames(Path(out_dir, "images"))  # one image of a name
+    not_copied = 0  # images a file or folder of their name stood in the way of (an error below)
     image_id, first_group_id = 0, 1
     account = Written()
     # The images' XML, streamed to a file beside annotations.xml (its meta needs every class
@@ -604,12 +607,12 @@ def items_to_cvat(
                 os.makedirs(
                     os.path.join(out_dir, "images", subset), exist_ok=True
                 )  # a child may come first
-            if (subset, image_name) in names:
+            if not names.claim(f"{subset}/{image_name}"):
                 raise FileExistsError(
                     f"{source}: {excerpt(image_name, NAME_EXCERPT)} is used twice in subset "
                     f"{excerpt(subset, NAME_EXCERPT)}: give each image its own name"
                 )
-            names.add((subset, image_name))
+            not_copied += not data["copied"]
             numbers = _group_numbers(data, first_group_id)
             task_id = list(sizes).index(subset) + 1
             body.write(("\n  " if image_id else "") + _image_xml(data, image_id, task_id, numbers))
@@ -624,6 +627,8 @@ def items_to_cvat(
                     SeenClass(class_name, geometry, color).geometry_type for geometry in geometries
                 )
                 colors.setdefault(class_name, color)
+    if not_copied:  # a name in the way that ImageNames did not name: never left unsaid
+        raise OSError(f"{out_dir}: {not_copied} image(s) could not be copied to images/")
     now = dump_time().isoformat(sep=" ")
     root = ET.Element("annotations")
     ET.SubElement(root, "version").text = CVAT_VERSION
@@ -752,12 +757,7 @@ def render_cvat_item(item: FormatItem, out_dir: str) -> Dict[str, Any]:
     text = ET.tostring(ET.Element("image", attributes), encoding="unicode")
     keys = [None if group is None else tuple(group) for _, group in data["shapes"]]
     account = image_account(keys, left_out=len(item.ann.labels) - len(keys))
-    destination = os.path.join(out_dir, "images", subset, item.name)
-    os.makedirs(os.path.dirname(destination), exist_ok=True)
-    if isinstance(item.image, bytes):
-        Path(destination).write_bytes(item.image)
-    else:
-        sly.fs.copy_file(str(item.image), destination)
+    copied = copy_image(item.image, Path(out_dir, "images", subset, item.name))
     classes: Dict[str, List[Any]] = {}
     for label in item.ann.labels:
         seen = SeenClass.of(label.obj_class)
@@ -770,6 +770,7 @@ def render_cvat_item(item: FormatItem, out_dir: str) -> Dict[str, Any]:
         attributes=text[len("<image ") : -len(" />")],
         classes=list(classes.values()),
         account=list(account),
+        copied=copied,
     )
     return data
 

@@ -127,9 +127,11 @@ from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
+    ImageNames,
     InvalidFormatError,
     SeenClass,
     classes_left_out,
+    copy_image,
     left_out_message,
 )
 from sly_bindings.formats import construct
@@ -607,12 +609,7 @@ def render_coco_item(
             classes[label.obj_class.name] = SeenClass.of(label.obj_class)
     subset = item.dataset[0]
     file_name = "/".join(item.dataset[1:] + (item.name,))
-    destination = Path(out_dir, "images", subset, file_name)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(item.image, bytes):
-        destination.write_bytes(item.image)
-    else:
-        shutil.copyfile(item.image, destination)
+    copied = copy_image(item.image, Path(out_dir, "images", subset, file_name))
     names = set(declared) | set(classes)
     instances, left_out = _image_instances(
         item.ann, item.source, names, primary_classes, merge_groups
@@ -625,6 +622,7 @@ def render_coco_item(
         "classes": [list(seen) for seen in classes.values()],
         "instances": instances,
         "left_out": left_out,
+        "copied": copied,
     }
     return data
 
@@ -728,7 +726,8 @@ def _items_to_coco(
         add_category(obj_class)
     declared = list(listed)
     written: Dict[str, Dict[str, Any]] = {}
-    file_names: Dict[str, Set[str]] = {}  # of each subset: two images of one name are refused
+    file_names = ImageNames(Path(out_dir, "images"))  # two images of one name are refused
+    not_copied = 0  # images a file or folder of their name stood in the way of (an error below)
     for item in progress(items, "COCO"):
         if isinstance(item, FormatItem):
             source = item.source
@@ -748,16 +747,18 @@ def _items_to_coco(
                 "categories": categories,  # one list, shared by every subset
             },
         )
-        if file_name in file_names.setdefault(subset, set()):
+        if not file_names.claim(f"{subset}/{file_name}"):
             raise FileExistsError(
                 f"{source}: subset {subset} has two images {file_name!r}: rename one"
             )
-        file_names[subset].add(file_name)
+        not_copied += not data["copied"]
         first = len(coco["annotations"])
         _merge_image(coco, known, file_name, data["size"], data["instances"], source)
         left_out += data["left_out"]
         if compact:
             coco["annotations"][first:] = map(HeldInstance.of, coco["annotations"][first:])
+    if not_copied:  # a name in the way that ImageNames did not name: never left unsaid
+        raise OSError(f"{out_dir}: {not_copied} image(s) could not be copied to images/")
     _drop_classes_without_instances(list(written.values()), listed.values(), where or out_dir)
     for subset, coco in written.items():
         complete_keypoints(coco)
