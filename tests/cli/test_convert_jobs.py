@@ -21,17 +21,22 @@ from sly_bindings.formats.registry import find
 files = folder_bytes
 
 
+def in_every_source(project: Path) -> dict:
+    """``project``, and it converted into every other format that is read (beside it)."""
+    made = {"supervisely": project}
+    for source in SOURCES:
+        if source != "supervisely":
+            out = project.parent / source
+            assert convert_in_process("supervisely", source, project, out) == 0
+            made[source] = out
+    return made
+
+
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory) -> dict:
     """The sample project, and the sample in every other format that is read."""
     folder = tmp_path_factory.mktemp("jobs_inputs")
-    sample = make_sample_project(folder / "supervisely")
-    made = {"supervisely": sample}
-    for source in SOURCES:
-        if source != "supervisely":
-            assert convert_in_process("supervisely", source, sample, folder / source) == 0
-            made[source] = folder / source
-    return made
+    return in_every_source(make_sample_project(folder / "supervisely"))
 
 
 @pytest.fixture
@@ -182,13 +187,7 @@ def make_many_project(folder: Path) -> Path:
 def many(tmp_path_factory) -> dict:
     """The seven-image project, and it in every other format that is read."""
     folder = tmp_path_factory.mktemp("jobs_many")
-    project = make_many_project(folder / "supervisely")
-    made = {"supervisely": project}
-    for source in SOURCES:
-        if source != "supervisely":
-            assert convert_in_process("supervisely", source, project, folder / source) == 0
-            made[source] = folder / source
-    return made
+    return in_every_source(make_many_project(folder / "supervisely"))
 
 
 @pytest.mark.parametrize("target", RENDERING)

@@ -594,14 +594,13 @@ def render_coco_item(
 
     Examples:
         >>> import tempfile
-        >>> folder = tempfile.TemporaryDirectory()
-        >>> car = sly.ObjClass("car", sly.Rectangle)
-        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
-        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
-        >>> data = render_coco_item(FormatItem(("ds",), "a.png", png, ann, "a"), folder.name)
+        >>> folder, sign = tempfile.mkdtemp(), sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((9, 9), [sly.Label(sly.Rectangle(0, 0, 1, 1), sign)])
+        >>> data = render_coco_item(FormatItem(("ds",), "a.png", b"copied as it is", ann, "a"), folder)
         >>> data["file_name"], data["classes"][0][:2], data["instances"][0][0]["category_id"]
         ('a.png', ['car', 'rectangle'], 'car')
-        >>> folder.cleanup()
+        >>> Path(folder, "images/ds/a.png").read_bytes()
+        b'copied as it is'
     """
     classes: Dict[str, SeenClass] = {}
     for label in item.ann.labels:
