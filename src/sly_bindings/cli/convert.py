@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import shutil
 import sys
 import warnings
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
 
@@ -28,6 +29,7 @@ from sly_bindings.files.staging import staging_folder
 from sly_bindings.files.write_checks import PATH_PROBLEMS, cannot_create_in, nearest_existing
 from sly_bindings.formats.items import (
     ClassInfo,
+    FormatItem,
     FormatWarning,
     InvalidFormatError,
     excerpt,
@@ -83,17 +85,20 @@ def run_command(args: argparse.Namespace) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with staged(target, overwrite) as staging:
-                items = some_image(
-                    read_items(source_format, source, read_options, getattr(args, "jobs", None)),
-                    source,
-                    source_format.name,
-                )
                 options = WriteOptions(
                     primary_classes=write_values.pop("primary_classes", None),
                     # Listed and numbered first, as a project the reader made would have them.
                     classes=obj_classes(source_format.declared_classes(source)),
                     extra=write_values,
                     final_out=target,
+                )
+                # In --jobs' workers, each item counted and rendered for TO where it is read.
+                prepare = functools.partial(prepared, target_format, staging, options)
+                jobs = getattr(args, "jobs", None)
+                items = some_image(
+                    read_items(source_format, source, read_options, jobs, prepare),
+                    source,
+                    source_format.name,
                 )
                 totals = [0, 0, 0]
                 account = target_format.write_items(counted(items, totals), staging, options)
@@ -197,22 +202,49 @@ def verify(found: Counts, written: Counts, target_format: Format, target: Path) 
 
 
 def read_items(
-    source_format: Format, source: Path, read_options: dict, jobs: Optional[int] = None
+    source_format: Format,
+    source: Path,
+    read_options: dict,
+    jobs: Optional[int] = None,
+    prepare: Optional[Callable[[FormatItem], "Prepared"]] = None,
 ) -> Iterable:
     """IN's items in the reader's order: read in ``jobs`` processes (``cli/jobs.py``; None:
-    one per core) unless ``jobs`` is 1 or IN is small, then in this one (the reader's items as
-    they are, with their ``len`` when it gives one). When the workers read nothing, IN is read
-    here, so that its error is the one-process error."""
+    one per core), each passed through ``prepare`` there (:func:`prepared`), unless ``jobs`` is
+    1 or IN is small, then in this one (the reader's items as they are, with their ``len`` when
+    it gives one). When the workers read nothing, IN is read here, so that its error is the
+    one-process error."""
     jobs = default_jobs() if jobs is None else jobs
     if jobs <= 1 or is_small(source):
         return source_format.read_items(source, **read_options)
-    return _items_in_jobs(source_format, source, read_options, jobs)
+    return _items_in_jobs(source_format, source, read_options, jobs, prepare)
 
 
-def _items_in_jobs(source_format: Format, source: Path, read_options: dict, jobs: int) -> Iterator:
+class Prepared(NamedTuple):
+    """An item made ready for the writer where it was read (a worker of ``--jobs``): what it
+    counts as read (images, labels, groups: ``convert``'s first line), and the item rendered
+    for TO (``formats.registry.Rendered``; the ``FormatItem`` itself when TO renders none)."""
+
+    counts: Tuple[int, int, int]
+    item: object
+
+
+def prepared(target_format: Format, out: Path, options: WriteOptions, item: FormatItem) -> Prepared:
+    """``item`` counted, then rendered by ``target_format`` for its writer into ``out`` (the
+    writer's per-image work, done in the worker that read it; ``formats/registry.py``)."""
+    counts = tuple(count([(item.source, item.ann)]))
+    return Prepared(counts, target_format.render_item(item, out, options))  # type: ignore[arg-type]
+
+
+def _items_in_jobs(
+    source_format: Format,
+    source: Path,
+    read_options: dict,
+    jobs: int,
+    prepare: Optional[Callable[[FormatItem], Prepared]] = None,
+) -> Iterator:
     """:func:`read_items` in ``jobs`` processes, or here when they read nothing."""
     read = False
-    for item in items_in_jobs(source_format, source, read_options, jobs):
+    for item in items_in_jobs(source_format, source, read_options, jobs, prepare):
         read = True
         yield item
     if not read:
@@ -329,7 +361,11 @@ def counted(items: Iterable, totals: List[int]) -> Iterator:
 
     def each() -> Iterator:
         for item in items:
-            totals[:] = [a + b for a, b in zip(totals, count([(item.source, item.ann)]))]
+            if isinstance(item, Prepared):  # counted where it was read
+                counts, item = item
+            else:
+                counts = count([(item.source, item.ann)])
+            totals[:] = [a + b for a, b in zip(totals, counts)]
             yield item
 
     return SizedItems(each(), len(items)) if hasattr(items, "__len__") else each()

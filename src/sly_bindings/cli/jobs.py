@@ -5,13 +5,15 @@ worker starts in no time; else ``spawn``). Worker ``k`` runs FROM's reader with
 ``formats.shard.sharded(k, N)``: every reader walks its images in one order and converts only
 image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker puts
 one message per image it converts into its own bounded queue (:data:`QUEUE_SIZE` messages, so
-memory stays flat whatever the size): the image's item (or none, when the reader skipped it)
-and the warnings it raised. The parent takes the images back round-robin, in the reader's
-order, warns those warnings again, and passes the items to TO's writer, which is the same code
-in the same order as with one process: what is global (COCO's ids and categories, YOLO's class
-numbers, CVAT's meta) is numbered there, so OUT is byte for byte what one process writes. A
-warning a worker raises outside its images (about a whole file) is passed on by worker 0 only.
-An error in a worker ends the run in the parent, at its image, as it would in one process.
+memory stays flat whatever the size): the image's item, made ready by ``prepare`` (``convert``
+gives TO's ``render_item``: the writer's per-image work, the image copied, as plain data;
+``formats/registry.py``), or none when the reader skipped it, and the warnings it raised,
+reading and preparing. The parent takes the images back round-robin, in the reader's order,
+warns those warnings again, and passes the items to TO's writer, which does in the same order
+as with one process what is global (COCO's ids and categories, YOLO's class numbers, CVAT's
+meta), so OUT is byte for byte what one process writes. A warning a worker raises outside its
+images (about a whole file) is passed on by worker 0 only. An error in a worker ends the run in
+the parent, at its image, as it would in one process.
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import signal
 import warnings
 from pathlib import Path
-from typing import Any, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
 
+from sly_bindings.cli import signals
 from sly_bindings.formats import shard
 from sly_bindings.formats.registry import Format
 
 QUEUE_SIZE = 32  # messages a worker may be ahead of the parent
 SMALL_INPUT = 400  # files in IN below which one process is faster (starting workers costs)
 _TAKE_EVERY = 0.5  # seconds between checks that the workers are alive, while waiting
+_STOP_WAIT = 5.0  # seconds a worker told to stop (SIGTERM) has before it is killed
 
 
 def default_jobs() -> int:
@@ -63,11 +68,16 @@ def is_small(source: Path, limit: int = SMALL_INPUT) -> bool:
 
 
 def items_in_jobs(
-    source_format: Format, source: Path, read_options: Mapping[str, Any], jobs: int
+    source_format: Format,
+    source: Path,
+    read_options: Mapping[str, Any],
+    jobs: int,
+    prepare: Optional[Callable[[Any], Any]] = None,
 ) -> Iterator:
     """The items of ``source_format.read_items(source, **read_options)`` in the reader's order,
-    read and converted in ``jobs`` worker processes (see the module's docstring); their
-    warnings warned again here, in order; a worker's error raised here, at its image.
+    read and converted in ``jobs`` worker processes (see the module's docstring), each passed
+    through ``prepare`` there (None: as it is; what it returns is pickled); their warnings
+    warned again here, in order; a worker's error raised here, at its image.
 
     Raises:
         whatever the reader raises, as it raises it in one process.
@@ -79,7 +89,7 @@ def items_in_jobs(
     workers = [
         context.Process(
             target=_work,
-            args=(source_format, source, dict(read_options), index, jobs, queues[index]),
+            args=(source_format, source, dict(read_options), index, jobs, queues[index], prepare),
             daemon=True,
         )
         for index in range(jobs)
@@ -100,11 +110,16 @@ def items_in_jobs(
         while index != 0 and _take(queues[0], workers[0]) != "end":
             pass
     finally:
+        # A worker still running is stopped (the parent ended early: an error, a duplicate
+        # name): it dies on SIGTERM (_work restores the default), else it is killed.
         for worker in workers:
             if worker.is_alive():
                 worker.terminate()
         for worker in workers:
-            worker.join()
+            worker.join(_STOP_WAIT)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
         for channel in queues:
             channel.close()
             channel.cancel_join_thread()
@@ -146,8 +161,16 @@ def _work(
     index: int,
     jobs: int,
     channel: Any,
+    prepare: Optional[Callable[[Any], Any]] = None,
 ) -> None:
-    """Worker ``index`` of ``jobs``: put a message per image it takes, then ``end``."""
+    """Worker ``index`` of ``jobs``: put a message per image it takes (its items passed
+    through ``prepare``), then ``end``."""
+    # The parent's handlers (cli/signals.py: SIGTERM raised as an exception) are not the
+    # worker's: a worker told to stop dies at once, never waiting to put an error on a queue
+    # no one reads; Ctrl+C reaches the parent, which stops the workers.
+    for signum in signals.ENDING_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pending: List[Any] = []  # [items] of the image it is at, when it took it
     at_image: List[bool] = [False]  # whether the reader is at an image of this worker
     caught: List[warnings.WarningMessage] = []
@@ -184,7 +207,8 @@ def _work(
                             f"{source_format.module}: an item read outside shard.take(): "
                             "every reader takes its images through formats.shard"
                         )
-                    pending.append(item)
+                    # Prepared where it is read: its warnings and errors are the image's.
+                    pending.append(item if prepare is None else prepare(item))
             flush()
             at_image[0] = False
             channel.put(("end", [], warned_since(), None))

@@ -70,16 +70,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import io
 import itertools
 import math
 import os
 import re
+import shutil
 import tempfile  # for the examples
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path, PurePosixPath
 from typing import (
     TYPE_CHECKING,
+    Any,
     Collection,
     Dict,
     Iterable,
@@ -115,8 +118,11 @@ from sly_bindings.formats.items import (
     ClassInfo,
     FormatItem,
     FormatWarning,
+    ImageNames,
     InvalidFormatError,
+    SeenClass,
     check_image_size,
+    copy_image,
     excerpt,
     is_coordinate,
     items_to_project,
@@ -208,23 +214,65 @@ def annotation_to_cvat_image(
         >>> ET.tostring(annotation_to_cvat_image(ann, 0, "a.jpg", "train", first_group_id=5))
         b'<image id="0" name="a.jpg" subset="train" width="10" height="10"><box label="car" source="manual" occluded="0" xtl="2.00" ytl="1.00" xbr="4.00" ybr="3.00" z_order="0" group_id="5" /></image>'
     """
-    groups, _ = binding_groups(ann)
-    # Lone labels keep the group_id they were read with; groups take the numbers left.
-    kept = {kept_group_number(label) for label in ann.labels}
-    free = (number for number in itertools.count(first_group_id) if str(number) not in kept)
-    group_ids = {key: next(free) for key in groups}
+    shapes = _image_shapes(ann, name)
     height, width = ann.img_size
     attributes = {"id": str(image_id), "name": name, "subset": subset}
     image = ET.Element("image", {**attributes, "width": str(width), "height": str(height)})
+    numbers = _group_numbers(shapes, first_group_id)
+    for (text, _), number in zip(shapes["shapes"], numbers):
+        shape = ET.fromstring(text)
+        if number is not None:
+            shape.set("group_id", number)
+        image.append(shape)
+    return image
+
+
+def _image_shapes(ann: sly.Annotation, name: str) -> Dict[str, Any]:
+    """The shapes of ``ann`` (the image ``name``) rendered alone, as plain data: ``shapes``,
+    per shape its XML without ``group_id`` and its group (None, ``["group", n]``: the image's
+    binding group ``n``, or ``["kept", "7"]``: the number a lone label was read with);
+    ``groups``, how many binding groups; ``kept``, the numbers lone labels keep (the groups
+    are numbered around them: :func:`_group_numbers`). Warns as :func:`_shape_of`.
+    """
+    groups, _ = binding_groups(ann)
+    # Lone labels keep the group_id they were read with; groups take the numbers left.
+    kept = [number for number in (kept_group_number(label) for label in ann.labels) if number]
+    group_index = {key: index for index, key in enumerate(groups)}
+    shapes = []
     for label in ann.labels:
         shape = _shape_of(label, name)
-        if shape is not None:
-            key = binding_key_of(label)
-            number = kept_group_number(label) if key is None else str(group_ids[key])
-            if number is not None and number.isdigit() and number != "0":
-                shape.set("group_id", number)
-            image.append(shape)
-    return image
+        if shape is None:
+            continue
+        key = binding_key_of(label)
+        number = kept_group_number(label) if key is None else None
+        if key is not None:
+            group: Optional[List[Any]] = ["group", group_index[key]]
+        elif number is not None and number.isdigit() and number != "0":
+            group = ["kept", number]
+        else:
+            group = None
+        shapes.append([ET.tostring(shape, encoding="unicode"), group])
+    return {"shapes": shapes, "groups": len(groups), "kept": kept}
+
+
+def _group_numbers(shapes: Mapping[str, Any], first_group_id: int) -> List[Optional[str]]:
+    """The ``group_id`` of each shape of :func:`_image_shapes` (None: none), the image's groups
+    numbered from ``first_group_id`` on, skipping the numbers its lone labels keep.
+
+    Examples:
+        >>> shapes = {"shapes": [["<box />", ["group", 0]], ["<box />", ["kept", "5"]],
+        ...                      ["<box />", ["group", 1]], ["<box />", None]],
+        ...           "groups": 2, "kept": ["5"]}
+        >>> _group_numbers(shapes, 4)
+        ['4', '5', '6', None]
+    """
+    kept = set(shapes["kept"])
+    free = (number for number in itertools.count(first_group_id) if str(number) not in kept)
+    numbers = [str(next(free)) for _ in range(shapes["groups"])]
+    return [
+        None if group is None else numbers[group[1]] if group[0] == "group" else group[1]
+        for _, group in shapes["shapes"]
+    ]
 
 
 def _shape_of(label: sly.Label, image_name: str) -> Optional[ET.Element]:
@@ -538,58 +586,61 @@ def items_to_cvat(
         >>> folder.cleanup()
     """
     os.makedirs(out_dir)
-    root = ET.Element("annotations")
-    ET.SubElement(root, "version").text = CVAT_VERSION
-    meta_root = ET.SubElement(root, "meta")
-    meta = ET.SubElement(meta_root, "project")
-    now = dump_time().isoformat(sep=" ")
-    for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
-        ET.SubElement(meta, field).text = text
-    ET.SubElement(meta, "updated").text = now
-    tasks_element = ET.SubElement(meta, "tasks")  # one per subset, filled in at the end
-    labels = ET.SubElement(meta, "labels")
     declared = {obj_class.name: obj_class for obj_class in classes}
     seen: Dict[str, Set[Type[sly.Geometry]]] = {}
     colors: Dict[str, List[int]] = {}  # of the classes not given, the first label's
     sizes: Dict[str, int] = {}
+    names = ImageNames(Path(out_dir, "images"))  # one image of a name
+    not_copied = 0  # images a file or folder of their name stood in the way of (an error below)
     image_id, first_group_id = 0, 1
     account = Written()
-    for item in progress(items, "CVAT"):
-        subset = "/".join(item.dataset)  # a nested dataset is parent/child
-        if subset not in sizes:
-            sizes[subset] = 0
-            os.makedirs(
-                os.path.join(out_dir, "images", subset), exist_ok=True
-            )  # a child may come first
-        destination = os.path.join(out_dir, "images", subset, item.name)
-        if os.path.exists(destination):
-            raise FileExistsError(
-                f"{item.source}: {excerpt(item.name, NAME_EXCERPT)} is used twice in subset {excerpt(subset, NAME_EXCERPT)}: give each "
-                "image its own name"
-            )
-        texts = [("image name", item.name), ("dataset", subset)]
-        texts += [("class", label.obj_class.name) for label in item.ann.labels]
-        for what, text in texts:
-            if NOT_XML_TEXT.search(text):
-                raise InvalidCvatError(
-                    f"{item.source}: {what} {excerpt(text)} holds a character XML cannot hold "
-                    "(a control character or a lone surrogate): rename it"
+    # The images' XML, streamed to a file beside annotations.xml (its meta needs every class
+    # first): memory stays flat whatever the number of images.
+    body_path = os.path.join(out_dir, ".annotations.xml.images")
+    with open(body_path, "w", encoding="utf-8") as body:
+        for item in progress(items, "CVAT"):
+            if isinstance(item, FormatItem):
+                source, data = item.source, render_cvat_item(item, out_dir)
+            else:  # rendered where it was read (convert --jobs): registry.Rendered
+                source, data = item
+            subset, image_name = data["subset"], data["name"]
+            if subset not in sizes:
+                sizes[subset] = 0
+                os.makedirs(
+                    os.path.join(out_dir, "images", subset), exist_ok=True
+                )  # a child may come first
+            if not names.claim(f"{subset}/{image_name}"):
+                raise FileExistsError(
+                    f"{source}: {excerpt(image_name, NAME_EXCERPT)} is used twice in subset "
+                    f"{excerpt(subset, NAME_EXCERPT)}: give each image its own name"
                 )
-        image = annotation_to_cvat_image(item.ann, image_id, item.name, subset, first_group_id)
-        image.set("task_id", str(list(sizes).index(subset) + 1))
-        root.append(image)
-        account = account.plus(image_written(image, len(item.ann.labels)))
-        if isinstance(item.image, bytes):
-            Path(destination).write_bytes(item.image)
-        else:
-            sly.fs.copy_file(str(item.image), destination)
-        sizes[subset] += 1
-        image_id += 1
-        group_ids = [int(shape.get("group_id")) for shape in image if shape.get("group_id")]
-        first_group_id = max(group_ids, default=first_group_id - 1) + 1
-        for label in item.ann.labels:
-            seen.setdefault(label.obj_class.name, set()).add(label.obj_class.geometry_type)
-            colors.setdefault(label.obj_class.name, label.obj_class.color)
+            not_copied += not data["copied"]
+            numbers = _group_numbers(data, first_group_id)
+            task_id = list(sizes).index(subset) + 1
+            body.write(("\n  " if image_id else "") + _image_xml(data, image_id, task_id, numbers))
+            account = account.plus(Written(*data["account"]))
+            sizes[subset] += 1
+            image_id += 1
+            group_ids = [int(number) for number in numbers if number is not None]
+            first_group_id = max(group_ids, default=first_group_id - 1) + 1
+            for class_name, color, geometries in data["classes"]:
+                types = seen.setdefault(class_name, set())
+                types.update(
+                    SeenClass(class_name, geometry, color).geometry_type for geometry in geometries
+                )
+                colors.setdefault(class_name, color)
+    if not_copied:  # a name in the way that ImageNames did not name: never left unsaid
+        raise OSError(f"{out_dir}: {not_copied} image(s) could not be copied to images/")
+    now = dump_time().isoformat(sep=" ")
+    root = ET.Element("annotations")
+    ET.SubElement(root, "version").text = CVAT_VERSION
+    meta_root = ET.SubElement(root, "meta")
+    meta = ET.SubElement(meta_root, "project")
+    for field, text in (("id", "1"), ("name", name), ("bugtracker", ""), ("created", now)):
+        ET.SubElement(meta, field).text = text
+    ET.SubElement(meta, "updated").text = now
+    tasks_element = ET.SubElement(meta, "tasks")  # one per subset
+    labels = ET.SubElement(meta, "labels")
     for task_id, (subset, size) in enumerate(sizes.items(), start=1):
         tasks_element.append(_task_meta(task_id, subset, size, now))
     cvat_types = {geometry: type_name for type_name, geometry in CVAT_TYPES.items()}
@@ -623,11 +674,107 @@ def items_to_cvat(
         ET.SubElement(label, "attributes")
     ET.SubElement(meta, "subsets").text = "\n".join(sizes)
     ET.SubElement(meta_root, "dumped").text = now
-    ET.indent(root)
-    ET.ElementTree(root).write(
-        os.path.join(out_dir, "annotations.xml"), encoding="utf-8", xml_declaration=True
-    )
+    _write_streamed(root, body_path, os.path.join(out_dir, "annotations.xml"), image_id > 0)
     return account
+
+
+_BODY = "images"  # the placeholder of the images' XML in the meta's tree
+
+
+def _write_streamed(root: ET.Element, body_path: str, xml_path: str, has_images: bool) -> None:
+    """Write ``xml_path``: ``root`` (the version and the meta), indented as ``ET.indent``
+    indents the whole tree, with the images' XML of ``body_path`` (removed then) after the
+    meta: the bytes one tree of every image would write."""
+    if has_images:
+        ET.SubElement(root, _BODY)
+    ET.indent(root)
+    buffer = io.BytesIO()
+    ET.ElementTree(root).write(buffer, encoding="utf-8", xml_declaration=True)
+    head, _, tail = buffer.getvalue().rpartition(f"<{_BODY} />".encode())
+    if not has_images:
+        head, tail = tail, b""
+    with open(xml_path, "wb") as xml_file:
+        xml_file.write(head)
+        with open(body_path, "rb") as body:
+            shutil.copyfileobj(body, xml_file)
+        xml_file.write(tail)
+    os.remove(body_path)
+
+
+def _image_xml(
+    data: Mapping[str, Any], image_id: int, task_id: int, numbers: Sequence[Optional[str]]
+) -> str:
+    """The ``<image>`` element of a rendered item (:func:`render_cvat_item`) as
+    ``ET.indent`` lays it out in the tree (one level in), its ids and ``group_id`` given.
+
+    Examples:
+        >>> data = {"attributes": 'name="a.png" subset="s" width="4" height="4"',
+        ...         "shapes": [['<box label="car" />', None]]}
+        >>> print(_image_xml(data, 0, 1, ["3"]))
+        <image id="0" name="a.png" subset="s" width="4" height="4" task_id="1">
+            <box label="car" group_id="3" />
+          </image>
+    """
+    head = f'<image id="{image_id}" {data["attributes"]} task_id="{task_id}"'
+    if not data["shapes"]:
+        return head + " />"
+    shapes = [
+        text if number is None else f'{text[:-3]} group_id="{number}" />'
+        for (text, _), number in zip(data["shapes"], numbers)
+    ]
+    return head + ">" + "".join("\n    " + shape for shape in shapes) + "\n  </image>"
+
+
+def render_cvat_item(item: FormatItem, out_dir: str) -> Dict[str, Any]:
+    """One item's part of :func:`items_to_cvat` into ``out_dir``, alone (``convert --jobs``
+    runs it in its workers): its names checked, its image copied to ``images/<subset>/``, and
+    as plain data its subset, name, ``<image>`` attributes (but its ids), shapes
+    (:func:`_image_shapes`), classes (``[name, colour, [geometry names]]`` in the order of its
+    labels) and account (:func:`image_written`: images, labels, groups, left out).
+
+    Raises:
+        InvalidCvatError: a name holds a character XML cannot hold.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> data = render_cvat_item(FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a"),
+        ...                         folder.name)
+        >>> data["attributes"], data["account"]
+        ('name="a.png" subset="ds" width="4" height="4"', [1, 0, 0, 0])
+        >>> folder.cleanup()
+    """
+    subset = "/".join(item.dataset)  # a nested dataset is parent/child
+    texts = [("image name", item.name), ("dataset", subset)]
+    texts += [("class", label.obj_class.name) for label in item.ann.labels]
+    for what, text in texts:
+        if NOT_XML_TEXT.search(text):
+            raise InvalidCvatError(
+                f"{item.source}: {what} {excerpt(text)} holds a character XML cannot hold "
+                "(a control character or a lone surrogate): rename it"
+            )
+    data = _image_shapes(item.ann, item.name)
+    height, width = item.ann.img_size
+    attributes = {"name": item.name, "subset": subset, "width": str(width), "height": str(height)}
+    text = ET.tostring(ET.Element("image", attributes), encoding="unicode")
+    keys = [None if group is None else tuple(group) for _, group in data["shapes"]]
+    account = image_account(keys, left_out=len(item.ann.labels) - len(keys))
+    copied = copy_image(item.image, Path(out_dir, "images", subset, item.name))
+    classes: Dict[str, List[Any]] = {}
+    for label in item.ann.labels:
+        seen = SeenClass.of(label.obj_class)
+        _, _, geometries = classes.setdefault(seen.name, [seen.name, seen.color, []])
+        if seen.geometry not in geometries:
+            geometries.append(seen.geometry)
+    data.update(
+        subset=subset,
+        name=item.name,
+        attributes=text[len("<image ") : -len(" />")],
+        classes=list(classes.values()),
+        account=list(account),
+        copied=copied,
+    )
+    return data
 
 
 def image_written(image: ET.Element, labels: int) -> Written:
@@ -1046,8 +1193,15 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return cvat_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """:func:`items_to_cvat`, the meta's labels ``options.classes`` first."""
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """:func:`render_cvat_item`: the image copied into ``out``, its shapes without their ids
+    (``formats/registry.py``: ``convert --jobs`` runs it in its workers)."""
+    return render_cvat_item(item, str(out))
+
+
+def write_items(items: Iterable, out: Path, options: WriteOptions) -> Written:
+    """:func:`items_to_cvat` of the rendered items (:func:`render_item`), the meta's labels
+    ``options.classes`` first."""
     return items_to_cvat(
         items, str(out), classes=options.classes, where=str(options.final_out or out)
     )

@@ -17,10 +17,13 @@ Examples:
 from __future__ import annotations
 
 import colorsys
+import errno
 import functools
 import itertools
 import math
+import os
 import random
+import shutil
 import tempfile  # for the examples
 from pathlib import Path
 from typing import (
@@ -40,6 +43,7 @@ from typing import (
 
 import numpy as np
 import supervisely as sly
+from supervisely.annotation.json_geometries_map import GET_GEOMETRY_FROM_STR
 
 from bindings import binding_key_of
 from sly_bindings.files.images import oriented_size
@@ -80,6 +84,96 @@ class ClassInfo(NamedTuple):
     # The class's geometry configuration (``sly.ObjClass.geometry_config``: a GraphNodes
     # class's skeleton), when the format declares one.
     geometry_config: Optional[Dict] = None
+
+
+class SeenClass(NamedTuple):
+    """A class as an item rendered alone (``convert --jobs``) passes it to its writer, plain:
+    what a writer's class list reads of a ``sly.ObjClass`` (its name, geometry type, colour).
+
+    Examples:
+        >>> seen = SeenClass.of(sly.ObjClass("car", sly.Polygon, color=[1, 2, 3]))
+        >>> seen
+        SeenClass(name='car', geometry='polygon', color=[1, 2, 3])
+        >>> seen.geometry_type is sly.Polygon
+        True
+    """
+
+    name: str
+    geometry: str  # the SDK's geometry name (``sly.Polygon.geometry_name()``)
+    color: List[int]
+
+    @classmethod
+    def of(cls, obj_class: sly.ObjClass) -> "SeenClass":
+        return cls(obj_class.name, obj_class.geometry_type.geometry_name(), list(obj_class.color))
+
+    @property
+    def geometry_type(self) -> Type[sly.Geometry]:
+        """The geometry class of that name (as the SDK reads a meta's ``shape``)."""
+        return GET_GEOMETRY_FROM_STR(self.geometry)
+
+
+def copy_image(image: Union[Path, bytes], destination: Path) -> bool:
+    """Copy an item's image (a file, or its bytes) to ``destination``, its folders made; False
+    when a file and a folder of one name stand in the way (another image of that name, or a
+    dataset's folder: :class:`ImageNames` says which, in the reader's order, where the images
+    are numbered; ``convert --jobs`` copies in its workers, in any order).
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> copy_image(b"png", folder / "a" / "x.png"), copy_image(b"png", folder / "a" / "x.png" / "y.png")
+        (True, False)
+    """
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(image, bytes):
+            destination.write_bytes(image)
+        else:
+            shutil.copyfile(image, destination)
+    except (FileExistsError, IsADirectoryError, NotADirectoryError):
+        return False
+    return True
+
+
+class ImageNames:
+    """The images a writer lays out under ``root``, taken in the reader's order: an image whose
+    path another image had, or a dataset's folder has, is used twice; a folder where an image
+    is, a file and a folder of one name (``convert``'s staging names it as such).
+
+    Examples:
+        >>> names = ImageNames(Path("/out/images"))
+        >>> names.claim("train/a.png"), names.claim("train/a.png")
+        (True, False)
+        >>> names.claim("train/b/c.png"), names.claim("train/b")
+        (True, False)
+        >>> names.claim("train/a.png/d.png")
+        Traceback (most recent call last):
+        ...
+        FileExistsError: [Errno 17] File exists: '/out/images/train/a.png'
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._files: Set[str] = set()
+        self._folders: Set[str] = set()
+
+    def claim(self, relative: str) -> bool:
+        """Take the path ``relative`` (``/``-separated) for an image: False when it is used
+        already (an image, or a folder, of that path).
+
+        Raises:
+            FileExistsError: a folder of the path is an image (its ``filename`` that image).
+        """
+        if relative in self._files or relative in self._folders:
+            return False
+        parts = relative.split("/")
+        folders = ["/".join(parts[:end]) for end in range(1, len(parts))]
+        for folder in folders:
+            if folder in self._files:
+                path = str(self.root / folder)
+                raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+        self._files.add(relative)
+        self._folders.update(folders)
+        return True
 
 
 @functools.lru_cache(maxsize=1024)

@@ -8,7 +8,20 @@ A format is one module (or package) that exposes, around ``formats.items.FormatI
     input_folders(source: Path, images: Optional[Path]) -> List[Path]  # optional: folders read
                                                                        # besides IN
 
-(``Written``, ``formats/written.py``: what it wrote, as its own reader will read it back), and
+(``Written``, ``formats/written.py``: what it wrote, as its own reader will read it back).
+A module MAY offer a pure per-item step, which ``convert --jobs`` runs in its worker processes::
+
+    render_item(item: FormatItem, out: Path, options: WriteOptions) -> data
+
+the item's part of the output as plain data (lists, dicts, str, bytes, numbers: cheap to pickle)
+that needs nothing of the other items: lines, instances or XML with the image's own numbering
+and class NAMES, its warnings warned, its image copied under ``out`` (which ``write_items``
+makes before it takes its first item). Its ``write_items`` then takes :class:`Rendered` items
+only (``(item.source, data)``), in the reader's order, and does what must be global (ids, class numbers, meta, duplicate names):
+:meth:`Format.write_items` renders here the items given as ``FormatItem`` (one process), so one
+process and N processes run the same code and write the same bytes. A module without
+``render_item`` takes ``FormatItem`` objects, and the items are rendered where it writes them.
+Then
 one record in :data:`FORMATS`, which names the module as a string: the module is imported
 only when the format is used, so this module (and ``convert --help``, and a usage error) never
 imports the SDK. A format's errors subclass ``formats.items.InvalidFormatError`` and its warnings
@@ -32,7 +45,7 @@ import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType, ModuleType
-from typing import Any, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, FrozenSet, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple
 
 from sly_bindings.files.input_paths import say_linked_folders
 from sly_bindings.formats.written import Written
@@ -156,13 +169,38 @@ class Format:
         """The module's ``declared_classes``: ``{name: ClassInfo}`` in order."""
         return self.load().declared_classes(Path(source))
 
+    def write_options(self, options: WriteOptions = WriteOptions()) -> WriteOptions:
+        """``options`` with this record's ``fixed`` options in ``extra``: what its module's
+        ``render_item`` and ``write_items`` are given."""
+        extra = {**options.extra, **self.fixed}
+        return WriteOptions(options.primary_classes, options.classes, extra, options.final_out)
+
+    def renders(self) -> bool:
+        """Whether the module renders an item on its own (``render_item``, see the module's
+        docstring): ``convert --jobs`` then renders in its workers."""
+        return hasattr(self.load(), "render_item")
+
+    def render_item(self, item: Any, out: Path, options: WriteOptions = WriteOptions()) -> Any:
+        """The module's ``render_item`` of one read item, for its ``write_items`` into
+        ``out``: a :class:`Rendered` (plain data, picklable). ``item`` as it is when the module
+        renders none, or it is rendered already."""
+        module = self.load()
+        if isinstance(item, Rendered) or not hasattr(module, "render_item"):
+            return item
+        return Rendered(
+            item.source, module.render_item(item, Path(out), self.write_options(options))
+        )
+
     def write_items(
         self, items: Iterable, out: Path, options: WriteOptions = WriteOptions()
     ) -> Written:
         """The module's ``write_items``, with this record's ``fixed`` options in ``extra``: the
-        writer's account of what it wrote."""
-        extra = {**options.extra, **self.fixed}
-        options = WriteOptions(options.primary_classes, options.classes, extra, options.final_out)
+        writer's account of what it wrote. A module with ``render_item`` is given every item
+        rendered (those rendered in ``convert --jobs``'s workers as they are, the others here,
+        one by one as the writer takes them)."""
+        options = self.write_options(options)
+        if self.renders():
+            items = _rendered(items, self, Path(out), options)
         account = self.load().write_items(items, Path(out), options)
         if not isinstance(account, Written):
             raise TypeError(f"{self.module}.write_items returned {account!r}, not a Written")
@@ -176,6 +214,31 @@ class Format:
         if hasattr(module, "input_folders"):
             folders.extend(module.input_folders(Path(source), images))
         return list(dict.fromkeys(folders))
+
+
+class Rendered(NamedTuple):
+    """One item as its target's ``render_item`` made it (see the module's docstring): what the
+    writer's global part needs, as plain data. ``source`` names the item in messages;
+    ``data`` is the format's own (lists, dicts, str, bytes, numbers only).
+
+    Examples:
+        >>> import pickle
+        >>> pickle.loads(pickle.dumps(Rendered("a.json", {"lines": ["0 0.5"]}))).data["lines"]
+        ['0 0.5']
+    """
+
+    source: str
+    data: Any
+
+
+def _rendered(items: Iterable, record: Format, out: Path, options: WriteOptions) -> Iterator:
+    """``items`` rendered by ``record`` one by one as they are taken (``len`` kept)."""
+    each = (record.render_item(item, out, options) for item in items)
+    if hasattr(items, "__len__"):
+        from sly_bindings.formats.progress import SizedItems
+
+        return SizedItems(each, len(items))  # type: ignore[arg-type]
+    return each
 
 
 IMAGES = Option(

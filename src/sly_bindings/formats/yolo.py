@@ -70,6 +70,7 @@ import warnings
 from pathlib import Path, PurePosixPath
 from typing import (
     TYPE_CHECKING,
+    Any,
     Dict,
     Iterable,
     Iterator,
@@ -115,7 +116,12 @@ from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written
 from sly_bindings.formats.records import record
 from sly_bindings.groups.merge import group_mask
-from sly_bindings.groups.roles import decompose_group, describe_group, is_companion_class
+from sly_bindings.groups.roles import (
+    decompose_group,
+    describe_group,
+    is_companion_class,
+    written_name,
+)
 
 Points = npt.NDArray[np.int64]  # (N, 2) array of (x, y) pixel coordinates
 # A data.yaml names folders and classes: a larger one is not what we are looking for.
@@ -277,18 +283,36 @@ def annotation_to_yolo(
         >>> annotation_to_yolo(ann, {"car": 0}, task="detect")
         ['0 0.225000 0.200000 0.450000 0.400000']
     """
-    return _yolo_lines(ann, class_ids, image_name, task, primary_classes, merge_groups)[0]
+    parts, _ = _line_parts(ann, image_name, task, primary_classes, merge_groups)
+    return numbered_lines(parts, class_ids)
 
 
-def _yolo_lines(
+def numbered_lines(parts: Iterable[Sequence[str]], class_ids: Mapping[str, int]) -> List[str]:
+    """The YOLO lines of an image's ``[leader, coordinates]`` parts (:func:`_line_parts`), in
+    order: each object's class (``roles.written_name`` of its leader where ``class_ids`` are
+    the classes numbered so far) numbered by ``class_ids``, which may number a class on its
+    first use (``_NumberedOnUse``): done where every image before it was (``convert --jobs``).
+
+    Raises:
+        KeyError: a class has no id in ``class_ids``.
+
+    Examples:
+        >>> numbered_lines([["face_bbox", "0.5 0.5 1.0 1.0"]], {"car": 0, "face": 3})
+        ['3 0.5 0.5 1.0 1.0']
+    """
+    return [f"{class_ids[written_name(leader, class_ids)]} {text}" for leader, text in parts]
+
+
+def _line_parts(
     ann: sly.Annotation,
-    class_ids: Mapping[str, int],
     image_name: str = "image",
     task: str = "segment",
     primary_classes: Optional[Sequence[str]] = None,
     merge_groups: bool = False,
-) -> Tuple[List[str], int]:
-    """:func:`annotation_to_yolo`'s lines, and the number of labels no line holds (skipped,
+) -> Tuple[List[List[str]], int]:
+    """:func:`annotation_to_yolo`'s lines of ``ann`` alone, each as ``[leader, coordinates]``
+    (the class leading its object, by name, and the line after its class id:
+    :func:`numbered_lines` numbers them), and the number of labels no line holds (skipped,
     warned)."""
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
@@ -312,12 +336,13 @@ def _yolo_lines(
             )
         objects.extend((what, key, one) for one in group.objects())
     for what, key, group in objects:
-        class_name = group.object_name(class_ids)  # face_keypoints alone: a face, when listed
+        # face_keypoints alone: a face, when listed (numbered_lines: roles.written_name).
+        leader = group.object_class.name
         labels = list(group.members)
         if task == "detect":
             # The one box rule (formats.boxes), as Ultralytics' convert_coco.
             values = box_to_yolo(object_box(group.members, group.bbox), (height, width))
-            lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in values))
+            lines.append([leader, " ".join(f"{v:.6f}" for v in values)])
             continue
         parts = [label for label in group.mask_members if type(label.geometry) in AREA_GEOMETRIES]
         if not parts and group.boxes:  # known by its box and keypoints: its box is its line
@@ -345,7 +370,7 @@ def _yolo_lines(
         if joined > 1:
             count = len(parts)
             names = {label.obj_class.name for label in parts}
-            of_class = f"{class_name} " if len(names) == 1 else ""
+            of_class = f"{next(iter(names))} " if len(names) == 1 else ""
             labels_text = f" ({count} {of_class}label{'s' if count > 1 else ''})"
             bridges = "1 bridge" if joined == 2 else f"{joined - 1} bridges"
             warnings.warn(
@@ -354,7 +379,7 @@ def _yolo_lines(
                 YoloWarning,
             )
         coordinates = (outline / [width, height]).ravel()
-        lines.append(f"{class_ids[class_name]} " + " ".join(f"{v:.6f}" for v in coordinates))
+        lines.append([leader, " ".join(f"{v:.6f}" for v in coordinates)])
     return lines, left_out
 
 
@@ -647,37 +672,24 @@ def items_to_yolo(
     laid_out = {dataset: lay_out(dataset) for dataset in datasets}
     account = Written()
     for item in progress(items, "YOLO", total):
-        if item.dataset not in laid_out:
-            laid_out[item.dataset] = lay_out(item.dataset)
-        folder = laid_out[item.dataset]
-        label_file = Path(out_dir, label_path(PurePosixPath("images", folder, item.name)))
+        if isinstance(item, FormatItem):
+            data = render_yolo_item(item, out_dir, task, primary_classes, merge_groups)
+        else:  # rendered where it was read (convert --jobs): registry.Rendered
+            _, data = item
+        dataset = tuple(data["dataset"])
+        if dataset not in laid_out:
+            laid_out[dataset] = lay_out(dataset)
+        folder = laid_out[dataset]
+        label_file = Path(out_dir, label_path(PurePosixPath("images", folder, data["name"])))
         if label_file.exists():
             raise FileExistsError(
                 f"dataset {folder}: two images have the stem {label_file.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
             )
-        for label in item.ann.labels:  # a class met that gives no line: left out, named
-            if not _holds_a_line(label.obj_class, task):
-                left_out.add(label.obj_class.name)
-        where = f"{folder}/{item.name}"
-        lines, skipped = _yolo_lines(
-            item.ann, class_ids, where, task, primary_classes, merge_groups
-        )
-        account = account.plus(Written(1, len(lines), 0, skipped))
-        # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
-        hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
-        if hidden:
-            warnings.warn(
-                f"{where}: Ultralytics will not find this image ({hidden[0]!r} starts with '.', "
-                "and its search for images leaves such names out): rename it",
-                YoloWarning,
-            )
+        left_out.update(data["no_line"])
+        lines = numbered_lines(data["lines"], class_ids)
+        account = account.plus(Written(1, len(lines), 0, data["skipped"]))
         label_file.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        destination = Path(out_dir, "images", folder, item.name)
-        if isinstance(item.image, bytes):
-            destination.write_bytes(item.image)
-        else:
-            sly.fs.copy_file(str(item.image), str(destination))
     left_out -= set(class_ids)  # an AnyGeometry class of lines and areas keeps its areas
     if left_out:
         warnings.warn(
@@ -705,6 +717,66 @@ def items_to_yolo(
     text = header + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     Path(out_dir, "data.yaml").write_text(text, encoding="utf-8")
     return account
+
+
+def render_yolo_item(
+    item: FormatItem,
+    out_dir: str,
+    task: str = "segment",
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+) -> Dict[str, Any]:
+    """One item's part of :func:`items_to_yolo` into ``out_dir``, alone (``convert --jobs``
+    runs it in its workers): its image copied to ``images/<dataset>/``, warned as
+    :func:`annotation_to_yolo` (and for a name Ultralytics will not find), and as plain data its
+    dataset, name, lines by class name (:func:`_line_parts`: :func:`numbered_lines` numbers
+    them), the labels no line holds and the classes of its labels that give no line.
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 3), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> render_yolo_item(FormatItem(("val",), "a.png", png, ann, "a"), folder.name,
+        ...                  "detect")["lines"]
+        [['car', '0.375000 0.125000 0.750000 0.250000']]
+        >>> folder.cleanup()
+    """
+    folder = "/".join(item.dataset)
+    where = f"{folder}/{item.name}"
+    no_line = [
+        name
+        for name in dict.fromkeys(label.obj_class.name for label in item.ann.labels)
+        if not _holds_a_line(_class_named(item.ann, name), task)
+    ]
+    lines, skipped = _line_parts(item.ann, where, task, primary_classes, merge_groups)
+    # Ultralytics globs <listed folder>/**/*.*, which leaves out names starting with ".".
+    hidden = [part for part in PurePosixPath(where).parts[1:] if part.startswith(".")]
+    if hidden:
+        warnings.warn(
+            f"{where}: Ultralytics will not find this image ({hidden[0]!r} starts with '.', "
+            "and its search for images leaves such names out): rename it",
+            YoloWarning,
+        )
+    destination = Path(out_dir, "images", folder, item.name)
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(item.image, bytes):
+        destination.write_bytes(item.image)
+    else:
+        sly.fs.copy_file(str(item.image), str(destination))
+    data = {
+        "dataset": list(item.dataset),
+        "name": item.name,
+        "lines": lines,
+        "skipped": skipped,
+        "no_line": no_line,
+    }
+    return data
+
+
+def _class_named(ann: sly.Annotation, name: str) -> sly.ObjClass:
+    """The class of the first label of ``ann`` of class ``name``."""
+    return next(label.obj_class for label in ann.labels if label.obj_class.name == name)
 
 
 class _NumberedOnUse(dict):
@@ -1061,8 +1133,20 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return yolo_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """:func:`items_to_yolo`: ``options.extra["task"]`` (``"segment"``, the default, or
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """:func:`render_yolo_item`: the image copied into ``out``, its lines by class name
+    (``formats/registry.py``: ``convert --jobs`` runs it in its workers)."""
+    return render_yolo_item(
+        item,
+        str(out),
+        task=options.extra.get("task", "segment"),
+        primary_classes=options.primary_classes,
+        merge_groups=bool(options.extra.get("merge_groups")),
+    )
+
+
+def write_items(items: Iterable, out: Path, options: WriteOptions) -> Written:
+    """:func:`items_to_yolo` of the rendered items (:func:`render_item`): ``options.extra["task"]`` (``"segment"``, the default, or
     ``"detect"``), the classes and primary classes of ``options``."""
     return items_to_yolo(
         items,

@@ -297,11 +297,7 @@ class GroupDecomposition(NamedTuple):
             >>> group.object_name(["face", "car"]), group.object_name(["car"])
             ('face', 'face_bbox')
         """
-        leader = self.object_class.name
-        for tail in (KEYPOINTS_SUFFIX, BBOX_SUFFIX):
-            if leader.endswith(tail) and leader[: -len(tail)] in names:
-                return leader[: -len(tail)]
-        return leader
+        return written_name(self.object_class.name, names)
 
     def objects(self) -> Tuple["GroupDecomposition", ...]:
         """The object (without its parts), then each part as an object of its own.
@@ -314,6 +310,23 @@ class GroupDecomposition(NamedTuple):
             [('person', 1), ('hat', 1)]
         """
         return (self._replace(parts=()),) + tuple(decompose_group([part]) for part in self.parts)
+
+
+def written_name(leader: str, names: Collection[str]) -> str:
+    """The class an object led by the class ``leader`` is written as where ``names`` are the
+    target's classes (:meth:`GroupDecomposition.object_name`, the rule once): ``face`` for a
+    ``face_keypoints`` or ``face_bbox`` leader when ``face`` is among ``names``, else ``leader``.
+    A writer that renders an image alone (``convert --jobs``) applies it again where every
+    class is known.
+
+    Examples:
+        >>> written_name("face_bbox", {"face"}), written_name("face_bbox", {"car"})
+        ('face', 'face_bbox')
+    """
+    for tail in (KEYPOINTS_SUFFIX, BBOX_SUFFIX):
+        if leader.endswith(tail) and leader[: -len(tail)] in names:
+            return leader[: -len(tail)]
+    return leader
 
 
 def decompose_group(

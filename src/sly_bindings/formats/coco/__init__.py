@@ -20,7 +20,7 @@ from __future__ import annotations
 import json  # for the examples
 import tempfile  # for the examples
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional
 
 from sly_bindings.formats.coco.read import (
     CocoWarning,
@@ -35,6 +35,7 @@ from sly_bindings.formats.coco.write import (
     CocoExportWarning,
     coco_items_written,
     items_to_coco,
+    render_coco_item,
 )
 from sly_bindings.formats.items import ClassInfo, FormatItem, non_empty
 from sly_bindings.formats.written import Written
@@ -50,6 +51,7 @@ __all__ = [
     "declared_classes",
     "input_folders",
     "read_items",
+    "render_item",
     "write_items",
 ]
 
@@ -72,8 +74,21 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return coco_classes(str(source))
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """``write.items_to_coco``: ``annotations/instances_<subset>.json`` and
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """``write.render_coco_item``: the image copied into ``out``, its instances numbered in the
+    image, with class names (``formats/registry.py``: ``convert --jobs`` runs it in its
+    workers)."""
+    return render_coco_item(
+        item,
+        str(out),
+        [obj_class.name for obj_class in options.classes],
+        options.primary_classes,
+        bool(options.extra.get("merge_groups")),
+    )
+
+
+def write_items(items: Iterable, out: Path, options: WriteOptions) -> Written:
+    """``write.items_to_coco`` of the rendered items (:func:`render_item`): ``annotations/instances_<subset>.json`` and
     ``images/<subset>/``, the categories ``options.classes`` first, a group led by
     ``options.primary_classes``; what was written (``write.coco_written``)."""
     return coco_items_written(

@@ -108,6 +108,7 @@ from typing import (
     NamedTuple,
     Optional,
     Sequence,
+    Set,
     Tuple,
 )
 
@@ -126,8 +127,11 @@ from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
+    ImageNames,
     InvalidFormatError,
+    SeenClass,
     classes_left_out,
+    copy_image,
     left_out_message,
 )
 from sly_bindings.formats import construct
@@ -141,6 +145,7 @@ from sly_bindings.groups.roles import (
     decompose_group,
     describe_group,
     is_companion_class,
+    written_name,
 )
 
 # The geometries a COCO instance holds (as a mask, a polygon, a box, keypoints).
@@ -226,7 +231,7 @@ def annotation_to_coco(
         [0]
     """
     found, _ = _instances(ann, image_id, category_ids, first_id, primary_classes, "", merge_groups)
-    return [instance for instance, _ in found]
+    return [instance for instance, _, _ in found]
 
 
 def _instances(
@@ -237,13 +242,14 @@ def _instances(
     primary_classes: Optional[Sequence[str]] = None,
     where: str = "",
     merge_groups: bool = False,
-) -> Tuple[List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]], int]:
-    """The instances of ``ann`` with the keypoints class of each (None without keypoints), and
-    the number of labels of ``ann`` that no instance holds (left out, warned); ``where`` names
-    the image in warnings."""
+) -> Tuple[List[Tuple[Dict[str, Any], Optional[sly.ObjClass], str]], int]:
+    """The instances of ``ann`` with the keypoints class of each (None without keypoints) and
+    the class that leads its object (``face_keypoints``, which may be written as a ``face``:
+    ``roles.written_name``), and the number of labels of ``ann`` that no instance holds (left
+    out, warned); ``where`` names the image in warnings."""
     if not isinstance(first_id, (int, np.integer)) or isinstance(first_id, bool) or first_id < 1:
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
-    instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass]]] = []
+    instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass], str]] = []
     held = 0  # the labels an instance holds: its mask members, its boxes and keypoints
     for labels in annotation_objects(ann):
         group = decompose_group(labels, primary_classes, merge_groups)
@@ -269,18 +275,17 @@ def _instances(
                 )
                 continue
             held += len({id(label) for label in one.mask_members + one.boxes + one.keypoints})
-            written.append(
-                _instance(
-                    one,
-                    name,
-                    ann.img_size,
-                    first_id + len(instances) + len(written),
-                    image_id,
-                    category_ids,
-                )
+            instance, keypoint_class = _instance(
+                one,
+                name,
+                ann.img_size,
+                first_id + len(instances) + len(written),
+                image_id,
+                category_ids,
             )
+            written.append((instance, keypoint_class, one.object_class.name))
         if len(written) > 1:  # the parts' link to their object: the object's instance id
-            for instance, _ in written:
+            for instance, _, _ in written:
                 instance["attributes"] = {GROUP_ID_ATTRIBUTE: written[0][0]["id"]}
         instances.extend(written)
     return instances, len(ann.labels) - held
@@ -457,32 +462,168 @@ def _add_image(
     """Add the image ``file_name`` and the instances of ``ann`` to ``coco`` (changed in place:
     the dict being built); ``coco["categories"]`` holds every class of ``ann``. ``where`` names
     the image in messages. Returns the number of labels of ``ann`` no instance holds."""
-    images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
-    category_ids = {category["name"]: category["id"] for category in categories}
-    image_id = len(images) + 1
+    known = {category["name"]: category["id"] for category in coco["categories"]}
+    instances, left_out = _image_instances(ann, where, known, primary_classes, merge_groups)
     height, width = ann.img_size
-    images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
+    _merge_image(coco, known, file_name, (height, width), instances, where)
+    return left_out
+
+
+class _NamesAsIds(Mapping[str, str]):
+    """The category "ids" of an image rendered alone: each listed class name is its own id.
+    ``_instance`` resolves an object's class with the names it knows to be categories (those
+    IN declares and the image's own); :func:`_merge_image` gives the real ids.
+
+    Examples:
+        >>> ids = _NamesAsIds({"car"})
+        >>> ids["car"], "car" in ids, "face" in ids
+        ('car', True, False)
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = frozenset(names)
+
+    def __getitem__(self, name: str) -> str:
+        if name not in self._names:
+            raise KeyError(name)
+        return name
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def _image_instances(
+    ann: sly.Annotation,
+    where: str,
+    names: Iterable[str],
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+) -> Tuple[List[List[Any]], int]:
+    """The instances of ``ann`` rendered alone, as plain data (``convert --jobs`` makes them in
+    its workers), and the number of labels no instance holds: per instance ``[instance,
+    leader, skeleton, keypoints class]``, the instance numbered 1, 2, ... in the image (its
+    ``attributes.group_id`` too), ``image_id`` 0 and ``category_id`` the class NAME it is
+    written as where ``names`` are the categories known (``leader``, the class leading its
+    object, when none of ``names`` changes it: :func:`_merge_image` resolves it again with every
+    category), ``skeleton`` the category's ``keypoints`` and ``skeleton``
+    (:func:`coco_keypoint_category`) or None.
+
+    Raises:
+        CocoExportError: the image has an object that cannot be exported (``where`` first).
+    """
     try:
-        first_id = len(annotations) + 1
         found, left_out = _instances(
-            ann, image_id, category_ids, first_id, primary_classes, where, merge_groups
+            ann, 0, _NamesAsIds(names), 1, primary_classes, where, merge_groups
         )
     except (ValueError, TypeError) as error:
         raise CocoExportError(f"{where}: {error}") from error
-    for instance, keypoint_class in found:
+    instances = [
+        [
+            instance,
+            leader,
+            None if keypoint_class is None else coco_keypoint_category(keypoint_class),
+            None if keypoint_class is None else keypoint_class.name,
+        ]
+        for instance, keypoint_class, leader in found
+    ]
+    return instances, left_out
+
+
+def _merge_image(
+    coco: Dict[str, Any],
+    known: Mapping[str, int],
+    file_name: str,
+    size: Tuple[int, int],
+    instances: Sequence[Sequence[Any]],
+    where: str,
+) -> None:
+    """Add the image ``file_name`` (``size``: height, width) and its rendered ``instances``
+    (:func:`_image_instances`) to ``coco`` (changed in place), numbered where every image before
+    it is: the image id, the instance ids and their ``attributes.group_id`` after those of the
+    file, the category ids of ``known`` (``{name: id}``: every category so far, the image's
+    classes among them), a keypoints category's names and skeleton set on its first instance.
+
+    Raises:
+        CocoExportError: a category would have keypoints of two templates.
+    """
+    images, annotations, categories = coco["images"], coco["annotations"], coco["categories"]
+    image_id = len(images) + 1
+    height, width = size
+    images.append({"id": image_id, "file_name": file_name, "height": height, "width": width})
+    shift = len(annotations)
+    for instance, leader, skeleton, keypoint_name in instances:
+        instance["id"] += shift
+        instance["image_id"] = image_id
+        name = instance["category_id"]
+        # Resolved where the image was rendered only when a category it knew made it so.
+        instance["category_id"] = known[written_name(leader, known) if name == leader else name]
+        attributes = instance.get("attributes")
+        if attributes is not None:
+            attributes[GROUP_ID_ATTRIBUTE] += shift
         annotations.append(instance)
-        if keypoint_class is None:
+        if skeleton is None:
             continue
-        skeleton = coco_keypoint_category(keypoint_class)
         category = categories[instance["category_id"] - 1]
         if category.setdefault("keypoints", skeleton["keypoints"]) != skeleton["keypoints"]:
             raise CocoExportError(
                 f"{where}: instance {instance['id']}: category {category['name']!r} "
-                f"has keypoints of two templates (now of class {keypoint_class.name!r}): "
+                f"has keypoints of two templates (now of class {keypoint_name!r}): "
                 "give each category one skeleton"
             )
         category.setdefault("skeleton", skeleton["skeleton"])
-    return left_out
+
+
+def render_coco_item(
+    item: FormatItem,
+    out_dir: str,
+    declared: Iterable[str] = (),
+    primary_classes: Optional[Sequence[str]] = None,
+    merge_groups: bool = False,
+) -> Dict[str, Any]:
+    """One item's part of :func:`items_to_coco` into ``out_dir``, alone (``convert --jobs``
+    runs it in its workers): its image copied to ``images/<subset>/<file_name>``, and as plain
+    data its subset, ``file_name``, size, classes (``formats.items.SeenClass`` as a list, in the
+    order of its labels) and instances (:func:`_image_instances`: the class names ``declared``, IN's, are
+    categories for sure), and the labels no instance holds.
+
+    Examples:
+        >>> import tempfile
+        >>> folder, sign = tempfile.mkdtemp(), sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((9, 9), [sly.Label(sly.Rectangle(0, 0, 1, 1), sign)])
+        >>> data = render_coco_item(FormatItem(("ds",), "a.png", b"copied as it is", ann, "a"), folder)
+        >>> data["file_name"], data["classes"][0][:2], data["instances"][0][0]["category_id"]
+        ('a.png', ['car', 'rectangle'], 'car')
+        >>> Path(folder, "images/ds/a.png").read_bytes()
+        b'copied as it is'
+    """
+    classes: Dict[str, SeenClass] = {}
+    for label in item.ann.labels:
+        if label.obj_class.name not in classes:
+            classes[label.obj_class.name] = SeenClass.of(label.obj_class)
+    subset = item.dataset[0]
+    file_name = "/".join(item.dataset[1:] + (item.name,))
+    copied = copy_image(item.image, Path(out_dir, "images", subset, file_name))
+    names = set(declared) | set(classes)
+    instances, left_out = _image_instances(
+        item.ann, item.source, names, primary_classes, merge_groups
+    )
+    height, width = item.ann.img_size
+    data = {
+        "subset": subset,
+        "file_name": file_name,
+        "size": [height, width],
+        "classes": [list(seen) for seen in classes.values()],
+        "instances": instances,
+        "left_out": left_out,
+        "copied": copied,
+    }
+    return data
 
 
 def items_to_coco(
@@ -570,9 +711,9 @@ def _items_to_coco(
     known: Dict[str, int] = {}
     left_out = 0
 
-    listed: Dict[str, sly.ObjClass] = {}  # the class of each category, the first one met
+    listed: Dict[str, Any] = {}  # the class of each category, the first one met
 
-    def add_category(obj_class: sly.ObjClass) -> None:
+    def add_category(obj_class: Any) -> None:  # a sly.ObjClass, a SeenClass
         class_name = obj_class.name
         listed.setdefault(class_name, obj_class)
         if class_name not in known:
@@ -582,11 +723,20 @@ def _items_to_coco(
 
     for obj_class in classes:
         add_category(obj_class)
+    declared = list(listed)
     written: Dict[str, Dict[str, Any]] = {}
+    file_names = ImageNames(Path(out_dir, "images"))  # two images of one name are refused
+    not_copied = 0  # images a file or folder of their name stood in the way of (an error below)
     for item in progress(items, "COCO"):
-        for label in item.ann.labels:
-            add_category(label.obj_class)
-        subset = item.dataset[0]
+        if isinstance(item, FormatItem):
+            source = item.source
+            data = render_coco_item(item, out_dir, declared, primary_classes, merge_groups)
+        else:  # rendered where it was read (convert --jobs): registry.Rendered
+            source, data = item
+        for seen in data["classes"]:
+            if seen[0] not in listed:
+                add_category(SeenClass(*seen))
+        subset, file_name = data["subset"], data["file_name"]
         coco = written.setdefault(
             subset,
             {
@@ -596,23 +746,18 @@ def _items_to_coco(
                 "categories": categories,  # one list, shared by every subset
             },
         )
-        file_name = "/".join(item.dataset[1:] + (item.name,))
-        destination = Path(out_dir, "images", subset, file_name)
-        if destination.exists():
+        if not file_names.claim(f"{subset}/{file_name}"):
             raise FileExistsError(
-                f"{item.source}: subset {subset} has two images {file_name!r}: rename one"
+                f"{source}: subset {subset} has two images {file_name!r}: rename one"
             )
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(item.image, bytes):
-            destination.write_bytes(item.image)
-        else:
-            shutil.copyfile(item.image, destination)
+        not_copied += not data["copied"]
         first = len(coco["annotations"])
-        left_out += _add_image(
-            coco, item.ann, file_name, item.source, primary_classes, merge_groups
-        )
+        _merge_image(coco, known, file_name, data["size"], data["instances"], source)
+        left_out += data["left_out"]
         if compact:
             coco["annotations"][first:] = map(HeldInstance.of, coco["annotations"][first:])
+    if not_copied:  # a name in the way that ImageNames did not name: never left unsaid
+        raise OSError(f"{out_dir}: {not_copied} image(s) could not be copied to images/")
     _drop_classes_without_instances(list(written.values()), listed.values(), where or out_dir)
     for subset, coco in written.items():
         complete_keypoints(coco)
