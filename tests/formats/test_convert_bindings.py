@@ -110,7 +110,7 @@ def test_round_trip_through_yolo_keeps_every_object(sample, round_trips):
         f"Written yolo {folder / 'yolo'}: 2 images, 6 labels, 0 groups"
     )
     assert warning_lines(back.stderr) == [
-        f"warning: {folder / 'yolo'}: YOLO has no groups: every line (6 in all) is read as one "
+        f"warning: {folder / 'yolo'}: YOLO has no groups: every line is read as one "
         "unbound label, and polygons joined from several parts are not split back"
     ]
     # Each object (group or unbound label) comes back as one label that covers all its pixels.

@@ -371,7 +371,7 @@ def test_project_round_trip_keeps_every_object(tmp_path):
 
     with pytest.warns(YoloWarning):  # the car and the walkers are joined
         project_to_yolo(str(original), str(tmp_path / "yolo"), dataset_path="/data/street")
-    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line \(6 in all\)"):
+    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line is read"):
         yolo_to_project(str(tmp_path / "yolo"), str(tmp_path / "back"))
 
     config = yaml.safe_load((tmp_path / "yolo" / "data.yaml").read_text())
@@ -455,7 +455,7 @@ def test_reading_a_hand_made_dataset(tmp_path, names):
         "0 0.1 0.2 0.5 0.2 0.3 0.6\n1 0.0 0.0 1.0 0.0 1.0 1.0 0.0 1.0\n"
     )
 
-    with pytest.warns(YoloWarning, match=r"every line \(2 in all\)"):
+    with pytest.warns(YoloWarning, match=r"every line is read"):
         yolo_to_project(str(root), str(tmp_path / "project"))
 
     meta, anns = read_project(tmp_path / "project")
@@ -581,7 +581,7 @@ def test_yolo_items_reads_without_writing(tmp_path):
     (root / "labels" / "val" / "a.txt").write_text("1 0.1 0.2 0.5 0.2 0.3 0.6\n")
     before = sorted(tmp_path.rglob("*"))
 
-    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line \(1 in all\)"):
+    with pytest.warns(YoloWarning, match=r"YOLO has no groups: every line is read"):
         [item] = yolo_items(str(root))
 
     assert (item.dataset, item.name, item.ann.img_size) == (("val",), "a.png", (10, 20))
@@ -604,7 +604,7 @@ def make_yolo_folder(folder):
 
 
 NO_GROUPS = (
-    "YOLO has no groups: every line (3 in all) is read as one unbound label, and polygons "
+    "YOLO has no groups: every line is read as one unbound label, and polygons "
     "joined from several parts are not split back"
 )
 

@@ -899,19 +899,22 @@ def yolo_to_project(yolo_dir: str, project_dir: str) -> None:
 
 def _warned_items(yolo_dir: str, items: Iterator[FormatItem]) -> Iterator[FormatItem]:
     """``items`` as they are; after the last one, one :class:`YoloWarning` that YOLO has no
-    groups, giving the number of lines read (none: no warning).
+    groups, when a line was read.
 
     Every reader of a YOLO folder (:func:`yolo_items`, format to format in memory, and
-    :func:`yolo_to_project`) gives the warning through this, so it is given once a read.
+    :func:`yolo_to_project`) gives the warning through this, so it is given once a read. A
+    worker of ``convert --jobs`` reads a share of the images and cannot tell whether the
+    others read a line: each says it, and only worker 0's word about the whole folder is passed
+    on (``cli/jobs.py``); so the warning names no count (the run's counts say how many).
     """
-    lines = 0
+    read_a_line = False
     for item in items:
-        lines += len(item.ann.labels)
+        read_a_line = read_a_line or bool(item.ann.labels)
         yield item
-    if lines:
+    if read_a_line or shard.active():
         warnings.warn(
-            f"{yolo_dir}: YOLO has no groups: every line ({lines} in all) is read as one "
-            "unbound label, and polygons joined from several parts are not split back",
+            f"{yolo_dir}: YOLO has no groups: every line is read as one unbound label, and "
+            "polygons joined from several parts are not split back",
             YoloWarning,
         )
 
