@@ -72,7 +72,9 @@ def sdk_way(monkeypatch) -> None:
     monkeypatch.setattr(
         construct,
         "label",
-        lambda geometry, obj_class, key=None: sly.Label(geometry, obj_class, binding_key=key),
+        lambda geometry, obj_class, key=None, tags=None: sly.Label(
+            geometry, obj_class, tags, binding_key=key
+        ),
     )
     monkeypatch.setattr(construct, "has_tag", lambda label, name: label.tags.has_key(name))
     monkeypatch.setattr(roles, "_one_class_name", lambda labels: None)  # group_class decides

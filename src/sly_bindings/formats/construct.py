@@ -113,14 +113,18 @@ def rectangle(top: int, left: int, bottom: int, right: int) -> sly.Rectangle:
 
 
 def label(
-    geometry: Geometry, obj_class: sly.ObjClass, binding_key: Optional[str] = None
+    geometry: Geometry,
+    obj_class: sly.ObjClass,
+    binding_key: Optional[str] = None,
+    tags: Optional[TagCollection] = None,
 ) -> sly.Label:
-    """``sly.Label(geometry, obj_class, binding_key=binding_key)``, without the deep copy of the
+    """``sly.Label(geometry, obj_class, tags, binding_key=binding_key)``, without the deep copy of the
     class's ``geometry_config`` its validation makes: when the geometry is of the class's own
     type and validates by ``Geometry.validate`` alone (the shape names match: a Polygon,
     Rectangle, Bitmap, ...), the label is made as the SDK makes it; any other (a GraphNodes,
     checked against its template; a wrong type, which the SDK refuses) goes to the SDK's
-    constructor.
+    constructor, and so do ``tags`` that are not a ``TagCollection`` (the SDK keeps a
+    ``TagCollection`` as it is, and makes one of a list).
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Rectangle)
@@ -134,12 +138,13 @@ def label(
         type(obj_class) is not sly.ObjClass
         or kind is not obj_class.geometry_type
         or kind.validate is not Geometry.validate
+        or (tags is not None and type(tags) is not TagCollection)
     ):
-        return sly.Label(geometry, obj_class, binding_key=binding_key)
+        return sly.Label(geometry, obj_class, tags, binding_key=binding_key)
     made = sly.Label.__new__(sly.Label)
     made._geometry = geometry
     made._obj_class = obj_class
-    made._tags = TagCollection()
+    made._tags = TagCollection() if tags is None else tags
     made._description = ""
     made._binding_key = binding_key
     made._smart_tool_input = None

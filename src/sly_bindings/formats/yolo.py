@@ -104,7 +104,7 @@ from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
-    is_coordinate,
+    are_coordinates,
     items_to_project,
     label_class,
     left_out_message,
@@ -422,7 +422,8 @@ def yolo_to_annotation(
                     raise ValueError
             except ValueError:
                 raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
-            if not all(is_coordinate(value * max(height, width)) for value in coordinates):
+            side = max(height, width)
+            if not are_coordinates([value * side for value in coordinates]):
                 raise InvalidYoloError(
                     f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the "
                     "image): check the file"
@@ -439,7 +440,7 @@ def yolo_to_annotation(
                 except BoxError as error:
                     raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
                 box_class = label_class(class_names[class_id], sly.Rectangle)
-                found.append(sly.Label(rectangle, box_class))
+                found.append(construct.label(rectangle, box_class))
                 continue
             if len(coordinates) % 2 or len(coordinates) < 6:
                 raise InvalidYoloError(
@@ -451,10 +452,8 @@ def yolo_to_annotation(
                 raise InvalidYoloError(
                     f"{where}: points: the segment lies wholly outside the image"
                 )
-            points = [
-                sly.PointLocation(_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys)
-            ]
-            found.append(sly.Label(construct.polygon(points), classes[class_id]))
+            points = construct.points((_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys))
+            found.append(construct.label(construct.polygon(points), classes[class_id]))
     return construct.annotation((height, width), labels)
 
 
