@@ -203,9 +203,10 @@ def translated(geometry: Geometry, rows: int, cols: int) -> Geometry:
     if type(geometry) is not sly.Polygon and type(geometry) is not sly.Polyline:
         return geometry.translate(rows, cols)
     moved = copy.copy(geometry)
-    moved._exterior = [point.translate(rows, cols) for point in geometry._exterior]
+    # PointLocation.translate is PointLocation(row + rows, col + cols): points() makes it.
+    moved._exterior = points((p._row + rows, p._col + cols) for p in geometry._exterior)
     moved._interior = [
-        [point.translate(rows, cols) for point in hole] for hole in geometry._interior
+        points((p._row + rows, p._col + cols) for p in hole) for hole in geometry._interior
     ]
     return moved
 
