@@ -77,6 +77,13 @@ def sdk_way(monkeypatch) -> None:
         ),
     )
     monkeypatch.setattr(construct, "has_tag", lambda label, name: label.tags.has_key(name))
+    monkeypatch.setattr(construct, "polygon_from_json", sly.Polygon.from_json)
+    monkeypatch.setattr(construct, "label_from_json", sly.Label.from_json)
+    monkeypatch.setattr(
+        construct,
+        "annotation_with",
+        lambda ann, size, labels: ann.clone(img_size=tuple(size), labels=list(labels)),
+    )
     monkeypatch.setattr(roles, "_one_class_name", lambda labels: None)  # group_class decides
 
 

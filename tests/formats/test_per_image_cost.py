@@ -210,3 +210,79 @@ def test_a_coco_polygon_is_the_sdks_points(pairs):
     assert all(
         type(value) is float and math.isfinite(value) for value in coco_write._coco_polygon(polygon)
     )
+
+
+SEEN = sly.TagMeta("seen", sly.TagValueType.ANY_STRING)
+JSON_META = sly.ProjectMeta(
+    [sly.ObjClass("car", sly.Polygon), sly.ObjClass("box", sly.Rectangle)], [SEEN]
+)
+json_number = st.one_of(st.integers(-30, 30), st.floats(-30, 30), st.booleans())
+json_points = st.lists(st.lists(json_number, min_size=2, max_size=2), max_size=5)
+json_object = st.fixed_dictionaries(
+    {
+        "classTitle": st.sampled_from(["car", "box", "person"]),
+        "tags": st.lists(
+            st.builds(lambda v: {"name": "seen", "value": v}, st.text(max_size=3)), max_size=1
+        ),
+        "points": st.fixed_dictionaries(
+            {"exterior": json_points, "interior": st.lists(json_points, max_size=2)}
+        ),
+    },
+    optional={
+        "instance": st.text(max_size=4),
+        "description": st.text(max_size=4),
+        "id": st.integers(1, 9),
+        "classId": st.integers(1, 9),
+        "labelerLogin": st.text(max_size=3),
+        "createdAt": st.text(max_size=3),
+        "nnCreated": st.booleans(),
+        "nnUpdated": st.booleans(),
+        "smartToolInput": st.none(),
+    },
+)
+
+
+def label_or_error(make):
+    try:
+        label = make()
+    except Exception as error:  # noqa: BLE001 - compared
+        return type(error).__name__
+    return (
+        label.to_json(),
+        sorted(vars(label)),
+        sorted(vars(label.geometry)),
+        (
+            [vars(point) for point in label.geometry._exterior]
+            if hasattr(label.geometry, "_exterior")
+            else None
+        ),
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_object)
+def test_a_label_from_json_is_the_sdks(data):
+    import copy
+    import logging
+
+    logging.disable(logging.WARNING)  # the SDK warns (its logger) on a padded polygon
+    try:
+        assert label_or_error(
+            lambda: construct.label_from_json(copy.deepcopy(data), JSON_META)
+        ) == (label_or_error(lambda: sly.Label.from_json(copy.deepcopy(data), JSON_META)))
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-5, 12), st.integers(-5, 12)), min_size=3, max_size=5),
+    st.integers(1, 10),
+    st.integers(1, 10),
+)
+def test_an_annotation_with_labels_is_the_sdks_clone(pairs, height, width):
+    car = JSON_META.get_obj_class("car")
+    labels = [sly.Label(sly.Polygon([sly.PointLocation(r, c) for r, c in pairs]), car)]
+    ann = sly.Annotation((None, None), img_description="d", custom_data={"a": 1})
+    made = construct.annotation_with(ann, (height, width), labels)
+    assert made.to_json() == ann.clone(img_size=(height, width), labels=labels).to_json()

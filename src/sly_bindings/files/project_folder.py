@@ -22,6 +22,7 @@ import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
 from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
+from sly_bindings.formats import construct
 from sly_bindings.formats.records import record
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -325,9 +326,9 @@ def read_annotation(
         where = f"{path}: objects[{index}]"
         with record(labels, where, warning, (height, width), "object") as found:
             check_encoded_geometry(obj, (height, width), where, ProjectFolderError)
-            found.append(sly.Label.from_json(obj, meta))
+            found.append(construct.label_from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
-    return ann.clone(img_size=(height, width), labels=labels)
+    return construct.annotation_with(ann, (height, width), labels)
 
 
 def _whole(value: Any) -> bool:

@@ -32,11 +32,22 @@ Examples:
 from __future__ import annotations
 
 import copy
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import supervisely as sly
-from supervisely.annotation.label import LabelingStatus
+from supervisely.annotation.label import LabelingStatus, LabelJsonFields
 from supervisely.annotation.tag_collection import TagCollection
+from supervisely.geometry import validation
+from supervisely.geometry.constants import (
+    CLASS_ID,
+    CREATED_AT,
+    EXTERIOR,
+    ID,
+    INTERIOR,
+    LABELER_LOGIN,
+    POINTS,
+    UPDATED_AT,
+)
 from supervisely.geometry.geometry import Geometry
 from supervisely.geometry.oriented_bbox import OrientedBBox
 
@@ -117,6 +128,11 @@ def label(
     obj_class: sly.ObjClass,
     binding_key: Optional[str] = None,
     tags: Optional[TagCollection] = None,
+    *,
+    description: str = "",
+    smart_tool_input: Optional[Dict] = None,
+    sly_id: Optional[int] = None,
+    status: Optional[LabelingStatus] = None,
 ) -> sly.Label:
     """``sly.Label(geometry, obj_class, tags, binding_key=binding_key)``, without the deep copy of the
     class's ``geometry_config`` its validation makes: when the geometry is of the class's own
@@ -140,18 +156,88 @@ def label(
         or kind.validate is not Geometry.validate
         or (tags is not None and type(tags) is not TagCollection)
     ):
-        return sly.Label(geometry, obj_class, tags, binding_key=binding_key)
+        return sly.Label(
+            geometry,
+            obj_class,
+            tags,
+            description,
+            binding_key=binding_key,
+            smart_tool_input=smart_tool_input,
+            sly_id=sly_id,
+            status=status,
+        )
     made = sly.Label.__new__(sly.Label)
     made._geometry = geometry
     made._obj_class = obj_class
     made._tags = TagCollection() if tags is None else tags
-    made._description = ""
+    made._description = description
     made._binding_key = binding_key
-    made._smart_tool_input = None
-    made._sly_id = None
-    made._status = LabelingStatus.MANUAL
-    made._nn_created, made._nn_updated = False, False
+    made._smart_tool_input = smart_tool_input
+    made._sly_id = sly_id
+    made._status = LabelingStatus.MANUAL if status is None else status
+    made._nn_created, made._nn_updated = LabelingStatus.to_flags(made._status)
     return made
+
+
+def polygon_from_json(data: Dict) -> sly.Polygon:
+    """``sly.Polygon.from_json(data)``: the SDK's own field check, then the points made by
+    :func:`points` and kept (``VectorGeometry.__init__`` deep-copies them); an outline or a
+    hole of fewer than 3 points goes to the SDK (which pads it and warns).
+
+    Examples:
+        >>> data = {"points": {"exterior": [[1, 2], [5, 2], [5, 7]], "interior": []}, "id": 7}
+        >>> made, sdk = polygon_from_json(data), sly.Polygon.from_json(data)
+        >>> made.to_json() == sdk.to_json() and vars(made).keys() == vars(sdk).keys()
+        True
+    """
+    validation.validate_geometry_points_fields(data)
+    outline, inner = data[POINTS][EXTERIOR], data[POINTS][INTERIOR]
+    if len(outline) < 3 or any(len(hole) < 3 for hole in inner):
+        return sly.Polygon.from_json(data)
+    made = sly.Polygon.__new__(sly.Polygon)
+    made._exterior = points((y, x) for x, y in outline)  # the file's [x, y]: row y, col x
+    made._interior = [points((y, x) for x, y in hole) for hole in inner]
+    Geometry.__init__(
+        made,
+        sly_id=data.get(ID, None),
+        class_id=data.get(CLASS_ID, None),
+        labeler_login=data.get(LABELER_LOGIN, None),
+        updated_at=data.get(UPDATED_AT, None),
+        created_at=data.get(CREATED_AT, None),
+    )
+    return made
+
+
+def label_from_json(data: Dict, meta: sly.ProjectMeta) -> sly.Label:
+    """``sly.Label.from_json(data, meta)`` (SDK 6.74.51's steps, in its order, raising what it
+    raises): for an object of a Polygon class, the polygon by :func:`polygon_from_json` and the
+    label by :func:`label`; any other object the SDK's way.
+
+    Examples:
+        >>> meta = sly.ProjectMeta([sly.ObjClass("car", sly.Polygon)])
+        >>> data = {"classTitle": "car", "tags": [], "instance": "k", "points": {
+        ...     "exterior": [[1, 2], [5, 2], [5, 7]], "interior": []}}
+        >>> label_from_json(data, meta).to_json() == sly.Label.from_json(data, meta).to_json()
+        True
+    """
+    obj_class = meta.get_obj_class(data[LabelJsonFields.OBJ_CLASS_NAME])
+    if obj_class is None or type(obj_class) is not sly.ObjClass:
+        return sly.Label.from_json(data, meta)
+    if obj_class.geometry_type is not sly.Polygon:
+        return sly.Label.from_json(data, meta)
+    geometry = polygon_from_json(data)
+    nn_created = data.get(LabelJsonFields.NN_CREATED, False)
+    nn_updated = data.get(LabelJsonFields.NN_UPDATED, False)
+    return label(
+        geometry,
+        obj_class,
+        data.get(LabelJsonFields.INSTANCE_KEY),
+        TagCollection.from_json(data[LabelJsonFields.TAGS], meta.tag_metas),
+        description=data.get(LabelJsonFields.DESCRIPTION, ""),
+        smart_tool_input=data.get(LabelJsonFields.SMART_TOOL_INPUT),
+        sly_id=data.get(LabelJsonFields.ID),
+        status=LabelingStatus.from_flags(nn_created, nn_updated),
+    )
 
 
 def exterior(geometry: Geometry) -> Sequence[sly.PointLocation]:
@@ -260,10 +346,39 @@ def annotation(image_size: Tuple[int, int], labels: Sequence[sly.Label]) -> sly.
         [1]
     """
     size = tuple(image_size)
-    if None in size or not all(
-        type(label.geometry) is OrientedBBox or inside(label.geometry, size) for label in labels
-    ):
+    if not _uncropped(size, labels):
         return sly.Annotation(size, list(labels))
     made = sly.Annotation(size)
+    made._labels = list(labels)
+    return made
+
+
+def _uncropped(size: Tuple[int, ...], labels: Sequence[sly.Label]) -> bool:
+    """Whether ``Annotation``'s crop to ``size`` leaves every label as it is (a size of None
+    is not known here: the SDK decides)."""
+    return None not in size and all(
+        type(label.geometry) is OrientedBBox or inside(label.geometry, size) for label in labels
+    )
+
+
+def annotation_with(
+    ann: sly.Annotation, image_size: Tuple[int, int], labels: Sequence[sly.Label]
+) -> sly.Annotation:
+    """``ann.clone(img_size=image_size, labels=labels)`` (``ann``'s tags, description, custom
+    data and id kept): the labels as they are when the SDK's crop would leave them so
+    (:func:`annotation`), else the SDK's clone, which crops.
+
+    Examples:
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> labels = [sly.Label(sly.Rectangle(0, 0, 3, 3), car)]
+        >>> ann = sly.Annotation((None, None), img_description="d")
+        >>> annotation_with(ann, (4, 4), labels).to_json() == ann.clone(
+        ...     img_size=(4, 4), labels=labels).to_json()
+        True
+    """
+    size = tuple(image_size)
+    if not _uncropped(size, labels):
+        return ann.clone(img_size=size, labels=list(labels))
+    made = ann.clone(img_size=size, labels=[])
     made._labels = list(labels)
     return made
