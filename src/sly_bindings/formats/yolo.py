@@ -408,7 +408,7 @@ def yolo_to_annotation(
         [('car', [[1, 1], [1, 5], [5, 5]])]
     """
     height, width = image_size
-    classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
+    classes = [label_class(name, sly.Polygon) for name in class_names]  # one per name, shared
     labels: List[sly.Label] = []
     for number, line in enumerate(text.splitlines(), start=1):
         where = f"{source}: line {number}"
