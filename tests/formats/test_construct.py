@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import supervisely as sly
 from hypothesis import given, settings
@@ -53,6 +54,12 @@ def test_an_annotation_is_the_sdks_inside_the_image_or_not(shapes, height, width
     assert made.to_json() == sly.Annotation((height, width), labels).to_json()
 
 
+def sdk_drawn(geometry, shape, rows, cols):
+    canvas = np.zeros(shape, dtype=np.uint8)
+    geometry.translate(rows, cols).draw(canvas, 1)
+    return canvas
+
+
 def sdk_way(monkeypatch) -> None:
     """``construct``'s functions replaced by the SDK's own calls."""
     monkeypatch.setattr(construct, "polygon", lambda exterior: sly.Polygon(exterior))
@@ -78,6 +85,7 @@ def sdk_way(monkeypatch) -> None:
     )
     monkeypatch.setattr(construct, "has_tag", lambda label, name: label.tags.has_key(name))
     monkeypatch.setattr(construct, "polygon_from_json", sly.Polygon.from_json)
+    monkeypatch.setattr(construct, "drawn", sdk_drawn)
     monkeypatch.setattr(construct, "label_from_json", sly.Label.from_json)
     monkeypatch.setattr(
         construct,

@@ -286,3 +286,26 @@ def test_an_annotation_with_labels_is_the_sdks_clone(pairs, height, width):
     ann = sly.Annotation((None, None), img_description="d", custom_data={"a": 1})
     made = construct.annotation_with(ann, (height, width), labels)
     assert made.to_json() == ann.clone(img_size=(height, width), labels=labels).to_json()
+
+
+ring = st.lists(st.tuples(st.integers(-6, 14), st.integers(-6, 14)), min_size=3, max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    ring,
+    st.lists(ring, max_size=2),
+    st.integers(1, 12),
+    st.integers(1, 12),
+    st.integers(-8, 8),
+    st.integers(-8, 8),
+)
+def test_a_drawn_polygon_is_the_sdks_drawing(outline, holes, height, width, rows, cols):
+    def points(pairs):
+        return [sly.PointLocation(r, c) for r, c in pairs]
+
+    polygon = sly.Polygon(points(outline), [points(hole) for hole in holes])
+    sdk = np.zeros((height, width), dtype=np.uint8)
+    polygon.translate(rows, cols).draw(sdk, 1)
+
+    assert np.array_equal(construct.drawn(polygon, (height, width), rows, cols), sdk)
