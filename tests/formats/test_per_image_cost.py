@@ -214,13 +214,19 @@ def test_a_coco_polygon_is_the_sdks_points(pairs):
 
 SEEN = sly.TagMeta("seen", sly.TagValueType.ANY_STRING)
 JSON_META = sly.ProjectMeta(
-    [sly.ObjClass("car", sly.Polygon), sly.ObjClass("box", sly.Rectangle)], [SEEN]
+    [
+        sly.ObjClass("car", sly.Polygon),
+        sly.ObjClass("box", sly.Rectangle),
+        sly.ObjClass("any", sly.AnyGeometry),
+        sly.ObjClass("line", sly.Polyline),
+    ],
+    [SEEN],
 )
 json_number = st.one_of(st.integers(-30, 30), st.floats(-30, 30), st.booleans())
 json_points = st.lists(st.lists(json_number, min_size=2, max_size=2), max_size=5)
 json_object = st.fixed_dictionaries(
     {
-        "classTitle": st.sampled_from(["car", "box", "person"]),
+        "classTitle": st.sampled_from(["car", "box", "person", "any", "line"]),
         "tags": st.lists(
             st.builds(lambda v: {"name": "seen", "value": v}, st.text(max_size=3)), max_size=1
         ),
@@ -238,6 +244,7 @@ json_object = st.fixed_dictionaries(
         "nnCreated": st.booleans(),
         "nnUpdated": st.booleans(),
         "smartToolInput": st.none(),
+        "geometryType": st.sampled_from(["polygon", "rectangle", "line"]),
     },
 )
 

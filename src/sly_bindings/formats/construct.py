@@ -212,8 +212,9 @@ def polygon_from_json(data: Dict) -> sly.Polygon:
 
 def label_from_json(data: Dict, meta: sly.ProjectMeta) -> sly.Label:
     """``sly.Label.from_json(data, meta)`` (SDK 6.74.51's steps, in its order, raising what it
-    raises): for an object of a Polygon class, the polygon by :func:`polygon_from_json` and the
-    label by :func:`label`; any other object the SDK's way.
+    raises): the geometry by its class's ``from_json`` (a Polygon by :func:`polygon_from_json`)
+    and the label by :func:`label`; an object of an ``AnyGeometry`` class (whose geometry type
+    the object names) or of a class the meta lacks the SDK's way.
 
     Examples:
         >>> meta = sly.ProjectMeta([sly.ObjClass("car", sly.Polygon)])
@@ -225,9 +226,10 @@ def label_from_json(data: Dict, meta: sly.ProjectMeta) -> sly.Label:
     obj_class = meta.get_obj_class(data[LabelJsonFields.OBJ_CLASS_NAME])
     if obj_class is None or type(obj_class) is not sly.ObjClass:
         return sly.Label.from_json(data, meta)
-    if obj_class.geometry_type is not sly.Polygon:
+    kind = obj_class.geometry_type
+    if kind is sly.AnyGeometry:
         return sly.Label.from_json(data, meta)
-    geometry = polygon_from_json(data)
+    geometry = polygon_from_json(data) if kind is sly.Polygon else kind.from_json(data)
     nn_created = data.get(LabelJsonFields.NN_CREATED, False)
     nn_updated = data.get(LabelJsonFields.NN_UPDATED, False)
     return label(

@@ -307,6 +307,7 @@ def cvat_image_to_annotation(
     name, where, (height, width) = _declared_size(image, source, subset)
     labels: List[sly.Label] = []
     numbers: List[Optional[str]] = []
+    keys: Dict[int, str] = {}  # group_id: its key (one per group, not per shape)
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
         before = len(labels)
@@ -327,7 +328,9 @@ def cvat_image_to_annotation(
                     "meta's <labels>"
                 )
             group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-            key = group_key("group", name, group_id) if group_id else None
+            if group_id and group_id not in keys:
+                keys[group_id] = group_key("group", name, group_id)
+            key = keys.get(group_id) if group_id else None
             color = (colors or {}).get(class_name)
             rgb = None if color is None else tuple(color)
             obj_class = label_class(class_name, type(geometry), rgb)
