@@ -6,11 +6,15 @@ The promise: a result, or one ``error:`` line and exit code 2. The inputs are th
 ``tests/formats/test_reader_fuzz.py`` (``--cases`` per format, from a fixed seed), the bombs
 of issue 11 and the file kinds of issue 22 (:func:`file_cases`: encoded masks that declare
 gigapixels, images Pillow cannot size, infinite points, string sizes, nested YAML, names too
-long, links to /proc, /sys and /dev (through folder links too), FIFOs, a million CVAT boxes), each run alone in a child process with a 6 GiB address-space limit, so that its
+long, links to /proc, /sys and /dev (through folder links too), FIFOs, a million CVAT boxes,
+a 40 MB annotation to discard and to report), each run alone in a child process with a 6 GiB address-space limit, so that its
 peak memory (VmHWM, which includes about 300 MB for Python, the SDK and OpenCV) and its time
 are its own. ``server_cases`` adds the misbehaving servers of tests/hostile_server.py (issue
 22: redirects, token echoes, drips, HTML pages, huge Retry-After, endless and malformed
-answers), run in this process against the test server. The last line states the counts.
+answers, unconfirmed writes, passwords in SERVER_ADDRESS), run in this process against the
+test server. :func:`small_cases` adds issue 22's smaller kinds (names with ESC, CR and LF through
+every command, a closed stdout, linked dataset folders, label files without their image, keys
+twice in JSON, masks larger than their image). The last line states the counts.
 """
 
 from __future__ import annotations
@@ -120,6 +124,15 @@ def cvat_boxes(files: dict, count: int) -> dict:
     return {**files, name: files[name].replace(b"</image>", box * count + b"</image>", 1)}
 
 
+def huge_annotation_project() -> dict:
+    """benchmarks/discard_memory.py's project of one image with a 40 MB annotation: its files."""
+    from discard_memory import write_project
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_project(Path(folder), 40)
+        return folder_files(Path(folder))
+
+
 def file_cases(seeds: dict) -> dict:
     """Issue 22's file kinds (sizes, one line exit 2, system files): name -> case, each the
     input of one run (``tests/reader_fuzz_child.py``), ending as promised when it gives a
@@ -196,12 +209,212 @@ def file_cases(seeds: dict) -> dict:
             **case,
             "links": {os.path.join(parent, "zz_proc"): "/proc"},
         }
+    # A 40 MB annotation (85,000 labels) in a child of 1.5 GiB (Python and the SDK take about
+    # 1 GiB of address space; reading the file whole took 1.3 GB more): discard streams it,
+    # report refuses it by name (files.project_folder.MAX_WHOLE_ANNOTATION_BYTES).
+    huge = huge_annotation_project()
+    for command in (["discard", "{IN}"], ["report", "{IN}"]):
+        cases[f"{command[0]}: a 40 MB annotation, in 1.5 GiB"] = {
+            **encoded("supervisely", huge),
+            "argv": command,
+            "memory_limit": 3 * 2**29,
+        }
     # Read in a child of 3 GiB (below the 2.6 GB that 1,000,000 boxes take): MemoryError.
     cases["CVAT: 1,000,000 boxes, in 3 GiB"] = {
         **encoded("cvat", cvat_boxes(seeds["cvat"], 1_000_000)),
         "memory_limit": 3 * 2**30,
     }
     return cases
+
+
+# --- issue 22, "smaller, same spirit": names, closed output, said not silent, masks -----------
+
+CONTROL_NAME = "ds\x1b[31m\r\nX"  # ESC, CR and LF in a dataset's name
+PROJECT_COMMANDS = (
+    ["report", "{IN}"],
+    ["validate", "{IN}"],
+    ["auto-bind", "{IN}", "--max-gap", "2", "--dry-run"],
+    ["discard", "{IN}", "--dry-run"],
+    ["preview", "{IN}", "{OUT}"],
+)
+
+
+def renamed(files: dict, old: str, new: str) -> dict:
+    """``files`` with the path component ``old`` renamed ``new``."""
+    return {
+        "/".join(new if part == old else part for part in name.split("/")): blob
+        for name, blob in files.items()
+    }
+
+
+def linked_out(files: dict, component: str) -> tuple:
+    """``(files, links)``: every folder named ``component`` moved out of IN (to a sibling
+    folder ``elsewhere``) and linked back in its place."""
+    moved, links = {}, {}
+    for name, blob in files.items():
+        parts = name.split("/")
+        if component not in parts:
+            moved[name] = blob
+            continue
+        depth = parts.index(component)
+        moved["/".join([".."] * 1 + ["elsewhere"] + parts)] = blob
+        folder = "/".join(parts[: depth + 1])
+        links[folder] = "/".join([".."] * (depth + 1) + ["elsewhere"] + parts[: depth + 1])
+    return moved, links
+
+
+def key_twice(files: dict, suffix: str) -> dict:
+    """``files`` with the first object of the first ``suffix`` file holding a key twice."""
+    name = first_named(files, suffix)
+    text = files[name].decode()
+    start = text.index("{") + 1
+    return {
+        **files,
+        name: (text[:start] + '"zz_twice": 1, "zz_twice": 2, ' + text[start:]).encode(),
+    }
+
+
+def small_cases(seeds: dict) -> dict:
+    """Issue 22's smaller kinds: name -> (case, the words stderr must hold, or "" for none).
+    Each ends as promised when it gives a result or one ``error:`` line, exit 2 (a closed
+    stdout: that line), every line it prints is printable, and stderr holds the words."""
+    sly_files = seeds["supervisely"]
+    cases: dict = {}
+    # A: a dataset named with ESC, CR and LF, through every command and every target.
+    named = renamed(sly_files, "ds", CONTROL_NAME)
+    for target in FORMATS:
+        cases[f"names: convert to {target}"] = ({**encoded("supervisely", named), "to": target}, "")
+    for command in PROJECT_COMMANDS:
+        cases[f"names: {command[0]}"] = ({**encoded("supervisely", named), "argv": command}, "")
+    # B: the standard output closed (>&-), plain and --json.
+    for command in PROJECT_COMMANDS + (["convert", "supervisely", "coco", "{IN}", "{OUT}"],):
+        for flag in ([], ["--json"]) if command[0] != "preview" else ([],):
+            case = {**encoded("supervisely", sly_files), "argv": command + flag}
+            cases[f"stdout closed: {' '.join(command[:1] + flag)}"] = (
+                {**case, "stdout_closed": True},
+                "the standard output is closed",
+            )
+    # D: a linked dataset folder (every format), a label file without its image, a key twice.
+    for source, files in seeds.items():
+        moved, links = linked_out(files, "ds")
+        cases[f"linked dataset folder: {source}"] = (
+            {**encoded(source, moved), "links": links},
+            "a link to a folder",
+        )
+    for source, label, orphan in (
+        ("supervisely", "ds/ann/a.png.json", "ds/ann/gone.png.json"),
+        ("yolo", "labels/ds/a.txt", "labels/ds/gone.txt"),
+        ("labelme", "ds/a.json", "ds/gone.json"),
+    ):
+        files = seeds[source]
+        text = files[label].replace(b"a.png", b"gone.png")
+        cases[f"label file without its image: {source}"] = (
+            encoded(source, {**files, orphan: text}),
+            "gone.",
+        )
+    for source in ("supervisely", "coco", "labelme", "labelstudio"):
+        suffix = ".json"
+        cases[f"key twice in a JSON object: {source}"] = (
+            encoded(source, key_twice(seeds[source], suffix)),
+            "appears twice",
+        )
+    # F: a mask larger than its image, in every format that encodes masks.
+    huge_png = base64.b64encode(png_header_bytes(20000, 20000)).decode()
+    for source, edit in (
+        (
+            "supervisely",
+            lambda files: supervisely_bitmap(
+                files, base64.b64encode(zlib.compress(png_header_bytes(20000, 20000))).decode()
+            ),
+        ),
+        ("labelme", lambda files: labelme_mask(files, huge_png)),
+        ("coco", coco_rle),
+        ("cvat", cvat_mask),
+        ("labelstudio", labelstudio_brush),
+    ):
+        cases[f"mask larger than its image: {source}"] = (encoded(source, edit(seeds[source])), "")
+    return cases
+
+
+def labelme_mask(files: dict, data: str) -> dict:
+    def edit(document: dict) -> str:
+        shape = document["shapes"][0]
+        shape.update(shape_type="mask", mask=data, points=[[0, 0], [3, 3]])
+        return json.dumps(document)
+
+    return edited_json(files, ".json", b'"shapes"', edit)
+
+
+def coco_rle(files: dict) -> dict:
+    def edit(document: dict) -> str:
+        document["annotations"][0]["segmentation"] = {
+            "size": [20000, 20000],
+            "counts": [0, 400_000_000],
+        }
+        return json.dumps(document)
+
+    return edited_json(files, ".json", b'"annotations"', edit)
+
+
+def cvat_mask(files: dict) -> dict:
+    name = first_named(files, ".xml")
+    mask = (
+        b'<mask label="car" source="manual" occluded="0" rle="0, 400000000" left="0" top="0" '
+        b'width="20000" height="20000" z_order="0"/>'
+    )
+    return {**files, name: files[name].replace(b"</image>", mask + b"</image>", 1)}
+
+
+def labelstudio_brush(files: dict) -> dict:
+    count = 20000 * 20000 * 4
+    bits = format(count, "032b") + "00111" + "1111" * 4
+    bits += "0" * (-len(bits) % 8)
+    rle = [int(bits[i : i + 8], 2) for i in range(0, len(bits), 8)] + [255] * 64
+
+    def edit(tasks: list) -> str:
+        result = tasks[0]["annotations"][0]["result"]
+        first = result[0]
+        result.append(
+            {
+                "id": "huge",
+                "type": "brushlabels",
+                "from_name": first["from_name"],
+                "to_name": first["to_name"],
+                "original_width": first["original_width"],
+                "original_height": first["original_height"],
+                "value": {"format": "rle", "rle": rle, "brushlabels": ["car"]},
+            }
+        )
+        return json.dumps(tasks)
+
+    return edited_json(files, ".json", b'"annotations"', edit)
+
+
+def run_small(small: dict, folder: Path) -> int:
+    """Run :func:`small_cases` in one child; print each kind's count and each broken case;
+    how many ended as promised."""
+    results = run_child([case for case, _ in small.values()], folder)
+    tried: dict = {}
+    for (name, (case, says)), result in zip(small.items(), results):
+        if (case.get("argv") or [""])[0] == "validate" and result["code"] == 1:
+            result = {**result, "code": 0}  # validate's own exit code: problems found
+        promised = small_promise(result, says)
+        kind = name.split(":")[0]
+        tried.setdefault(kind, []).append(promised)
+        if not promised:
+            print(f"  broke ({name}): exit {result['code']}: {result['stderr'][-2:]}")
+    for kind, held in tried.items():
+        print(f"smaller kinds, {kind}: {sum(held)} of {len(held)} ended as promised")
+    return sum(sum(held) for held in tried.values())
+
+
+def small_promise(result: dict, says: str) -> bool:
+    """:func:`as_promised`, every line printable, and ``says`` in stderr."""
+    return (
+        as_promised(result)
+        and result.get("printable", True)
+        and says in "\n".join(result["stderr"])
+    )
 
 
 def run_child(cases: list, folder: Path, memory_limit: int = MEMORY_LIMIT) -> list:
@@ -244,6 +457,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=60, help="mutations per format")
     parser.add_argument("--servers-only", action="store_true", help="only server_cases()")
+    parser.add_argument("--small-only", action="store_true", help="only small_cases()")
     options = parser.parse_args()
     cases_per_format = options.cases
     if options.servers_only:
@@ -257,6 +471,13 @@ def main() -> None:
         assert sly_bindings(["convert", "supervisely", name, str(project), str(folder / name)]) == 0
         seeds[name] = folder_files(folder / name)
 
+    if options.small_only:
+        small = small_cases(seeds)
+        held = run_small(small, folder)
+        print(
+            f"hostile inputs: {held} of {len(small)} ended as promised ({len(small)} smaller kinds)"
+        )
+        return
     generator = random.Random(11)
     cases = [
         encoded(source, mutate(files, generator))
@@ -291,12 +512,15 @@ def main() -> None:
         print(f"  {line}")
     file_held = sum(line.endswith("as promised") for line in file_lines)
     print(f"file kinds (issue 22): {file_held} of {len(file_lines)} ended as promised")
-    total = len(results) + len(bomb_lines) + len(file_lines)
+    small = small_cases(seeds)
+    held += run_small(small, folder)
+    total = len(results) + len(bomb_lines) + len(file_lines) + len(small)
     server_tried, server_held = server_cases()
     held, total = held + server_held, total + server_tried
     print(
         f"hostile inputs: {held} of {total} ended as promised ({len(bomb_lines)} bombs, "
-        f"{len(file_lines)} file kinds, {server_tried} misbehaving servers)"
+        f"{len(file_lines)} file kinds, {len(small)} smaller kinds, {server_tried} misbehaving "
+        "servers)"
     )
 
 
@@ -309,7 +533,7 @@ def server_cases() -> tuple[int, int]:
     ``(tried, ended as promised)``."""
     import collections
 
-    from hostile_server import COMMANDS, ECHOES, ODD_TOKEN_CASES, WRITERS, CASES
+    from hostile_server import COMMANDS, CREATORS, ECHOES, ODD_TOKEN_CASES, WRITERS, CASES
     from hostile_server import broken_promises, run_case
 
     echo_commands = [command for command in COMMANDS if command.name in ("report", "main.py")]
@@ -319,6 +543,8 @@ def server_cases() -> tuple[int, int]:
     for number, case in enumerate(CASES):
         if case.on == "write":
             commands = WRITERS
+        elif case.on != "first":  # a method only some commands send (projects.add)
+            commands = CREATORS
         elif case in ECHOES or case in ODD_TOKEN_CASES:
             commands = echo_commands
         else:

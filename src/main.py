@@ -29,6 +29,7 @@ with interrupted_while_loading():
     import supervisely as sly
 
     from bindings import bind_labels, binding_groups, discard_bindings
+    from sly_bindings.cli.printable import printable
     from sly_bindings.cli.runner import ArgumentParser, UserError, run
     from sly_bindings.cli.settings import LocalTarget, ServerTarget, choose_target
     from sly_bindings.files.atomic import save_annotation
@@ -80,7 +81,7 @@ def main(argv: Optional[List[str]] = None) -> None:
 
     # Where to write: the server from your credentials, or a local project folder.
     target = choose_target(args.local, args.project_name, DEFAULT_LOCAL_DIR, LOCAL_ENV)
-    print(f"Target: {target}")
+    print(f"Target: {printable(target)}")
 
     # Part 1 creates and uploads, a picture of the groups follows, and Part 2 (unless
     # --only-part-1) reads the annotation back and unbinds it: on the server or in the folder.
@@ -156,9 +157,9 @@ def preview_bindings(image_path: Path, ann: sly.Annotation, preview_path: Path) 
         preview_path.parent.mkdir(parents=True, exist_ok=True)
         save_preview(image_path, ann, preview_path)
     except OSError as error:  # a picture to look at: not a reason to stop before Part 2
-        print(f"warning: no preview ({error.strerror}: {preview_path})", file=sys.stderr)
+        print(f"warning: no preview ({error.strerror}: {printable(preview_path)})", file=sys.stderr)
         return
-    print(f"Bindings preview saved: {preview_path}")
+    print(f"Bindings preview saved: {printable(preview_path)}")
 
 
 def part2_on_server(api: sly.Api, project_id: int, image_id: int, class_name: str) -> None:
@@ -195,8 +196,8 @@ def part1_in_local_project(
     except BaseException:
         shutil.rmtree(staging_dir, ignore_errors=True)
         raise
-    print(f"Local project written: {project_dir}")
-    print(f"Image has been successfully added: {project_dir / image_in_project}")
+    print(f"Local project written: {printable(project_dir)}")
+    print(f"Image has been successfully added: {printable(project_dir / image_in_project)}")
     return project_dir
 
 
@@ -209,7 +210,7 @@ def part2_in_local_project(project_dir: Path, image_name: str, class_name: str) 
     unbound = explore_bindings(ann, class_name)
     # dataset.set_ann(image_name, unbound) does the same, but writes the file in place.
     save_annotation(dataset, image_name, unbound)
-    print(f"Annotation without bindings saved: {dataset.get_ann_path(image_name)}")
+    print(f"Annotation without bindings saved: {printable(dataset.get_ann_path(image_name))}")
 
 
 def explore_bindings(ann: sly.Annotation, class_name: str) -> sly.Annotation:

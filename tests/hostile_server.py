@@ -63,7 +63,8 @@ WRITERS = [command for command in COMMANDS if command.name != "report"]
 @dataclass(frozen=True)
 class Case:
     """One misbehaving server. ``answer(server, elsewhere)`` builds the answer; ``on`` is
-    ``"first"`` (the command's first request) or ``"write"`` (annotations.bulk.add); ``n`` how
+    ``"first"`` (the command's first request), ``"write"`` (annotations.bulk.add) or an API
+    method (``projects.add``: only the commands of :data:`CREATORS` send it); ``n`` how
     many requests get it; ``exit_codes`` what may end the run (0: the case is to succeed);
     ``says`` words the error line must hold (``{server}``/``{elsewhere}`` filled in)."""
 
@@ -76,6 +77,7 @@ class Case:
     says: Tuple[str, ...] = ()
     token: Optional[str] = None
     env: Dict[str, str] = field(default_factory=dict)
+    password: str = ""  # kind "password": the one in SERVER_ADDRESS (default PASSWORD)
 
 
 def _to(url: str, status: int) -> Callable[[SlyTestServer, SlyTestServer], faults.Answer]:
@@ -220,6 +222,25 @@ UNCONFIRMED_WRITES = [
         on="write",
         n=10,
     ),
+] + [
+    # JSON that parses but does not confirm: one {"imageId": id, "success": true} per
+    # annotation sent is what the server answers (server/guard.py, write_problem).
+    Case(
+        f"upload answered 200 {body.decode()}",
+        "unconfirmed write",
+        _same(lambda token, endpoint, body=body: faults.Response(200, body)),
+        on="write",
+        n=10,
+        says=("does not confirm the write", "annotations.bulk.add"),
+    )
+    for body in (
+        b"{}",
+        b"[]",
+        b"[{}]",
+        b'{"success": true}',
+        b'[{"success": true}, {"success": true}, {"success": true}, {"success": true}]',
+        b'[{"imageId": -1, "success": true}]',
+    )
 ]
 
 ECHOES = (
@@ -365,9 +386,56 @@ SETTINGS = [
         exit_codes=(1, 2),
         says=(":***@",),
     ),
+] + [
+    # Retry notes (500, 429, no answer), the final line and the SDK's log at DEBUG: the password
+    # blanked whatever its length or spelling (percent-encoded: requests sends it decoded).
+    Case(
+        f"password {name} in SERVER_ADDRESS, {what}{', DEBUG' if level else ''}",
+        "password",
+        _same(answer),
+        n=10,
+        exit_codes=(1, 2),
+        says=(":***@",),
+        env={"LOG_LEVEL": level} if level else {},
+        password=password,
+    )
+    for name, password in (
+        ("short", "pw5"),
+        ("percent-encoded", "pa55%40word%3A0123456789"),
+        ("with markup", "pa55&<word>-0123456789"),
+    )
+    for what, answer in (
+        ("500 retried", faults.echo("plain", 500)),
+        ("429 retried", faults.rate_limited("0")),
+    )
+    for level in ("", "DEBUG")
 ]
 
-CASES = REDIRECTS + UNCONFIRMED_WRITES + ECHOES + ODD_TOKEN_CASES + ENDS + ANSWERS + SETTINGS
+# A create answered without the id of what it made (main.py creates the project and dataset).
+UNCONFIRMED_CREATES = [
+    Case(
+        f"{method} answered 200 {body.decode()}",
+        "unconfirmed write",
+        _same(lambda token, endpoint, body=body: faults.Response(200, body)),
+        on=method,
+        n=10,
+        says=(method, 'no integer "id"'),
+    )
+    for method in ("projects.add", "datasets.add")
+    for body in (b"{}", b'{"success": true}')
+]
+CREATORS = [command for command in COMMANDS if command.name == "main.py"]
+
+CASES = (
+    REDIRECTS
+    + UNCONFIRMED_WRITES
+    + UNCONFIRMED_CREATES
+    + ECHOES
+    + ODD_TOKEN_CASES
+    + ENDS
+    + ANSWERS
+    + SETTINGS
+)
 PASSWORD = "pa55-word-0123456789"
 
 # Every run: few quick retries, a short deadline, a small cap (the defaults are docs/server.md's).
@@ -409,12 +477,12 @@ def run_case(case: Case, command: Command, folder: Path) -> Outcome:
     with SlyTestServer(token=token) as server, SlyTestServer(token=token) as elsewhere:
         project_id = seed_server_project(server)
         before = server_groups(server, project_id)
-        endpoint = BULK_ADD if case.on == "write" else command.first
+        endpoint = {"first": command.first, "write": BULK_ADD}.get(case.on, case.on)
         if case.n:
             server.misbehave_next(case.answer(server, elsewhere), n=case.n, endpoint=endpoint)
         address = server.url
         if case.kind == "password":
-            address = address.replace("http://", f"http://me:{PASSWORD}@")
+            address = address.replace("http://", f"http://me:{case.password or PASSWORD}@")
         env = {
             **QUICK,
             "SERVER_ADDRESS": address,
@@ -553,8 +621,13 @@ def broken_promises(case: Case, command: Command, outcome: Outcome) -> List[str]
             problems.append(f"the line does not say {case.says}: {errors[0]}")
     if "unexpected" in outcome.stderr or ("Traceback" in outcome.stderr and not debug):
         problems.append(f"unexpected or traceback: {lines[-1:]}")
-    for secret in [outcome.token] + ([PASSWORD] if case.kind == "password" else []):
+    password = case.password or PASSWORD
+    for secret in [outcome.token] + (
+        [password, unquote(password)] if case.kind == "password" else []
+    ):
         found = leaks(outcome.shown, secret)
+        if len(secret) < 8 and f":{secret}@" in outcome.shown:  # a short one: where it stands
+            found.append(f":{secret}@")
         for path, content in outcome.files.items():
             found += [f"{path.name}: {part}" for part in leaks(content.decode("latin-1"), secret)]
         if found:

@@ -3,8 +3,8 @@
     python tests/reader_fuzz_child.py CASES.json RESULTS.json
 
 CASES.json is a list of ``{"from": FORMAT, "to": FORMAT, "files": {relative path: base64}}``
-(optionally ``"links": {relative path: target}``, ``"fifos": [relative path]`` and ``"argv"``, another command's arguments
-with ``{IN}`` and ``{OUT}``);
+(optionally ``"links": {relative path: target}``, ``"fifos": [relative path]``, ``"argv"``, another
+command's arguments with ``{IN}`` and ``{OUT}``, and ``"stdout_closed"``);
 each case's files are written to a fresh folder IN, converted to OUT, and the exit code and the
 stderr lines are written to RESULTS.json, one entry per case. The parent limits this process's
 memory and time, so a reader that allocates without bound or hangs fails the test.
@@ -36,6 +36,7 @@ def run_case(case: dict, folder: Path) -> dict:
     for relative, link_target in case.get("links", {}).items():  # e.g. a link to /proc/kmsg
         path = source / relative
         path.unlink(missing_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)  # a folder whose files all moved out
         path.symlink_to(link_target)
     for relative in case.get("fifos", []):  # a FIFO where a file is expected: opening it waits
         path = source / relative
@@ -44,9 +45,11 @@ def run_case(case: dict, folder: Path) -> dict:
     # Another command than convert: its arguments, IN and OUT as "{IN}" and "{OUT}".
     argv = case.get("argv") or ["convert", case["from"], case["to"], "{IN}", "{OUT}"]
     argv = [arg.replace("{IN}", str(source)).replace("{OUT}", str(target)) for arg in argv]
-    stderr = io.StringIO()
+    stderr, stdout = io.StringIO(), io.StringIO()
     started = time.perf_counter()
-    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+    # "stdout_closed": as a shell's >&- leaves it (Python's sys.stdout is None).
+    shown = None if case.get("stdout_closed") else stdout
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(shown):
         try:
             code = run(lambda: main(argv), USER_ERRORS)
         except SystemExit as exit:  # argparse
@@ -56,6 +59,10 @@ def run_case(case: dict, folder: Path) -> dict:
         # Staging folders a failed run left beside OUT (the promise: none).
         "leftovers": [path.name for path in folder.iterdir() if ".partial-" in path.name],
         "stderr": stderr.getvalue().splitlines(),
+        "stdout": stdout.getvalue().split("\n"),
+        "printable": all(  # every line printable (stderr's splitlines would split at CR, NEL)
+            line.isprintable() for text in (stdout, stderr) for line in text.getvalue().split("\n")
+        ),
         "seconds": time.perf_counter() - started,
         "peak_rss_mb": peak_rss_mb(),
     }

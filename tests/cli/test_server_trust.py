@@ -22,11 +22,13 @@ import pytest
 from hostile_server import (
     ANSWERS,
     COMMANDS,
+    CREATORS,
     ECHOES,
     ENDS,
     ODD_TOKEN_CASES,
     REDIRECTS,
     SETTINGS,
+    UNCONFIRMED_CREATES,
     UNCONFIRMED_WRITES,
     WRITERS,
     broken_promises,
@@ -51,6 +53,7 @@ def table(cases, commands):
     "case, command",
     table(REDIRECTS, COMMANDS)
     + table(UNCONFIRMED_WRITES, WRITERS)
+    + table(UNCONFIRMED_CREATES, CREATORS)
     + table(ENDS + ANSWERS + SETTINGS, COMMANDS)
     + table(ECHOES + ODD_TOKEN_CASES, ECHO_COMMANDS),
 )

@@ -133,7 +133,7 @@ def test_json_with_a_closed_stdout_is_not_done(written, tmp_path):
         timeout=300,
     )
     assert result.returncode != 0
-    assert result.stderr.startswith("error: --json: the standard output is closed"), result.stderr
+    assert result.stderr.startswith("error: the standard output is closed"), result.stderr
 
 
 PATH_COMMANDS = [

@@ -26,6 +26,7 @@ from sly_bindings.files.images import (
 )
 from sly_bindings.files.project_folder import (
     ProjectFolderError,
+    ProjectFolderWarning,
     annotations_without_image,
     open_project,
     read_json,
@@ -210,11 +211,11 @@ def test_an_annotation_without_its_image_is_a_warning(tmp_path, capsys, orphans)
     for name in orphans:
         (dataset_dir / "ann" / name).write_text('{"size": {"height": 1, "width": 1}}')
 
-    project = open_project(project_dir)
+    with pytest.warns(ProjectFolderWarning) as said:
+        project = open_project(project_dir)
 
-    warnings = capsys.readouterr().err.splitlines()
-    assert warnings == [
-        f"warning: {dataset_dir / 'ann' / name}: an annotation without its image in img/, so it "
+    assert [str(warning.message) for warning in said] == [
+        f"{dataset_dir / 'ann' / name}: an annotation without its image in img/, so it "
         "is left out: add the image or remove the file"
         for name in sorted(orphans)
     ]

@@ -22,6 +22,7 @@ from bindings import InvalidBindingKeyError, binding_groups
 from sly_bindings.cli.printable import printable
 from sly_bindings.cli.runner import UserError
 from sly_bindings.files.images import InvalidImageError
+from sly_bindings.files.input_paths import LinkedFolderWarning
 from sly_bindings.files.project_folder import ProjectFolderError, ProjectFolderWarning
 from sly_bindings.files.staging import staging_folder
 from sly_bindings.files.write_checks import PATH_PROBLEMS, cannot_create_in, nearest_existing
@@ -40,7 +41,7 @@ from sly_bindings.formats.registry import Format, WriteOptions, find, reader
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
 # What a run shows: every format's warnings, and a project's (an object skipped).
-SHOWN_WARNINGS = (FormatWarning, ProjectFolderWarning)
+SHOWN_WARNINGS = (FormatWarning, ProjectFolderWarning, LinkedFolderWarning)
 
 
 class Counts(NamedTuple):

@@ -23,8 +23,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import io
-import os
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -147,27 +145,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         usage_error(f"{PROG} {args.command}", f"unrecognized arguments: {' '.join(extras)}")
     command = BY_NAME[args.command]
     importlib.import_module(command.arguments).check_args(args)
-    if getattr(args, "json", False) and not stdout_open():
-        raise UserError(
-            "--json: the standard output is closed, so the JSON would be lost: run with it open "
-            "(or redirect it to a file: > result.json)"
-        )
     with opened_input(args, command.input):
         work = load_work(command)
         with warning_totals.collecting(as_json=getattr(args, "json", False)):
             return work.run_command(args)
-
-
-def stdout_open() -> bool:
-    """Whether the standard output can be written (``>&-`` closes it; Python then sets
-    ``sys.stdout`` to None, and ``print`` writes nothing, without a word)."""
-    if sys.stdout is None:
-        return False
-    try:
-        os.fstat(sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
-        return not hasattr(sys.stdout, "buffer") or sys.stdout is not sys.__stdout__
-    return True
 
 
 @contextlib.contextmanager

@@ -7,16 +7,21 @@ from __future__ import annotations
 import unicodedata
 
 
-def printable(text: str) -> str:
-    r"""``text`` with every control character (C0, DEL, C1: LF, CR, ESC, NEL ...) and line or
-    paragraph separator written as its Python escape; anything else unchanged.
+def printable(text: object) -> str:
+    r"""``text`` (a path, say: its ``str``) with every control character (C0, DEL, C1: LF, CR,
+    ESC, NEL ...) and line or paragraph separator written as its Python escape; anything else
+    unchanged.
 
     Examples:
         >>> printable("car\nds0: 9 images")
         'car\\nds0: 9 images'
         >>> printable("\x1b[31mred\r"), printable("voiture rouge Ü")
         ('\\x1b[31mred\\r', 'voiture rouge Ü')
+        >>> from pathlib import Path
+        >>> printable(Path("out\rds0"))
+        'out\\rds0'
     """
+    text = str(text)
     if text.isprintable():
         return text
     return "".join(

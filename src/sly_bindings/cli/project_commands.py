@@ -52,7 +52,6 @@ from sly_bindings.groups.validate import BindingProblem, ReusedKeys, find_proble
 from sly_bindings.project.edits import (
     EditSummary,
     JsonEdit,
-    discard_in_json,
     edit_annotation_json,
     only_classes,
     parse_annotation,
@@ -68,6 +67,7 @@ from sly_bindings.project.operations import (
     server_dataset,
     server_project,
 )
+from sly_bindings.project.discard_file import DiscardEdit
 from sly_bindings.project.local_pipeline import SavingStopped
 from sly_bindings.project.server_pipeline import RunStopped
 
@@ -144,8 +144,9 @@ def json_edit(
     """The edit of one image's annotation JSON that ``discard`` or ``auto-bind`` applies;
     ``auto-bind --parents`` appends what it did and left on each image to ``counts``."""
     if args.command == "discard":
-        # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed.
-        return lambda name, ann_json: discard_in_json(ann_json, args.classes, meta)
+        # Dropping keys needs no geometry: the JSON is edited as it is, nothing is parsed (a
+        # large local file as a stream: project.discard_file).
+        return DiscardEdit(None if args.classes is None else tuple(args.classes), meta)
 
     def bind(ann: sly.Annotation, image: str) -> sly.Annotation:
         # The image's name goes into new keys: identical images get keys of their own.

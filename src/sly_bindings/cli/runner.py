@@ -28,7 +28,7 @@ import signal
 import sys
 import traceback
 from typing import Any, Callable, Iterator, List, NoReturn, Optional, Sequence, Tuple, Type
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote
 
 import requests
 
@@ -45,7 +45,12 @@ from sly_bindings.cli.signals import (  # noqa: F401 - EXIT_*, Terminated: runne
 )
 from sly_bindings.files.write_checks import disk_problem, is_disk_problem, path_problem
 from sly_bindings.server import guard
-from sly_bindings.server.guard import UntrustedAnswer, guarded_requests
+from sly_bindings.server.guard import (  # noqa: F401 - shown_address: runner's name too
+    UntrustedAnswer,
+    address_password,
+    guarded_requests,
+    shown_address,
+)
 from sly_bindings.server.timeouts import TimeoutSettingError
 
 EXIT_UNEXPECTED = 1
@@ -81,7 +86,8 @@ NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")
 def usage_error(prog: str, message: str) -> NoReturn:
     """End the run with the one line of a usage error, ``error: ... (see PROG --help)``, and
     exit code 2."""
-    sys.stderr.write(f"error: {message} (see {prog} --help)\n")
+    # A value the user typed (a path, a name) may hold LF, CR or ESC: shown escaped.
+    sys.stderr.write(f"error: {printable(message)} (see {printable(prog)} --help)\n")
     sys.exit(EXIT_USER_ERROR)
 
 
@@ -171,6 +177,7 @@ def run(
         cleanup.enter_context(sigterm_as_interrupt())
         try:
             check_log_level()
+            check_stdout_open()
             cleanup.enter_context(guarded_requests())
             return main() or 0
         except BrokenPipeError:
@@ -397,7 +404,7 @@ class QuietSdkWarnings(logging.Filter):
         method = getattr(record, "method", None)
         if method not in self.retried_methods:
             self.retried_methods.add(method)
-            url = getattr(record, "url", "the server")
+            url = shown_address(str(getattr(record, "url", "the server")))
             if self.last_status == 429:
                 what = f"{url} is limiting the rate of requests (429)"
             elif self.last_status is not None:
@@ -578,6 +585,40 @@ def check_log_level() -> None:
         raise UserError(problem)
 
 
+def stdout_open() -> bool:
+    """Whether the standard output can be written (``>&-`` closes it; Python then sets
+    ``sys.stdout`` to None, and ``print`` writes nothing, without a word; ``1</dev/null`` opens
+    it for reading only)."""
+    if sys.stdout is None:
+        return False
+    try:
+        descriptor = sys.stdout.fileno()
+        os.fstat(descriptor)
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return not hasattr(sys.stdout, "buffer") or sys.stdout is not sys.__stdout__
+    try:
+        import fcntl  # POSIX: how the descriptor was opened
+    except ImportError:
+        return True
+    return fcntl.fcntl(descriptor, fcntl.F_GETFL) & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR)
+
+
+def check_stdout_open() -> None:
+    """Refuse to run with the standard output closed (``>&-``), before anything is done: what
+    the run prints (the JSON of ``--json``, the lines that say what was done) would be lost
+    without a word, and the exit code would say it was not.
+
+    Raises:
+        UserError: the line says how to run instead.
+    """
+    if not stdout_open():
+        raise UserError(
+            "the standard output is closed (>&-) or read-only, so what the run prints (the JSON of --json, "
+            "the lines that say what was done) would be lost: run with it open, or redirect it "
+            "(> result.json, or > /dev/null to drop it)"
+        )
+
+
 def server_message(response: requests.Response) -> str:
     """The human part of a Supervisely error body; of any other body, only what it is.
 
@@ -606,20 +647,6 @@ def server_message(response: requests.Response) -> str:
     return f"an answer that is not the API's JSON ({len(response.content or b'')} bytes, not shown)"
 
 
-def shown_address(address: str) -> str:
-    """``address`` with the password of its user part, if any, blanked.
-
-    Examples:
-        >>> shown_address("https://me:pa55@app.example.com")
-        'https://me:***@app.example.com'
-    """
-    try:
-        password = urlsplit(address).password
-    except ValueError:
-        password = None
-    return address.replace(f":{password}@", ":***@") if password else address
-
-
 # Runs of at least this many characters of a secret are blanked, in any form.
 SECRET_RUN = 8
 
@@ -634,11 +661,10 @@ def secret_values() -> Tuple[str, ...]:
         >>> del os.environ["SERVER_ADDRESS"]
     """
     found = [os.environ.get("API_TOKEN") or ""]
-    try:
-        found.append(urlsplit(os.environ.get("SERVER_ADDRESS") or "").password or "")
-    except ValueError:
-        pass
-    return tuple(secret for secret in found if secret)
+    password = address_password(os.environ.get("SERVER_ADDRESS") or "") or ""
+    # requests sends the password percent-decoded (Basic auth): both spellings are secrets.
+    found += [password, unquote(password)]
+    return tuple(dict.fromkeys(secret for secret in found if secret))
 
 
 def redact(text: str) -> str:

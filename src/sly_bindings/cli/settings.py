@@ -219,8 +219,8 @@ def checked_address(address: str) -> str:
     normalised = address.strip().rstrip("/")
     if "://" not in normalised:
         normalised = "https://" + normalised
-    parsed = urlparse(normalised)
     try:
+        parsed = urlparse(normalised)  # raises ValueError for a bracket left open ([::1)
         valid = parsed.scheme in ("http", "https") and bool(parsed.hostname)
         valid = valid and not any(character.isspace() for character in normalised)
         parsed.port  # raises ValueError for a port that is not a number in range
@@ -228,7 +228,7 @@ def checked_address(address: str) -> str:
         valid = False
     if not valid:
         raise UserError(
-            f"SERVER_ADDRESS={address!r} is not a server address: use the form "
+            f"SERVER_ADDRESS={shown_address(address)!r} is not a server address: use the form "
             "https://app.supervisely.com or http://host:port"
         )
     return normalised

@@ -118,7 +118,8 @@ class Collector:
 
     def terminal_lines(self, start: int = 0) -> List[str]:
         """The lines for people, for the warnings from ``start`` on: each kind in at most
-        :data:`SHOWN` lines."""
+        :data:`SHOWN` lines, each one line (a name with LF, CR or ESC: escaped, :func:`printable`).
+        """
         kinds: Dict[str, List[Collected]] = {}
         for one in self.collected[start:]:
             kinds.setdefault(one.kind, []).append(one)
@@ -133,7 +134,7 @@ class Collector:
                 f"warning: {len(found)} {kind} in {files} file{'' if files == 1 else 's'}; "
                 f"first: {first} (every one with --json)"
             )
-        return lines
+        return [printable(line) for line in lines]
 
     def as_json(self) -> List[Dict[str, Any]]:
         """Per kind: the kind, how many, in how many files, and every message."""
@@ -196,7 +197,7 @@ def collecting(as_json: bool = False) -> Iterator[Collector]:
             stdout.write(with_warnings(captured.getvalue(), collector))
             stdout.flush()
         for line in collector.terminal_lines(collector.printed):
-            print(printable(line), file=sys.stderr)  # a name with LF, CR, ESC: escaped
+            print(line, file=sys.stderr)
 
 
 def add_caught(collector: Collector, caught: List[warnings.WarningMessage]) -> None:

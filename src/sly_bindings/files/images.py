@@ -60,6 +60,7 @@ MaskSource = Union[str, "os.PathLike[str]", npt.NDArray]
 
 ALLOWED_MASK_VALUES = ({0, 1}, {0, 255})
 MAX_PIXELS = 2**30  # OpenCV's CV_IO_MAX_IMAGE_PIXELS: it refuses to decode more
+MAX_MASK_PIXELS = MAX_PIXELS  # the most a mask encoded in a file may cover (check_mask_fits)
 EXIF_ORIENTATION_TAG = 0x0112
 ROTATED_ORIENTATIONS = (5, 6, 7, 8)  # EXIF orientations that swap width and height
 
@@ -591,11 +592,12 @@ def check_mask_fits(
     larger = (image_height is not None and height > image_height) or (
         image_width is not None and width > image_width
     )
-    if larger or height * width > MAX_PIXELS:
+    if larger or height * width > MAX_MASK_PIXELS:
         image = "x".join("?" if side is None else str(side) for side in (image_width, image_height))
+        what = f"larger than the {image} image" if larger else f"over {MAX_MASK_PIXELS:,} pixels"
         raise error(
-            f"{name}: a {width}x{height} (width x height) mask, larger than the {image} image: "
-            "export the annotation again"
+            f"{name}: a {width}x{height} (width x height) mask, {what}: export the annotation "
+            "again"
         )
 
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import os
 import posixpath
+import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import List, Optional
+from typing import List, Optional, Set, Tuple
 
 # The longest file or folder name (bytes) of Linux, macOS and Windows file systems; a longer
 # one makes os.stat fail with "File name too long" rather than say the file is not there.
@@ -149,3 +150,66 @@ def input_files(folder: "os.PathLike[str] | str", pattern: str, error: type) -> 
         elif not path.is_dir():
             raise error(f"{path}: {absence(path)}: replace it with the file it stands for")
     return found
+
+
+class LinkedFolderWarning(UserWarning):
+    """A link to a folder inside IN: said, with what the reader does with it."""
+
+
+# (IN, followed) already said in this process: a run reads IN more than once (its classes,
+# then its items; a local project per command step), and says its links once.
+_LINKS_SAID: Set[Tuple[str, bool]] = set()
+
+
+def linked_folders(top: "os.PathLike[str] | str") -> List[Path]:
+    """The links to folders under ``top`` (a folder of IN), found without following any link.
+
+    Examples:
+        >>> import tempfile
+        >>> top = Path(tempfile.mkdtemp())
+        >>> (top / "ds0").mkdir(); (top / "ds1").symlink_to(top / "ds0")
+        >>> [path.name for path in linked_folders(top)]
+        ['ds1']
+    """
+    return sorted(
+        Path(folder, name)
+        for folder, names, _ in os.walk(top)
+        for name in names
+        if os.path.islink(os.path.join(folder, name))
+    )
+
+
+def say_linked_folders(top: "os.PathLike[str] | str", followed: bool) -> None:
+    """One :class:`LinkedFolderWarning` naming the links to folders under ``top`` and what the
+    reader does with them: ``followed`` (their files are read as if they were in IN) or not (a
+    link may lead out of IN, or in a loop: their files are left out). The one rule of every
+    reader that walks folders (``formats.registry.Format.read_items``, ``open_project``); said
+    once per ``top`` in a process.
+
+    Examples:
+        >>> import tempfile
+        >>> top = Path(tempfile.mkdtemp())
+        >>> (top / "ds0").mkdir(); (top / "ds1").symlink_to(top / "ds0")
+        >>> with warnings.catch_warnings(record=True) as said:
+        ...     warnings.simplefilter("always")
+        ...     say_linked_folders(top, followed=False)
+        ...     say_linked_folders(top, followed=False)  # said once
+        >>> [str(warning.message).split(": ", 1)[1] for warning in said]
+        ['a link to a folder, not followed, so its files are left out: copy the folder into the input folder instead']
+    """
+    said = (os.path.abspath(top), followed)
+    if said in _LINKS_SAID or not os.path.isdir(top):
+        return
+    _LINKS_SAID.add(said)
+    linked = linked_folders(top)
+    if not linked:
+        return
+    more = f" and {len(linked) - 1} more" if len(linked) > 1 else ""
+    if followed:
+        what = "followed: its files are read as if they were in the input folder"
+    else:
+        what = (
+            "not followed, so its files are left out: copy the folder into the input folder "
+            "instead"
+        )
+    warnings.warn(f"{linked[0]}{more}: a link to a folder, {what}", LinkedFolderWarning)

@@ -21,9 +21,15 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Ty
 import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
-from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, absence, system_file_problem
+from sly_bindings.files.input_paths import (
+    SYSTEM_FILE_FIX,
+    absence,
+    say_linked_folders,
+    system_file_problem,
+)
 from sly_bindings.formats import construct
 from sly_bindings.formats.records import record
+from sly_bindings.server.timeouts import positive_setting
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -104,17 +110,20 @@ def open_project(directory: PathLike) -> sly.Project:
             f"{directory} holds no images: add a dataset folder with img/ and ann/, or pass "
             "another project"
         )
+    say_linked_folders(directory, followed=True)  # sly.Project reads a linked dataset folder
     for dataset in project.datasets:
         for path in annotations_without_image(dataset):
-            line = (
-                f"warning: {path}: an annotation without its image in img/, so it is left out: "
-                "add the image or remove the file"
-            )
-            print(
-                line.encode("unicode_escape").decode() if not line.isprintable() else line,
-                file=sys.stderr,
-            )
+            if path not in _ORPHANS_SAID:  # a run opens a project more than once: said once
+                _ORPHANS_SAID.add(path)
+                warnings.warn(
+                    f"{path}: an annotation without its image in img/, so it is left out: add "
+                    "the image or remove the file",
+                    ProjectFolderWarning,
+                )
     return project
+
+
+_ORPHANS_SAID: Set[str] = set()
 
 
 def annotations_without_image(dataset: sly.Dataset) -> List[str]:
@@ -193,21 +202,7 @@ def read_json(path: PathLike) -> Any:
         >>> read_json(path)
         {'objects': []}
     """
-    try:
-        mode: Optional[int] = os.stat(path).st_mode
-    except OSError:
-        mode = None  # open() below says why, as for any file it cannot read
-    if mode is not None and stat.S_ISDIR(mode):
-        raise ProjectFolderError(f"{os.fspath(path)}: a folder, not a JSON file: rename it")
-    if mode is not None and not stat.S_ISREG(mode):
-        raise ProjectFolderError(
-            f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
-            "with the JSON file"
-        )
-    if system_file_problem(path) is not None:
-        raise ProjectFolderError(
-            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
-        )
+    check_json_file(path)
     repeated: List[str] = []
     try:
         with open(path, encoding="utf-8") as file:
@@ -229,15 +224,86 @@ def read_json(path: PathLike) -> Any:
     except OSError as error:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     else:
-        if repeated:
-            warnings.warn(
-                f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
-                + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
-                + ": the last value is read, as JSON readers do; remove the other",
-                JsonKeyWarning,
-            )
+        repeated_keys_warning(path, repeated)
         return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+def check_json_file(path: PathLike) -> None:
+    """A ProjectFolderError unless ``path`` is a regular file outside /proc, /sys and /dev
+    (``stat`` only: a FIFO is never opened; a missing file passes, for ``open`` to name).
+
+    Examples:
+        >>> check_json_file("/dev/null")
+        Traceback (most recent call last):
+        ...
+        sly_bindings.files.project_folder.ProjectFolderError: /dev/null: not a regular file (a FIFO, socket or device): replace it with the JSON file
+    """
+    try:
+        mode: Optional[int] = os.stat(path).st_mode
+    except OSError:
+        mode = None  # open() says why, as for any file it cannot read
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ProjectFolderError(f"{os.fspath(path)}: a folder, not a JSON file: rename it")
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: not a regular file (a FIFO, socket or device): replace it "
+            "with the JSON file"
+        )
+    if system_file_problem(path) is not None:
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {system_file_problem(path)}: {SYSTEM_FILE_FIX}"
+        )
+
+
+def repeated_keys_warning(path: PathLike, repeated: List[str]) -> None:
+    """The one :class:`JsonKeyWarning` of a file whose objects repeat the keys ``repeated``."""
+    if repeated:
+        warnings.warn(
+            f"{os.fspath(path)}: key {repeated[0]!r} appears twice in one object"
+            + (f" (and {len(repeated) - 1} more repeated keys)" if len(repeated) > 1 else "")
+            + ": the last value is read, as JSON readers do; remove the other",
+            JsonKeyWarning,
+        )
+
+
+# The largest annotation file read whole: json.load and then the SDK's objects need up to
+# ~30 times the file (a polygon's point is 2 numbers in ~10 bytes of text, a list and 2 ints in
+# Python). Larger ones are refused by name; ``sly-bindings discard`` reads them as a stream.
+# ``SLY_MAX_ANNOTATION_MB`` changes the bound (MiB), for a machine with the memory for it.
+MAX_WHOLE_ANNOTATION_BYTES = 32 * 1024 * 1024
+ANNOTATION_SIZE_VARIABLE = "SLY_MAX_ANNOTATION_MB"
+
+
+def read_annotation_json(path: PathLike) -> Any:
+    """:func:`read_json` of an annotation file of at most :data:`MAX_WHOLE_ANNOTATION_BYTES`
+    (or ``$SLY_MAX_ANNOTATION_MB`` MiB).
+
+    Raises:
+        ProjectFolderError: as :func:`read_json`, or the file is larger; it is named.
+        TimeoutSettingError: ``SLY_MAX_ANNOTATION_MB`` is not a number above 0 (it is named).
+
+    Examples:
+        >>> from sly_bindings.files.atomic import write_json_atomically
+        >>> path = os.path.join(tempfile.mkdtemp(), "a.png.json")
+        >>> write_json_atomically({"objects": []}, path)
+        >>> read_annotation_json(path)
+        {'objects': []}
+    """
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        size = 0  # read_json says why
+    limit = positive_setting(ANNOTATION_SIZE_VARIABLE, MAX_WHOLE_ANNOTATION_BYTES / 2**20, "MiB")
+    if size > limit * 2**20:
+        raise ProjectFolderError(
+            f"{os.fspath(path)}: {size / 2**20:.1f} MiB, more than the {limit:g} MiB an "
+            "annotation may have to be read whole (it would take about 30 times that in "
+            f"memory): raise {ANNOTATION_SIZE_VARIABLE} if the machine has the memory, split the "
+            "image's labels over smaller images, or discard its bindings with sly-bindings "
+            "discard (any size)"
+        )
+    return read_json(path)
 
 
 class JsonKeyWarning(ProjectFolderWarning):
@@ -280,7 +346,7 @@ def read_annotation(
 
     Raises:
         ProjectFolderError: the file is not JSON or not an annotation (its ``size``, ``tags``
-            or ``objects`` list), its image cannot be read, or its ``size`` is not its image's;
+            or ``objects`` list), it is larger than :data:`MAX_WHOLE_ANNOTATION_BYTES`, its image cannot be read, or its ``size`` is not its image's;
             the message names the file, the image and both sizes.
 
     Examples:
@@ -292,7 +358,7 @@ def read_annotation(
         (2, 2)
     """
     path = dataset.get_ann_path(item_name)
-    data = read_json(path)
+    data = read_annotation_json(path)
     objects = data.get("objects") if isinstance(data, dict) else None
     if isinstance(objects, list):  # read one by one below
         data = {**data, "objects": []}

@@ -102,7 +102,7 @@ from defusedxml import ElementTree as defused_et
 from bindings import binding_groups, binding_key_of
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import find_image
+from sly_bindings.files.images import check_mask_fits, find_image
 from sly_bindings.files.input_paths import (
     absence,
     input_files,
@@ -436,6 +436,8 @@ def _geometry_of(
                 f"{where}: left, top, width, height: a {width}x{height} mask at ({left}, {top}) "
                 f"does not fit in the {image_size[1]}x{image_size[0]} image: export it again"
             )
+        # The one mask size rule, before a pixel is decoded (an image may be 40000 px a side).
+        check_mask_fits((height, width), image_size, f"{where}: width, height", InvalidCvatError)
         try:
             counts = [int(count) for count in (shape.get("rle") or "").split(",")]
             mask = cvat_rle_to_mask(counts, height, width)

@@ -424,23 +424,6 @@ def _decode_mask(
     return image > 0
 
 
-def _warn_linked_folders(top: Path) -> None:
-    """One warning naming the links to folders under ``top``: the walk does not follow them
-    (a link may lead out of IN, or in a loop), so their files are left out, but said."""
-    linked = sorted(
-        Path(folder, name)
-        for folder, names, _ in os.walk(top)
-        for name in names
-        if os.path.islink(os.path.join(folder, name))
-    )
-    if linked:
-        warnings.warn(
-            f"{first_and_more(linked)}: a link to a folder, which is not followed, so its files "
-            "are left out: copy the folder into the input folder instead",
-            LabelmeWarning,
-        )
-
-
 def project_to_labelme(project_dir: str, out_dir: str) -> None:
     """Write a Supervisely project as LabelMe: ``out_dir/<dataset>/<image>``, ``<stem>.json``.
 
@@ -556,7 +539,6 @@ def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
         [(('street',), 'a.png', 1)]
         >>> folder.cleanup()
     """
-    _warn_linked_folders(Path(labelme_dir))
     for json_path in sorted(Path(labelme_dir).rglob("*.json")):
         if not shard.take():  # another process of convert --jobs converts it
             continue

@@ -75,7 +75,7 @@ from defusedxml import ElementTree as SafeET
 
 from bindings import binding_groups, binding_key_of
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import find_image, oriented_size
+from sly_bindings.files.images import check_mask_fits, find_image, oriented_size
 from sly_bindings.files.input_paths import (
     absence,
     input_files,
@@ -178,6 +178,8 @@ def decode_brush_rle(
             f"{field}: holds {count} values, but a {width}x{height} image has "
             f"{height * width * 4} (4 per pixel): export the region again"
         )
+    # The one mask size rule (a brush covers its image: the image's size, at most 2^30 pixels).
+    check_mask_fits((height, width), (height, width), field, InvalidLabelStudioError)
     word = int(bits[32:37], 2) + 1
     sizes = [int(bits[37 + 4 * k : 41 + 4 * k], 2) + 1 for k in range(4)]
     mask = np.zeros(height * width, dtype=bool)

@@ -34,6 +34,7 @@ from pathlib import Path
 from types import MappingProxyType, ModuleType
 from typing import Any, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Tuple
 
+from sly_bindings.files.input_paths import say_linked_folders
 from sly_bindings.formats.written import Written
 
 READ, WRITE = "read", "write"
@@ -125,6 +126,8 @@ class Format:
     fixed: Mapping[str, Any] = field(default_factory=dict)  # WriteOptions.extra it always has
     holds: FrozenSet[str] = frozenset()  # what the target can hold: GROUPS, MASKS, ...
     read_as: Optional[str] = None  # reading this name reads that format (yolo-det: yolo)
+    # Whether the reader follows links to folders inside IN (said either way: read_items).
+    follows_folder_links: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fixed", MappingProxyType(dict(self.fixed)))
@@ -144,7 +147,9 @@ class Format:
     def read_items(
         self, source: Path, images: Optional[Path] = None, **read_options: Any
     ) -> Iterator:
-        """The module's ``read_items``: each image of ``source`` as a ``FormatItem``."""
+        """The module's ``read_items``: each image of ``source`` as a ``FormatItem``. Links to
+        folders inside ``source`` are said first (``files.input_paths.say_linked_folders``)."""
+        say_linked_folders(source, self.follows_folder_links)
         return self.load().read_items(Path(source), images, **read_options)
 
     def declared_classes(self, source: Path) -> Mapping[str, Any]:
@@ -230,6 +235,7 @@ FORMATS: Tuple[Format, ...] = (
         "sly_bindings.formats.labelme",
         "LabelMe (<dataset>/<image> and <dataset>/<image stem>.json)",
         holds=SHAPES | {GROUPS},
+        follows_folder_links=False,  # its walk (rglob) does not follow them
     ),
     Format(
         "cvat",
@@ -254,6 +260,7 @@ FORMATS: Tuple[Format, ...] = (
         aliases=("yolov8", "ultralytics"),
         options=(PRIMARY_CLASS, MERGE_GROUPS),
         holds=frozenset({POLYGONS}),
+        follows_folder_links=False,  # its walk (rglob) does not follow them
     ),
     Format(
         "labelstudio",
@@ -272,6 +279,7 @@ FORMATS: Tuple[Format, ...] = (
         fixed={"task": "detect"},
         holds=frozenset({BOXES}),
         read_as="yolo",
+        follows_folder_links=False,  # its walk (rglob) does not follow them
     ),
 )
 

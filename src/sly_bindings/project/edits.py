@@ -342,9 +342,11 @@ def discard_in_json(
         for position, label_json in enumerate(objects):
             _check_class(position, label_json, meta)
     changed = [
-        isinstance(obj, dict)
-        and obj.get(INSTANCE) is not None
-        and (names is None or obj.get("classTitle") in names)
+        isinstance(obj, dict) and obj.get(INSTANCE) is not None
+        # A title that is not a string (a list, say) is no class name: not one of ``names``.
+        and (
+            names is None or (isinstance(obj.get("classTitle"), str) and obj["classTitle"] in names)
+        )
         for obj in objects
     ]
     if not any(changed):

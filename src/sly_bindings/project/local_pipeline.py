@@ -4,7 +4,9 @@
 rewrites only the files that change, each through a temporary file renamed over the old one
 (``files.atomic.write_json_atomically``). A run that stops half way leaves every file whole,
 either as it was or as edited, and running it again finishes the job. One annotation is in
-memory at a time. A file that is not UTF-8 JSON, or that the edit cannot take, is left as it is
+memory at a time; an edit with an ``on_file`` (discard) edits a file of ``STREAM_FROM_BYTES`` or
+more as a stream (``project.discard_file``), and other edits refuse a file larger than
+``files.project_folder.MAX_WHOLE_ANNOTATION_BYTES`` by name. A file that is not UTF-8 JSON, or that the edit cannot take, is left as it is
 and named in the summary.
 
 Copy this file with ``project/edits.py``, ``files/project_folder.py``, ``files/atomic.py`` and
@@ -14,14 +16,21 @@ Copy this file with ``project/edits.py``, ``files/project_folder.py``, ``files/a
 from __future__ import annotations
 
 import os
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 import supervisely as sly
 
-from sly_bindings.files.atomic import write_json_atomically
-from sly_bindings.files.project_folder import read_json
+from sly_bindings.files.atomic import write_chunks_atomically, write_json_atomically
+from sly_bindings.files.project_folder import read_annotation_json
 from sly_bindings.files.write_checks import disk_problem, is_disk_problem
 from sly_bindings.project.edits import EditSummary, JsonEdit, edit_one
+
+# An edit of a whole file: the new file's bytes in chunks, or None for no change (raising a
+# ValueError skips the file, as a JsonEdit's does).
+FileEdit = Callable[[str], Optional[Iterable[bytes]]]
+# Files from this size on are edited by the edit's ``on_file`` when it has one (discard: memory
+# stays a small multiple of the file, ``project.discard_file``); smaller ones are read whole.
+STREAM_FROM_BYTES = 4 * 1024 * 1024
 
 
 class SavingStopped(OSError):
@@ -45,6 +54,23 @@ class SavingStopped(OSError):
             f"datasets are done); {fix}"
         )
         self.summary = summary
+
+
+def file_edit(edit: JsonEdit, path: str) -> Optional[FileEdit]:
+    """The edit's ``on_file`` (``project.discard_file.DiscardEdit.on_file``) when it has one
+    and the file at ``path`` is at least :data:`STREAM_FROM_BYTES`; else None (read it whole).
+
+    Examples:
+        >>> from sly_bindings.project.discard_file import DiscardEdit
+        >>> file_edit(DiscardEdit(), "missing.json") is None  # no size: read whole, to be named
+        True
+    """
+    on_file = getattr(edit, "on_file", None)
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    return on_file if on_file is not None and size >= STREAM_FROM_BYTES else None
 
 
 def edit_local_dataset(
@@ -93,11 +119,18 @@ def edit_local_dataset(
     summary = EditSummary()
     for name in sorted(dataset.get_items_names()):  # the folder's order differs from disk to disk
         path = dataset.get_ann_path(name)
-        new_json, outcome = edit_one(edit, name, lambda: read_json(path), path)
+        on_file = file_edit(edit, path)
+        if on_file is not None:  # a large file: edited as a stream, never read whole
+            new, outcome = edit_one(lambda _, path: on_file(path), name, lambda: path, path)
+        else:
+            new, outcome = edit_one(edit, name, lambda: read_annotation_json(path), path)
         summary += outcome
-        if new_json is not None and not dry_run:
+        if new is not None and not dry_run:
             try:
-                write_json_atomically(new_json, path)
+                if on_file is not None:
+                    write_chunks_atomically(new, path)
+                else:
+                    write_json_atomically(new, path)
             except OSError as error:
                 if not is_disk_problem(error):
                     raise

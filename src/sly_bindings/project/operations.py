@@ -16,12 +16,14 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Se
 import supervisely as sly
 from tqdm import tqdm
 
+from sly_bindings.cli.printable import printable
 from sly_bindings.files.project_folder import ProjectFolderError, open_project
 from sly_bindings.formats.progress import bar
 from sly_bindings.groups.stats import BindingStats, binding_stats
 from sly_bindings.project.edits import EditSummary, JsonEdit, parse_annotation
 from sly_bindings.project.local_pipeline import edit_local_dataset
 from sly_bindings.project.server_pipeline import edit_server_datasets
+from sly_bindings.server.guard import shown_address
 
 
 class ProjectTargetError(ValueError):
@@ -80,7 +82,7 @@ def server_project(api: sly.Api, project_id: int) -> Project:
         datasets = api.dataset.get_list(project.id, recursive=True)
         meta = sly.ProjectMeta.from_json(asked_meta.result())
     return Project(
-        f"server {api.server_address}, project {project.name!r} (id {project.id})",
+        f"server {shown_address(api.server_address)}, project {project.name!r} (id {project.id})",
         meta,
         datasets,
         dataset_paths(datasets),
@@ -97,7 +99,9 @@ def server_dataset(api: sly.Api, dataset_id: int) -> Project:
             "dataset's context menu in Supervisely"
         )
     meta = sly.ProjectMeta.from_json(api.project.get_meta(dataset.project_id))
-    description = f"server {api.server_address}, dataset {dataset.name!r} (id {dataset.id})"
+    description = (
+        f"server {shown_address(api.server_address)}, dataset {dataset.name!r} (id {dataset.id})"
+    )
     return Project(description, meta, [dataset], [dataset.name], api)
 
 
@@ -204,7 +208,7 @@ def progress_bars() -> Iterator[NewBar]:
     bars: List[tqdm] = []
 
     def new_bar(name: str, total: int) -> Callable[[int], None]:
-        bars.append(bar(name, total))
+        bars.append(bar(printable(name), total))  # a dataset's name may hold LF, CR, ESC
         return bars[-1].update
 
     try:

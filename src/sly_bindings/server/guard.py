@@ -38,6 +38,7 @@ import contextlib
 import functools
 import json
 import math
+import re
 import socket
 import threading
 from typing import Any, Iterator, List, Optional, Tuple
@@ -88,6 +89,11 @@ class WrongShapeAnswer(UntrustedAnswer):
     """JSON that lacks what the method always answers (an info without its integer id)."""
 
 
+class UnconfirmedWrite(UntrustedAnswer):
+    """A 2xx answer to a write that does not confirm it (``{}``, ``[]``, one entry of three):
+    nothing of the request is counted as saved."""
+
+
 class DeadlineExceeded(requests.exceptions.Timeout):
     """A request not answered in full within the deadline; the SDK retries it like a timeout."""
 
@@ -132,6 +138,38 @@ def origin(url: str) -> Tuple[str, str, Optional[int]]:
     default_port = {"http": 80, "https": 443}.get(scheme)
     port = parts.port if parts.port is not None else default_port
     return scheme, (parts.host or "").lower(), port
+
+
+def address_password(address: str) -> Optional[str]:
+    """The password in the user part of ``address`` (``https://user:password@host``), or None;
+    read the way a URL parser splits the address (the last ``@`` before the path ends the user
+    part), without one, so that an address that parser refuses (``http://u:pw@[::1``) has its
+    password found too.
+
+    Examples:
+        >>> address_password("https://me:pa:55@app.example.com/x"), address_password("h:80")
+        ('pa:55', None)
+        >>> address_password("me:pa55@[::1")
+        'pa55'
+    """
+    rest = address.strip()
+    rest = rest.split("://", 1)[1] if "://" in rest else rest
+    user_part, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
+    password = user_part.partition(":")[2] if at else ""
+    return password or None
+
+
+def shown_address(address: str) -> str:
+    """``address`` with the password of its user part, if any, blanked.
+
+    Examples:
+        >>> shown_address("https://me:pa55@app.example.com")
+        'https://me:***@app.example.com'
+        >>> shown_address("http://me:pa55@[::1")
+        'http://me:***@[::1'
+    """
+    password = address_password(address)
+    return address.replace(f":{password}@", ":***@") if password else address
 
 
 def shown_origin(url: str) -> str:
@@ -415,6 +453,14 @@ def _check_api_answer(response: requests.Response, url: str) -> None:
             response.encoding = "utf-8"
         response._content = canonical
     if ok:
+        sent = getattr(response.request, "body", None)
+        unconfirmed = write_problem(_method_of(url), sent, content)
+        if unconfirmed:
+            raise UnconfirmedWrite(
+                f"{shown_origin(url)} answered {_method_of(url)} with {response.status_code} and "
+                f"JSON that does not confirm the write ({unconfirmed}): nothing of this request "
+                "is counted as saved; check that SERVER_ADDRESS is a Supervisely server"
+            )
         problem = shape_problem(_method_of(url), content)
         if problem:
             refused = MalformedAnswer if problem == "is malformed" else WrongShapeAnswer
@@ -516,6 +562,8 @@ def canonical_api_error(body: bytes) -> Optional[bytes]:
 # its entities (the SDK reads these fields before anything else, and a project "None" or a
 # KeyError says nothing of the server).
 INFO_METHODS = ("projects.info", "datasets.info", "workspaces.info", "teams.info", "images.info")
+# Writes that answer the info of what they made: confirmed only by its integer id.
+INFO_METHODS += ("projects.add", "datasets.add")
 LIST_METHODS = ("projects.list", "datasets.list", "workspaces.list", "teams.list", "images.list")
 
 
@@ -543,6 +591,60 @@ def shape_problem(method: str, body: bytes) -> Optional[str]:
         return 'has no integer "id"'
     if checks_list and not isinstance(parsed.get("entities"), list):
         return 'has no list "entities"'
+    return None
+
+
+# The writes whose answer must confirm them, and the field of each item sent that the answer
+# names: annotations.bulk.add answers one ``{"imageId": id, "success": true}`` per annotation
+# (tests/sly_test_server, endpoints.annotations_bulk_add); SDK 6.74.51 does not read it.
+CONFIRMED_WRITES = {"annotations.bulk.add": ("annotations", "imageId")}
+
+
+def write_problem(method: str, sent: Any, body: bytes) -> Optional[str]:
+    """Why the 2xx answer ``body`` to the write ``method`` (request body ``sent``) does not
+    confirm it, in words, or None (confirmed, or not a write checked here).
+
+    Confirmed: a JSON list of one object per item sent, each naming that item's id or saying
+    ``"success": true``, none ``"success": false`` nor another id.
+
+    Examples:
+        >>> sent = b'{"datasetId": 1, "annotations": [{"imageId": 7, "annotation": {}}]}'
+        >>> write_problem("annotations.bulk.add", sent, b'[{"imageId": 7, "success": true}]')
+        >>> write_problem("annotations.bulk.add", sent, b"{}")
+        'an object, not a list of one entry per annotation sent'
+        >>> write_problem("annotations.bulk.add", sent, b"[]")
+        '0 entries for 1 annotations sent'
+        >>> write_problem("annotations.bulk.add", sent, b"[{}]")
+        'entry 0 confirms nothing (no "success": true, no "imageId": 7)'
+    """
+    if method not in CONFIRMED_WRITES:
+        return None
+    field, id_field = CONFIRMED_WRITES[method]
+    try:
+        request = json.loads(sent.decode("utf-8") if isinstance(sent, bytes) else sent or "")
+        items = request[field]
+        ids = [item.get(id_field) if isinstance(item, dict) else None for item in items]
+    except (UnicodeDecodeError, ValueError, RecursionError, TypeError, KeyError):
+        return None  # not a request of ours that this rule knows: nothing to compare with
+    try:
+        answer = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return "malformed"
+    if not isinstance(answer, list):
+        kind = "an object" if isinstance(answer, dict) else f"a JSON {type(answer).__name__}"
+        return f"{kind}, not a list of one entry per {field[:-1]} sent"
+    if len(answer) != len(ids):
+        return f"{len(answer)} entries for {len(ids)} {field} sent"
+    for number, (entry, sent_id) in enumerate(zip(answer, ids)):
+        named = entry.get(id_field) if isinstance(entry, dict) else None
+        success = entry.get("success") if isinstance(entry, dict) else None
+        if named is not None and named != sent_id:
+            return f"entry {number} names {id_field} {named!r}, not {sent_id!r}"
+        if success is False or not (success is True or named == sent_id):
+            return (
+                f'entry {number} confirms nothing (no "success": true, '
+                f'no "{id_field}": {sent_id!r})'
+            )
     return None
 
 

@@ -116,7 +116,7 @@ from pycocotools import mask as mask_utils
 from bindings import with_binding_key
 from sly_bindings.formats import construct, shard
 from sly_bindings.files.dataset_names import dataset_name_problem
-from sly_bindings.files.images import find_image
+from sly_bindings.files.images import check_mask_fits, find_image
 from sly_bindings.files.input_paths import absence, input_files, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle
@@ -414,6 +414,8 @@ def _rle_bitmap(rle: Mapping[str, Any], image_size: Tuple[int, int], field: str)
         raise InvalidCocoError(
             f"{field}.size: {excerpt(size)} is not the image's [height, width] {list(image_size)}"
         )
+    # The one mask size rule, before a pixel is decoded (an image may be 40000 px a side).
+    check_mask_fits((size[0], size[1]), image_size, f"{field}.size", InvalidCocoError)
     try:
         # pycocotools decodes runs that do not add up to the image from memory it never set:
         # the runs are checked here, before anything is decoded.
