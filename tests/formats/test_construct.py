@@ -7,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import supervisely as sly
 from hypothesis import given, settings
@@ -14,9 +15,10 @@ from hypothesis import strategies as st
 
 from commands import convert_in_process, folder_bytes
 from format_samples import make_sample_project
-from registry_tables import TARGETS
+from registry_tables import PROJECT, SOURCES, TARGETS
 from sly_bindings.formats import construct
 from sly_bindings.formats.items import name_color
+from sly_bindings.groups import roles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from convert_speed import cvat_folder  # noqa: E402  (the benchmark's own input)
@@ -52,6 +54,12 @@ def test_an_annotation_is_the_sdks_inside_the_image_or_not(shapes, height, width
     assert made.to_json() == sly.Annotation((height, width), labels).to_json()
 
 
+def sdk_drawn(geometry, shape, rows, cols):
+    canvas = np.zeros(shape, dtype=np.uint8)
+    geometry.translate(rows, cols).draw(canvas, 1)
+    return canvas
+
+
 def sdk_way(monkeypatch) -> None:
     """``construct``'s functions replaced by the SDK's own calls."""
     monkeypatch.setattr(construct, "polygon", lambda exterior: sly.Polygon(exterior))
@@ -64,6 +72,27 @@ def sdk_way(monkeypatch) -> None:
     monkeypatch.setattr(construct, "translated", lambda g, rows, cols: g.translate(rows, cols))
     monkeypatch.setattr(construct, "exterior", lambda geometry: geometry.exterior)
     monkeypatch.setattr(construct, "holes", lambda geometry: len(geometry.interior))
+    monkeypatch.setattr(
+        construct, "points", lambda pairs: [sly.PointLocation(row, col) for row, col in pairs]
+    )
+    monkeypatch.setattr(construct, "rectangle", sly.Rectangle)
+    monkeypatch.setattr(
+        construct,
+        "label",
+        lambda geometry, obj_class, key=None, tags=None: sly.Label(
+            geometry, obj_class, tags, binding_key=key
+        ),
+    )
+    monkeypatch.setattr(construct, "has_tag", lambda label, name: label.tags.has_key(name))
+    monkeypatch.setattr(construct, "polygon_from_json", sly.Polygon.from_json)
+    monkeypatch.setattr(construct, "drawn", sdk_drawn)
+    monkeypatch.setattr(construct, "label_from_json", sly.Label.from_json)
+    monkeypatch.setattr(
+        construct,
+        "annotation_with",
+        lambda ann, size, labels: ann.clone(img_size=tuple(size), labels=list(labels)),
+    )
+    monkeypatch.setattr(roles, "_one_class_name", lambda labels: None)  # group_class decides
 
 
 files = folder_bytes
@@ -73,20 +102,17 @@ files = folder_bytes
 def inputs(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("inputs")
     cvat_folder(folder / "cvat", 30)  # the benchmark's task: polygons in groups, a box
-    assert convert_in_process("cvat", "coco", folder / "cvat", folder / "coco") == 0
-    assert convert_in_process("cvat", "labelme", folder / "cvat", folder / "labelme") == 0
-    return {
-        "supervisely": make_sample_project(folder / "sample"),
-        "cvat": folder / "cvat",
-        "coco": folder / "coco",
-        "labelme": folder / "labelme",
-    }
+    made = {"supervisely": make_sample_project(folder / "sample"), "cvat": folder / "cvat"}
+    for source in SOURCES_READ[1:]:
+        assert convert_in_process("cvat", source, folder / "cvat", folder / source) == 0
+        made[source] = folder / source
+    return made
 
 
+# Every reader (the benchmark's task read as each format) into every writer.
+SOURCES_READ = ["cvat"] + [name for name in SOURCES if name not in ("cvat", PROJECT)]
 RUNS = [("supervisely", target) for target in TARGETS] + [
-    ("cvat", "coco"),
-    ("labelme", "yolo"),
-    ("coco", "cvat"),
+    (source, target) for source in SOURCES_READ for target in TARGETS if target != source
 ]
 
 

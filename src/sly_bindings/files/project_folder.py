@@ -27,6 +27,7 @@ from sly_bindings.files.input_paths import (
     say_linked_folders,
     system_file_problem,
 )
+from sly_bindings.formats import construct
 from sly_bindings.formats.records import record
 from sly_bindings.server.timeouts import positive_setting
 
@@ -391,9 +392,9 @@ def read_annotation(
         where = f"{path}: objects[{index}]"
         with record(labels, where, warning, (height, width), "object") as found:
             check_encoded_geometry(obj, (height, width), where, ProjectFolderError)
-            found.append(sly.Label.from_json(obj, meta))
+            found.append(construct.label_from_json(obj, meta))
     # A size of null takes the image's (the SDK's rule when it downloads such an annotation).
-    return ann.clone(img_size=(height, width), labels=labels)
+    return construct.annotation_with(ann, (height, width), labels)
 
 
 def _whole(value: Any) -> bool:

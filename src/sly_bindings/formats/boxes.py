@@ -41,6 +41,7 @@ from typing import Iterable, Optional, Sequence, Tuple
 
 import supervisely as sly
 
+from sly_bindings.formats import construct
 from sly_bindings.formats.items import MAX_COORDINATE
 
 Box = Tuple[float, float, float, float]  # x (left), y (top), width, height; pixels
@@ -98,7 +99,7 @@ def box_to_rectangle(box: Sequence[object]) -> sly.Rectangle:
     """
     x, y, w, h = check_box(box)
     left, top = round(x), round(y)
-    return sly.Rectangle(top, left, max(top + 1, round(y + h)), max(left + 1, round(x + w)))
+    return construct.rectangle(top, left, max(top + 1, round(y + h)), max(left + 1, round(x + w)))
 
 
 def corners_to_rectangle(x1: object, y1: object, x2: object, y2: object) -> sly.Rectangle:
@@ -144,13 +145,13 @@ def geometry_box(geometry: sly.Geometry) -> Box:
     """
     if type(geometry) is sly.Rectangle:
         return rectangle_to_box(geometry)
-    extent = geometry.to_bbox()  # pixels, bottom and right inclusive
+    top, left, bottom, right = construct.extent(geometry)  # pixels, bottom and right inclusive
     pixels = 1 if isinstance(geometry, sly.Bitmap) else 0
     return (
-        float(extent.left),
-        float(extent.top),
-        float(extent.right - extent.left + pixels),
-        float(extent.bottom - extent.top + pixels),
+        float(left),
+        float(top),
+        float(right - left + pixels),
+        float(bottom - top + pixels),
     )
 
 

@@ -122,6 +122,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     SeenClass,
     check_image_size,
+    are_coordinates,
     copy_image,
     excerpt,
     is_coordinate,
@@ -354,6 +355,7 @@ def cvat_image_to_annotation(
     name, where, (height, width) = _declared_size(image, source, subset)
     labels: List[sly.Label] = []
     numbers: List[Optional[str]] = []
+    keys: Dict[int, str] = {}  # group_id: its key (one per group, not per shape)
     for index, shape in enumerate(image):
         field = f"{where} <{shape.tag}> #{index + 1}"
         before = len(labels)
@@ -374,11 +376,13 @@ def cvat_image_to_annotation(
                     "meta's <labels>"
                 )
             group_id = _whole_number(shape, "group_id", field, minimum=0, default=0)
-            key = group_key("group", name, group_id) if group_id else None
+            if group_id and group_id not in keys:
+                keys[group_id] = group_key("group", name, group_id)
+            key = keys.get(group_id) if group_id else None
             color = (colors or {}).get(class_name)
             rgb = None if color is None else tuple(color)
             obj_class = label_class(class_name, type(geometry), rgb)
-            found.append(sly.Label(geometry, obj_class, binding_key=key))
+            found.append(construct.label(geometry, obj_class, key))
         if len(labels) > before:
             numbers.append(str(group_id) if group_id else None)
     # A group_id on a single shape is no group (roles.unbind_lone_keys): read unbound, the
@@ -466,7 +470,7 @@ def _geometry_of(
         points = _points(shape.get("points"), f"{where}: points")
         if len(points) < 3:
             raise InvalidCvatError(f"{where}: points: a polygon needs 3 points, got {len(points)}")
-        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon(construct.points((y, x) for x, y in points))
     if shape.tag == "mask":
         left = _whole_number(shape, "left", where, minimum=0)
         top = _whole_number(shape, "top", where, minimum=0)
@@ -513,7 +517,7 @@ def _points(text: Optional[str], field: str) -> List[Tuple[int, int]]:
         pairs = [
             [float(x), float(y)] for x, y in (pair.split(",") for pair in (text or "").split(";"))
         ]
-        if not all(is_coordinate(value) for pair in pairs for value in pair):
+        if not are_coordinates([value for pair in pairs for value in pair]):
             raise ValueError
         return [(round(x), round(y)) for x, y in pairs]
     except ValueError:  # not numbers, NaN or infinite, or far beyond any image

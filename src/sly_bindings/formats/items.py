@@ -20,7 +20,6 @@ import colorsys
 import errno
 import functools
 import itertools
-import math
 import os
 import random
 import shutil
@@ -51,7 +50,11 @@ from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotat
 from sly_bindings.formats import shard
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written, image_account
-from sly_bindings.formats.records import MAX_COORDINATE  # one bound, kept where records are read
+from sly_bindings.formats.records import (  # one bound and its check, kept where records are read
+    MAX_COORDINATE,
+    are_coordinates,
+    is_coordinate,
+)
 
 
 class InvalidFormatError(ValueError):
@@ -438,21 +441,6 @@ def first_and_more(paths: Sequence[object]) -> str:
     """
     more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
     return f"{paths[0]}{more}"
-
-
-def is_coordinate(value: object) -> bool:
-    """A finite number no further than ``MAX_COORDINATE`` from 0: a pixel position in a file.
-
-    Examples:
-        >>> [is_coordinate(v) for v in (12, -3.5, 1e300, float("nan"), True, "7")]
-        [True, True, False, False, False, False]
-    """
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and abs(value) <= MAX_COORDINATE
-    )
 
 
 def check_image_size(

@@ -86,8 +86,8 @@ from sly_bindings.formats.items import (
     FormatWarning,
     InvalidFormatError,
     check_image_size,
+    are_coordinates,
     excerpt,
-    is_coordinate,
     items_to_project,
     label_class,
     non_empty,
@@ -269,7 +269,7 @@ def _label_of(
         return None
     group_id = _group_id(shape.get("group_id"), f"{field}.group_id")
     key = None if group_id is None else group_key("group", image_name, name, group_id)
-    return sly.Label(geometry, label_class(name, type(geometry)), binding_key=key)
+    return construct.label(geometry, label_class(name, type(geometry)), key)
 
 
 def _declared_size(data: Any, source: str) -> Tuple[int, int]:
@@ -334,7 +334,7 @@ def _geometry_of(
             raise InvalidLabelmeError(
                 f"{field}.points: a polygon needs 3 points, got {len(points)}"
             )
-        return construct.polygon([sly.PointLocation(y, x) for x, y in points])
+        return construct.polygon(construct.points((y, x) for x, y in points))
     if shape_type == "rectangle":
         if len(points) != 2:
             raise InvalidLabelmeError(f"{field}.points: a rectangle needs 2, got {len(points)}")
@@ -371,8 +371,7 @@ def _geometry_of(
 def _points(value: Any, field: str) -> List[Tuple[int, int]]:
     """``[[x, y], ...]`` as whole pixels (rounded)."""
     if not isinstance(value, list) or not all(
-        isinstance(point, list) and len(point) == 2 and all(is_coordinate(c) for c in point)
-        for point in value
+        isinstance(point, list) and len(point) == 2 and are_coordinates(point) for point in value
     ):
         raise InvalidLabelmeError(
             f"{field}: must be a list of [x, y] number pairs, each within {MAX_COORDINATE} of 0"

@@ -93,6 +93,7 @@ from sly_bindings.formats.items import (
     check_image_size,
     excerpt,
     classes_left_out,
+    are_coordinates,
     is_coordinate,
     label_class,
     left_out_message,
@@ -720,7 +721,7 @@ def _region_label(
     geometry = region_geometry(kind, value, image_size, field)
     if geometry is None:
         return None
-    return sly.Label(geometry, label_class(names[0], type(geometry)))
+    return construct.label(geometry, label_class(names[0], type(geometry)))
 
 
 def region_geometry(
@@ -770,7 +771,7 @@ def region_geometry(
         corners = [(0, 0), (w, 0), (w, h), (0, h)]
         points = [(x + dx * cos - dy * sin, y + dx * sin + dy * cos) for dx, dy in corners]
         _check_points(points, field)
-        return sly.Polygon([sly.PointLocation(round(py), round(px)) for px, py in points])
+        return construct.polygon(construct.points((round(py), round(px)) for px, py in points))
     if kind == "polygonlabels":
         points = value.get("points")
         if not isinstance(points, list) or not all(
@@ -785,7 +786,7 @@ def region_geometry(
             )
         pixels = [(px * width / 100, py * height / 100) for px, py in points]
         _check_points(pixels, field)
-        return sly.Polygon([sly.PointLocation(round(py), round(px)) for px, py in pixels])
+        return construct.polygon(construct.points((round(py), round(px)) for px, py in pixels))
     if kind == "keypointlabels":
         x, y = _pixels(value, "x", width, field), _pixels(value, "y", height, field)
         return sly.Point(round(y), round(x))
@@ -813,7 +814,7 @@ def _pixels(value: Mapping[str, Any], name: str, side: int, field: str) -> float
 
 
 def _check_points(points: Iterable[Tuple[float, float]], field: str) -> None:
-    if not all(is_coordinate(c) for point in points for c in point):
+    if not are_coordinates([c for point in points for c in point]):
         raise InvalidLabelStudioError(
             f"{field}: value: a point lies further than {MAX_COORDINATE} pixels from 0"
         )

@@ -37,10 +37,11 @@ Examples:
 from __future__ import annotations
 
 import json
+import math
 import re
 import warnings
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional, Tuple, Type
+from typing import Any, Iterable, Iterator, List, Optional, Tuple, Type
 
 import supervisely as sly
 
@@ -143,10 +144,88 @@ def _warn(warning: Type[Warning], message: str, kind: str) -> None:
     warnings.warn(instance, stacklevel=4)
 
 
+def is_coordinate(value: object) -> bool:
+    """A finite number no further than ``MAX_COORDINATE`` from 0: a pixel position in a file.
+
+    Raises:
+        OverflowError: an integer too large for a float (``10**400``; ``math.isfinite`` raises
+            it): a record's error (``RECORD_ERRORS``), as it always was.
+
+    Examples:
+        >>> [is_coordinate(v) for v in (12, -3.5, 1e300, float("nan"), True, "7")]
+        [True, True, False, False, False, False]
+    """
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_COORDINATE
+    )
+
+
+def are_coordinates(values: Iterable[object]) -> bool:
+    """``all(is_coordinate(value) for value in values)`` in one pass: the coordinate check of a
+    whole record (every number of a polygon, a box, a line), what every reader calls.
+
+    A plain ``int`` or ``float`` within ``MAX_COORDINATE`` passes on one chained comparison (NaN
+    fails every comparison, infinity the bound); anything else goes to :func:`is_coordinate`,
+    so the answer, and the ``OverflowError`` of ``10**400``, are exactly its. (A numpy array of
+    the values is slower at a record's size, 4 to 100 numbers, and would take ``True`` and
+    ``"7"`` as numbers: the type of each value has to be looked at in Python anyway.)
+
+    Raises:
+        OverflowError: as :func:`is_coordinate`, for the first value that raises it.
+
+    Examples:
+        >>> are_coordinates([0, 2.5, -7, MAX_COORDINATE]), are_coordinates([])
+        (True, True)
+        >>> [are_coordinates([1, v]) for v in (float("nan"), float("inf"), 1e300, True, "7")]
+        [False, False, False, False, False]
+    """
+    low, high = -MAX_COORDINATE, MAX_COORDINATE
+    for value in values:
+        kind = type(value)
+        if (kind is float or kind is int) and low <= value <= high:
+            continue
+        if not is_coordinate(value):
+            return False
+    return True
+
+
+def _extent_or_none(label: sly.Label) -> Optional[Tuple[int, int, int, int]]:
+    """``construct.extent`` of the label's geometry; None for one past 64 bits (the SDK's int64
+    arrays take no such number: ``to_bbox`` raises OverflowError)."""
+    try:
+        return construct.extent(label.geometry)
+    except OverflowError:
+        return None
+
+
+def _far(extent: Optional[Tuple[int, int, int, int]]) -> bool:
+    """Whether an extent (:func:`_extent_or_none`) reaches beyond ``MAX_COORDINATE``."""
+    if extent is None:
+        return True
+    top, left, bottom, right = extent
+    low, high = -MAX_COORDINATE, MAX_COORDINATE
+    return not (low <= top <= high and low <= left <= high and low <= bottom <= high) or not (
+        low <= right <= high
+    )
+
+
+def _outside(extent: Tuple[int, int, int, int], image_size: Tuple[int, int]) -> bool:
+    """Whether a label of this extent has no pixel on the image ``(height, width)``."""
+    top, left, bottom, right = extent
+    height, width = image_size
+    return bottom < 0 or right < 0 or top > height - 1 or left > width - 1
+
+
 def too_far(label: sly.Label) -> bool:
     """Whether a point of ``label`` lies further than ``MAX_COORDINATE`` pixels from 0: a
     number no image has (``1e300`` read through the SDK's ``Label.from_json``, which takes any
     number), refused before a crop or a drawing allocates by it.
+
+    The extent (``construct.extent``: the points' minima and maxima, no Rectangle made) holds
+    every point's furthest coordinate, so one check of its four edges checks every point.
 
     Examples:
         >>> car = sly.ObjClass("car", sly.Polygon)
@@ -155,11 +234,7 @@ def too_far(label: sly.Label) -> bool:
         >>> too_far(sly.Label(sly.Polygon([[0, 0], [0, int(1e300)], [5, 5]]), car))
         True
     """
-    try:
-        box = label.geometry.to_bbox()
-    except OverflowError:  # past 64 bits: the SDK's int64 arrays take no such number
-        return True
-    return max(abs(box.top), abs(box.left), abs(box.bottom), abs(box.right)) > MAX_COORDINATE
+    return _far(_extent_or_none(label))
 
 
 def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
@@ -173,9 +248,7 @@ def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
         >>> wholly_outside(sly.Label(sly.Rectangle(6, 6, 12, 12), car), (8, 8))
         False
     """
-    top, left, bottom, right = construct.extent(label.geometry)
-    height, width = image_size
-    return bottom < 0 or right < 0 or top > height - 1 or left > width - 1
+    return _outside(construct.extent(label.geometry), image_size)
 
 
 @contextmanager
@@ -219,11 +292,25 @@ def record(
     except RECORD_ERRORS as error:
         _warn(warning, skipped_message(where, error, what, image), skipped_kind(error, what))
         return
-    if any(too_far(label) for label in found if isinstance(label, sly.Label)):
+    # Each label's extent, once: its edges hold every point's furthest coordinate (too_far)
+    # and say whether any of it lies on the image (wholly_outside).
+    extents = [_extent_or_none(label) if isinstance(label, sly.Label) else None for label in found]
+    if any(_far(extent) for extent, label in zip(extents, found) if isinstance(label, sly.Label)):
         reason = ValueError(f"a point lies further than {MAX_COORDINATE} pixels from 0")
         _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))
         return
-    if image_size is not None and found and all(wholly_outside(l, image_size) for l in found):
+    if (
+        image_size is not None
+        and found
+        and all(
+            (
+                _outside(extent, image_size)
+                if extent is not None
+                else wholly_outside(label, image_size)
+            )
+            for extent, label in zip(extents, found)
+        )
+    ):
         height, width = image_size
         reason = ValueError(f"lies wholly outside the {width}x{height} (width x height) image")
         _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))

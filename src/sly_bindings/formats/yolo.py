@@ -105,7 +105,7 @@ from sly_bindings.formats.items import (
     FormatItem,
     FormatWarning,
     InvalidFormatError,
-    is_coordinate,
+    are_coordinates,
     items_to_project,
     label_class,
     left_out_message,
@@ -194,13 +194,18 @@ def _closest_vertices(a: Points, b: Points, block: int = 1024) -> Tuple[int, int
     return best_pair
 
 
-def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> Tuple[Points, int]:
+def object_outline(
+    labels: Sequence[sly.Label],
+    image_size: Tuple[int, int],
+    mask: Optional[npt.NDArray[np.bool_]] = None,
+) -> Tuple[Points, int]:
     """The one outline YOLO stores for an object, and how many parts were joined into it.
 
     A single polygon or rectangle label gives its own vertices; anything else gives the outer
     contours of the union of its pixels, left to right, joined by :func:`join_parts`. Points are
     clipped to the image; fewer than 3 (a one- or two-pixel object) are padded by repeating the
-    last, since a YOLO segment needs 3.
+    last, since a YOLO segment needs 3. ``mask``: the union of the labels' pixels, when the
+    caller has it (``groups.merge.group_mask(labels, image_size)``; None: made here).
 
     Raises:
         ValueError: the object has no pixel inside the image.
@@ -225,8 +230,8 @@ def object_outline(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> 
     elif type(geometry) is sly.Polygon:
         outline, parts = geometry.exterior_np[:, ::-1].astype(np.int64), 1
     else:
-        mask = group_mask(labels, image_size).astype(np.uint8)
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        pixels = (group_mask(labels, image_size) if mask is None else mask).astype(np.uint8)
+        contours, _ = cv2.findContours(pixels, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         if not contours:
             raise ValueError(f"an object of {len(labels)} labels has no pixel inside the image")
         rings = sorted((c.reshape(-1, 2) for c in contours), key=lambda r: tuple(r.min(axis=0)))
@@ -361,8 +366,12 @@ def _line_parts(
             )
         if not parts:
             continue
-        outline, joined = object_outline(parts, ann.img_size)
-        if has_holes(parts, ann.img_size):
+        # The union of the parts' pixels, drawn once for the outline and the holes (a single
+        # polygon or rectangle is read from its points by both).
+        single = len(parts) == 1 and type(parts[0].geometry) in (sly.Rectangle, sly.Polygon)
+        mask = None if single else group_mask(parts, ann.img_size)
+        outline, joined = object_outline(parts, ann.img_size, mask)
+        if has_holes(parts, ann.img_size, mask):
             warnings.warn(
                 f"{what}: has holes, filled: a YOLO segment is one outline without holes",
                 YoloWarning,
@@ -383,12 +392,17 @@ def _line_parts(
     return lines, left_out
 
 
-def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
+def has_holes(
+    labels: Sequence[sly.Label],
+    image_size: Tuple[int, int],
+    mask: Optional[npt.NDArray[np.bool_]] = None,
+) -> bool:
     """Whether the area of ``labels`` (one object) has a hole, which a YOLO segment fills.
 
     A single polygon has one when it has an interior ring; a rectangle never; anything else
     when the union of its pixels (``groups.merge.group_mask``) has an inner contour
-    (``cv2.findContours`` with ``RETR_CCOMP``: 8-connected background enclosed by the object).
+    (``cv2.findContours`` with ``RETR_CCOMP``: 8-connected background enclosed by the object);
+    ``mask``: that union, when the caller has it (None: made here).
 
     Examples:
         >>> ring = np.ones((5, 5), bool)
@@ -403,8 +417,8 @@ def has_holes(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> bool:
         return False
     if len(labels) == 1 and type(labels[0].geometry) is sly.Polygon:
         return construct.holes(labels[0].geometry) > 0
-    mask = group_mask(labels, image_size).astype(np.uint8)
-    _, hierarchy = cv2.findContours(mask, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    pixels = (group_mask(labels, image_size) if mask is None else mask).astype(np.uint8)
+    _, hierarchy = cv2.findContours(pixels, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     return hierarchy is not None and bool((hierarchy[0][:, 3] >= 0).any())
 
 
@@ -433,7 +447,7 @@ def yolo_to_annotation(
         [('car', [[1, 1], [1, 5], [5, 5]])]
     """
     height, width = image_size
-    classes = [sly.ObjClass(name, sly.Polygon) for name in class_names]
+    classes = [label_class(name, sly.Polygon) for name in class_names]  # one per name, shared
     labels: List[sly.Label] = []
     for number, line in enumerate(text.splitlines(), start=1):
         where = f"{source}: line {number}"
@@ -447,7 +461,8 @@ def yolo_to_annotation(
                     raise ValueError
             except ValueError:
                 raise InvalidYoloError(f"{where}: expected '<class id> x1 y1 x2 y2 ...' numbers")
-            if not all(is_coordinate(value * max(height, width)) for value in coordinates):
+            side = max(height, width)
+            if not are_coordinates([value * side for value in coordinates]):
                 raise InvalidYoloError(
                     f"{where}: a coordinate lies beyond any image (normalised, 0 to 1 is the "
                     "image): check the file"
@@ -464,7 +479,7 @@ def yolo_to_annotation(
                 except BoxError as error:
                     raise InvalidYoloError(f"{where}: cx cy w h: {error}") from None
                 box_class = label_class(class_names[class_id], sly.Rectangle)
-                found.append(sly.Label(rectangle, box_class))
+                found.append(construct.label(rectangle, box_class))
                 continue
             if len(coordinates) % 2 or len(coordinates) < 6:
                 raise InvalidYoloError(
@@ -476,10 +491,8 @@ def yolo_to_annotation(
                 raise InvalidYoloError(
                     f"{where}: points: the segment lies wholly outside the image"
                 )
-            points = [
-                sly.PointLocation(_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys)
-            ]
-            found.append(sly.Label(construct.polygon(points), classes[class_id]))
+            points = construct.points((_pixel(y, height), _pixel(x, width)) for x, y in zip(xs, ys))
+            found.append(construct.label(construct.polygon(points), classes[class_id]))
     return construct.annotation((height, width), labels)
 
 

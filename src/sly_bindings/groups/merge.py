@@ -321,9 +321,8 @@ def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: in
     else:
         # The SDK's own drawing, on the region only (cv2 clips what falls outside it). A uint8
         # canvas, because on a bool one the SDK draws on a temporary copy and copies it back.
-        drawn = np.zeros(region.shape, dtype=np.uint8)
-        construct.translated(geometry, -(rows.start + top), -(cols.start + left)).draw(drawn, 1)
-        region |= drawn.astype(bool)
+        moved = (geometry, region.shape, -(rows.start + top), -(cols.start + left))
+        region |= construct.drawn(*moved).astype(bool)
 
 
 def _bitmap_class(obj_class: sly.ObjClass) -> sly.ObjClass:

@@ -41,7 +41,7 @@ validate, preview, the stats, the COCO and YOLO exports) takes these rules from 
       otherwise the union of its members' extent (:func:`members_extent`); ``formats/boxes.py``
       turns it into each format's box.
 
-Copy this file on its own: it needs only ``supervisely``.
+Copy this file with ``formats/construct.py``: it needs only ``supervisely`` and that.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ from __future__ import annotations
 from typing import Collection, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import supervisely as sly
+
+from sly_bindings.formats import construct
 
 BBOX_SUFFIX = "_bbox"
 KEYPOINTS_SUFFIX = "_keypoints"
@@ -78,9 +80,10 @@ def group_roles(labels: Sequence[sly.Label]) -> GroupRoles:
         >>> [len(members) for members in roles]
         [1, 1, 0, 0]
     """
-    _check_labels(labels)
     area, box, keypoints, other = [], [], [], []
-    for label in labels:
+    for index, label in enumerate(labels):
+        if not isinstance(label, sly.Label):
+            _check_labels(labels[index : index + 1], index)
         kind = type(label.geometry)
         if kind in (sly.Bitmap, sly.Polygon):
             area.append(label)
@@ -212,12 +215,12 @@ def members_extent(labels: Sequence[sly.Label]) -> sly.Rectangle:
     """
     if len(labels) == 0:
         raise ValueError("no labels to box: pass at least one label")
-    extents = [label.geometry.to_bbox() for label in labels]
+    extents = [construct.extent(label.geometry) for label in labels]  # no Rectangle each
     return sly.Rectangle(
-        top=min(box.top for box in extents),
-        left=min(box.left for box in extents),
-        bottom=max(box.bottom for box in extents),
-        right=max(box.right for box in extents),
+        top=min(box[0] for box in extents),
+        left=min(box[1] for box in extents),
+        bottom=max(box[2] for box in extents),
+        right=max(box[3] for box in extents),
     )
 
 
@@ -242,12 +245,26 @@ def describe_group(
     return leader if not others else f"{leader} + {', '.join(others)}"
 
 
-def _check_labels(labels: Sequence[sly.Label]) -> None:
-    for index, label in enumerate(labels):
+def _check_labels(labels: Sequence[sly.Label], first: int = 0) -> None:
+    for index, label in enumerate(labels, start=first):
         if not isinstance(label, sly.Label):
             raise TypeError(
                 f"labels[{index}] is a {type(label).__name__}, not a sly.Label: pass labels"
             )
+
+
+def _one_class_name(labels: Sequence[sly.Label]) -> Optional[str]:
+    """The class name every label of ``labels`` has, or None when they have two or more (or
+    ``labels`` is empty): the common group, whose leader needs no rule (:func:`group_class`
+    gives a member of that name whatever the roles, areas and ``primary_classes``)."""
+    _check_labels(labels)
+    if not labels:
+        return None
+    name = labels[0].obj_class.name
+    for label in labels:
+        if label.obj_class.name != name:
+            return None
+    return name
 
 
 class GroupDecomposition(NamedTuple):
@@ -365,7 +382,9 @@ def decompose_group(
         >>> len(merged.fragments), merged.parts, merged.merged_classes
         (4, (), ('head', 'hand'))
     """
-    leader = group_class(labels, primary_classes).name
+    leader = _one_class_name(labels)  # the common case: a group of one class leads with it
+    if leader is None or isinstance(primary_classes, str):
+        leader = group_class(labels, primary_classes).name  # its errors, as it raises them
     base = leader
     for tail in (KEYPOINTS_SUFFIX, BBOX_SUFFIX):
         if base.endswith(tail) and len(base) > len(tail):

@@ -127,8 +127,8 @@ from sly_bindings.formats.items import (
     FormatWarning,
     InvalidFormatError,
     check_image_size,
+    are_coordinates,
     excerpt,
-    is_coordinate,
     items_to_project,
     label_class,
 )
@@ -278,7 +278,7 @@ def _instance_labels(
     """The labels of one instance's geometries: a crowd region stays as it is, never bound (many
     objects in one region, not one object in parts); a mask of several blobs is one label per
     blob; several parts are bound under ``key()``."""
-    labels = [sly.Label(geometry, label_class_of(geometry), tags=tags) for geometry in parts]
+    labels = [construct.label(geometry, label_class_of(geometry), tags=tags) for geometry in parts]
     if crowd:
         return labels
     if len(labels) == 1 and isinstance(parts[0], sly.Bitmap):
@@ -382,7 +382,7 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
         not isinstance(values, list)
         or len(values) < 6
         or len(values) % 2
-        or not all(is_coordinate(v) for v in values)
+        or not are_coordinates(values)
     ):
         raise InvalidCocoError(
             f"{field}: a polygon must be [x1, y1, x2, y2, x3, y3, ...] numbers, each within "
@@ -392,7 +392,7 @@ def _polygon(values: Any, field: str) -> sly.Geometry:
     # are not read as a Rectangle (our own rectangles are marked: ``_written_rectangle``).
     xs = [round(v) for v in values[::2]]
     ys = [round(v) for v in values[1::2]]
-    return construct.polygon([sly.PointLocation(y, x) for x, y in zip(xs, ys)])
+    return construct.polygon(construct.points(zip(ys, xs)))
 
 
 def _written_rectangle(polygon: sly.Polygon) -> sly.Geometry:
@@ -1092,13 +1092,13 @@ def keypoint_instance_labels(
     labels: List[sly.Label] = []
     if instance.get("segmentation"):
         labels.extend(
-            sly.Label(geometry, label_class(name, type(geometry)))
+            construct.label(geometry, label_class(name, type(geometry)))
             for geometry in _geometries(instance, image_size, field)
         )
     bbox = instance.get("bbox")
     if bbox is not None:
         rectangle = _bbox_rectangle(bbox, f"{field}: bbox")
-        labels.append(sly.Label(rectangle, label_class(f"{name}{BBOX_TAIL}", sly.Rectangle)))
+        labels.append(construct.label(rectangle, label_class(f"{name}{BBOX_TAIL}", sly.Rectangle)))
     nodes = {
         point: sly.geometry.graph.Node(
             sly.PointLocation(round(values[3 * i + 1]), round(values[3 * i])),

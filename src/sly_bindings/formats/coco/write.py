@@ -1038,14 +1038,14 @@ def _instance(
             "bind the others to their own objects (sly-bindings validate lists them)"
         )
     boxes = group.boxes
-    crowd = any(label.tags.has_key(ISCROWD_TAG) for label in labels)
+    crowd = any(construct.has_tag(label, ISCROWD_TAG) for label in labels)
     instance: Dict[str, Any] = {
         "id": instance_id,
         "image_id": image_id,
         "category_id": category_ids[leader],
         "iscrowd": 1 if crowd else 0,
     }
-    if any(label.tags.has_key(IGNORE_TAG) for label in labels):
+    if any(construct.has_tag(label, IGNORE_TAG) for label in labels):
         instance["ignore"] = 1
     box = None
     if len(boxes) == 1 or not parts:
@@ -1166,4 +1166,7 @@ def _coco_polygon(geometry: Geometry) -> List[float]:
     if type(geometry) is sly.Rectangle:
         top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
         return [float(v) for v in (left, top, right, top, right, bottom, left, bottom)]
-    return [float(value) for value in geometry.exterior_np[:, ::-1].ravel()]
+    # exterior_np[:, ::-1].ravel(), as floats, from the points (no int64 array between)
+    return [
+        float(value) for point in construct.exterior(geometry) for value in (point.col, point.row)
+    ]
