@@ -51,7 +51,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
-from PIL import Image, PngImagePlugin, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from sly_bindings.files.input_paths import SYSTEM_FILE_FIX, system_file_problem
 
@@ -289,22 +289,14 @@ def image_header(
     Raises:
         ``error``: the header gives more than 2^30 pixels (what OpenCV refuses to decode).
 
-    A plain PNG (:func:`plain_png_size`) is sized from its first bytes, as Pillow sizes it,
-    without Pillow's ``Image.open`` (most of a reader's time per image, issue 21); any other
-    file goes to Pillow.
-
     Examples:
         >>> image_header("images/image.jpg", "image images/image.jpg")
         (720, 1280, 1)
     """
-    plain = plain_png_size(_head(path))
-    if plain is not None:  # no eXIf chunk before the pixels: no orientation
-        (height, width), orientation = plain, 1
-    else:
-        read = _pillow_header(path)
-        if read is None:
-            return None
-        width, height, orientation = read
+    read = _pillow_header(path)
+    if read is None:
+        return None
+    width, height, orientation = read
     if width * height > MAX_PIXELS:
         raise error(
             f"{name}: its header gives {width}x{height} pixels, over the 2^30 that OpenCV "
@@ -334,75 +326,6 @@ def _pillow_header(
         return MAX_PIXELS + 1, 1, 1  # Pillow refuses above 2x its limit
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return None
-
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-PNG_HEAD_BYTES = 4096  # what plain_png_size reads: IHDR and a few small chunks before IDAT
-# Chunks a plain PNG may have between IHDR and IDAT, with the least length Pillow's handler
-# reads (PngImagePlugin.PngStream.chunk_pHYs, chunk_sRGB, chunk_gAMA): none sizes or turns the
-# image. Any other chunk (eXIf, iCCP, tEXt, acTL, ...) sends the file to Pillow.
-PLAIN_PNG_CHUNKS = {b"pHYs": 9, b"sRGB": 1, b"gAMA": 4}
-
-
-def _head(path: Union[str, "os.PathLike[str]", bytes]) -> bytes:
-    """The first ``PNG_HEAD_BYTES`` of an image (its bytes, or its file); b"" when the file
-    cannot be read (Pillow then says so)."""
-    if isinstance(path, bytes):
-        return path[:PNG_HEAD_BYTES]
-    try:
-        with open(path, "rb") as file:
-            return file.read(PNG_HEAD_BYTES)
-    except (OSError, ValueError):
-        return b""
-
-
-def plain_png_size(head: bytes) -> Optional[Tuple[int, int]]:
-    """``(height, width)`` of a plain PNG from its first bytes ``head``, exactly as Pillow's
-    ``Image.open`` sizes it; None for anything else (then Pillow reads the file).
-
-    Plain: the PNG signature; an IHDR chunk of 13 bytes, its CRC right, a bit depth and colour
-    type Pillow knows (``PngImagePlugin._MODES``), filter method 0, width and height from 1 and
-    within ``Image.MAX_IMAGE_PIXELS`` pixels; then only ``PLAIN_PNG_CHUNKS`` (each long enough,
-    its CRC right) up to the first IDAT. For such a file Pillow's ``PngImageFile._open`` reads
-    the same chunks, finds the same size and no EXIF (so orientation 1), and raises nothing:
-    ``files/images.image_header`` gives the same answer either way
-    (``tests/files/test_image_header.py`` compares them).
-
-    Examples:
-        >>> png = sly.image.write_bytes(np.zeros((4, 6, 3), np.uint8), ".png")
-        >>> plain_png_size(png), plain_png_size(png[:20]), plain_png_size(b"GIF89a")
-        ((4, 6), None, None)
-    """
-    if head[:8] != PNG_SIGNATURE or head[8:16] != b"\x00\x00\x00\x0dIHDR" or len(head) < 41:
-        return None
-    header = head[16:29]
-    if zlib.crc32(head[12:29]) != int.from_bytes(head[29:33], "big"):
-        return None
-    width, height = int.from_bytes(header[0:4], "big"), int.from_bytes(header[4:8], "big")
-    modes = getattr(PngImagePlugin, "_MODES", {})
-    limit = Image.MAX_IMAGE_PIXELS
-    if (
-        (header[8], header[9]) not in modes
-        or header[11] != 0
-        or width < 1
-        or height < 1
-        or (limit is not None and width * height > limit)
-    ):
-        return None
-    position = 33
-    while len(head) >= position + 8:
-        length = int.from_bytes(head[position : position + 4], "big")
-        kind = head[position + 4 : position + 8]
-        if kind == b"IDAT":
-            return height, width
-        least = PLAIN_PNG_CHUNKS.get(kind)
-        end = position + 8 + length
-        if least is None or length < least or len(head) < end + 4:
-            return None
-        if zlib.crc32(head[position + 4 : end]) != int.from_bytes(head[end : end + 4], "big"):
-            return None
-        position = end + 4
-    return None
 
 
 def _check_regular_file(

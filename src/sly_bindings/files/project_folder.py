@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, Ty
 import supervisely as sly
 
 from sly_bindings.files.images import check_encoded_geometry, oriented_size
+from sly_bindings.files.limits import positive_setting
 from sly_bindings.files.input_paths import (
     SYSTEM_FILE_FIX,
     absence,
@@ -29,7 +30,6 @@ from sly_bindings.files.input_paths import (
 )
 from sly_bindings.formats import construct
 from sly_bindings.formats.records import record
-from sly_bindings.server.timeouts import positive_setting
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -281,7 +281,7 @@ def read_annotation_json(path: PathLike) -> Any:
 
     Raises:
         ProjectFolderError: as :func:`read_json`, or the file is larger; it is named.
-        TimeoutSettingError: ``SLY_MAX_ANNOTATION_MB`` is not a number above 0 (it is named).
+        SettingError: ``SLY_MAX_ANNOTATION_MB`` is not a number above 0 (it is named).
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically

@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
-import os
 from typing import Any, Iterator, Optional, Tuple
 
 import requests
+
+from sly_bindings.files.limits import SettingError, positive_setting
 
 CONNECT_VARIABLE, DEFAULT_CONNECT_SEC = "SLY_CONNECT_TIMEOUT_SEC", 10.0
 READ_VARIABLE, DEFAULT_READ_SEC = "SLY_READ_TIMEOUT_SEC", 60.0
 
 
-class TimeoutSettingError(ValueError):
-    """A timeout variable that is not a positive number; the message names it and the fix."""
+# A timeout variable that is not a positive number (the one rule: files/limits.py).
+TimeoutSettingError = SettingError
 
 
 def configured_timeouts() -> Tuple[float, float]:
@@ -54,30 +54,6 @@ def configured_timeouts() -> Tuple[float, float]:
 
 def _seconds(name: str, default: float) -> float:
     return positive_setting(name, default)
-
-
-def positive_setting(name: str, default: float, unit: str = "seconds") -> float:
-    """A number above 0 from the environment variable ``name``, or ``default`` when unset.
-
-    Raises:
-        TimeoutSettingError: the variable is set to anything else (the message names it).
-
-    Examples:
-        >>> positive_setting("NOT_SET_ANYWHERE", 300.0)
-        300.0
-    """
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise TimeoutSettingError(
-            f"{name}={value!r} must be a number of {unit} above 0: fix or unset it"
-        )
-    return number
 
 
 @contextlib.contextmanager
