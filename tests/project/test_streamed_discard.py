@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 from bound_projects import META, write_local_project
 from commands import sly_bindings_in_process
 from sly_bindings.files import project_folder
-from sly_bindings.files.json_stream import MAX_DEPTH, encode_events, json_events_of
+from sly_bindings.files.json_stream import (
+    CHUNK_BYTES,
+    MAX_DEPTH,
+    encode_events,
+    json_events_of,
+)
 from sly_bindings.files.project_folder import JsonKeyWarning, ProjectFolderError
 from sly_bindings.project import local_pipeline
 from sly_bindings.project.discard_file import discard_in_file
@@ -202,6 +207,9 @@ BAD_FILES = {
     "NaN": (b'{"objects": [{"classTitle": "car", "instance": NaN}]}', "no NaN"),
     "1e400": (b'{"objects": [], "size": 1e400}', "no NaN, Infinity, 1e400"),
     "lone surrogate": (b'{"objects": [], "description": "\\ud800x"}', "lone UTF-16 surrogate"),
+    # yajl writes a lone low half as bytes that are not UTF-8: named as what it is
+    "lone low surrogate": (b'{"objects": [], "description": "\\udc00x"}', "UTF-16 surrogate"),
+    "low before high": (b'{"objects": [], "d": "\\ude00\\ud83d"}', "UTF-16 surrogate"),
     "too deep": (
         b'{"objects": [], "x": ' + b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1) + b"}",
         "nested too deep",
@@ -229,7 +237,23 @@ def test_a_bad_file_is_left_as_it_was_and_named_in_one_line(
     assert "instance" not in (directory / "ds0" / "ann" / "persons.png.json").read_text()
 
 
-@pytest.mark.parametrize("content", [b'{"objects": [], "description": "\\ud83d\\ude00"}'])
+def _across_a_read(escaped: bytes, before_end: int) -> bytes:
+    """An annotation whose ``escaped`` text starts ``before_end`` bytes before the end of the
+    reader's first read (json_stream.CHUNK_BYTES)."""
+    head = b'{"objects": [], "description": "'
+    return head + b"x" * (CHUNK_BYTES - before_end - len(head)) + escaped + b'"}'
+
+
+PAIR = b"\\ud83d\\ude00"  # an emoji as json.dumps writes it (ensure_ascii)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"objects": [], "description": "\\ud83d\\ude00"}']
+    # a pair that a read of the file cuts, at every place it can be cut (was: "lone surrogate")
+    + [_across_a_read(PAIR, before_end) for before_end in range(1, len(PAIR) + 1)]
+    + [_across_a_read(PAIR * 2, before_end) for before_end in (7, 13, 19)],
+)
 def test_an_escaped_surrogate_pair_is_read(tmp_path, content):
     path = tmp_path / "a.json"
     path.write_bytes(content)
