@@ -367,3 +367,67 @@ def test_a_raised_bound_reads_the_file(tmp_path, monkeypatch):
     assert sly_bindings_in_process("report", str(directory)) == 2
     monkeypatch.setenv("SLY_MAX_ANNOTATION_MB", str(size / 2**20))
     assert sly_bindings_in_process("report", str(directory)) == 0
+
+
+# a file another program rewrites between the two readings (an annotation tool saving it)
+
+
+def _reordered(ann_json):
+    return {**ann_json, "objects": ann_json["objects"][::-1]}
+
+
+def _one_more(ann_json):
+    return {**ann_json, "objects": ann_json["objects"] + ann_json["objects"][:1]}
+
+
+def _one_less(ann_json):
+    return {**ann_json, "objects": ann_json["objects"][1:]}
+
+
+def _renamed(ann_json):  # the same length and labels: only a key's spelling differs
+    return {
+        **ann_json,
+        "objects": [
+            {**label, "instance": f"{label['instance']}x"} if "instance" in label else label
+            for label in ann_json["objects"]
+        ],
+    }
+
+
+REWRITES = {
+    "labels in another order": lambda text: json.dumps(_reordered(json.loads(text)), indent=4),
+    "a label more": lambda text: json.dumps(_one_more(json.loads(text)), indent=4),
+    "a label less": lambda text: json.dumps(_one_less(json.loads(text)), indent=4),
+    "another key, same length": lambda text: json.dumps(_renamed(json.loads(text)), indent=4),
+    "cut short": lambda text: text[: len(text) // 2],
+}
+
+
+@pytest.mark.parametrize("rewrite", REWRITES)
+def test_a_file_rewritten_between_the_readings_is_left_as_rewritten_and_named(
+    tmp_path, stream_everything, monkeypatch, capsys, rewrite
+):
+    from sly_bindings.project import discard_file
+
+    directory = write_local_project(tmp_path / "project", datasets=("ds0",))
+    path = directory / "ds0" / "ann" / "bound.png.json"
+    rewritten = REWRITES[rewrite](path.read_text())
+    assert "instance" in path.read_text()
+    events, readings = discard_file.json_events, []
+
+    def events_then_rewrite(events_path, *args):
+        yield from events(events_path, *args)
+        if Path(events_path) == path and not readings:  # the first reading of the file ends
+            readings.append(events_path)
+            path.write_text(rewritten)  # in place, as an editor saving it
+
+    monkeypatch.setattr(discard_file, "json_events", events_then_rewrite)
+
+    assert sly_bindings_in_process("discard", directory, "--classes", "car") == 2
+
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error: ") and str(path) in error
+    assert path.read_text() == rewritten  # never a mix of the two files
+    assert sorted(os.listdir(path.parent)) == sorted(
+        f"{name}.json" for name in os.listdir(directory / "ds0" / "img")
+    )

@@ -33,6 +33,8 @@ import ijson
 
 from sly_bindings.files.project_folder import PathLike, ProjectFolderError, check_json_file
 
+# A hashlib object (what json_events feeds the bytes it reads).
+Digest = Any
 Event = Tuple[str, Any]  # ijson.basic_parse: ("start_map", None), ("map_key", "size"), ...
 # Deeper nesting is refused, as json.load refuses it (RecursionError past ~1,000 levels).
 MAX_DEPTH = 1000
@@ -62,14 +64,16 @@ class _SurrogateCheck:
     LOW = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
     PAIR = 12  # bytes of an escaped pair: \\ud83d\\ude97
 
-    def __init__(self, file: BinaryIO, path: PathLike):
-        self.file, self.path, self.tail = file, path, b""
+    def __init__(self, file: BinaryIO, path: PathLike, digest: Optional[Digest] = None):
+        self.file, self.path, self.tail, self.digest = file, path, b"", digest
 
     def read(self, size: int = -1) -> bytes:
         """The next bytes of the file, every escape in them judged before they are given (the
         parser would read a lone surrogate otherwise); b"" only at the end of the file."""
         while True:
             data = self.file.read(size)
+            if self.digest is not None:
+                self.digest.update(data)
             text = self.tail + data
             # An escape starting in the last PAIR - 1 bytes is judged with the next read.
             end = len(text) if not data else len(text) - (self.PAIR - 1)
@@ -92,10 +96,11 @@ class _SurrogateCheck:
                 return text[:judged]
 
 
-def json_events(path: PathLike) -> Iterator[Event]:
+def json_events(path: PathLike, digest: Optional[Digest] = None) -> Iterator[Event]:
     """The events of the JSON file at ``path`` (``ijson.basic_parse``, numbers as int or
     float), after the checks of ``files.project_folder.read_json`` (a regular file, not under
-    /proc, /sys or /dev).
+    /proc, /sys or /dev). Every byte read is given to ``digest`` too (``hashlib``), for a
+    caller that reads the file twice to check that it read the same file.
 
     Raises:
         ProjectFolderError: the file cannot be read, or is not UTF-8 JSON this reader takes
@@ -115,7 +120,7 @@ def json_events(path: PathLike) -> Iterator[Event]:
     try:
         with open(path, "rb") as file:
             events = ijson.basic_parse(
-                _SurrogateCheck(file, path), use_float=True, buf_size=CHUNK_BYTES
+                _SurrogateCheck(file, path, digest), use_float=True, buf_size=CHUNK_BYTES
             )
             for event in events:
                 if event[0] in ("start_map", "start_array"):
