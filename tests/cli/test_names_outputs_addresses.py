@@ -32,6 +32,9 @@ NAMES = {
     "escape": "\x1b[31mcar\x1b[0m",
     "NEL": "car\x85x",
     "line separator": "car\u2028x",
+    # invisible format characters (were printed raw): a row shown reversed, names alike
+    "right-to-left override": "car\u202eds0    9 images",
+    "zero-width space": "car\u200bx",
 }
 
 
