@@ -403,6 +403,8 @@ SETTINGS = [
         ("short", "pw5"),
         ("percent-encoded", "pa55%40word%3A0123456789"),
         ("with markup", "pa55&<word>-0123456789"),
+        # typed as it is: the address is refused at once, the password blanked in the line
+        ("with a slash and a hash", "pa55/word#0123456789"),
     )
     for what, answer in (
         ("500 retried", faults.echo("plain", 500)),

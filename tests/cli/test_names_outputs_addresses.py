@@ -32,6 +32,9 @@ NAMES = {
     "escape": "\x1b[31mcar\x1b[0m",
     "NEL": "car\x85x",
     "line separator": "car\u2028x",
+    # invisible format characters (were printed raw): a row shown reversed, names alike
+    "right-to-left override": "car\u202eds0    9 images",
+    "zero-width space": "car\u200bx",
 }
 
 
@@ -223,6 +226,14 @@ ADDRESSES = {
     "no scheme": ("me:pa55-word-0123@app.example.com", "pa55-word-0123"),
     "an open bracket": ("http://me:pa55-word-0123@[::1", "pa55-word-0123"),
     "a bad port": ("http://me:pa55-word-0123@host:99999", "pa55-word-0123"),
+    # typed as it is, a / ? or # ends the user part for a URL parser (was: shown whole)
+    "with a slash": ("http://me:pa55/word-0123@127.0.0.1:9", "pa55/word-0123"),
+    "with a hash": ("http://me:pa55#word-0123@127.0.0.1:9", "pa55#word-0123"),
+    "with a question mark": ("http://me:pa55?word-0123@127.0.0.1:9", "pa55?word-0123"),
+    "digits then a slash": ("http://me:1234/word-0123@127.0.0.1:9", "1234/word-0123"),
+    "an @ too": ("http://me:pa55@word-0123@127.0.0.1:9", "pa55@word-0123"),
+    "a backslash": ("http://me:pa55\\word-0123@127.0.0.1:9", "pa55\\word-0123"),
+    "outside Latin-1": ("http://me:пароль-0123@127.0.0.1:9", "пароль-0123"),
 }
 
 
@@ -238,7 +249,20 @@ def test_the_password_is_found_and_blanked_in_any_address(name, monkeypatch):
     assert password not in redact(f"retrying {address}/public/api/v3/projects.info")
 
 
-@pytest.mark.parametrize("name", ["no scheme", "an open bracket", "a bad port"])
+REFUSED_ADDRESSES = {
+    "no scheme": "not a server address",
+    "an open bracket": "not a server address",
+    "a bad port": "not a server address",
+    "with a slash": "not a server address",
+    "with a hash": "not a server address",
+    "with a question mark": "not a server address",
+    # a URL to Python, not to urllib3 or requests (was: an unexpected RuntimeError, exit 1)
+    "a backslash": "has a backslash",
+    "outside Latin-1": "outside Latin-1, which HTTP Basic auth cannot send",
+}
+
+
+@pytest.mark.parametrize("name", REFUSED_ADDRESSES)
 def test_an_address_that_is_not_one_is_refused_without_its_password(name, monkeypatch):
     address, password = ADDRESSES[name]
     if name == "no scheme":
@@ -246,6 +270,14 @@ def test_an_address_that_is_not_one_is_refused_without_its_password(name, monkey
     with pytest.raises(UserError) as refused:
         checked_address(address)
     assert password not in str(refused.value) and ":***@" in str(refused.value)
+    assert REFUSED_ADDRESSES[name] in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "address", ["http://me:pa%C3%9F-0123@h:9", "http://me:p%C3%A4ss@h", "http://h:9", "h.example"]
+)
+def test_an_address_requests_can_send_is_taken(address):
+    assert checked_address(address).startswith("http")
 
 
 @pytest.mark.parametrize("name", ADDRESSES)

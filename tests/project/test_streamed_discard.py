@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 from bound_projects import META, write_local_project
 from commands import sly_bindings_in_process
 from sly_bindings.files import project_folder
-from sly_bindings.files.json_stream import MAX_DEPTH, encode_events, json_events_of
+from sly_bindings.files.json_stream import (
+    CHUNK_BYTES,
+    MAX_DEPTH,
+    encode_events,
+    json_events_of,
+)
 from sly_bindings.files.project_folder import JsonKeyWarning, ProjectFolderError
 from sly_bindings.project import local_pipeline
 from sly_bindings.project.discard_file import discard_in_file
@@ -202,6 +207,9 @@ BAD_FILES = {
     "NaN": (b'{"objects": [{"classTitle": "car", "instance": NaN}]}', "no NaN"),
     "1e400": (b'{"objects": [], "size": 1e400}', "no NaN, Infinity, 1e400"),
     "lone surrogate": (b'{"objects": [], "description": "\\ud800x"}', "lone UTF-16 surrogate"),
+    # yajl writes a lone low half as bytes that are not UTF-8: named as what it is
+    "lone low surrogate": (b'{"objects": [], "description": "\\udc00x"}', "UTF-16 surrogate"),
+    "low before high": (b'{"objects": [], "d": "\\ude00\\ud83d"}', "UTF-16 surrogate"),
     "too deep": (
         b'{"objects": [], "x": ' + b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1) + b"}",
         "nested too deep",
@@ -229,7 +237,23 @@ def test_a_bad_file_is_left_as_it_was_and_named_in_one_line(
     assert "instance" not in (directory / "ds0" / "ann" / "persons.png.json").read_text()
 
 
-@pytest.mark.parametrize("content", [b'{"objects": [], "description": "\\ud83d\\ude00"}'])
+def _across_a_read(escaped: bytes, before_end: int) -> bytes:
+    """An annotation whose ``escaped`` text starts ``before_end`` bytes before the end of the
+    reader's first read (json_stream.CHUNK_BYTES)."""
+    head = b'{"objects": [], "description": "'
+    return head + b"x" * (CHUNK_BYTES - before_end - len(head)) + escaped + b'"}'
+
+
+PAIR = b"\\ud83d\\ude00"  # an emoji as json.dumps writes it (ensure_ascii)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"objects": [], "description": "\\ud83d\\ude00"}']
+    # a pair that a read of the file cuts, at every place it can be cut (was: "lone surrogate")
+    + [_across_a_read(PAIR, before_end) for before_end in range(1, len(PAIR) + 1)]
+    + [_across_a_read(PAIR * 2, before_end) for before_end in (7, 13, 19)],
+)
 def test_an_escaped_surrogate_pair_is_read(tmp_path, content):
     path = tmp_path / "a.json"
     path.write_bytes(content)
@@ -343,3 +367,67 @@ def test_a_raised_bound_reads_the_file(tmp_path, monkeypatch):
     assert sly_bindings_in_process("report", str(directory)) == 2
     monkeypatch.setenv("SLY_MAX_ANNOTATION_MB", str(size / 2**20))
     assert sly_bindings_in_process("report", str(directory)) == 0
+
+
+# a file another program rewrites between the two readings (an annotation tool saving it)
+
+
+def _reordered(ann_json):
+    return {**ann_json, "objects": ann_json["objects"][::-1]}
+
+
+def _one_more(ann_json):
+    return {**ann_json, "objects": ann_json["objects"] + ann_json["objects"][:1]}
+
+
+def _one_less(ann_json):
+    return {**ann_json, "objects": ann_json["objects"][1:]}
+
+
+def _renamed(ann_json):  # the same length and labels: only a key's spelling differs
+    return {
+        **ann_json,
+        "objects": [
+            {**label, "instance": f"{label['instance']}x"} if "instance" in label else label
+            for label in ann_json["objects"]
+        ],
+    }
+
+
+REWRITES = {
+    "labels in another order": lambda text: json.dumps(_reordered(json.loads(text)), indent=4),
+    "a label more": lambda text: json.dumps(_one_more(json.loads(text)), indent=4),
+    "a label less": lambda text: json.dumps(_one_less(json.loads(text)), indent=4),
+    "another key, same length": lambda text: json.dumps(_renamed(json.loads(text)), indent=4),
+    "cut short": lambda text: text[: len(text) // 2],
+}
+
+
+@pytest.mark.parametrize("rewrite", REWRITES)
+def test_a_file_rewritten_between_the_readings_is_left_as_rewritten_and_named(
+    tmp_path, stream_everything, monkeypatch, capsys, rewrite
+):
+    from sly_bindings.project import discard_file
+
+    directory = write_local_project(tmp_path / "project", datasets=("ds0",))
+    path = directory / "ds0" / "ann" / "bound.png.json"
+    rewritten = REWRITES[rewrite](path.read_text())
+    assert "instance" in path.read_text()
+    events, readings = discard_file.json_events, []
+
+    def events_then_rewrite(events_path, *args):
+        yield from events(events_path, *args)
+        if Path(events_path) == path and not readings:  # the first reading of the file ends
+            readings.append(events_path)
+            path.write_text(rewritten)  # in place, as an editor saving it
+
+    monkeypatch.setattr(discard_file, "json_events", events_then_rewrite)
+
+    assert sly_bindings_in_process("discard", directory, "--classes", "car") == 2
+
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("error: ") and str(path) in error
+    assert path.read_text() == rewritten  # never a mix of the two files
+    assert sorted(os.listdir(path.parent)) == sorted(
+        f"{name}.json" for name in os.listdir(directory / "ds0" / "img")
+    )

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Optional, Union
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from dotenv import dotenv_values, load_dotenv
 
@@ -231,7 +231,40 @@ def checked_address(address: str) -> str:
             f"SERVER_ADDRESS={shown_address(address)!r} is not a server address: use the form "
             "https://app.supervisely.com or http://host:port"
         )
+    problem = sendable_address_problem(normalised)
+    if problem is not None:
+        raise UserError(f"SERVER_ADDRESS={shown_address(address)!r} {problem}")
     return normalised
+
+
+def sendable_address_problem(address: str) -> Optional[str]:
+    r"""What makes ``address``, a valid URL, one that the HTTP library cannot send, or None.
+
+    urllib3 reads a backslash as ``/`` (as browsers do) where Python's URL parser does not, and
+    requests sends the user and password as Basic auth in Latin-1, percent-decoded.
+
+    Examples:
+        >>> sendable_address_problem("https://me:pa55@app.example.com") is None
+        True
+        >>> sendable_address_problem("https://me:pa\\55@app.example.com")
+        'has a backslash, which the HTTP library reads as a /: write it as %5C in a password, or remove it'
+        >>> sendable_address_problem("https://me:%D0%BF55@h")[:49]
+        'has a user or password with a character outside L'
+    """
+    if "\\" in address:
+        return (
+            "has a backslash, which the HTTP library reads as a /: write it as %5C in a password, "
+            "or remove it"
+        )
+    user_part = address.split("://", 1)[-1].rpartition("@")[0]
+    try:
+        unquote(user_part, errors="strict").encode("latin-1")
+    except (UnicodeDecodeError, UnicodeEncodeError):
+        return (
+            "has a user or password with a character outside Latin-1, which HTTP Basic auth "
+            "cannot send: use one of Latin-1 characters, or an address without it"
+        )
+    return None
 
 
 def workspace_id(sources: Dict[str, str]) -> int:

@@ -33,6 +33,8 @@ import ijson
 
 from sly_bindings.files.project_folder import PathLike, ProjectFolderError, check_json_file
 
+# A hashlib object (what json_events feeds the bytes it reads).
+Digest = Any
 Event = Tuple[str, Any]  # ijson.basic_parse: ("start_map", None), ("map_key", "size"), ...
 # Deeper nesting is refused, as json.load refuses it (RecursionError past ~1,000 levels).
 MAX_DEPTH = 1000
@@ -49,38 +51,56 @@ STRICTER = (
 
 
 class _SurrogateCheck:
-    """A binary file whose ``read`` raises ProjectFolderError at an escaped UTF-16 high
-    surrogate not followed by an escaped low one (yajl reads it as ``?``, json.load keeps it).
+    """A binary file whose ``read`` raises ProjectFolderError at an escaped UTF-16 surrogate
+    that is not half of a pair: a high one not followed by an escaped low one, or a low one
+    not preceded by a high one (yajl reads the first as ``?`` and writes the second as bytes
+    that are not UTF-8; json.load keeps both).
 
-    Conservative: an escaped backslash followed by the text ``ud800`` is refused too.
+    A pair is judged whole even when a read ends inside it: the last 11 bytes of a read are
+    given with the next one. Conservative: an escaped backslash followed by the text ``ud800`` is refused too.
     """
 
-    HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+    SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
     LOW = re.compile(rb"\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+    PAIR = 12  # bytes of an escaped pair: \\ud83d\\ude97
 
-    def __init__(self, file: BinaryIO, path: PathLike):
-        self.file, self.path, self.tail = file, path, b""
+    def __init__(self, file: BinaryIO, path: PathLike, digest: Optional[Digest] = None):
+        self.file, self.path, self.tail, self.digest = file, path, b"", digest
 
     def read(self, size: int = -1) -> bytes:
-        data = self.file.read(size)
-        text = self.tail + data
-        end = len(text) if not data else len(text) - 6  # the last 6 bytes: judged next time
-        for found in self.HIGH.finditer(text):
-            if found.start() >= end:
-                break
-            if not self.LOW.match(text, found.end()):
+        """The next bytes of the file, every escape in them judged before they are given (the
+        parser would read a lone surrogate otherwise); b"" only at the end of the file."""
+        while True:
+            data = self.file.read(size)
+            if self.digest is not None:
+                self.digest.update(data)
+            text = self.tail + data
+            # An escape starting in the last PAIR - 1 bytes is judged with the next read.
+            end = len(text) if not data else len(text) - (self.PAIR - 1)
+            position = 0
+            while True:
+                found = self.SURROGATE.search(text, position)
+                if found is None or found.start() >= end:
+                    break
+                position = found.end()
+                if found.group()[3:4] in b"89abAB" and self.LOW.match(text, position):
+                    position += 6  # a pair: its low half is not judged again
+                    continue
                 raise ProjectFolderError(
                     f"{os.fspath(self.path)}: not valid JSON for this reader (an escaped lone "
                     f"UTF-16 surrogate, {found.group().decode()}) {STRICTER}: {FIX}"
                 )
-        self.tail = text[max(end, 0) :]
-        return data
+            judged = max(end, position, 0)
+            self.tail = text[judged:]
+            if judged or not data:
+                return text[:judged]
 
 
-def json_events(path: PathLike) -> Iterator[Event]:
+def json_events(path: PathLike, digest: Optional[Digest] = None) -> Iterator[Event]:
     """The events of the JSON file at ``path`` (``ijson.basic_parse``, numbers as int or
     float), after the checks of ``files.project_folder.read_json`` (a regular file, not under
-    /proc, /sys or /dev).
+    /proc, /sys or /dev). Every byte read is given to ``digest`` too (``hashlib``), for a
+    caller that reads the file twice to check that it read the same file.
 
     Raises:
         ProjectFolderError: the file cannot be read, or is not UTF-8 JSON this reader takes
@@ -100,7 +120,7 @@ def json_events(path: PathLike) -> Iterator[Event]:
     try:
         with open(path, "rb") as file:
             events = ijson.basic_parse(
-                _SurrogateCheck(file, path), use_float=True, buf_size=CHUNK_BYTES
+                _SurrogateCheck(file, path, digest), use_float=True, buf_size=CHUNK_BYTES
             )
             for event in events:
                 if event[0] in ("start_map", "start_array"):

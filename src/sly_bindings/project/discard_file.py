@@ -19,12 +19,17 @@ twice as a stream of JSON events (``files.json_stream``, ijson):
 
 Memory: one flag per label, and one frame per open JSON object or array.
 
+The two readings must read the same file: a file that another program rewrites between them
+(an annotation tool saving it) would have the keys of other labels dropped. Both readings are
+hashed, and the new file is given up (:class:`ChangedWhileRead`) unless they match.
+
 :class:`DiscardEdit` is ``sly-bindings discard``'s edit: a ``JsonEdit`` (``discard_in_json``)
 that ``project.local_pipeline`` runs on the file itself when the file is large.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, Tuple
 
@@ -32,12 +37,16 @@ import supervisely as sly
 
 from bindings import class_name_set
 from sly_bindings.files.json_stream import Event, encode_events, json_events, repeated_keys
-from sly_bindings.files.project_folder import PathLike, repeated_keys_warning
+from sly_bindings.files.project_folder import PathLike, ProjectFolderError, repeated_keys_warning
 from sly_bindings.project.edits import INSTANCE, UnreadableAnnotationError, discard_in_json
 
 STARTS = ("start_map", "start_array")
 ENDS = ("end_map", "end_array")
 NO_OBJECTS = "has no list of objects: it is not a Supervisely annotation; fix or export it again"
+
+
+class ChangedWhileRead(ProjectFolderError):
+    """The annotation file changed between the two readings of :func:`discard_in_file`."""
 
 
 class _Objects:
@@ -176,7 +185,8 @@ def without_instances(events: Iterable[Event], plan: DiscardPlan) -> Iterator[Ev
                 in_target = seen == plan.occurrence and kind == "start_array"
             elif depth == 3 and in_target:
                 label += 1
-                in_dropped = kind == "start_map" and plan.drop[label] == 1
+                # (a label past the plan's is in a file that changed: discard_in_file sees it)
+                in_dropped = kind == "start_map" and label < len(plan.drop) and plan.drop[label]
         elif kind in ENDS:
             if depth == 3:
                 in_dropped = False
@@ -206,12 +216,15 @@ def discard_in_file(
     asked for: write them to another file, e.g. ``files.atomic.write_chunks_atomically``).
 
     The file is read whole once before this returns (every problem is found then), and again
-    as the chunks are taken.
+    as the chunks are taken; when the second reading has not read the bytes of the first,
+    taking the last chunk raises :class:`ChangedWhileRead` (write the chunks to a temporary
+    file, and keep it only when they all came).
 
     Raises:
         ProjectFolderError: the file cannot be read or is not JSON this reader takes
             (``files.json_stream``); it is named.
         UnreadableAnnotationError: as ``discard_in_json``.
+        ChangedWhileRead: (as the chunks are taken) the file changed between the readings.
 
     Examples:
         >>> import json, tempfile
@@ -224,15 +237,31 @@ def discard_in_file(
         True
     """
     repeated: List[str] = []
+    first = hashlib.blake2b()
     try:
-        plan = discard_plan(repeated_keys(json_events(path), repeated), class_names, meta)
+        plan = discard_plan(repeated_keys(json_events(path, first), repeated), class_names, meta)
     except UnreadableAnnotationError:  # a JSON file, read whole: say what read_json says
         repeated_keys_warning(path, repeated)
         raise
     repeated_keys_warning(path, repeated)
     if plan is None:
         return None
-    return encode_events(without_instances(json_events(path), plan))
+    second = hashlib.blake2b()
+    chunks = encode_events(without_instances(json_events(path, second), plan))
+    return _same_file_read(chunks, path, first, second)
+
+
+def _same_file_read(
+    chunks: Iterator[bytes], path: PathLike, first: Any, second: Any
+) -> Iterator[bytes]:
+    """``chunks`` (made while the digest ``second`` reads the file); after the last, a
+    ChangedWhileRead unless ``second`` read the bytes ``first`` read."""
+    yield from chunks
+    if second.digest() != first.digest():
+        raise ChangedWhileRead(
+            f"{os.fspath(path)}: changed while discard read it (another program wrote it): it "
+            "is left as that program wrote it; run again when nothing else writes the project"
+        )
 
 
 class DiscardEdit(NamedTuple):

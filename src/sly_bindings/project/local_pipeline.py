@@ -124,7 +124,6 @@ def edit_local_dataset(
             new, outcome = edit_one(lambda _, path: on_file(path), name, lambda: path, path)
         else:
             new, outcome = edit_one(edit, name, lambda: read_annotation_json(path), path)
-        summary += outcome
         if new is not None and not dry_run:
             try:
                 if on_file is not None:
@@ -135,8 +134,12 @@ def edit_local_dataset(
                 if not is_disk_problem(error):
                     raise
                 folder = os.path.dirname(os.path.abspath(path))
-                raise SavingStopped(error, folder, dataset.name, summary) from error
-            summary += EditSummary(saved=1)
+                raise SavingStopped(error, folder, dataset.name, summary + outcome) from error
+            except ValueError as error:  # a file streamed that changed as it was read: left
+                outcome = EditSummary(images=1, skipped=1, first_skip=str(error))
+            else:
+                outcome += EditSummary(saved=1)
+        summary += outcome
         if progress is not None:
             progress(1)
     return summary

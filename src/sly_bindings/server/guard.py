@@ -144,17 +144,24 @@ def address_password(address: str) -> Optional[str]:
     """The password in the user part of ``address`` (``https://user:password@host``), or None;
     read the way a URL parser splits the address (the last ``@`` before the path ends the user
     part), without one, so that an address that parser refuses (``http://u:pw@[::1``) has its
-    password found too.
+    password found too. With no ``@`` there, the user part ends at the last ``@`` of all: a
+    password with ``/``, ``?`` or ``#`` typed as it is (which the parser reads as the start of
+    a path) is still a secret (an ``@`` in a path after a port blanks the port too: a rare
+    address, shown blanked rather than a password shown).
 
     Examples:
         >>> address_password("https://me:pa:55@app.example.com/x"), address_password("h:80")
         ('pa:55', None)
+        >>> address_password("https://me:se/cr#t?99@app.example.com")
+        'se/cr#t?99'
         >>> address_password("me:pa55@[::1")
         'pa55'
     """
     rest = address.strip()
     rest = rest.split("://", 1)[1] if "://" in rest else rest
     user_part, at, _ = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")
+    if not at:  # a password with / ? or # in it, which a URL parser cuts: up to the last @
+        user_part, at, _ = rest.rpartition("@")
     password = user_part.partition(":")[2] if at else ""
     return password or None
 
