@@ -401,8 +401,7 @@ def test_reading_a_hand_made_task(tmp_path):
         ("<annotations><image></annotations>", [], "annotations.xml: not well-formed XML"),
         # Another root.
         ("<tasks/>", [], "annotations.xml: <tasks>: the root must be <annotations>"),
-        # The image file is not there.
-        (TASK_XML, ["a.png"], "<image name='b.png'>: name: no file"),
+        # (An image file that is not there is one image left out: tests/formats/test_missing_images.py)
         # A colour that is not #rrggbb.
         (
             TASK_XML.replace("#33ddff", "blue"),

@@ -49,6 +49,11 @@ def test_a_fifo_where_a_reader_needs_a_file_is_named_as_such(tmp_path, capsys, s
     code = run(lambda: main(args), USER_ERRORS)
 
     err = capsys.readouterr().err
+    if source == "labelme":  # an image: left out unopened, as every reader leaves one out
+        assert code == 0, err
+        (line,) = [line for line in err.splitlines() if "is not a regular file" in line]
+        assert str(fifo) in line and hint in line and line.endswith("the image is skipped")
+        return
     assert code == 2, err
     assert err.count("\n") == 1 and "is not a regular file" in err and hint in err, err
     assert not (tmp_path / "out").exists()

@@ -134,7 +134,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import group_key, record
+from sly_bindings.formats.records import group_key, image_skipped, record
 from sly_bindings.formats.written import Written, image_account
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
@@ -1138,12 +1138,14 @@ def _items(
         # (no extension) is the file ``frame_000000.PNG``, as CVAT matches them.
         image_path = find_image(candidates)
         if image_path is None:
-            raise InvalidCvatError(
-                f"{where}: name: no file {candidates[0]}: export the images with it"
+            image_skipped(
+                f"{where}: name", f"no file {candidates[0]}: export the images with it", CvatWarning
             )
+            continue
         item_name = image_path.name
         if not sly.image.has_valid_ext(item_name):
-            raise InvalidCvatError(f"{where}: name: not an image name Supervisely accepts")
+            image_skipped(f"{where}: name", "not an image name Supervisely accepts", CvatWarning)
+            continue
         # The declared size is checked against the image before any shape is read.
         check_image_size(declared, image_path, where, "width, height", InvalidCvatError)
         ann = cvat_image_to_annotation(image, str(xml_path), task_subset, colors, label_names)

@@ -53,7 +53,10 @@ from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.records import (  # one bound and its check, kept where records are read
     MAX_COORDINATE,
     are_coordinates,
+    image_skipped,
+    images_skipped_since,
     is_coordinate,
+    mark_images_skipped,
 )
 
 
@@ -404,9 +407,16 @@ def project_items(project_dir: str) -> Iterator[FormatItem]:
         for item_name in sorted(dataset.get_items_names()):
             if not shard.take():  # another process of convert --jobs converts it
                 continue
+            image = Path(dataset.get_img_path(item_name))
+            if not os.path.lexists(image):  # as every reader leaves a missing image out
+                image_skipped(
+                    dataset.get_ann_path(item_name),
+                    f"its image {image} does not exist: add the image or remove the file",
+                    SuperviselyWarning,
+                )
+                continue
             # The shared read: the annotation's size is checked against its image's.
             ann = read_annotation(dataset, item_name, project.meta, SuperviselyWarning)
-            image = Path(dataset.get_img_path(item_name))
             yield FormatItem(path, item_name, image, ann, dataset.get_ann_path(item_name))
 
 
@@ -414,7 +424,9 @@ def non_empty(
     items: Iterable[FormatItem], nothing: Callable[[], InvalidFormatError]
 ) -> Iterator[FormatItem]:
     """``items`` as they are, read one by one; ``nothing()`` raised when there is none (an input
-    with nothing to read ends the run, in the format's words).
+    with nothing to read ends the run, in the format's words), or, when the reader left every
+    image out because its file is not there (``records.image_skipped``), an error of the same
+    type that says so and why the first was.
 
     Examples:
         >>> list(non_empty([], lambda: InvalidFormatError("a: no image in it")))
@@ -422,12 +434,19 @@ def non_empty(
         ...
         sly_bindings.formats.items.InvalidFormatError: a: no image in it
     """
+    mark = mark_images_skipped()
     iterator = iter(items)
     first = next(iterator, None)
     if first is None:
         if shard.active():  # a worker of convert --jobs: the others may have read some
             return
-        raise nothing()
+        error = nothing()
+        count, reason = images_skipped_since(mark)
+        if count and reason is not None:  # every image was left out
+            error = type(error)(
+                f"none of the images is there ({count} left out), the first: {reason}"
+            )
+        raise error
     yield first
     yield from iterator
 

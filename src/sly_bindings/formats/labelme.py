@@ -94,7 +94,7 @@ from sly_bindings.formats.items import (
     project_items,
 )
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import group_key, record
+from sly_bindings.formats.records import group_key, image_skipped, record
 from sly_bindings.formats.written import Written
 from sly_bindings.groups.roles import kept_group_number, unbind_lone_keys
 
@@ -549,7 +549,10 @@ def labelme_items(labelme_dir: str) -> Iterator[FormatItem]:
         # The declared size is checked against the image before any shape is read.
         declared = _declared_size(data, str(json_path))
         parts = json_path.parent.relative_to(labelme_dir).parts
-        item_name, image = _image(json_path, data, "/".join(parts))
+        found = _image(json_path, data, "/".join(parts))
+        if found is None:  # said (records.image_skipped)
+            continue
+        item_name, image = found
         check_image_size(
             declared, image, str(json_path), "imageHeight, imageWidth", InvalidLabelmeError
         )
@@ -607,8 +610,12 @@ def labelme_to_project(labelme_dir: str, project_dir: str) -> None:
     )
 
 
-def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Union[Path, bytes]]:
-    """The item name and the image (a file beside the JSON, or embedded bytes) of a file.
+def _image(
+    json_path: Path, data: Dict[str, Any], folder: str
+) -> Optional[Tuple[str, Union[Path, bytes]]]:
+    """The item name and the image (a file beside the JSON, or embedded bytes) of a file; None,
+    said with a warning, when the file names an image that is not there and embeds none (or one
+    Supervisely does not take): the file is skipped as every reader skips a missing image.
 
     ``folder`` is the JSON file's folder relative to the input folder: an ``imagePath`` that
     leads out of the input folder (``files.input_paths``) is never followed; the file's
@@ -638,16 +645,14 @@ def _image(json_path: Path, data: Dict[str, Any], folder: str) -> Tuple[str, Uni
                 f"{excerpt(item_name, 80)} names none: save the file again from LabelMe"
             )
         return name, image
-    if not sly.image.has_valid_ext(item_name) or found is not None:
-        raise InvalidLabelmeError(
-            f"{json_path}: imagePath: {excerpt(item_name, 80)} is not an image format Supervisely accepts"
-        )
     if outside is not None:
         raise InvalidLabelmeError(f"{json_path}: imagePath: {outside}")
-    raise InvalidLabelmeError(
-        f"{json_path}: imagePath: {image_path} {absence(image_path)} and imageData is empty: "
-        "put the image beside the file"
-    )
+    if not sly.image.has_valid_ext(item_name) or found is not None:
+        problem = f"{excerpt(item_name, 80)} is not an image format Supervisely accepts"
+    else:
+        problem = f"{image_path} {absence(image_path)} and imageData is empty: put the image beside the file"
+    image_skipped(f"{json_path}: imagePath", problem, LabelmeWarning)
+    return None
 
 
 # The format interface (``formats/registry.py``): what ``sly-bindings convert`` calls.

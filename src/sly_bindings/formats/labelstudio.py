@@ -100,7 +100,7 @@ from sly_bindings.formats.items import (
 )
 from sly_bindings.formats import construct, shard
 from sly_bindings.formats.progress import progress
-from sly_bindings.formats.records import group_key, record
+from sly_bindings.formats.records import group_key, image_skipped, record
 from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.registry import WriteOptions
 
@@ -445,17 +445,17 @@ def _task_item(
     image_path = find_image(candidates)  # the one rule of every reader (files.images)
     if image_path is None:
         looked = ", ".join(str(candidate.parent) for candidate in candidates[:4]) or "nowhere"
-        warnings.warn(
-            f"{where}: data.image: {excerpt(reference, 120)} is not found (looked in {looked}): "
-            "the task is left out; put the images beside the JSON, in images/, or name their "
-            "folder with --images",
+        image_skipped(
+            f"{where}: data.image",
+            f"{excerpt(reference, 120)} is not found (looked in {looked}): put the images beside "
+            "the JSON, in images/, or name their folder with --images",
             LabelStudioWarning,
         )
         return None
     if not sly.image.has_valid_ext(image_path.name):
-        warnings.warn(
-            f"{where}: data.image: {excerpt(image_path.name, 80)} is not an image format "
-            "Supervisely accepts: the task is left out",
+        image_skipped(
+            f"{where}: data.image",
+            f"{excerpt(image_path.name, 80)} is not an image format Supervisely accepts",
             LabelStudioWarning,
         )
         return None

@@ -137,6 +137,54 @@ def skipped_kind(error: BaseException, what: str = "record") -> str:
     return f"{what}s skipped: {reason}"
 
 
+def image_skipped(where: str, problem: str, warning: Type[Warning]) -> None:
+    """Warn that one image of an input is left out: its file is not there (or is no image), and
+    the rest of the input is read. Every reader says a missing image through this (COCO's
+    ``images[]``, CVAT's ``<image>``, a LabelMe file, a Label Studio task, a YOLO label file, a
+    Supervisely annotation); an input none of whose images is there ends the run with the
+    reader's "nothing to read" error (``formats.items.non_empty``).
+
+    Examples:
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     image_skipped("c.json: image 3: file_name", "no file a.png: put it there", UserWarning)
+        >>> print(caught[0].message)
+        c.json: image 3: file_name: no file a.png: put it there: the image is skipped
+    """
+    error = ValueError(problem)
+    message = skipped_message(where, error, "image")
+    _SKIPPED[0] += 1
+    if _SKIPPED[1] is None:
+        _SKIPPED[1] = message.rsplit(": the image is skipped", 1)[0]
+    _warn(warning, message, skipped_kind(error, "image"))
+
+
+# Images this process left out with image_skipped, and why the first since the last mark was.
+_SKIPPED: List[Any] = [0, None]
+
+
+def mark_images_skipped() -> int:
+    """Start counting the images :func:`image_skipped` leaves out (a reader starts reading);
+    the count so far, for :func:`images_skipped_since`."""
+    _SKIPPED[1] = None
+    return _SKIPPED[0]
+
+
+def images_skipped_since(mark: int) -> Tuple[int, Optional[str]]:
+    """How many images :func:`image_skipped` has left out since ``mark``, and why the first
+    was: a reader that reads nothing says why (``formats.items.non_empty``).
+
+    Examples:
+        >>> mark = mark_images_skipped()
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     image_skipped("a.json: imagePath", "no file a.png: put it there", UserWarning)
+        >>> images_skipped_since(mark)
+        (1, 'a.json: imagePath: no file a.png: put it there')
+    """
+    return _SKIPPED[0] - mark, _SKIPPED[1]
+
+
 def _warn(warning: Type[Warning], message: str, kind: str) -> None:
     """Warn ``message`` as a ``warning`` that carries its ``kind`` (for the run's totals)."""
     instance = warning(message)

@@ -132,7 +132,7 @@ from sly_bindings.formats.items import (
     items_to_project,
     label_class,
 )
-from sly_bindings.formats.records import group_key, record
+from sly_bindings.formats.records import group_key, image_skipped, record
 from sly_bindings.groups.split import split_label
 
 ISCROWD_TAG = "iscrowd"
@@ -814,15 +814,21 @@ def _items(
         candidates = image_candidates(json_path, file_name, images_root)
         image_path = find_image(candidates)  # the one image-finding rule (files.images)
         if image_path is None:
-            raise InvalidCocoError(
-                f"{where}: no file {candidates[0]} (nor in the other folders the tools use: "
+            image_skipped(
+                where,
+                f"no file {candidates[0]} (nor in the other folders the tools use: "
                 f"{', '.join(str(path.parent) for path in candidates[1:])}): put the images "
-                "there, or name their folder with --images"
+                "there, or name their folder with --images",
+                CocoWarning,
             )
+            continue
         if not sly.image.has_valid_ext(image_path.name):
-            raise InvalidCocoError(
-                f"{where}: {excerpt(image_path.name)} is not an image name Supervisely accepts"
+            image_skipped(
+                where,
+                f"{excerpt(image_path.name)} is not an image name Supervisely accepts",
+                CocoWarning,
             )
+            continue
         # The declared size is checked against the image before any instance is read.
         image_where = f"{coco_path}: image {excerpt(image['id'])}"
         declared = tuple(_whole_number(image, side, image_where, 1) for side in ("height", "width"))
