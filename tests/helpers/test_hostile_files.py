@@ -215,8 +215,8 @@ def test_an_annotation_without_its_image_is_a_warning(tmp_path, capsys, orphans)
         project = open_project(project_dir)
 
     assert [str(warning.message) for warning in said] == [
-        f"{dataset_dir / 'ann' / name}: an annotation without its image in img/, so it "
-        "is left out: add the image or remove the file"
+        f"{dataset_dir / 'ann' / name}: its image {dataset_dir / 'img' / name[:-5]} does not "
+        "exist: add the image or remove the file: the image is skipped"
         for name in sorted(orphans)
     ]
     dataset = next(d for d in project.datasets if Path(d.directory) == dataset_dir)

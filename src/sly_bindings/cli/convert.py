@@ -40,6 +40,7 @@ from sly_bindings.cli.jobs import default_jobs, is_small, items_in_jobs
 from sly_bindings.cli.convert_args import option_values
 from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import Format, WriteOptions, find, reader
+from sly_bindings.formats.records import mark_images_skipped, none_there
 
 USER_ERRORS = (InvalidFormatError, ProjectFolderError, InvalidImageError, FileExistsError)
 # What a run shows: every format's warnings, and a project's (an object skipped).
@@ -167,13 +168,18 @@ def some_image(items: Iterable, source: Path, format_name: str) -> Iterator:
 
     def each() -> Iterator:
         found = False
+        mark = mark_images_skipped()
         for item in items:
             found = True
             yield item
         if not found:
+            reason = none_there(mark)  # every image left out: why the first was
             raise UserError(
-                f"{source}: {format_name} read no image from it: check FROM and IN, and that the "
-                "images are where its files say (an image left out is named in a warning above)"
+                reason  # names the file that names the first image
+                if reason is not None
+                else f"{source}: {format_name} read no image from it: check FROM and IN, and "
+                "that the images are where its files say (an image left out is named in a "
+                "warning above)"
             )
 
     return SizedItems(each(), len(items)) if hasattr(items, "__len__") else each()

@@ -29,7 +29,7 @@ from sly_bindings.files.input_paths import (
     system_file_problem,
 )
 from sly_bindings.formats import construct
-from sly_bindings.formats.records import record
+from sly_bindings.formats.records import image_skipped, record
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -115,9 +115,10 @@ def open_project(directory: PathLike) -> sly.Project:
         for path in annotations_without_image(dataset):
             if path not in _ORPHANS_SAID:  # a run opens a project more than once: said once
                 _ORPHANS_SAID.add(path)
-                warnings.warn(
-                    f"{path}: an annotation without its image in img/, so it is left out: add "
-                    "the image or remove the file",
+                image = os.path.join(dataset.img_dir, os.path.basename(path)[: -len(".json")])
+                image_skipped(  # as every reader leaves a missing image out
+                    path,
+                    f"its image {image} does not exist: add the image or remove the file",
                     ProjectFolderWarning,
                 )
     return project

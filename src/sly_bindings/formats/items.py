@@ -54,9 +54,9 @@ from sly_bindings.formats.records import (  # one bound and its check, kept wher
     MAX_COORDINATE,
     are_coordinates,
     image_skipped,
-    images_skipped_since,
     is_coordinate,
     mark_images_skipped,
+    none_there,
 )
 
 
@@ -441,12 +441,8 @@ def non_empty(
         if shard.active():  # a worker of convert --jobs: the others may have read some
             return
         error = nothing()
-        count, reason = images_skipped_since(mark)
-        if count and reason is not None:  # every image was left out
-            error = type(error)(
-                f"none of the images is there ({count} left out), the first: {reason}"
-            )
-        raise error
+        reason = none_there(mark)  # every image was left out: say why
+        raise error if reason is None else type(error)(reason)
     yield first
     yield from iterator
 

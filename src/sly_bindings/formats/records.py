@@ -185,6 +185,20 @@ def images_skipped_since(mark: int) -> Tuple[int, Optional[str]]:
     return _SKIPPED[0] - mark, _SKIPPED[1]
 
 
+def none_there(mark: int) -> Optional[str]:
+    """Why a read that gave no image gave none, when :func:`image_skipped` left images out
+    since ``mark``: how many, and why the first was; None when it left none out.
+
+    Examples:
+        >>> none_there(mark_images_skipped()) is None
+        True
+    """
+    count, reason = images_skipped_since(mark)
+    if not count or reason is None:
+        return None
+    return f"none of its images is there ({count} left out), the first: {reason}"
+
+
 def _warn(warning: Type[Warning], message: str, kind: str) -> None:
     """Warn ``message`` as a ``warning`` that carries its ``kind`` (for the run's totals)."""
     instance = warning(message)
