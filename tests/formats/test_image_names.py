@@ -124,5 +124,5 @@ def test_a_labelme_image_path_that_names_no_image_and_no_image_data_is_left_out(
     labelme(tmp_path, "street.json")
 
     with pytest.warns(LabelmeWarning, match="street.json: imagePath: 'street.json' is not"):
-        with pytest.raises(InvalidLabelmeError, match="none of the images is there"):
+        with pytest.raises(InvalidLabelmeError, match="none of its images is there"):
             read("labelme", tmp_path)

@@ -1,6 +1,6 @@
 """A missing image is one image left out, in every format read: one warning naming its file,
-the rest of the input read and written; an input none of whose images is there ends the run in
-one line, exit 2 (``formats.records.image_skipped``, ``formats.items.non_empty``)."""
+the rest of the input read and written (``formats.records.image_skipped``). An input none of
+whose images is there: tests/formats/test_bad_records.py."""
 
 from __future__ import annotations
 
@@ -64,19 +64,3 @@ def test_one_missing_image_is_left_out_with_a_warning_and_the_rest_read(
     assert images_counted(out) == images_counted(out, "Written") == every - 1
     warned = [line for line in err.splitlines() if line.startswith("warning:")]
     assert [line for line in warned if missing.stem in line], err
-
-
-@pytest.mark.parametrize("source", SOURCES)
-def test_an_input_without_any_of_its_images_is_one_line(sources, tmp_path, capsys, source):
-    folder = copy_of(sources[source], tmp_path)
-    for image in image_files(folder):
-        image.unlink()
-
-    assert convert_in_process(source, target(source), folder, tmp_path / "out") == 2
-
-    err = capsys.readouterr().err.strip().splitlines()
-    # YOLO finds its images first and their labels by them: no image in its images/ folder
-    said = "no image in it" if source == "yolo" else "none of its images is there ("
-    assert err[-1].startswith("error: ") and said in err[-1] and str(folder) in err[-1], err
-    assert "Traceback" not in "\n".join(err)
-    assert not (tmp_path / "out").exists()

@@ -196,7 +196,7 @@ def none_there(mark: int) -> Optional[str]:
     count, reason = images_skipped_since(mark)
     if not count or reason is None:
         return None
-    return f"none of its images is there ({count} left out), the first: {reason}"
+    return f"{reason} (none of its images is there: {count} left out)"
 
 
 def _warn(warning: Type[Warning], message: str, kind: str) -> None:
