@@ -1,11 +1,14 @@
 """``convert --jobs N``: IN's items read and converted in N worker processes, given back in order.
 
 The workers are started after the SDK is imported (``fork`` where the platform has it, so a
-worker starts in no time; else ``spawn``). Worker ``k`` runs FROM's reader with
+worker starts in no time; else ``spawn``), the parent's objects frozen first (``gc.freeze``, as
+Python's docs advise before a fork: a worker's collections then never walk, nor copy, the
+SDK's objects it shares with the parent). Worker ``k`` runs FROM's reader with
 ``formats.shard.sharded(k, N)``: every reader walks its images in one order and converts only
-image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker puts
-one message per image it converts into its own bounded queue (:data:`QUEUE_SIZE` messages, so
-memory stays flat whatever the size): the image's item, made ready by ``prepare`` (``convert``
+image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker makes
+one message per image it converts and sends them :data:`BATCH` at a time (one pickle and one
+pipe write for all: a message each cost a third of the workers' time) into its own bounded
+queue (:data:`QUEUE_SIZE` batches, so memory stays flat whatever the size): the image's item, made ready by ``prepare`` (``convert``
 gives TO's ``render_item``: the writer's per-image work, the image copied, as plain data;
 ``formats/registry.py``), or none when the reader skipped it, and the warnings it raised,
 reading and preparing. The parent takes the images back round-robin, in the reader's order,
@@ -18,22 +21,26 @@ the parent, at its image, as it would in one process.
 
 from __future__ import annotations
 
+import collections
+import gc
 import multiprocessing
 import os
 import queue
 import signal
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Tuple
 
 from sly_bindings.cli import signals
 from sly_bindings.formats import shard
 from sly_bindings.formats.registry import Format
 
-QUEUE_SIZE = 32  # messages a worker may be ahead of the parent
+QUEUE_SIZE = 4  # batches a worker may be ahead of the parent
+BATCH = 16  # image messages a worker sends at once (one pickle, one pipe write for them all)
 SMALL_INPUT = 400  # files in IN below which one process is faster (starting workers costs)
 _TAKE_EVERY = 0.5  # seconds between checks that the workers are alive, while waiting
 _STOP_WAIT = 5.0  # seconds a worker told to stop (SIGTERM) has before it is killed
+Message = Tuple[str, List, List[Warning], Optional[BaseException]]  # kind, items, warned, error
 
 
 def default_jobs() -> int:
@@ -86,6 +93,8 @@ def items_in_jobs(
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     queues = [context.Queue(QUEUE_SIZE) for _ in range(jobs)]
+    _pending.clear()
+    _pending.extend(collections.deque() for _ in range(jobs))
     workers = [
         context.Process(
             target=_work,
@@ -94,20 +103,24 @@ def items_in_jobs(
         )
         for index in range(jobs)
     ]
-    for worker in workers:
-        worker.start()
+    gc.freeze()
+    try:
+        for worker in workers:
+            worker.start()
+    finally:
+        gc.unfreeze()  # the parent's own collections go on as before
     try:
         number = 0
         while True:
             index = number % jobs
-            kind = _take(queues[index], workers[index])
+            kind = _take(index, queues[index], workers[index])
             if kind == "end":
                 break
             if kind == "image":
                 number += 1
                 yield from _taken.pop()
         # Worker 0 passes on what is warned after its last image (about a whole file).
-        while index != 0 and _take(queues[0], workers[0]) != "end":
+        while index != 0 and _take(0, queues[0], workers[0]) != "end":
             pass
     finally:
         # A worker still running is stopped (the parent ended early: an error, a duplicate
@@ -126,12 +139,15 @@ def items_in_jobs(
 
 
 _taken: List[List] = []  # the items of the last image message taken
+_pending: List[Deque[Message]] = []  # per worker, the messages of its last batch not taken yet
 
 
-def _take(channel: Any, worker: Any) -> str:
-    """Take the worker's next message: warn its warnings, raise its error, keep its items (in
-    ``_taken``); its kind (``image``, ``warnings``, ``end``)."""
-    kind, items, caught, error = _next(channel, worker)
+def _take(index: int, channel: Any, worker: Any) -> str:
+    """Take worker ``index``'s next message: warn its warnings, raise its error, keep its items
+    (in ``_taken``); its kind (``image``, ``warnings``, ``end``)."""
+    if not _pending[index]:
+        _pending[index].extend(_next(channel, worker))
+    kind, items, caught, error = _pending[index].popleft()
     for message in caught:
         warnings.warn(message)
     if kind == "error":
@@ -141,8 +157,8 @@ def _take(channel: Any, worker: Any) -> str:
     return kind
 
 
-def _next(channel: Any, worker: Any) -> Tuple[str, List, List[Warning], Optional[BaseException]]:
-    """The worker's next message, waiting while it is alive."""
+def _next(channel: Any, worker: Any) -> List[Message]:
+    """The worker's next batch of messages, waiting while it is alive."""
     while True:
         try:
             return channel.get(timeout=_TAKE_EVERY)
@@ -175,6 +191,13 @@ def _work(
     at_image: List[bool] = [False]  # whether the reader is at an image of this worker
     caught: List[warnings.WarningMessage] = []
     mark: List[int] = [0]  # the warnings up to here are passed on
+    batch: List[Message] = []
+
+    def send(message: Message) -> None:
+        batch.append(message)
+        if len(batch) >= BATCH or message[0] in ("end", "error"):
+            channel.put(batch[:])
+            batch.clear()
 
     def warned_since() -> List[Warning]:
         new = [record.message for record in caught[mark[0] :]]
@@ -183,12 +206,12 @@ def _work(
 
     def flush() -> None:
         if at_image[0]:
-            channel.put(("image", pending[:], warned_since(), None))
+            send(("image", pending[:], warned_since(), None))
             pending.clear()
         elif index == 0:  # a warning about a whole file: once, from worker 0
             shared = warned_since()
             if shared:
-                channel.put(("warnings", [], shared, None))
+                send(("warnings", [], shared, None))
         else:
             warned_since()
 
@@ -211,7 +234,7 @@ def _work(
                     pending.append(item if prepare is None else prepare(item))
             flush()
             at_image[0] = False
-            channel.put(("end", [], warned_since(), None))
+            send(("end", [], warned_since(), None))
         except BaseException as error:  # noqa: B902 - passed to the parent, raised there
             at_image[0] = False
-            channel.put(("error", [], warned_since(), error))
+            send(("error", [], warned_since(), error))
