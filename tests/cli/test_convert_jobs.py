@@ -44,6 +44,7 @@ def always_parallel(monkeypatch):
     """--jobs takes effect on the small test inputs too; the worker counts of the runs that
     started workers are listed."""
     monkeypatch.setattr(convert_module, "is_small", lambda source: False)
+    monkeypatch.setattr(jobs, "BATCH", 2)  # a worker's few images span batches, as large runs do
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")  # CVAT's meta dates, the same in both runs
     started = []
     real = jobs.items_in_jobs
