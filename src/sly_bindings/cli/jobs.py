@@ -189,8 +189,7 @@ def _work(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     pending: List[Any] = []  # [items] of the image it is at, when it took it
     at_image: List[bool] = [False]  # whether the reader is at an image of this worker
-    caught: List[warnings.WarningMessage] = []
-    mark: List[int] = [0]  # the warnings up to here are passed on
+    caught: List[warnings.WarningMessage] = []  # the warnings not passed on yet
     batch: List[Message] = []
 
     def send(message: Message) -> None:
@@ -200,8 +199,8 @@ def _work(
             batch.clear()
 
     def warned_since() -> List[Warning]:
-        new = [record.message for record in caught[mark[0] :]]
-        mark[0] = len(caught)
+        new = [record.message for record in caught]
+        caught.clear()  # emptied as it goes: a long run's warnings are not all held
         return new
 
     def flush() -> None:
