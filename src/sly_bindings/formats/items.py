@@ -122,22 +122,60 @@ def copy_image(image: Union[Path, bytes], destination: Path) -> bool:
     """Copy an item's image (a file, or its bytes) to ``destination``, its folders made; False
     when a file and a folder of one name stand in the way (another image of that name, or a
     dataset's folder: :class:`ImageNames` says which, in the reader's order, where the images
-    are numbered; ``convert --jobs`` copies in its workers, in any order).
+    are numbered; ``convert --jobs`` copies in its workers, in any order). Every writer copies
+    its images here.
+
+    The bytes go through ``shutil.copyfileobj``, and the folders are made only when the open
+    finds them missing: ``shutil.copyfile`` stats both paths twice first (are they one file, a
+    FIFO? OUT is never IN, and the readers have checked that IN's images are regular files),
+    and making the folders for every image cost a ``mkdir`` and a ``stat`` more.
+
+    Raises:
+        FileNotFoundError: the image file is gone.
 
     Examples:
         >>> folder = Path(tempfile.mkdtemp())
         >>> copy_image(b"png", folder / "a" / "x.png"), copy_image(b"png", folder / "a" / "x.png" / "y.png")
         (True, False)
+        >>> copy_image(folder / "a" / "x.png", folder / "b" / "x.png"), (folder / "b" / "x.png").read_bytes()
+        (True, b'png')
     """
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(image, bytes):
-            destination.write_bytes(image)
-        else:
-            shutil.copyfile(image, destination)
+        source = None if isinstance(image, bytes) else open(image, "rb")
+        try:
+            try:
+                target = open(destination, "wb")
+            except FileNotFoundError:  # its folder is not made yet
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                target = open(destination, "wb")
+            with target:
+                if source is None:
+                    target.write(image)  # type: ignore[arg-type]
+                else:
+                    shutil.copyfileobj(source, target)
+        finally:
+            if source is not None:
+                source.close()
     except (FileExistsError, IsADirectoryError, NotADirectoryError):
         return False
     return True
+
+
+def copy_image_in_place(image: Union[Path, bytes], destination: Path) -> None:
+    """:func:`copy_image` for a writer that has checked its own names: a file and a folder of
+    one name in the way raise ``FileExistsError`` naming ``destination`` (``convert`` says
+    which of IN's names share it).
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> copy_image_in_place(b"png", folder / "x.png")
+        >>> copy_image_in_place(b"png", folder / "x.png" / "y.png")
+        Traceback (most recent call last):
+        ...
+        FileExistsError: [Errno 17] File exists: '.../x.png/y.png'
+    """
+    if not copy_image(image, destination):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(destination))
 
 
 class ImageNames:

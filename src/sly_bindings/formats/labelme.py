@@ -79,6 +79,7 @@ from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    copy_image_in_place,
     first_and_more,
     MAX_COORDINATE,
     ClassInfo,
@@ -484,10 +485,7 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> Written:
                 f"dataset {'/'.join(item.dataset)}: two images have the stem {json_path.stem!r}, "
                 "and LabelMe names its file after it: rename one of them"
             )
-        if isinstance(item.image, bytes):
-            (dataset_dir / item.name).write_bytes(item.image)
-        else:
-            sly.fs.copy_file(str(item.image), str(dataset_dir / item.name))
+        copy_image_in_place(item.image, dataset_dir / item.name)
         data = annotation_to_labelme(item.ann, item.name)
         json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
         account = account.plus(json_written(data, len(item.ann.labels)))

@@ -60,7 +60,6 @@ import json
 import math
 import os
 import re
-import shutil
 import tempfile  # for the examples
 import urllib.parse
 import warnings
@@ -85,6 +84,7 @@ from sly_bindings.files.input_paths import (
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    copy_image_in_place,
     MAX_COORDINATE,
     ClassInfo,
     FormatItem,
@@ -919,12 +919,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
                 f"{'/'.join(item.dataset)!r}: give each image its own name"
             )
         written.add(relative)
-        target = out / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(item.image, bytes):
-            target.write_bytes(item.image)
-        else:
-            shutil.copyfile(item.image, target)
+        copy_image_in_place(item.image, out / relative)
         for label in item.ann.labels:
             classes.setdefault(label.obj_class.name, label.obj_class)
         results = annotation_results(item.ann, item.source)

@@ -100,6 +100,7 @@ from sly_bindings.formats.boxes import (
     yolo_to_box,
 )
 from sly_bindings.formats.items import (
+    copy_image_in_place,
     first_and_more,
     ClassInfo,
     FormatItem,
@@ -771,12 +772,7 @@ def render_yolo_item(
             "and its search for images leaves such names out): rename it",
             YoloWarning,
         )
-    destination = Path(out_dir, "images", folder, item.name)
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(item.image, bytes):
-        destination.write_bytes(item.image)
-    else:
-        sly.fs.copy_file(str(item.image), str(destination))
+    copy_image_in_place(item.image, Path(out_dir, "images", folder, item.name))
     data = {
         "dataset": list(item.dataset),
         "name": item.name,

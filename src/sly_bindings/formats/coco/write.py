@@ -94,7 +94,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
 import warnings
 from pathlib import Path
 from typing import (
@@ -132,6 +131,7 @@ from sly_bindings.formats.items import (
     SeenClass,
     classes_left_out,
     copy_image,
+    copy_image_in_place,
     left_out_message,
 )
 from sly_bindings.formats import construct
@@ -944,9 +944,7 @@ def write_coco_layout(
 
         def copied(dataset: sly.Dataset, item_name: str) -> str:
             file_name = "/".join(dataset.name.split("/")[1:] + [item_name])
-            destination = images_dir / file_name
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(dataset.get_item_path(item_name), destination)
+            copy_image_in_place(Path(dataset.get_item_path(item_name)), images_dir / file_name)
             return file_name
 
         coco = _coco_of(project, subset_pairs, copied, primary_classes, merge_groups)
