@@ -142,20 +142,19 @@ def project_with_annotation(tmp_path: Path, megabytes: float) -> Path:
 
 
 @pytest.fixture
-def json_loads(monkeypatch):
-    """The annotation files ``read_json`` (its ``json.load``) opened, by name."""
+def read_whole(monkeypatch):
+    """The files ``read_json`` opened to read whole, by name."""
     opened = []
-    load = project_folder.json.load
 
-    def recording_load(file, **options):
-        opened.append(os.path.basename(file.name))
-        return load(file, **options)
+    def recording_open(path, *args, **options):
+        opened.append(os.path.basename(path))
+        return open(path, *args, **options)
 
-    monkeypatch.setattr(project_folder.json, "load", recording_load)
+    monkeypatch.setattr(project_folder, "open", recording_open, raising=False)
     return opened
 
 
-def test_a_file_over_the_threshold_is_discarded_as_a_stream_never_loaded(tmp_path, json_loads):
+def test_a_file_over_the_threshold_is_discarded_as_a_stream_never_loaded(tmp_path, read_whole):
     folder = project_with_annotation(tmp_path, 4.5)
     ann_path = folder / "ds0" / "ann" / "a.png.json"
     assert ann_path.stat().st_size >= local_pipeline.STREAM_FROM_BYTES
@@ -163,12 +162,12 @@ def test_a_file_over_the_threshold_is_discarded_as_a_stream_never_loaded(tmp_pat
 
     assert sly_bindings_in_process("discard", folder) == 0
 
-    assert "a.png.json" not in json_loads  # meta.json is read whole, the annotation never
+    assert "a.png.json" not in read_whole  # meta.json is read whole, the annotation never
     assert ann_path.read_bytes() == expected
     assert sorted(os.listdir(ann_path.parent)) == ["a.png.json"]  # no temporary file left
 
 
-def test_a_file_under_the_threshold_is_read_whole(tmp_path, json_loads, monkeypatch):
+def test_a_file_under_the_threshold_is_read_whole(tmp_path, read_whole, monkeypatch):
     folder = project_with_annotation(tmp_path, 0.2)
     ann_path = folder / "ds0" / "ann" / "a.png.json"
     monkeypatch.setattr(local_pipeline, "STREAM_FROM_BYTES", ann_path.stat().st_size + 1)
@@ -176,7 +175,7 @@ def test_a_file_under_the_threshold_is_read_whole(tmp_path, json_loads, monkeypa
 
     assert sly_bindings_in_process("discard", folder) == 0
 
-    assert "a.png.json" in json_loads
+    assert "a.png.json" in read_whole
     assert ann_path.read_bytes() == expected
 
 

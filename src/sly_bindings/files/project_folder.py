@@ -8,6 +8,7 @@ line that names the folder or file and the fix; :func:`read_json` does the same 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -187,7 +188,7 @@ def meta_problem(meta_json: Any) -> Optional[str]:
     return None
 
 
-def read_json(path: PathLike) -> Any:
+def read_json(path: PathLike, shared: bool = False) -> Any:
     """The JSON in the file at ``path``, or a ProjectFolderError that names the file.
 
     The path must be a regular file, checked with ``stat`` before opening (a FIFO would block
@@ -195,6 +196,12 @@ def read_json(path: PathLike) -> Any:
     (over 4,300 digits) are refused as other malformed JSON is. A key twice in one object is
     read as every JSON reader reads it (the last value), with one :class:`JsonKeyWarning` per
     file that names the key: the one JSON loading place of every reader.
+
+    ``shared=True``, for a file a run reads whole more than once (a COCO file: its categories,
+    then its images): the last file so read is kept, and read again when its bytes are the same
+    (a blake2b digest of them: parsing costs ~20 times the digest), as the same object: the
+    caller must not change it. ``convert --jobs``' workers, forked after the parent read the
+    categories, so share one parse of it, in memory they share, instead of each parsing it.
 
     Examples:
         >>> from sly_bindings.files.atomic import write_json_atomically
@@ -206,8 +213,12 @@ def read_json(path: PathLike) -> Any:
     check_json_file(path)
     repeated: List[str] = []
     try:
-        with open(path, encoding="utf-8") as file:
-            data = json.load(file, object_pairs_hook=_keeping_repeats(repeated))
+        with open(path, "rb") as file:
+            raw = file.read()
+        key = (os.path.realpath(path), hashlib.blake2b(raw).digest()) if shared else None
+        if key is not None and _shared[:1] == [key]:
+            return _shared[1]
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_keeping_repeats(repeated))
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text (byte {error.start}): fix the file or export it again"
     except json.JSONDecodeError as error:
@@ -226,8 +237,13 @@ def read_json(path: PathLike) -> Any:
         problem = f"cannot be read ({error.strerror}): check that it is a file you can read"
     else:
         repeated_keys_warning(path, repeated)
+        if key is not None:
+            _shared[:] = [key, data]
         return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
+
+
+_shared: List[Any] = []  # [(real path, digest), data] of the last file read_json(shared=True)
 
 
 def check_json_file(path: PathLike) -> None:

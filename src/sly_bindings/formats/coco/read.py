@@ -890,7 +890,9 @@ def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tupl
 
 def _load(coco_path: Path) -> Dict[str, Any]:
     try:
-        coco = read_json(coco_path)  # the one checked JSON read: not a FIFO, not a bomb
+        # The one checked JSON read (not a FIFO, not a bomb), shared: a run reads each file
+        # for its categories, then for its images (read, never changed, here).
+        coco = read_json(coco_path, shared=True)
     except ProjectFolderError as error:
         raise InvalidCocoError(str(error)) from None
     if not isinstance(coco, dict):
