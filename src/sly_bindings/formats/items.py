@@ -169,10 +169,11 @@ def copy_image_in_place(image: Union[Path, bytes], destination: Path) -> None:
     Examples:
         >>> folder = Path(tempfile.mkdtemp())
         >>> copy_image_in_place(b"png", folder / "x.png")
-        >>> copy_image_in_place(b"png", folder / "x.png" / "y.png")
-        Traceback (most recent call last):
-        ...
-        FileExistsError: [Errno 17] File exists: '.../x.png/y.png'
+        >>> try:
+        ...     copy_image_in_place(b"png", folder / "x.png" / "y.png")
+        ... except FileExistsError as error:
+        ...     print(Path(error.filename).relative_to(folder))
+        x.png/y.png
     """
     if not copy_image(image, destination):
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(destination))
