@@ -7,14 +7,19 @@ own entry point, and reports whether ``supervisely`` was imported when it ended.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
+import sly_bindings
 from sly_bindings.cli.main import COMMANDS
+
+SOURCE = Path(sly_bindings.__file__).resolve().parent.parent
 
 # Runs the entry point with the given argv and prints, last, what it ended with.
 PROBE = textwrap.dedent("""
@@ -124,3 +129,33 @@ def test_ctrl_c_while_the_sdk_loads_is_one_line_and_exit_130(tmp_path):
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130
     assert err == "interrupted while loading the SDK: nothing was done\n"
+
+
+# Loads a command's module as the entry point does, and prints the cyclic collections run
+# while it loaded, the objects then frozen, and whether the collector is on afterwards.
+LOAD_PROBE = textwrap.dedent("""
+    import gc, json, sys
+    from sly_bindings.cli.main import BY_NAME, load_work
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]))
+    load_work(BY_NAME[sys.argv[1]])
+    print(json.dumps({"collections": len(collections), "frozen": gc.get_freeze_count(),
+                      "enabled": gc.isenabled(), "sdk": "supervisely" in sys.modules}))
+    """)
+
+
+@pytest.mark.parametrize("name", ["convert", "discard"])
+def test_the_sdk_is_imported_without_collections_and_frozen(name):
+    result = subprocess.run(
+        [sys.executable, "-c", LOAD_PROBE, name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(SOURCE)},  # this checkout's package
+    )
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout.splitlines()[-1])
+
+    assert found["sdk"] and found["enabled"]
+    assert found["collections"] == 0  # the import made ~1 million objects: none walked
+    assert found["frozen"] > 100_000  # and none walked by a later collection either
