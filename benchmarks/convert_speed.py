@@ -30,8 +30,8 @@ it installed them: an editable install compiles on its first run, unless
 ``--sizes 100000`` adds the size where memory must stay flat: our peak within 2x the
 10,000-image run's. The time to ``import supervisely`` is measured in the same run (the median
 of 3; as ``sly-bindings`` imports it, the cyclic garbage collector off): at 1,000 images the
-target is for ours less that import. The last line states the
-figures and whether each target is met.
+target is for ours less that import. The last line states the figures and whether each target
+is met.
 
 Targets (issue 21): at 10,000 and 100,000 images ours <= 1.0x Datumaro's wall time; at 1,000,
 ours less one ``import supervisely`` <= 1.0x; the same for LabelMe -> YOLO and COCO -> CVAT.
