@@ -64,7 +64,7 @@ import tempfile  # for the examples
 import warnings
 from collections import Counter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Set, Tuple, Union
 
 import cv2
 import numpy as np
@@ -454,12 +454,14 @@ def project_to_labelme(project_dir: str, out_dir: str) -> None:
     items_to_labelme(project_items(project_dir), out_dir)
 
 
-def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> Written:
+def items_to_labelme(items: Iterable[Any], out_dir: str) -> Written:
     """Write items as LabelMe: ``out_dir/<dataset>/<image>`` and ``<stem>.json`` beside it;
     return what was written (:func:`json_written`, per image).
 
     ``out_dir`` is created and must not exist yet; a nested dataset ``("a", "b")`` is the folder
-    ``a/b``. Warns as :func:`annotation_to_labelme` does.
+    ``a/b``. Warns as :func:`annotation_to_labelme` does. An item is a ``FormatItem``, or one
+    :func:`render_labelme_item` rendered already (``convert --jobs``: a ``registry.Rendered``);
+    here only the names are checked, in the items' order.
 
     Raises:
         FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem.
@@ -476,20 +478,46 @@ def items_to_labelme(items: Iterable[FormatItem], out_dir: str) -> Written:
     """
     os.makedirs(out_dir)
     account = Written()
+    json_files: Set[Tuple[str, ...]] = set()  # (dataset..., JSON name) of the images so far
     for item in progress(items, "LabelMe"):
-        dataset_dir = Path(out_dir, *item.dataset)
-        dataset_dir.mkdir(parents=True, exist_ok=True)
-        json_path = dataset_dir / f"{Path(item.name).stem}.json"
-        if json_path.exists():
+        if isinstance(item, FormatItem):
+            data = render_labelme_item(item, out_dir)
+        else:  # rendered where it was read (convert --jobs): registry.Rendered
+            _, data = item
+        json_file = (*data["dataset"], data["json"])
+        if json_file in json_files:
             raise FileExistsError(
-                f"dataset {'/'.join(item.dataset)}: two images have the stem {json_path.stem!r}, "
-                "and LabelMe names its file after it: rename one of them"
+                f"dataset {'/'.join(data['dataset'])}: two images have the stem "
+                f"{Path(data['json']).stem!r}, and LabelMe names its file after it: rename one "
+                "of them"
             )
-        copy_image_in_place(item.image, dataset_dir / item.name)
-        data = annotation_to_labelme(item.ann, item.name)
-        json_path.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        account = account.plus(json_written(data, len(item.ann.labels)))
+        json_files.add(json_file)
+        account = account.plus(Written(*data["written"]))
     return account
+
+
+def render_labelme_item(item: FormatItem, out_dir: str) -> Dict[str, Any]:
+    """One item's part of :func:`items_to_labelme`, alone (``convert --jobs`` runs it in its
+    workers): its image copied to ``out_dir/<dataset>/`` and its JSON written beside it (warned
+    as :func:`annotation_to_labelme`); as plain data its dataset, the JSON's name and what it
+    holds (:func:`json_written`). Two images of one stem are the writer's to refuse, in the
+    items' order (the run then ends, its output discarded).
+
+    Examples:
+        >>> folder = tempfile.TemporaryDirectory()
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> render_labelme_item(FormatItem(("ds",), "a.png", png, sly.Annotation((4, 4)), "a"),
+        ...                     folder.name)
+        {'dataset': ['ds'], 'json': 'a.json', 'written': [1, 0, 0, 0]}
+        >>> folder.cleanup()
+    """
+    dataset_dir = Path(out_dir, *item.dataset)
+    json_name = f"{Path(item.name).stem}.json"
+    copy_image_in_place(item.image, dataset_dir / item.name)
+    data = annotation_to_labelme(item.ann, item.name)
+    (dataset_dir / json_name).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    written = json_written(data, len(item.ann.labels))
+    return {"dataset": list(item.dataset), "json": json_name, "written": list(written)}
 
 
 def json_written(data: Dict[str, Any], labels: int) -> Written:
@@ -684,6 +712,13 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     return {}
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """:func:`items_to_labelme` (LabelMe keeps every label of a group: ``options`` unused)."""
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """:func:`render_labelme_item`: the image and its JSON written into ``out``
+    (``formats/registry.py``: ``convert --jobs`` runs it in its workers)."""
+    return render_labelme_item(item, str(out))
+
+
+def write_items(items: Iterable[Any], out: Path, options: WriteOptions) -> Written:
+    """:func:`items_to_labelme` of the rendered items (:func:`render_item`; LabelMe keeps every
+    label of a group: ``options`` unused)."""
     return items_to_labelme(items, str(out))
