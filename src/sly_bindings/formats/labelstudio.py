@@ -86,6 +86,7 @@ from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_
 from sly_bindings.formats.items import (
     copy_image_in_place,
     MAX_COORDINATE,
+    SeenClass,
     ClassInfo,
     FormatItem,
     FormatWarning,
@@ -857,13 +858,14 @@ def _hex_color(text: Optional[str]) -> Optional[List[int]]:
 # --- writing ---------------------------------------------------------------------------------
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
+def write_items(items: Iterable[Any], out: Path, options: WriteOptions) -> Written:
     """Write items as a Label Studio import: ``OUT/tasks.json``, ``OUT/labeling_config.xml`` and
     the images under ``OUT/images/<dataset>/`` (see the module's docstring); return what was
     written (:func:`results_written`, per task).
 
     Args:
-        items: the items to write.
+        items: the items to write: ``FormatItem``\ s, or rendered already by
+            :func:`render_item` (``convert --jobs``: ``registry.Rendered``).
         out: the folder to write; made when missing, and it must be empty.
         options: ``classes`` (the classes IN declares, as ``sly.ObjClass``, listed first in the
             config), ``final_out`` (where OUT will be once written, when ``out`` is a staging
@@ -903,7 +905,7 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
             "local files only from inside its document root; name a folder that holds OUT"
         )
     prefix = "" if prefix == "." else prefix.replace(os.sep, "/") + "/"
-    classes: Dict[str, sly.ObjClass] = {
+    classes: Dict[str, Union[sly.ObjClass, SeenClass]] = {
         obj_class.name: obj_class for obj_class in (getattr(options, "classes", None) or ())
     }
     relation_labels: Dict[str, None] = {}
@@ -912,25 +914,28 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
     written = set()
     account = Written()
     for item in progress(items, "Label Studio"):
-        relative = PurePosixPath("images", *item.dataset, item.name)
+        if isinstance(item, FormatItem):
+            source, data = item.source, render_item(item, out, options)
+        else:  # rendered where it was read (convert --jobs): registry.Rendered
+            source, data = item
+        relative = PurePosixPath("images", *data["dataset"], data["name"])
         if relative in written:
             raise InvalidLabelStudioError(
-                f"{item.source}: {item.name!r} is used twice in dataset "
-                f"{'/'.join(item.dataset)!r}: give each image its own name"
+                f"{source}: {data['name']!r} is used twice in dataset "
+                f"{'/'.join(data['dataset'])!r}: give each image its own name"
             )
         written.add(relative)
-        copy_image_in_place(item.image, out / relative)
-        for label in item.ann.labels:
-            classes.setdefault(label.obj_class.name, label.obj_class)
-        results = annotation_results(item.ann, item.source)
-        account = account.plus(results_written(results, len(item.ann.labels)))
+        for seen in data["classes"]:  # a class as a sly.ObjClass or SeenClass: its name,
+            classes.setdefault(seen[0], SeenClass(*seen))  # geometry type and colour are read
+        results = data["results"]
+        account = account.plus(Written(*data["written"]))
         for result in results:
             if result["type"] == "relation":
                 relation_labels.update(dict.fromkeys(result["labels"]))
             else:
                 kinds.setdefault(result["value"][result["type"]][0], set()).add(result["type"])
         reference = LOCAL_FILES + "?d=" + urllib.parse.quote(prefix + str(relative), safe="/")
-        task: Dict[str, Any] = {"data": {"image": reference, "dataset": "/".join(item.dataset)}}
+        task: Dict[str, Any] = {"data": {"image": reference, "dataset": "/".join(data["dataset"])}}
         if extra.get("as_predictions"):
             task["predictions"] = [{"model_version": "sly-bindings", "result": results}]
         else:
@@ -959,6 +964,41 @@ def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -
     config = labeling_config(list(classes.values()), list(relation_labels))
     (out / CONFIG_FILE).write_text(config, encoding="utf-8")
     return account
+
+
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """One item's part of :func:`write_items`, alone (``formats/registry.py``: ``convert --jobs``
+    runs it in its workers): its image copied to ``out/images/<dataset>/``, its regions and
+    relations (:func:`annotation_results`, warned as it warns), and as plain data its dataset,
+    name, results, the classes of its labels (name, geometry, colour) and what it holds
+    (:func:`results_written`). Two images of one name are the writer's to refuse, in the items'
+    order (the run then ends, its output discarded).
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> car = sly.ObjClass("car", sly.Rectangle, color=[1, 2, 3])
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> data = render_item(FormatItem(("ds",), "a.png", png, ann, "a"), folder, WriteOptions())
+        >>> data["classes"], data["written"], [result["type"] for result in data["results"]]
+        ([['car', 'rectangle', [1, 2, 3]]], [1, 1, 0, 0], ['rectanglelabels'])
+        >>> (folder / "images" / "ds" / "a.png").read_bytes() == png
+        True
+    """
+    copy_image_in_place(item.image, Path(out, "images", *item.dataset, item.name))
+    classes: Dict[str, List[Any]] = {}
+    for label in item.ann.labels:
+        if label.obj_class.name not in classes:
+            classes[label.obj_class.name] = list(SeenClass.of(label.obj_class))
+    results = annotation_results(item.ann, item.source)
+    written = results_written(results, len(item.ann.labels))
+    return {
+        "dataset": list(item.dataset),
+        "name": item.name,
+        "results": results,
+        "classes": list(classes.values()),
+        "written": list(written),
+    }
 
 
 def results_written(results: Sequence[Dict[str, Any]], labels: int) -> Written:
