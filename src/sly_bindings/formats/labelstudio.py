@@ -864,7 +864,7 @@ def write_items(items: Iterable[Any], out: Path, options: WriteOptions) -> Writt
     written (:func:`results_written`, per task).
 
     Args:
-        items: the items to write: ``FormatItem``\ s, or rendered already by
+        items: the items to write (``FormatItem`` objects), or rendered already by
             :func:`render_item` (``convert --jobs``: ``registry.Rendered``).
         out: the folder to write; made when missing, and it must be empty.
         options: ``classes`` (the classes IN declares, as ``sly.ObjClass``, listed first in the
