@@ -19,7 +19,6 @@ from __future__ import annotations
 import colorsys
 import errno
 import functools
-import itertools
 import os
 import random
 import shutil
@@ -294,7 +293,7 @@ def left_out_message(where: str, names: Iterable[str], listing: str, holds: str)
 
 
 def items_to_project(
-    items: Iterable[FormatItem],
+    items: Iterable[Any],
     project_dir: str,
     error: Type[InvalidFormatError],
     nothing: str,
@@ -311,8 +310,10 @@ def items_to_project(
     classes declared come first, in their order. Tag metas are those the labels carry.
 
     Args:
-        items: the items, read one by one (the first before the project is made, so a wrong
-            start leaves no folder).
+        items: the items (``FormatItem``), or items :func:`render_project_item` wrote into
+            ``project_dir`` already (``convert --jobs``' workers: ``registry.Rendered``); the
+            project is made before the first is taken, and removed again when there is none
+            or an item ends the run (a folder that was there, empty, is left empty).
         project_dir: where to make the project; it must not exist or be empty.
         error: the format's error type, for the messages below.
         nothing: the message when there is no item.
@@ -340,39 +341,102 @@ def items_to_project(
     declared = declared or {}
     if total is None and hasattr(items, "__len__"):
         total = len(items)  # a reader that knows its count (formats.progress.SizedItems)
-    iterator = iter(items)
-    first = next(iterator, None)
-    if first is None:
-        raise error(nothing)
+    existed = os.path.lexists(project_dir)
     project = sly.Project(project_dir, sly.OpenMode.CREATE)
-    geometry_types: Dict[str, Set[Type[sly.Geometry]]] = {name: set() for name in declared}
-    tag_metas: Dict[str, sly.TagMeta] = {}
-    # Classes whose geometry needs its class's configuration (GraphNodes: the skeleton).
-    configured: Dict[str, sly.ObjClass] = {}
-    datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
-    account = Written()
-    for item in progress(itertools.chain([first], iterator), description, total):
-        add_item(dataset_at(project, datasets, item.dataset), item, error)
-        keys = [binding_key_of(label) for label in item.ann.labels]
-        account = account.plus(image_account(keys, lone_groups=True))
-        for label in item.ann.labels:
-            geometry_types.setdefault(label.obj_class.name, set()).add(type(label.geometry))
-            if label.obj_class.geometry_config:
-                configured.setdefault(label.obj_class.name, label.obj_class)
-            for tag in label.tags:
-                tag_metas.setdefault(tag.meta.name, tag.meta)
+    try:
+        geometry_types: Dict[str, Set[str]] = {name: set() for name in declared}
+        tag_metas: Dict[str, Dict[str, Any]] = {}  # as the SDK's JSON
+        # Classes whose geometry needs its class's configuration (GraphNodes: the skeleton).
+        configured: Dict[str, Dict[str, Any]] = {}  # as the SDK's JSON
+        datasets: Dict[Tuple[str, ...], sly.Dataset] = {}
+        names: Dict[Tuple[str, ...], Set[str]] = {}  # the image names of each dataset so far
+        account = Written()
+        for item in progress(items, description, total):
+            if isinstance(item, FormatItem):
+                source, data = item.source, render_project_item(item, project_dir, error)
+            else:  # rendered where it was read (convert --jobs): registry.Rendered
+                source, data = item
+            dataset = tuple(data["dataset"])
+            dataset_at(project, datasets, dataset)  # the project's record of it (made, or known)
+            if data["name"] in names.setdefault(dataset, set()):
+                raise error(
+                    f"{source}: {data['name']!r} is used twice in dataset {'/'.join(dataset)!r}: "
+                    "give each image its own name"
+                )
+            names[dataset].add(data["name"])
+            account = account.plus(image_account(data["keys"], lone_groups=True))
+            for name, geometry, class_json in data["classes"]:
+                geometry_types.setdefault(name, set()).add(geometry)
+                if class_json is not None:
+                    configured.setdefault(name, class_json)
+            for tag_json in data["tags"]:
+                tag_metas.setdefault(tag_json["name"], tag_json)
+        if not names:
+            raise error(nothing)
+    except BaseException:  # nothing half-written: what was made here is removed
+        if existed:
+            sly.fs.clean_dir(project_dir)
+        else:
+            shutil.rmtree(project_dir, ignore_errors=True)
+        raise
     classes = []
     for name, types in geometry_types.items():
         info = declared.get(name, ClassInfo())
-        types = types or {info.geometry_type or sly.AnyGeometry}
-        geometry_type = types.pop() if len(types) == 1 else sly.AnyGeometry
-        if name in configured and geometry_type is configured[name].geometry_type:
-            classes.append(configured[name])
+        types = types or {(info.geometry_type or sly.AnyGeometry).geometry_name()}
+        geometry_type = GET_GEOMETRY_FROM_STR(types.pop()) if len(types) == 1 else sly.AnyGeometry
+        if name in configured and geometry_type.geometry_name() == configured[name]["shape"]:
+            classes.append(sly.ObjClass.from_json(configured[name]))
         else:
             color = info.color if info.color is not None else name_color(name)
             classes.append(sly.ObjClass(name, geometry_type, color=color))
-    project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=list(tag_metas.values())))
+    metas = [sly.TagMeta.from_json(tag_json) for tag_json in tag_metas.values()]
+    project.set_meta(sly.ProjectMeta(obj_classes=classes, tag_metas=metas))
     return account
+
+
+def render_project_item(
+    item: FormatItem, project_dir: str, error: Type[InvalidFormatError]
+) -> Dict[str, Any]:
+    """One item's part of :func:`items_to_project`, alone (``convert --jobs`` runs it in its
+    workers): its image and annotation added to its dataset's folder in ``project_dir`` the
+    SDK's way (``sly.Dataset.add_item_file``, the folder made when new), and as plain data its
+    dataset, name, binding keys, the classes of its labels (name, geometry name, and the
+    class's JSON when its geometry needs its configuration) and its tags' metas (JSON). Two
+    images of one name are the writer's to refuse, in the items' order (the run then ends).
+
+    Raises:
+        InvalidFormatError: (``error``) the image is not one Supervisely reads.
+
+    Examples:
+        >>> folder = tempfile.mkdtemp()
+        >>> car = sly.ObjClass("car", sly.Rectangle)
+        >>> ann = sly.Annotation((4, 4), [sly.Label(sly.Rectangle(0, 0, 1, 1), car)])
+        >>> png = sly.image.write_bytes(np.zeros((4, 4, 3), np.uint8), ".png")
+        >>> data = render_project_item(FormatItem(("a", "b"), "x.png", png, ann, "x"), folder,
+        ...                            InvalidFormatError)
+        >>> data["classes"], sorted(os.listdir(os.path.join(folder, "a/datasets/b/ann")))
+        ([['car', 'rectangle', None]], ['x.png.json'])
+    """
+    folder = os.path.join(project_dir, "/datasets/".join(item.dataset))
+    dataset = sly.Dataset(folder, sly.OpenMode.CREATE)  # the SDK's folders, made when new
+    add_item(dataset, item, error)
+    classes: Dict[Tuple[str, str], List[Any]] = {}
+    tags: Dict[str, Dict[str, Any]] = {}
+    for label in item.ann.labels:
+        obj_class = label.obj_class
+        geometry = type(label.geometry).geometry_name()
+        if (obj_class.name, geometry) not in classes:
+            configured = obj_class.to_json() if obj_class.geometry_config else None
+            classes[(obj_class.name, geometry)] = [obj_class.name, geometry, configured]
+        for tag in label.tags:
+            tags.setdefault(tag.meta.name, tag.meta.to_json())
+    return {
+        "dataset": list(item.dataset),
+        "name": item.name,
+        "keys": [binding_key_of(label) for label in item.ann.labels],
+        "classes": list(classes.values()),
+        "tags": list(tags.values()),
+    }
 
 
 def dataset_at(

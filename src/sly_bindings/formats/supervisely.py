@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import tempfile  # for the examples
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, Optional
+from typing import Any, Dict, Iterable, Iterator, Optional
 
 import numpy as np  # for the examples
 import supervisely as sly
@@ -35,6 +35,7 @@ from sly_bindings.formats.items import (
     InvalidFormatError,
     items_to_project,
     project_items,
+    render_project_item,
 )
 from sly_bindings.formats.progress import SizedItems
 from sly_bindings.formats.registry import WriteOptions
@@ -69,10 +70,21 @@ def declared_classes(source: Path) -> Dict[str, ClassInfo]:
     }
 
 
-def write_items(items: Iterable[FormatItem], out: Path, options: WriteOptions) -> Written:
-    """A new project at ``out`` of ``items`` (``items.items_to_project``): the classes of
-    ``options.classes`` first, in order, with their colours, then every other class of the
-    labels; a project keeps every label of a group, so ``options.primary_classes`` is unused.
+def render_item(item: FormatItem, out: Path, options: WriteOptions) -> Dict[str, Any]:
+    """``items.render_project_item``: the image and its annotation added to the project at
+    ``out`` the SDK's way (``formats/registry.py``: ``convert --jobs`` runs it in its workers).
+
+    Raises:
+        InvalidFormatError: the image is not one Supervisely reads.
+    """
+    return render_project_item(item, str(out), InvalidFormatError)
+
+
+def write_items(items: Iterable[Any], out: Path, options: WriteOptions) -> Written:
+    """A new project at ``out`` of ``items`` (``items.items_to_project``; rendered already by
+    :func:`render_item`): the classes of ``options.classes`` first, in order, with their
+    colours, then every other class of the labels; a project keeps every label of a group, so
+    ``options.primary_classes`` is unused.
 
     Raises:
         InvalidFormatError: there is no item, an image name is used twice in a dataset, or an
