@@ -68,3 +68,20 @@ def test_attack21_batches_say_and_write_what_one_process_does(
         results.append((code, *shown, folder_bytes(out) if out.exists() else None))
     print(case, results[0][:3])
     assert all(result == results[0] for result in results[1:]), [r[:3] for r in results]
+
+
+def test_attack21_a_jobs_run_keeps_what_load_work_froze(tmp_path, monkeypatch):
+    import gc
+
+    from sly_bindings.formats.registry import find
+
+    source = coco_input(tmp_path / "in")
+    gc.freeze()  # as cli/main.py's load_work freezes the SDK's objects once imported
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        items = list(jobs.items_in_jobs(find("coco"), source, {}, 2))
+        assert len(items) == COUNT
+        assert gc.get_freeze_count() >= frozen  # not unfrozen: no collection walks them again
+    finally:
+        gc.unfreeze()

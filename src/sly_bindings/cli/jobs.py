@@ -107,12 +107,16 @@ def items_in_jobs(
         )
         for index in range(jobs)
     ]
+    frozen_before = gc.get_freeze_count() > 0  # by cli/main.py's load_work: the SDK's objects
     gc.freeze()
     try:
         for worker in workers:
             worker.start()
     finally:
-        gc.unfreeze()  # the parent's own collections go on as before
+        # The parent's own collections go on as before, unless objects were frozen on purpose
+        # before (gc.unfreeze unfreezes all: the SDK's would be walked again by each of them).
+        if not frozen_before:
+            gc.unfreeze()
     try:
         number = 0
         while True:
