@@ -27,6 +27,8 @@ import multiprocessing
 import os
 import queue
 import signal
+import threading
+import time
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Deque, Iterator, List, Mapping, Optional, Tuple
@@ -95,20 +97,26 @@ def items_in_jobs(
     queues = [context.Queue(QUEUE_SIZE) for _ in range(jobs)]
     _pending.clear()
     _pending.extend(collections.deque() for _ in range(jobs))
+    parent = os.getpid()  # a worker ends itself when this process is gone (killed outright)
     workers = [
         context.Process(
             target=_work,
-            args=(source_format, source, dict(read_options), index, jobs, queues[index], prepare),
+            args=(source_format, source, dict(read_options), index, jobs, queues[index])
+            + (prepare, parent),
             daemon=True,
         )
         for index in range(jobs)
     ]
+    frozen_before = gc.get_freeze_count() > 0  # by cli/main.py's load_work: the SDK's objects
     gc.freeze()
     try:
         for worker in workers:
             worker.start()
     finally:
-        gc.unfreeze()  # the parent's own collections go on as before
+        # The parent's own collections go on as before, unless objects were frozen on purpose
+        # before (gc.unfreeze unfreezes all: the SDK's would be walked again by each of them).
+        if not frozen_before:
+            gc.unfreeze()
     try:
         number = 0
         while True:
@@ -178,9 +186,12 @@ def _work(
     jobs: int,
     channel: Any,
     prepare: Optional[Callable[[Any], Any]] = None,
+    parent: Optional[int] = None,
 ) -> None:
     """Worker ``index`` of ``jobs``: put a message per image it takes (its items passed
-    through ``prepare``), then ``end``."""
+    through ``prepare``), then ``end``; it ends itself when process ``parent`` is gone."""
+    if parent is not None:
+        _end_with_parent(parent)
     # The parent's handlers (cli/signals.py: SIGTERM raised as an exception) are not the
     # worker's: a worker told to stop dies at once, never waiting to put an error on a queue
     # no one reads; Ctrl+C reaches the parent, which stops the workers.
@@ -237,3 +248,17 @@ def _work(
         except BaseException as error:  # noqa: B902 - passed to the parent, raised there
             at_image[0] = False
             send(("error", [], warned_since(), error))
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process (exit code 1) once process ``parent`` is gone, checked every
+    :data:`_TAKE_EVERY` seconds by a daemon thread: a parent killed outright (SIGKILL, the
+    out-of-memory killer) runs no ``finally`` that stops its workers, and a worker would wait
+    on its full queue for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_TAKE_EVERY)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sly-bindings parent watch", daemon=True).start()

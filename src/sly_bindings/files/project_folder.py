@@ -217,8 +217,9 @@ def read_json(path: PathLike, shared: bool = False) -> Any:
             raw = file.read()
         key = (os.path.realpath(path), hashlib.blake2b(raw).digest()) if shared else None
         if key is not None and _shared[:1] == [key]:
-            return _shared[1]
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_keeping_repeats(repeated))
+            data, repeated = _shared[1:]  # its repeated keys warned again, as each read warns
+        else:
+            data = json.loads(raw.decode("utf-8"), object_pairs_hook=_keeping_repeats(repeated))
     except UnicodeDecodeError as error:
         problem = f"not UTF-8 text (byte {error.start}): fix the file or export it again"
     except json.JSONDecodeError as error:
@@ -238,12 +239,13 @@ def read_json(path: PathLike, shared: bool = False) -> Any:
     else:
         repeated_keys_warning(path, repeated)
         if key is not None:
-            _shared[:] = [key, data]
+            _shared[:] = [key, data, repeated]
         return data
     raise ProjectFolderError(f"{os.fspath(path)}: {problem}")
 
 
-_shared: List[Any] = []  # [(real path, digest), data] of the last file read_json(shared=True)
+# [(real path, digest), data, repeated keys] of the last file read_json(shared=True) read
+_shared: List[Any] = []
 
 
 def check_json_file(path: PathLike) -> None:

@@ -610,9 +610,11 @@ def items_to_cvat(
             subset, image_name = data["subset"], data["name"]
             if subset not in sizes:
                 sizes[subset] = 0
-                os.makedirs(
-                    os.path.join(out_dir, "images", subset), exist_ok=True
-                )  # a child may come first
+                # A child may come first. An image's file in the way (copied by a --jobs
+                # worker ahead of the reader's order) is left to that image's claim below, so
+                # the error is the one of one process.
+                with contextlib.suppress(FileExistsError, NotADirectoryError):
+                    os.makedirs(os.path.join(out_dir, "images", subset), exist_ok=True)
             if not names.claim(f"{subset}/{image_name}"):
                 raise FileExistsError(
                     f"{source}: {excerpt(image_name, NAME_EXCERPT)} is used twice in subset "

@@ -162,8 +162,9 @@ def copy_image(image: Union[Path, bytes], destination: Path) -> bool:
 
 def copy_image_in_place(image: Union[Path, bytes], destination: Path) -> None:
     """:func:`copy_image` for a writer that has checked its own names: a file and a folder of
-    one name in the way raise ``FileExistsError`` naming ``destination`` (``convert`` says
-    which of IN's names share it).
+    one name in the way raise ``FileExistsError`` naming the path that would be both
+    (:func:`in_the_way`; ``convert`` says which of IN's names share it), whichever of the two
+    was copied first (``convert --jobs`` copies in its workers, in any order).
 
     Examples:
         >>> folder = Path(tempfile.mkdtemp())
@@ -172,10 +173,29 @@ def copy_image_in_place(image: Union[Path, bytes], destination: Path) -> None:
         ...     copy_image_in_place(b"png", folder / "x.png" / "y.png")
         ... except FileExistsError as error:
         ...     print(Path(error.filename).relative_to(folder))
-        x.png/y.png
+        x.png
     """
     if not copy_image(image, destination):
-        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(destination))
+        path = str(in_the_way(destination))
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), path)
+
+
+def in_the_way(destination: Path) -> Path:
+    """The path that stops a file being made at ``destination``: its first folder (from the top)
+    that is a file, else ``destination`` itself (a folder there).
+
+    Examples:
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> _ = (folder / "x.png").write_bytes(b"png")
+        >>> in_the_way(folder / "x.png" / "a" / "y.png") == folder / "x.png"
+        True
+        >>> in_the_way(folder) == folder
+        True
+    """
+    for parent in reversed(destination.parents):
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            return parent
+    return destination
 
 
 class ImageNames:
