@@ -82,6 +82,8 @@ def test_attack21_a_jobs_run_keeps_what_load_work_froze(tmp_path, monkeypatch):
         assert frozen > 0
         items = list(jobs.items_in_jobs(find("coco"), source, {}, 2))
         assert len(items) == COUNT
-        assert gc.get_freeze_count() >= frozen  # not unfrozen: no collection walks them again
+        # Not unfrozen (0): no collection walks them again. Some may have been freed since
+        # (a frozen object still goes when its last reference does).
+        assert gc.get_freeze_count() > frozen // 2
     finally:
         gc.unfreeze()
