@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 import supervisely as sly
 
 
+@functools.lru_cache(maxsize=4096)  # asked per image, of the few names of a run's datasets
 def dataset_name_problem(name: str) -> Optional[str]:
     """Why ``name`` cannot name a dataset folder of a project, or None when it can.
 

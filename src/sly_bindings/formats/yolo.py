@@ -173,7 +173,8 @@ def join_parts(parts: Sequence[npt.ArrayLike]) -> Points:
     # Each ring starts where the bridge from the previous one lands (ring 0 at its own exit).
     entries = [bridges[0][0]] + [landing for _, landing in bridges]
     exits = [leaving for leaving, _ in bridges]
-    rolled = [np.roll(ring, -entry, axis=0) for ring, entry in zip(rings, entries)]
+    # np.roll(ring, -entry, axis=0), without its overhead (a tenth of a group's outline)
+    rolled = [np.concatenate((ring[entry:], ring[:entry])) for ring, entry in zip(rings, entries)]
     exit_at = [(leaving - entry) % len(ring) for leaving, entry, ring in zip(exits, entries, rings)]
     outward = [ring[: at + 1] for ring, at in zip(rolled, exit_at)]
     homeward = [np.concatenate([ring[at:], ring[:1]]) for ring, at in zip(rolled, exit_at)]
