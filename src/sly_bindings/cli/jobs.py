@@ -7,16 +7,17 @@ SDK's objects it shares with the parent). Worker ``k`` runs FROM's reader with
 ``formats.shard.sharded(k, N)``: every reader walks its images in one order and converts only
 image ``n`` with ``n % N == k`` (each builds its SDK objects, the costly part). Each worker makes
 one message per image it converts and sends them :data:`BATCH` at a time (one pickle and one
-pipe write for all: a message each cost a third of the workers' time) into its own bounded
-queue (:data:`QUEUE_SIZE` batches, so memory stays flat whatever the size): the image's item, made ready by ``prepare`` (``convert``
-gives TO's ``render_item``: the writer's per-image work, the image copied, as plain data;
-``formats/registry.py``), or none when the reader skipped it, and the warnings it raised,
-reading and preparing. The parent takes the images back round-robin, in the reader's order,
-warns those warnings again, and passes the items to TO's writer, which does in the same order
-as with one process what is global (COCO's ids and categories, YOLO's class numbers, CVAT's
-meta), so OUT is byte for byte what one process writes. A warning a worker raises outside its
-images (about a whole file) is passed on by worker 0 only. An error in a worker ends the run in
-the parent, at its image, as it would in one process.
+pipe write for all: sent one by one, they cost a fifth of the run's CPU) into its own bounded
+queue (:data:`QUEUE_SIZE` batches, so memory stays flat whatever the size). A message holds
+the image's item, made ready by ``prepare`` (``convert`` gives TO's ``render_item``: the
+writer's per-image work, the image copied, as plain data; ``formats/registry.py``), or none
+when the reader skipped it, and the warnings it raised, reading and preparing. The parent
+takes the images back round-robin, in the reader's order, warns those warnings again, and
+passes the items to TO's writer, which does in the same order as with one process what is
+global (COCO's ids and categories, YOLO's class numbers, CVAT's meta), so OUT is byte for
+byte what one process writes. A warning a worker raises outside its images (about a whole
+file) is passed on by worker 0 only. An error in a worker ends the run in the parent, at its
+image, as it would in one process; a worker whose parent is gone (killed outright) ends too.
 """
 
 from __future__ import annotations
@@ -101,8 +102,16 @@ def items_in_jobs(
     workers = [
         context.Process(
             target=_work,
-            args=(source_format, source, dict(read_options), index, jobs, queues[index])
-            + (prepare, parent),
+            args=(
+                source_format,
+                source,
+                dict(read_options),
+                index,
+                jobs,
+                queues[index],
+                prepare,
+                parent,
+            ),
             daemon=True,
         )
         for index in range(jobs)
