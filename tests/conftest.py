@@ -6,11 +6,19 @@ that ``load_dotenv`` sets in one test would leak into the next.
 """
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from sly_test_server import SlyTestServer
+
+# Ctrl+C as a terminal gives it, here and in every process a test starts: a shell's background
+# job inherits SIGINT ignored, and a process started with it ignored never gets a
+# KeyboardInterrupt (the tests that send one would fail). A handled signal is the default again
+# in a child after exec; an ignored one stays ignored.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Variables that choose or configure a server in src/ or in the SDK.
 SETTINGS = (
