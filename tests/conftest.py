@@ -13,12 +13,16 @@ import pytest
 
 from sly_test_server import SlyTestServer
 
-# Ctrl+C as a terminal gives it, here and in every process a test starts: a shell's background
-# job inherits SIGINT ignored, and a process started with it ignored never gets a
-# KeyboardInterrupt (the tests that send one would fail). A handled signal is the default again
-# in a child after exec; an ignored one stays ignored.
-if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+# Ctrl+C and Ctrl+\ as a terminal gives them, here and in every process a test starts: a
+# shell's background job inherits SIGINT and SIGQUIT ignored, and a process started with them
+# ignored never ends on them (the tests that send them failed there). A handled signal is the
+# default again in a child after exec; an ignored one stays ignored.
+for _number, _handler in (
+    (signal.SIGINT, signal.default_int_handler),
+    (signal.SIGQUIT, signal.SIG_DFL),
+):
+    if signal.getsignal(_number) is signal.SIG_IGN:
+        signal.signal(_number, _handler)
 
 # Variables that choose or configure a server in src/ or in the SDK.
 SETTINGS = (
