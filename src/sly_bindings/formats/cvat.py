@@ -114,6 +114,7 @@ from sly_bindings.files.input_paths import (
 )
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    rendered,
     MAX_COORDINATE,
     ClassInfo,
     FormatItem,
@@ -603,10 +604,7 @@ def items_to_cvat(
     body_path = os.path.join(out_dir, ".annotations.xml.images")
     with open(body_path, "w", encoding="utf-8") as body:
         for item in progress(items, "CVAT"):
-            if isinstance(item, FormatItem):
-                source, data = item.source, render_cvat_item(item, out_dir)
-            else:  # rendered where it was read (convert --jobs): registry.Rendered
-                source, data = item
+            source, data = rendered(item, lambda item: render_cvat_item(item, out_dir))
             subset, image_name = data["subset"], data["name"]
             if subset not in sizes:
                 sizes[subset] = 0

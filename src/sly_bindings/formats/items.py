@@ -25,6 +25,7 @@ import shutil
 import tempfile  # for the examples
 from pathlib import Path
 from typing import (
+    Any,
     Callable,
     Dict,
     Iterable,
@@ -115,6 +116,24 @@ class SeenClass(NamedTuple):
     def geometry_type(self) -> Type[sly.Geometry]:
         """The geometry class of that name (as the SDK reads a meta's ``shape``)."""
         return GET_GEOMETRY_FROM_STR(self.geometry)
+
+
+def rendered(item: Any, render: Callable[[FormatItem], Any]) -> Tuple[str, Any]:
+    """``(source, data)`` of an item a writer takes: a ``FormatItem`` rendered here by
+    ``render`` (its writer's per-image work), or a ``registry.Rendered`` as a worker of
+    ``convert --jobs`` rendered it where it was read.
+
+    Examples:
+        >>> item = FormatItem(("ds",), "a.png", b"", sly.Annotation((4, 4)), "a.json")
+        >>> rendered(item, lambda item: item.name)
+        ('a.json', 'a.png')
+        >>> rendered(("b.json", {"lines": []}), lambda item: item.name)
+        ('b.json', {'lines': []})
+    """
+    if isinstance(item, FormatItem):
+        return item.source, render(item)
+    source, data = item
+    return source, data
 
 
 def copy_image(image: Union[Path, bytes], destination: Path) -> bool:
@@ -374,10 +393,9 @@ def items_to_project(
         names: Dict[Tuple[str, ...], Set[str]] = {}  # the image names of each dataset so far
         account = Written()
         for item in progress(items, description, total):
-            if isinstance(item, FormatItem):
-                source, data = item.source, render_project_item(item, project_dir, error)
-            else:  # rendered where it was read (convert --jobs): registry.Rendered
-                source, data = item
+            source, data = rendered(
+                item, lambda item: render_project_item(item, project_dir, error)
+            )
             dataset = tuple(data["dataset"])
             dataset_at(project, datasets, dataset)  # the project's record of it (made, or known)
             if data["name"] in names.setdefault(dataset, set()):

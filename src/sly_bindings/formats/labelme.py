@@ -79,6 +79,7 @@ from sly_bindings.files.input_paths import absence, outside_input_problem
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, corners_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    rendered,
     copy_image_in_place,
     first_and_more,
     MAX_COORDINATE,
@@ -480,10 +481,7 @@ def items_to_labelme(items: Iterable[Any], out_dir: str) -> Written:
     account = Written()
     json_files: Set[Tuple[str, ...]] = set()  # (dataset..., JSON name) of the images so far
     for item in progress(items, "LabelMe"):
-        if isinstance(item, FormatItem):
-            data = render_labelme_item(item, out_dir)
-        else:  # rendered where it was read (convert --jobs): registry.Rendered
-            _, data = item
+        _, data = rendered(item, lambda item: render_labelme_item(item, out_dir))
         json_file = (*data["dataset"], data["json"])
         if json_file in json_files:
             raise FileExistsError(

@@ -84,6 +84,7 @@ from sly_bindings.files.input_paths import (
 from sly_bindings.files.project_folder import ProjectFolderError, read_json
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle, rectangle_to_box
 from sly_bindings.formats.items import (
+    rendered,
     copy_image_in_place,
     MAX_COORDINATE,
     SeenClass,
@@ -914,10 +915,7 @@ def write_items(items: Iterable[Any], out: Path, options: WriteOptions) -> Writt
     written = set()
     account = Written()
     for item in progress(items, "Label Studio"):
-        if isinstance(item, FormatItem):
-            source, data = item.source, render_item(item, out, options)
-        else:  # rendered where it was read (convert --jobs): registry.Rendered
-            source, data = item
+        source, data = rendered(item, lambda item: render_item(item, out, options))
         relative = PurePosixPath("images", *data["dataset"], data["name"])
         if relative in written:
             raise InvalidLabelStudioError(

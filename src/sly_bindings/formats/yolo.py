@@ -100,6 +100,7 @@ from sly_bindings.formats.boxes import (
     yolo_to_box,
 )
 from sly_bindings.formats.items import (
+    rendered,
     copy_image_in_place,
     first_and_more,
     ClassInfo,
@@ -687,10 +688,9 @@ def items_to_yolo(
     laid_out = {dataset: lay_out(dataset) for dataset in datasets}
     account = Written()
     for item in progress(items, "YOLO", total):
-        if isinstance(item, FormatItem):
-            data = render_yolo_item(item, out_dir, task, primary_classes, merge_groups)
-        else:  # rendered where it was read (convert --jobs): registry.Rendered
-            _, data = item
+        _, data = rendered(
+            item, lambda item: render_yolo_item(item, out_dir, task, primary_classes, merge_groups)
+        )
         dataset = tuple(data["dataset"])
         if dataset not in laid_out:
             laid_out[dataset] = lay_out(dataset)

@@ -124,6 +124,7 @@ from sly_bindings.files.project_folder import open_project, read_annotation
 from sly_bindings.files.write_checks import cannot_create_in, nearest_existing
 from sly_bindings.formats.boxes import object_box
 from sly_bindings.formats.items import (
+    rendered,
     FormatItem,
     FormatWarning,
     ImageNames,
@@ -728,11 +729,10 @@ def _items_to_coco(
     file_names = ImageNames(Path(out_dir, "images"))  # two images of one name are refused
     not_copied = 0  # images a file or folder of their name stood in the way of (an error below)
     for item in progress(items, "COCO"):
-        if isinstance(item, FormatItem):
-            source = item.source
-            data = render_coco_item(item, out_dir, declared, primary_classes, merge_groups)
-        else:  # rendered where it was read (convert --jobs): registry.Rendered
-            source, data = item
+        source, data = rendered(
+            item,
+            lambda item: render_coco_item(item, out_dir, declared, primary_classes, merge_groups),
+        )
         for seen in data["classes"]:
             if seen[0] not in listed:
                 add_category(SeenClass(*seen))
