@@ -14,8 +14,10 @@ symbolic links inside IN are the owner's choice, and are followed.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
+import stat
 import warnings
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import List, Optional, Set, Tuple
@@ -47,6 +49,18 @@ def outside_input_problem(path: str, folder: str = "") -> Optional[str]:
         >>> "longer than 255 bytes" in outside_input_problem("a" * 300 + ".png")
         True
     """
+    # The usual name, at a glance: no NUL, no "..", nothing that anchors a path on either
+    # system, and too short to hold a part over NAME_MAX bytes: none of the checks below refuses it.
+    if (
+        len(path) <= NAME_MAX // 4  # UTF-8 takes at most 4 bytes a character
+        and not path.startswith("/")
+        and ".." not in path
+        and ".." not in folder
+        and "\\" not in path
+        and ":" not in path
+        and "\0" not in path
+    ):
+        return None
     if "\0" in path:  # no file system path holds it (os.stat refuses it with ValueError)
         return f"{path[:80]!r} holds a NUL character: give the file's real name"
     text = path.replace("\\", "/")
@@ -85,12 +99,45 @@ def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
         >>> system_file_problem("/tmp/a.json") is None
         True
     """
-    real = os.path.realpath(path)
+    real = real_path(path)
     for folder in SYSTEM_FOLDERS:
         if real == folder or real.startswith(folder + "/"):
             shown = "is" if real == os.path.abspath(path) else "links to"
             return f"{shown} {real}, a file the system makes as it is read (its read may never end)"
     return None
+
+
+def real_path(path: "os.PathLike[str] | str") -> str:
+    """``os.path.realpath(path)``, with one ``lstat`` where ``realpath`` makes one per part of
+    the path: a file that is no symbolic link is its folder's real path joined with its name,
+    and each folder's real path is remembered (a reader asks for thousands of files in a few
+    folders). A path with a ``.`` or ``..`` part, or that is not there, is resolved whole.
+
+    Examples:
+        >>> real_path("/proc/self/status").startswith("/proc/")
+        True
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> os.symlink("/proc/self/status", os.path.join(folder, "a.json"))
+        >>> real_path(os.path.join(folder, "a.json")) == os.path.realpath("/proc/self/status")
+        True
+    """
+    text = os.fspath(path)
+    folder, name = os.path.split(text)
+    if not isinstance(text, str) or "/." in f"/{text}" or not name:
+        return os.path.realpath(text)
+    try:
+        if stat.S_ISLNK(os.lstat(text).st_mode):
+            return os.path.realpath(text)
+    except (OSError, ValueError):  # not there (or a NUL in it): as realpath resolves it
+        return os.path.realpath(text)
+    return os.path.join(_real_folder(os.getcwd(), folder), name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(cwd: str, folder: str) -> str:
+    """The real path of ``folder`` (relative to ``cwd``), once per run."""
+    return os.path.realpath(os.path.join(cwd, folder))
 
 
 def is_input_file(path: "os.PathLike[str] | str") -> bool:

@@ -323,7 +323,8 @@ def drawn(geometry: Geometry, shape: Tuple[int, int], rows: int, cols: int) -> n
         for hole in geometry._interior
     ]
     cv2.fillPoly(canvas, pts=[outline], color=1)
-    cv2.fillPoly(canvas, pts=inner, color=0)
+    if inner:
+        cv2.fillPoly(canvas, pts=inner, color=0)
     return canvas
 
 

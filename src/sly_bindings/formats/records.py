@@ -89,7 +89,12 @@ def group_key(*parts: Any) -> str:
         >>> group_key("instance", "a.jpg", "5#2") != group_key("instance", "a.jpg", "5", 2)
         True
     """
-    return json.dumps(list(parts), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return _KEY_TEXT.encode(list(parts))
+
+
+# json.dumps(parts, ensure_ascii=False, separators=(",", ":"), sort_keys=True), made once:
+# json.dumps makes a new encoder for each call that passes options.
+_KEY_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
 def skipped_message(

@@ -226,6 +226,7 @@ def object_outline(
         raise ValueError("no labels: pass the labels of one object")
     height, width = image_size
     geometry = labels[0].geometry if len(labels) == 1 else None
+    on_image = False  # whether every point lies on the image already
     # Exact types: an OrientedBBox is a Rectangle to isinstance, but its corners are not these.
     if type(geometry) is sly.Rectangle:
         top, left, bottom, right = geometry.top, geometry.left, geometry.bottom, geometry.right
@@ -237,9 +238,12 @@ def object_outline(
         contours, _ = cv2.findContours(pixels, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         if not contours:
             raise ValueError(f"an object of {len(labels)} labels has no pixel inside the image")
-        rings = sorted((c.reshape(-1, 2) for c in contours), key=lambda r: tuple(r.min(axis=0)))
-        outline, parts = join_parts(rings), len(rings)
-    outline = np.clip(outline, 0, [width - 1, height - 1])
+        # Left to right: by each ring's least (x, y), which cv2.boundingRect gives.
+        contours = sorted(contours, key=lambda contour: cv2.boundingRect(contour)[:2])
+        outline, parts = join_parts([c.reshape(-1, 2) for c in contours]), len(contours)
+        on_image = pixels.shape == (height, width)  # the contours of an image-sized mask
+    if not on_image:
+        outline = np.clip(outline, 0, [width - 1, height - 1])
     if len(outline) < 3:
         outline = np.concatenate([outline, outline[-1:].repeat(3 - len(outline), axis=0)])
     return outline, parts
@@ -324,7 +328,8 @@ def _line_parts(
     warned)."""
     if task not in TASKS:
         raise ValueError(f"task is {task!r}: use one of {', '.join(TASKS)}")
-    height, width = ann.img_size
+    image_size = ann.img_size  # a deep copy each time it is asked
+    height, width = image_size
     lines = []
     objects = []
     left_out = 0
@@ -372,9 +377,9 @@ def _line_parts(
         # The union of the parts' pixels, drawn once for the outline and the holes (a single
         # polygon or rectangle is read from its points by both).
         single = len(parts) == 1 and type(parts[0].geometry) in (sly.Rectangle, sly.Polygon)
-        mask = None if single else group_mask(parts, ann.img_size)
-        outline, joined = object_outline(parts, ann.img_size, mask)
-        if has_holes(parts, ann.img_size, mask):
+        mask = None if single else group_mask(parts, image_size)
+        outline, joined = object_outline(parts, image_size, mask)
+        if has_holes(parts, image_size, mask):
             warnings.warn(
                 f"{what}: has holes, filled: a YOLO segment is one outline without holes",
                 YoloWarning,
@@ -391,7 +396,7 @@ def _line_parts(
                 YoloWarning,
             )
         coordinates = (outline / [width, height]).ravel()
-        lines.append([leader, " ".join(f"{v:.6f}" for v in coordinates)])
+        lines.append([leader, " ".join(map("{:.6f}".format, coordinates.tolist()))])
     return lines, left_out
 
 
