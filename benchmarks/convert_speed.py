@@ -14,7 +14,13 @@ exit, with its peak memory (max RSS, ``os.wait4``):
 
 Every group intact, per path: COCO, 3 instances per image (a group is one instance); YOLO,
 ours 3 lines per image (a group is one outline); Datumaro 6, a line per shape (its YOLO
-writes boxes only: it drops the polygons, and with them the groups); CVAT, 2 groups per image (shapes sharing a ``group_id``).
+writes boxes only: it drops the polygons, and with them the groups); CVAT, 2 groups per image
+(shapes sharing a ``group_id``).
+
+LabelMe -> YOLO is timed twice, each beside a run of Datumaro's one YOLO writer (Darknet's
+boxes): to our ``yolo`` (Ultralytics segmentation: each group's parts drawn, their union traced
+and joined into one outline, work Datumaro's writer does not do) and to our ``yolo-det`` (a box
+per object: what Datumaro's writes, less the groups it drops).
 
 Datumaro cannot share the SDK's venv (its cachetools pin), so it runs from its own venv:
 ``--datumaro-python``, else ``$SLY_BINDINGS_DATUMARO_PYTHON``, else a venv made (once) under
@@ -190,8 +196,14 @@ def datumaro_python(given: str | None) -> str:
     return str(python)
 
 
-PATHS = (("cvat", "coco"), ("labelme", "yolo"), ("coco", "cvat"))
-DATUMARO_NAMES = {"cvat": "cvat", "coco": "coco_instances", "labelme": "label_me", "yolo": "yolo"}
+PATHS = (("cvat", "coco"), ("labelme", "yolo"), ("labelme", "yolo-det"), ("coco", "cvat"))
+DATUMARO_NAMES = {
+    "cvat": "cvat",
+    "coco": "coco_instances",
+    "labelme": "label_me",
+    "yolo": "yolo",
+    "yolo-det": "yolo",  # Datumaro's one YOLO writer: boxes (Darknet)
+}
 DATUMARO_CONVERT = """
 import sys
 import datumaro as dm
@@ -226,7 +238,7 @@ def intact(target: str, out: Path, size: int, ours: bool) -> bool:
     """Every group intact in ``out`` (see the module's docstring)."""
     if target == "coco":
         return instances_per_image(out) == [3] * size
-    if target == "yolo":
+    if target in ("yolo", "yolo-det"):
         return yolo_lines_per_image(out) == [3 if ours else 6] * size
     return cvat_groups_per_image(out) == [2] * size
 
@@ -316,7 +328,7 @@ def main() -> None:
                 found[(f"{source}->{target}", size)] = (*ours, *theirs, *kept)
                 wall = ours[0] - sdk_import if size <= 1000 else ours[0]
                 print(
-                    f"{size:>6} images  {source}->{target:<8} ours {ours[0]:6.2f} s "
+                    f"{size:>6} images  {source + '->' + target:<17} ours {ours[0]:6.2f} s "
                     f"{ours[1]:6.1f} MiB  datumaro {theirs[0]:6.2f} s {theirs[1]:6.1f} MiB  "
                     f"ratio {wall / theirs[0]:.2f}x"
                     f"{' (less the import)' if size <= 1000 else ''}  groups intact: ours "
