@@ -40,8 +40,7 @@ import json
 import math
 import re
 import warnings
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, List, Optional, Tuple, Type
+from typing import Any, Iterable, List, Optional, Tuple, Type
 
 import supervisely as sly
 
@@ -318,7 +317,6 @@ def wholly_outside(label: sly.Label, image_size: Tuple[int, int]) -> bool:
     return _outside(construct.extent(label.geometry), image_size)
 
 
-@contextmanager
 def record(
     into: List[Any],
     where: str,
@@ -326,7 +324,7 @@ def record(
     image_size: Optional[Tuple[int, int]] = None,
     what: str = "record",
     image: Optional[str] = None,
-) -> Iterator[List[Any]]:
+) -> "_Record":
     """Read one record: the block appends its labels to the list it is given, and they join
     ``into`` when the block ends; an error of the record skips it with one ``warning``.
 
@@ -353,33 +351,62 @@ def record(
         >>> len(labels)
         1
     """
-    found: List[Any] = []
-    try:
-        yield found
-    except RECORD_ERRORS as error:
-        _warn(warning, skipped_message(where, error, what, image), skipped_kind(error, what))
-        return
-    # Each label's extent, once: its edges hold every point's furthest coordinate (too_far)
-    # and say whether any of it lies on the image (wholly_outside).
-    extents = [_extent_or_none(label) if isinstance(label, sly.Label) else None for label in found]
-    if any(_far(extent) for extent, label in zip(extents, found) if isinstance(label, sly.Label)):
-        reason = ValueError(f"a point lies further than {MAX_COORDINATE} pixels from 0")
-        _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))
-        return
-    if (
-        image_size is not None
-        and found
-        and all(
-            (
-                _outside(extent, image_size)
-                if extent is not None
-                else wholly_outside(label, image_size)
+    return _Record(into, where, warning, image_size, what, image)
+
+
+class _Record:
+    """:func:`record`'s context manager (a class: a generator's costs twice as much, and every
+    shape of every reader goes through one)."""
+
+    def __init__(
+        self,
+        into: List[Any],
+        where: str,
+        warning: Type[Warning],
+        image_size: Optional[Tuple[int, int]],
+        what: str,
+        image: Optional[str],
+    ) -> None:
+        self.into, self.where, self.warning = into, where, warning
+        self.image_size, self.what, self.image = image_size, what, image
+        self.found: List[Any] = []
+
+    def __enter__(self) -> List[Any]:
+        return self.found
+
+    def __exit__(self, kind: Optional[type], error: Optional[BaseException], trace: Any) -> bool:
+        if kind is not None:
+            if not issubclass(kind, RECORD_ERRORS):
+                return False  # not the record's fault: it goes on up
+            self._skipped(error)
+            return True
+        found, image_size = self.found, self.image_size
+        # Each label's extent, once: its edges hold every point's furthest coordinate (too_far)
+        # and say whether any of it lies on the image (wholly_outside).
+        extents = [_extent_or_none(one) if isinstance(one, sly.Label) else None for one in found]
+        if any(_far(extent) for extent, one in zip(extents, found) if isinstance(one, sly.Label)):
+            self._skipped(ValueError(f"a point lies further than {MAX_COORDINATE} pixels from 0"))
+            return False
+        if (
+            image_size is not None
+            and found
+            and all(
+                (
+                    _outside(extent, image_size)
+                    if extent is not None
+                    else wholly_outside(one, image_size)
+                )
+                for extent, one in zip(extents, found)
             )
-            for extent, label in zip(extents, found)
-        )
-    ):
-        height, width = image_size
-        reason = ValueError(f"lies wholly outside the {width}x{height} (width x height) image")
-        _warn(warning, skipped_message(where, reason, what, image), skipped_kind(reason, what))
-        return
-    into.extend(found)
+        ):
+            height, width = image_size
+            self._skipped(
+                ValueError(f"lies wholly outside the {width}x{height} (width x height) image")
+            )
+            return False
+        self.into.extend(found)
+        return False
+
+    def _skipped(self, reason: Optional[BaseException]) -> None:
+        message = skipped_message(self.where, reason, self.what, self.image)  # type: ignore[arg-type]
+        _warn(self.warning, message, skipped_kind(reason, self.what))  # type: ignore[arg-type]
