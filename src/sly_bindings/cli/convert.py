@@ -81,10 +81,12 @@ def run_command(args: argparse.Namespace) -> int:
     images = read_options.get("images")
     check_out(target, source, overwrite, source_format.input_folders(source, images))
 
-    caught: List[warnings.WarningMessage] = []
+    # The run's warnings of IN and OUT, totalled as they come (a warning per image of 100,000
+    # images is not held), printed after the run; the others are not shown.
+    collector = warning_totals.current()
+    start = len(collector.collected)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warning_totals.streamed(collector, SHOWN_WARNINGS):
             with staged(target, overwrite) as staging:
                 options = WriteOptions(
                     primary_classes=write_values.pop("primary_classes", None),
@@ -114,8 +116,7 @@ def run_command(args: argparse.Namespace) -> int:
     except BaseException as error:
         # The warnings so far say why a run fails (every image left out, say): shown before
         # its error line, never lost with it.
-        failed = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
-        for line in warning_totals.shown(failed):
+        for line in collector.terminal_lines():
             print(line, file=sys.stderr)
         if isinstance(error, MemoryError):  # IN held whole in memory: say what is too large
             raise UserError(
@@ -124,9 +125,8 @@ def run_command(args: argparse.Namespace) -> int:
                 "on a machine with more memory"
             ) from None
         raise
-    kept = [w.message for w in caught if issubclass(w.category, SHOWN_WARNINGS)]
-    shown = [str(message) for message in kept]
-    for line in warning_totals.shown(kept):  # totalled by kind (cli/warning_totals.py)
+    shown = [one.message for one in collector.collected[start:]]  # every one, with --json
+    for line in collector.terminal_lines():  # totalled by kind (cli/warning_totals.py)
         print(line, file=sys.stderr)
 
     if written != read:

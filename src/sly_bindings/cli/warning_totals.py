@@ -26,7 +26,7 @@ import json
 import re
 import sys
 import warnings
-from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Pattern, Tuple
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Pattern, Set, Tuple
 
 from sly_bindings.cli.printable import printable
 
@@ -98,69 +98,107 @@ def place_of(message: str) -> Tuple[str, str]:
     return place, parts[0]
 
 
-class Collector:
-    """The warnings of one run, in order, with their kinds."""
+class Tally:
+    """The warnings of one kind: how many, the files they name, and the first :data:`SHOWN`."""
 
     def __init__(self) -> None:
-        self.collected: List[Collected] = []
-        self.printed = 0  # how many were printed already (by the command itself)
+        self.count = 0
+        self.files: Set[str] = set()
+        self.first: List[Collected] = []
+
+    def add(self, one: Collected) -> None:
+        self.count += 1
+        self.files.add(one.file)
+        if len(self.first) < SHOWN:
+            self.first.append(one)
+
+
+class Collector:
+    """The warnings of one run, totalled by kind as they come (:class:`Tally`), and every one
+    of them in order when ``every`` (``--json`` gives every message): a run that warns about
+    each of 100,000 images holds its totals, not its messages.
+
+    Examples:
+        >>> totals = Collector(every=False)
+        >>> for number in range(1000):
+        ...     totals.add(f"{number}.json: shapes[0] (road): skipped, a polygon needs 3 points")
+        >>> len(totals.collected), totals.terminal_lines()[0][:72]
+        (0, 'warning: 1000 polygons of fewer than 3 points skipped in 1000 files; first')
+    """
+
+    def __init__(self, every: bool = True) -> None:
+        self.every = every
+        self.collected: List[Collected] = []  # every warning, in order (when ``every``)
+        self.totals: Dict[str, Tally] = {}  # by kind, in the order the kinds came
+        self.unprinted: Dict[str, Tally] = {}  # the same, of those not printed yet
 
     def add(self, warning: Any) -> None:
         message = str(warning)
         place, file = place_of(message)
-        self.collected.append(Collected(kind_of(warning), place, file, message))
+        one = Collected(kind_of(warning), place, file, message)
+        if self.every:
+            self.collected.append(one)
+        for tallies in (self.totals, self.unprinted):
+            tallies.setdefault(one.kind, Tally()).add(one)
 
-    def by_kind(self) -> Dict[str, List[Collected]]:
-        kinds: Dict[str, List[Collected]] = {}
-        for one in self.collected:
-            kinds.setdefault(one.kind, []).append(one)
-        return kinds
-
-    def terminal_lines(self, start: int = 0) -> List[str]:
-        """The lines for people, for the warnings from ``start`` on: each kind in at most
-        :data:`SHOWN` lines, each one line (a name with LF, CR or ESC: escaped, :func:`printable`).
-        """
-        kinds: Dict[str, List[Collected]] = {}
-        for one in self.collected[start:]:
-            kinds.setdefault(one.kind, []).append(one)
+    def terminal_lines(self) -> List[str]:
+        """The lines for people, for the warnings not printed yet (which then are): each kind
+        in at most :data:`SHOWN` lines, each one line (a name with LF, CR or ESC: escaped,
+        :func:`printable`)."""
         lines = []
-        for kind, found in kinds.items():
-            if len(found) <= SHOWN:
-                lines.extend(f"warning: {one.message}" for one in found)
+        for kind, tally in self.unprinted.items():
+            if tally.count <= SHOWN:
+                lines.extend(f"warning: {one.message}" for one in tally.first)
                 continue
-            files = len({one.file for one in found})
-            first = "; ".join(one.place or one.message for one in found[:SHOWN])
+            files = len(tally.files)
+            first = "; ".join(one.place or one.message for one in tally.first)
             lines.append(
-                f"warning: {len(found)} {kind} in {files} file{'' if files == 1 else 's'}; "
+                f"warning: {tally.count} {kind} in {files} file{'' if files == 1 else 's'}; "
                 f"first: {first} (every one with --json)"
             )
+        self.unprinted = {}
         return [printable(line) for line in lines]
 
     def as_json(self) -> List[Dict[str, Any]]:
-        """Per kind: the kind, how many, in how many files, and every message."""
+        """Per kind: the kind, how many, in how many files, and every message (the first
+        :data:`SHOWN` unless ``every``)."""
+        messages: Dict[str, List[str]] = {kind: [] for kind in self.totals}
+        for one in self.collected:
+            messages[one.kind].append(one.message)
         return [
             {
                 "kind": kind,
-                "count": len(found),
-                "files": len({one.file for one in found}),
-                "messages": [one.message for one in found],
+                "count": tally.count,
+                "files": len(tally.files),
+                "messages": messages[kind] if self.every else [o.message for o in tally.first],
             }
-            for kind, found in self.by_kind().items()
+            for kind, tally in self.totals.items()
         ]
 
 
 CURRENT: List[Collector] = []  # the collector of the run under way (``collecting``)
 
 
-def shown(messages: List[Any]) -> List[str]:
-    """Add ``messages`` (a command's own caught warnings) to the run's collector, and the lines
-    to print for them now. Outside a run: a collector of their own."""
-    collector = CURRENT[-1] if CURRENT else Collector()
-    start = len(collector.collected)
-    for message in messages:
-        collector.add(message)
-    collector.printed = len(collector.collected)
-    return collector.terminal_lines(start)
+def current() -> Collector:
+    """The run's collector (:func:`collecting`); outside a run, a collector of its own."""
+    return CURRENT[-1] if CURRENT else Collector()
+
+
+@contextlib.contextmanager
+def streamed(collector: Collector, categories: Tuple[type, ...]) -> Iterator[None]:
+    """Within the block, each warning of ``categories`` goes to ``collector`` as it is
+    warned, and no other warning is shown: none is held (``catch_warnings(record=True)``
+    holds every one of them till the block ends). The command prints
+    ``collector.terminal_lines()`` when it wants them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+
+        def show(message: Any, category: type, *_: Any, **__: Any) -> None:
+            if issubclass(category, categories):
+                collector.add(message)
+
+        warnings.showwarning = show
+        yield
 
 
 def ours(category: type) -> bool:
@@ -174,7 +212,7 @@ def collecting(as_json: bool = False) -> Iterator[Collector]:
     (those the command did not print itself); other warnings pass as before. With ``as_json``,
     what the command prints on stdout (one JSON object) gets ``warnings`` (every message, if it
     has none) and ``warning_totals``."""
-    collector = Collector()
+    collector = Collector(every=as_json)
     CURRENT.append(collector)
     stdout = sys.stdout
     captured: Optional[io.StringIO] = io.StringIO() if as_json else None
@@ -196,7 +234,7 @@ def collecting(as_json: bool = False) -> Iterator[Collector]:
         if captured is not None and captured.getvalue():
             stdout.write(with_warnings(captured.getvalue(), collector))
             stdout.flush()
-        for line in collector.terminal_lines(collector.printed):
+        for line in collector.terminal_lines():
             print(line, file=sys.stderr)
 
 
