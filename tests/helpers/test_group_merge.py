@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import supervisely as sly
 
 from bindings import bind_labels
@@ -497,3 +499,46 @@ def test_merge_bindings_merged_group_is_one_object_of_its_leading_class():
 def test_merge_bindings_refuses_an_unknown_keep(keep, exception):
     with exception:
         merge_bindings(sly.Annotation((2, 2)), keep=keep)
+
+
+_point = st.tuples(st.integers(-6, 16), st.integers(-6, 16))
+
+
+def _holed_square(square):
+    """A square with a triangular hole inside it (a hole outside its outline is no polygon)."""
+    top, left, side = square
+    corners = [(top, left), (top, left + side), (top + side, left + side), (top + side, left)]
+    hole = [(top + 1, left + 1), (top + 1, left + side - 1), (top + side - 1, left + 1)]
+    return polygon(corners, obj_class=ANY, holes=[hole])
+
+
+_part = st.one_of(
+    st.lists(_point, min_size=3, max_size=7).map(lambda points: polygon(points, obj_class=ANY)),
+    st.tuples(st.integers(-6, 12), st.integers(-6, 12), st.integers(4, 9)).map(_holed_square),
+    st.tuples(st.integers(-4, 12), st.integers(-4, 12), st.integers(0, 5), st.integers(0, 5)).map(
+        lambda box: sly.Label(sly.Rectangle(box[0], box[1], box[0] + box[2], box[1] + box[3]), ANY)
+    ),
+    st.tuples(st.integers(-3, 10), st.integers(-3, 10), st.integers(1, 4), st.integers(1, 4)).map(
+        lambda box: bitmap(np.ones(box[2:], bool).tolist(), top=box[0], left=box[1], obj_class=ANY)
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_part, min_size=1, max_size=5), st.tuples(st.integers(1, 12), st.integers(1, 12)))
+def test_group_mask_is_the_union_of_the_sdks_masks(labels, image_size):
+    # Polygons without holes are filled on the canvas itself, the rest drawn apart and added:
+    # a hole of one part never takes the pixels of another. Each part as the SDK draws it on the image (cv2 clips a polygon at the image's edges),
+    # a bitmap on a canvas that holds it whole, cut to the image (the SDK's get_mask fails on
+    # a bitmap partly outside).
+    pad, (height, width) = 20, image_size
+    expected = np.zeros(image_size, dtype=bool)
+    for label in labels:
+        if isinstance(label.geometry, sly.Bitmap):
+            whole = label.geometry.translate(pad, pad).get_mask((height + 2 * pad, width + 2 * pad))
+            expected |= whole[pad : pad + height, pad : pad + width]
+        else:
+            expected |= label.geometry.get_mask(image_size)
+    mask = group_mask(labels, image_size)
+    assert mask.dtype == np.bool_
+    np.testing.assert_array_equal(mask, expected)

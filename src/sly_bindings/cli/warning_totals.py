@@ -122,7 +122,7 @@ class Collector:
         >>> totals = Collector(every=False)
         >>> for number in range(1000):
         ...     totals.add(f"{number}.json: shapes[0] (road): skipped, a polygon needs 3 points")
-        >>> len(totals.collected), totals.terminal_lines()[0][:72]
+        >>> len(totals.collected), totals.terminal_lines()[0][:74]
         (0, 'warning: 1000 polygons of fewer than 3 points skipped in 1000 files; first')
     """
 

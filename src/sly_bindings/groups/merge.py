@@ -39,6 +39,7 @@ import copy
 import warnings
 from typing import Iterable, List, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 import supervisely as sly
@@ -86,10 +87,16 @@ def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.
     """
     _check_image_size(image_size)
     _check_labels(labels)
-    canvas = np.zeros(tuple(image_size), dtype=bool)
+    canvas = np.zeros(tuple(image_size), dtype=np.uint8)  # 0 and 1: seen as bool at the end
     for label in labels:
-        _paint(label.geometry, canvas, top=0, left=0)
-    return canvas
+        geometry = label.geometry
+        if type(geometry) is sly.Polygon and not geometry._interior:
+            # The SDK's Polygon._draw_impl (cv2.fillPoly of its (x, y) points) on the canvas
+            # itself: its area alone is touched, and cv2 clips what falls outside.
+            cv2.fillPoly(canvas, pts=[construct.outline_xy(geometry)], color=1)
+        else:
+            _paint(geometry, canvas, top=0, left=0)
+    return canvas.view(bool)
 
 
 def object_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -300,8 +307,9 @@ def merge_bindings(
     return ann.clone(labels=labels)
 
 
-def _paint(geometry: Geometry, canvas: npt.NDArray[np.bool_], top: int, left: int) -> None:
-    """Set the pixels of ``geometry`` on ``canvas``, whose pixel (0, 0) is image pixel (top, left).
+def _paint(geometry: Geometry, canvas: npt.NDArray, top: int, left: int) -> None:
+    """Set the pixels of ``geometry`` on ``canvas`` (bool, or uint8 of 0 and 1), whose pixel
+    (0, 0) is image pixel (top, left).
 
     Only the part of the canvas under the geometry's box is touched, so a small part on a 4K
     canvas costs what the part costs.
