@@ -134,3 +134,34 @@ def test_attack23_convert_from_every_format_from_a_removed_working_folder(
     code = convert_in_process(format_name, "supervisely", source, tmp_path / "back")
 
     assert code == 0, capsys.readouterr().err
+
+
+@pytest.fixture
+def dev_shm(tmp_path):
+    """A folder of its own under /dev/shm (a tmpfs under /dev: regular files that the /dev rule
+    refuses), removed at the end."""
+    if not os.path.isdir("/dev/shm") or not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no /dev/shm to write to")
+    folder = Path("/dev/shm") / f"attack23-{os.getpid()}-{tmp_path.name}"
+    folder.mkdir()
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("format_name", FILE_FORMATS)
+def test_attack23_in_moved_under_dev_between_two_runs_of_one_process(
+    tmp_path, format_name, capsys, dev_shm
+):
+    project = make_sample_project(tmp_path / "project")
+    source = tmp_path / format_name
+    assert convert_in_process("supervisely", format_name, project, source) == 0
+    assert convert_in_process(format_name, "supervisely", source, tmp_path / "first") == 0
+    capsys.readouterr()
+    shutil.move(str(source), str(dev_shm / format_name))
+    source.symlink_to(dev_shm / format_name)
+
+    code = convert_in_process(format_name, "supervisely", source, tmp_path / "second")
+
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"links to {dev_shm}" in err, err
