@@ -118,13 +118,19 @@ def test_attack23_an_absolute_path_from_a_removed_working_folder(tmp_path, in_a_
     assert system_file_problem(path) is None
 
 
+def sample_in(tmp_path: Path, format_name: str) -> Path:
+    """The sample project written in ``format_name``: an IN of that format."""
+    project = make_sample_project(tmp_path / "project")
+    source = tmp_path / format_name
+    assert convert_in_process("supervisely", format_name, project, source) == 0
+    return source
+
+
 @pytest.mark.parametrize("format_name", FILE_FORMATS)
 def test_attack23_convert_from_every_format_from_a_removed_working_folder(
     tmp_path, format_name, capsys, monkeypatch
 ):
-    project = make_sample_project(tmp_path / "project")
-    source = tmp_path / format_name
-    assert convert_in_process("supervisely", format_name, project, source) == 0
+    source = sample_in(tmp_path, format_name)
     gone = tmp_path / "gone"
     gone.mkdir()
     monkeypatch.chdir(gone)
@@ -152,9 +158,7 @@ def dev_shm(tmp_path):
 def test_attack23_in_moved_under_dev_between_two_runs_of_one_process(
     tmp_path, format_name, capsys, dev_shm
 ):
-    project = make_sample_project(tmp_path / "project")
-    source = tmp_path / format_name
-    assert convert_in_process("supervisely", format_name, project, source) == 0
+    source = sample_in(tmp_path, format_name)
     assert convert_in_process(format_name, "supervisely", source, tmp_path / "first") == 0
     capsys.readouterr()
     shutil.move(str(source), str(dev_shm / format_name))
