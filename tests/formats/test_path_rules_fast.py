@@ -1,7 +1,7 @@
 """The quick ways through the path rules give what the whole rules give.
 
 ``outside_input_problem`` answers a plain relative name at a glance, and ``real_path`` resolves
-a file that is no link from its folder's remembered real path: both are asked once or twice per
+a file that is no link from its folder's real path as the kernel gives it: both are asked once or twice per
 image, and both must answer as the rule written out in full (``os.path.realpath``, and the
 checks of a path one by one).
 """

@@ -14,7 +14,6 @@ symbolic links inside IN are the owner's choice, and are followed.
 
 from __future__ import annotations
 
-import functools
 import os
 import posixpath
 import stat
@@ -108,10 +107,12 @@ def system_file_problem(path: "os.PathLike[str] | str") -> Optional[str]:
 
 
 def real_path(path: "os.PathLike[str] | str") -> str:
-    """``os.path.realpath(path)``, with one ``lstat`` where ``realpath`` makes one per part of
-    the path: a file that is no symbolic link is its folder's real path joined with its name,
-    and each folder's real path is remembered (a reader asks for thousands of files in a few
-    folders). A path with a ``.`` or ``..`` part, or that is not there, is resolved whole.
+    """``os.path.realpath(path)``, cheaper: a file that is no symbolic link is its folder's real
+    path, as the kernel resolves it now (the folder opened with ``O_PATH``, its path read back
+    from ``/proc/self/fd``: one call where ``realpath`` makes one ``lstat`` per part, and
+    nothing remembered that a folder changed since, or a working folder removed, could make
+    wrong), joined with its name. A path with a ``.`` or ``..`` part, that is not there, or
+    where the kernel cannot say (no ``/proc``, not Linux), is resolved by ``realpath`` whole.
 
     Examples:
         >>> real_path("/proc/self/status").startswith("/proc/")
@@ -124,20 +125,35 @@ def real_path(path: "os.PathLike[str] | str") -> str:
     """
     text = os.fspath(path)
     folder, name = os.path.split(text)
-    if not isinstance(text, str) or "/." in f"/{text}" or not name:
+    if not isinstance(text, str) or "/." in f"/{text}" or not name or _O_PATH is None:
         return os.path.realpath(text)
     try:
         if stat.S_ISLNK(os.lstat(text).st_mode):
             return os.path.realpath(text)
+        real = _kernel_path(folder or ".")
     except (OSError, ValueError):  # not there (or a NUL in it): as realpath resolves it
         return os.path.realpath(text)
-    return os.path.join(_real_folder(os.getcwd(), folder), name)
+    if not real.startswith("/") or real.endswith(" (deleted)"):  # not a path realpath gives
+        return os.path.realpath(text)
+    return os.path.join(real, name)
 
 
-@functools.lru_cache(maxsize=4096)
-def _real_folder(cwd: str, folder: str) -> str:
-    """The real path of ``folder`` (relative to ``cwd``), once per run."""
-    return os.path.realpath(os.path.join(cwd, folder))
+# Linux's flag to open a folder only to name it (no read, no search of its files).
+_O_PATH = getattr(os, "O_PATH", None)
+
+
+def _kernel_path(folder: str) -> str:
+    """The path of ``folder`` as the kernel resolved it (every link followed), read back from
+    ``/proc/self/fd``.
+
+    Raises:
+        OSError: ``folder`` is no folder there, or ``/proc`` is not mounted.
+    """
+    handle = os.open(folder, _O_PATH | os.O_DIRECTORY)  # type: ignore[operator]
+    try:
+        return os.readlink(f"/proc/self/fd/{handle}")
+    finally:
+        os.close(handle)
 
 
 def is_input_file(path: "os.PathLike[str] | str") -> bool:
