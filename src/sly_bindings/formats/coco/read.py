@@ -905,12 +905,22 @@ def _walked(
     coco_path: str,
 ) -> Iterator[Tuple[CocoId, Dict[str, Any]]]:
     """``(image id, instance)`` of each instance that can be read, its ``image_id`` and
-    ``category_id`` as :func:`coco_id` reads them (a copy: ``annotations`` is not changed).
+    ``category_id`` as :func:`coco_id` reads them (a copy when that changes them:
+    ``annotations`` itself is never changed).
 
     Each instance is a record (``formats.records``): one that is not an object with an id, or
     whose ``image_id`` or ``category_id`` is no id, or whose image is not in ``images``, is
     skipped with a :class:`CocoWarning` naming the file, the instance and its image."""
     for index, instance in enumerate(annotations):
+        if (  # the common case, read as the rest would read it: its ids are plain integers
+            type(instance) is dict  # noqa: E721 - a bool is no id
+            and type(instance.get("id")) is int
+            and type(instance.get("category_id")) is int
+            and type(instance.get("image_id")) is int
+            and instance["image_id"] in image_ids
+        ):
+            yield instance["image_id"], instance  # the ids as they are: no copy is needed
+            continue
         field = f"{coco_path}: annotations[{index}]"
         if isinstance(instance, dict) and isinstance(instance.get("id"), (int, str)):
             field = f"{coco_path}: annotation {excerpt(instance['id'])}"
