@@ -82,6 +82,7 @@ def sample() -> dict:
             {"id": 4, "name": "sign", "supercategory": "street"},
             {"id": 5, "name": "face", "keypoints": []},
             {"id": 6, "name": "street"},  # only groups others: left out
+            {"id": 8, "name": "person", "keypoints": ["nose"]},
         ],
     }
 
@@ -245,7 +246,7 @@ INSTANCE = st.one_of(
         {
             "id": st.one_of(st.integers(1, 30), st.just("7"), st.just(2.0), st.just(True)),
             "image_id": st.sampled_from([10, 11, 12, 99, 10.0, "x", None]),
-            "category_id": st.sampled_from([3, 4, 5, 7, "3", None]),
+            "category_id": st.sampled_from([3, 4, 5, 7, 8, "3", None, [3]]),
             "bbox": st.one_of(st.lists(st.integers(-2, 9), min_size=4, max_size=4), st.just("box")),
         },
         optional={
@@ -254,6 +255,7 @@ INSTANCE = st.one_of(
                 st.lists(st.lists(st.integers(0, 8), min_size=2, max_size=8), max_size=2),
             ),
             "iscrowd": st.sampled_from([0, 1]),
+            "keypoints": st.sampled_from([[1, 1, 2], [1, 1, 0], [1, 1, 2, 2, 2, 1], "k"]),
             "attributes": st.fixed_dictionaries({"group_id": st.integers(1, 2)}),
         },
     ),

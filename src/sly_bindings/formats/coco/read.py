@@ -1068,8 +1068,16 @@ def _indexed(coco_path: Path) -> CocoIndex:
 
     def counted(annotations: Iterator[Any]) -> Iterator[Any]:
         for instance in annotations:
-            used.update(_category_ids([instance]))
-            if _drops_keypoints(instance, keypoint_ids):
+            category_id = instance.get("category_id") if type(instance) is dict else None
+            if type(category_id) is int:  # noqa: E721 - the common case, as _category_ids reads it
+                used.add(category_id)
+            else:
+                used.update(_category_ids([instance]))
+            if (
+                type(instance) is dict
+                and "keypoints" in instance
+                and _drops_keypoints(instance, keypoint_ids)
+            ):
                 dropped.append(instance.get("id"))
             yield instance
 

@@ -56,6 +56,7 @@ CHUNK_BYTES = 64 * 1024  # ijson's own; 256 KiB made its passes ~1.7 times slowe
 FIELDS = ("images", "annotations", "categories")  # the top-level lists a COCO file has
 BUILT = ("images", "categories")  # held as objects; annotations never whole
 SCALARS = frozenset(("number", "string", "boolean", "null"))
+STARTS = frozenset(("start_map", "start_array"))
 
 
 class NotStreamed(Exception):
@@ -96,58 +97,81 @@ def scan(path: PathLike) -> Scanned:
         OSError: the file cannot be opened or read.
     """
     digest = hashlib.blake2b()
-    open_keys: List[Optional[Tuple[Set[str], List[str]]]] = []  # per open container
     repeated: List[str] = []
     kinds: Dict[str, List[str]] = {}  # top-level key -> the first event of each of its values
     built: Dict[str, Any] = {}
-    builder: Optional[ObjectBuilder] = None
+    top_keys: Set[str] = set()
+    top_repeated: List[str] = []
     top = ""
     try:
         with open(path, "rb") as file:
             reader = _SurrogateCheck(file, path, digest)
-            events = ijson.basic_parse(reader, use_float=True, buf_size=CHUNK_BYTES)
+            events = iter(ijson.basic_parse(reader, use_float=True, buf_size=CHUNK_BYTES))
+            if next(events, None) != ("start_map", None):
+                raise NotStreamed("not an object")
             for event, value in events:
-                depth = len(open_keys)
-                if depth > 1 and event in SCALARS:  # most events: a number in a list
-                    if builder is not None:
-                        builder.event(event, value)
+                if event == "map_key":
+                    if value in top_keys:
+                        top_repeated.append(value)
+                    top_keys.add(value)
+                    top = value
                     continue
-                if depth == 1 and event != "map_key" and event != "end_map":
-                    kinds[top].append(event)  # the first event of a top-level value
-                    if top in BUILT:
-                        builder = ObjectBuilder()
+                if event == "end_map":  # the file's object: its repeats are the last
+                    repeated.extend(top_repeated)
+                    continue
+                kinds.setdefault(top, []).append(event)
+                builder = ObjectBuilder() if top in BUILT else None
                 if builder is not None:
                     builder.event(event, value)
-                if event == "map_key":
-                    keys = open_keys[-1]
-                    if value in keys[0]:  # type: ignore[index]
-                        keys[1].append(value)  # type: ignore[index]
-                    else:
-                        keys[0].add(value)  # type: ignore[index]
-                    if depth == 1:
-                        top = value
-                        kinds.setdefault(top, [])
-                elif event == "start_map" or event == "start_array":
-                    if depth >= MAX_DEPTH:
-                        raise NotStreamed("nested too deep")
-                    open_keys.append((set(), []) if event == "start_map" else None)
-                    if depth == 0 and event != "start_map":
-                        raise NotStreamed("not an object")
-                elif event == "end_map" or event == "end_array":
-                    keys = open_keys.pop()
-                    if keys is not None and keys[1]:
-                        repeated.extend(keys[1])
-                elif depth == 0:
-                    raise NotStreamed("not an object")
-                if builder is not None and len(open_keys) == 1:  # the value ended
+                if event in STARTS:
+                    _rest_of_value(events, event, repeated, builder)
+                if builder is not None:
                     built[top] = builder.value
-                    builder = None
     except (ijson.JSONError, ProjectFolderError, UnicodeDecodeError, ValueError) as error:
         raise NotStreamed(str(error)) from error
     for field in FIELDS:
         if kinds.get(field) != ["start_array"]:  # missing, not a list, or there twice
             raise NotStreamed(f"{field}: missing, not a list or repeated")
     return Scanned(built["images"], built["categories"], repeated, digest.digest())
+
+
+def _rest_of_value(
+    events: Iterator[Tuple[str, Any]],
+    start: str,
+    repeated: List[str],
+    builder: Optional[ObjectBuilder],
+) -> None:
+    """The events of a top-level value after its first, ``start`` (``start_map`` or
+    ``start_array``), to its end, each given to ``builder`` (None: none); the keys each object
+    repeats appended to ``repeated`` when it ends (``json.loads``' order).
+
+    Raises:
+        NotStreamed: nesting deeper than :data:`MAX_DEPTH`.
+    """
+    open_keys: List[Optional[Tuple[Set[str], List[str]]]] = [
+        (set(), []) if start == "start_map" else None
+    ]
+    for event, value in events:
+        if builder is not None:
+            builder.event(event, value)
+        if event in SCALARS:  # most events: a number in a list
+            continue
+        if event == "map_key":
+            keys = open_keys[-1]
+            if value in keys[0]:  # type: ignore[index]
+                keys[1].append(value)  # type: ignore[index]
+            else:
+                keys[0].add(value)  # type: ignore[index]
+        elif event in STARTS:
+            if len(open_keys) >= MAX_DEPTH:
+                raise NotStreamed("nested too deep")
+            open_keys.append((set(), []) if event == "start_map" else None)
+        else:  # end_map, end_array
+            keys = open_keys.pop()
+            if keys is not None and keys[1]:
+                repeated.extend(keys[1])
+            if not open_keys:
+                return
 
 
 def array_items(path: PathLike, field: str, digest: bytes) -> Iterator[Any]:
