@@ -117,10 +117,24 @@ def outcome(path: Path, streamed: bool, monkeypatch) -> Tuple[Any, List[Tuple[st
     return result, said
 
 
-def test_a_large_file_is_never_parsed_whole(tmp_path, monkeypatch):
-    write_images(tmp_path)
-    path = tmp_path / "street.json"
+def street(folder: Path) -> Path:
+    """``sample()`` written as ``folder/street.json``, its images beside it."""
+    write_images(folder)
+    path = folder / "street.json"
     path.write_text(dumped(sample()), encoding="utf-8")
+    return path
+
+
+def counting_scans(monkeypatch) -> list:
+    """The paths ``stream.scan`` is given from now on (each: a file indexed)."""
+    scans: list = []
+    real = stream.scan
+    monkeypatch.setattr(stream, "scan", lambda p: scans.append(p) or real(p))
+    return scans
+
+
+def test_a_large_file_is_never_parsed_whole(tmp_path, monkeypatch):
+    path = street(tmp_path)
     whole = outcome(path, False, monkeypatch)
 
     def refused(*args, **kwargs):
@@ -135,13 +149,9 @@ def test_a_large_file_is_never_parsed_whole(tmp_path, monkeypatch):
 
 
 def test_the_threshold_has_two_sides(tmp_path, monkeypatch):
-    write_images(tmp_path)
-    path = tmp_path / "street.json"
-    path.write_text(dumped(sample()), encoding="utf-8")
+    path = street(tmp_path)
     size = path.stat().st_size
-    scans = []
-    real = stream.scan
-    monkeypatch.setattr(stream, "scan", lambda p: scans.append(p) or real(p))
+    scans = counting_scans(monkeypatch)
     for limit, scanned in ((size, 0), (size - 1, 1)):
         monkeypatch.setattr(stream, "STREAMED_BYTES", limit)
         read._indexes.clear()
@@ -152,14 +162,10 @@ def test_the_threshold_has_two_sides(tmp_path, monkeypatch):
 
 
 def test_a_file_is_indexed_once_per_run_and_again_when_it_changes(tmp_path, monkeypatch):
-    write_images(tmp_path)
-    path = tmp_path / "street.json"
-    path.write_text(dumped(sample()), encoding="utf-8")
+    path = street(tmp_path)
     monkeypatch.setattr(stream, "STREAMED_BYTES", -1)
     read._indexes.clear()
-    scans = []
-    real = stream.scan
-    monkeypatch.setattr(stream, "scan", lambda p: scans.append(p) or real(p))
+    scans = counting_scans(monkeypatch)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert "car" in declared_classes(path)
@@ -173,9 +179,7 @@ def test_a_file_is_indexed_once_per_run_and_again_when_it_changes(tmp_path, monk
 
 
 def test_a_worker_decodes_only_its_own_images_and_walks_nothing_again(tmp_path, monkeypatch):
-    write_images(tmp_path)
-    path = tmp_path / "street.json"
-    path.write_text(dumped(sample()), encoding="utf-8")
+    path = street(tmp_path)
     monkeypatch.setattr(stream, "STREAMED_BYTES", -1)
     read._indexes.clear()
     with warnings.catch_warnings():

@@ -94,8 +94,14 @@ size (``formats.items.check_image_size``), checked before any instance is read.
 
 Copy this file with ``groups/split.py``, ``bindings.py``, ``files/dataset_names.py``,
 ``files/input_paths.py``, ``files/images.py``, ``files/project_folder.py``,
-``formats/items.py`` and ``formats/progress.py``;
-besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+``formats/items.py``, ``formats/progress.py``, ``formats/coco/stream.py`` and
+``files/json_stream.py``; besides ``supervisely``, ``numpy`` and ``opencv`` it needs
+``pycocotools`` and ``ijson``.
+
+A file over ``stream.STREAMED_BYTES`` (4 MiB) is never parsed whole: it is indexed in two ijson
+passes, once per run (:func:`_indexed`), its instances kept per image as ``marshal`` bytes and
+decoded only by the process that converts that image (``formats/coco/stream.py`` says how, and
+what is read whole still, for the same result or error as ``json.loads`` gives).
 """
 
 from __future__ import annotations
@@ -104,8 +110,8 @@ import itertools
 import json
 import marshal
 import math
-import struct
 import os
+import struct
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
@@ -799,7 +805,7 @@ def _items(
         instances: Mapping[CocoId, Any] = _by_image(
             _walked(annotations, image_ids, coco["images"], coco_path)
         )
-    else:  # the walk was made once, when the file was indexed (_index): said again here
+    else:  # the walk was made once, when the file was indexed (_indexed): said again here
         _warn_unnamed_keypoints(streamed.dropped, coco_path)
         for message in streamed.walk_warnings:
             warnings.warn(message)
