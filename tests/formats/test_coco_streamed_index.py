@@ -221,6 +221,14 @@ def test_a_worker_decodes_only_its_own_images_and_walks_nothing_again(tmp_path, 
         b'{"images": [], "annotations": [' + b"[" * 5000 + b"]" * 5000 + b'], "categories": []}',
         b'{"images": [{"id": 1, "id": 2}], "annotations": [], "categories": [], "x": {"a": 1, "a": 2}}',
         b'{"a": 1, "images": [], "annotations": [], "categories": [], "a": {"b": 1, "b": 2}}',
+        b'{"images": [{"f": "a\tb"}], "annotations": [], "categories": []}',  # a raw tab
+        b'{"images": [1,], "annotations": [], "categories": []}',
+        b'{"images": [] /* c */, "annotations": [], "categories": []}',
+        b'{"images": ["\\u0000", "\\ud83d\\ude97"], "annotations": [], "categories": []}',
+        b'{"images": [-0, -0.0, 1E5, 1e-5, 0.1, 9223372036854775808, 4.9e-324],'
+        b' "annotations": [], "categories": []}',
+        b'  {"images": [], "annotations": [], "categories": []}\x00',
+        b"",
     ],
 )
 def test_what_ijson_reads_otherwise_is_read_as_the_whole_file_path_reads_it(
