@@ -219,7 +219,8 @@ def test_a_worker_decodes_only_its_own_images_and_walks_nothing_again(tmp_path, 
         b'{"images": [], "annotations": [{"id": 1}], "annotations": [], "categories": []}',
         b'{"images": [], "annotations": [' + b"[" * 600 + b"]" * 600 + b'], "categories": []}',
         b'{"images": [], "annotations": [' + b"[" * 5000 + b"]" * 5000 + b'], "categories": []}',
-        b'{"images": [{"id": 1, "id": 2}], "annotations": [], "categories": [], "x": {"a": 1, "a": 2}}',
+        b'{"images": [{"id": 1, "id": 2}], "annotations": [], "categories": [],'
+        b' "x": {"a": 1, "a": 2}}',
         b'{"a": 1, "images": [], "annotations": [], "categories": [], "a": {"b": 1, "b": 2}}',
         b'{"images": [{"f": "a\tb"}], "annotations": [], "categories": []}',  # a raw tab
         b'{"images": [1,], "annotations": [], "categories": []}',
@@ -296,3 +297,15 @@ def test_streamed_reads_as_whole_on_varied_files(tmp_path_factory, annotations, 
         streamed = outcome(folder, True, monkeypatch)
         whole = outcome(folder, False, monkeypatch)
     assert streamed == whole
+
+
+def test_a_process_holds_the_indexes_of_one_input_at_the_most(tmp_path, monkeypatch):
+    first, second = street(tmp_path / "first"), street(tmp_path / "second")
+    monkeypatch.setattr(stream, "STREAMED_BYTES", -1)
+    read._indexes.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        declared_classes(first)
+        assert list(read._indexes) == [str(first.resolve())]
+        declared_classes(second)
+    assert list(read._indexes) == [str(second.resolve())]

@@ -574,7 +574,7 @@ def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[For
         [(('street',), 'a.png', 2)]
         >>> folder.cleanup()
     """
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         coco = _load(json_path)
         category_names = _category_names(coco, str(json_path))
         yield from _items(coco, str(json_path), category_names, images_dir)
@@ -610,7 +610,7 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
     """
     declared: Dict[str, ClassInfo] = {}  # every category, in order, even with no instance
     parts, total = [], 0
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         coco = _load(json_path)
         total += len(coco["images"])
         category_names = _category_names(coco, str(json_path))
@@ -645,7 +645,7 @@ def coco_classes(coco_path: str) -> Dict[str, ClassInfo]:
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         names = _category_names(_load(json_path), str(json_path))
         declared.update((name, ClassInfo()) for name in names.values())
     return declared
@@ -1017,7 +1017,7 @@ def _load(coco_path: Path) -> Dict[str, Any]:
     return coco
 
 
-_STREAMED = "(streamed)"  # the key of a streamed file's CocoIndex in what _load returns
+_STREAMED = ("streamed",)  # the key of a streamed file's CocoIndex in _load's dict: no JSON key
 
 
 class CocoIndex(NamedTuple):
@@ -1111,6 +1111,17 @@ def _indexed(coco_path: Path) -> CocoIndex:
     )
     _indexes[key] = index
     return index
+
+
+def _input_files(coco_path: str) -> List[Path]:
+    """:func:`coco_files`, the indexes of any other file forgotten: a process holds those of
+    one input at the most (all its files', made once for its categories, used for its items).
+    """
+    json_paths = coco_files(coco_path)
+    kept = {os.path.realpath(path) for path in json_paths}
+    for key in [key for key in _indexes if key not in kept]:
+        del _indexes[key]
+    return json_paths
 
 
 def _decoded(encoded: bytes) -> List[Dict[str, Any]]:
