@@ -21,7 +21,12 @@ HELPERS_PAGE = (REPO_DIR / "docs" / "helpers.md").read_text()
 # Besides the standard library, every helper may use these (the SDK brings requests, tqdm and
 # Pillow).
 ALWAYS_ALLOWED = {"supervisely", "numpy", "cv2", "requests", "tqdm", "PIL"}
-LIBRARY_MODULES = {"pycocotools": "pycocotools", "PyYAML": "yaml", "defusedxml": "defusedxml"}
+LIBRARY_MODULES = {
+    "pycocotools": "pycocotools",
+    "PyYAML": "yaml",
+    "defusedxml": "defusedxml",
+    "ijson": "ijson",
+}
 
 
 def copyable_rows() -> list[tuple[str, list[str], set[str]]]:

@@ -94,20 +94,41 @@ size (``formats.items.check_image_size``), checked before any instance is read.
 
 Copy this file with ``groups/split.py``, ``bindings.py``, ``files/dataset_names.py``,
 ``files/input_paths.py``, ``files/images.py``, ``files/project_folder.py``,
-``formats/items.py`` and ``formats/progress.py``;
-besides ``supervisely``, ``numpy`` and ``opencv`` it needs ``pycocotools``.
+``formats/items.py``, ``formats/progress.py``, ``formats/coco/stream.py`` and
+``files/json_stream.py``; besides ``supervisely``, ``numpy`` and ``opencv`` it needs
+``pycocotools`` and ``ijson``.
+
+A file over ``stream.STREAMED_BYTES`` (4 MiB) is never parsed whole: it is indexed in two ijson
+passes, once per run (:func:`_indexed`), its instances kept per image as ``marshal`` bytes and
+decoded only by the process that converts that image (``formats/coco/stream.py`` says how, and
+what is read whole still, for the same result or error as ``json.loads`` gives).
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import marshal
 import math
 import os
+import struct
 import tempfile  # for the examples
 import warnings
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Set,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import supervisely as sly
@@ -115,10 +136,16 @@ from pycocotools import mask as mask_utils
 
 from bindings import with_binding_key
 from sly_bindings.formats import construct, shard
+from sly_bindings.formats.coco import stream
 from sly_bindings.files.dataset_names import dataset_name_problem
 from sly_bindings.files.images import check_mask_fits, find_image
 from sly_bindings.files.input_paths import absence, input_files, outside_input_problem
-from sly_bindings.files.project_folder import ProjectFolderError, read_json
+from sly_bindings.files.project_folder import (
+    ProjectFolderError,
+    check_json_file,
+    read_json,
+    repeated_keys_warning,
+)
 from sly_bindings.formats.boxes import BoxError, box_to_rectangle
 from sly_bindings.formats.items import (
     MAX_COORDINATE,
@@ -547,7 +574,7 @@ def coco_items(coco_path: str, images_dir: Optional[str] = None) -> Iterator[For
         [(('street',), 'a.png', 2)]
         >>> folder.cleanup()
     """
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         coco = _load(json_path)
         category_names = _category_names(coco, str(json_path))
         yield from _items(coco, str(json_path), category_names, images_dir)
@@ -583,7 +610,7 @@ def coco_to_project(coco_path: str, project_dir: str, images_dir: Optional[str] 
     """
     declared: Dict[str, ClassInfo] = {}  # every category, in order, even with no instance
     parts, total = [], 0
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         coco = _load(json_path)
         total += len(coco["images"])
         category_names = _category_names(coco, str(json_path))
@@ -618,7 +645,7 @@ def coco_classes(coco_path: str) -> Dict[str, ClassInfo]:
         >>> folder.cleanup()
     """
     declared: Dict[str, ClassInfo] = {}
-    for json_path in coco_files(coco_path):
+    for json_path in _input_files(coco_path):
         names = _category_names(_load(json_path), str(json_path))
         declared.update((name, ClassInfo()) for name in names.values())
     return declared
@@ -770,36 +797,19 @@ def _items(
     json_path = Path(coco_path)
     images_root = Path(images_dir) if images_dir is not None else None
     keypoint_classes = _keypoint_classes(coco, coco_path)
-    image_ids: Dict[CocoId, int] = {}  # id -> its index in images
-    for index, image in enumerate(coco["images"]):
-        if isinstance(image, dict):
-            image_id = coco_id(image.get("id"), f"{coco_path}: images[{index}]: id")
-            if image_id in image_ids:
-                raise InvalidCocoError(
-                    f"{coco_path}: images[{index}]: id: {excerpt(image_id)} is the id of "
-                    f"images[{image_ids[image_id]}] too: give each image its own id"
-                )
-            image_ids[image_id] = index
-    _warn_unnamed_keypoints(coco, coco_path, keypoint_classes)
-    instances: Dict[CocoId, List[Mapping[str, Any]]] = {}
-    for index, instance in enumerate(coco["annotations"]):
-        # Each instance is a record (formats.records): a bad one is skipped with a warning.
-        field = f"{coco_path}: annotations[{index}]"
-        if isinstance(instance, dict) and isinstance(instance.get("id"), (int, str)):
-            field = f"{coco_path}: annotation {excerpt(instance['id'])}"
-        image_id = instance.get("image_id") if isinstance(instance, dict) else None
-        image_index = image_ids.get(image_id) if isinstance(image_id, (int, str)) else None
-        name = None if image_index is None else coco["images"][image_index].get("file_name")
-        with record([], field, CocoWarning, what="instance", image=name):
-            if not isinstance(instance, dict) or "id" not in instance:
-                raise InvalidCocoError(f"{field}: not an object with an id")
-            coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
-            image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
-            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
-            if image_id not in image_ids:
-                raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
-            instance = {**instance, "image_id": image_id, "category_id": category_id}
-            instances.setdefault(image_id, []).append(instance)
+    image_ids = _image_ids(coco["images"], coco_path)
+    streamed = coco.get(_STREAMED)
+    if streamed is None:
+        annotations = coco["annotations"]
+        _warn_unnamed_keypoints(_unnamed_keypoints(annotations, keypoint_classes), coco_path)
+        instances: Mapping[CocoId, Any] = _by_image(
+            _walked(annotations, image_ids, coco["images"], coco_path)
+        )
+    else:  # the walk was made once, when the file was indexed (_indexed): said again here
+        _warn_unnamed_keypoints(streamed.dropped, coco_path)
+        for message in streamed.walk_warnings:
+            warnings.warn(message)
+        instances = streamed.instances
     for index, image in enumerate(coco["images"]):
         if not shard.take():  # another process of convert --jobs converts it
             continue
@@ -834,26 +844,39 @@ def _items(
         declared = tuple(_whole_number(image, side, image_where, 1) for side in ("height", "width"))
         check_image_size(declared, image_path, image_where, "height, width", InvalidCocoError)
         image_id = coco_id(image["id"], f"{coco_path}: images[{index}]: id")
-        ann = coco_to_annotation(
-            image, instances.get(image_id, []), category_names, coco_path, keypoint_classes
-        )
+        found = instances.get(image_id, [])
+        if streamed is not None and found:  # decoded here, by the process that converts it
+            found = _decoded(found)
+        ann = coco_to_annotation(image, found, category_names, coco_path, keypoint_classes)
         yield FormatItem(dataset, image_path.name, image_path, ann, where)
 
 
-def _warn_unnamed_keypoints(
-    coco: Mapping[str, Any], coco_path: str, keypoint_classes: Mapping[Any, sly.ObjClass]
-) -> None:
-    """One :class:`CocoWarning` for the keypoints a file holds in categories that name none
-    (``"keypoints": []``, as Datumaro writes a category without point names): they cannot be
-    a GraphNodes template, so they are dropped and the rest of each instance is read."""
-    dropped = [
+def _unnamed_keypoints(
+    annotations: Iterable[Any], keypoint_classes: Mapping[Any, Any]
+) -> List[Any]:
+    """The ids of the instances whose labelled keypoints are dropped: their category names no
+    keypoints (it is not in ``keypoint_classes``); crowds are not counted."""
+    return [
         instance.get("id")
-        for instance in coco["annotations"]
-        if isinstance(instance, dict)
-        and _labelled_keypoints(instance.get("keypoints"))
-        and not instance.get("iscrowd")
-        and instance.get("category_id") not in keypoint_classes
+        for instance in annotations
+        if _drops_keypoints(instance, keypoint_classes)
     ]
+
+
+def _drops_keypoints(instance: Any, keypoint_classes: Mapping[Any, Any]) -> bool:
+    """Whether ``instance``'s labelled keypoints are dropped (:func:`_unnamed_keypoints`)."""
+    if not isinstance(instance, dict) or not _labelled_keypoints(instance.get("keypoints")):
+        return False
+    category_id = instance.get("category_id")
+    known = isinstance(category_id, (int, float, str)) and category_id in keypoint_classes
+    return not instance.get("iscrowd") and not known
+
+
+def _warn_unnamed_keypoints(dropped: List[Any], coco_path: str) -> None:
+    """One :class:`CocoWarning` for the keypoints a file holds in categories that name none
+    (``"keypoints": []``, as Datumaro writes a category without point names), ``dropped`` the
+    ids of those instances (:func:`_unnamed_keypoints`): they cannot be a GraphNodes template,
+    so they are dropped and the rest of each instance is read."""
     if dropped:
         warnings.warn(
             f"{coco_path}: keypoints of {len(dropped)} instance(s) dropped (annotation "
@@ -861,6 +884,77 @@ def _warn_unnamed_keypoints(
             "their category names no keypoints (categories[].keypoints): name them to read them",
             CocoWarning,
         )
+
+
+def _image_ids(images: List[Any], coco_path: str) -> Dict[CocoId, int]:
+    """Image id -> its index in ``images``.
+
+    Raises:
+        InvalidCocoError: an image's id is no id, or two images share one."""
+    image_ids: Dict[CocoId, int] = {}
+    for index, image in enumerate(images):
+        if isinstance(image, dict):
+            image_id = coco_id(image.get("id"), f"{coco_path}: images[{index}]: id")
+            if image_id in image_ids:
+                raise InvalidCocoError(
+                    f"{coco_path}: images[{index}]: id: {excerpt(image_id)} is the id of "
+                    f"images[{image_ids[image_id]}] too: give each image its own id"
+                )
+            image_ids[image_id] = index
+    return image_ids
+
+
+def _walked(
+    annotations: Iterable[Any],
+    image_ids: Mapping[CocoId, int],
+    images: List[Any],
+    coco_path: str,
+) -> Iterator[Tuple[CocoId, Dict[str, Any]]]:
+    """``(image id, instance)`` of each instance that can be read, its ``image_id`` and
+    ``category_id`` as :func:`coco_id` reads them (a copy when that changes them:
+    ``annotations`` itself is never changed).
+
+    Each instance is a record (``formats.records``): one that is not an object with an id, or
+    whose ``image_id`` or ``category_id`` is no id, or whose image is not in ``images``, is
+    skipped with a :class:`CocoWarning` naming the file, the instance and its image."""
+    for index, instance in enumerate(annotations):
+        if (  # the common case, read as the rest would read it: its ids are plain integers
+            type(instance) is dict  # noqa: E721 - a bool is no id
+            and type(instance.get("id")) is int
+            and type(instance.get("category_id")) is int
+            and type(instance.get("image_id")) is int
+            and instance["image_id"] in image_ids
+        ):
+            yield instance["image_id"], instance  # the ids as they are: no copy is needed
+            continue
+        field = f"{coco_path}: annotations[{index}]"
+        if isinstance(instance, dict) and isinstance(instance.get("id"), (int, str)):
+            field = f"{coco_path}: annotation {excerpt(instance['id'])}"
+        image_id = instance.get("image_id") if isinstance(instance, dict) else None
+        image_index = image_ids.get(image_id) if isinstance(image_id, (int, str)) else None
+        name = None if image_index is None else images[image_index].get("file_name")
+        read = None
+        with record([], field, CocoWarning, what="instance", image=name):
+            if not isinstance(instance, dict) or "id" not in instance:
+                raise InvalidCocoError(f"{field}: not an object with an id")
+            coco_id(instance["id"], f"{coco_path}: annotations[{index}]: id")
+            image_id = coco_id(instance.get("image_id"), f"{field}: image_id")
+            category_id = coco_id(instance.get("category_id"), f"{field}: category_id")
+            if image_id not in image_ids:
+                raise InvalidCocoError(f"{field}: image_id: {excerpt(image_id)} is no image's id")
+            read = (image_id, {**instance, "image_id": image_id, "category_id": category_id})
+        if read is not None:
+            yield read
+
+
+def _by_image(
+    walked: Iterable[Tuple[CocoId, Dict[str, Any]]],
+) -> Dict[CocoId, List[Dict[str, Any]]]:
+    """Image id -> its instances, in the file's order."""
+    instances: Dict[CocoId, List[Dict[str, Any]]] = {}
+    for image_id, instance in walked:
+        instances.setdefault(image_id, []).append(instance)
+    return instances
 
 
 def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tuple[str, ...]:
@@ -889,6 +983,26 @@ def _dataset_path(file_name: PurePosixPath, json_path: Path, where: str) -> Tupl
 
 
 def _load(coco_path: Path) -> Dict[str, Any]:
+    """The COCO file's ``images`` and ``categories`` lists, and its ``annotations`` list or,
+    for a file of more than ``stream.STREAMED_BYTES``, its :class:`CocoIndex` (under
+    :data:`_STREAMED`): read in passes, never whole (``formats/coco/stream.py``). Each file is
+    indexed once per run (by the parent of ``convert --jobs``, for its categories; its workers
+    share the index), and read whole when ``stream`` says it must be (``read_json``'s result
+    or its one-line error, as for any file). Its repeated keys are warned at each call, as
+    ``read_json`` warns at each read."""
+    try:
+        check_json_file(coco_path)  # a FIFO is never opened
+        size = os.stat(coco_path).st_size
+    except (ProjectFolderError, OSError):
+        size = 0  # read_json says why
+    if size > stream.STREAMED_BYTES:
+        try:
+            index = _indexed(coco_path)
+        except (stream.NotStreamed, OSError):
+            pass  # read whole, below: as any file is, with its result or its error
+        else:
+            repeated_keys_warning(coco_path, index.repeated)
+            return {"images": index.images, "categories": index.categories, _STREAMED: index}
     try:
         # The one checked JSON read (not a FIFO, not a bomb), shared: a run reads each file
         # for its categories, then for its images (read, never changed, here).
@@ -901,6 +1015,143 @@ def _load(coco_path: Path) -> Dict[str, Any]:
         if not isinstance(coco.get(field), list):
             raise InvalidCocoError(f"{coco_path}: {field}: missing or not a list")
     return coco
+
+
+_STREAMED = ("streamed",)  # the key of a streamed file's CocoIndex in _load's dict: no JSON key
+
+
+class CocoIndex(NamedTuple):
+    """What a run holds of a COCO file read in passes (:func:`_indexed`).
+
+    ``instances``: image id -> the image's instances, as :func:`_walked` gives them, each
+    ``marshal``-ed and prefixed by its length (:func:`_decoded`): ~1.2 times the file's bytes,
+    against ~7 times as dicts and floats; ``used``: the category ids the instances hold
+    (:func:`_without_grouping_categories`); ``dropped``: :func:`_unnamed_keypoints`;
+    ``walk_warnings``: what :func:`_walked` warned, warned again by each reading of the items.
+    """
+
+    digest: bytes
+    images: List[Any]
+    categories: List[Any]
+    repeated: List[str]
+    instances: Dict[CocoId, bytes]
+    used: Set[CocoId]
+    dropped: List[Any]
+    walk_warnings: List[Warning]
+
+
+_indexes: Dict[str, CocoIndex] = {}  # real path -> the index of the file read there, this run
+_LENGTH = struct.Struct("<I")
+
+
+def _indexed(coco_path: Path) -> CocoIndex:
+    """The :class:`CocoIndex` of the file at ``coco_path``: the one made before in this run
+    (or in the parent of this ``convert --jobs`` worker) when the file's bytes are the same
+    (its blake2b digest), else made now in two passes (``stream.scan``, ``stream.array_items``).
+
+    Raises:
+        stream.NotStreamed: the file is to be read whole.
+        OSError: it cannot be read.
+    """
+    key = os.path.realpath(coco_path)
+    known = _indexes.get(key)
+    if known is not None and stream.file_digest(coco_path) == known.digest:
+        return known
+    _indexes.pop(key, None)
+    scanned = stream.scan(coco_path)
+    images, categories, path = scanned.images, scanned.categories, str(coco_path)
+    try:
+        keypoint_ids: Mapping[Any, Any] = _keypoint_classes({"categories": categories}, path)
+    except InvalidCocoError:  # raised by _items, before any instance is walked
+        keypoint_ids = {}
+    try:
+        image_ids: Optional[Dict[CocoId, int]] = _image_ids(images, path)
+    except InvalidCocoError:  # raised by _items, before any instance is walked
+        image_ids = None
+    used: Set[CocoId] = set()
+    dropped: List[Any] = []
+    instances: Dict[CocoId, bytes] = {}
+
+    def counted(annotations: Iterator[Any]) -> Iterator[Any]:
+        for instance in annotations:
+            category_id = instance.get("category_id") if type(instance) is dict else None
+            if type(category_id) is int:  # noqa: E721 - the common case, as _category_ids reads it
+                used.add(category_id)
+            else:
+                used.update(_category_ids([instance]))
+            if (
+                type(instance) is dict
+                and "keypoints" in instance
+                and _drops_keypoints(instance, keypoint_ids)
+            ):
+                dropped.append(instance.get("id"))
+            yield instance
+
+    annotations = counted(stream.array_items(coco_path, "annotations", scanned.digest))
+    with warnings.catch_warnings(record=True) as walked:
+        warnings.simplefilter("always")
+        if image_ids is None:
+            for _ in annotations:
+                pass
+        else:
+            for image_id, instance in _walked(annotations, image_ids, images, path):
+                encoded = marshal.dumps(instance)
+                instances[image_id] = (
+                    instances.get(image_id, b"") + _LENGTH.pack(len(encoded)) + encoded
+                )
+    index = CocoIndex(
+        scanned.digest,
+        images,
+        categories,
+        scanned.repeated,
+        instances,
+        used,
+        dropped,
+        [warned.message for warned in walked],
+    )
+    _indexes[key] = index
+    return index
+
+
+def _input_files(coco_path: str) -> List[Path]:
+    """:func:`coco_files`, the indexes of any other file forgotten: a process holds those of
+    one input at the most (all its files', made once for its categories, used for its items).
+    """
+    json_paths = coco_files(coco_path)
+    kept = {os.path.realpath(path) for path in json_paths}
+    for key in [key for key in _indexes if key not in kept]:
+        del _indexes[key]
+    return json_paths
+
+
+def _decoded(encoded: bytes) -> List[Dict[str, Any]]:
+    """The instances :func:`_indexed` encoded for one image, in order.
+
+    Examples:
+        >>> one = marshal.dumps({"id": 1})
+        >>> _decoded(_LENGTH.pack(len(one)) + one + _LENGTH.pack(len(one)) + one)
+        [{'id': 1}, {'id': 1}]
+    """
+    instances, start = [], 0
+    view = memoryview(encoded)
+    while start < len(encoded):
+        (length,) = _LENGTH.unpack_from(encoded, start)
+        start += _LENGTH.size
+        instances.append(marshal.loads(view[start : start + length]))
+        start += length
+    return instances
+
+
+def _category_ids(annotations: Iterable[Any]) -> Set[CocoId]:
+    """The category ids ``annotations`` hold (those that are ids)."""
+    used = set()
+    for instance in annotations:
+        value = instance.get("category_id") if isinstance(instance, dict) else None
+        try:
+            used.add(coco_id(value, "category_id"))
+        except InvalidCocoError:  # named where the instance is read
+            pass
+    return used
 
 
 def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
@@ -920,11 +1171,13 @@ def _category_names(coco: Dict[str, Any], coco_path: str) -> Dict[int, str]:
                 f"{coco_path}: categories[{index}]: name {excerpt(name)} is repeated"
             )
         names[category_id] = name
-    return _without_grouping_categories(names, coco)
+    streamed = coco.get(_STREAMED)
+    used = _category_ids(coco["annotations"]) if streamed is None else streamed.used
+    return _without_grouping_categories(names, coco["categories"], used)
 
 
 def _without_grouping_categories(
-    names: Dict[CocoId, str], coco: Mapping[str, Any]
+    names: Dict[CocoId, str], categories: List[Any], used: Set[CocoId]
 ) -> Dict[CocoId, str]:
     """``names`` less the categories that only group others: named as another category's
     ``supercategory`` and held by no annotation.
@@ -937,24 +1190,16 @@ def _without_grouping_categories(
     that an annotation uses stays.
 
     Examples:
-        >>> coco = {"categories": [{"id": 0, "name": "fish", "supercategory": "none"},
-        ...                        {"id": 1, "name": "peix", "supercategory": "fish"}],
-        ...         "annotations": [{"category_id": 1}]}
-        >>> _without_grouping_categories({0: "fish", 1: "peix"}, coco)
+        >>> categories = [{"id": 0, "name": "fish", "supercategory": "none"},
+        ...               {"id": 1, "name": "peix", "supercategory": "fish"}]
+        >>> _without_grouping_categories({0: "fish", 1: "peix"}, categories, {1})
         {1: 'peix'}
     """
     parents = {
         category.get("supercategory")
-        for category in coco["categories"]
+        for category in categories
         if isinstance(category, dict) and category.get("supercategory") != category.get("name")
     }
-    used = set()
-    for instance in coco["annotations"]:
-        value = instance.get("category_id") if isinstance(instance, dict) else None
-        try:
-            used.add(coco_id(value, "category_id"))
-        except InvalidCocoError:  # named where the instance is read
-            pass
     return {
         category_id: name
         for category_id, name in names.items()
