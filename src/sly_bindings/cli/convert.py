@@ -98,13 +98,12 @@ def run_command(args: argparse.Namespace) -> int:
                 # In --jobs' workers, each item counted and rendered for TO where it is read.
                 prepare = functools.partial(prepared, target_format, staging, options)
                 jobs = getattr(args, "jobs", None)
-                items = some_image(
-                    read_items(source_format, source, read_options, jobs, prepare),
-                    source,
-                    source_format.name,
-                )
                 totals = [0, 0, 0]
-                account = target_format.write_items(counted(items, totals), staging, options)
+                with closed_after(
+                    read_items(source_format, source, read_options, jobs, prepare)
+                ) as source_items:
+                    items = some_image(source_items, source, source_format.name)
+                    account = target_format.write_items(counted(items, totals), staging, options)
                 read = Counts(*totals)
                 written = Counts(*account.counts())
                 if getattr(args, "verify", False):
@@ -250,11 +249,26 @@ def _items_in_jobs(
 ) -> Iterator:
     """:func:`read_items` in ``jobs`` processes, or here when they read nothing."""
     read = False
-    for item in items_in_jobs(source_format, source, read_options, jobs, prepare):
-        read = True
-        yield item
+    with closed_after(items_in_jobs(source_format, source, read_options, jobs, prepare)) as items:
+        for item in items:
+            read = True
+            yield item
     if not read:
         yield from source_format.read_items(source, **read_options)
+
+
+@contextlib.contextmanager
+def closed_after(items: Iterable) -> Iterator[Iterable]:
+    """``items``, closed when the block ends (a generator's ``finally`` run then), so that
+    ``--jobs``' workers are stopped before ``staged`` removes what they wrote: an error or
+    Ctrl+C raised in this process outside the reading leaves it suspended, its workers writing
+    on into a folder already removed (a hidden ``.OUT.partial-*`` left behind)."""
+    try:
+        yield items
+    finally:
+        close = getattr(items, "close", None)
+        if close is not None:
+            close()
 
 
 def obj_classes(declared: Dict[str, ClassInfo]) -> List[sly.ObjClass]:
