@@ -31,7 +31,9 @@ Examples:
 
 from __future__ import annotations
 
+import colorsys
 import copy
+import random
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import cv2
@@ -425,3 +427,31 @@ def annotation_with(
     made = ann.clone(img_size=size, labels=[])
     made._labels = list(labels)
     return made
+
+
+def name_color(name: str) -> List[int]:
+    """The colour of a class or tag no file gives one: the SDK's ``random_rgb`` (hue at random,
+    saturation 0.3, lightness 0.8), its hue drawn from a generator seeded by ``name``, so that a
+    class or tag has one colour in every run and in every process of a run (``convert --jobs``;
+    the SDK's own pick differs from run to run, and with it the meta.json written).
+
+    Examples:
+        >>> name_color("car") == name_color("car") != name_color("person")
+        True
+        >>> all(0 <= value <= 255 for value in name_color("car"))
+        True
+    """
+    # Any str, a lone surrogate too (a writer refuses it with its own message).
+    seed = f"sly-bindings class colour {name}".encode("utf-8", "surrogatepass")
+    hue = random.Random(seed).random()
+    return [round(value * 255) for value in colorsys.hls_to_rgb(hue, 0.3, 0.8)]
+
+
+def tag_meta(name: str, value_type: str) -> sly.TagMeta:
+    """``sly.TagMeta(name, value_type)`` with the colour :func:`name_color` gives it.
+
+    Examples:
+        >>> tag_meta("iscrowd", sly.TagValueType.NONE).color == name_color("iscrowd")
+        True
+    """
+    return sly.TagMeta(name, value_type, color=name_color(name))

@@ -16,11 +16,9 @@ Examples:
 
 from __future__ import annotations
 
-import colorsys
 import errno
 import functools
 import os
-import random
 import shutil
 import tempfile  # for the examples
 from pathlib import Path
@@ -48,6 +46,7 @@ from bindings import binding_key_of
 from sly_bindings.files.images import oriented_size
 from sly_bindings.files.project_folder import ProjectFolderWarning, read_annotation
 from sly_bindings.formats import shard
+from sly_bindings.formats.construct import name_color
 from sly_bindings.formats.progress import progress
 from sly_bindings.formats.written import Written, image_account
 from sly_bindings.formats.records import (  # one bound and its check, kept where records are read
@@ -281,23 +280,6 @@ def label_class(
     return sly.ObjClass(
         name, geometry_type, color=name_color(name) if color is None else list(color)
     )
-
-
-def name_color(name: str) -> List[int]:
-    """The colour of a class no file gives one: the SDK's ``random_rgb`` (hue at random,
-    saturation 0.3, lightness 0.8), its hue drawn from a generator seeded by ``name``, so that a
-    class has one colour in every run and in every process of a run (``convert --jobs``).
-
-    Examples:
-        >>> name_color("car") == name_color("car") != name_color("person")
-        True
-        >>> all(0 <= value <= 255 for value in name_color("car"))
-        True
-    """
-    # Any str, a lone surrogate too (a writer refuses it with its own message).
-    seed = f"sly-bindings class colour {name}".encode("utf-8", "surrogatepass")
-    hue = random.Random(seed).random()
-    return [round(value * 255) for value in colorsys.hls_to_rgb(hue, 0.3, 0.8)]
 
 
 def classes_left_out(

@@ -847,7 +847,7 @@ def _is_id(value: Any) -> bool:
 @functools.lru_cache(maxsize=None)
 def _tag_meta(name: str) -> sly.TagMeta:
     """The string tag meta ``name``: one object, shared by every label that has the tag."""
-    return sly.TagMeta(name, STRING_TAG_TYPE)
+    return construct.tag_meta(name, STRING_TAG_TYPE)
 
 
 def _hex_color(text: Optional[str]) -> Optional[List[int]]:

@@ -426,7 +426,7 @@ def decompose_group(
 # writing LabelMe or CVAT back gives the same ``group_id`` (LabelMe users put ``group_id`` on lone
 # shapes as an instance number).
 GROUP_ID_TAG = "group_id"
-GROUP_ID_TAG_META = sly.TagMeta(GROUP_ID_TAG, sly.TagValueType.ANY_STRING)
+GROUP_ID_TAG_META = construct.tag_meta(GROUP_ID_TAG, sly.TagValueType.ANY_STRING)
 
 
 def unbind_lone_keys(

@@ -167,11 +167,11 @@ ISCROWD_TAG = "iscrowd"
 RECTANGLES_FIELD = "sly_rectangles"
 # A crowd region (``iscrowd: 1``) is read with this tag on its label, so a writer can write it
 # back as a crowd; it is never bound to anything.
-ISCROWD = sly.TagMeta(ISCROWD_TAG, sly.TagValueType.NONE)
+ISCROWD = construct.tag_meta(ISCROWD_TAG, sly.TagValueType.NONE)
 IGNORE_TAG = "ignore"
 # MMDetection's ``ignore: 1`` (an instance its ``CocoDataset`` leaves out of training) is read
 # with this tag on the instance's labels, and written back as ``ignore: 1``.
-IGNORE = sly.TagMeta(IGNORE_TAG, sly.TagValueType.NONE)
+IGNORE = construct.tag_meta(IGNORE_TAG, sly.TagValueType.NONE)
 
 
 def _flag_tags(instance: Mapping[str, Any]) -> Optional[sly.TagCollection]:
