@@ -319,27 +319,24 @@ def drawn(geometry: Geometry, shape: Tuple[int, int], rows: int, cols: int) -> n
     if type(geometry) is not sly.Polygon or type(rows) is not int or type(cols) is not int:
         translated(geometry, rows, cols).draw(canvas, 1)
         return canvas
-    outline = outline_xy(geometry, rows, cols)
-    inner = [
-        np.array([[p._col + cols, p._row + rows] for p in hole], np.int64).reshape(-1, 2)
-        for hole in geometry._interior
-    ]
+    outline = points_xy(geometry._exterior, rows, cols)
+    inner = [points_xy(hole, rows, cols) for hole in geometry._interior]
     cv2.fillPoly(canvas, pts=[outline], color=1)
     if inner:
         cv2.fillPoly(canvas, pts=inner, color=0)
     return canvas
 
 
-def outline_xy(geometry: sly.Polygon, rows: int = 0, cols: int = 0) -> np.ndarray:
-    """The ``(N, 2)`` int64 ``(x, y)`` points of a polygon's outline, moved by ``(rows, cols)``:
-    what the SDK's ``Polygon._draw_impl`` gives ``cv2.fillPoly``.
+def points_xy(points: Sequence[sly.PointLocation], rows: int = 0, cols: int = 0) -> np.ndarray:
+    """The ``(N, 2)`` int64 ``(x, y)`` of ``points`` (a polygon's outline or one of its holes),
+    moved by ``(rows, cols)``: what the SDK's ``Polygon._draw_impl`` gives ``cv2.fillPoly``.
 
     Examples:
-        >>> square = sly.Polygon([sly.PointLocation(r, c) for r, c in ((0, 0), (0, 2), (2, 2))])
-        >>> outline_xy(square, 1, 0).tolist()
+        >>> corners = [sly.PointLocation(r, c) for r, c in ((0, 0), (0, 2), (2, 2))]
+        >>> points_xy(corners, 1, 0).tolist()
         [[0, 1], [2, 1], [2, 3]]
     """
-    return np.array([[p._col + cols, p._row + rows] for p in geometry._exterior], np.int64)
+    return np.array([[p._col + cols, p._row + rows] for p in points], np.int64).reshape(-1, 2)
 
 
 def extent(geometry: Geometry) -> Tuple[int, int, int, int]:

@@ -93,7 +93,7 @@ def group_mask(labels: Sequence[sly.Label], image_size: Tuple[int, int]) -> npt.
         if type(geometry) is sly.Polygon and not geometry._interior:
             # The SDK's Polygon._draw_impl (cv2.fillPoly of its (x, y) points) on the canvas
             # itself: its area alone is touched, and cv2 clips what falls outside.
-            cv2.fillPoly(canvas, pts=[construct.outline_xy(geometry)], color=1)
+            cv2.fillPoly(canvas, pts=[construct.points_xy(geometry._exterior)], color=1)
         else:
             _paint(geometry, canvas, top=0, left=0)
     return canvas.view(bool)
