@@ -14,7 +14,7 @@ is refused with one line rather than read otherwise:
 - ``NaN``, ``Infinity``, numbers out of a double's range (``1e400``) and integers beyond 64
   bits, which ``json.load`` reads: refused as invalid JSON (the message says so);
 - an escaped lone UTF-16 surrogate (``"\\ud800"``), which yajl would turn into ``?``: found in
-  the raw bytes by :class:`_SurrogateCheck` and refused;
+  the raw bytes by :class:`SurrogateCheck` and refused;
 - nesting deeper than :data:`MAX_DEPTH` (``json.load``'s own limit is about as deep): refused.
 
 A key repeated in one object is kept in the events (readers take the last value); the first
@@ -50,7 +50,7 @@ STRICTER = (
 )
 
 
-class _SurrogateCheck:
+class SurrogateCheck:
     """A binary file whose ``read`` raises ProjectFolderError at an escaped UTF-16 surrogate
     that is not half of a pair: a high one not followed by an escaped low one, or a low one
     not preceded by a high one (yajl reads the first as ``?`` and writes the second as bytes
@@ -120,7 +120,7 @@ def json_events(path: PathLike, digest: Optional[Digest] = None) -> Iterator[Eve
     try:
         with open(path, "rb") as file:
             events = ijson.basic_parse(
-                _SurrogateCheck(file, path, digest), use_float=True, buf_size=CHUNK_BYTES
+                SurrogateCheck(file, path, digest), use_float=True, buf_size=CHUNK_BYTES
             )
             for event in events:
                 if event[0] in ("start_map", "start_array"):

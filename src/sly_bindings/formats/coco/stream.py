@@ -18,7 +18,7 @@ Whatever this reader would read otherwise than ``json.loads`` is not read here b
 which gives today's result or today's one-line error, byte for byte: invalid JSON (yajl gives
 no line and column), not UTF-8, ``NaN``, ``Infinity``, ``1e400`` and integers over 64 bits
 (``json.loads`` reads them, yajl refuses them), an escaped lone UTF-16 surrogate (yajl reads it
-as ``?``: ``files.json_stream._SurrogateCheck`` finds it), nesting deeper than :data:`MAX_DEPTH`
+as ``?``: ``files.json_stream.SurrogateCheck`` finds it), nesting deeper than :data:`MAX_DEPTH`
 (``json.loads`` refuses ~1,000 levels), a top level that is not an object, and ``images``,
 ``annotations`` or ``categories`` missing, not a list or given twice. So an invalid file costs
 what it costs today; a valid one costs its images and the bytes of its instances.
@@ -44,7 +44,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set, Tuple
 import ijson
 from ijson.common import ObjectBuilder
 
-from sly_bindings.files.json_stream import _SurrogateCheck
+from sly_bindings.files.json_stream import SurrogateCheck
 from sly_bindings.files.project_folder import PathLike, ProjectFolderError
 
 # A COCO file larger than this is read in passes (this module); a smaller one whole
@@ -105,7 +105,7 @@ def scan(path: PathLike) -> Scanned:
     top = ""
     try:
         with open(path, "rb") as file:
-            reader = _SurrogateCheck(file, path, digest)
+            reader = SurrogateCheck(file, path, digest)
             events = iter(ijson.basic_parse(reader, use_float=True, buf_size=CHUNK_BYTES))
             if next(events, None) != ("start_map", None):
                 raise NotStreamed("not an object")
@@ -185,7 +185,7 @@ def array_items(path: PathLike, field: str, digest: bytes) -> Iterator[Any]:
     check = hashlib.blake2b()
     try:
         with open(path, "rb") as file:
-            reader = _SurrogateCheck(file, path, check)
+            reader = SurrogateCheck(file, path, check)
             yield from ijson.items(reader, f"{field}.item", use_float=True, buf_size=CHUNK_BYTES)
             while reader.read(CHUNK_BYTES):  # the rest, for the digest
                 pass
