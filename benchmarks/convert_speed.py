@@ -22,12 +22,20 @@ boxes): to our ``yolo`` (Ultralytics segmentation: each group's parts drawn, the
 and joined into one outline, work Datumaro's writer does not do) and to our ``yolo-det`` (a box
 per object: what Datumaro's writes, less the groups it drops).
 
+Each pair is run ``--repeat`` times (3 by default), in turns that swap which of the two goes
+first, each into an empty OUT, after ``os.sync()`` (untimed): neither run pays for writing back
+what the run before it, or the making of the inputs, left in the page cache (on this machine
+that moved one tool's time by up to 40% from one run to the next). A row gives the median wall
+time of each, every run's time, and the highest peak memory of its runs; the ratio is of the
+medians.
+
 Datumaro cannot share the SDK's venv (its cachetools pin), so it runs from its own venv:
 ``--datumaro-python``, else ``$SLY_BINDINGS_DATUMARO_PYTHON``, else a venv made (once) under
 ``$XDG_CACHE_HOME/sly-bindings/datumaro-1.13.12`` (``~/.cache`` by default) with
 ``pip install datumaro==1.13.12``.
 
-    .venv/bin/python benchmarks/convert_speed.py [--sizes 1000 10000] [--datumaro-python PATH]
+    .venv/bin/python benchmarks/convert_speed.py [--sizes 1000 10000] [--repeat 3]
+        [--datumaro-python PATH]
 
 Peak memory is a run's max RSS as ``os.wait4`` gives it, which on Linux is at least the peak RSS
 of the process that spawned it (``exec`` keeps the spawner's high-water mark): so this script
@@ -55,6 +63,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -113,6 +122,7 @@ def cvat_folder(folder: Path, count: int) -> None:
 def timed(command: List[str], env: Dict[str, str]) -> Tuple[float, float]:
     """Wall seconds and peak memory (MiB, max RSS) of ``command``, run to its end; its stderr
     goes to a file (a pipe read only at the end fills and stops a talkative process)."""
+    os.sync()  # untimed: what earlier runs wrote is on disk, not written back during this one
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
@@ -255,6 +265,9 @@ def in_child(*args: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="runs of each tool per row (the median is taken)"
+    )
     parser.add_argument("--datumaro-python", help="a Python with datumaro 1.13.12 installed")
     parser.add_argument("--make-cvat", nargs=2, metavar=("FOLDER", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument(
@@ -275,7 +288,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
     sdk_import, _ = sdk_floors(sys.executable)
     print(f"import supervisely: {sdk_import:.2f} s (the median of 3)")
-    # (path, size): (ours wall, ours MiB, Datumaro wall, Datumaro MiB, ours intact, theirs)
+    # (path, size): (ours median wall, ours highest MiB, Datumaro's the same, ours intact, theirs)
     found: Dict[Tuple[str, int], Tuple[float, float, float, float, bool, bool]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
@@ -307,30 +320,48 @@ def main() -> None:
             )
             for source, target in PATHS:
                 ours_out, dm_out = folder / f"ours-{target}", folder / f"dm-{target}"
-                ours = timed(
-                    [*ours_command, source, target, str(ours_in[source]), str(ours_out)], ours_env
-                )
-                theirs = timed(
-                    [
-                        dm_python,
-                        "-c",
-                        DATUMARO_CONVERT,
-                        str(dm_in[source]),
-                        DATUMARO_NAMES[source],
-                        str(dm_out),
-                        DATUMARO_NAMES[target],
-                    ],
-                    dm_env,
-                )
+                commands = {
+                    "ours": (
+                        [*ours_command, source, target, str(ours_in[source]), str(ours_out)],
+                        ours_env,
+                        ours_out,
+                    ),
+                    "datumaro": (
+                        [
+                            dm_python,
+                            "-c",
+                            DATUMARO_CONVERT,
+                            str(dm_in[source]),
+                            DATUMARO_NAMES[source],
+                            str(dm_out),
+                            DATUMARO_NAMES[target],
+                        ],
+                        dm_env,
+                        dm_out,
+                    ),
+                }
+                runs: Dict[str, List[Tuple[float, float]]] = {"ours": [], "datumaro": []}
+                for turn in range(args.repeat):
+                    # Turns swap which goes first; each writes into an empty OUT.
+                    for who in ("ours", "datumaro") if turn % 2 == 0 else ("datumaro", "ours"):
+                        command, env, out = commands[who]
+                        shutil.rmtree(out, ignore_errors=True)
+                        runs[who].append(timed(command, env))
                 kept = tuple(
                     in_child("--intact", target, str(out), str(size), who) == "True"
                     for out, who in ((ours_out, "ours"), (dm_out, "datumaro"))
                 )
+                ours, theirs = (
+                    (statistics.median(wall for wall, _ in runs[who]), max(m for _, m in runs[who]))
+                    for who in ("ours", "datumaro")
+                )
                 found[(f"{source}->{target}", size)] = (*ours, *theirs, *kept)
                 wall = ours[0] - sdk_import if size <= 1000 else ours[0]
+                each = {who: "/".join(f"{w:.2f}" for w, _ in runs[who]) for who in runs}
                 print(
                     f"{size:>6} images  {source + '->' + target:<17} ours {ours[0]:6.2f} s "
-                    f"{ours[1]:6.1f} MiB  datumaro {theirs[0]:6.2f} s {theirs[1]:6.1f} MiB  "
+                    f"({each['ours']}) {ours[1]:6.1f} MiB  datumaro {theirs[0]:6.2f} s "
+                    f"({each['datumaro']}) {theirs[1]:6.1f} MiB  "
                     f"ratio {wall / theirs[0]:.2f}x"
                     f"{' (less the import)' if size <= 1000 else ''}  groups intact: ours "
                     f"{kept[0]}, datumaro {kept[1]}",
@@ -356,7 +387,10 @@ def main() -> None:
             figures.append(
                 f"{path} peak 100,000/10,000: {growth:.2f}x ({'met' if growth <= 2 else 'NOT met'})"
             )
-    print("Ours vs Datumaro 1.13.12 (wall time ratio, target <= 1.0x): " + "; ".join(figures))
+    print(
+        f"Ours vs Datumaro 1.13.12 (ratio of the median wall times of {args.repeat} runs, target "
+        "<= 1.0x): " + "; ".join(figures)
+    )
 
 
 if __name__ == "__main__":
