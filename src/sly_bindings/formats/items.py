@@ -109,7 +109,8 @@ class SeenClass(NamedTuple):
 
     @classmethod
     def of(cls, obj_class: sly.ObjClass) -> "SeenClass":
-        return cls(obj_class.name, obj_class.geometry_type.geometry_name(), list(obj_class.color))
+        # ObjClass.color is a deep copy already: the list is this tuple's own.
+        return cls(obj_class.name, obj_class.geometry_type.geometry_name(), obj_class.color)
 
     @property
     def geometry_type(self) -> Type[sly.Geometry]:

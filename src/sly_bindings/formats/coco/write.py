@@ -252,6 +252,7 @@ def _instances(
         raise ValueError(f"first_id must be a whole number from 1, got {first_id!r}")
     instances: List[Tuple[Dict[str, Any], Optional[sly.ObjClass], str]] = []
     held = 0  # the labels an instance holds: its mask members, its boxes and keypoints
+    image_size = ann.img_size  # a deep copy each time it is asked
     for labels in annotation_objects(ann):
         group = decompose_group(labels, primary_classes, merge_groups)
         name = _object_name(labels)
@@ -279,7 +280,7 @@ def _instances(
             instance, keypoint_class = _instance(
                 one,
                 name,
-                ann.img_size,
+                image_size,
                 first_id + len(instances) + len(written),
                 image_id,
                 category_ids,
