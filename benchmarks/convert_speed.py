@@ -388,7 +388,8 @@ def main() -> None:
                 f"{path} peak 100,000/10,000: {growth:.2f}x ({'met' if growth <= 2 else 'NOT met'})"
             )
     print(
-        f"Ours vs Datumaro 1.13.12 (ratio of the median wall times of {args.repeat} runs, target "
+        f"Ours vs Datumaro 1.13.12 (ratio of the median wall times of {args.repeat} "
+        f"run{'' if args.repeat == 1 else 's'}, target "
         "<= 1.0x): " + "; ".join(figures)
     )
 

@@ -58,7 +58,8 @@ def labelme_input(root: Path, images: int, with_images: bool = True) -> Path:
 
 
 def d3051e6_lines(totals) -> list:
-    """d3051e6's ``Collector.terminal_lines``: every message held, grouped by kind."""
+    """d3051e6's ``Collector.terminal_lines`` (every message held, grouped by kind), each place
+    listed once."""
     lines = []
     for total in totals:
         found = total["messages"]
@@ -66,7 +67,9 @@ def d3051e6_lines(totals) -> list:
             lines.extend(f"warning: {message}" for message in found)
             continue
         files = len({place_of(message)[1] for message in found})
-        first = "; ".join(place_of(message)[0] or message for message in found[:SHOWN])
+        # The first SHOWN places, each once (two warnings about one image name it once).
+        places = dict.fromkeys(place_of(message)[0] or message for message in found)
+        first = "; ".join(list(places)[:SHOWN])
         lines.append(
             f"warning: {len(found)} {total['kind']} in {files} file{'' if files == 1 else 's'}; "
             f"first: {first} (every one with --json)"

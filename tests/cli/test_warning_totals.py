@@ -61,6 +61,36 @@ def test_35_skipped_shapes_are_one_line_and_every_one_is_in_json(tmp_path, capsy
     assert total["messages"] == summary["warnings"]
 
 
+def test_the_first_places_of_a_summary_name_each_image_once(tmp_path, capsys):
+    # Each image has two groups of two apart squares: YOLO joins each group into one outline,
+    # with a warning per group that names the image: two warnings, one place.
+    dataset = tmp_path / "labelme" / "ds0"
+    dataset.mkdir(parents=True)
+    for number in range(5):
+        Image.fromarray(np.zeros((20, 40, 3), np.uint8)).save(dataset / f"{number}.png")
+        shapes = [
+            {
+                "label": "car",
+                "points": [[left, top], [left + 4, top], [left + 4, top + 4], [left, top + 4]],
+                "shape_type": "polygon",
+                "group_id": group,
+            }
+            for group, top in ((1, 1), (2, 12))
+            for left in (1, 20)
+        ]
+        data = {"imagePath": f"{number}.png", "imageHeight": 20, "imageWidth": 40}
+        (dataset / f"{number}.json").write_text(json.dumps({**data, "shapes": shapes}))
+
+    code, out, err = run(capsys, "convert", "labelme", "yolo", tmp_path / "labelme", tmp_path / "y")
+
+    (summary,) = [
+        line for line in err.splitlines() if "separate parts" in line or " in 5 files" in line
+    ]
+    assert code == 0 and summary.startswith("warning: 10 ") and " in 5 files; first: " in summary
+    first = summary.split("; first: ")[1].split(" (every one")[0].split("; ")
+    assert first == ["ds0/0.png", "ds0/1.png", "ds0/2.png"]
+
+
 def test_a_few_warnings_of_a_kind_are_shown_as_they_are(tmp_path, capsys):
     source = labelme_with_lines(tmp_path / "labelme", files=1, lines=2)
 

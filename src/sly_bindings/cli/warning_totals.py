@@ -99,18 +99,32 @@ def place_of(message: str) -> Tuple[str, str]:
 
 
 class Tally:
-    """The warnings of one kind: how many, the files they name, and the first :data:`SHOWN`."""
+    """The warnings of one kind: how many, the files they name, the first :data:`SHOWN`, and
+    the first :data:`SHOWN` places they name (a place named twice, by two warnings about one
+    image, is listed once).
+
+    Examples:
+        >>> tally = Tally()
+        >>> for message in ("a.png: group 1 is 3 separate parts", "a.png: group 2 is 2 parts",
+        ...                 "b.png: group 1 is 2 separate parts"):
+        ...     tally.add(Collected("parts joined", *place_of(message), message))
+        >>> tally.count, sorted(tally.files), list(tally.places)
+        (3, ['a.png', 'b.png'], ['a.png', 'b.png'])
+    """
 
     def __init__(self) -> None:
         self.count = 0
         self.files: Set[str] = set()
         self.first: List[Collected] = []
+        self.places: Dict[str, None] = {}  # in the order first named
 
     def add(self, one: Collected) -> None:
         self.count += 1
         self.files.add(one.file)
         if len(self.first) < SHOWN:
             self.first.append(one)
+        if len(self.places) < SHOWN:
+            self.places.setdefault(one.place or one.message)
 
 
 class Collector:
@@ -151,7 +165,7 @@ class Collector:
                 lines.extend(f"warning: {one.message}" for one in tally.first)
                 continue
             files = len(tally.files)
-            first = "; ".join(one.place or one.message for one in tally.first)
+            first = "; ".join(tally.places)
             lines.append(
                 f"warning: {tally.count} {kind} in {files} file{'' if files == 1 else 's'}; "
                 f"first: {first} (every one with --json)"
