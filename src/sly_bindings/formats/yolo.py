@@ -643,7 +643,8 @@ def items_to_yolo(
     Raises:
         ValueError: ``task`` is neither.
         FileExistsError: ``out_dir`` exists, or two images of one dataset share a stem
-            (``a.jpg``, ``a.png``): rename one.
+            (``a.jpg``, ``a.png``): rename one; or a label file would be a dataset's
+            folder (``b.txt/`` beside ``b.png``): the error's ``filename`` names it.
 
     Examples:
         >>> folder = tempfile.TemporaryDirectory()
@@ -709,7 +710,9 @@ def items_to_yolo(
             # before the write cost a tenth of the parent's time of a --jobs run).
             with open(label_file, "x", encoding="utf-8") as text:
                 text.write("".join(line + "\n" for line in lines))
-        except FileExistsError:
+        except FileExistsError as error:
+            if label_file.is_dir():  # a dataset's folder (b.txt/ beside b.png), not an image:
+                raise FileExistsError(error.errno, error.strerror, str(label_file)) from None
             raise FileExistsError(
                 f"dataset {folder}: two images have the stem {label_file.stem!r}, and "
                 "YOLO names the label file after it: rename one of them"
