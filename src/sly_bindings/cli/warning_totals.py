@@ -99,9 +99,9 @@ def place_of(message: str) -> Tuple[str, str]:
 
 
 class Tally:
-    """The warnings of one kind: how many, the files they name, the first :data:`SHOWN`, and
-    the first :data:`SHOWN` places they name (a place named twice, by two warnings about one
-    image, is listed once).
+    """The warnings of one kind: how many, the files they name (a message naming no place names
+    none), the first :data:`SHOWN`, and the first :data:`SHOWN` places they name (a place named
+    twice, by two warnings about one image, is listed once).
 
     Examples:
         >>> tally = Tally()
@@ -120,7 +120,8 @@ class Tally:
 
     def add(self, one: Collected) -> None:
         self.count += 1
-        self.files.add(one.file)
+        if one.file:  # a message naming no place names no file
+            self.files.add(one.file)
         if len(self.first) < SHOWN:
             self.first.append(one)
         if len(self.places) < SHOWN:
@@ -165,10 +166,10 @@ class Collector:
                 lines.extend(f"warning: {one.message}" for one in tally.first)
                 continue
             files = len(tally.files)
+            where = f" in {files} file{'' if files == 1 else 's'}" if files else ""
             first = "; ".join(tally.places)
             lines.append(
-                f"warning: {tally.count} {kind} in {files} file{'' if files == 1 else 's'}; "
-                f"first: {first} (every one with --json)"
+                f"warning: {tally.count} {kind}{where}; first: {first} (every one with --json)"
             )
         self.unprinted = {}
         return [printable(line) for line in lines]
