@@ -262,11 +262,30 @@ def in_child(*args: str) -> str:
     ).stdout.strip()
 
 
+def at_least_one(text: str) -> int:
+    """``--repeat``: a whole number from 1 (no run has no median), else argparse's one line.
+
+    Examples:
+        >>> at_least_one("3")
+        3
+    """
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument(
-        "--repeat", type=int, default=3, help="runs of each tool per row (the median is taken)"
+        "--repeat",
+        type=at_least_one,
+        default=3,
+        help="runs of each tool per row (the median is taken), 1 or more",
     )
     parser.add_argument("--datumaro-python", help="a Python with datumaro 1.13.12 installed")
     parser.add_argument("--make-cvat", nargs=2, metavar=("FOLDER", "SIZE"), help=argparse.SUPPRESS)
