@@ -7,7 +7,7 @@ polygons, a group of 2 ``person`` polygons (``group_id`` 1 and 2) and 1 unbound 
 The other inputs are made from it, untimed: our LabelMe (JSON) and COCO by ``convert``;
 Datumaro's LabelMe (its ``label_me``, the XML LabelMe; it has no reader of LabelMe's JSON) by
 Datumaro; both tools read the same COCO. Then, each run in its own process, timed from start to
-exit, with its peak memory (max RSS, ``os.wait4``):
+exit:
 
 - ours: ``python -m sly_bindings convert FROM TO IN OUT`` (``--jobs``: the cores, the default);
 - Datumaro 1.13.12: ``Dataset.import_from(IN, FROM).export(OUT, TO, save_media=True)``.
@@ -26,8 +26,15 @@ Each pair is run ``--repeat`` times (3 by default), in turns that swap which of 
 first, each into an empty OUT, after ``os.sync()`` (untimed): neither run pays for writing back
 what the run before it, or the making of the inputs, left in the page cache (on this machine
 that moved one tool's time by up to 40% from one run to the next). A row gives the median wall
-time of each, every run's time, and the highest peak memory of its runs; the ratio is of the
-medians.
+time of each and every run's time; the ratio is of the medians.
+
+Peak memory is measured in one more run of each (untimed: sampling costs CPU the timed runs
+would lose): the proportional set size (PSS, ``/proc/<pid>/smaps_rollup``) summed over the run's
+process and every process it started, sampled every 50 ms, at its highest. Our ``--jobs``
+workers are forked from the parent and share its pages (the SDK's, ~280 MiB): a page shared by
+three processes counts a third in each, so the sum is what the run holds, where the max RSS of
+one process (``os.wait4``) would leave the workers' own memory out, and a sum of RSS would count
+the shared pages three times.
 
 Datumaro cannot share the SDK's venv (its cachetools pin), so it runs from its own venv:
 ``--datumaro-python``, else ``$SLY_BINDINGS_DATUMARO_PYTHON``, else a venv made (once) under
@@ -36,11 +43,6 @@ Datumaro cannot share the SDK's venv (its cachetools pin), so it runs from its o
 
     .venv/bin/python benchmarks/convert_speed.py [--sizes 1000 10000] [--repeat 3]
         [--datumaro-python PATH]
-
-Peak memory is a run's max RSS as ``os.wait4`` gives it, which on Linux is at least the peak RSS
-of the process that spawned it (``exec`` keeps the spawner's high-water mark): so this script
-stays small, making the inputs and checking the outputs in processes of their own (at 100,000
-images those checks took it to 618 MiB, which every later run then reported as its peak).
 
 Our modules are byte-compiled first (``compileall``), untimed, as pip compiled Datumaro's when
 it installed them: an editable install compiles on its first run, unless
@@ -69,7 +71,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import cv2
 import numpy as np
@@ -119,21 +121,71 @@ def cvat_folder(folder: Path, count: int) -> None:
     (folder / "annotations.xml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def timed(command: List[str], env: Dict[str, str]) -> Tuple[float, float]:
-    """Wall seconds and peak memory (MiB, max RSS) of ``command``, run to its end; its stderr
-    goes to a file (a pipe read only at the end fills and stops a talkative process)."""
+def timed(command: List[str], env: Dict[str, str]) -> float:
+    """Wall seconds of ``command``, run to its end; its stderr goes to a file (a pipe read only
+    at the end fills and stops a talkative process)."""
     os.sync()  # untimed: what earlier runs wrote is on disk, not written back during this one
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(process.pid, 0)
+        process.wait()
         wall = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
-            errors.seek(0)
-            error = errors.read().decode(errors="replace")
-            raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{error[-2000:]}")
-    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+        succeeded(command, process, errors)
+    return wall
+
+
+def peak_memory(command: List[str], env: Dict[str, str], every: float = 0.05) -> float:
+    """The highest PSS (MiB) of ``command``'s process and every process it started, summed,
+    sampled every ``every`` seconds while it runs (see the module's docstring)."""
+    peak = 0
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        while process.poll() is None:
+            peak = max(peak, sum(_pss_kib(pid) for pid in _process_tree(process.pid)))
+            time.sleep(every)
+        succeeded(command, process, errors)
+    return peak / 1024
+
+
+def succeeded(command: List[str], process: subprocess.Popen, errors: Any) -> None:
+    """End this script with ``command``'s stderr (``errors``, a file) unless it exited 0."""
+    if process.returncode != 0:
+        errors.seek(0)
+        error = errors.read().decode(errors="replace")
+        raise SystemExit(f"{command[:4]} failed ({process.returncode}):\n{error[-2000:]}")
+
+
+def _process_tree(root: int) -> List[int]:
+    """``root`` and its descendants, by each process's parent in ``/proc/<pid>/stat``."""
+    children: Dict[int, List[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                # "pid (command) state ppid ...": the command may hold spaces and parentheses.
+                parent = int(stat.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # ended meanwhile
+        children.setdefault(parent, []).append(int(entry))
+    tree, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        tree.append(pid)
+        waiting.extend(children.get(pid, []))
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    """The PSS of process ``pid`` in KiB (0 once it has ended)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+            for line in rollup:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def instances_per_image(out: Path) -> List[int]:
@@ -307,7 +359,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src")], check=True)
     sdk_import, _ = sdk_floors(sys.executable)
     print(f"import supervisely: {sdk_import:.2f} s (the median of 3)")
-    # (path, size): (ours median wall, ours highest MiB, Datumaro's the same, ours intact, theirs)
+    # (path, size): (ours median wall, ours peak MiB, Datumaro's the same, ours intact, theirs)
     found: Dict[Tuple[str, int], Tuple[float, float, float, float, bool, bool]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for size in args.sizes:
@@ -359,24 +411,27 @@ def main() -> None:
                         dm_out,
                     ),
                 }
-                runs: Dict[str, List[Tuple[float, float]]] = {"ours": [], "datumaro": []}
+                runs: Dict[str, List[float]] = {"ours": [], "datumaro": []}
                 for turn in range(args.repeat):
                     # Turns swap which goes first; each writes into an empty OUT.
                     for who in ("ours", "datumaro") if turn % 2 == 0 else ("datumaro", "ours"):
                         command, env, out = commands[who]
                         shutil.rmtree(out, ignore_errors=True)
                         runs[who].append(timed(command, env))
+                memory = {}
+                for who, (command, env, out) in commands.items():  # one more run each, untimed
+                    shutil.rmtree(out, ignore_errors=True)
+                    memory[who] = peak_memory(command, env)
                 kept = tuple(
                     in_child("--intact", target, str(out), str(size), who) == "True"
                     for out, who in ((ours_out, "ours"), (dm_out, "datumaro"))
                 )
                 ours, theirs = (
-                    (statistics.median(wall for wall, _ in runs[who]), max(m for _, m in runs[who]))
-                    for who in ("ours", "datumaro")
+                    (statistics.median(runs[who]), memory[who]) for who in ("ours", "datumaro")
                 )
                 found[(f"{source}->{target}", size)] = (*ours, *theirs, *kept)
                 wall = ours[0] - sdk_import if size <= 1000 else ours[0]
-                each = {who: "/".join(f"{w:.2f}" for w, _ in runs[who]) for who in runs}
+                each = {who: "/".join(f"{wall:.2f}" for wall in runs[who]) for who in runs}
                 print(
                     f"{size:>6} images  {source + '->' + target:<17} ours {ours[0]:6.2f} s "
                     f"({each['ours']}) {ours[1]:6.1f} MiB  datumaro {theirs[0]:6.2f} s "
@@ -396,7 +451,7 @@ def main() -> None:
         whole = f" ({wall / dm_wall:.2f}x with it)" if size <= 1000 else ""
         figures.append(
             f"{path} {size:,}: {ratio:.2f}x{' less import' if size <= 1000 else ''}{whole} "
-            f"({'met' if ratio <= 1.0 else 'NOT met'}), {memory:.0f} vs {dm_memory:.0f} MiB"
+            f"({'met' if ratio <= 1.0 else 'NOT met'}), peak {memory:.0f} vs {dm_memory:.0f} MiB"
             f"{'' if ours_kept else ', GROUPS NOT INTACT'}"
         )
     sizes = sorted({size for _, size in found})

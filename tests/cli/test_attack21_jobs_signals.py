@@ -21,7 +21,9 @@ import sly_bindings.cli.convert as convert
 convert.is_small = lambda source: False
 real = convert.prepared
 def prepared(*args):
-    print("READY", os.getpid(), flush=True)
+    # One write: both workers print to one pipe, and a print can reach it in pieces (a line
+    # "READY 23792READY 23793" was read once).
+    os.write(1, b"READY %d\\n" % os.getpid())
     time.sleep(120)  # held in the worker until it is stopped
     return real(*args)
 convert.prepared = prepared
