@@ -4,7 +4,6 @@ that would be both a file and a folder."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,22 +12,14 @@ import supervisely as sly
 
 import sly_bindings.cli.convert as convert_module
 from commands import convert_in_process
+from format_samples import coco_boxes_subset
 from registry_tables import TARGETS
 from sly_bindings.cli import jobs
 
 
 def coco_clash(root: Path, order) -> Path:
     """COCO subset ``train`` naming the images ``order`` (``a.png`` and ``a.png/b.png``)."""
-    images = [
-        {"id": n, "file_name": name, "height": 6, "width": 8} for n, name in enumerate(order, 1)
-    ]
-    boxes = [
-        {"id": n, "image_id": n, "category_id": 1, "bbox": [1, 1, 3, 2]}
-        for n in range(1, len(order) + 1)
-    ]
-    coco = {"images": images, "annotations": boxes, "categories": [{"id": 1, "name": "sign"}]}
-    (root / "annotations").mkdir(parents=True)
-    (root / "annotations" / "instances_train.json").write_text(json.dumps(coco))
+    coco_boxes_subset(root, list(order), with_images=False)
     # a.png beside the JSON, a.png/b.png in images/train/ (COCO looks in both)
     sly.image.write(str(root / "annotations" / "a.png"), np.full((6, 8, 3), 90, np.uint8))
     path = root / "images" / "train" / "a.png" / "b.png"

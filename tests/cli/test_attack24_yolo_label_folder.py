@@ -4,36 +4,12 @@ whatever --jobs is, the one line names ``labels/train/b.txt`` as both a file and
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
-import supervisely as sly
 
 import sly_bindings.cli.convert as convert_module
 from commands import convert_in_process
+from format_samples import coco_boxes_subset
 from sly_bindings.cli import jobs
-
-
-def coco_subset(root: Path, names) -> Path:
-    """COCO subset ``train`` of the images ``names`` (``b.txt/c.png``: the nested dataset
-    ``b.txt``), a box each."""
-    images = [
-        {"id": n, "file_name": name, "height": 6, "width": 8} for n, name in enumerate(names, 1)
-    ]
-    boxes = [
-        {"id": n, "image_id": n, "category_id": 1, "bbox": [1, 1, 3, 2]}
-        for n in range(1, len(names) + 1)
-    ]
-    coco = {"images": images, "annotations": boxes, "categories": [{"id": 1, "name": "sign"}]}
-    (root / "annotations").mkdir(parents=True)
-    (root / "annotations" / "instances_train.json").write_text(json.dumps(coco))
-    for name in names:
-        path = root / "images" / "train" / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sly.image.write(str(path), np.full((6, 8, 3), 90, np.uint8))
-    return root
 
 
 @pytest.fixture
@@ -45,7 +21,7 @@ def parallel(monkeypatch):
 @pytest.mark.parametrize("target", ["yolo", "yolo-det"])
 @pytest.mark.parametrize("order", [["b.png", "b.txt/c.png"], ["b.txt/c.png", "b.png"]])
 def test_attack24_a_dataset_named_like_a_label_file(tmp_path, capsys, parallel, order, target):
-    source = coco_subset(tmp_path / "in", order)
+    source = coco_boxes_subset(tmp_path / "in", order)
     errors = []
     for run, count in enumerate([1, 2]):
         out = tmp_path / f"out{run}"

@@ -20,6 +20,7 @@ from registry_tables import FILE_FORMATS, GROUP_FORMATS
 from sly_bindings.cli.runner import UserError
 from sly_bindings.cli.convert import staged
 from format_samples import (
+    coco_boxes_subset,
     make_nested_project,
     make_sample_project,
     project_objects,
@@ -955,24 +956,6 @@ def test_yolo_det_output_is_read_back_named_as_it_was_written(tmp_path, capsys, 
     assert project_objects(tmp_path / "a") == project_objects(tmp_path / "b")
 
 
-def coco_subset_folder(root: Path, file_names: List[str]) -> Path:
-    """``root/annotations/instances_train.json`` naming ``file_names`` (each with one box),
-    their images in ``root/images/train/``."""
-    images = [
-        {"id": number, "file_name": name, "height": 6, "width": 8}
-        for number, name in enumerate(file_names, start=1)
-    ]
-    boxes = [
-        {"id": number, "image_id": number, "category_id": 1, "bbox": [1, 1, 3, 2]}
-        for number in range(1, len(file_names) + 1)
-    ]
-    coco = {"images": images, "annotations": boxes, "categories": [{"id": 1, "name": "sign"}]}
-    write_text(root / "annotations" / "instances_train.json", json.dumps(coco))
-    for name in file_names:
-        image_png(root / "images" / "train" / name)
-    return root
-
-
 @pytest.mark.parametrize(
     "in_path, out_path, extra",
     [
@@ -992,7 +975,7 @@ def coco_subset_folder(root: Path, file_names: List[str]) -> Path:
 def test_overwrite_never_replaces_the_folder_in_s_images_are_read_from(
     tmp_path, capsys, monkeypatch, in_path, out_path, extra
 ):
-    coco_subset_folder(tmp_path / "in", ["a.png", "sub/b.png"])
+    coco_boxes_subset(tmp_path / "in", ["a.png", "sub/b.png"])
     image_png(tmp_path / "pics" / "train" / "a.png")
     image_png(tmp_path / "pics" / "train" / "sub" / "b.png")
     monkeypatch.chdir(tmp_path)
@@ -1009,7 +992,7 @@ def test_overwrite_never_replaces_the_folder_in_s_images_are_read_from(
 
 @pytest.mark.parametrize("target", FILE_FORMATS)
 def test_a_nested_dataset_listed_before_its_parent_converts(tmp_path, capsys, target):
-    coco_subset_folder(tmp_path / "in", ["cars/b.png", "a.png"])
+    coco_boxes_subset(tmp_path / "in", ["cars/b.png", "a.png"])
 
     assert (
         convert_in_process("coco", target, tmp_path / "in", tmp_path / "out") == 0
@@ -1062,7 +1045,7 @@ def test_with_verify_an_out_its_reader_refuses_is_not_left_behind(tmp_path, caps
     # read-back fails.
     coco = json.loads(
         (
-            coco_subset_folder(tmp_path / "in", ["a.png"]) / "annotations" / "instances_train.json"
+            coco_boxes_subset(tmp_path / "in", ["a.png"]) / "annotations" / "instances_train.json"
         ).read_text()
     )
     coco["categories"] += [
@@ -1099,7 +1082,7 @@ def test_with_verify_an_out_its_reader_refuses_is_not_left_behind(tmp_path, caps
 def test_an_image_and_a_dataset_of_one_name_are_named(tmp_path, capsys, order, message):
     # Found in two of the folders COCO images are looked for in: beside the JSON, and in
     # images/train/.
-    coco_subset_folder(tmp_path / "in", ["a.png/b.png"])
+    coco_boxes_subset(tmp_path / "in", ["a.png/b.png"])
     image_png(tmp_path / "in" / "annotations" / "a.png")
     json_path = tmp_path / "in" / "annotations" / "instances_train.json"
     coco = json.loads(json_path.read_text())
@@ -1129,7 +1112,7 @@ def test_a_failed_run_removes_only_the_folders_it_made(tmp_path, capsys, monkeyp
 
 @pytest.mark.parametrize("name", ["car\x00", "car\x01", "car\ud800", "car\uffff"])
 def test_a_class_name_xml_cannot_hold_is_refused_writing_cvat(tmp_path, capsys, name):
-    folder = coco_subset_folder(tmp_path / "in", ["a.png"])
+    folder = coco_boxes_subset(tmp_path / "in", ["a.png"])
     json_path = folder / "annotations" / "instances_train.json"
     coco = json.loads(json_path.read_text())
     coco["categories"][0]["name"] = name
